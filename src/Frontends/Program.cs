@@ -1,1 +1,3 @@
-Console.WriteLine("hi");
+using HyperCache.Frontends.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,142 @@
+using System.Globalization;
+using HyperCache.Log;
+using YamlDotNet.RepresentationModel;
+
+namespace HyperCache.Frontends.Configuration;
+
+/// <summary>
+/// Builds a <see cref="NodeConfig"/> from, in rising precedence: defaults, the YAML file, command-line flags, and
+/// HYPERCACHE_* environment variables (as the foundation issue asks). Each setting is named once, in
+/// <see cref="Settings"/>, by its YAML path; its environment name is derived from that path.
+/// </summary>
+public static class ConfigLoader
+{
+    public sealed record Setting(string Path, Func<NodeConfig, string> Get, Action<NodeConfig, string> Set, string? RedisName = null)
+    {
+        public string EnvName => "HYPERCACHE_" + Path.Replace('.', '_').ToUpperInvariant();
+    }
+
+    public static readonly Setting[] Settings =
+    [
+        new("node.id", c => c.NodeId, (c, v) => c.NodeId = v),
+        new("node.data_dir", c => c.DataDir, (c, v) => c.DataDir = v, "dir"),
+        new("network.bind", c => c.Bind, (c, v) => c.Bind = v, "bind"),
+        new("network.resp_bind_addr", c => c.Bind, (c, v) => c.Bind = v),
+        new("network.resp_port", c => Text(c.RespPort), (c, v) => c.RespPort = Port(v), "port"),
+        new("network.http_port", c => Text(c.HttpPort), (c, v) => c.HttpPort = Port(v)),
+        new("network.max_clients", c => Text(c.MaxClients), (c, v) => c.MaxClients = Positive(v), "maxclients"),
+        new("network.timeout", c => Text(c.Timeout), (c, v) => c.Timeout = NonNegative(v), "timeout"),
+        new("persistence.enabled", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v)),
+        new("persistence.enable_aof", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v), "appendonly"),
+        new("persistence.sync_policy", c => c.AppendFsync.Name(), (c, v) => c.AppendFsync = ParseFsync(v), "appendfsync"),
+        new("persistence.cut_corrupt_log", c => Bool(c.CutCorruptLog), (c, v) => c.CutCorruptLog = ParseBool(v)),
+        new("cache.databases", c => Text(c.Databases), (c, v) => c.Databases = Positive(v), "databases"),
+        new("cache.shards", c => Text(c.Shards), (c, v) => c.Shards = Positive(v)),
+        new("cache.max_memory", c => Text(c.MaxMemory), (c, v) => c.MaxMemory = ParseBytes(v), "maxmemory"),
+        new("cache.eviction_policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v, "maxmemory-policy"),
+        new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
+        new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
+        new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),
+        new("logging.level", c => c.LogLevel, (c, v) => c.LogLevel = v, "loglevel"),
+        new("logging.log_dir", c => c.LogDir, (c, v) => c.LogDir = v),
+    ];
+
+    /// <param name="flags">Settings given on the command line, by YAML path.</param>
+    public static NodeConfig Load(string? yamlFile, IReadOnlyDictionary<string, string> flags, Func<string, string?>? env = null)
+    {
+        env ??= Environment.GetEnvironmentVariable;
+        var config = new NodeConfig();
+        if (yamlFile != null)
+        {
+            if (!File.Exists(yamlFile)) throw new ConfigException($"config file '{yamlFile}' does not exist");
+            foreach (var (path, value) in ReadYaml(yamlFile)) Apply(config, path, value, $"{yamlFile}: {path}");
+        }
+        foreach (var (path, value) in flags) Apply(config, path, value, "flag for " + path);
+        foreach (var setting in Settings)
+            if (env(setting.EnvName) is { } value) Apply(config, setting.Path, value, setting.EnvName);
+        return config;
+    }
+
+    private static void Apply(NodeConfig config, string path, string value, string source)
+    {
+        var setting = Settings.FirstOrDefault(s => s.Path == path);
+        if (setting is null) return; // unknown keys are ignored, as the seed did: configs may carry later sections
+        try
+        {
+            setting.Set(config, value);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new ConfigException($"{source}: invalid value '{value}': {e.Message}");
+        }
+    }
+
+    /// <summary>The scalar leaves of a YAML mapping, as dotted paths.</summary>
+    private static IEnumerable<(string Path, string Value)> ReadYaml(string file)
+    {
+        var stream = new YamlStream();
+        using (var reader = File.OpenText(file)) stream.Load(reader);
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) yield break;
+        var pending = new Stack<(string Prefix, YamlMappingNode Node)>();
+        pending.Push(("", root));
+        while (pending.Count > 0)
+        {
+            var (prefix, node) = pending.Pop();
+            foreach (var (k, v) in node.Children)
+            {
+                string path = prefix + ((YamlScalarNode)k).Value;
+                if (v is YamlMappingNode child) pending.Push((path + ".", child));
+                else if (v is YamlScalarNode scalar) yield return (path, scalar.Value ?? "");
+            }
+        }
+    }
+
+    private static string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string Bool(bool v) => v ? "yes" : "no";
+
+    public static bool ParseBool(string v) => v.Trim().ToLowerInvariant() switch
+    {
+        "yes" or "true" or "1" or "on" => true,
+        "no" or "false" or "0" or "off" => false,
+        _ => throw new FormatException("expected yes/no or true/false"),
+    };
+
+    private static int Port(string v)
+    {
+        int port = int.Parse(v, CultureInfo.InvariantCulture);
+        return port is >= 0 and <= 65535 ? port : throw new ArgumentException("a port is 0..65535");
+    }
+
+    private static int Positive(string v)
+    {
+        int n = int.Parse(v, CultureInfo.InvariantCulture);
+        return n > 0 ? n : throw new ArgumentException("must be positive");
+    }
+
+    private static int NonNegative(string v)
+    {
+        int n = int.Parse(v, CultureInfo.InvariantCulture);
+        return n >= 0 ? n : throw new ArgumentException("must not be negative");
+    }
+
+    private static Durability ParseFsync(string v)
+        => DurabilityNames.TryParse(v, out var d) ? d : throw new ArgumentException("expected always, everysec or no");
+
+    /// <summary>Sizes as Redis and the seed write them: 1024, 100mb, 1GB, 64k.</summary>
+    public static long ParseBytes(string v)
+    {
+        string s = v.Trim().ToLowerInvariant();
+        long unit = 1;
+        foreach (var (suffix, size) in new[] { ("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1L << 30), ("m", 1L << 20), ("k", 1L << 10), ("b", 1L) })
+        {
+            if (!s.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            unit = size;
+            s = s[..^suffix.Length];
+            break;
+        }
+        long n = long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture);
+        return checked(n * unit);
+    }
+}
+
+public sealed class ConfigException(string message) : Exception(message);

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Hosting;
+
+namespace HyperCache.Frontends.Hosting;
+
+/// <summary>Runs the store's active expiry <c>hz</c> times a second, as Redis's serverCron does.</summary>
+public sealed class ExpiryService(Node node) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1000.0 / Math.Max(1, node.Config.HzExpiry)), stoppingToken);
+                node.Store.ExpireCycle();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

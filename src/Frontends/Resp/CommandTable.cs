@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace HyperCache.Frontends.Resp;
+
+public delegate void CommandHandler(RespClient client, CommandArgs args, RespWriter reply);
+
+[Flags]
+public enum CommandFlags
+{
+    None = 0,
+    Write = 1,
+    ReadOnly = 2,
+    Admin = 4,
+    Fast = 8,
+    /// <summary>Allowed before AUTH (AUTH, HELLO, QUIT).</summary>
+    NoAuth = 16,
+}
+
+/// <summary>One command: its arity as Redis states it (negative = at least), flags and key positions (for
+/// COMMAND INFO and, later, cluster routing), and the handler.</summary>
+public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int FirstKey, int LastKey, int Step, CommandHandler Handler)
+{
+    public bool ArityOk(int count) => Arity >= 0 ? count == Arity : count >= -Arity;
+}
+
+/// <summary>Name → command, looked up case-insensitively from the request bytes without allocating.</summary>
+public sealed class CommandTable
+{
+    private readonly Dictionary<string, CommandSpec> _commands = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, CommandSpec>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public CommandTable() => _lookup = _commands.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public IReadOnlyCollection<CommandSpec> All => _commands.Values;
+
+    public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)
+        => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, flags, firstKey, lastKey, step, handler);
+
+    /// <summary>Shorthand for the common single-key command (key at position 1).</summary>
+    public void Key(string name, int arity, CommandFlags flags, CommandHandler handler) => Add(name, arity, flags, handler, 1, 1, 1);
+
+    public bool TryFind(ReadOnlySpan<byte> name, out CommandSpec spec)
+    {
+        spec = null!;
+        if (name.Length > 64) return false;
+        Span<char> chars = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return _lookup.TryGetValue(chars, out spec!);
+    }
+
+    public bool TryFind(string name, out CommandSpec spec) => _commands.TryGetValue(name, out spec!);
+
+    /// <summary>Redis's wording: "unknown command 'x', with args beginning with: 'a' 'b' ".</summary>
+    public static string UnknownCommandError(CommandArgs args)
+    {
+        var text = new StringBuilder("ERR unknown command '").Append(Clip(args.Text(0), 128)).Append("', with args beginning with: ");
+        var list = new StringBuilder();
+        for (int i = 1; i < args.Count && list.Length < 128; i++)
+            list.Append('\'').Append(Clip(args.Text(i), 128 - list.Length)).Append("' ");
+        return text.Append(list).ToString();
+    }
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..Math.Max(0, max)];
+}

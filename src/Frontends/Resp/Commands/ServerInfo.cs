@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using HyperCache.Frontends.Hosting;
+
+namespace HyperCache.Frontends.Resp.Commands;
+
+/// <summary>The INFO text, section by section, with Redis's field names so that existing tooling reads it.</summary>
+public static class ServerInfo
+{
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+
+    public static string Build(Node node, CommandArgs args)
+    {
+        var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 1; i < args.Count; i++) wanted.Add(args.Text(i));
+        bool all = wanted.Count == 0 || wanted.Contains("all") || wanted.Contains("everything") || wanted.Contains("default");
+        var text = new StringBuilder();
+        foreach (var section in DefaultSections)
+        {
+            if (!all && !wanted.Contains(section)) continue;
+            if (text.Length > 0) text.Append("\r\n");
+            text.Append("# ").Append(char.ToUpperInvariant(section[0])).Append(section[1..]).Append("\r\n");
+            foreach (var (name, value) in Fields(node, section)) text.Append(name).Append(':').Append(value).Append("\r\n");
+        }
+        return text.ToString();
+    }
+
+    private static IEnumerable<(string, string)> Fields(Node node, string section)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        switch (section)
+        {
+            case "server":
+                long uptime = (long)(DateTimeOffset.UtcNow - node.StartedAt).TotalSeconds;
+                yield return ("redis_version", ConnectionCommands.Version);
+                yield return ("redis_mode", "standalone");
+                yield return ("hypercache_version", typeof(ServerInfo).Assembly.GetName().Version?.ToString() ?? "0");
+                yield return ("node_id", node.Config.NodeId);
+                yield return ("os", RuntimeInformation.OSDescription);
+                yield return ("arch_bits", (IntPtr.Size * 8).ToString(inv));
+                yield return ("runtime", RuntimeInformation.FrameworkDescription);
+                yield return ("process_id", Environment.ProcessId.ToString(inv));
+                yield return ("run_id", node.RunId);
+                yield return ("tcp_port", node.Config.RespPort.ToString(inv));
+                yield return ("uptime_in_seconds", uptime.ToString(inv));
+                yield return ("uptime_in_days", (uptime / 86400).ToString(inv));
+                yield return ("hz", node.Config.HzExpiry.ToString(inv));
+                yield return ("executable", Environment.ProcessPath ?? "");
+                break;
+            case "clients":
+                yield return ("connected_clients", node.Clients.Count.ToString(inv));
+                yield return ("maxclients", node.Config.MaxClients.ToString(inv));
+                yield return ("blocked_clients", "0");
+                break;
+            case "memory":
+                long used = GC.GetTotalMemory(false), rss = Environment.WorkingSet;
+                yield return ("used_memory", used.ToString(inv));
+                yield return ("used_memory_human", Human(used));
+                yield return ("used_memory_rss", rss.ToString(inv));
+                yield return ("used_memory_rss_human", Human(rss));
+                yield return ("maxmemory", node.Config.MaxMemory.ToString(inv));
+                yield return ("maxmemory_human", Human(node.Config.MaxMemory));
+                yield return ("maxmemory_policy", node.Config.MaxMemoryPolicy);
+                yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
+                break;
+            case "persistence":
+                var log = node.Log;
+                yield return ("loading", "0");
+                yield return ("aof_enabled", log != null ? "1" : "0");
+                yield return ("aof_rewrite_in_progress", "0");
+                yield return ("aof_last_write_status", "ok");
+                yield return ("aof_fsync", node.Config.AppendFsync.ToString().ToLowerInvariant());
+                yield return ("rdb_last_save_time", node.LastSaveUnix.ToString(inv));
+                yield return ("aof_current_size", ((log?.TailAddress ?? 0) - (log?.BeginAddress ?? 0)).ToString(inv));
+                yield return ("aof_begin_address", (log?.BeginAddress ?? 0).ToString(inv));
+                yield return ("aof_tail_address", (log?.TailAddress ?? 0).ToString(inv));
+                yield return ("aof_committed_address", (log?.CommittedUntilAddress ?? 0).ToString(inv));
+                yield return ("aof_recovered_entries", node.Recovery.Entries.ToString(inv));
+                yield return ("aof_recovery_ms", node.Recovery.Duration.TotalMilliseconds.ToString("F1", inv));
+                break;
+            case "stats":
+                var (hits, misses, expired) = node.Store.Counters();
+                yield return ("total_connections_received", node.Clients.TotalConnections.ToString(inv));
+                yield return ("total_commands_processed", node.CommandsProcessed.ToString(inv));
+                yield return ("rejected_connections", node.Clients.Rejected.ToString(inv));
+                yield return ("expired_keys", expired.ToString(inv));
+                yield return ("evicted_keys", "0");
+                yield return ("keyspace_hits", hits.ToString(inv));
+                yield return ("keyspace_misses", misses.ToString(inv));
+                break;
+            case "replication":
+                yield return ("role", "master");
+                yield return ("connected_slaves", "0");
+                yield return ("master_repl_offset", (node.Log?.TailAddress ?? 0).ToString(inv));
+                break;
+            case "cpu":
+                var cpu = Process.GetCurrentProcess();
+                yield return ("used_cpu_sys", cpu.PrivilegedProcessorTime.TotalSeconds.ToString("F6", inv));
+                yield return ("used_cpu_user", cpu.UserProcessorTime.TotalSeconds.ToString("F6", inv));
+                break;
+            case "keyspace":
+                foreach (var db in node.Store.KeyspaceInfo())
+                    yield return ($"db{db.Db}", $"keys={db.Keys},expires={db.Expires},avg_ttl=0");
+                break;
+        }
+    }
+
+    public static string Human(long bytes)
+    {
+        string[] units = ["B", "K", "M", "G", "T"];
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.Length - 1) { value /= 1024; unit++; }
+        return unit == 0 ? $"{bytes}B" : value.ToString("F2", CultureInfo.InvariantCulture) + units[unit];
+    }
+}

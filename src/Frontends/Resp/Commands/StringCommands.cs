@@ -1,0 +1,142 @@
+using HyperCache.StateMachine;
+
+namespace HyperCache.Frontends.Resp.Commands;
+
+/// <summary>GET, SET and the other string and counter commands.</summary>
+public static class StringCommands
+{
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags R = CommandFlags.ReadOnly | CommandFlags.Fast, W = CommandFlags.Write;
+        t.Key("get", 2, R, (c, a, r) => r.Bulk(c.Store.GetString(c.Session, a[1])));
+        t.Key("set", -3, W, Set);
+        t.Key("setnx", 3, W, (c, a, r) => r.Integer(c.Store.Set(c.Session, a[1], a[2], SetCondition.IfNotExists, 0, false, out _) ? 1 : 0));
+        t.Key("setex", 4, W, (c, a, r) => SetWithExpiry(c, a, r, ExpiryUnit.Seconds, "setex"));
+        t.Key("psetex", 4, W, (c, a, r) => SetWithExpiry(c, a, r, ExpiryUnit.Milliseconds, "psetex"));
+        t.Key("getset", 3, W, (c, a, r) =>
+        {
+            c.Store.Set(c.Session, a[1], a[2], SetCondition.Always, 0, true, out var previous);
+            r.Bulk(previous);
+        });
+        t.Key("getdel", 2, W, (c, a, r) => r.Bulk(c.Store.GetDelete(c.Session, a[1])));
+        t.Key("getex", -2, W, GetEx);
+        t.Add("mget", -2, R, MGet, 1, -1, 1);
+        t.Add("mset", -3, W, (c, a, r) => MSet(c, a, r, "mset"), 1, -1, 2);
+        t.Add("msetnx", -3, W, (c, a, r) => MSet(c, a, r, "msetnx"), 1, -1, 2);
+        t.Key("append", 3, W, (c, a, r) => r.Integer(c.Store.Append(c.Session, a[1], a[2])));
+        t.Key("strlen", 2, R, (c, a, r) => r.Integer(c.Store.GetString(c.Session, a[1])?.Length ?? 0));
+        t.Key("getrange", 4, CommandFlags.ReadOnly, GetRange);
+        t.Key("substr", 4, CommandFlags.ReadOnly, GetRange);
+        t.Key("setrange", 4, W, SetRange);
+        t.Key("incr", 2, W | CommandFlags.Fast, (c, a, r) => r.Integer(c.Store.IncrementBy(c.Session, a[1], 1)));
+        t.Key("decr", 2, W | CommandFlags.Fast, (c, a, r) => r.Integer(c.Store.IncrementBy(c.Session, a[1], -1)));
+        t.Key("incrby", 3, W | CommandFlags.Fast, (c, a, r) => r.Integer(c.Store.IncrementBy(c.Session, a[1], ArgParse.Int64(a[2]))));
+        t.Key("decrby", 3, W | CommandFlags.Fast, (c, a, r) =>
+        {
+            long delta = ArgParse.Int64(a[2]);
+            if (delta == long.MinValue) throw new CommandError("ERR decrement would overflow");
+            r.Integer(c.Store.IncrementBy(c.Session, a[1], -delta));
+        });
+        t.Key("incrbyfloat", 3, W | CommandFlags.Fast, (c, a, r) =>
+        {
+            double delta = ArgParse.Double(a[2]);
+            if (double.IsInfinity(delta)) throw new CommandError("ERR increment would produce NaN or Infinity");
+            r.Bulk(c.Store.IncrementByFloat(c.Session, a[1], delta));
+        });
+    }
+
+    /// <summary>SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]</summary>
+    private static void Set(RespClient c, CommandArgs a, RespWriter r)
+    {
+        var condition = SetCondition.Always;
+        bool get = false, keepTtl = false, hasExpiry = false;
+        long expireAt = 0;
+        for (int i = 3; i < a.Count; i++)
+        {
+            if (a.Is(i, "NX"u8) && condition != SetCondition.IfExists) condition = SetCondition.IfNotExists;
+            else if (a.Is(i, "XX"u8) && condition != SetCondition.IfNotExists) condition = SetCondition.IfExists;
+            else if (a.Is(i, "GET"u8)) get = true;
+            else if (a.Is(i, "KEEPTTL"u8) && !hasExpiry) keepTtl = true;
+            else if (Expiry.TryUnit(a, i, out var unit) && !hasExpiry && !keepTtl && i + 1 < a.Count)
+            {
+                hasExpiry = true;
+                expireAt = Expiry.Positive(a[++i], unit, c.Store.NowMs(), "set");
+            }
+            else throw CommandError.Syntax();
+        }
+        bool written = c.Store.Set(c.Session, a[1], a[2], condition, keepTtl ? Store.KeepTtl : expireAt, get, out var previous);
+        if (get) r.Bulk(previous);
+        else if (written) r.Ok();
+        else r.NullBulk();
+    }
+
+    private static void SetWithExpiry(RespClient c, CommandArgs a, RespWriter r, ExpiryUnit unit, string name)
+    {
+        long expireAt = Expiry.Positive(a[2], unit, c.Store.NowMs(), name);
+        c.Store.Set(c.Session, a[1], a[3], SetCondition.Always, expireAt, false, out _);
+        r.Ok();
+    }
+
+    /// <summary>GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]</summary>
+    private static void GetEx(RespClient c, CommandArgs a, RespWriter r)
+    {
+        long expireAt = Store.KeepTtl;
+        if (a.Count == 3 && a.Is(2, "PERSIST"u8)) expireAt = 0;
+        else if (a.Count == 4 && Expiry.TryUnit(a, 2, out var unit)) expireAt = Expiry.Positive(a[3], unit, c.Store.NowMs(), "getex");
+        else if (a.Count != 2) throw CommandError.Syntax();
+        r.Bulk(c.Store.GetAndExpire(c.Session, a[1], expireAt));
+    }
+
+    private static void MGet(RespClient c, CommandArgs a, RespWriter r)
+    {
+        r.ArrayHeader(a.Count - 1);
+        for (int i = 1; i < a.Count; i++)
+        {
+            byte[]? value;
+            try
+            {
+                value = c.Store.GetString(c.Session, a[i]);
+            }
+            catch (CommandError)
+            {
+                value = null; // MGET answers nil for a key of another type
+            }
+            r.Bulk(value);
+        }
+    }
+
+    private static void MSet(RespClient c, CommandArgs a, RespWriter r, string name)
+    {
+        if (a.Count % 2 != 1) throw ArgParse.WrongArity(name);
+        bool nx = name == "msetnx";
+        bool written = c.Store.MultiSet(c.Session, a, 1, nx);
+        if (nx) r.Integer(written ? 1 : 0);
+        else r.Ok();
+    }
+
+    private static void GetRange(RespClient c, CommandArgs a, RespWriter r)
+    {
+        long start = ArgParse.Int64(a[2]), end = ArgParse.Int64(a[3]);
+        var value = c.Store.GetString(c.Session, a[1]) ?? [];
+        long length = value.Length;
+        if (start < 0 && end < 0 && start > end)
+        {
+            r.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        if (start < 0) start = Math.Max(0, length + start);
+        if (end < 0) end = Math.Max(0, length + end);
+        if (end >= length) end = length - 1;
+        if (start > end || length == 0) r.Bulk(ReadOnlySpan<byte>.Empty);
+        else r.Bulk(value.AsSpan((int)start, (int)(end - start + 1)));
+    }
+
+    private static void SetRange(RespClient c, CommandArgs a, RespWriter r)
+    {
+        long offset = ArgParse.Int64(a[2]);
+        if (offset < 0) throw new CommandError("ERR offset is out of range");
+        if (offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+            throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        r.Integer(c.Store.SetRange(c.Session, a[1], (int)offset, a[3]));
+    }
+}

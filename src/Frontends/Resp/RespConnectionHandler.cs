@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using HyperCache.Frontends.Hosting;
+using HyperCache.Log;
+using HyperCache.StateMachine;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>
+/// One RESP connection on Kestrel: read what the socket has, execute every complete command in it, then (under
+/// appendfsync always) wait for the log to commit this client's writes, then flush all replies at once.
+/// </summary>
+public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandler> logger) : ConnectionHandler
+{
+    private readonly RespLimits _limits = new()
+    {
+        MaxBulkLength = node.Config.ProtoMaxBulkLen,
+        MaxQueryBuffer = node.Config.ClientQueryBufferLimit,
+    };
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var client = new RespClient(node.Clients.NextId(), node,
+            connection.RemoteEndPoint?.ToString() ?? "?", connection.LocalEndPoint?.ToString() ?? "?");
+        client.Kill = connection.Abort;
+        client.Writer.Attach(output);
+        if (!node.Clients.TryAdd(client, node.Config.MaxClients))
+        {
+            client.Writer.Error("ERR max number of clients reached");
+            client.Writer.Commit();
+            await output.FlushAsync();
+            return;
+        }
+        var parser = new RespParser(_limits);
+        var dispatcher = new CommandDispatcher(node);
+        long waitedFor = -1;
+        try
+        {
+            while (!client.CloseAfterReply)
+            {
+                var read = await ReadAsync(input, client);
+                if (read.IsCanceled) break;
+                var buffer = read.Buffer;
+                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher);
+                input.AdvanceTo(consumed, examined);
+
+                long written = client.Session.LastLogAddress;
+                if (written > waitedFor && node.Log is { Durability: Durability.Always } log)
+                {
+                    await log.WaitForCommitAsync(written);
+                    waitedFor = written;
+                }
+                client.Writer.Commit();
+                var flush = await output.FlushAsync();
+                if (flush.IsCompleted || read.IsCompleted) break;
+                client.Args.Trim();
+            }
+        }
+        catch (ConnectionResetException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "RESP connection {Id} failed", client.Id);
+        }
+        finally
+        {
+            node.Clients.Remove(client);
+            await input.CompleteAsync();
+            await output.CompleteAsync();
+        }
+    }
+
+    /// <summary>Reads, honouring the idle timeout when one is configured (Redis's default is none).</summary>
+    private ValueTask<ReadResult> ReadAsync(PipeReader input, RespClient client)
+    {
+        int timeout = node.Config.Timeout;
+        if (timeout <= 0) return input.ReadAsync();
+        return ReadWithTimeoutAsync(input, TimeSpan.FromSeconds(timeout));
+    }
+
+    private static async ValueTask<ReadResult> ReadWithTimeoutAsync(PipeReader input, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return await input.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            return new ReadResult(default, isCanceled: true, isCompleted: true);
+        }
+    }
+
+    /// <summary>Executes every complete command in <paramref name="buffer"/>; returns how far input was used.</summary>
+    private (SequencePosition Consumed, SequencePosition Examined) ExecuteAll(
+        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher)
+    {
+        var remaining = buffer;
+        int executed = 0;
+        try
+        {
+            while (!remaining.IsEmpty && !client.CloseAfterReply)
+            {
+                var head = remaining.First;
+                var status = parser.TryParse(head, client.Args, out int used, out string? error);
+                if (status == ParseStatus.Incomplete && !remaining.IsSingleSegment)
+                {
+                    // The command runs past this segment: measure it across segments, then parse a copy of it.
+                    status = parser.Measure(remaining, out long length, out error);
+                    if (status == ParseStatus.Complete)
+                    {
+                        var copy = remaining.Slice(0, length).ToArray();
+                        status = parser.TryParse(copy, client.Args, out used, out error);
+                    }
+                }
+                if (status != ParseStatus.Incomplete) parser.ResetMeasure();
+                switch (status)
+                {
+                    case ParseStatus.Incomplete:
+                        if (remaining.Length > _limits.MaxQueryBuffer)
+                        {
+                            client.Writer.Error("ERR Protocol error: query buffer limit reached");
+                            client.CloseAfterReply = true;
+                            return (buffer.End, buffer.End);
+                        }
+                        return (remaining.Start, buffer.End);
+                    case ParseStatus.Error:
+                        client.Writer.Error(error!);
+                        client.CloseAfterReply = true;
+                        return (buffer.End, buffer.End);
+                    case ParseStatus.Complete:
+                        dispatcher.Execute(client, client.Args);
+                        executed++;
+                        break;
+                }
+                remaining = remaining.Slice(used);
+            }
+            return (remaining.Start, remaining.Start);
+        }
+        finally
+        {
+            if (executed > 0)
+            {
+                node.CountCommands(executed);
+                client.LastCommandAtMs = Environment.TickCount64;
+            }
+        }
+    }
+}

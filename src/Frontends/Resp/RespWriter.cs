@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using System.Text;
+
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>
+/// Writes RESP replies straight into the connection's output pipe; nothing is sent until the connection flushes
+/// once for the whole batch of commands it parsed.
+/// </summary>
+public sealed class RespWriter
+{
+    private PipeWriter _output = null!;
+    private Memory<byte> _chunk;
+    private int _used;
+
+    public void Attach(PipeWriter output) => _output = output;
+
+    /// <summary>Hands the bytes written so far to the pipe (before a flush).</summary>
+    public void Commit()
+    {
+        if (_used > 0) _output.Advance(_used);
+        _chunk = default;
+        _used = 0;
+    }
+
+    private Span<byte> Reserve(int size)
+    {
+        if (_chunk.Length - _used < size)
+        {
+            Commit();
+            _chunk = _output.GetMemory(Math.Max(size, 4096));
+        }
+        return _chunk.Span[_used..];
+    }
+
+    private void Raw(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 64 * 1024)
+        {
+            Commit();
+            _output.Write(bytes); // a large value: straight into the pipe, no staging copy
+            return;
+        }
+        bytes.CopyTo(Reserve(bytes.Length));
+        _used += bytes.Length;
+    }
+
+    private void Prefixed(byte prefix, long value)
+    {
+        var span = Reserve(24);
+        span[0] = prefix;
+        Utf8Formatter.TryFormat(value, span[1..], out int written);
+        span[1 + written] = (byte)'\r';
+        span[2 + written] = (byte)'\n';
+        _used += written + 3;
+    }
+
+    public void Ok() => Raw("+OK\r\n"u8);
+    public void Simple(ReadOnlySpan<byte> text) { Raw("+"u8); Raw(text); Raw("\r\n"u8); }
+    public void Simple(string text) => Line((byte)'+', text);
+    public void Error(string message) => Line((byte)'-', message);
+    public void Integer(long value) => Prefixed((byte)':', value);
+    public void ArrayHeader(int count) => Prefixed((byte)'*', count);
+    public void NullBulk() => Raw("$-1\r\n"u8);
+    public void NullArray() => Raw("*-1\r\n"u8);
+    public void EmptyArray() => Raw("*0\r\n"u8);
+
+    public void Bulk(ReadOnlySpan<byte> value)
+    {
+        Prefixed((byte)'$', value.Length);
+        Raw(value);
+        Raw("\r\n"u8);
+    }
+
+    public void Bulk(byte[]? value)
+    {
+        if (value is null) NullBulk();
+        else Bulk((ReadOnlySpan<byte>)value);
+    }
+
+    public void Bulk(string value) => Bulk(Encoding.UTF8.GetBytes(value));
+
+    /// <summary>A RESP2 map: a flat array of alternating names and values.</summary>
+    public void MapHeader(int pairs) => ArrayHeader(pairs * 2);
+
+    private void Line(byte prefix, string text)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(text.Length) + 3;
+        var span = Reserve(max);
+        span[0] = prefix;
+        int written = Encoding.UTF8.GetBytes(text, span[1..]);
+        // A status or error line must stay one line.
+        for (int i = 1; i <= written; i++)
+            if (span[i] == '\r' || span[i] == '\n') span[i] = (byte)' ';
+        span[1 + written] = (byte)'\r';
+        span[2 + written] = (byte)'\n';
+        _used += written + 3;
+    }
+}

@@ -1,0 +1,210 @@
+using FASTER.core;
+
+namespace HyperCache.Log;
+
+/// <summary>
+/// The AOF: one FasterLog of opaque, checksummed, sequenced entries. Appends are ordered by one short lock
+/// (sequence number + enqueue); commits run on a background loop whose cadence is the durability policy, and
+/// writers under <see cref="Durability.Always"/> share each commit (group commit).
+/// </summary>
+public sealed class AppendOnlyLog : IDisposable
+{
+    private readonly LogOptions _options;
+    private readonly IDevice _device;
+    private readonly FasterLog _log;
+    private readonly Lock _appendLock = new();
+    private readonly SemaphoreSlim _commitSignal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _committer;
+    private ulong _nextSequence = 1;
+    private int _commitRequested;
+    private bool _recovered;
+    private int _durability;
+    private bool _disposed;
+
+    private AppendOnlyLog(LogOptions options)
+    {
+        _options = options;
+        _durability = (int)options.Durability;
+        System.IO.Directory.CreateDirectory(options.Directory);
+        _device = Devices.CreateLogDevice(Path.Combine(options.Directory, "hlog"),
+            preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        _log = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = _device,
+            LogCommitDir = options.Directory,
+            PageSize = options.PageSize,
+            MemorySize = options.MemorySize,
+            SegmentSize = options.SegmentSize,
+            LogChecksum = LogChecksumType.None, // our header carries a real CRC
+            AutoCommit = false,
+            RemoveOutdatedCommits = true,
+            TryRecoverLatest = true,
+        });
+        _committer = Task.Run(CommitLoopAsync);
+    }
+
+    /// <summary>Opens (and recovers to its last commit) the log in <see cref="LogOptions.Directory"/>.</summary>
+    public static AppendOnlyLog Open(LogOptions options) => new(options);
+
+    /// <summary>Changeable at run time (CONFIG SET appendfsync); the commit loop reads it on each turn.</summary>
+    public Durability Durability
+    {
+        get => (Durability)Volatile.Read(ref _durability);
+        set
+        {
+            Volatile.Write(ref _durability, (int)value);
+            RequestCommit(); // wake the loop so it adopts the new cadence now
+        }
+    }
+    public long BeginAddress => _log.BeginAddress;
+    public long TailAddress => _log.TailAddress;
+    public long CommittedUntilAddress => _log.CommittedUntilAddress;
+    public ulong LastSequence => _nextSequence - 1;
+    public string Directory => _options.Directory;
+
+    /// <summary>
+    /// Appends one entry. <paramref name="entry"/> starts with <see cref="EntryHeader.Size"/> bytes of room that
+    /// this fills in. Returns the entry's address; it is durable once <see cref="WaitForCommitAsync"/> says so.
+    /// </summary>
+    public long Append(Span<byte> entry, byte kind)
+    {
+        if (!_recovered) throw new InvalidOperationException("Scan the log to its end (recovery) before appending.");
+        lock (_appendLock)
+        {
+            EntryHeader.Write(entry, kind, _nextSequence);
+            long address = _log.Enqueue(entry);
+            _nextSequence++;
+            return address;
+        }
+    }
+
+    /// <summary>Completes when the entry at <paramref name="address"/> is committed; asks for a commit if needed.</summary>
+    public ValueTask WaitForCommitAsync(long address)
+    {
+        if (_log.CommittedUntilAddress > address) return ValueTask.CompletedTask;
+        RequestCommit();
+        return _log.WaitForCommitAsync(address + 1);
+    }
+
+    /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
+    public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
+
+    private void RequestCommit()
+    {
+        if (Interlocked.Exchange(ref _commitRequested, 1) == 0) _commitSignal.Release();
+    }
+
+    private async Task CommitLoopAsync()
+    {
+        var ct = _stop.Token;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                // Always: wake on demand (a writer is waiting). Others: wake on the clock, or on demand
+                // (e.g. an explicit wait), whichever comes first.
+                var durability = Durability;
+                if (durability == Durability.Always) await _commitSignal.WaitAsync(ct);
+                else await _commitSignal.WaitAsync(durability == Durability.No ? _options.LazyCommitInterval : TimeSpan.FromSeconds(1), ct);
+                Interlocked.Exchange(ref _commitRequested, 0);
+                if (_log.TailAddress > _log.CommittedUntilAddress) await _log.CommitAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Reads and verifies entries in [<paramref name="from"/>, <paramref name="until"/>) (until -1 = committed tail),
+    /// handing each good one to <paramref name="visitor"/> until the first bad one; the rest is only checked, to tell
+    /// a damaged tail from damage in the middle. A full scan from the start also readies the log for appends.
+    /// </summary>
+    public unsafe LogScanResult Scan(long from, long until, IEntryVisitor? visitor)
+    {
+        long end = until < 0 ? _log.TailAddress : Math.Min(until, _log.TailAddress);
+        long start = Math.Max(from, _log.BeginAddress);
+        long count = 0, next = start, firstBad = -1;
+        ulong lastSeq = 0;
+        bool goodAfterBad = false;
+        string? problem = null;
+        byte[] buffer = new byte[4096];
+        using (var it = _log.Scan(start, end))
+        {
+            while (true)
+            {
+                byte* ptr; int length; long current, nextAddress;
+                try
+                {
+                    if (!it.UnsafeGetNext(out ptr, out length, out current, out nextAddress)) break;
+                }
+                catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
+                {
+                    // A damaged length field: FasterLog cannot find the next entry, so nothing after is trusted.
+                    if (firstBad < 0) { firstBad = next; problem = "unreadable entry: " + e.Message; goodAfterBad = true; }
+                    break;
+                }
+                try
+                {
+                    var entry = new ReadOnlySpan<byte>(ptr, length);
+                    bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out var body);
+                    if (ok && firstBad < 0 && count > 0 && seq != lastSeq + 1)
+                    {
+                        firstBad = current;
+                        problem = $"sequence jumps from {lastSeq} to {seq} (entries missing)";
+                        goodAfterBad = true;
+                        continue;
+                    }
+                    if (firstBad >= 0)
+                    {
+                        goodAfterBad |= ok;
+                        continue;
+                    }
+                    if (!ok)
+                    {
+                        firstBad = current;
+                        problem = "checksum mismatch";
+                        continue;
+                    }
+                    if (visitor != null)
+                    {
+                        if (buffer.Length < body.Length) buffer = new byte[Math.Max(body.Length, buffer.Length * 2)];
+                        body.CopyTo(buffer);
+                        visitor.Visit(current, kind, seq, new ReadOnlyMemory<byte>(buffer, 0, body.Length));
+                    }
+                    count++;
+                    lastSeq = seq;
+                    next = nextAddress;
+                }
+                finally
+                {
+                    it.UnsafeRelease();
+                }
+            }
+        }
+        var result = new LogScanResult(count, next, lastSeq, firstBad, goodAfterBad, problem);
+        if (from <= _log.BeginAddress && until < 0 && result.Clean)
+        {
+            _nextSequence = lastSeq + 1;
+            _recovered = true;
+        }
+        return result;
+    }
+
+    /// <summary>For a brand-new or deliberately unscanned log: appends may start (sequence continues at 1).</summary>
+    internal void MarkRecovered() => _recovered = true;
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _stop.Cancel();
+        try { _committer.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        if (_recovered && _log.TailAddress > _log.CommittedUntilAddress) _log.Commit(spinWait: true);
+        _log.Dispose();
+        _device.Dispose();
+        _commitSignal.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+namespace HyperCache.StateMachine.Events;
+
+/// <summary>
+/// The kinds of log entry. Each body is one MessagePack array; its fields are listed here. Events say what
+/// happened, never what time it is: expiries are absolute Unix milliseconds, counters are logged as their result,
+/// so replaying an event anywhere, at any time, gives the same state. Never renumber: these bytes are on disk.
+/// </summary>
+public enum EventKind : byte
+{
+    /// <summary>[db, key, value, expireAt] — expireAt 0: no TTL, -1: keep the key's TTL.</summary>
+    Set = 1,
+    /// <summary>[db, key...] — DEL, UNLINK, GETDEL and expiries decided by this node.</summary>
+    Delete = 2,
+    /// <summary>[db, key, expireAt] — 0 removes the TTL.</summary>
+    Expire = 3,
+    /// <summary>[db, key, suffix]</summary>
+    Append = 4,
+    /// <summary>[db, key, offset, bytes]</summary>
+    SetRange = 5,
+    /// <summary>[db, key, value, key, value...] — no TTL on any of them.</summary>
+    MultiSet = 6,
+    /// <summary>[db, source, destination] — moves value and TTL, replacing the destination.</summary>
+    Rename = 7,
+    /// <summary>[sourceDb, source, destinationDb, destination] — copies value and TTL, replacing the destination.</summary>
+    Copy = 8,
+    /// <summary>[db]</summary>
+    FlushDb = 9,
+    /// <summary>[]</summary>
+    FlushAll = 10,
+    /// <summary>[db, db]</summary>
+    SwapDb = 11,
+}

@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+using MessagePack;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>Shared pieces of the command methods: finding live entries and logging the common events.</summary>
+public sealed partial class Store
+{
+    /// <summary>The key's entry if present and not expired, else a null reference. Reads only.</summary>
+    private static ref Entry Live(Database? database, int local, ReadOnlySpan<byte> key, long now)
+    {
+        if (database is null) return ref Unsafe.NullRef<Entry>();
+        ref Entry entry = ref database.Find(local, key);
+        if (!Unsafe.IsNullRef(ref entry) && entry.IsExpired(now)) return ref Unsafe.NullRef<Entry>();
+        return ref entry;
+    }
+
+    /// <summary>
+    /// For writes: the key's live entry, after logging the delete of an expired one. A write must not build on a
+    /// value that has expired, and since <see cref="Apply"/> never reads the clock, the expiry has to be an event.
+    /// </summary>
+    private ref Entry LiveForWrite(Session session, Shard shard, int local, ReadOnlySpan<byte> key, long now)
+    {
+        var database = shard.DbIfExists(session.Db);
+        if (database is null) return ref Unsafe.NullRef<Entry>();
+        ref Entry entry = ref database.Find(local, key);
+        if (Unsafe.IsNullRef(ref entry) || !entry.IsExpired(now)) return ref entry;
+        LogDelete(session, session.Db, key);
+        shard.ExpiredKeys++;
+        return ref Unsafe.NullRef<Entry>();
+    }
+
+    private static byte[] AsString(ref Entry entry) => entry.Value as byte[] ?? throw CommandError.WrongType();
+
+    private void LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
+    {
+        var buffer = EventBuffer.Start(EventKind.Set);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(4);
+        w.Write(session.Db);
+        w.Write(key);
+        w.Write(value);
+        w.Write(expireAt);
+        w.Flush();
+        LogAndApply(session, buffer);
+    }
+
+    private void LogDelete(Session session, int db, ReadOnlySpan<byte> key)
+    {
+        var buffer = EventBuffer.Start(EventKind.Delete);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(2);
+        w.Write(db);
+        w.Write(key);
+        w.Flush();
+        LogAndApply(session, buffer);
+    }
+
+    private void LogExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
+    {
+        var buffer = EventBuffer.Start(EventKind.Expire);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(3);
+        w.Write(session.Db);
+        w.Write(key);
+        w.Write(expireAt);
+        w.Flush();
+        LogAndApply(session, buffer);
+    }
+
+    private void LogKeyAndBytes(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
+    {
+        var buffer = EventBuffer.Start(kind);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(3);
+        w.Write(session.Db);
+        w.Write(key);
+        w.Write(bytes);
+        w.Flush();
+        LogAndApply(session, buffer);
+    }
+
+    private void LogDbEvent(Session session, EventKind kind, int a, int b = -1)
+    {
+        var buffer = EventBuffer.Start(kind);
+        var w = buffer.Writer();
+        int count = a < 0 ? 0 : b < 0 ? 1 : 2;
+        w.WriteArrayHeader(count);
+        if (a >= 0) w.Write(a);
+        if (b >= 0) w.Write(b);
+        w.Flush();
+        LogAndApply(session, buffer);
+    }
+}

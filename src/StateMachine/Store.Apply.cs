@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+using MessagePack;
+using static HyperCache.StateMachine.Events.EventReading;
+
+namespace HyperCache.StateMachine;
+
+public sealed partial class Store
+{
+    /// <summary>
+    /// The one way state changes. Never reads the clock and never logs: given the same events in the same order it
+    /// builds the same state. Callers hold the locks of the shards the event touches (replay is single-threaded).
+    /// </summary>
+    public void Apply(byte kind, ReadOnlyMemory<byte> body)
+    {
+        var r = new MessagePackReader(body);
+        int fields = r.ReadArrayHeader();
+        switch ((EventKind)kind)
+        {
+            case EventKind.Set:
+            {
+                int db = r.ReadInt32();
+                var key = ReadSpan(ref r);
+                var value = ReadSpan(ref r);
+                ApplySet(db, key, value.ToArray(), r.ReadInt64());
+                break;
+            }
+            case EventKind.Delete:
+            {
+                int db = r.ReadInt32();
+                for (int i = 1; i < fields; i++) ApplyDelete(db, ReadSpan(ref r));
+                break;
+            }
+            case EventKind.Expire:
+            {
+                int db = r.ReadInt32();
+                var key = ReadSpan(ref r);
+                ApplyExpire(db, key, r.ReadInt64());
+                break;
+            }
+            case EventKind.Append:
+            {
+                int db = r.ReadInt32();
+                var key = ReadSpan(ref r);
+                ApplyAppend(db, key, ReadSpan(ref r));
+                break;
+            }
+            case EventKind.SetRange:
+            {
+                int db = r.ReadInt32();
+                var key = ReadSpan(ref r);
+                int offset = r.ReadInt32();
+                ApplySetRange(db, key, offset, ReadSpan(ref r));
+                break;
+            }
+            case EventKind.MultiSet:
+            {
+                int db = r.ReadInt32();
+                for (int i = 1; i < fields; i += 2)
+                {
+                    var key = ReadSpan(ref r);
+                    ApplySet(db, key, ReadSpan(ref r).ToArray(), 0);
+                }
+                break;
+            }
+            case EventKind.Rename:
+            {
+                int db = r.ReadInt32();
+                var source = ReadSpan(ref r);
+                var destination = ReadSpan(ref r);
+                ApplyCopy(db, source, db, destination, removeSource: true);
+                break;
+            }
+            case EventKind.Copy:
+            {
+                int sourceDb = r.ReadInt32();
+                var source = ReadSpan(ref r);
+                int destinationDb = r.ReadInt32();
+                ApplyCopy(sourceDb, source, destinationDb, ReadSpan(ref r), removeSource: false);
+                break;
+            }
+            case EventKind.FlushDb:
+            {
+                int db = r.ReadInt32();
+                foreach (var shard in _shards) shard.DbIfExists(db)?.Clear();
+                break;
+            }
+            case EventKind.FlushAll:
+                foreach (var shard in _shards)
+                    for (int db = 0; db < Databases; db++) shard.DbIfExists(db)?.Clear();
+                break;
+            case EventKind.SwapDb:
+            {
+                int a = r.ReadInt32(), b = r.ReadInt32();
+                foreach (var shard in _shards) shard.Swap(a, b);
+                break;
+            }
+            default:
+                throw new InvalidDataException($"unknown event kind {kind}");
+        }
+    }
+
+    private void ApplySet(int db, ReadOnlySpan<byte> key, object value, long expireAt)
+    {
+        var database = ShardOf(key, out int local).Db(db);
+        ref Entry entry = ref database.GetOrAdd(local, key, out _);
+        entry.Value = value;
+        if (expireAt != -1) database.SetExpiry(local, key, ref entry, expireAt);
+    }
+
+    private void ApplyDelete(int db, ReadOnlySpan<byte> key)
+    {
+        ShardOf(key, out int local).DbIfExists(db)?.Remove(local, key);
+    }
+
+    private void ApplyExpire(int db, ReadOnlySpan<byte> key, long expireAt)
+    {
+        var database = ShardOf(key, out int local).Db(db);
+        ref Entry entry = ref database.Find(local, key);
+        if (!Unsafe.IsNullRef(ref entry)) database.SetExpiry(local, key, ref entry, expireAt);
+    }
+
+    private void ApplyAppend(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> suffix)
+    {
+        var database = ShardOf(key, out int local).Db(db);
+        ref Entry entry = ref database.GetOrAdd(local, key, out bool existed);
+        byte[] old = existed ? (byte[])entry.Value : [];
+        var joined = new byte[old.Length + suffix.Length];
+        old.CopyTo(joined, 0);
+        suffix.CopyTo(joined.AsSpan(old.Length));
+        entry.Value = joined;
+    }
+
+    private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
+    {
+        var database = ShardOf(key, out int local).Db(db);
+        ref Entry entry = ref database.GetOrAdd(local, key, out bool existed);
+        byte[] old = existed ? (byte[])entry.Value : [];
+        var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
+        old.CopyTo(value, 0);
+        bytes.CopyTo(value.AsSpan(offset));
+        entry.Value = value;
+    }
+
+    private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
+    {
+        var from = ShardOf(source, out int sourceLocal).Db(sourceDb);
+        ref Entry found = ref from.Find(sourceLocal, source);
+        if (Unsafe.IsNullRef(ref found)) return;
+        object value = removeSource ? found.Value : CopyValue(found.Value);
+        long expireAt = found.ExpireAt;
+        if (removeSource) from.Remove(sourceLocal, source);
+        var to = ShardOf(destination, out int destinationLocal).Db(destinationDb);
+        ref Entry entry = ref to.GetOrAdd(destinationLocal, destination, out _);
+        entry.Value = value;
+        to.SetExpiry(destinationLocal, destination, ref entry, expireAt);
+    }
+
+    /// <summary>Values are immutable once stored, so a copy can share a string; other types will copy themselves.</summary>
+    private static object CopyValue(object value) => value;
+}

@@ -1,0 +1,45 @@
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>Active expiry, as Redis does it: sample keys that have a TTL, delete (and log) the expired ones, and
+/// go again while more than a quarter of a sample had expired, within a time budget.</summary>
+public sealed partial class Store
+{
+    private readonly Session _expirySession = new();
+    private readonly Random _expiryRandom = new();
+
+    /// <summary>One cycle over every shard and database; returns how many keys it expired.</summary>
+    public int ExpireCycle(int samples = 20, int maxRounds = 16)
+    {
+        int expired = 0;
+        foreach (var shard in _shards)
+        {
+            lock (shard.Lock)
+            {
+                long now = NowMs();
+                for (int db = 0; db < Databases; db++)
+                {
+                    var database = shard.DbIfExists(db);
+                    if (database is null || database.VolatileCount == 0) continue;
+                    _expirySession.Db = db;
+                    for (int round = 0; round < maxRounds; round++)
+                    {
+                        int found = 0;
+                        for (int i = 0; i < samples && database.TrySampleVolatile(_expiryRandom, out var candidate); i++)
+                        {
+                            ref Entry entry = ref database.Find(candidate.LocalSlot, candidate.Key);
+                            if (!entry.IsExpired(now)) continue;
+                            LogDelete(_expirySession, db, candidate.Key);
+                            shard.ExpiredKeys++;
+                            found++;
+                        }
+                        expired += found;
+                        if (found * 4 <= samples) break;
+                    }
+                }
+            }
+        }
+        return expired;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine;
+
+[Flags]
+public enum ExpireCondition { None = 0, IfNoTtl = 1, IfHasTtl = 2, IfGreater = 4, IfLess = 8 }
+
+public enum RenameResult { Renamed, DestinationExists, NoSource }
+
+/// <summary>Generic key commands: existence, TTLs, renames, copies.</summary>
+public sealed partial class Store
+{
+    /// <summary>DEL/UNLINK of keys args[first..]: one event for all of them, under all their shards' locks.</summary>
+    public int Delete<TArgs>(Session session, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        long now = NowMs();
+        using var locks = LockKeys(args, first, 1, stackalloc ulong[MaskWords]);
+        int present = 0, live = 0;
+        Span<bool> chosen = args.Count <= 256 ? stackalloc bool[args.Count] : new bool[args.Count];
+        for (int i = first; i < args.Count; i++)
+        {
+            var key = args[i];
+            var shard = ShardOf(key, out int local);
+            var database = shard.DbIfExists(session.Db);
+            if (database is null) continue;
+            ref Entry entry = ref database.Find(local, key);
+            if (Unsafe.IsNullRef(ref entry) || SeenBefore(args, first, i, chosen)) continue;
+            chosen[i] = true;
+            present++;
+            if (!entry.IsExpired(now)) live++;
+            else shard.ExpiredKeys++;
+        }
+        if (present == 0) return 0;
+        var buffer = EventBuffer.Start(EventKind.Delete);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(1 + present);
+        w.Write(session.Db);
+        for (int i = first; i < args.Count; i++)
+            if (chosen[i]) w.Write(args[i]);
+        w.Flush();
+        LogAndApply(session, buffer);
+        return live;
+    }
+
+    private static bool SeenBefore<TArgs>(TArgs args, int first, int index, Span<bool> chosen) where TArgs : IKeyList, allows ref struct
+    {
+        for (int j = first; j < index; j++)
+            if (chosen[j] && args[j].SequenceEqual(args[index])) return true;
+        return false;
+    }
+
+    /// <summary>EXISTS (and TOUCH, which also refreshes the access time): every occurrence counts.</summary>
+    public int CountExisting<TArgs>(Session session, TArgs args, int first, bool touch) where TArgs : IKeyList, allows ref struct
+    {
+        long now = NowMs();
+        int clock = Clock(), count = 0;
+        for (int i = first; i < args.Count; i++)
+        {
+            var key = args[i];
+            var shard = ShardOf(key, out int local);
+            lock (shard.Lock)
+            {
+                ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+                if (Unsafe.IsNullRef(ref entry)) continue;
+                count++;
+                if (touch) entry.LastAccess = clock;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>EXPIRE family with an absolute time. A time in the past deletes the key, as in Redis.</summary>
+    public bool Expire(Session session, ReadOnlySpan<byte> key, long expireAt, ExpireCondition condition)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            if (Unsafe.IsNullRef(ref entry)) return false;
+            long current = entry.ExpireAt; // 0 = no TTL = infinitely far
+            if ((condition & ExpireCondition.IfNoTtl) != 0 && current != 0) return false;
+            if ((condition & ExpireCondition.IfHasTtl) != 0 && current == 0) return false;
+            if ((condition & ExpireCondition.IfGreater) != 0 && (current == 0 || expireAt <= current)) return false;
+            if ((condition & ExpireCondition.IfLess) != 0 && current != 0 && expireAt >= current) return false;
+            if (expireAt <= now) LogDelete(session, session.Db, key);
+            else LogExpire(session, key, expireAt);
+            return true;
+        }
+    }
+
+    /// <summary>The key's absolute expiry: Unix ms, -1 when it has none, -2 when the key does not exist.</summary>
+    public long ExpiryOf(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            if (Unsafe.IsNullRef(ref entry)) return -2;
+            return entry.ExpireAt == 0 ? -1 : entry.ExpireAt;
+        }
+    }
+
+    public bool Persist(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            if (Unsafe.IsNullRef(ref entry) || entry.ExpireAt == 0) return false;
+            LogExpire(session, key, 0);
+            return true;
+        }
+    }
+
+    /// <summary>The Redis type name of the key's value, or "none".</summary>
+    public string TypeOf(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            return Unsafe.IsNullRef(ref entry) ? "none" : TypeName(entry.Value);
+        }
+    }
+
+    internal static string TypeName(object value) => value switch
+    {
+        byte[] => "string",
+        _ => "none",
+    };
+
+    /// <summary>Seconds since the key was last read or written, or -1 when absent (OBJECT IDLETIME).</summary>
+    public long IdleSeconds(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock() - entry.LastAccess);
+        }
+    }
+
+    public RenameResult Rename(Session session, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, bool onlyIfAbsent)
+    {
+        long now = NowMs();
+        using var locks = LockKeys(source, destination, stackalloc ulong[MaskWords]);
+        var sourceShard = ShardOf(source, out int sourceLocal);
+        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, sourceLocal, source, now))) return RenameResult.NoSource;
+        if (source.SequenceEqual(destination)) return onlyIfAbsent ? RenameResult.DestinationExists : RenameResult.Renamed;
+        var destinationShard = ShardOf(destination, out int destinationLocal);
+        bool destinationExists = !Unsafe.IsNullRef(ref LiveForWrite(session, destinationShard, destinationLocal, destination, now));
+        if (onlyIfAbsent && destinationExists) return RenameResult.DestinationExists;
+        var buffer = EventBuffer.Start(EventKind.Rename);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(3);
+        w.Write(session.Db);
+        w.Write(source);
+        w.Write(destination);
+        w.Flush();
+        LogAndApply(session, buffer);
+        return RenameResult.Renamed;
+    }
+
+    /// <summary>COPY; false when the source is missing or the destination exists and <paramref name="replace"/> is off.</summary>
+    public bool Copy(Session session, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, int destinationDb, bool replace)
+    {
+        long now = NowMs();
+        using var locks = LockKeys(source, destination, stackalloc ulong[MaskWords]);
+        var sourceShard = ShardOf(source, out int sourceLocal);
+        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, sourceLocal, source, now))) return false;
+        var destinationShard = ShardOf(destination, out int destinationLocal);
+        ref Entry target = ref Live(destinationShard.DbIfExists(destinationDb), destinationLocal, destination, now);
+        if (!Unsafe.IsNullRef(ref target) && !replace) return false;
+        var buffer = EventBuffer.Start(EventKind.Copy);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(4);
+        w.Write(session.Db);
+        w.Write(source);
+        w.Write(destinationDb);
+        w.Write(destination);
+        w.Flush();
+        LogAndApply(session, buffer);
+        return true;
+    }
+}

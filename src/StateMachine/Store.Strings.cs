@@ -1,0 +1,227 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine;
+
+public enum SetCondition { Always, IfNotExists, IfExists }
+
+/// <summary>Strings and counters.</summary>
+public sealed partial class Store
+{
+    /// <summary>Expiry argument meaning "leave the TTL as it is" (KEEPTTL, and counters).</summary>
+    public const long KeepTtl = -1;
+
+    /// <summary>The string at <paramref name="key"/>, or null. Values are immutable, so the array may be written
+    /// to the socket after the lock is released.</summary>
+    public byte[]? GetString(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            if (Unsafe.IsNullRef(ref entry))
+            {
+                shard.Misses++;
+                return null;
+            }
+            var value = AsString(ref entry);
+            shard.Hits++;
+            entry.LastAccess = Clock();
+            return value;
+        }
+    }
+
+    /// <summary>SET and its relatives. <paramref name="expireAt"/>: 0 none, <see cref="KeepTtl"/>, or Unix ms.
+    /// Returns whether the value was written; <paramref name="previous"/> is the old string (for SET ... GET).</summary>
+    public bool Set(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetCondition condition,
+        long expireAt, bool wantPrevious, out byte[]? previous)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            bool exists = !Unsafe.IsNullRef(ref entry);
+            previous = exists && wantPrevious ? AsString(ref entry) : null;
+            if (condition == SetCondition.IfNotExists && exists) return false;
+            if (condition == SetCondition.IfExists && !exists) return false;
+            LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0);
+            return true;
+        }
+    }
+
+    /// <summary>MSET / MSETNX over key-value pairs args[first], args[first+1], ... Atomic: all shards locked.</summary>
+    public bool MultiSet<TArgs>(Session session, TArgs args, int first, bool onlyIfNoneExist) where TArgs : IKeyList, allows ref struct
+    {
+        long now = NowMs();
+        using var locks = LockKeys(args, first, 2, stackalloc ulong[MaskWords]);
+        if (onlyIfNoneExist)
+        {
+            for (int i = first; i < args.Count; i += 2)
+            {
+                var key = args[i];
+                var shard = ShardOf(key, out int local);
+                if (!Unsafe.IsNullRef(ref Live(shard.DbIfExists(session.Db), local, key, now))) return false;
+            }
+        }
+        var buffer = EventBuffer.Start(EventKind.MultiSet);
+        var w = buffer.Writer();
+        w.WriteArrayHeader(1 + args.Count - first);
+        w.Write(session.Db);
+        for (int i = first; i < args.Count; i++) w.Write(args[i]);
+        w.Flush();
+        LogAndApply(session, buffer);
+        return true;
+    }
+
+    public byte[]? GetDelete(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            if (Unsafe.IsNullRef(ref entry)) return null;
+            var value = AsString(ref entry);
+            LogDelete(session, session.Db, key);
+            return value;
+        }
+    }
+
+    /// <summary>GETEX: <paramref name="expireAt"/> is <see cref="KeepTtl"/> (no option), 0 (PERSIST) or Unix ms.</summary>
+    public byte[]? GetAndExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            if (Unsafe.IsNullRef(ref entry)) return null;
+            var value = AsString(ref entry);
+            if (expireAt > 0 && expireAt <= now) LogDelete(session, session.Db, key);
+            else if (expireAt > 0 || (expireAt == 0 && entry.ExpireAt != 0)) LogExpire(session, key, expireAt);
+            return value;
+        }
+    }
+
+    public long Append(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> suffix)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
+            LogKeyAndBytes(session, EventKind.Append, key, suffix);
+            return length + suffix.Length;
+        }
+    }
+
+    public long SetRange(Session session, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
+            if (bytes.IsEmpty) return length;
+            var buffer = EventBuffer.Start(EventKind.SetRange);
+            var w = buffer.Writer();
+            w.WriteArrayHeader(4);
+            w.Write(session.Db);
+            w.Write(key);
+            w.Write(offset);
+            w.Write(bytes);
+            w.Flush();
+            LogAndApply(session, buffer);
+            return Math.Max(length, (long)offset + bytes.Length);
+        }
+    }
+
+    /// <summary>INCRBY and friends; logged as the resulting value with the TTL kept, as Redis propagates it.</summary>
+    public long IncrementBy(Session session, ReadOnlySpan<byte> key, long delta)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            long current = 0;
+            if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseInt64(AsString(ref entry), out current))
+                throw CommandError.NotInteger();
+            if ((delta > 0 && current > long.MaxValue - delta) || (delta < 0 && current < long.MinValue - delta))
+                throw CommandError.Overflow();
+            long result = current + delta;
+            Span<byte> text = stackalloc byte[20];
+            Utf8Formatter.TryFormat(result, text, out int written);
+            LogSet(session, key, text[..written], Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
+            return result;
+        }
+    }
+
+    /// <summary>INCRBYFLOAT; returns the new value's text, exactly as stored and logged.</summary>
+    public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, double delta)
+    {
+        var shard = ShardOf(key, out int local);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            double current = 0;
+            if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseDouble(AsString(ref entry), out current))
+                throw CommandError.NotFloat();
+            var text = Numbers.FormatSum(current, delta)
+                ?? throw new CommandError("ERR increment would produce NaN or Infinity");
+            LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
+            return text;
+        }
+    }
+}
+
+/// <summary>Redis's number texts: strict integers (no spaces, no '+', no leading zeros) and finite floats.</summary>
+public static class Numbers
+{
+    public static bool TryParseInt64(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 20) return false;
+        if (text[0] == '0' && text.Length > 1) return false;
+        if (text[0] == '-' && (text.Length == 1 || text[1] == '0')) return false;
+        return Utf8Parser.TryParse(text, out value, out int consumed) && consumed == text.Length && (text[0] != '+');
+    }
+
+    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
+    {
+        value = 0;
+        if (text.IsEmpty || text.Length > 5000 || char.IsWhiteSpace((char)text[0]) || char.IsWhiteSpace((char)text[^1]))
+            return false;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
+        return !double.IsNaN(value);
+    }
+
+    /// <summary>current + delta as Redis prints it (no exponent, no trailing zeros). Decimal arithmetic where it
+    /// fits, so 0.1 + 0.2 is 0.3 as with Redis's long double; null when the sum is not finite.</summary>
+    public static byte[]? FormatSum(double current, double delta)
+    {
+        double sum = current + delta;
+        if (double.IsNaN(sum) || double.IsInfinity(sum)) return null;
+        string text;
+        if (Math.Abs(current) < 7.9e27 && Math.Abs(delta) < 7.9e27 && Math.Abs(sum) < 7.9e27)
+        {
+            decimal exact = (decimal)current + (decimal)delta;
+            text = exact.ToString(CultureInfo.InvariantCulture);
+            if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.');
+        }
+        else
+        {
+            text = sum.ToString("0.#################", CultureInfo.InvariantCulture);
+        }
+        if (text == "-0") text = "0";
+        return System.Text.Encoding.ASCII.GetBytes(text);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Numerics;
+using HyperCache.Log;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>
+/// The state machine. Every write goes: shard lock → validate against current state → build the event →
+/// append it to the log → <see cref="Apply"/> it. <see cref="Apply"/> is the only code that changes state, live,
+/// on replay and (later) on replicas. Reads take the shard lock and never touch the log.
+/// The command methods are split by family across the Store.*.cs files.
+/// </summary>
+public sealed partial class Store : IEntryVisitor
+{
+    private readonly Shard[] _shards;
+    private readonly int _shardBits;
+    private readonly AppendOnlyLog? _log;
+    private readonly TimeProvider _time;
+    private readonly long _startedAt;
+
+    /// <param name="log">The AOF writes go to; null for an offline store that only replays.</param>
+    public Store(StoreOptions options, AppendOnlyLog? log)
+    {
+        if (!BitOperations.IsPow2(options.Shards) || options.Shards > Slots.Count)
+            throw new ArgumentException("shards must be a power of two no larger than 16384");
+        _log = log;
+        _time = options.Time;
+        Databases = options.Databases;
+        _shardBits = BitOperations.Log2((uint)options.Shards);
+        int slotsPerShard = Slots.Count >> _shardBits;
+        _shards = new Shard[options.Shards];
+        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, slotsPerShard, options.Databases);
+        _startedAt = NowMs();
+    }
+
+    public int Databases { get; }
+    public int ShardCount => _shards.Length;
+    public AppendOnlyLog? Log => _log;
+
+    public long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Seconds since start, the clock of <see cref="Entry.LastAccess"/>.</summary>
+    private int Clock() => (int)((NowMs() - _startedAt) / 1000);
+
+    // Slot s lives in shard (s mod shards), at local index (s div shards).
+    private Shard ShardOf(ReadOnlySpan<byte> key, out int localSlot)
+    {
+        int slot = Slots.Of(key);
+        localSlot = slot >> _shardBits;
+        return _shards[slot & (_shards.Length - 1)];
+    }
+
+    private Shard ShardOf(ReadOnlySpan<byte> key) => _shards[Slots.Of(key) & (_shards.Length - 1)];
+
+    /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it.</summary>
+    private void LogAndApply(Session session, EventBuffer buffer)
+    {
+        if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
+        Apply((byte)buffer.Kind, buffer.Body);
+    }
+
+    /// <summary>Replay: every verified log entry is applied as it was live.</summary>
+    void IEntryVisitor.Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Apply(kind, body);
+
+    /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).</summary>
+    private readonly ref struct ShardLocks
+    {
+        private readonly Shard[] _all;
+        private readonly Span<ulong> _mask;
+
+        public ShardLocks(Shard[] all, Span<ulong> mask)
+        {
+            _all = all;
+            _mask = mask;
+            for (int i = 0; i < all.Length; i++)
+                if ((mask[i >> 6] & (1UL << i)) != 0) all[i].Lock.Enter();
+        }
+
+        public void Dispose()
+        {
+            for (int i = _all.Length - 1; i >= 0; i--)
+                if ((_mask[i >> 6] & (1UL << i)) != 0) _all[i].Lock.Exit();
+        }
+    }
+
+    private ShardLocks LockKeys<TKeys>(TKeys keys, int start, int step, Span<ulong> mask) where TKeys : IKeyList, allows ref struct
+    {
+        mask.Clear();
+        for (int i = start; i < keys.Count; i += step)
+        {
+            int index = ShardOf(keys[i]).Index;
+            mask[index >> 6] |= 1UL << index;
+        }
+        return new ShardLocks(_shards, mask);
+    }
+
+    private ShardLocks LockKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<ulong> mask)
+    {
+        mask.Clear();
+        int i = ShardOf(a).Index, j = ShardOf(b).Index;
+        mask[i >> 6] |= 1UL << i;
+        mask[j >> 6] |= 1UL << j;
+        return new ShardLocks(_shards, mask);
+    }
+
+    private ShardLocks LockAll(Span<ulong> mask)
+    {
+        mask.Fill(ulong.MaxValue);
+        return new ShardLocks(_shards, mask);
+    }
+
+    private int MaskWords => (_shards.Length + 63) >> 6;
+}

@@ -1,0 +1,11 @@
+namespace HyperCache.StateMachine;
+
+public sealed record StoreOptions
+{
+    /// <summary>A power of two; the default is processor count × 4, as the design says.</summary>
+    public int Shards { get; init; } = DefaultShards();
+    public int Databases { get; init; } = 16;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public static int DefaultShards() => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount * 4);
+}
