@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# bench/redis-benchmark.sh - throughput of HyperCache vs a local redis-server,
+# measured with redis-benchmark under the same conditions.
+#
+# Usage: bench/redis-benchmark.sh [--no-build]
+#
+# What it does:
+#   1. installs redis-server/redis-tools with apt-get if redis-server,
+#      redis-benchmark or redis-cli is missing;
+#   2. builds HyperCache in Release (skipped with --no-build);
+#   3. starts HyperCache and redis-server (AOF on, appendfsync everysec, no RDB
+#      snapshots) on free loopback ports, each with its own temp data dir, and
+#      waits at most 30 s for each to answer PING (exit 1 if one does not);
+#   4. runs `redis-benchmark -c 50 -n N -r 100000 -d 64 -t set,get,incr,mset
+#      -P X --csv` for X in 1 and 16, interleaving the servers (HyperCache then
+#      Redis for each pipeline setting) and repeating the whole round R times,
+#      so slow drift of the machine hits both servers alike;
+#   5. prints the median rps per (test, pipeline, server) and the ratio
+#      HyperCache/Redis, and keeps raw CSVs, server logs and the table in
+#      bench/out/<UTC timestamp>/.
+#
+# Only 127.0.0.1 is ever targeted. Both servers are killed and the temp dirs
+# removed on exit, whatever happens. Every loop and wait is bounded.
+#
+# CPU pinning: with PIN=1 (default when taskset exists and the machine has
+# >= 2 cores) both servers run on core 0 and redis-benchmark on core 1, so the
+# load generator does not steal CPU from the server under test and every run
+# sees the same layout. The servers are never running a benchmark at the same
+# time (runs are sequential), so sharing core 0 does not bias one against the
+# other. PIN=0 disables pinning.
+#
+# Environment (all optional):
+#   N=200000            requests per test per run
+#   R=3                 rounds (median taken over them)
+#   HC_PORT=16380       first RESP port tried for HyperCache (next free one used)
+#   HC_HTTP_PORT=16381  first HTTP port tried for HyperCache
+#   REDIS_PORT=16379    first port tried for redis-server
+#   PIN=0|1             CPU pinning, see above
+#   WARMUP=1            one unrecorded short run per server first (JIT warm-up); 0 = off
+#   BENCH_TIMEOUT=900   seconds after which one redis-benchmark invocation is killed
+#   HYPERCACHE_CMD      full command starting the HyperCache side instead of the
+#                       built dll; placeholders {port}, {hport} and {dir} are
+#                       substituted. Example (fake HyperCache, to test this script):
+#     HYPERCACHE_CMD='redis-server --port {port} --bind 127.0.0.1 --save "" --appendonly yes --dir {dir}' \
+#       N=20000 R=1 bench/redis-benchmark.sh --no-build
+set -euo pipefail
+
+HOST=127.0.0.1 # the only address this script ever talks to
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+N=${N:-200000}
+R=${R:-3}
+WARMUP=${WARMUP:-1}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
+PIPELINES=(1 16)
+TESTS=("SET" "GET" "INCR" "MSET (10 keys)")
+for v in N R BENCH_TIMEOUT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
+done
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- 1. tools -----------------------------------------------------------------
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null \
+   || ! command -v redis-cli >/dev/null; then
+  log "installing redis-server redis-tools"
+  SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+
+# --- CPU pinning ---------------------------------------------------------------
+CORES=$(nproc 2>/dev/null || echo 1)
+if [[ -z ${PIN:-} ]]; then
+  if command -v taskset >/dev/null && (( CORES >= 2 )); then PIN=1; else PIN=0; fi
+fi
+if [[ $PIN == 1 ]] && { ! command -v taskset >/dev/null || (( CORES < 2 )); }; then
+  log "PIN=1 needs taskset and >= 2 cores; running unpinned"
+  PIN=0
+fi
+SERVER_PIN=(); CLIENT_PIN=()
+if [[ $PIN == 1 ]]; then SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 1); fi
+
+# --- 2. build ------------------------------------------------------------------
+DLL=src/Frontends/bin/Release/net10.0/hypercache.dll
+if [[ $BUILD == 1 ]]; then
+  log "building HyperCache (Release)"
+  dotnet build -c Release src/Frontends/HyperCache.Frontends.csproj
+fi
+if [[ -z ${HYPERCACHE_CMD:-} && ! -f $DLL ]]; then
+  echo "missing $DLL: build it or drop --no-build" >&2; exit 1
+fi
+
+# --- output dir, temp dirs, cleanup ---------------------------------------------
+OUT="bench/out/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT/raw"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hc-bench.XXXXXX")
+mkdir -p "$TMP/hypercache" "$TMP/redis"
+PIDS=()      # servers
+BENCH_PID=   # running redis-benchmark, if any
+
+cleanup() {
+  local pid i
+  if [[ -n $BENCH_PID ]]; then kill -TERM "$BENCH_PID" 2>/dev/null || true; wait "$BENCH_PID" 2>/dev/null || true; fi
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- port selection --------------------------------------------------------------
+# A port is taken if something accepts a TCP connection on it.
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+TAKEN=" "
+pick_port() { # pick_port VAR START: VAR = first free port from START on (100 tries)
+  local p
+  for ((p = $2; p < $2 + 100; p++)); do
+    [[ $TAKEN == *" $p "* ]] && continue
+    if ! port_busy "$p"; then TAKEN+="$p "; printf -v "$1" '%s' "$p"; return 0; fi
+  done
+  echo "no free port in $2..$(($2 + 99))" >&2; exit 1
+}
+pick_port HC_PORT "${HC_PORT:-16380}"
+pick_port HC_HTTP_PORT "${HC_HTTP_PORT:-16381}"
+pick_port REDIS_PORT "${REDIS_PORT:-16379}"
+
+# --- 3. start servers --------------------------------------------------------------
+# start NAME PORT COMMAND-STRING: runs the command (exec'd, so $! is the server)
+# with output to $OUT/NAME.log, then waits up to 30 s for PING.
+start() {
+  local name=$1 port=$2 cmd=$3 i pid
+  log "starting $name on $HOST:$port: $cmd"
+  "${SERVER_PIN[@]}" bash -c "exec $cmd" >"$OUT/$name.log" 2>&1 </dev/null &
+  pid=$!
+  PIDS+=("$pid")
+  for ((i = 0; i < 60; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited during startup; last log lines:" >&2
+      tail -n 20 "$OUT/$name.log" >&2; exit 1
+    fi
+    if [[ $(redis-cli -h "$HOST" -p "$port" PING 2>/dev/null) == PONG ]]; then
+      log "$name ready"; return 0
+    fi
+    sleep 0.5
+  done
+  echo "$name did not answer PING on $HOST:$port within 30 s; last log lines:" >&2
+  tail -n 20 "$OUT/$name.log" >&2
+  exit 1
+}
+
+if [[ -n ${HYPERCACHE_CMD:-} ]]; then
+  HC_CMD=$HYPERCACHE_CMD
+else
+  HC_CMD="dotnet $DLL serve --bind $HOST --resp-port {port} --http-port {hport} --data-dir {dir} --appendfsync everysec --node-id bench"
+fi
+HC_CMD=${HC_CMD//\{port\}/$HC_PORT}
+HC_CMD=${HC_CMD//\{hport\}/$HC_HTTP_PORT}
+HC_CMD=${HC_CMD//\{dir\}/$TMP/hypercache}
+REDIS_CMD="redis-server --port $REDIS_PORT --bind $HOST --save '' --appendonly yes --appendfsync everysec --dir $TMP/redis"
+
+start hypercache "$HC_PORT" "$HC_CMD"
+start redis "$REDIS_PORT" "$REDIS_CMD"
+
+{
+  echo "date_utc: $(date -u +%FT%TZ)"
+  echo "git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+  echo "host: $(uname -srm), cores: $CORES, pin: $PIN"
+  echo "N=$N R=$R WARMUP=$WARMUP pipelines=${PIPELINES[*]}"
+  echo "hypercache: $HC_CMD"
+  echo "redis: $REDIS_CMD ($(redis-server --version | head -n 1))"
+  echo "benchmark: $(redis-benchmark --version 2>&1 | head -n 1)"
+} >"$OUT/meta.txt"
+
+# --- 4. benchmark ---------------------------------------------------------------------
+declare -A PORT=([hypercache]=$HC_PORT [redis]=$REDIS_PORT)
+SERVERS=(hypercache redis)
+FAILED=0
+
+# bench SERVER PIPELINE REQUESTS -> CSV on stdout. Run in the background and
+# waited for, so that INT/TERM reach the trap at once instead of after the run.
+bench() {
+  local rc=0
+  timeout "$BENCH_TIMEOUT" "${CLIENT_PIN[@]}" redis-benchmark -h "$HOST" -p "${PORT[$1]}" \
+    -c 50 -n "$3" -r 100000 -d 64 -t set,get,incr,mset -P "$2" --csv </dev/null &
+  BENCH_PID=$!
+  wait "$BENCH_PID" || rc=$?
+  BENCH_PID=
+  return "$rc"
+}
+
+if [[ $WARMUP == 1 ]]; then
+  for s in "${SERVERS[@]}"; do
+    log "warm-up $s"
+    bench "$s" 16 $(( N < 20000 ? N : 20000 )) >/dev/null 2>&1 || log "warm-up of $s failed"
+  done
+fi
+
+for ((r = 1; r <= R; r++)); do
+  for p in "${PIPELINES[@]}"; do
+    for s in "${SERVERS[@]}"; do
+      f="$OUT/raw/${s}_P${p}_run${r}.csv"
+      log "round $r/$R, -P $p, $s"
+      if ! bench "$s" "$p" "$N" >"$f" 2>"$f.err"; then
+        log "redis-benchmark failed against $s (-P $p, round $r): see $f.err"
+        FAILED=1
+      fi
+      [[ -s $f.err ]] || rm -f "$f.err"
+    done
+  done
+done
+
+# --- 5. medians and table ------------------------------------------------------------
+# Long form: server <TAB> pipeline <TAB> test <TAB> rps, one line per CSV row.
+RESULTS="$OUT/results.tsv"
+for f in "$OUT"/raw/*.csv; do
+  b=$(basename "$f" .csv) # <server>_P<pipeline>_run<r>
+  s=${b%%_*}; p=${b#*_P}; p=${p%%_*}
+  awk -F'"' -v s="$s" -v p="$p" \
+    '$2 != "" && $2 != "test" && $4 ~ /^[0-9.]+$/ {print s "\t" p "\t" $2 "\t" $4}' "$f"
+done >"$RESULTS"
+
+# median SERVER PIPELINE TEST -> median rps over the rounds, or empty
+median() {
+  awk -F'\t' -v s="$1" -v p="$2" -v t="$3" '
+    $1 == s && $2 == p && $3 == t { v[n++] = $4 + 0 }
+    END {
+      if (n == 0) exit
+      for (i = 1; i < n; i++) { x = v[i]; for (j = i - 1; j >= 0 && v[j] > x; j--) v[j+1] = v[j]; v[j+1] = x }
+      printf "%.2f\n", (n % 2) ? v[int(n/2)] : (v[n/2 - 1] + v[n/2]) / 2
+    }' "$RESULTS"
+}
+
+TABLE="$OUT/table.txt"
+{
+  printf '%-16s %8s %16s %16s %10s\n' test pipeline "HyperCache rps" "Redis rps" "HC/Redis"
+  for p in "${PIPELINES[@]}"; do
+    for t in "${TESTS[@]}"; do
+      hc=$(median hypercache "$p" "$t"); rd=$(median redis "$p" "$t")
+      ratio=$(awk -v a="$hc" -v b="$rd" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }')
+      printf '%-16s %8s %16s %16s %10s\n' "$t" "$p" "${hc:-n/a}" "${rd:-n/a}" "$ratio"
+    done
+  done
+  echo "(median of $R round(s), N=$N, -c 50 -d 64 -r 100000, pin=$PIN)"
+} | tee "$TABLE"
+
+log "raw CSVs, logs and table in $OUT"
+if [[ $FAILED == 1 ]]; then
+  log "some benchmark runs failed (see *.err in $OUT/raw)"
+  exit 3
+fi
