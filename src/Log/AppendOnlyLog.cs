@@ -90,6 +90,9 @@ public sealed class AppendOnlyLog : IDisposable
     /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
     public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
 
+    /// <summary>Commits everything appended so far, blocking until it is durable.</summary>
+    public void Commit() => _log.Commit(spinWait: true);
+
     private void RequestCommit()
     {
         if (Interlocked.Exchange(ref _commitRequested, 1) == 0) _commitSignal.Release();
@@ -201,7 +204,7 @@ public sealed class AppendOnlyLog : IDisposable
         _disposed = true;
         _stop.Cancel();
         try { _committer.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        if (_recovered && _log.TailAddress > _log.CommittedUntilAddress) _log.Commit(spinWait: true);
+        if (_recovered && _log.TailAddress > _log.CommittedUntilAddress) Commit();
         _log.Dispose();
         _device.Dispose();
         _commitSignal.Dispose();

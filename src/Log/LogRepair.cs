@@ -18,7 +18,7 @@ public static class LogRepair
         {
             target.MarkRecovered();
             source.Scan(source.BeginAddress, cutAddress, new Copier(target));
-            target.CommitAsync().AsTask().GetAwaiter().GetResult();
+            target.Commit();
         }
         System.IO.Directory.Move(dir, kept);
         System.IO.Directory.Move(fresh, dir);
