@@ -1,0 +1,59 @@
+using HyperCache.Frontends.Configuration;
+using HyperCache.Log;
+
+namespace HyperCache.Frontends.Tests;
+
+public class ConfigLoaderTests
+{
+    [Fact]
+    public void Defaults_are_loopback_and_the_seed_ports()
+    {
+        var config = ConfigLoader.Load(null, new Dictionary<string, string>(), _ => null);
+        Assert.Equal("127.0.0.1", config.Bind);
+        Assert.Equal(8080, config.RespPort);
+        Assert.Equal(9080, config.HttpPort);
+        Assert.Equal(Durability.EverySec, config.AppendFsync);
+    }
+
+    [Fact]
+    public void Yaml_then_flags_then_environment()
+    {
+        string file = Path.GetTempFileName();
+        File.WriteAllText(file, """
+            node:
+              id: "node-7"
+              data_dir: "/tmp/x"
+            network:
+              resp_port: 7001
+              http_port: 7002
+            persistence:
+              sync_policy: always
+            cache:
+              max_memory: 1GB
+              some_future_key: 3
+            """);
+        try
+        {
+            var env = new Dictionary<string, string> { ["HYPERCACHE_NETWORK_HTTP_PORT"] = "7004" };
+            var config = ConfigLoader.Load(file, new Dictionary<string, string> { ["network.resp_port"] = "7003", ["network.http_port"] = "7005" },
+                name => env.GetValueOrDefault(name));
+            Assert.Equal("node-7", config.NodeId);
+            Assert.Equal(7003, config.RespPort);   // flag over file
+            Assert.Equal(7004, config.HttpPort);   // environment over flag
+            Assert.Equal(Durability.Always, config.AppendFsync);
+            Assert.Equal(1L << 30, config.MaxMemory);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Bad_values_name_their_source()
+    {
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Load(null, new Dictionary<string, string> { ["persistence.sync_policy"] = "sometimes" }, _ => null));
+        Assert.Contains("persistence.sync_policy", e.Message);
+    }
+}
