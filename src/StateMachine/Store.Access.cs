@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
-using MessagePack;
 
 namespace HyperCache.StateMachine;
 
@@ -37,60 +36,50 @@ public sealed partial class Store
     private void LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
     {
         var buffer = EventBuffer.Start(EventKind.Set);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(4);
-        w.Write(session.Db);
-        w.Write(key);
-        w.Write(value);
-        w.Write(expireAt);
-        w.Flush();
+        buffer.WriteArrayHeader(4);
+        buffer.Write(session.Db);
+        buffer.Write(key);
+        buffer.Write(value);
+        buffer.Write(expireAt);
         LogAndApply(session, buffer);
     }
 
     private void LogDelete(Session session, int db, ReadOnlySpan<byte> key)
     {
         var buffer = EventBuffer.Start(EventKind.Delete);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(2);
-        w.Write(db);
-        w.Write(key);
-        w.Flush();
+        buffer.WriteArrayHeader(2);
+        buffer.Write(db);
+        buffer.Write(key);
         LogAndApply(session, buffer);
     }
 
     private void LogExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
     {
         var buffer = EventBuffer.Start(EventKind.Expire);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(3);
-        w.Write(session.Db);
-        w.Write(key);
-        w.Write(expireAt);
-        w.Flush();
+        buffer.WriteArrayHeader(3);
+        buffer.Write(session.Db);
+        buffer.Write(key);
+        buffer.Write(expireAt);
         LogAndApply(session, buffer);
     }
 
     private void LogKeyAndBytes(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
     {
         var buffer = EventBuffer.Start(kind);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(3);
-        w.Write(session.Db);
-        w.Write(key);
-        w.Write(bytes);
-        w.Flush();
+        buffer.WriteArrayHeader(3);
+        buffer.Write(session.Db);
+        buffer.Write(key);
+        buffer.Write(bytes);
         LogAndApply(session, buffer);
     }
 
     private void LogDbEvent(Session session, EventKind kind, int a, int b = -1)
     {
         var buffer = EventBuffer.Start(kind);
-        var w = buffer.Writer();
         int count = a < 0 ? 0 : b < 0 ? 1 : 2;
-        w.WriteArrayHeader(count);
-        if (a >= 0) w.Write(a);
-        if (b >= 0) w.Write(b);
-        w.Flush();
+        buffer.WriteArrayHeader(count);
+        if (a >= 0) buffer.Write(a);
+        if (b >= 0) buffer.Write(b);
         LogAndApply(session, buffer);
     }
 }

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
-using MessagePack;
-using static HyperCache.StateMachine.Events.EventReading;
 
 namespace HyperCache.StateMachine;
 
@@ -12,46 +10,46 @@ public sealed partial class Store
     /// The one way state changes. Never reads the clock and never logs: given the same events in the same order it
     /// builds the same state. Callers hold the locks of the shards the event touches (replay is single-threaded).
     /// </summary>
-    public void Apply(byte kind, ReadOnlyMemory<byte> body)
+    public void Apply(byte kind, ReadOnlySpan<byte> body)
     {
-        var r = new MessagePackReader(body);
+        var r = new EventReader(body);
         int fields = r.ReadArrayHeader();
         switch ((EventKind)kind)
         {
             case EventKind.Set:
             {
                 int db = r.ReadInt32();
-                var key = ReadSpan(ref r);
-                var value = ReadSpan(ref r);
+                var key = r.ReadBytes();
+                var value = r.ReadBytes();
                 ApplySet(db, key, value.ToArray(), r.ReadInt64());
                 break;
             }
             case EventKind.Delete:
             {
                 int db = r.ReadInt32();
-                for (int i = 1; i < fields; i++) ApplyDelete(db, ReadSpan(ref r));
+                for (int i = 1; i < fields; i++) ApplyDelete(db, r.ReadBytes());
                 break;
             }
             case EventKind.Expire:
             {
                 int db = r.ReadInt32();
-                var key = ReadSpan(ref r);
+                var key = r.ReadBytes();
                 ApplyExpire(db, key, r.ReadInt64());
                 break;
             }
             case EventKind.Append:
             {
                 int db = r.ReadInt32();
-                var key = ReadSpan(ref r);
-                ApplyAppend(db, key, ReadSpan(ref r));
+                var key = r.ReadBytes();
+                ApplyAppend(db, key, r.ReadBytes());
                 break;
             }
             case EventKind.SetRange:
             {
                 int db = r.ReadInt32();
-                var key = ReadSpan(ref r);
+                var key = r.ReadBytes();
                 int offset = r.ReadInt32();
-                ApplySetRange(db, key, offset, ReadSpan(ref r));
+                ApplySetRange(db, key, offset, r.ReadBytes());
                 break;
             }
             case EventKind.MultiSet:
@@ -59,25 +57,25 @@ public sealed partial class Store
                 int db = r.ReadInt32();
                 for (int i = 1; i < fields; i += 2)
                 {
-                    var key = ReadSpan(ref r);
-                    ApplySet(db, key, ReadSpan(ref r).ToArray(), 0);
+                    var key = r.ReadBytes();
+                    ApplySet(db, key, r.ReadBytes().ToArray(), 0);
                 }
                 break;
             }
             case EventKind.Rename:
             {
                 int db = r.ReadInt32();
-                var source = ReadSpan(ref r);
-                var destination = ReadSpan(ref r);
+                var source = r.ReadBytes();
+                var destination = r.ReadBytes();
                 ApplyCopy(db, source, db, destination, removeSource: true);
                 break;
             }
             case EventKind.Copy:
             {
                 int sourceDb = r.ReadInt32();
-                var source = ReadSpan(ref r);
+                var source = r.ReadBytes();
                 int destinationDb = r.ReadInt32();
-                ApplyCopy(sourceDb, source, destinationDb, ReadSpan(ref r), removeSource: false);
+                ApplyCopy(sourceDb, source, destinationDb, r.ReadBytes(), removeSource: false);
                 break;
             }
             case EventKind.FlushDb:

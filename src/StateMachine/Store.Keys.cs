@@ -34,12 +34,10 @@ public sealed partial class Store
         }
         if (present == 0) return 0;
         var buffer = EventBuffer.Start(EventKind.Delete);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(1 + present);
-        w.Write(session.Db);
+        buffer.WriteArrayHeader(1 + present);
+        buffer.Write(session.Db);
         for (int i = first; i < args.Count; i++)
-            if (chosen[i]) w.Write(args[i]);
-        w.Flush();
+            if (chosen[i]) buffer.Write(args[i]);
         LogAndApply(session, buffer);
         return live;
     }
@@ -55,7 +53,7 @@ public sealed partial class Store
     public int CountExisting<TArgs>(Session session, TArgs args, int first, bool touch) where TArgs : IKeyList, allows ref struct
     {
         long now = NowMs();
-        int clock = Clock(), count = 0;
+        int clock = Clock(now), count = 0;
         for (int i = first; i < args.Count; i++)
         {
             var key = args[i];
@@ -143,7 +141,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
-            return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock() - entry.LastAccess);
+            return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock(now) - entry.LastAccess);
         }
     }
 
@@ -158,12 +156,10 @@ public sealed partial class Store
         bool destinationExists = !Unsafe.IsNullRef(ref LiveForWrite(session, destinationShard, destinationLocal, destination, now));
         if (onlyIfAbsent && destinationExists) return RenameResult.DestinationExists;
         var buffer = EventBuffer.Start(EventKind.Rename);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(3);
-        w.Write(session.Db);
-        w.Write(source);
-        w.Write(destination);
-        w.Flush();
+        buffer.WriteArrayHeader(3);
+        buffer.Write(session.Db);
+        buffer.Write(source);
+        buffer.Write(destination);
         LogAndApply(session, buffer);
         return RenameResult.Renamed;
     }
@@ -179,13 +175,11 @@ public sealed partial class Store
         ref Entry target = ref Live(destinationShard.DbIfExists(destinationDb), destinationLocal, destination, now);
         if (!Unsafe.IsNullRef(ref target) && !replace) return false;
         var buffer = EventBuffer.Start(EventKind.Copy);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(4);
-        w.Write(session.Db);
-        w.Write(source);
-        w.Write(destinationDb);
-        w.Write(destination);
-        w.Flush();
+        buffer.WriteArrayHeader(4);
+        buffer.Write(session.Db);
+        buffer.Write(source);
+        buffer.Write(destinationDb);
+        buffer.Write(destination);
         LogAndApply(session, buffer);
         return true;
     }

@@ -30,7 +30,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            entry.LastAccess = Clock();
+            entry.LastAccess = Clock(now);
             return value;
         }
     }
@@ -41,10 +41,16 @@ public sealed partial class Store
         long expireAt, bool wantPrevious, out byte[]? previous)
     {
         var shard = ShardOf(key, out int local);
-        long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            if (condition == SetCondition.Always && !wantPrevious && expireAt != KeepTtl)
+            {
+                // Plain SET replaces whatever is there, expired or not: no need to look first.
+                LogSet(session, key, value, expireAt);
+                previous = null;
+                return true;
+            }
+            ref Entry entry = ref LiveForWrite(session, shard, local, key, NowMs());
             bool exists = !Unsafe.IsNullRef(ref entry);
             previous = exists && wantPrevious ? AsString(ref entry) : null;
             if (condition == SetCondition.IfNotExists && exists) return false;
@@ -69,11 +75,9 @@ public sealed partial class Store
             }
         }
         var buffer = EventBuffer.Start(EventKind.MultiSet);
-        var w = buffer.Writer();
-        w.WriteArrayHeader(1 + args.Count - first);
-        w.Write(session.Db);
-        for (int i = first; i < args.Count; i++) w.Write(args[i]);
-        w.Flush();
+        buffer.WriteArrayHeader(1 + args.Count - first);
+        buffer.Write(session.Db);
+        for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
         LogAndApply(session, buffer);
         return true;
     }
@@ -131,13 +135,11 @@ public sealed partial class Store
             long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
             if (bytes.IsEmpty) return length;
             var buffer = EventBuffer.Start(EventKind.SetRange);
-            var w = buffer.Writer();
-            w.WriteArrayHeader(4);
-            w.Write(session.Db);
-            w.Write(key);
-            w.Write(offset);
-            w.Write(bytes);
-            w.Flush();
+                buffer.WriteArrayHeader(4);
+            buffer.Write(session.Db);
+            buffer.Write(key);
+            buffer.Write(offset);
+            buffer.Write(bytes);
             LogAndApply(session, buffer);
             return Math.Max(length, (long)offset + bytes.Length);
         }

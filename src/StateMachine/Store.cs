@@ -41,7 +41,7 @@ public sealed partial class Store : IEntryVisitor
     public long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Seconds since start, the clock of <see cref="Entry.LastAccess"/>.</summary>
-    private int Clock() => (int)((NowMs() - _startedAt) / 1000);
+    private int Clock(long now) => (int)((now - _startedAt) / 1000);
 
     // Slot s lives in shard (s mod shards), at local index (s div shards).
     private Shard ShardOf(ReadOnlySpan<byte> key, out int localSlot)
@@ -61,7 +61,7 @@ public sealed partial class Store : IEntryVisitor
     }
 
     /// <summary>Replay: every verified log entry is applied as it was live.</summary>
-    void IEntryVisitor.Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Apply(kind, body);
+    void IEntryVisitor.Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Apply(kind, body.Span);
 
     /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).</summary>
     private readonly ref struct ShardLocks

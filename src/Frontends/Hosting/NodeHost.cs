@@ -53,7 +53,12 @@ public static class NodeHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:
         // a RESP request is tiny and never blocks, so the hop costs more than the work.
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        builder.WebHost.UseSockets(o =>
+        {
+            o.UnsafePreferInlineScheduling = true;
+            // Read straight into a buffer: the zero-byte "is there data?" read first doubles the receive calls.
+            o.WaitForDataBeforeAllocatingBuffer = false;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // RESP enforces its own limits (proto-max-bulk-len, client-query-buffer-limit); Kestrel's 1 MB

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace HyperCache.StateMachine.Keyspace;
 
 /// <summary>Redis Cluster's key → slot map: CRC16/XMODEM of the key, or of its first non-empty {hash tag}, mod 16384.</summary>
@@ -19,9 +22,13 @@ public static class Slots
 
     public static ushort Crc16(ReadOnlySpan<byte> data)
     {
-        ushort crc = 0;
-        foreach (byte b in data) crc = (ushort)((crc << 8) ^ Table[((crc >> 8) ^ b) & 0xFF]);
-        return crc;
+        // Bounds checks cost more than the table lookups here; every command pays this once or twice.
+        ref ushort table = ref MemoryMarshal.GetArrayDataReference(Table);
+        ref byte next = ref MemoryMarshal.GetReference(data);
+        uint crc = 0;
+        for (int i = 0; i < data.Length; i++)
+            crc = (crc << 8) ^ Unsafe.Add(ref table, (int)(((crc >> 8) ^ Unsafe.Add(ref next, i)) & 0xFF));
+        return (ushort)crc;
     }
 
     private static ushort[] BuildTable()
