@@ -113,4 +113,63 @@ public static class Resp
         pos = idx + 2;
         return line;
     }
+
+    /// <summary>An error reply inside a parsed tree.</summary>
+    public sealed record Error(string Message);
+
+    /// <summary>
+    /// Parses one complete RESP2 reply into a tree: bulk and simple strings become string, integers long,
+    /// nil null, errors <see cref="Error"/>, arrays List&lt;object?&gt;. The whole input must be consumed.
+    /// </summary>
+    public static object? Parse(string reply)
+    {
+        var pos = 0;
+        var value = ParseAny(reply, ref pos);
+        if (pos != reply.Length)
+        {
+            throw new FormatException("Trailing bytes after reply: " + RawRespClient.Escape(reply));
+        }
+        return value;
+    }
+
+    private static object? ParseAny(string reply, ref int pos)
+    {
+        var line = ReadLine(reply, ref pos);
+        switch (line[0])
+        {
+            case '+':
+                return line[1..];
+            case '-':
+                return new Error(line[1..]);
+            case ':':
+                return long.Parse(line.AsSpan(1));
+            case '$':
+                var len = int.Parse(line.AsSpan(1));
+                if (len < 0)
+                {
+                    return null;
+                }
+                var s = reply.Substring(pos, len);
+                if (reply.Substring(pos + len, 2) != "\r\n")
+                {
+                    throw new FormatException("Bulk string not followed by CRLF: " + RawRespClient.Escape(reply));
+                }
+                pos += len + 2;
+                return s;
+            case '*':
+                var count = int.Parse(line.AsSpan(1));
+                if (count < 0)
+                {
+                    return null;
+                }
+                var items = new List<object?>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    items.Add(ParseAny(reply, ref pos));
+                }
+                return items;
+            default:
+                throw new FormatException("Not a RESP2 reply: " + RawRespClient.Escape(line));
+        }
+    }
 }
