@@ -24,7 +24,20 @@ public abstract class E2ETest : IDisposable
     protected RawRespClient Raw => _raw ??= Node.Raw();
 
     /// <summary>Sends a command on this test's raw connection and returns the exact reply bytes.</summary>
-    protected string Cmd(params string[] args) => Raw.Command(args);
+    protected string Cmd(params string[] args)
+    {
+        try
+        {
+            return Raw.Command(args);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or System.Net.Sockets.SocketException or InvalidDataException)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{Describe(args)} failed: {e.GetType().Name}: {e.Message}\n{Node.LogTailMessage(20)}");
+        }
+    }
+
+    private static string Describe(string[] args) => string.Join(' ', args.Select(a => a.Length > 80 ? RawRespClient.Escape(a[..80]) + "..." : RawRespClient.Escape(a)));
 
     /// <summary>Asserts an exact reply, showing control characters readably on failure.</summary>
     protected void Expect(string expected, params string[] args)
@@ -33,7 +46,7 @@ public abstract class E2ETest : IDisposable
         if (expected != actual)
         {
             throw new Xunit.Sdk.XunitException(
-                $"{string.Join(' ', args.Select(RawRespClient.Escape))}\nExpected: {RawRespClient.Escape(expected)}\nActual:   {RawRespClient.Escape(actual)}");
+                $"{Describe(args)}\nExpected: {RawRespClient.Escape(expected)}\nActual:   {RawRespClient.Escape(actual)}\n{Node.LogTailMessage(10)}");
         }
     }
 

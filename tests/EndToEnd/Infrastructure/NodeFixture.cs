@@ -101,7 +101,7 @@ public sealed class NodeFixture : IAsyncLifetime
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = false;
-        AppendLog($"--- starting: {psi.FileName} {string.Join(' ', psi.ArgumentList)}");
+        AppendLog($"--- starting: {psi.FileName} {string.Join(" ", psi.ArgumentList.Select(a => a.Length == 0 ? "\"\"" : a))}");
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) AppendLog(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) AppendLog("[stderr] " + e.Data); };
@@ -230,7 +230,20 @@ public sealed class NodeFixture : IAsyncLifetime
         }
     }
 
-    public string LogTailMessage() => $"--- {TargetName} output (tail) ---\n{LogTail()}\n--- end of output ---";
+    public string LogTailMessage(int lines = 60) =>
+        $"--- {TargetName} on port {Port}, {ProcessState()}; output (tail) ---\n{LogTail(lines)}\n--- end of output ---";
+
+    private string ProcessState()
+    {
+        try
+        {
+            return _process is null ? "not started" : _process.HasExited ? $"EXITED with code {_process.ExitCode}" : $"pid {_process.Id} running";
+        }
+        catch (InvalidOperationException)
+        {
+            return "state unknown";
+        }
+    }
 
     private void AppendLog(string line)
     {
