@@ -74,6 +74,8 @@ public sealed class NodeFixture : IAsyncLifetime
             {
                 last = e;
                 AppendLog($"--- attempt {attempt} failed (port in use?), retrying");
+                _process.Dispose();
+                _process = null;
             }
         }
         throw new InvalidOperationException("Server did not start", last);
