@@ -1,0 +1,36 @@
+namespace HyperCache.EndToEnd.Tests.Infrastructure;
+
+// Each collection gets its own server process (xunit creates one NodeFixture per collection).
+// Tests inside a collection run one after another; collections may run in parallel.
+
+[CollectionDefinition(Name)]
+public sealed class StringsCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "strings";
+}
+
+[CollectionDefinition(Name)]
+public sealed class KeysCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "keys";
+}
+
+/// <summary>FLUSHDB/FLUSHALL/SWAPDB/SELECT tests wipe or swap whole databases: they get a server of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class DatabasesCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "databases";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "server";
+}
+
+/// <summary>Malformed input may kill a broken server: keep it away from the other collections.</summary>
+[CollectionDefinition(Name)]
+public sealed class ProtocolCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "protocol";
+}
