@@ -72,11 +72,38 @@ public sealed class AppendOnlyLog : IDisposable
         if (!_recovered) throw new InvalidOperationException("Scan the log to its end (recovery) before appending.");
         lock (_appendLock)
         {
-            EntryHeader.Write(entry, kind, _nextSequence);
-            long address = _log.Enqueue(entry);
-            _nextSequence++;
-            return address;
+            if (entry.Length <= MaxEntry)
+            {
+                EntryHeader.Write(entry, kind, _nextSequence);
+                long address = _log.Enqueue(entry);
+                _nextSequence++;
+                return address;
+            }
+            return AppendFragments(entry[EntryHeader.Size..], kind);
         }
+    }
+
+    /// <summary>The largest entry that fits one FasterLog page (its record header and alignment left out).</summary>
+    private int MaxEntry => (int)_options.PageSize - 64;
+
+    /// <summary>Splits a body over several entries, under the append lock so nothing lands between them. Returns
+    /// the last fragment's address: once that is committed, all of them are.</summary>
+    private long AppendFragments(ReadOnlySpan<byte> body, byte kind)
+    {
+        int chunk = MaxEntry - EntryHeader.Size;
+        var fragment = new byte[MaxEntry];
+        long address = -1;
+        for (int offset = 0; offset < body.Length; offset += chunk)
+        {
+            int size = Math.Min(chunk, body.Length - offset);
+            bool more = offset + size < body.Length;
+            body.Slice(offset, size).CopyTo(fragment.AsSpan(EntryHeader.Size));
+            var entry = fragment.AsSpan(0, EntryHeader.Size + size);
+            EntryHeader.Write(entry, kind, _nextSequence, more ? EntryHeader.MoreFragments : (byte)0);
+            address = _log.Enqueue(entry);
+            _nextSequence++;
+        }
+        return address;
     }
 
     /// <summary>Completes when the entry at <paramref name="address"/> is committed; asks for a commit if needed.</summary>
@@ -133,6 +160,8 @@ public sealed class AppendOnlyLog : IDisposable
         bool goodAfterBad = false;
         string? problem = null;
         byte[] buffer = new byte[4096];
+        int pending = 0;          // bytes of an unfinished fragmented entry
+        long pendingAddress = 0;
         using (var it = _log.Scan(start, end))
         {
             while (true)
@@ -151,7 +180,7 @@ public sealed class AppendOnlyLog : IDisposable
                 try
                 {
                     var entry = new ReadOnlySpan<byte>(ptr, length);
-                    bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out var body);
+                    bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out byte flags, out var body);
                     if (ok && firstBad < 0 && count > 0 && seq != lastSeq + 1)
                     {
                         firstBad = current;
@@ -170,15 +199,32 @@ public sealed class AppendOnlyLog : IDisposable
                         problem = "checksum mismatch";
                         continue;
                     }
+                    count++;
+                    lastSeq = seq;
+                    next = nextAddress;
+                    if ((flags & EntryHeader.DropFragments) != 0)
+                    {
+                        pending = 0;
+                        continue;
+                    }
+                    if ((flags & EntryHeader.MoreFragments) != 0 || pending > 0)
+                    {
+                        // Part of an entry too big for one page: gather, deliver when the last part arrives.
+                        if (pending == 0) pendingAddress = current;
+                        if (buffer.Length < pending + body.Length) Array.Resize(ref buffer, Math.Max(pending + body.Length, buffer.Length * 2));
+                        body.CopyTo(buffer.AsSpan(pending));
+                        pending += body.Length;
+                        if ((flags & EntryHeader.MoreFragments) != 0) continue;
+                        visitor?.Visit(pendingAddress, kind, seq, new ReadOnlyMemory<byte>(buffer, 0, pending));
+                        pending = 0;
+                        continue;
+                    }
                     if (visitor != null)
                     {
                         if (buffer.Length < body.Length) buffer = new byte[Math.Max(body.Length, buffer.Length * 2)];
                         body.CopyTo(buffer);
                         visitor.Visit(current, kind, seq, new ReadOnlyMemory<byte>(buffer, 0, body.Length));
                     }
-                    count++;
-                    lastSeq = seq;
-                    next = nextAddress;
                 }
                 finally
                 {
@@ -191,8 +237,23 @@ public sealed class AppendOnlyLog : IDisposable
         {
             _nextSequence = lastSeq + 1;
             _recovered = true;
+            // A crash between the fragments of one entry leaves its first parts committed; that entry was never
+            // acknowledged. Mark them dropped so later entries are not joined onto them.
+            if (pending > 0) AppendDropMarker();
         }
         return result;
+    }
+
+    private void AppendDropMarker()
+    {
+        var marker = new byte[EntryHeader.Size];
+        lock (_appendLock)
+        {
+            EntryHeader.Write(marker, 0, _nextSequence, EntryHeader.DropFragments);
+            _log.Enqueue(marker);
+            _nextSequence++;
+        }
+        Commit();
     }
 
     /// <summary>For a brand-new or deliberately unscanned log: appends may start (sequence continues at 1).</summary>

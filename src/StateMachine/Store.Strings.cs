@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
@@ -202,7 +203,13 @@ public static class Numbers
         value = 0;
         if (text.IsEmpty || text.Length > 5000 || char.IsWhiteSpace((char)text[0]) || char.IsWhiteSpace((char)text[^1]))
             return false;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            // strtold's spellings of infinity, which Redis accepts
+            var word = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
+            if (!Ascii.EqualsIgnoreCase(word, "inf"u8) && !Ascii.EqualsIgnoreCase(word, "infinity"u8)) return false;
+            value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+        }
         return !double.IsNaN(value);
     }
 

@@ -142,3 +142,36 @@ public class AppendOnlyLogTests
         }
     }
 }
+
+public class FragmentTests
+{
+    [Fact]
+    public void An_entry_larger_than_a_page_is_split_and_joined_back()
+    {
+        using var dir = new TempDir();
+        var options = new LogOptions { Directory = dir.Path, PageSize = 1 << 16, MemorySize = 1 << 20 };
+        var big = new byte[EntryHeader.Size + 300_000];
+        new Random(7).NextBytes(big.AsSpan(EntryHeader.Size));
+        using (var log = AppendOnlyLog.Open(options))
+        {
+            log.Scan(log.BeginAddress, -1, null);
+            LogTestKit.Append(log, "before");
+            log.Append(big.ToArray(), kind: 9);
+            LogTestKit.Append(log, "after");
+            log.Commit();
+        }
+        using var reopened = AppendOnlyLog.Open(options);
+        var bodies = new List<(byte Kind, byte[] Body)>();
+        var result = reopened.Scan(reopened.BeginAddress, -1, new Capture(bodies));
+        Assert.True(result.Clean);
+        Assert.Equal(3, bodies.Count);
+        Assert.Equal(9, bodies[1].Kind);
+        Assert.Equal(big.AsSpan(EntryHeader.Size).ToArray(), bodies[1].Body);
+        Assert.Equal("after", System.Text.Encoding.ASCII.GetString(bodies[2].Body));
+    }
+
+    private sealed class Capture(List<(byte, byte[])> into) : IEntryVisitor
+    {
+        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => into.Add((kind, body.ToArray()));
+    }
+}

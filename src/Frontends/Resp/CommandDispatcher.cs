@@ -14,6 +14,15 @@ public sealed class CommandDispatcher(Node node)
             reply.Error(CommandTable.UnknownCommandError(args));
             return;
         }
+        if (spec.Subcommands != null && args.Count >= 2)
+        {
+            if (!spec.TryFindSubcommand(args[1], out var sub))
+            {
+                reply.Error($"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
+                return;
+            }
+            spec = sub;
+        }
         client.LastCommand = spec.Name;
         if (!spec.ArityOk(args.Count))
         {
@@ -29,4 +38,6 @@ public sealed class CommandDispatcher(Node node)
             reply.Error(e.Message);
         }
     }
+
+    private static string Clip(string s) => s.Length <= 128 ? s : s[..128];
 }

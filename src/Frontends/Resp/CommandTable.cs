@@ -21,7 +21,22 @@ public enum CommandFlags
 public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int FirstKey, int LastKey, int Step, CommandHandler Handler)
 {
     public bool ArityOk(int count) => Arity >= 0 ? count == Arity : count >= -Arity;
+
+    /// <summary>For container commands (CONFIG, CLIENT, COMMAND, OBJECT): their subcommands, named "config|get".</summary>
+    public Dictionary<string, CommandSpec>? Subcommands { get; init; }
+
+    public bool TryFindSubcommand(ReadOnlySpan<byte> name, out CommandSpec spec)
+    {
+        spec = null!;
+        if (Subcommands is null || name.Length > 32) return false;
+        Span<char> chars = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return Subcommands.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out spec!);
+    }
 }
+
+/// <summary>A subcommand: its arity counts the whole request, as Redis's does (CONFIG GET is -3).</summary>
+public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0);
 
 /// <summary>Name → command, looked up case-insensitively from the request bytes without allocating.</summary>
 public sealed class CommandTable
@@ -35,6 +50,19 @@ public sealed class CommandTable
 
     public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)
         => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, flags, firstKey, lastKey, step, handler);
+
+    /// <summary>A container command; the dispatcher picks the subcommand and checks its arity.</summary>
+    public void Container(string name, CommandFlags flags, params Subcommand[] subcommands)
+        => Container(name, flags, -2, (c, a, r) => { }, subcommands);
+
+    /// <summary>A container that also does something with no subcommand (COMMAND alone lists all commands).</summary>
+    public void Container(string name, CommandFlags flags, int arity, CommandHandler alone, params Subcommand[] subcommands)
+    {
+        var table = new Dictionary<string, CommandSpec>(StringComparer.OrdinalIgnoreCase);
+        foreach (var sub in subcommands)
+            table[sub.Name] = new CommandSpec($"{name}|{sub.Name.ToLowerInvariant()}", sub.Arity, flags, sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
+        _commands[name] = new CommandSpec(name, arity, flags, 0, 0, 0, alone) { Subcommands = table };
+    }
 
     /// <summary>Shorthand for the common single-key command (key at position 1).</summary>
     public void Key(string name, int arity, CommandFlags flags, CommandHandler handler) => Add(name, arity, flags, handler, 1, 1, 1);
@@ -56,7 +84,10 @@ public sealed class CommandTable
         var text = new StringBuilder("ERR unknown command '").Append(Clip(args.Text(0), 128)).Append("', with args beginning with: ");
         var list = new StringBuilder();
         for (int i = 1; i < args.Count && list.Length < 128; i++)
-            list.Append('\'').Append(Clip(args.Text(i), 128 - list.Length)).Append("' ");
+        {
+            int room = 128 - list.Length;
+            list.Append('\'').Append(Clip(args.Text(i), room)).Append("' ");
+        }
         return text.Append(list).ToString();
     }
 

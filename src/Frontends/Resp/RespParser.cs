@@ -111,10 +111,19 @@ public sealed class RespParser(RespLimits limits)
                 {
                     byte b = line[i++];
                     if (b == quote) { closed = true; break; }
-                    if (b == '\\' && i < line.Length && (quote == '"' || line[i] == '\''))
+                    if (b == '\\' && quote == '"' && i + 2 < line.Length && line[i] == 'x' && IsHex(line[i + 1]) && IsHex(line[i + 2]))
+                    {
+                        b = (byte)(Hex(line[i + 1]) * 16 + Hex(line[i + 2]));
+                        i += 3;
+                    }
+                    else if (b == '\\' && i < line.Length && (quote == '"' || line[i] == '\''))
                     {
                         b = line[i++];
-                        b = quote == '\'' ? b : b switch { (byte)'n' => (byte)'\n', (byte)'r' => (byte)'\r', (byte)'t' => (byte)'\t', _ => b };
+                        b = quote == '\'' ? b : b switch
+                        {
+                            (byte)'n' => (byte)'\n', (byte)'r' => (byte)'\r', (byte)'t' => (byte)'\t',
+                            (byte)'b' => (byte)'\b', (byte)'a' => (byte)'\a', _ => b,
+                        };
                     }
                     _inlineScratch[write++] = b;
                 }
@@ -129,6 +138,9 @@ public sealed class RespParser(RespLimits limits)
         }
         return args.Count == 0 ? ParseStatus.Empty : ParseStatus.Complete;
     }
+
+    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
+    private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
     /// <summary>
     /// The byte length of the complete command at the head of <paramref name="input"/>, or Incomplete. Keeps its

@@ -30,12 +30,12 @@ public static class ConnectionCommands
         });
         t.Add("select", 2, F, (c, a, r) =>
         {
-            if (!Numbers.TryParseInt64(a[1], out long db)) throw new CommandError("ERR invalid DB index");
+            if (!Numbers.TryParseInt64(a[1], out long db)) throw CommandError.NotInteger();
             if (db < 0 || db >= c.Store.Databases) throw new CommandError("ERR DB index is out of range");
             c.Session.Db = (int)db;
             r.Ok();
         });
-        t.Add("client", -2, CommandFlags.None, Client);
+        t.Container("client", CommandFlags.None, ClientSubcommands());
         t.Add("reset", 1, F | CommandFlags.NoAuth, (c, a, r) =>
         {
             c.Session.Db = 0;
@@ -51,7 +51,7 @@ public static class ConnectionCommands
         if (a.Count >= 2)
         {
             if (!Numbers.TryParseInt64(a[1], out long version)) throw new CommandError("ERR Protocol version is not an integer or out of range");
-            if (version != 2) throw new CommandError("NOPROTO sorry, this protocol version is not supported");
+            if (version != 2) throw new CommandError("NOPROTO unsupported protocol version");
             for (int i = 2; i < a.Count; i++)
             {
                 if (a.Is(i, "SETNAME"u8) && i + 1 < a.Count) c.Name = ValidName(a.Text(++i));
@@ -77,40 +77,29 @@ public static class ConnectionCommands
         return name;
     }
 
-    private static void Client(RespClient c, CommandArgs a, RespWriter r)
-    {
-        string sub = a.Text(1).ToUpperInvariant();
-        switch (sub)
+    private static Subcommand[] ClientSubcommands() =>
+    [
+        new("ID", 2, (c, a, r) => r.Integer(c.Id)),
+        new("GETNAME", 2, (c, a, r) =>
         {
-            case "ID" when a.Count == 2:
-                r.Integer(c.Id);
-                break;
-            case "GETNAME" when a.Count == 2:
-                if (c.Name is null) r.NullBulk();
-                else r.Bulk(c.Name);
-                break;
-            case "SETNAME" when a.Count == 3:
-                string name = ValidName(a.Text(2));
-                c.Name = name.Length == 0 ? null : name;
-                r.Ok();
-                break;
-            case "SETINFO" when a.Count == 4:
-                r.Ok();
-                break;
-            case "INFO" when a.Count == 2:
-                r.Bulk(c.InfoLine() + "\n");
-                break;
-            case "LIST":
-                r.Bulk(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")));
-                break;
-            case "KILL" when a.Count == 3:
-                var target = c.Node.Clients.All.FirstOrDefault(x => x.RemoteAddress == a.Text(2));
-                if (target is null) throw new CommandError("ERR No such client");
-                target.Kill?.Invoke();
-                r.Ok();
-                break;
-            default:
-                throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try CLIENT HELP.");
-        }
-    }
+            if (c.Name is null) r.NullBulk();
+            else r.Bulk(c.Name);
+        }),
+        new("SETNAME", 3, (c, a, r) =>
+        {
+            string name = ValidName(a.Text(2));
+            c.Name = name.Length == 0 ? null : name;
+            r.Ok();
+        }),
+        new("SETINFO", 4, (c, a, r) => r.Ok()),
+        new("INFO", 2, (c, a, r) => r.Bulk(c.InfoLine() + "\n")),
+        new("LIST", -2, (c, a, r) => r.Bulk(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")))),
+        new("KILL", -3, (c, a, r) =>
+        {
+            var target = c.Node.Clients.All.FirstOrDefault(x => x.RemoteAddress == a.Text(2))
+                ?? throw new CommandError("ERR No such client");
+            target.Kill?.Invoke();
+            r.Ok();
+        }),
+    ];
 }

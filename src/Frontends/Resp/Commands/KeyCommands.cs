@@ -21,7 +21,7 @@ public static class KeyCommands
         t.Key("expiretime", 2, R, (c, a, r) =>
         {
             long at = c.Store.ExpiryOf(c.Session, a[1]);
-            r.Integer(at < 0 ? at : at / 1000);
+            r.Integer(at < 0 ? at : (at + 500) / 1000);
         });
         t.Key("pexpiretime", 2, R, (c, a, r) => r.Integer(c.Store.ExpiryOf(c.Session, a[1])));
         t.Key("persist", 2, W | CommandFlags.Fast, (c, a, r) => r.Integer(c.Store.Persist(c.Session, a[1]) ? 1 : 0));
@@ -32,7 +32,18 @@ public static class KeyCommands
         t.Add("keys", 2, CommandFlags.ReadOnly, Keys);
         t.Add("scan", -2, CommandFlags.ReadOnly, Scan);
         t.Add("randomkey", 1, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.RandomKey(c.Session)));
-        t.Add("object", -2, CommandFlags.ReadOnly, Object, 2, 2, 1);
+        t.Container("object", CommandFlags.ReadOnly,
+            new Subcommand("ENCODING", 3, (c, a, r) => ObjectOf(c, a, r, value => r.Bulk(Encoding(value))), 2),
+            new Subcommand("IDLETIME", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(c.Store.IdleSeconds(c.Session, a[2]))), 2),
+            new Subcommand("REFCOUNT", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(1)), 2),
+            new Subcommand("FREQ", 3, (c, a, r) => ObjectOf(c, a, r, _ => throw new CommandError(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")), 2),
+            new Subcommand("HELP", 2, (c, a, r) =>
+            {
+                string[] help = ["OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>", "HELP"];
+                r.ArrayHeader(help.Length);
+                foreach (var line in help) r.Simple(line);
+            }));
     }
 
     /// <summary>EXPIRE key amount [NX|XX|GT|LT]</summary>
@@ -127,24 +138,11 @@ public static class KeyCommands
         foreach (var key in keys) r.Bulk(key);
     }
 
-    /// <summary>OBJECT ENCODING|IDLETIME|FREQ|REFCOUNT key, OBJECT HELP.</summary>
-    private static void Object(RespClient c, CommandArgs a, RespWriter r)
+    /// <summary>OBJECT subcommands answer nil for a missing key.</summary>
+    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<byte[]> answer)
     {
-        if (a.Count == 2 && a.Is(1, "HELP"u8))
-        {
-            string[] help = ["OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>", "HELP"];
-            r.ArrayHeader(help.Length);
-            foreach (var line in help) r.Simple(line);
-            return;
-        }
-        if (a.Count != 3) throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try OBJECT HELP.");
-        var value = c.Store.TypeOf(c.Session, a[2]) == "none" ? null : c.Store.GetString(c.Session, a[2]);
-        if (value is null) { r.NullBulk(); return; }
-        if (a.Is(1, "ENCODING"u8)) r.Bulk(Encoding(value));
-        else if (a.Is(1, "IDLETIME"u8)) r.Integer(c.Store.IdleSeconds(c.Session, a[2]));
-        else if (a.Is(1, "REFCOUNT"u8)) r.Integer(1);
-        else if (a.Is(1, "FREQ"u8)) throw new CommandError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
-        else throw new CommandError($"ERR unknown subcommand '{a.Text(1)}'. Try OBJECT HELP.");
+        if (c.Store.TypeOf(c.Session, a[2]) == "none") r.NullBulk();
+        else answer(c.Store.GetString(c.Session, a[2])!);
     }
 
     /// <summary>What Redis would call this string's encoding (int, embstr up to 44 bytes, raw).</summary>

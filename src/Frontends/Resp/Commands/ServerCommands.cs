@@ -13,8 +13,19 @@ public static class ServerCommands
     {
         const CommandFlags W = CommandFlags.Write, A = CommandFlags.Admin;
         t.Add("info", -1, CommandFlags.None, (c, a, r) => r.Bulk(ServerInfo.Build(c.Node, a)));
-        t.Add("command", -1, CommandFlags.None, Command);
-        t.Add("config", -2, A, Config);
+        t.Container("command", CommandFlags.None, -1, (c, a, r) => AllCommandInfo(c, r),
+            new Subcommand("COUNT", 2, (c, a, r) => r.Integer(c.Node.Commands.All.Count)),
+            new Subcommand("INFO", -2, CommandInfo),
+            new Subcommand("DOCS", -2, CommandDocs),
+            new Subcommand("LIST", -2, (c, a, r) =>
+            {
+                r.ArrayHeader(c.Node.Commands.All.Count);
+                foreach (var spec in c.Node.Commands.All) r.Bulk(spec.Name);
+            }));
+        t.Container("config", A,
+            new Subcommand("GET", -3, ConfigGet),
+            new Subcommand("SET", -4, ConfigSet),
+            new Subcommand("RESETSTAT", 2, (c, a, r) => r.Ok()));
         t.Add("time", 1, CommandFlags.Fast, (c, a, r) =>
         {
             long micros = DateTimeOffset.UtcNow.Ticks / 10 - DateTimeOffset.UnixEpoch.Ticks / 10;
@@ -52,11 +63,8 @@ public static class ServerCommands
             r.Integer(c.Node.Log?.TailAddress ?? 0);
             r.EmptyArray();
         });
-        t.Add("debug", -2, A, (c, a, r) =>
-        {
-            if (a.Count == 2 && a.Is(1, "DIGEST"u8)) r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture));
-            else throw new CommandError($"ERR unknown subcommand '{a.Text(1)}'. Try DEBUG HELP.");
-        });
+        t.Container("debug", A,
+            new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))));
     }
 
     private static void FlushMode(CommandArgs a)
@@ -64,56 +72,41 @@ public static class ServerCommands
         if (a.Count > 2 || (a.Count == 2 && !a.Is(1, "ASYNC"u8) && !a.Is(1, "SYNC"u8))) throw CommandError.Syntax();
     }
 
-    private static void Command(RespClient c, CommandArgs a, RespWriter r)
+    private static void AllCommandInfo(RespClient c, RespWriter r)
     {
-        var table = c.Node.Commands;
-        if (a.Count == 1)
+        r.ArrayHeader(c.Node.Commands.All.Count);
+        foreach (var spec in c.Node.Commands.All) WriteInfo(r, spec);
+    }
+
+    private static void CommandInfo(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (a.Count == 2)
         {
-            r.ArrayHeader(table.All.Count);
-            foreach (var spec in table.All) WriteInfo(r, spec);
+            AllCommandInfo(c, r);
             return;
         }
-        string sub = a.Text(1).ToUpperInvariant();
-        switch (sub)
+        r.ArrayHeader(a.Count - 2);
+        for (int i = 2; i < a.Count; i++)
         {
-            case "COUNT" when a.Count == 2:
-                r.Integer(table.All.Count);
-                break;
-            case "INFO":
-                if (a.Count == 2)
-                {
-                    r.ArrayHeader(table.All.Count);
-                    foreach (var spec in table.All) WriteInfo(r, spec);
-                    break;
-                }
-                r.ArrayHeader(a.Count - 2);
-                for (int i = 2; i < a.Count; i++)
-                {
-                    if (table.TryFind(a[i], out var spec)) WriteInfo(r, spec);
-                    else r.NullArray();
-                }
-                break;
-            case "DOCS":
-                // Names given: a short doc map each. None: an empty map, so redis-cli uses its own help table.
-                var found = new List<CommandSpec>();
-                for (int i = 2; i < a.Count; i++)
-                    if (table.TryFind(a[i], out var spec)) found.Add(spec);
-                r.ArrayHeader(found.Count * 2);
-                foreach (var spec in found)
-                {
-                    r.Bulk(spec.Name);
-                    r.MapHeader(3);
-                    r.Bulk("summary"u8); r.Bulk(spec.Name.ToUpperInvariant() + " (see the Redis documentation)");
-                    r.Bulk("since"u8); r.Bulk("1.0.0"u8);
-                    r.Bulk("group"u8); r.Bulk(spec.Flags.HasFlag(CommandFlags.Write) ? "write"u8 : "generic"u8);
-                }
-                break;
-            case "LIST":
-                r.ArrayHeader(table.All.Count);
-                foreach (var spec in table.All) r.Bulk(spec.Name);
-                break;
-            default:
-                throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try COMMAND HELP.");
+            if (c.Node.Commands.TryFind(a[i], out var spec)) WriteInfo(r, spec);
+            else r.NullBulk();
+        }
+    }
+
+    /// <summary>Names given: a short doc map each. None: an empty map, so redis-cli falls back to its own help.</summary>
+    private static void CommandDocs(RespClient c, CommandArgs a, RespWriter r)
+    {
+        var found = new List<CommandSpec>();
+        for (int i = 2; i < a.Count; i++)
+            if (c.Node.Commands.TryFind(a[i], out var spec)) found.Add(spec);
+        r.ArrayHeader(found.Count * 2);
+        foreach (var spec in found)
+        {
+            r.Bulk(spec.Name);
+            r.MapHeader(3);
+            r.Bulk("summary"u8); r.Bulk(spec.Name.ToUpperInvariant() + " (see the Redis documentation)");
+            r.Bulk("since"u8); r.Bulk("1.0.0"u8);
+            r.Bulk("group"u8); r.Bulk(spec.Flags.HasFlag(CommandFlags.Write) ? "write"u8 : "generic"u8);
         }
     }
 
@@ -141,53 +134,57 @@ public static class ServerCommands
         r.EmptyArray();
     }
 
-    private static void Config(RespClient c, CommandArgs a, RespWriter r)
+    private static List<ConfigLoader.Setting> RedisSettings() => ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();
+
+    private static void ConfigGet(RespClient c, CommandArgs a, RespWriter r)
     {
-        string sub = a.Text(1).ToUpperInvariant();
-        var settings = ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();
-        switch (sub)
+        var matched = new Dictionary<string, string>();
+        for (int i = 2; i < a.Count; i++)
         {
-            case "GET" when a.Count >= 3:
-                var matched = new Dictionary<string, string>();
-                for (int i = 2; i < a.Count; i++)
-                {
-                    foreach (var s in settings)
-                        if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(s.RedisName!)))
-                            matched[s.RedisName!] = s.Get(c.Node.Config);
-                    foreach (var (name, value) in FixedSettings)
-                        if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(name))) matched[name] = value;
-                }
-                r.MapHeader(matched.Count);
-                foreach (var (name, value) in matched)
-                {
-                    r.Bulk(name);
-                    r.Bulk(value);
-                }
-                break;
-            case "SET" when a.Count >= 4 && a.Count % 2 == 0:
-                for (int i = 2; i < a.Count; i += 2)
-                {
-                    string name = a.Text(i).ToLowerInvariant();
-                    var setting = settings.FirstOrDefault(s => s.RedisName == name && Mutable.Contains(name))
-                        ?? throw new CommandError($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
-                    try
-                    {
-                        setting.Set(c.Node.Config, a.Text(i + 1));
-                    }
-                    catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
-                    {
-                        throw new CommandError($"ERR CONFIG SET failed (possibly related to argument '{name}') - {e.Message}");
-                    }
-                    if (name == "appendfsync" && c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
-                }
-                r.Ok();
-                break;
-            case "RESETSTAT" when a.Count == 2:
-                r.Ok();
-                break;
-            default:
-                throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try CONFIG HELP.");
+            foreach (var s in RedisSettings())
+                if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(s.RedisName!))) matched[s.RedisName!] = s.Get(c.Node.Config);
+            foreach (var (name, value) in FixedSettings)
+                if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(name))) matched[name] = value;
         }
+        r.MapHeader(matched.Count);
+        foreach (var (name, value) in matched)
+        {
+            r.Bulk(name);
+            r.Bulk(value);
+        }
+    }
+
+    /// <summary>CONFIG SET name value [name value ...]: all are checked before any is applied.</summary>
+    private static void ConfigSet(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (a.Count % 2 != 0) throw ArgParse.WrongArity("config|set");
+        var changes = new List<(ConfigLoader.Setting Setting, string Value)>();
+        for (int i = 2; i < a.Count; i += 2)
+        {
+            string name = a.Text(i).ToLowerInvariant();
+            var setting = RedisSettings().FirstOrDefault(s => s.RedisName == name && Mutable.Contains(name))
+                ?? throw new CommandError($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
+            changes.Add((setting, a.Text(i + 1)));
+        }
+        var trial = new NodeConfig();
+        foreach (var (setting, value) in changes)
+        {
+            try
+            {
+                setting.Set(trial, value);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new CommandError($"ERR CONFIG SET failed (possibly related to argument '{setting.RedisName}') - argument couldn't be parsed into an integer");
+            }
+            catch (ArgumentException e)
+            {
+                throw new CommandError($"ERR CONFIG SET failed (possibly related to argument '{setting.RedisName}') - {e.Message}");
+            }
+        }
+        foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
+        if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
+        r.Ok();
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>

@@ -58,6 +58,7 @@ public static class ServerInfo
                 long used = GC.GetTotalMemory(false), rss = Environment.WorkingSet;
                 yield return ("used_memory", used.ToString(inv));
                 yield return ("used_memory_human", Human(used));
+                yield return ("used_memory_peak", Math.Max(used, GC.GetGCMemoryInfo().HeapSizeBytes).ToString(inv));
                 yield return ("used_memory_rss", rss.ToString(inv));
                 yield return ("used_memory_rss_human", Human(rss));
                 yield return ("maxmemory", node.Config.MaxMemory.ToString(inv));
@@ -69,6 +70,7 @@ public static class ServerInfo
                 var log = node.Log;
                 yield return ("loading", "0");
                 yield return ("aof_enabled", log != null ? "1" : "0");
+                yield return ("rdb_changes_since_last_save", (log?.LastSequence ?? 0).ToString(inv));
                 yield return ("aof_rewrite_in_progress", "0");
                 yield return ("aof_last_write_status", "ok");
                 yield return ("aof_fsync", node.Config.AppendFsync.ToString().ToLowerInvariant());
