@@ -8,10 +8,10 @@ namespace HyperCache.StateMachine;
 public sealed partial class Store
 {
     /// <summary>The key's entry if present and not expired, else a null reference. Reads only.</summary>
-    private static ref Entry Live(Database? database, int local, ReadOnlySpan<byte> key, long now)
+    private static ref Entry Live(Database? database, ReadOnlySpan<byte> key, long now)
     {
         if (database is null) return ref Unsafe.NullRef<Entry>();
-        ref Entry entry = ref database.Find(local, key);
+        ref Entry entry = ref database.Find(key);
         if (!Unsafe.IsNullRef(ref entry) && entry.IsExpired(now)) return ref Unsafe.NullRef<Entry>();
         return ref entry;
     }
@@ -20,11 +20,11 @@ public sealed partial class Store
     /// For writes: the key's live entry, after logging the delete of an expired one. A write must not build on a
     /// value that has expired, and since <see cref="Apply"/> never reads the clock, the expiry has to be an event.
     /// </summary>
-    private ref Entry LiveForWrite(Session session, Shard shard, int local, ReadOnlySpan<byte> key, long now)
+    private ref Entry LiveForWrite(Session session, Shard shard, ReadOnlySpan<byte> key, long now)
     {
         var database = shard.DbIfExists(session.Db);
         if (database is null) return ref Unsafe.NullRef<Entry>();
-        ref Entry entry = ref database.Find(local, key);
+        ref Entry entry = ref database.Find(key);
         if (Unsafe.IsNullRef(ref entry) || !entry.IsExpired(now)) return ref entry;
         LogDelete(session, session.Db, key);
         shard.ExpiredKeys++;

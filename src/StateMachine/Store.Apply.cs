@@ -101,28 +101,28 @@ public sealed partial class Store
 
     private void ApplySet(int db, ReadOnlySpan<byte> key, object value, long expireAt)
     {
-        var database = ShardOf(key, out int local).Db(db);
-        ref Entry entry = ref database.GetOrAdd(local, key, out _);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out _);
         entry.Value = value;
-        if (expireAt != -1) database.SetExpiry(local, key, ref entry, expireAt);
+        if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
 
     private void ApplyDelete(int db, ReadOnlySpan<byte> key)
     {
-        ShardOf(key, out int local).DbIfExists(db)?.Remove(local, key);
+        ShardOf(key).DbIfExists(db)?.Remove(key);
     }
 
     private void ApplyExpire(int db, ReadOnlySpan<byte> key, long expireAt)
     {
-        var database = ShardOf(key, out int local).Db(db);
-        ref Entry entry = ref database.Find(local, key);
-        if (!Unsafe.IsNullRef(ref entry)) database.SetExpiry(local, key, ref entry, expireAt);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.Find(key);
+        if (!Unsafe.IsNullRef(ref entry)) database.SetExpiry(key, ref entry, expireAt);
     }
 
     private void ApplyAppend(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> suffix)
     {
-        var database = ShardOf(key, out int local).Db(db);
-        ref Entry entry = ref database.GetOrAdd(local, key, out bool existed);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
         byte[] old = existed ? (byte[])entry.Value : [];
         var joined = new byte[old.Length + suffix.Length];
         old.CopyTo(joined, 0);
@@ -132,8 +132,8 @@ public sealed partial class Store
 
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
     {
-        var database = ShardOf(key, out int local).Db(db);
-        ref Entry entry = ref database.GetOrAdd(local, key, out bool existed);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
         byte[] old = existed ? (byte[])entry.Value : [];
         var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
         old.CopyTo(value, 0);
@@ -143,16 +143,16 @@ public sealed partial class Store
 
     private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
     {
-        var from = ShardOf(source, out int sourceLocal).Db(sourceDb);
-        ref Entry found = ref from.Find(sourceLocal, source);
+        var from = ShardOf(source).Db(sourceDb);
+        ref Entry found = ref from.Find(source);
         if (Unsafe.IsNullRef(ref found)) return;
         object value = removeSource ? found.Value : CopyValue(found.Value);
         long expireAt = found.ExpireAt;
-        if (removeSource) from.Remove(sourceLocal, source);
-        var to = ShardOf(destination, out int destinationLocal).Db(destinationDb);
-        ref Entry entry = ref to.GetOrAdd(destinationLocal, destination, out _);
+        if (removeSource) from.Remove(source);
+        var to = ShardOf(destination).Db(destinationDb);
+        ref Entry entry = ref to.GetOrAdd(destination, out _);
         entry.Value = value;
-        to.SetExpiry(destinationLocal, destination, ref entry, expireAt);
+        to.SetExpiry(destination, ref entry, expireAt);
     }
 
     /// <summary>Values are immutable once stored, so a copy can share a string; other types will copy themselves.</summary>

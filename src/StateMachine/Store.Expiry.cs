@@ -28,9 +28,9 @@ public sealed partial class Store
                         int found = 0;
                         for (int i = 0; i < samples && database.TrySampleVolatile(_expiryRandom, out var candidate); i++)
                         {
-                            ref Entry entry = ref database.Find(candidate.LocalSlot, candidate.Key);
+                            ref Entry entry = ref database.Find(candidate);
                             if (!entry.IsExpired(now)) continue;
-                            LogDelete(_expirySession, db, candidate.Key);
+                            LogDelete(_expirySession, db, candidate);
                             shard.ExpiredKeys++;
                             found++;
                         }

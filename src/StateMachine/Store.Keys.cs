@@ -22,10 +22,10 @@ public sealed partial class Store
         for (int i = first; i < args.Count; i++)
         {
             var key = args[i];
-            var shard = ShardOf(key, out int local);
+            var shard = ShardOf(key);
             var database = shard.DbIfExists(session.Db);
             if (database is null) continue;
-            ref Entry entry = ref database.Find(local, key);
+            ref Entry entry = ref database.Find(key);
             if (Unsafe.IsNullRef(ref entry) || SeenBefore(args, first, i, chosen)) continue;
             chosen[i] = true;
             present++;
@@ -57,10 +57,10 @@ public sealed partial class Store
         for (int i = first; i < args.Count; i++)
         {
             var key = args[i];
-            var shard = ShardOf(key, out int local);
+            var shard = ShardOf(key);
             lock (shard.Lock)
             {
-                ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+                ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
                 if (Unsafe.IsNullRef(ref entry)) continue;
                 count++;
                 if (touch) entry.LastAccess = clock;
@@ -72,11 +72,11 @@ public sealed partial class Store
     /// <summary>EXPIRE family with an absolute time. A time in the past deletes the key, as in Redis.</summary>
     public bool Expire(Session session, ReadOnlySpan<byte> key, long expireAt, ExpireCondition condition)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return false;
             long current = entry.ExpireAt; // 0 = no TTL = infinitely far
             if ((condition & ExpireCondition.IfNoTtl) != 0 && current != 0) return false;
@@ -92,11 +92,11 @@ public sealed partial class Store
     /// <summary>The key's absolute expiry: Unix ms, -1 when it has none, -2 when the key does not exist.</summary>
     public long ExpiryOf(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
             if (Unsafe.IsNullRef(ref entry)) return -2;
             return entry.ExpireAt == 0 ? -1 : entry.ExpireAt;
         }
@@ -104,11 +104,11 @@ public sealed partial class Store
 
     public bool Persist(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry) || entry.ExpireAt == 0) return false;
             LogExpire(session, key, 0);
             return true;
@@ -118,11 +118,11 @@ public sealed partial class Store
     /// <summary>The Redis type name of the key's value, or "none".</summary>
     public string TypeOf(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
             return Unsafe.IsNullRef(ref entry) ? "none" : TypeName(entry.Value);
         }
     }
@@ -136,11 +136,11 @@ public sealed partial class Store
     /// <summary>Seconds since the key was last read or written, or -1 when absent (OBJECT IDLETIME).</summary>
     public long IdleSeconds(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
             return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock(now) - entry.LastAccess);
         }
     }
@@ -149,11 +149,11 @@ public sealed partial class Store
     {
         long now = NowMs();
         using var locks = LockKeys(source, destination, stackalloc ulong[MaskWords]);
-        var sourceShard = ShardOf(source, out int sourceLocal);
-        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, sourceLocal, source, now))) return RenameResult.NoSource;
+        var sourceShard = ShardOf(source);
+        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, source, now))) return RenameResult.NoSource;
         if (source.SequenceEqual(destination)) return onlyIfAbsent ? RenameResult.DestinationExists : RenameResult.Renamed;
-        var destinationShard = ShardOf(destination, out int destinationLocal);
-        bool destinationExists = !Unsafe.IsNullRef(ref LiveForWrite(session, destinationShard, destinationLocal, destination, now));
+        var destinationShard = ShardOf(destination);
+        bool destinationExists = !Unsafe.IsNullRef(ref LiveForWrite(session, destinationShard, destination, now));
         if (onlyIfAbsent && destinationExists) return RenameResult.DestinationExists;
         var buffer = EventBuffer.Start(EventKind.Rename);
         buffer.WriteArrayHeader(3);
@@ -169,10 +169,10 @@ public sealed partial class Store
     {
         long now = NowMs();
         using var locks = LockKeys(source, destination, stackalloc ulong[MaskWords]);
-        var sourceShard = ShardOf(source, out int sourceLocal);
-        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, sourceLocal, source, now))) return false;
-        var destinationShard = ShardOf(destination, out int destinationLocal);
-        ref Entry target = ref Live(destinationShard.DbIfExists(destinationDb), destinationLocal, destination, now);
+        var sourceShard = ShardOf(source);
+        if (Unsafe.IsNullRef(ref LiveForWrite(session, sourceShard, source, now))) return false;
+        var destinationShard = ShardOf(destination);
+        ref Entry target = ref Live(destinationShard.DbIfExists(destinationDb), destination, now);
         if (!Unsafe.IsNullRef(ref target) && !replace) return false;
         var buffer = EventBuffer.Start(EventKind.Copy);
         buffer.WriteArrayHeader(4);

@@ -9,65 +9,81 @@ public readonly record struct DbInfo(int Db, long Keys, long Expires);
 /// <summary>Whole-keyspace commands: iteration, sizes, flushes, and the state digest.</summary>
 public sealed partial class Store
 {
-    /// <summary>KEYS: every live key matching the glob, walked slot by slot.</summary>
+    /// <summary>KEYS: every live key matching the glob.</summary>
     public List<byte[]> Keys(Session session, ReadOnlySpan<byte> pattern)
     {
         var result = new List<byte[]>();
-        for (int slot = 0; slot < Slots.Count; slot++) CollectSlot(session.Db, slot, pattern, null, result);
+        foreach (var shard in _shards) Collect(shard, session.Db, 0, int.MaxValue, pattern, null, result);
         return result;
     }
 
     /// <summary>
-    /// SCAN: the cursor is a hash slot. Each call returns whole slots until <paramref name="count"/> keys are in
-    /// hand, so a key present for the whole iteration is returned exactly once, however the keyspace changes.
+    /// SCAN. The cursor is (slot index in the key table) × shards + shard: a table slot keeps its index for as long
+    /// as its key lives, so a key present for the whole iteration is returned exactly once, however the keyspace
+    /// changes in between. 0 starts and ends an iteration, as in Redis.
     /// </summary>
     public long Scan(Session session, long cursor, ReadOnlySpan<byte> pattern, int count, string? type, List<byte[]> result)
     {
-        if (cursor < 0 || cursor >= Slots.Count) return 0;
-        int slot = (int)cursor;
-        while (slot < Slots.Count && result.Count < count) CollectSlot(session.Db, slot++, pattern, type, result);
-        return slot >= Slots.Count ? 0 : slot;
+        if (cursor < 0) return 0;
+        int shardIndex = (int)(cursor & (_shards.Length - 1));
+        long index = cursor >> _shardBits;
+        while (shardIndex < _shards.Length)
+        {
+            int next = index > int.MaxValue ? int.MaxValue : Collect(_shards[shardIndex], session.Db, (int)index, count - result.Count, pattern, type, result);
+            if (next >= 0) return ((long)next << _shardBits) | (uint)shardIndex;
+            shardIndex++;
+            index = 0;
+        }
+        return 0;
     }
 
-    private void CollectSlot(int db, int slot, ReadOnlySpan<byte> pattern, string? type, List<byte[]> result)
+    /// <summary>Adds live matching keys from table slot <paramref name="from"/> on, until <paramref name="max"/>
+    /// were seen; returns the slot index to resume from, or -1 when the table is done.</summary>
+    private int Collect(Shard shard, int db, int from, int max, ReadOnlySpan<byte> pattern, string? type, List<byte[]> result)
     {
-        var shard = _shards[slot & (_shards.Length - 1)];
         bool all = pattern.Length == 1 && pattern[0] == '*';
         long now = NowMs();
         lock (shard.Lock)
         {
-            var table = shard.DbIfExists(db)?.Table(slot >> _shardBits);
-            if (table is null) return;
-            foreach (var (key, entry) in table)
+            var database = shard.DbIfExists(db);
+            if (database is null) return -1;
+            var table = database.Table;
+            int seen = 0;
+            for (int i = from; i < table.Capacity; i++)
             {
+                if (seen >= max) return i;
+                var key = table.KeyAt(i);
+                if (key is null) continue;
+                seen++;
+                ref Entry entry = ref table.EntryAt(i);
                 if (entry.IsExpired(now)) continue;
                 if (type != null && TypeName(entry.Value) != type) continue;
                 if (all || Glob.Match(pattern, key)) result.Add(key);
             }
+            return -1;
         }
     }
 
     public byte[]? RandomKey(Session session)
     {
         long now = NowMs();
-        int start = Random.Shared.Next(Slots.Count);
-        for (int n = 0; n < Slots.Count; n++)
+        int start = Random.Shared.Next(_shards.Length);
+        for (int n = 0; n < _shards.Length; n++)
         {
-            int slot = (start + n) & (Slots.Count - 1);
-            var shard = _shards[slot & (_shards.Length - 1)];
+            var shard = _shards[(start + n) & (_shards.Length - 1)];
             lock (shard.Lock)
             {
-                var table = shard.DbIfExists(session.Db)?.Table(slot >> _shardBits);
+                var table = shard.DbIfExists(session.Db)?.Table;
                 if (table is null || table.Count == 0) continue;
-                int skip = Random.Shared.Next(table.Count);
-                byte[]? fallback = null;
-                foreach (var (key, entry) in table)
+                // Probe from a random slot; bounded, then fall back to a walk so expired keys cannot hide live ones.
+                int capacity = table.Capacity;
+                int probe = Random.Shared.Next(capacity);
+                for (int i = 0; i < capacity; i++)
                 {
-                    if (entry.IsExpired(now)) continue;
-                    fallback = key;
-                    if (skip-- <= 0) return key;
+                    int at = (probe + i) % capacity;
+                    var key = table.KeyAt(at);
+                    if (key != null && !table.EntryAt(at).IsExpired(now)) return key;
                 }
-                if (fallback != null) return fallback;
             }
         }
         return null;
@@ -147,22 +163,21 @@ public sealed partial class Store
             {
                 var database = shard.DbIfExists(db);
                 if (database is null) continue;
-                for (int local = 0; local < database.TableCount; local++)
+                var table = database.Table;
+                for (int i = 0; i < table.Capacity; i++)
                 {
-                    var table = database.Table(local);
-                    if (table is null) continue;
-                    foreach (var (key, entry) in table)
-                    {
-                        var hash = new XxHash3();
-                        BitConverter.TryWriteBytes(meta, db);
-                        BitConverter.TryWriteBytes(meta[4..], key.Length);
-                        BitConverter.TryWriteBytes(meta[8..], entry.ExpireAt);
-                        hash.Append(meta);
-                        hash.Append(key);
-                        hash.Append(System.Text.Encoding.ASCII.GetBytes(TypeName(entry.Value)));
-                        if (entry.Value is byte[] bytes) hash.Append(bytes);
-                        digest += hash.GetCurrentHashAsUInt64();
-                    }
+                    var key = table.KeyAt(i);
+                    if (key is null) continue;
+                    ref Entry entry = ref table.EntryAt(i);
+                    var hash = new XxHash3();
+                    BitConverter.TryWriteBytes(meta, db);
+                    BitConverter.TryWriteBytes(meta[4..], key.Length);
+                    BitConverter.TryWriteBytes(meta[8..], entry.ExpireAt);
+                    hash.Append(meta);
+                    hash.Append(key);
+                    hash.Append(System.Text.Encoding.ASCII.GetBytes(TypeName(entry.Value)));
+                    if (entry.Value is byte[] bytes) hash.Append(bytes);
+                    digest += hash.GetCurrentHashAsUInt64();
                 }
             }
         }

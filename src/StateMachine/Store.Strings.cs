@@ -19,11 +19,11 @@ public sealed partial class Store
     /// to the socket after the lock is released.</summary>
     public byte[]? GetString(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), local, key, now);
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
             if (Unsafe.IsNullRef(ref entry))
             {
                 shard.Misses++;
@@ -41,7 +41,7 @@ public sealed partial class Store
     public bool Set(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetCondition condition,
         long expireAt, bool wantPrevious, out byte[]? previous)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         lock (shard.Lock)
         {
             if (condition == SetCondition.Always && !wantPrevious && expireAt != KeepTtl)
@@ -51,7 +51,7 @@ public sealed partial class Store
                 previous = null;
                 return true;
             }
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, NowMs());
+            ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
             bool exists = !Unsafe.IsNullRef(ref entry);
             previous = exists && wantPrevious ? AsString(ref entry) : null;
             if (condition == SetCondition.IfNotExists && exists) return false;
@@ -71,8 +71,8 @@ public sealed partial class Store
             for (int i = first; i < args.Count; i += 2)
             {
                 var key = args[i];
-                var shard = ShardOf(key, out int local);
-                if (!Unsafe.IsNullRef(ref Live(shard.DbIfExists(session.Db), local, key, now))) return false;
+                var shard = ShardOf(key);
+                if (!Unsafe.IsNullRef(ref Live(shard.DbIfExists(session.Db), key, now))) return false;
             }
         }
         var buffer = EventBuffer.Start(EventKind.MultiSet);
@@ -85,11 +85,11 @@ public sealed partial class Store
 
     public byte[]? GetDelete(Session session, ReadOnlySpan<byte> key)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
             var value = AsString(ref entry);
             LogDelete(session, session.Db, key);
@@ -100,11 +100,11 @@ public sealed partial class Store
     /// <summary>GETEX: <paramref name="expireAt"/> is <see cref="KeepTtl"/> (no option), 0 (PERSIST) or Unix ms.</summary>
     public byte[]? GetAndExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
             var value = AsString(ref entry);
             if (expireAt > 0 && expireAt <= now) LogDelete(session, session.Db, key);
@@ -115,11 +115,11 @@ public sealed partial class Store
 
     public long Append(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> suffix)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
             LogKeyAndBytes(session, EventKind.Append, key, suffix);
             return length + suffix.Length;
@@ -128,11 +128,11 @@ public sealed partial class Store
 
     public long SetRange(Session session, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
             if (bytes.IsEmpty) return length;
             var buffer = EventBuffer.Start(EventKind.SetRange);
@@ -149,11 +149,11 @@ public sealed partial class Store
     /// <summary>INCRBY and friends; logged as the resulting value with the TTL kept, as Redis propagates it.</summary>
     public long IncrementBy(Session session, ReadOnlySpan<byte> key, long delta)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             long current = 0;
             if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseInt64(AsString(ref entry), out current))
                 throw CommandError.NotInteger();
@@ -170,11 +170,11 @@ public sealed partial class Store
     /// <summary>INCRBYFLOAT; returns the new value's text, exactly as stored and logged.</summary>
     public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, double delta)
     {
-        var shard = ShardOf(key, out int local);
+        var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
-            ref Entry entry = ref LiveForWrite(session, shard, local, key, now);
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
             double current = 0;
             if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseDouble(AsString(ref entry), out current))
                 throw CommandError.NotFloat();

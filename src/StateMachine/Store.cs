@@ -28,9 +28,8 @@ public sealed partial class Store : IEntryVisitor
         _time = options.Time;
         Databases = options.Databases;
         _shardBits = BitOperations.Log2((uint)options.Shards);
-        int slotsPerShard = Slots.Count >> _shardBits;
         _shards = new Shard[options.Shards];
-        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, slotsPerShard, options.Databases);
+        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases);
         _startedAt = NowMs();
     }
 
@@ -43,14 +42,7 @@ public sealed partial class Store : IEntryVisitor
     /// <summary>Seconds since start, the clock of <see cref="Entry.LastAccess"/>.</summary>
     private int Clock(long now) => (int)((now - _startedAt) / 1000);
 
-    // Slot s lives in shard (s mod shards), at local index (s div shards).
-    private Shard ShardOf(ReadOnlySpan<byte> key, out int localSlot)
-    {
-        int slot = Slots.Of(key);
-        localSlot = slot >> _shardBits;
-        return _shards[slot & (_shards.Length - 1)];
-    }
-
+    // Slot s lives in shard (s mod shards); hash tags therefore keep related keys in one shard.
     private Shard ShardOf(ReadOnlySpan<byte> key) => _shards[Slots.Of(key) & (_shards.Length - 1)];
 
     /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it.</summary>
