@@ -6,7 +6,7 @@ public sealed record LogOptions
     public required string Directory { get; init; }
     public Durability Durability { get; init; } = Durability.EverySec;
     /// <summary>Small pages keep the in-memory tail (where FasterLog checks nothing) small.</summary>
-    public long PageSize { get; init; } = 1L << 20;
+    public long PageSize { get; init; } = 1L << 22;
     public long MemorySize { get; init; } = 1L << 25;
     public long SegmentSize { get; init; } = 1L << 28;
     /// <summary>Commit interval for <see cref="Durability.No"/>.</summary>
