@@ -136,7 +136,7 @@ public sealed class AppendOnlyLog : IDisposable
                 // (e.g. an explicit wait), whichever comes first.
                 var durability = Durability;
                 if (durability == Durability.Always) await _commitSignal.WaitAsync(ct);
-                else await _commitSignal.WaitAsync(durability == Durability.No ? _options.LazyCommitInterval : TimeSpan.FromSeconds(1), ct);
+                else await _commitSignal.WaitAsync(durability == Durability.No ? _options.LazyCommitInterval : _options.EverySecInterval, ct);
                 Interlocked.Exchange(ref _commitRequested, 0);
                 if (_log.TailAddress > _log.CommittedUntilAddress) await _log.CommitAsync(ct);
             }

@@ -5,7 +5,7 @@ public enum Durability
 {
     /// <summary>Reply only after the entry's commit is on disk; concurrent writers share one commit.</summary>
     Always,
-    /// <summary>Commit in the background at least once a second (Redis's default).</summary>
+    /// <summary>Commit in the background at least once a second (Redis's default); see <see cref="LogOptions.EverySecInterval"/>.</summary>
     EverySec,
     /// <summary>Commit rarely (every 30 s) and at shutdown: fastest, loses the most on a crash.</summary>
     No,
