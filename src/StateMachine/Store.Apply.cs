@@ -14,37 +14,37 @@ public sealed partial class Store
     {
         var r = new EventReader(body);
         int fields = r.ReadArrayHeader();
-        switch ((EventKind)kind)
+        switch (kind)
         {
-            case EventKind.Set:
+            case (byte)EventKind.Set:
             {
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
                 var value = r.ReadBytes();
-                ApplySet(db, key, value.ToArray(), r.ReadInt64());
+                ApplyString(db, key, value.ToArray(), r.ReadInt64());
                 break;
             }
-            case EventKind.Delete:
+            case (byte)EventKind.Delete:
             {
                 int db = r.ReadInt32();
                 for (int i = 1; i < fields; i++) ApplyDelete(db, r.ReadBytes());
                 break;
             }
-            case EventKind.Expire:
+            case (byte)EventKind.Expire:
             {
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
                 ApplyExpire(db, key, r.ReadInt64());
                 break;
             }
-            case EventKind.Append:
+            case (byte)EventKind.Append:
             {
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
                 ApplyAppend(db, key, r.ReadBytes());
                 break;
             }
-            case EventKind.SetRange:
+            case (byte)EventKind.SetRange:
             {
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
@@ -52,17 +52,17 @@ public sealed partial class Store
                 ApplySetRange(db, key, offset, r.ReadBytes());
                 break;
             }
-            case EventKind.MultiSet:
+            case (byte)EventKind.MultiSet:
             {
                 int db = r.ReadInt32();
                 for (int i = 1; i < fields; i += 2)
                 {
                     var key = r.ReadBytes();
-                    ApplySet(db, key, r.ReadBytes().ToArray(), 0);
+                    ApplyString(db, key, r.ReadBytes().ToArray(), 0);
                 }
                 break;
             }
-            case EventKind.Rename:
+            case (byte)EventKind.Rename:
             {
                 int db = r.ReadInt32();
                 var source = r.ReadBytes();
@@ -70,7 +70,7 @@ public sealed partial class Store
                 ApplyCopy(db, source, db, destination, removeSource: true);
                 break;
             }
-            case EventKind.Copy:
+            case (byte)EventKind.Copy:
             {
                 int sourceDb = r.ReadInt32();
                 var source = r.ReadBytes();
@@ -78,28 +78,47 @@ public sealed partial class Store
                 ApplyCopy(sourceDb, source, destinationDb, r.ReadBytes(), removeSource: false);
                 break;
             }
-            case EventKind.FlushDb:
+            case (byte)EventKind.FlushDb:
             {
                 int db = r.ReadInt32();
                 foreach (var shard in _shards) shard.DbIfExists(db)?.Clear();
                 break;
             }
-            case EventKind.FlushAll:
+            case (byte)EventKind.FlushAll:
                 foreach (var shard in _shards)
                     for (int db = 0; db < Databases; db++) shard.DbIfExists(db)?.Clear();
                 break;
-            case EventKind.SwapDb:
+            case (byte)EventKind.SwapDb:
             {
                 int a = r.ReadInt32(), b = r.ReadInt32();
                 foreach (var shard in _shards) shard.Swap(a, b);
                 break;
             }
+            case (byte)EventKind.Batch:
+                ApplyBatch(ref r, fields);
+                break;
+            // Each data type applies its own events (kind ranges in EventKind.cs), in its own Store.<Type>.cs.
+            case >= (byte)EventKind.ListFirst and <= (byte)EventKind.ListLast:
+                ApplyList((EventKind)kind, ref r, fields);
+                break;
+            case >= (byte)EventKind.HashFirst and <= (byte)EventKind.HashLast:
+                ApplyHash((EventKind)kind, ref r, fields);
+                break;
+            case >= (byte)EventKind.SetFirst and <= (byte)EventKind.SetLast:
+                ApplySet((EventKind)kind, ref r, fields);
+                break;
+            case >= (byte)EventKind.SortedSetFirst and <= (byte)EventKind.SortedSetLast:
+                ApplySortedSet((EventKind)kind, ref r, fields);
+                break;
+            case >= (byte)EventKind.BitmapFirst and <= (byte)EventKind.BitmapLast:
+                ApplyBitmap((EventKind)kind, ref r, fields);
+                break;
             default:
                 throw new InvalidDataException($"unknown event kind {kind}");
         }
     }
 
-    private void ApplySet(int db, ReadOnlySpan<byte> key, object value, long expireAt)
+    private void ApplyString(int db, ReadOnlySpan<byte> key, object value, long expireAt)
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out _);
@@ -155,6 +174,6 @@ public sealed partial class Store
         to.SetExpiry(destination, ref entry, expireAt);
     }
 
-    /// <summary>Values are immutable once stored, so a copy can share a string; other types will copy themselves.</summary>
-    private static object CopyValue(object value) => value;
+    /// <summary>Strings are immutable once stored, so a copy shares them; collections clone themselves.</summary>
+    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : value;
 }

@@ -130,6 +130,7 @@ public sealed partial class Store
     internal static string TypeName(object value) => value switch
     {
         byte[] => "string",
+        Values.CollectionValue collection => collection.TypeName,
         _ => "none",
     };
 

@@ -82,8 +82,25 @@ public sealed class RespWriter
 
     public void Bulk(string value) => Bulk(Encoding.UTF8.GetBytes(value));
 
-    /// <summary>A RESP2 map: a flat array of alternating names and values.</summary>
+    /// <summary>2 or 3 (HELLO 3): the RESP3 types below fall back to their RESP2 shapes under 2.</summary>
+    public int Protocol { get; set; } = 2;
+
+    /// <summary>A map of <paramref name="pairs"/> name/value pairs (RESP2: a flat array of alternating items).</summary>
     public void MapHeader(int pairs) => ArrayHeader(pairs * 2);
+
+    /// <summary>A set reply (SMEMBERS...); RESP2: an array.</summary>
+    public void SetHeader(int count) => ArrayHeader(count);
+
+    /// <summary>A double (ZSCORE, INCRBYFLOAT replies in RESP3); RESP2: a bulk string as Redis formats it.</summary>
+    public void Double(double value) => Bulk(FormatDouble(value));
+
+    /// <summary>Redis's %.17g-style text for a double: shortest round-trip digits, "inf"/"-inf".</summary>
+    public static string FormatDouble(double value)
+    {
+        if (double.IsPositiveInfinity(value)) return "inf";
+        if (double.IsNegativeInfinity(value)) return "-inf";
+        return value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private void Line(byte prefix, string text)
     {

@@ -29,4 +29,14 @@ public enum EventKind : byte
     FlushAll = 10,
     /// <summary>[db, db]</summary>
     SwapDb = 11,
+    /// <summary>[[kind, body], ...] — several events logged as one entry (MULTI/EXEC), applied in order.</summary>
+    Batch = 12,
+
+    // Ranges per data type; each type lists its kinds in its own Store.<Type>.cs and applies them there.
+    ListFirst = 20, ListLast = 39,
+    HashFirst = 40, HashLast = 59,
+    SetFirst = 60, SetLast = 79,
+    SortedSetFirst = 80, SortedSetLast = 99,
+    /// <summary>Bitmaps and HyperLogLog: both are strings to Redis.</summary>
+    BitmapFirst = 100, BitmapLast = 119,
 }
