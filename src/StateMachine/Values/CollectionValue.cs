@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using HyperCache.StateMachine.Events;
 
 namespace HyperCache.StateMachine.Values;
 
@@ -22,4 +23,19 @@ public abstract class CollectionValue
     public abstract void AppendDigest(XxHash3 hash);
 
     public abstract CollectionValue Clone();
+
+    /// <summary>
+    /// Snapshots (and AOF rewrites): emits the events that, applied in order to an absent key, rebuild this value
+    /// exactly, as the type's own events (for example one push event per chunk of at most 1024 elements). Loading
+    /// a snapshot is then just <see cref="Store.Apply"/> of those events: no second decoder per type. The TTL is
+    /// not the value's business; the snapshot writer emits it after.
+    /// </summary>
+    public abstract void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink);
+}
+
+/// <summary>Receives rebuild events: the sink copies <see cref="EventBuffer.Body"/> before it returns, so the
+/// emitter may reuse the thread's buffer for the next one.</summary>
+public interface IRebuildSink
+{
+    void Emit(EventBuffer buffer);
 }
