@@ -7,7 +7,7 @@ namespace HyperCache.Frontends.Http;
 /// <summary>
 /// How values and TTLs cross between JSON and the store. The same key is the same value over RESP and HTTP:
 /// a JSON string is stored as its UTF-8 bytes, and a value that is valid UTF-8 reads back as a JSON string.
-/// Any other JSON value is stored as its JSON text. <c>?encoding=base64</c> carries arbitrary bytes both ways.
+/// Any other JSON value is stored as its compact JSON text. <c>?encoding=base64</c> carries arbitrary bytes both ways.
 /// </summary>
 public static class ValueCodec
 {
@@ -40,13 +40,22 @@ public static class ValueCodec
                 break;
             default:
                 if (base64) throw ApiException.BadValue("with encoding=base64, \"value\" must be a base64 string");
-                bytes = Encoding.UTF8.GetBytes(value.GetRawText());
+                bytes = CompactJson(value);
                 break;
         }
         if (bytes.Length > maxBytes)
             throw new ApiException(StatusCodes.Status413PayloadTooLarge, ErrorCodes.ValueTooLarge,
                 $"the value is {bytes.Length} bytes; http.max_value_bytes is {maxBytes}");
         return bytes;
+    }
+
+    /// <summary>The element as compact JSON, so equal values sent with different spacing store equal bytes.</summary>
+    private static byte[] CompactJson(JsonElement value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            value.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
