@@ -21,9 +21,10 @@ public sealed class ApiKeyAuth(RequestDelegate next, Node node, ILogger<ApiKeyAu
             return next(context);
         logger.LogWarning("HTTP {method} {path} rejected: missing or wrong API key (from {remote})",
             context.Request.Method, context.Request.Path.Value, context.Connection.RemoteIpAddress?.ToString());
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        return ErrorHandling.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
-            "this node needs an API key: send Authorization: Bearer <key>");
+        return context.Response.WriteAsJsonAsync(
+            new ApiError(ErrorCodes.Unauthorized, "this node needs an API key: send Authorization: Bearer <key>"), HttpJson.Api.ApiError);
     }
 
     private bool Authorized(HttpContext context)
