@@ -17,10 +17,10 @@ public static class BatchEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/cache/batch/get", Get)
-            .WithName("BatchGet").WithSummary("Read several keys")
+            .WithName("BatchGet").WithTags("cache").WithSummary("Read several keys")
             .JsonBodyOf<BatchGetRequest>().Produces<BatchGetReply>().Produces<ApiError>(StatusCodes.Status400BadRequest);
         routes.MapPost("/api/cache/batch/set", Set)
-            .WithName("BatchSet").WithSummary("Store several values, each with an optional TTL")
+            .WithName("BatchSet").WithTags("cache").WithSummary("Store several values, each with an optional TTL")
             .JsonBodyOf<BatchSetRequest>().Produces<BatchSetReply>().Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge);
     }

@@ -19,15 +19,15 @@ public static class CacheEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/cache/{**key}", Get)
-            .WithName("GetKey").WithSummary("Read a string key")
+            .WithName("GetKey").WithTags("cache").WithSummary("Read a string key")
             .Produces<GetReply>().Produces<ApiError>(StatusCodes.Status404NotFound).Produces<ApiError>(StatusCodes.Status409Conflict);
         routes.MapPut("/api/cache/{**key}", Put)
-            .WithName("PutKey").WithSummary("Store a value, optionally with a TTL")
+            .WithName("PutKey").WithTags("cache").WithSummary("Store a value, optionally with a TTL")
             .JsonBodyOf<PutRequest>()
             .Produces<PutReply>().Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge).Produces<ApiError>(StatusCodes.Status415UnsupportedMediaType);
         routes.MapDelete("/api/cache/{**key}", Delete)
-            .WithName("DeleteKey").WithSummary("Delete a key")
+            .WithName("DeleteKey").WithTags("cache").WithSummary("Delete a key")
             .Produces<DeleteReply>().Produces<ApiError>(StatusCodes.Status404NotFound);
     }
 

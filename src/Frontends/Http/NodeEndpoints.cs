@@ -14,13 +14,13 @@ public static class NodeEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/health", (Node node) => Results.Json(new HealthReply(true, node.Config.NodeId), HttpJson.Api.HealthReply))
-            .WithName("Health").WithSummary("Liveness: the process serves HTTP").Produces<HealthReply>();
+            .WithName("Health").WithTags("node").WithSummary("Liveness: the process serves HTTP").Produces<HealthReply>();
         routes.MapGet("/ready", Ready)
-            .WithName("Ready").WithSummary("Readiness: the log is recovered and writes are accepted")
+            .WithName("Ready").WithTags("node").WithSummary("Readiness: the log is recovered and writes are accepted")
             .Produces<ReadyReply>().Produces<ApiError>(StatusCodes.Status503ServiceUnavailable);
-        routes.MapGet("/stats", Stats).WithName("Stats").WithSummary("Node statistics").Produces<StatsReply>();
-        routes.MapGet("/api/cache/stats", Stats).WithName("CacheStats").WithSummary("Node statistics (same as /stats)").Produces<StatsReply>();
-        routes.MapGet("/api/config", Config).WithName("Config").WithSummary("Effective configuration, secrets redacted").Produces<ConfigReply>();
+        routes.MapGet("/stats", Stats).WithName("Stats").WithTags("node").WithSummary("Node statistics").Produces<StatsReply>();
+        routes.MapGet("/api/cache/stats", Stats).WithName("CacheStats").WithTags("node").WithSummary("Node statistics (same as /stats)").Produces<StatsReply>();
+        routes.MapGet("/api/config", Config).WithName("Config").WithTags("node").WithSummary("Effective configuration, secrets redacted").Produces<ConfigReply>();
     }
 
     private static IResult Ready(Node node)
