@@ -166,6 +166,9 @@ public sealed class HttpApiTests : E2ETest
         var binaryKey = Encoding.UTF8.GetBytes(Prefix + "bin").Concat(new byte[] { 0xFF, 0xFE }).ToArray();
         Assert.Equal("raw bytes", (string?)Node.Db().StringGet(binaryKey));
 
+        // Routes match without regard to case, and so does the prefix the key is cut from.
+        Assert.Equal("slashes", _api.Get($"/API/Cache/{Prefix}a/b/c").Str("value"));
+
         Node.Db().StringSet(Prefix + "x/y%z", "from resp");
         Assert.Equal("from resp", _api.Get($"/api/cache/{Prefix}x/y%25z").Str("value"));
     }

@@ -19,7 +19,7 @@ public static class CacheKey
         string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
         int query = target.IndexOf('?');
         if (query >= 0) target = target[..query];
-        int start = target.IndexOf(RoutePrefix, StringComparison.Ordinal);
+        int start = target.IndexOf(RoutePrefix, StringComparison.OrdinalIgnoreCase); // routing ignores case too
         if (start < 0) throw ApiException.BadKey("the key is missing: use /api/cache/<key>");
         var key = Decode(target.AsSpan(start + RoutePrefix.Length));
         if (key.Length == 0) throw ApiException.BadKey("the key is empty: use /api/cache/<key>");
