@@ -63,6 +63,9 @@ public sealed class AppendOnlyLog : IDisposable
     public ulong LastSequence => _nextSequence - 1;
     public string Directory => _options.Directory;
 
+    /// <summary>Told how long each background commit took (metrics); called on the commit loop.</summary>
+    public Action<TimeSpan>? CommitCompleted { get; set; }
+
     /// <summary>
     /// Appends one entry. <paramref name="entry"/> starts with <see cref="EntryHeader.Size"/> bytes of room that
     /// this fills in. Returns the entry's address; it is durable once <see cref="WaitForCommitAsync"/> says so.
@@ -138,7 +141,12 @@ public sealed class AppendOnlyLog : IDisposable
                 if (durability == Durability.Always) await _commitSignal.WaitAsync(ct);
                 else await _commitSignal.WaitAsync(durability == Durability.No ? _options.LazyCommitInterval : _options.EverySecInterval, ct);
                 Interlocked.Exchange(ref _commitRequested, 0);
-                if (_log.TailAddress > _log.CommittedUntilAddress) await _log.CommitAsync(ct);
+                if (_log.TailAddress > _log.CommittedUntilAddress)
+                {
+                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await _log.CommitAsync(ct);
+                    CommitCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

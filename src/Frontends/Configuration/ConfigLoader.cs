@@ -37,8 +37,16 @@ public static class ConfigLoader
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
         new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),
-        new("logging.level", c => c.LogLevel, (c, v) => c.LogLevel = v, "loglevel"),
+        new("logging.level", c => c.LogLevel, (c, v) => { Logging.NodeLogging.ParseLevel(v); c.LogLevel = v; }, "loglevel"),
         new("logging.log_dir", c => c.LogDir, (c, v) => c.LogDir = v),
+        new("logging.enable_console", c => Bool(c.LogToConsole), (c, v) => c.LogToConsole = ParseBool(v)),
+        new("logging.enable_file", c => Bool(c.LogToFile), (c, v) => c.LogToFile = ParseBool(v)),
+        new("logging.max_file_size", c => Text(c.LogMaxFileSize), (c, v) => c.LogMaxFileSize = ParseBytes(v)),
+        new("logging.max_files", c => Text(c.LogMaxFiles), (c, v) => c.LogMaxFiles = Positive(v)),
+        new("http.api_key", c => c.HttpApiKey ?? "", (c, v) => c.HttpApiKey = v.Length == 0 ? null : v),
+        new("http.max_value_bytes", c => Text(c.HttpMaxValueBytes), (c, v) => c.HttpMaxValueBytes = ParseBytes(v)),
+        new("http.max_body_bytes", c => Text(c.HttpMaxBodyBytes), (c, v) => c.HttpMaxBodyBytes = ParseBytes(v)),
+        new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),
     ];
 
     /// <param name="flags">Settings given on the command line, by YAML path.</param>

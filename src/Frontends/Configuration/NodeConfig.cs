@@ -35,6 +35,19 @@ public sealed class NodeConfig
 
     public string LogLevel { get; set; } = "info";
     public string LogDir { get; set; } = "logs";
+    public bool LogToConsole { get; set; } = true;
+    public bool LogToFile { get; set; } = true;
+    /// <summary>A log file rolls over to a new one at this size; <see cref="LogMaxFiles"/> of them are kept.</summary>
+    public long LogMaxFileSize { get; set; } = 100L * 1024 * 1024;
+    public int LogMaxFiles { get; set; } = 10;
+
+    /// <summary>When set, every HTTP route except /health needs <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    public string? HttpApiKey { get; set; }
+    /// <summary>The largest value a PUT may store over HTTP (the seed's documented limit is 1 MB).</summary>
+    public long HttpMaxValueBytes { get; set; } = 1024 * 1024;
+    /// <summary>The largest HTTP request body Kestrel reads (a batch of values plus JSON escaping).</summary>
+    public long HttpMaxBodyBytes { get; set; } = 16L * 1024 * 1024;
+    public int HttpMaxBatchItems { get; set; } = 1000;
 
     public string AofDirectory => Path.Combine(DataDir, "aof");
 }

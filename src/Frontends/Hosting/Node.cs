@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HyperCache.Frontends.Configuration;
+using HyperCache.Frontends.Metrics;
 using HyperCache.Frontends.Resp;
 using HyperCache.Frontends.Resp.Commands;
 using HyperCache.Log;
@@ -23,6 +24,7 @@ public sealed class Node : IDisposable
         Store = store;
         Recovery = recovery;
         Commands = CommandCatalog.Build();
+        Metrics = new NodeMetrics(this);
     }
 
     public NodeConfig Config { get; }
@@ -30,6 +32,9 @@ public sealed class Node : IDisposable
     public Store Store { get; }
     public RecoveryReport Recovery { get; }
     public CommandTable Commands { get; }
+    public NodeMetrics Metrics { get; }
+    /// <summary>True once the host listens after recovery, false again when shutdown begins (GET /ready).</summary>
+    public bool AcceptingWrites { get; set; }
     public ClientRegistry Clients { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";

@@ -1,5 +1,7 @@
 using System.Net;
 using HyperCache.Frontends.Configuration;
+using HyperCache.Frontends.Http;
+using HyperCache.Frontends.Logging;
 using HyperCache.Frontends.Resp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -9,6 +11,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace HyperCache.Frontends.Hosting;
 
@@ -17,8 +21,9 @@ public static class NodeHost
 {
     public static async Task<int> RunAsync(NodeConfig config, CancellationToken ct = default)
     {
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-        var logger = loggerFactory.CreateLogger("hypercache");
+        await using var serilog = NodeLogging.Create(config);
+        using var loggerFactory = new SerilogLoggerFactory(serilog);
+        var logger = loggerFactory.CreateLogger("HyperCache.Node");
         Node node;
         try
         {
@@ -31,24 +36,26 @@ public static class NodeHost
         }
         using (node)
         {
-            var app = Build(node, args: []);
+            var app = Build(node, args: [], serilog);
+            app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
             await app.StartAsync(ct);
-            logger.LogInformation("Node {Node} ready to accept connections: RESP {Bind}:{Resp}, HTTP {Bind}:{Http}, appendfsync {Fsync}",
+            node.AcceptingWrites = true;
+            logger.LogInformation("Node {node_id} ready to accept connections: RESP {bind}:{resp_port}, HTTP {bind}:{http_port}, appendfsync {appendfsync}",
                 config.NodeId, config.Bind, config.RespPort, config.Bind, config.HttpPort, config.AppendFsync.ToString().ToLowerInvariant());
             await app.WaitForShutdownAsync(ct);
             await app.DisposeAsync();
-            logger.LogInformation("Shut down; log committed at {Address}", node.Log?.TailAddress ?? 0);
+            logger.LogInformation("Shut down; log committed at {address}", node.Log?.TailAddress ?? 0);
         }
         return 0;
     }
 
-    public static WebApplication Build(Node node, string[] args)
+    public static WebApplication Build(Node node, string[] args, Serilog.ILogger serilog)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSerilog(serilog, dispose: false);
         builder.Services.AddSingleton(node);
+        builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:
@@ -64,6 +71,7 @@ public static class NodeHost
             // RESP enforces its own limits (proto-max-bulk-len, client-query-buffer-limit); Kestrel's 1 MB
             // input cap would stall a large argument forever.
             kestrel.Limits.MaxRequestBufferSize = null;
+            kestrel.Limits.MaxRequestBodySize = node.Config.HttpMaxBodyBytes; // HTTP only: RESP is no request body
             kestrel.AddServerHeader = false;
             foreach (var address in Addresses(node.Config.Bind))
             {
@@ -72,7 +80,7 @@ public static class NodeHost
             }
         });
         var app = builder.Build();
-        app.MapGet("/health", (Node n) => Results.Json(new HealthReply(true, n.Config.NodeId), HttpJson.Default.HealthReply));
+        app.UseHttpApi(node);
         return app;
     }
 
@@ -88,9 +96,3 @@ public static class NodeHost
         }
     }
 }
-
-public sealed record HealthReply(bool Healthy, string Node);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReply))]
-public sealed partial class HttpJson : System.Text.Json.Serialization.JsonSerializerContext;

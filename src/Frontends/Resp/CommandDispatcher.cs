@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HyperCache.Frontends.Hosting;
 using HyperCache.StateMachine;
 
@@ -12,6 +13,7 @@ public sealed class CommandDispatcher(Node node)
         if (!node.Commands.TryFind(args[0], out var spec))
         {
             reply.Error(CommandTable.UnknownCommandError(args));
+            node.Metrics.Unknown.Error.Inc();
             return;
         }
         if (spec.Subcommands != null && args.Count >= 2)
@@ -27,15 +29,19 @@ public sealed class CommandDispatcher(Node node)
         if (!spec.ArityOk(args.Count))
         {
             reply.Error(ArgParse.WrongArity(spec.Name).Message);
+            spec.Meter?.Error.Inc();
             return;
         }
+        long started = Stopwatch.GetTimestamp();
         try
         {
             spec.Handler(client, args, reply);
+            spec.Meter?.Succeeded(started);
         }
         catch (CommandError e)
         {
             reply.Error(e.Message);
+            spec.Meter?.Failed(started);
         }
     }
 

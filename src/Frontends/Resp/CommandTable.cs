@@ -22,6 +22,9 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
 {
     public bool ArityOk(int count) => Arity >= 0 ? count == Arity : count >= -Arity;
 
+    /// <summary>This command's metric children, set once at start-up (see <see cref="Metrics.NodeMetrics"/>).</summary>
+    public Metrics.CommandMeter? Meter { get; set; }
+
     /// <summary>For container commands (CONFIG, CLIENT, COMMAND, OBJECT): their subcommands, named "config|get".</summary>
     public Dictionary<string, CommandSpec>? Subcommands { get; init; }
 

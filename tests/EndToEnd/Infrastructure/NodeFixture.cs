@@ -39,6 +39,11 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public string DataDir { get; }
 
+    /// <summary>Where the server writes its JSON log, <c>e2e.log</c> (inside the data directory, deleted with it).</summary>
+    public string LogDir => Path.Combine(DataDir, "logs");
+
+    public string HttpBase => $"http://127.0.0.1:{HttpPort}";
+
     public string EndPoint => $"127.0.0.1:{Port}";
 
     /// <summary>
@@ -150,6 +155,7 @@ public sealed class NodeFixture : IAsyncLifetime
                  {
                      dll, "serve", "--bind", "127.0.0.1", "--resp-port", Port.ToString(), "--http-port", HttpPort.ToString(),
                      "--data-dir", DataDir, "--appendfsync", "always", "--node-id", "e2e",
+                     "--log-dir", LogDir,
                  })
         {
             psi.ArgumentList.Add(a);

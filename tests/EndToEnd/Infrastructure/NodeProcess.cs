@@ -22,12 +22,15 @@ public sealed class NodeProcess : IDisposable
     private readonly Queue<string> _log = new();
     private readonly object _logLock = new();
     private readonly bool _ownsDataDir;
+    private readonly string[] _extraArgs;
     private Process? _process;
 
     /// <param name="dataDir">Data directory; a new temporary one (deleted on dispose) when null.</param>
     /// <param name="appendFsync">always | everysec | no.</param>
-    public NodeProcess(string? dataDir = null, string appendFsync = "always")
+    /// <param name="extraArgs">More <c>serve</c> flags (e.g. <c>--http-api-key K</c>).</param>
+    public NodeProcess(string? dataDir = null, string appendFsync = "always", IEnumerable<string>? extraArgs = null)
     {
+        _extraArgs = extraArgs?.ToArray() ?? [];
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "hypercache-e2e-crash-" + Guid.NewGuid().ToString("N")[..12]);
         AppendFsync = appendFsync;
@@ -42,6 +45,8 @@ public sealed class NodeProcess : IDisposable
     public int HttpPort { get; private set; }
 
     public string EndPoint => $"127.0.0.1:{Port}";
+
+    public string HttpBase => $"http://127.0.0.1:{HttpPort}";
 
     /// <summary>The server's pid (the dotnet host running hypercache.dll).</summary>
     public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
@@ -147,7 +152,8 @@ public sealed class NodeProcess : IDisposable
                  {
                      dll, "serve", "--bind", "127.0.0.1", "--resp-port", Port.ToString(), "--http-port", HttpPort.ToString(),
                      "--data-dir", DataDir, "--appendfsync", AppendFsync, "--node-id", "e2e-crash",
-                 })
+                     "--log-dir", Path.Combine(DataDir, "logs"),
+                 }.Concat(_extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
