@@ -74,15 +74,23 @@ public sealed partial class Store
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             byte[]? old = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
             long length = Math.Max(old?.Length ?? 0, (highestBit >> 3) + 1);
-            // Run the ops on a scratch copy: later ops see earlier writes, and the replies come from it.
-            var scratch = new byte[length];
-            old?.CopyTo(scratch, 0);
+            // Run the ops on a scratch copy of just the bytes they touch (later ops see earlier writes, and the
+            // replies come from it); Apply then makes the one real copy of the string.
+            long first = long.MaxValue, last = 0;
+            foreach (var op in ops)
+            {
+                first = Math.Min(first, op.Offset >> 3);
+                last = Math.Max(last, (op.Offset + op.Bits - 1) >> 3);
+            }
+            var scratch = new byte[last - first + 1];
+            if (old != null && first < old.Length) old.AsSpan((int)first, (int)Math.Min(old.Length - first, scratch.Length)).CopyTo(scratch);
+            long shift = first << 3;
             Span<(long Offset, int Bits, ulong Field)> writes = writeOps <= 64
                 ? stackalloc (long, int, ulong)[writeOps] : new (long, int, ulong)[writeOps];
             int written = 0;
             for (int i = 0; i < ops.Length; i++)
             {
-                var op = ops[i];
+                var op = ops[i] with { Offset = ops[i].Offset - shift };
                 if (!op.Writes)
                 {
                     replies[i] = Read(op, scratch);
@@ -94,7 +102,7 @@ public sealed partial class Store
                     continue;
                 }
                 Values.BitField.Set(scratch, op.Offset, op.Bits, field);
-                writes[written++] = (op.Offset, op.Bits, field);
+                writes[written++] = (op.Offset + shift, op.Bits, field);
                 replies[i] = reply;
             }
             if (old != null && old.Length == length && written == 0) return;
