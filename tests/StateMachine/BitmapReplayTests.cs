@@ -120,4 +120,23 @@ public class BitmapReplayTests
         long count = logged.Store.PfCount(s, Keys.Of("PFCOUNT", "h"), 1);
         Assert.InRange(count, 5000 * 0.97, 5000 * 1.03);
     }
+
+    [Fact]
+    public void A_malformed_sparse_hll_is_refused_before_anything_is_logged()
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var s = new Session();
+        // 255 zero registers, then an XZERO opcode cut after its first byte: adds up to 16384 only if the missing
+        // byte is read as 0 (Redis reads its string's terminator there).
+        byte[] truncated = [.. "HYLL"u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x40, 0xfe, 0x7f];
+        logged.Store.Set(s, Of("h"), truncated, SetCondition.Always, 0, false, out _);
+        long before = s.LastLogAddress;
+        var error = Assert.Throws<CommandError>(() => logged.Store.PfAdd(s, Of("h"), Keys.Of("PFADD", "a", "b"), 1));
+        Assert.Equal(HyperLogLog.CorruptError, error.Message);
+        Assert.Throws<CommandError>(() => logged.Store.PfMerge(s, Keys.Of("PFMERGE", "h"), 1));
+        Assert.Throws<CommandError>(() => logged.Store.PfCount(s, Keys.Of("PFCOUNT", "h"), 1));
+        Assert.Equal(before, s.LastLogAddress);
+        Assert.Equal(logged.Store.Digest(), logged.Replay().Digest());
+    }
 }

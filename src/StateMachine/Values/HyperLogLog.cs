@@ -65,7 +65,8 @@ public static class HyperLogLog
     }
 
     /// <summary>Raises every entry of <paramref name="max"/> (one byte per register) to this HLL's register;
-    /// false when a sparse HLL does not describe exactly 16384 registers.</summary>
+    /// false when a sparse HLL does not describe exactly 16384 registers with whole opcodes (the check that makes
+    /// it safe for <see cref="HyperLogLogWriter"/>).</summary>
     public static bool TryMergeInto(ReadOnlySpan<byte> hll, Span<byte> max)
     {
         var body = hll[HeaderSize..];
@@ -82,6 +83,7 @@ public static class HyperLogLog
         for (int p = 0; p < body.Length;)
         {
             var op = Sparse.Read(body, p);
+            if (p + op.Size > body.Length) return false; // an XZERO cut in half
             if (op.IsValue)
             {
                 if (index + op.Length > Registers) return false;
@@ -146,7 +148,7 @@ public static class HyperLogLog
         for (int p = 0; p < body.Length;)
         {
             var op = Sparse.Read(body, p);
-            if (index + op.Length > Registers) return false;
+            if (index + op.Length > Registers || p + op.Size > body.Length) return false;
             histogram[op.IsValue ? op.Value : 0] += op.Length;
             index += op.Length;
             p += op.Size;
