@@ -34,7 +34,9 @@ public static class BitmapCommands
         bool indexed = fieldBits > 0 && text.Length > 0 && text[0] == '#';
         if (!Numbers.TryParseInt64(indexed ? text[1..] : text, out long offset)) throw new CommandError(BitOffsetError);
         if (indexed) offset = unchecked(offset * fieldBits);
-        if (offset < 0 || (offset >> 3) >= c.Node.Config.ProtoMaxBulkLen) throw new CommandError(BitOffsetError);
+        // A .NET array holds at most Array.MaxLength bytes, whatever proto-max-bulk-len is raised to.
+        long maxBytes = Math.Min(c.Node.Config.ProtoMaxBulkLen, Array.MaxLength - 8);
+        if (offset < 0 || (offset >> 3) >= maxBytes) throw new CommandError(BitOffsetError);
         return offset;
     }
 
