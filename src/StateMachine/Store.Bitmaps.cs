@@ -1,10 +1,195 @@
+using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
 
-/// <summary>Bitmaps: commands and the events they log (kinds BitmapFirst..BitmapLast in EventKind.cs).</summary>
+/// <summary>
+/// Bitmaps: SETBIT, BITFIELD and BITOP (reads such as GETBIT, BITCOUNT and BITPOS run on <see cref="GetString"/>'s
+/// immutable array, outside the lock). Bitmaps are plain strings, and strings are never changed in place: a bit
+/// write applies to a copy, so a reader still writing the old array to its socket is never disturbed.
+/// Events (kinds BitmapFirst..BitmapLast, shared with HyperLogLog in Store.HyperLogLog.cs):
+/// </summary>
 public sealed partial class Store
 {
+    /// <summary>[db, key, offset, bit] — the string grows (zero-filled) to hold the bit; the TTL is kept.</summary>
+    internal const EventKind SetBitEvent = EventKind.BitmapFirst;
+    /// <summary>[db, key, length, offset, bits, value, offset, bits, value...] — grow to at least length bytes, then
+    /// write each field (the low bits of value, most significant first); the TTL is kept.</summary>
+    internal const EventKind BitFieldEvent = EventKind.BitmapFirst + 1;
+    /// <summary>[db, key, registers] — registers: 3 bytes per raised register (index big-endian u16, count u8), applied
+    /// in order to the HLL (created empty when the key is missing). See Store.HyperLogLog.cs.</summary>
+    internal const EventKind PfAddEvent = EventKind.BitmapFirst + 2;
+
+    /// <summary>SETBIT; returns the bit's previous value. Logs nothing when neither the bit nor the length changes.</summary>
+    public int SetBit(Session session, ReadOnlySpan<byte> key, long offset, int bit)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
+            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+            int previous = old is null ? 0 : Bitmap.GetBit(old, offset);
+            if (old is null || (offset >> 3) >= old.Length || previous != bit)
+            {
+                var buffer = EventBuffer.Start(SetBitEvent);
+                buffer.WriteArrayHeader(4);
+                buffer.Write(session.Db);
+                buffer.Write(key);
+                buffer.Write(offset);
+                buffer.Write(bit);
+                LogAndApply(session, buffer);
+            }
+            return previous;
+        }
+    }
+
+    /// <summary>
+    /// BITFIELD / BITFIELD_RO. <paramref name="replies"/> gets one entry per op (null: an overflow under FAIL).
+    /// With any SET or INCRBY the key is created or grown to the farthest bit written, even when every write
+    /// fails, as in Redis; the writes that happened are logged as their resulting fields.
+    /// </summary>
+    public void BitField(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<BitFieldOp> ops, Span<long?> replies)
+    {
+        long highestBit = -1;
+        int writeOps = 0;
+        foreach (var op in ops)
+        {
+            if (!op.Writes) continue;
+            writeOps++;
+            highestBit = Math.Max(highestBit, op.Offset + op.Bits - 1);
+        }
+        var shard = ShardOf(key);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            if (writeOps == 0)
+            {
+                ref Entry found = ref Live(shard.DbIfExists(session.Db), key, now);
+                byte[] current = Unsafe.IsNullRef(ref found) ? [] : AsString(ref found);
+                for (int i = 0; i < ops.Length; i++) replies[i] = Read(ops[i], current);
+                return;
+            }
+            ref Entry entry = ref LiveForWrite(session, shard, key, now);
+            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+            long length = Math.Max(old?.Length ?? 0, (highestBit >> 3) + 1);
+            // Run the ops on a scratch copy of just the bytes they touch (later ops see earlier writes, and the
+            // replies come from it); Apply then makes the one real copy of the string.
+            long first = long.MaxValue, last = 0;
+            foreach (var op in ops)
+            {
+                first = Math.Min(first, op.Offset >> 3);
+                last = Math.Max(last, (op.Offset + op.Bits - 1) >> 3);
+            }
+            var scratch = new byte[last - first + 1];
+            if (old != null && first < old.Length) old.AsSpan((int)first, (int)Math.Min(old.Length - first, scratch.Length)).CopyTo(scratch);
+            long shift = first << 3;
+            Span<(long Offset, int Bits, ulong Field)> writes = writeOps <= 64
+                ? stackalloc (long, int, ulong)[writeOps] : new (long, int, ulong)[writeOps];
+            int written = 0;
+            for (int i = 0; i < ops.Length; i++)
+            {
+                var op = ops[i] with { Offset = ops[i].Offset - shift };
+                if (!op.Writes)
+                {
+                    replies[i] = Read(op, scratch);
+                    continue;
+                }
+                if (!Values.BitField.TryWrite(op, scratch, out ulong field, out long reply))
+                {
+                    replies[i] = null;
+                    continue;
+                }
+                Values.BitField.Set(scratch, op.Offset, op.Bits, field);
+                writes[written++] = (op.Offset + shift, op.Bits, field);
+                replies[i] = reply;
+            }
+            if (old != null && old.Length == length && written == 0) return;
+            var buffer = EventBuffer.Start(BitFieldEvent);
+            buffer.WriteArrayHeader(3 + 3 * written);
+            buffer.Write(session.Db);
+            buffer.Write(key);
+            buffer.Write(length);
+            foreach (var (offset, bits, field) in writes[..written])
+            {
+                buffer.Write(offset);
+                buffer.Write(bits);
+                buffer.Write((long)field);
+            }
+            LogAndApply(session, buffer);
+        }
+    }
+
+    private static long Read(in BitFieldOp op, ReadOnlySpan<byte> value)
+        => op.Signed ? Values.BitField.GetSigned(value, op.Offset, op.Bits) : (long)Values.BitField.GetUnsigned(value, op.Offset, op.Bits);
+
+    /// <summary>
+    /// BITOP of the keys args[firstSource..] into args[destination]; returns the result's length. Logged as a plain
+    /// SET of the result (no TTL, as Redis's setKey), or a delete when the result is empty.
+    /// </summary>
+    public long BitOp<TArgs>(Session session, BitOperation operation, TArgs args, int destination, int firstSource)
+        where TArgs : IKeyList, allows ref struct
+    {
+        long now = NowMs();
+        using var locks = LockKeys(args, Math.Min(destination, firstSource), 1, stackalloc ulong[MaskWords]);
+        var sources = new byte[]?[args.Count - firstSource];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            var key = args[firstSource + i];
+            ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
+            sources[i] = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+        }
+        var result = Bitmap.Combine(operation, sources);
+        var target = args[destination];
+        if (result.Length > 0) LogSet(session, target, result, 0);
+        else if (ShardOf(target).DbIfExists(session.Db) is { } db && !Unsafe.IsNullRef(ref db.Find(target)))
+            LogDelete(session, session.Db, target);
+        return result.Length;
+    }
+
     private void ApplyBitmap(EventKind kind, ref EventReader r, int fields)
-        => throw new InvalidDataException($"unknown Bitmaps event kind {(byte)kind}");
+    {
+        int db = r.ReadInt32();
+        var key = r.ReadBytes();
+        switch (kind)
+        {
+            case SetBitEvent:
+            {
+                long offset = r.ReadInt64();
+                int bit = r.ReadInt32();
+                var value = GrownCopy(db, key, (offset >> 3) + 1, out _);
+                Bitmap.SetBit(value, offset, bit);
+                break;
+            }
+            case BitFieldEvent:
+            {
+                var value = GrownCopy(db, key, r.ReadInt64(), out _);
+                for (int i = 3; i < fields; i += 3)
+                {
+                    long offset = r.ReadInt64();
+                    int bits = r.ReadInt32();
+                    Values.BitField.Set(value, offset, bits, (ulong)r.ReadInt64());
+                }
+                break;
+            }
+            case PfAddEvent:
+                ApplyPfAdd(db, key, r.ReadBytes());
+                break;
+            default:
+                throw new InvalidDataException($"unknown Bitmaps event kind {(byte)kind}");
+        }
+    }
+
+    /// <summary>Replaces the key's string (or a new empty one) with a copy at least <paramref name="length"/> bytes
+    /// long, zero-filled, and returns that copy for the caller to write into before anyone else can see it.</summary>
+    private byte[] GrownCopy(int db, ReadOnlySpan<byte> key, long length, out bool existed)
+    {
+        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out existed);
+        byte[] old = existed ? (byte[])entry.Value : [];
+        var value = new byte[Math.Max(old.Length, length)];
+        old.CopyTo(value, 0);
+        entry.Value = value;
+        return value;
+    }
 }

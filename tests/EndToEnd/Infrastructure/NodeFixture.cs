@@ -22,11 +22,18 @@ public sealed class NodeFixture : IAsyncLifetime
     private Lazy<ConnectionMultiplexer>? _mux;
 
     public NodeFixture()
+        : this(string.Equals(Environment.GetEnvironmentVariable(TargetVariable)?.Trim(), "redis", StringComparison.OrdinalIgnoreCase))
     {
-        var target = Environment.GetEnvironmentVariable(TargetVariable);
-        IsRedis = string.Equals(target?.Trim(), "redis", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private NodeFixture(bool redis)
+    {
+        IsRedis = redis;
         DataDir = Path.Combine(Path.GetTempPath(), "hypercache-e2e-" + Guid.NewGuid().ToString("N")[..12]);
     }
+
+    /// <summary>A real redis-server whatever the target, for differential tests (InitializeAsync starts it).</summary>
+    public static NodeFixture RedisServer() => new(redis: true);
 
     /// <summary>True when running against the real redis-server.</summary>
     public bool IsRedis { get; }

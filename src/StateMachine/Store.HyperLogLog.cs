@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Values;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>
+/// HyperLogLog: PFADD, PFCOUNT, PFMERGE over Redis-format HLL strings (Values/HyperLogLog.cs).
+/// PFADD is logged as the registers it raises (<see cref="PfAddEvent"/>), not as the 12 KB dense string: a few bytes
+/// per new register, and nothing at all once an element changes no register, which is most PFADDs on a busy HLL.
+/// Apply raises them with Redis's own sparse/dense algorithm, in the order Redis would, so the resulting bytes are
+/// Redis's. PFMERGE is logged as a SET of its result (at most 12 KB; its register list could be larger).
+/// </summary>
+public sealed partial class Store
+{
+    [ThreadStatic] private static byte[]? _registerScratch;
+
+    /// <summary>PFADD of args[firstElement..]; true when the HLL was created or a register rose.</summary>
+    public bool PfAdd<TArgs>(Session session, ReadOnlySpan<byte> key, TArgs args, int firstElement)
+        where TArgs : IKeyList, allows ref struct
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
+            byte[]? hll = Unsafe.IsNullRef(ref entry) ? null : AsHll(ref entry);
+            // The registers as they are now: read in place when dense, decoded once when sparse.
+            var registers = _registerScratch ??= new byte[HyperLogLog.Registers];
+            bool dense = hll != null && HyperLogLog.IsDense(hll);
+            if (!dense)
+            {
+                Array.Clear(registers);
+                if (hll != null && !HyperLogLog.TryMergeInto(hll, registers)) throw new CommandError(HyperLogLog.CorruptError);
+            }
+            var raised = ArrayPool<byte>.Shared.Rent(3 * (args.Count - firstElement));
+            try
+            {
+                int length = 0;
+                for (int i = firstElement; i < args.Count; i++)
+                {
+                    var (index, count) = HyperLogLog.Hash(args[i]);
+                    int current = dense ? HyperLogLog.GetDenseRegister(hll!.AsSpan(HyperLogLog.HeaderSize), index) : registers[index];
+                    // Raised over the register as it was: Apply replays these in order, and one that a previous
+                    // element of this call already beat changes nothing there, exactly as in Redis's loop.
+                    if (count <= current) continue;
+                    BinaryPrimitives.WriteUInt16BigEndian(raised.AsSpan(length), (ushort)index);
+                    raised[length + 2] = (byte)count;
+                    length += 3;
+                }
+                if (hll != null && length == 0) return false;
+                var buffer = EventBuffer.Start(PfAddEvent);
+                buffer.WriteArrayHeader(3);
+                buffer.Write(session.Db);
+                buffer.Write(key);
+                buffer.Write(raised.AsSpan(0, length));
+                LogAndApply(session, buffer);
+                return true;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(raised);
+            }
+        }
+    }
+
+    /// <summary>PFCOUNT: one key's estimate (cached per array), or the estimate of the union of several keys.</summary>
+    public long PfCount<TArgs>(Session session, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        if (args.Count - first == 1)
+        {
+            var value = GetString(session, args[first]);
+            if (value is null) return 0;
+            if (!HyperLogLog.IsHll(value)) throw new CommandError(HyperLogLog.NotHllError);
+            return HyperLogLog.TryCount(value, out long count) ? count : throw new CommandError(HyperLogLog.CorruptError);
+        }
+        Span<byte> max = stackalloc byte[HyperLogLog.Registers];
+        max.Clear();
+        long now = NowMs();
+        var values = new object?[args.Count - first];
+        using (LockKeys(args, first, 1, stackalloc ulong[MaskWords]))
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                var key = args[first + i];
+                ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
+                values[i] = Unsafe.IsNullRef(ref entry) ? null : entry.Value;
+            }
+        }
+        // Strings are immutable, so the merge can run after the locks are gone; keys are checked in order, as Redis does.
+        foreach (var value in values)
+        {
+            if (value is null) continue;
+            var hll = value as byte[] ?? throw CommandError.WrongType();
+            if (!HyperLogLog.IsHll(hll)) throw new CommandError(HyperLogLog.NotHllError);
+            if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
+        }
+        return HyperLogLog.CountRegisters(max);
+    }
+
+    /// <summary>PFMERGE args[first] (the destination, also a source) and args[first+1..]. Always writes, as Redis.</summary>
+    public void PfMerge<TArgs>(Session session, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        long now = NowMs();
+        using var locks = LockKeys(args, first, 1, stackalloc ulong[MaskWords]);
+        var destination = args[first];
+        ref Entry target = ref LiveForWrite(session, ShardOf(destination), destination, now);
+        bool exists = !Unsafe.IsNullRef(ref target);
+        Span<byte> max = stackalloc byte[HyperLogLog.Registers];
+        max.Clear();
+        bool anyDense = false;
+        for (int i = first; i < args.Count; i++)
+        {
+            var key = args[i];
+            ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
+            if (Unsafe.IsNullRef(ref entry)) continue;
+            var hll = AsHll(ref entry);
+            anyDense |= HyperLogLog.IsDense(hll);
+            if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
+        }
+        var writer = new HyperLogLogWriter(exists ? AsString(ref target) : HyperLogLog.CreateEmpty());
+        if (anyDense) writer.MakeDense();
+        for (int i = 0; i < max.Length; i++)
+            if (max[i] != 0) writer.Raise(i, max[i]);
+        LogSet(session, destination, writer.ToArray(), exists ? KeepTtl : 0);
+    }
+
+    private static byte[] AsHll(ref Entry entry)
+    {
+        var value = AsString(ref entry);
+        return HyperLogLog.IsHll(value) ? value : throw new CommandError(HyperLogLog.NotHllError);
+    }
+
+    private void ApplyPfAdd(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> raised)
+    {
+        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
+        var writer = new HyperLogLogWriter(existed ? (byte[])entry.Value : HyperLogLog.CreateEmpty());
+        for (int at = 0; at + 3 <= raised.Length; at += 3)
+            writer.Raise(BinaryPrimitives.ReadUInt16BigEndian(raised[at..]), raised[at + 2]);
+        entry.Value = writer.ToArray();
+    }
+}

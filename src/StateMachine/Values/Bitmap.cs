@@ -1,0 +1,129 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace HyperCache.StateMachine.Values;
+
+public enum BitOperation { And, Or, Xor, Not }
+
+/// <summary>
+/// Bit algorithms over plain strings, as Redis numbers bits: bit 0 is the most significant bit of byte 0.
+/// Bits past the end of a string read as 0. Pure functions: the store decides what is read and what is logged.
+/// </summary>
+public static class Bitmap
+{
+    public static int GetBit(ReadOnlySpan<byte> value, long offset)
+    {
+        long index = offset >> 3;
+        return index < value.Length ? (value[(int)index] >> (7 - (int)(offset & 7))) & 1 : 0;
+    }
+
+    public static void SetBit(Span<byte> value, long offset, int bit)
+    {
+        int index = (int)(offset >> 3), shift = 7 - (int)(offset & 7);
+        value[index] = (byte)((value[index] & ~(1 << shift)) | (bit << shift));
+    }
+
+    /// <summary>
+    /// Resolves a BITCOUNT/BITPOS range (negative indexes count from the end; BIT units or BYTE units) to an
+    /// inclusive range of bit offsets. False when the range is empty.
+    /// </summary>
+    public static bool TryResolveRange(long length, long start, long end, bool inBits, out long fromBit, out long toBit)
+    {
+        long total = inBits ? length << 3 : length;
+        if (start < 0) start = Math.Max(0, total + start);
+        if (end < 0) end = Math.Max(0, total + end);
+        if (end >= total) end = total - 1;
+        fromBit = inBits ? start : start << 3;
+        toBit = inBits ? end : (end << 3) + 7;
+        return start <= end;
+    }
+
+    /// <summary>Number of set bits in the inclusive bit range (which lies inside the string).</summary>
+    public static long Count(ReadOnlySpan<byte> value, long fromBit, long toBit)
+    {
+        long count = 0;
+        while (fromBit <= toBit && (fromBit & 7) != 0) count += GetBit(value, fromBit++);
+        while (toBit >= fromBit && (toBit & 7) != 7) count += GetBit(value, toBit--);
+        if (fromBit <= toBit) count += PopCount(value[(int)(fromBit >> 3)..(int)((toBit >> 3) + 1)]);
+        return count;
+    }
+
+    public static long PopCount(ReadOnlySpan<byte> bytes)
+    {
+        long count = 0;
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+        foreach (ulong word in words) count += BitOperations.PopCount(word);
+        for (int i = words.Length * 8; i < bytes.Length; i++) count += BitOperations.PopCount(bytes[i]);
+        return count;
+    }
+
+    /// <summary>The first bit equal to <paramref name="bit"/> in the inclusive range, or -1.</summary>
+    public static long Find(ReadOnlySpan<byte> value, int bit, long fromBit, long toBit)
+    {
+        long position = fromBit;
+        for (; position <= toBit && (position & 7) != 0; position++)
+            if (GetBit(value, position) == bit) return position;
+        long firstByte = position >> 3, endByte = (toBit + 1) >> 3; // whole bytes [firstByte, endByte)
+        if (position <= toBit && endByte > firstByte)
+        {
+            var whole = value[(int)firstByte..(int)endByte];
+            int found = whole.IndexOfAnyExcept(bit == 1 ? (byte)0 : (byte)0xFF);
+            if (found >= 0)
+            {
+                uint b = bit == 1 ? whole[found] : (uint)(byte)~whole[found];
+                return ((firstByte + found) << 3) + BitOperations.LeadingZeroCount(b) - 24;
+            }
+            position = endByte << 3;
+        }
+        for (; position <= toBit; position++)
+            if (GetBit(value, position) == bit) return position;
+        return -1;
+    }
+
+    /// <summary>BITOP over the sources (null = missing key = empty string); the result is as long as the longest.</summary>
+    public static byte[] Combine(BitOperation operation, ReadOnlySpan<byte[]?> sources)
+    {
+        int length = 0;
+        foreach (var source in sources) length = Math.Max(length, source?.Length ?? 0);
+        var result = new byte[length];
+        if (length == 0) return result;
+        var first = sources[0] ?? [];
+        if (operation == BitOperation.Not)
+        {
+            for (int i = 0; i < first.Length; i++) result[i] = (byte)~first[i];
+            return result;
+        }
+        first.CopyTo(result, 0);
+        for (int s = 1; s < sources.Length; s++)
+        {
+            var source = sources[s] ?? [];
+            Apply(operation, result.AsSpan(0, source.Length), source);
+            if (operation == BitOperation.And) result.AsSpan(source.Length).Clear(); // missing bytes are zeros
+        }
+        return result;
+    }
+
+    private static void Apply(BitOperation operation, Span<byte> target, ReadOnlySpan<byte> source)
+    {
+        var words = MemoryMarshal.Cast<byte, ulong>(target);
+        var sourceWords = MemoryMarshal.Cast<byte, ulong>(source);
+        for (int i = 0; i < words.Length; i++)
+        {
+            words[i] = operation switch
+            {
+                BitOperation.And => words[i] & sourceWords[i],
+                BitOperation.Or => words[i] | sourceWords[i],
+                _ => words[i] ^ sourceWords[i],
+            };
+        }
+        for (int i = words.Length * 8; i < target.Length; i++)
+        {
+            target[i] = operation switch
+            {
+                BitOperation.And => (byte)(target[i] & source[i]),
+                BitOperation.Or => (byte)(target[i] | source[i]),
+                _ => (byte)(target[i] ^ source[i]),
+            };
+        }
+    }
+}
