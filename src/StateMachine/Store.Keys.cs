@@ -127,6 +127,24 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>OBJECT ENCODING: the name Redis would give the value's encoding, or null when the key is absent.</summary>
+    public string? EncodingOf(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
+            if (Unsafe.IsNullRef(ref entry)) return null;
+            return entry.Value switch
+            {
+                byte[] bytes => Numbers.TryParseInt64(bytes, out _) ? "int" : bytes.Length <= 44 ? "embstr" : "raw",
+                Values.CollectionValue collection => collection.Encoding,
+                _ => null,
+            };
+        }
+    }
+
     internal static string TypeName(object value) => value switch
     {
         byte[] => "string",
