@@ -182,10 +182,13 @@ public sealed partial class Store
             var zset = ZSetForWrite(session, shard, key, now);
             if (zset is null) return 0;
             Span<bool> chosen = args.Count <= 256 ? stackalloc bool[args.Count] : new bool[args.Count];
+            // Repeated members count once: a pairwise check for a few, a set for many (ZREM of 100k members).
+            var seen = args.Count - first > 16 ? new HashSet<byte[]>(KeyComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>() : default;
             int present = 0;
             for (int i = first; i < args.Count; i++)
             {
-                if (zset.Find(args[i]) is null || SeenBefore(args, first, i, chosen)) continue;
+                if (zset.Find(args[i]) is null) continue;
+                if (seen.Set is not null ? !seen.Add(args[i]) : SeenBefore(args, first, i, chosen)) continue;
                 chosen[i] = true;
                 present++;
             }

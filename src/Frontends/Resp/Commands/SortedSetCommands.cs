@@ -9,6 +9,7 @@ public static class SortedSetCommands
 {
     private const string NotFloatRange = "ERR min or max is not a float";
     private const string NotLexRange = "ERR min or max not valid string range item";
+    private const long MaxRandomRepeats = 10_000_000;
 
     public static void Register(CommandTable t)
     {
@@ -228,6 +229,8 @@ public static class SortedSetCommands
         bool withScores = a.Count == 4;
         if (withScores && (count < -long.MaxValue / 2 || count > long.MaxValue / 2))
             throw new CommandError("ERR value is out of range");
+        // Redis would stream 2^63 repeats until memory runs out; we refuse a reply that could not be built.
+        if (count < -MaxRandomRepeats) throw new CommandError("ERR value is out of range");
         var picked = c.Store.SortedSetRandomMembers(c.Session, a[1], count);
         WriteElements(r, picked ?? [], withScores);
     }
