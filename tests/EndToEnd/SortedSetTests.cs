@@ -196,6 +196,7 @@ public sealed class SortedSetTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.BulkArray("d", "4", "c", "3"), "ZPOPMAX", K(), "2");
         Expect(Resp.EmptyArray, "ZPOPMIN", K(), "0");
         Expect(Resp.Err("ERR value is out of range, must be positive"), "ZPOPMIN", K(), "-1");
+        Expect(Resp.Err("ERR value is out of range, must be positive"), "ZPOPMAX", K(), "1.5");
         Expect(Resp.SyntaxError, "ZPOPMIN", K(), "1", "2");
         Expect(Resp.BulkArray("b", "2"), "ZPOPMIN", K(), "10");
         Expect(Resp.Int(0), "EXISTS", K());

@@ -193,8 +193,8 @@ public static class SortedSetCommands
         long count = 1;
         if (a.Count == 3)
         {
-            count = ArgParse.Int64(a[2]);
-            if (count < 0) throw new CommandError("ERR value is out of range, must be positive");
+            // Redis gives one message for "not a number" and "negative" here.
+            if (!Numbers.TryParseInt64(a[2], out count) || count < 0) throw new CommandError("ERR value is out of range, must be positive");
         }
         var popped = c.Store.SortedSetPop(c.Session, a[1], max, count);
         if (popped is null)
