@@ -21,7 +21,8 @@ public sealed class ZNode
     public double Score { get; internal set; }
     public ZNode? Backward { get; internal set; }
     public ZNode? Next => Levels[0].Forward;
-    internal readonly Level[] Levels;
+    /// <summary>Fixed for an element; the list's header grows its own as the list gets taller.</summary>
+    internal Level[] Levels;
 }
 
 /// <summary>
@@ -33,9 +34,11 @@ public sealed class ZNode
 public sealed class SkipList
 {
     private const int MaxLevel = 32;
-    private readonly ZNode _header = new(MaxLevel, 0, []);
-    private readonly ZNode?[] _update = new ZNode?[MaxLevel];
-    private readonly long[] _rank = new long[MaxLevel];
+    // Scratch for one operation at a time on this thread (callers hold the shard lock), shared by all lists so a
+    // small set does not carry half a kilobyte of it.
+    [ThreadStatic] private static ZNode?[]? t_update;
+    [ThreadStatic] private static long[]? t_rank;
+    private readonly ZNode _header = new(4, 0, []);
     private ZNode? _tail;
     private int _level = 1;
     private ulong _random = (ulong)Random.Shared.NextInt64() | 1;
@@ -158,63 +161,69 @@ public sealed class SkipList
         return x != _header && range.AboveMin(x.Member) ? x : null;
     }
 
-    /// <summary>Fills _update with, per level, the last node before (score, member); returns the level-0 one.</summary>
+    /// <summary>Fills the thread's update scratch with, per level, the last node before (score, member); returns the level-0 one.</summary>
     private ZNode FindUpdate(double score, ReadOnlySpan<byte> member)
     {
+        var updates = t_update ??= new ZNode?[MaxLevel];
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
             while (x.Levels[i].Forward is { } next && Before(next, score, member)) x = next;
-            _update[i] = x;
+            updates[i] = x;
         }
         return x;
     }
 
     private void Link(ZNode node)
     {
+        var updates = t_update ??= new ZNode?[MaxLevel];
+        var ranks = t_rank ??= new long[MaxLevel];
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            _rank[i] = i == _level - 1 ? 0 : _rank[i + 1];
+            ranks[i] = i == _level - 1 ? 0 : ranks[i + 1];
             while (x.Levels[i].Forward is { } next && Before(next, node.Score, node.Member))
             {
-                _rank[i] += x.Levels[i].Span;
+                ranks[i] += x.Levels[i].Span;
                 x = next;
             }
-            _update[i] = x;
+            updates[i] = x;
         }
         int level = node.Levels.Length;
+        if (level > _header.Levels.Length) Array.Resize(ref _header.Levels, Math.Min(MaxLevel, Math.Max(level, 2 * _header.Levels.Length)));
         if (level > _level)
         {
             for (int i = _level; i < level; i++)
             {
-                _rank[i] = 0;
-                _update[i] = _header;
+                ranks[i] = 0;
+                updates[i] = _header;
                 _header.Levels[i].Span = Count;
             }
             _level = level;
         }
         for (int i = 0; i < level; i++)
         {
-            var update = _update[i]!;
+            var update = updates[i]!;
             node.Levels[i].Forward = update.Levels[i].Forward;
             update.Levels[i].Forward = node;
-            node.Levels[i].Span = update.Levels[i].Span - (_rank[0] - _rank[i]);
-            update.Levels[i].Span = _rank[0] - _rank[i] + 1;
+            node.Levels[i].Span = update.Levels[i].Span - (ranks[0] - ranks[i]);
+            update.Levels[i].Span = ranks[0] - ranks[i] + 1;
         }
-        for (int i = level; i < _level; i++) _update[i]!.Levels[i].Span++;
-        node.Backward = _update[0] == _header ? null : _update[0];
+        for (int i = level; i < _level; i++) updates[i]!.Levels[i].Span++;
+        node.Backward = updates[0] == _header ? null : updates[0];
         if (node.Next is { } after) after.Backward = node;
         else _tail = node;
         Count++;
+        Array.Clear(updates);
     }
 
-    /// <summary>Unlinks <paramref name="x"/>, using _update as filled by <see cref="FindUpdate"/>.</summary>
+    /// <summary>Unlinks <paramref name="x"/>, using the update scratch as filled by <see cref="FindUpdate"/>.</summary>
     private void Unlink(ZNode x)
     {
+        var updates = t_update!;
         for (int i = 0; i < _level; i++)
         {
-            var update = _update[i]!;
+            var update = updates[i]!;
             if (update.Levels[i].Forward == x)
             {
                 update.Levels[i].Span += x.Levels[i].Span - 1;
@@ -229,7 +238,7 @@ public sealed class SkipList
         else _tail = x.Backward;
         while (_level > 1 && _header.Levels[_level - 1].Forward is null) _level--;
         Count--;
-        Array.Clear(_update);
+        Array.Clear(updates);
     }
 
     /// <summary>1 with probability 3/4, 2 with 3/16, ... (p = 1/4 as in Redis), at most 32.</summary>

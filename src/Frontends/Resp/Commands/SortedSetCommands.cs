@@ -61,6 +61,23 @@ public static class SortedSetCommands
         t.Add("zdiff", -3, R, (c, a, r) => Combine(c, a, r, ZSetOperation.Diff, "zdiff"));
     }
 
+    // One result list per thread, reused by ZRANGE and ZSCAN (a handler runs to completion on its thread).
+    [ThreadStatic] private static List<ScoredMember>? t_elements;
+
+    private static List<ScoredMember> Scratch()
+    {
+        var elements = t_elements ??= [];
+        elements.Clear(); // a command that failed half-way may have left some
+        return elements;
+    }
+
+    /// <summary>Empties the list (so it keeps no members alive); a list grown by a huge reply is dropped.</summary>
+    private static void Release(List<ScoredMember> elements)
+    {
+        elements.Clear();
+        if (elements.Capacity > 4096) t_elements = null;
+    }
+
     private static void DoubleOrNull(RespWriter r, double? value)
     {
         if (value is { } score) r.Double(score);
@@ -181,9 +198,10 @@ public static class SortedSetCommands
             r.Integer(c.Store.SortedSetRangeStore(c.Session, a[1], a[2], query));
             return;
         }
-        var elements = new List<ScoredMember>();
+        var elements = Scratch();
         c.Store.SortedSetRange(c.Session, a[keyIndex], query, elements);
         WriteElements(r, elements, withScores);
+        Release(elements);
     }
 
     /// <summary>ZPOPMIN/ZPOPMAX key [count]: flat member/score list; RESP3 with a count: [member, score] pairs.</summary>
@@ -262,7 +280,7 @@ public static class SortedSetCommands
             else if (a.Is(i, "MATCH"u8)) pattern = a[++i];
             else throw CommandError.Syntax();
         }
-        var elements = new List<ScoredMember>();
+        var elements = Scratch();
         long next = cursor > long.MaxValue ? 0 : c.Store.SortedSetScan(c.Session, a[1], (long)cursor, pattern, count, elements);
         r.ArrayHeader(2);
         r.Bulk(next.ToString(CultureInfo.InvariantCulture));
@@ -272,6 +290,7 @@ public static class SortedSetCommands
             r.Bulk(element.Member);
             r.Bulk(ScoreText.Format(element.Score));
         }
+        Release(elements);
     }
 
     /// <summary>Z{UNION,INTER,DIFF}[STORE] [destination] numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]</summary>
