@@ -267,10 +267,12 @@ public sealed partial class Store
             var zset = ZSetForWrite(session, shard, key, NowMs());
             if (zset is null) return 0;
             var first = zset.List.FirstInRange(range);
-            var last = first is null ? null : zset.List.LastInRange(range);
-            if (first is null || last is null) return 0;
-            long start = zset.List.RankOf(first.Score, first.Member) - 1, end = zset.List.RankOf(last.Score, last.Member) - 1;
-            return end < start ? 0 : LogRemoveRanks(session, key, start, end);
+            if (first is null) return 0;
+            // Like Redis: from the first member in range, forward while below the maximum (which, in a set whose
+            // scores differ, is not the same as "up to the last member in range").
+            long start = zset.List.RankOf(first.Score, first.Member) - 1, count = 0;
+            for (var node = first; node is not null && range.BelowMax(node.Member); node = node.Next) count++;
+            return LogRemoveRanks(session, key, start, start + count - 1);
         }
     }
 
