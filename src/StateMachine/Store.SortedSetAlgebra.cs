@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Values;
 
@@ -49,11 +50,11 @@ public sealed partial class Store
     {
         long now = NowMs();
         int n = weights.Length;
-        var sets = new ZSetValue?[n];
+        var sets = new object?[n];
         for (int i = 0; i < n; i++)
         {
             var key = args[firstKey + i];
-            sets[i] = ZSetForRead(ShardOf(key), session, key, now);
+            sets[i] = SourceForRead(ShardOf(key), session, key, now);
         }
         var result = operation switch
         {
@@ -69,12 +70,55 @@ public sealed partial class Store
         return result;
     }
 
+    /// <summary>A source of ZUNION/ZINTER/ZDIFF: a sorted set, or a plain set read as members scored 1 (as Redis
+    /// does); null when absent.</summary>
+    private object? SourceForRead(Shard shard, Session session, ReadOnlySpan<byte> key, long now)
+    {
+        ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
+        if (Unsafe.IsNullRef(ref entry))
+        {
+            shard.Misses++;
+            return null;
+        }
+        if (entry.Value is not (ZSetValue or IMemberSet)) throw CommandError.WrongType();
+        shard.Hits++;
+        entry.LastAccess = Clock(now);
+        return entry.Value;
+    }
+
+    private static long CountOf(object? source) => source switch
+    {
+        ZSetValue zset => zset.Count,
+        IMemberSet set => set.Count,
+        _ => 0,
+    };
+
+    private static bool TryGetScore(object source, ReadOnlySpan<byte> member, out double score)
+    {
+        if (source is ZSetValue zset) return zset.TryGetScore(member, out score);
+        score = 1;
+        return ((IMemberSet)source).Contains(member);
+    }
+
+    /// <summary>The elements of a source; a sorted set from its highest element down, as Redis iterates it.</summary>
+    private static IEnumerable<ScoredMember> Elements(object source)
+    {
+        if (source is ZSetValue zset)
+        {
+            for (var node = zset.List.Last; node is not null; node = node.Backward) yield return new ScoredMember(node.Member, node.Score);
+        }
+        else
+        {
+            foreach (var member in ((IMemberSet)source).Members()) yield return new ScoredMember(member, 1);
+        }
+    }
+
     /// <summary>Source indices from the smallest set to the largest (Redis's order, which fixes the order sums are taken in).</summary>
-    private static int[] BySize(ZSetValue?[] sets)
+    private static int[] BySize(object?[] sets)
     {
         var order = new int[sets.Length];
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        var sizes = sets.Select(s => s?.Count ?? 0).ToArray();
+        var sizes = sets.Select(CountOf).ToArray();
         return order.OrderBy(i => sizes[i]).ToArray();
     }
 
@@ -96,16 +140,16 @@ public sealed partial class Store
         return double.IsNaN(value) ? 0 : value; // 0 * inf
     }
 
-    private static List<ScoredMember> Union(ZSetValue?[] sets, ReadOnlySpan<double> weights, ZAggregate aggregate)
+    private static List<ScoredMember> Union(object?[] sets, ReadOnlySpan<double> weights, ZAggregate aggregate)
     {
         var scores = new Dictionary<byte[], double>(KeyComparer.Instance);
         foreach (int i in BySize(sets))
         {
-            if (sets[i] is not { } zset) continue;
-            for (var node = zset.List.Last; node is not null; node = node.Backward)
+            if (sets[i] is not { } source) continue;
+            foreach (var element in Elements(source))
             {
-                double value = Weighted(node.Score, weights[i]);
-                ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(scores, node.Member, out bool existed);
+                double value = Weighted(element.Score, weights[i]);
+                ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(scores, element.Member, out bool existed);
                 slot = existed ? Aggregate(slot, value, aggregate) : value;
             }
         }
@@ -114,37 +158,38 @@ public sealed partial class Store
         return result;
     }
 
-    private static List<ScoredMember> Inter(ZSetValue?[] sets, ReadOnlySpan<double> weights, ZAggregate aggregate)
+    private static List<ScoredMember> Inter(object?[] sets, ReadOnlySpan<double> weights, ZAggregate aggregate)
     {
         var result = new List<ScoredMember>();
         var order = BySize(sets);
-        if (sets[order[0]] is not { Count: > 0 } smallest) return result;
-        for (var node = smallest.List.Last; node is not null; node = node.Backward)
+        if (CountOf(sets[order[0]]) == 0) return result;
+        var smallest = sets[order[0]]!;
+        foreach (var element in Elements(smallest))
         {
-            double score = Weighted(node.Score, weights[order[0]]);
+            double score = Weighted(element.Score, weights[order[0]]);
             bool everywhere = true;
             for (int j = 1; j < order.Length && everywhere; j++)
             {
                 var other = sets[order[j]]!;
-                if (ReferenceEquals(other, smallest)) score = Aggregate(score, node.Score * weights[order[j]], aggregate);
-                else if (other.TryGetScore(node.Member, out double value)) score = Aggregate(score, value * weights[order[j]], aggregate);
+                if (ReferenceEquals(other, smallest)) score = Aggregate(score, element.Score * weights[order[j]], aggregate);
+                else if (TryGetScore(other, element.Member, out double value)) score = Aggregate(score, value * weights[order[j]], aggregate);
                 else everywhere = false;
             }
-            if (everywhere) result.Add(new ScoredMember(node.Member, score));
+            if (everywhere) result.Add(new ScoredMember(element.Member, score));
         }
         return result;
     }
 
-    private static List<ScoredMember> Diff(ZSetValue?[] sets)
+    private static List<ScoredMember> Diff(object?[] sets)
     {
         var result = new List<ScoredMember>();
         if (sets[0] is not { } first) return result;
-        for (var node = first.List.First; node is not null; node = node.Next)
+        foreach (var element in Elements(first))
         {
             bool elsewhere = false;
             for (int j = 1; j < sets.Length && !elsewhere; j++)
-                elsewhere = sets[j] is { } other && other.Find(node.Member) is not null;
-            if (!elsewhere) result.Add(new ScoredMember(node.Member, node.Score));
+                elsewhere = sets[j] is { } other && TryGetScore(other, element.Member, out _);
+            if (!elsewhere) result.Add(new ScoredMember(element.Member, element.Score));
         }
         return result;
     }

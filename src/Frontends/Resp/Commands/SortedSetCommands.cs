@@ -306,7 +306,7 @@ public static class SortedSetCommands
         for (int i = firstKey; i < firstKey + n; i++)
         {
             string type = c.Store.TypeOf(c.Session, a[i]);
-            if (type != "none" && type != "zset") throw CommandError.WrongType();
+            if (type is not ("none" or "zset" or "set")) throw CommandError.WrongType();
         }
         var weights = new double[n];
         Array.Fill(weights, 1.0);
