@@ -243,6 +243,35 @@ public sealed class SortedSetTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Zintercard_counts_the_intersection_up_to_a_limit()
+    {
+        Abc(K("1"));
+        Expect(Resp.Int(3), "ZADD", K("2"), "10", "b", "20", "c", "30", "d");
+        Expect(Resp.Int(2), "ZINTERCARD", "2", K("1"), K("2"));
+        Expect(Resp.Int(1), "ZINTERCARD", "2", K("1"), K("2"), "LIMIT", "1");
+        Expect(Resp.Int(2), "ZINTERCARD", "2", K("1"), K("2"), "LIMIT", "0");
+        Expect(Resp.Int(0), "ZINTERCARD", "2", K("1"), K("none"));
+        Expect(Resp.Err("ERR LIMIT can't be negative"), "ZINTERCARD", "2", K("1"), K("2"), "LIMIT", "-1");
+        Expect(Resp.SyntaxError, "ZINTERCARD", "2", K("1"), K("2"), "WEIGHTS", "1", "1");
+        Expect(Resp.Err("ERR at least 1 input key is needed for 'zintercard' command"), "ZINTERCARD", "0", K("1"));
+    }
+
+    [Fact]
+    public void Zmpop_pops_from_the_first_existing_key()
+    {
+        Abc(K("1"));
+        Expect(Resp.Array(Resp.Bulk(K("1")), Resp.Array(Resp.BulkArray("a", "1"))), "ZMPOP", "2", K("none"), K("1"), "MIN");
+        Expect(Resp.Array(Resp.Bulk(K("1")), Resp.Array(Resp.BulkArray("c", "3"), Resp.BulkArray("b", "2"))),
+            "ZMPOP", "1", K("1"), "MAX", "COUNT", "10");
+        Expect(Resp.Int(0), "EXISTS", K("1"));
+        Expect("*-1\r\n", "ZMPOP", "1", K("1"), "MIN");
+        Expect(Resp.Err("ERR numkeys should be greater than 0"), "ZMPOP", "0", K("1"), "MIN");
+        Expect(Resp.Err("ERR count should be greater than 0"), "ZMPOP", "1", K("1"), "MIN", "COUNT", "0");
+        Expect(Resp.SyntaxError, "ZMPOP", "1", K("1"), "MIDDLE");
+        Expect(Resp.SyntaxError, "ZMPOP", "2", K("1"), "MIN");
+    }
+
+    [Fact]
     public void Store_forms_replace_or_delete_the_destination()
     {
         Abc(K("1"));

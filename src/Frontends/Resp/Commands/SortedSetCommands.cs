@@ -59,6 +59,8 @@ public static class SortedSetCommands
         t.Add("zunion", -3, R, (c, a, r) => Combine(c, a, r, ZSetOperation.Union, "zunion"));
         t.Add("zinter", -3, R, (c, a, r) => Combine(c, a, r, ZSetOperation.Inter, "zinter"));
         t.Add("zdiff", -3, R, (c, a, r) => Combine(c, a, r, ZSetOperation.Diff, "zdiff"));
+        t.Add("zintercard", -3, R, InterCard);
+        t.Add("zmpop", -4, W, MultiPop);
     }
 
     // One result list per thread, reused by ZRANGE and ZSCAN (a handler runs to completion on its thread).
@@ -291,6 +293,68 @@ public static class SortedSetCommands
             r.Bulk(ScoreText.Format(element.Score));
         }
         Release(elements);
+    }
+
+    /// <summary>ZINTERCARD numkeys key [key ...] [LIMIT limit] (0: no limit)</summary>
+    private static void InterCard(RespClient c, CommandArgs a, RespWriter r)
+    {
+        long keyCount = ArgParse.Int64(a[1]);
+        if (keyCount < 1) throw new CommandError("ERR at least 1 input key is needed for 'zintercard' command");
+        if (keyCount > a.Count - 2) throw CommandError.Syntax();
+        int n = (int)keyCount;
+        for (int i = 2; i < 2 + n; i++)
+        {
+            string type = c.Store.TypeOf(c.Session, a[i]);
+            if (type is not ("none" or "zset" or "set")) throw CommandError.WrongType();
+        }
+        long limit = 0;
+        for (int j = 2 + n; j < a.Count; j += 2)
+        {
+            if (a.Count - j < 2 || !a.Is(j, "LIMIT"u8)) throw CommandError.Syntax();
+            if (!Numbers.TryParseInt64(a[j + 1], out limit) || limit < 0) throw new CommandError("ERR LIMIT can't be negative");
+        }
+        var weights = new double[n];
+        Array.Fill(weights, 1.0);
+        long count = c.Store.SortedSetCombine(c.Session, ZSetOperation.Inter, a, 2, weights, ZAggregate.Sum).Count;
+        r.Integer(limit > 0 ? Math.Min(count, limit) : count);
+    }
+
+    /// <summary>ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first key that exists;
+    /// [key, [[member, score], ...]], or a null array when none does.</summary>
+    private static void MultiPop(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (!Numbers.TryParseInt64(a[1], out long keyCount) || keyCount < 1)
+            throw new CommandError("ERR numkeys should be greater than 0");
+        long whereIndex = 2 + keyCount;
+        if (whereIndex >= a.Count) throw CommandError.Syntax();
+        bool max = a.Is((int)whereIndex, "MAX"u8);
+        if (!max && !a.Is((int)whereIndex, "MIN"u8)) throw CommandError.Syntax();
+        long count = -1;
+        for (int j = (int)whereIndex + 1; j < a.Count; j++)
+        {
+            if (count == -1 && a.Is(j, "COUNT"u8) && j + 1 < a.Count)
+            {
+                if (!Numbers.TryParseInt64(a[++j], out count) || count < 1) throw new CommandError("ERR count should be greater than 0");
+            }
+            else throw CommandError.Syntax();
+        }
+        if (count == -1) count = 1;
+        for (int i = 2; i < whereIndex; i++)
+        {
+            var popped = c.Store.SortedSetPop(c.Session, a[i], max, count);
+            if (popped is null) continue;
+            r.ArrayHeader(2);
+            r.Bulk(a[i]);
+            r.ArrayHeader(popped.Count);
+            foreach (var element in popped)
+            {
+                r.ArrayHeader(2);
+                r.Bulk(element.Member);
+                r.Double(element.Score);
+            }
+            return;
+        }
+        r.NullArray();
     }
 
     /// <summary>Z{UNION,INTER,DIFF}[STORE] [destination] numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]</summary>
