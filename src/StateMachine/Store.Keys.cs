@@ -127,7 +127,7 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>OBJECT ENCODING: the name Redis would give the value's encoding, or null when the key is absent.</summary>
+    /// <summary>OBJECT ENCODING: Redis's name for how the value is held, or null when the key is absent.</summary>
     public string? EncodingOf(Session session, ReadOnlySpan<byte> key)
     {
         var shard = ShardOf(key);
@@ -138,7 +138,8 @@ public sealed partial class Store
             if (Unsafe.IsNullRef(ref entry)) return null;
             return entry.Value switch
             {
-                byte[] bytes => Numbers.TryParseInt64(bytes, out _) ? "int" : bytes.Length <= 44 ? "embstr" : "raw",
+                // strings: int, embstr up to 44 bytes, raw
+                byte[] text => Numbers.TryParseInt64(text, out _) ? "int" : text.Length <= 44 ? "embstr" : "raw",
                 Values.CollectionValue collection => collection.Encoding,
                 _ => null,
             };

@@ -7,10 +7,10 @@ public static class CommandCatalog
     {
         var table = new CommandTable();
         ConnectionCommands.Register(table);
+        SortedSetCommands.Register(table);
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
-        SortedSetCommands.Register(table);
         return table;
     }
 }

@@ -35,9 +35,8 @@ public static class KeyCommands
         t.Container("object", CommandFlags.ReadOnly,
             new Subcommand("ENCODING", 3, (c, a, r) =>
             {
-                var encoding = c.Store.EncodingOf(c.Session, a[2]);
-                if (encoding is null) r.NullBulk();
-                else r.Bulk(encoding);
+                if (c.Store.EncodingOf(c.Session, a[2]) is { } encoding) r.Bulk(encoding);
+                else r.NullBulk();
             }, 2),
             new Subcommand("IDLETIME", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(c.Store.IdleSeconds(c.Session, a[2]))), 2),
             new Subcommand("REFCOUNT", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(1)), 2),
@@ -144,9 +143,9 @@ public static class KeyCommands
     }
 
     /// <summary>OBJECT subcommands answer nil for a missing key.</summary>
-    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<byte[]> answer)
+    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<object?> answer)
     {
         if (c.Store.TypeOf(c.Session, a[2]) == "none") r.NullBulk();
-        else answer([]);
+        else answer(null);
     }
 }
