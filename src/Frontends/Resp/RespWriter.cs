@@ -94,8 +94,13 @@ public sealed class RespWriter
     /// <summary>A double (ZSCORE, INCRBYFLOAT replies in RESP3); RESP2: a bulk string as Redis formats it.</summary>
     public void Double(double value) => Bulk(FormatDouble(value));
 
-    /// <summary>Redis 7.0's text for a double: printf "%.17g" (1.1 is "1.1000000000000001"), "inf"/"-inf".</summary>
-    public static string FormatDouble(double value) => StateMachine.Values.ScoreText.Format(value);
+    /// <summary>Redis's %.17g-style text for a double: shortest round-trip digits, "inf"/"-inf".</summary>
+    public static string FormatDouble(double value)
+    {
+        if (double.IsPositiveInfinity(value)) return "inf";
+        if (double.IsNegativeInfinity(value)) return "-inf";
+        return StateMachine.Values.ScoreText.Format(value); // Redis 7.0 prints "%.17g": 1.1 is "1.1000000000000001"
+    }
 
     private void Line(byte prefix, string text)
     {
