@@ -99,7 +99,7 @@ public sealed class RespWriter
     {
         if (double.IsPositiveInfinity(value)) return "inf";
         if (double.IsNegativeInfinity(value)) return "-inf";
-        return value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return StateMachine.Values.ScoreText.Format(value); // Redis 7.0 prints "%.17g": 1.1 is "1.1000000000000001"
     }
 
     private void Line(byte prefix, string text)

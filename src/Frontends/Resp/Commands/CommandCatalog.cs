@@ -7,6 +7,7 @@ public static class CommandCatalog
     {
         var table = new CommandTable();
         ConnectionCommands.Register(table);
+        SortedSetCommands.Register(table);
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);

@@ -1,0 +1,111 @@
+using System.IO.Hashing;
+
+namespace HyperCache.StateMachine.Values;
+
+/// <summary>
+/// Member → skip-list node, the sorted set's dictionary. Like <see cref="Keyspace.KeyTable"/>: chained buckets over
+/// one array of slots, and a slot keeps its index while its member lives (growing copies slots in order), so ZSCAN
+/// uses the slot index as its cursor and returns every member present throughout the scan exactly once.
+/// </summary>
+public sealed class MemberTable
+{
+    private struct Slot
+    {
+        public uint Hash;
+        /// <summary>Next slot in the bucket's chain (-1 ends it); for a free slot, the next free one.</summary>
+        public int Next;
+        /// <summary>null marks a free slot.</summary>
+        public ZNode? Node;
+    }
+
+    private int[] _buckets = new int[4];   // slot index + 1; 0 = empty bucket
+    private Slot[] _slots = new Slot[4];
+    private int _used;
+    private int _free = -1;
+    private int _freeCount;
+
+    public int Count => _used - _freeCount;
+
+    /// <summary>Upper bound of slot indices, for iteration by index.</summary>
+    public int Capacity => _used;
+
+    private static uint Hash(ReadOnlySpan<byte> member) => (uint)XxHash3.HashToUInt64(member);
+
+    public ZNode? Find(ReadOnlySpan<byte> member)
+    {
+        uint hash = Hash(member);
+        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
+        var slots = _slots;
+        while ((uint)index < (uint)slots.Length)
+        {
+            ref Slot slot = ref slots[index];
+            if (slot.Hash == hash && member.SequenceEqual(slot.Node!.Member)) return slot.Node;
+            index = slot.Next;
+        }
+        return null;
+    }
+
+    /// <summary>Adds a node whose member is not in the table yet.</summary>
+    public void Add(ZNode node)
+    {
+        uint hash = Hash(node.Member);
+        if (_free < 0 && _used == _slots.Length) Grow();
+        int index;
+        if (_free >= 0)
+        {
+            index = _free;
+            _free = _slots[index].Next;
+            _freeCount--;
+        }
+        else
+        {
+            index = _used++;
+        }
+        ref int bucket = ref _buckets[hash & (uint)(_buckets.Length - 1)];
+        _slots[index] = new Slot { Hash = hash, Next = bucket - 1, Node = node };
+        bucket = index + 1;
+    }
+
+    public ZNode? Remove(ReadOnlySpan<byte> member)
+    {
+        uint hash = Hash(member);
+        ref int link = ref _buckets[hash & (uint)(_buckets.Length - 1)];
+        int index = link - 1;
+        int previous = -1;
+        while (index >= 0)
+        {
+            ref Slot slot = ref _slots[index];
+            if (slot.Hash == hash && member.SequenceEqual(slot.Node!.Member))
+            {
+                var node = slot.Node;
+                if (previous < 0) link = slot.Next + 1;
+                else _slots[previous].Next = slot.Next;
+                slot = new Slot { Next = _free };
+                _free = index;
+                _freeCount++;
+                return node;
+            }
+            previous = index;
+            index = slot.Next;
+        }
+        return null;
+    }
+
+    /// <summary>The node at a slot index, or null when that slot is free.</summary>
+    public ZNode? At(int index) => _slots[index].Node;
+
+    private void Grow()
+    {
+        Array.Resize(ref _slots, _slots.Length * 2);
+        _buckets = new int[_slots.Length];
+        uint mask = (uint)(_buckets.Length - 1);
+        for (int i = 0; i < _used; i++)
+        {
+            ref Slot slot = ref _slots[i];
+            if (slot.Node is null) continue;
+            ref int bucket = ref _buckets[slot.Hash & mask];
+            slot.Next = bucket - 1;
+            bucket = i + 1;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Text;
+using HyperCache.StateMachine.Values;
+
+namespace HyperCache.StateMachine.Tests;
+
+/// <summary>The sorted set's skip list and member table against a naive model (a sorted list), under random
+/// inserts, score updates and removals: order, ranks, element at a rank, score and lex ranges, rank-range removal.</summary>
+public class SkipListTests
+{
+    private sealed record Element(double Score, byte[] Member);
+
+    private static int Order(Element a, Element b)
+    {
+        int byScore = a.Score.CompareTo(b.Score);
+        return byScore != 0 ? byScore : a.Member.AsSpan().SequenceCompareTo(b.Member);
+    }
+
+    private static byte[] Member(Random random)
+    {
+        // Short members from a small alphabet: many shared prefixes, many equal scores.
+        var bytes = new byte[random.Next(0, 4)];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)"ab\0\xff"[random.Next(4)];
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Random_operations_match_a_sorted_list(int seed)
+    {
+        var random = new Random(seed);
+        var zset = new ZSetValue();
+        var model = new List<Element>();
+        double[] scores = [double.NegativeInfinity, -1.5, 0, 0, 1, 2, 2, 3.25, double.PositiveInfinity];
+
+        for (int step = 0; step < 4000; step++)
+        {
+            var member = Member(random);
+            int at = model.FindIndex(e => e.Member.AsSpan().SequenceEqual(member));
+            switch (random.Next(10))
+            {
+                case < 5:
+                {
+                    double score = scores[random.Next(scores.Length)];
+                    Assert.Equal(at < 0, zset.Set(score, member));
+                    if (at >= 0) model.RemoveAt(at);
+                    model.Add(new Element(score, member));
+                    model.Sort(Order);
+                    break;
+                }
+                case < 7:
+                    Assert.Equal(at >= 0, zset.Remove(member));
+                    if (at >= 0) model.RemoveAt(at);
+                    break;
+                case 7 when model.Count > 0:
+                {
+                    long start = random.Next(model.Count), end = start + random.Next(3);
+                    end = Math.Min(end, model.Count - 1);
+                    zset.RemoveRankRange(start, end);
+                    model.RemoveRange((int)start, (int)(end - start + 1));
+                    break;
+                }
+                default:
+                    CheckRanges(zset, model, random);
+                    break;
+            }
+            CheckOrderAndRanks(zset, model, step % 97 == 0);
+        }
+    }
+
+    private static void CheckOrderAndRanks(ZSetValue zset, List<Element> model, bool full)
+    {
+        Assert.Equal(model.Count, zset.Count);
+        Assert.Equal(model.Count, zset.Table.Count);
+        if (!full) return;
+        int i = 0;
+        for (var node = zset.List.First; node is not null; node = node.Next, i++)
+        {
+            Assert.Equal(model[i].Member, node.Member);
+            Assert.Equal(model[i].Score, node.Score);
+            Assert.Same(node, zset.List.ByRank(i + 1));
+            Assert.Equal(i, zset.RankOf(node.Member, reverse: false, out double score));
+            Assert.Equal(model[i].Score, score);
+            Assert.Equal(model.Count - 1 - i, zset.RankOf(node.Member, reverse: true, out _));
+            if (node.Next is not null) Assert.Same(node, node.Next.Backward);
+        }
+        Assert.Equal(model.Count, i);
+        Assert.Equal(model.Count == 0 ? null : model[^1].Member, zset.List.Last?.Member);
+        Assert.Null(zset.List.ByRank(model.Count + 1));
+        Assert.Null(zset.List.ByRank(0));
+    }
+
+    private static void CheckRanges(ZSetValue zset, List<Element> model, Random random)
+    {
+        double[] bounds = [double.NegativeInfinity, -1.5, 0, 1, 2, 3.25, 5, double.PositiveInfinity];
+        var range = new ScoreRange(bounds[random.Next(bounds.Length)], random.Next(2) == 0, bounds[random.Next(bounds.Length)], random.Next(2) == 0);
+        var inScore = model.Where(e => range.AboveMin(e.Score) && range.BelowMax(e.Score)).ToList();
+        Assert.Equal(inScore.FirstOrDefault()?.Member, zset.List.FirstInRange(range)?.Member);
+        Assert.Equal(inScore.LastOrDefault()?.Member, zset.List.LastInRange(range)?.Member);
+
+        // Lex ranges are defined on sets whose scores are all equal: check them on the elements scored 0.
+        var flat = new ZSetValue();
+        foreach (var e in model) flat.Set(0, e.Member);
+        var members = model.Select(e => e.Member).OrderBy(m => m, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        var min = Member(random);
+        var max = Member(random);
+        var lex = new LexRange((LexBound)random.Next(4), min, (LexBound)random.Next(4), max);
+        var inLex = new List<byte[]>();
+        foreach (var m in members)
+            if (lex.AboveMin(m) && lex.BelowMax(m)) inLex.Add(m);
+        Assert.Equal(inLex.FirstOrDefault(), flat.List.FirstInRange(lex)?.Member);
+        Assert.Equal(inLex.LastOrDefault(), flat.List.LastInRange(lex)?.Member);
+    }
+
+    [Fact]
+    public void Range_parsing_follows_redis()
+    {
+        Assert.True(ScoreRange.TryParse("(1.5"u8, "+inf"u8, out var range));
+        Assert.True(range.MinExclusive);
+        Assert.False(range.AboveMin(1.5));
+        Assert.True(range.BelowMax(double.PositiveInfinity));
+        Assert.True(ScoreRange.TryParse(" 1"u8, ""u8, out range)); // strtod: leading blanks, empty is 0
+        Assert.Equal(0, range.Max);
+        Assert.False(ScoreRange.TryParse("1 "u8, "2"u8, out _));
+        Assert.False(ScoreRange.TryParse("nan"u8, "2"u8, out _));
+        Assert.True(LexRange.TryParse("-"u8, "(b"u8, out var lex));
+        Assert.True(lex.AboveMin([]));
+        Assert.False(lex.BelowMax("b"u8));
+        Assert.False(LexRange.TryParse("a"u8, "+"u8, out _));
+        Assert.False(LexRange.TryParse("+x"u8, "+"u8, out _));
+        Assert.False(LexRange.TryParse(""u8, "+"u8, out _));
+    }
+
+    [Theory]
+    [InlineData(1.1, "1.1000000000000001")]
+    [InlineData(1e20, "1e+20")]
+    [InlineData(1e-5, "1.0000000000000001e-05")]
+    [InlineData(3.0, "3")]
+    [InlineData(-2.5, "-2.5")]
+    [InlineData(1e17, "1e+17")]
+    [InlineData(1e16, "10000000000000000")]
+    [InlineData(double.NegativeInfinity, "-inf")]
+    public void Scores_print_like_printf_17g(double value, string text) => Assert.Equal(text, ScoreText.Format(value));
+
+    [Fact]
+    public void Clone_and_digest_depend_only_on_content()
+    {
+        var a = new ZSetValue();
+        var b = new ZSetValue();
+        for (int i = 0; i < 300; i++) a.Set(i % 7, Encoding.ASCII.GetBytes("m" + i));
+        for (int i = 299; i >= 0; i--) b.Set(i % 7, Encoding.ASCII.GetBytes("m" + i));
+        Assert.Equal(Digest(a), Digest(b));
+        var copy = (ZSetValue)a.Clone();
+        Assert.Equal(Digest(a), Digest(copy));
+        Assert.Equal("skiplist", copy.Encoding);
+        copy.Set(1000, "m0"u8);
+        Assert.NotEqual(Digest(a), Digest(copy));
+        Assert.Equal(0, a.Find("m0"u8)!.Score);
+    }
+
+    private static ulong Digest(ZSetValue value)
+    {
+        var hash = new System.IO.Hashing.XxHash3();
+        value.AppendDigest(hash);
+        return hash.GetCurrentHashAsUInt64();
+    }
+}
