@@ -10,6 +10,8 @@ public static class CommandCatalog
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
+        HashCommands.Register(table);
+        SetCommands.Register(table);
         return table;
     }
 }

@@ -33,7 +33,11 @@ public static class KeyCommands
         t.Add("scan", -2, CommandFlags.ReadOnly, Scan);
         t.Add("randomkey", 1, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.RandomKey(c.Session)));
         t.Container("object", CommandFlags.ReadOnly,
-            new Subcommand("ENCODING", 3, (c, a, r) => ObjectOf(c, a, r, value => r.Bulk(Encoding(value))), 2),
+            new Subcommand("ENCODING", 3, (c, a, r) =>
+            {
+                if (c.Store.EncodingOf(c.Session, a[2]) is { } encoding) r.Bulk(encoding);
+                else r.NullBulk();
+            }, 2),
             new Subcommand("IDLETIME", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(c.Store.IdleSeconds(c.Session, a[2]))), 2),
             new Subcommand("REFCOUNT", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(1)), 2),
             new Subcommand("FREQ", 3, (c, a, r) => ObjectOf(c, a, r, _ => throw new CommandError(
@@ -139,13 +143,9 @@ public static class KeyCommands
     }
 
     /// <summary>OBJECT subcommands answer nil for a missing key.</summary>
-    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<byte[]> answer)
+    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<object?> answer)
     {
         if (c.Store.TypeOf(c.Session, a[2]) == "none") r.NullBulk();
-        else answer(c.Store.GetString(c.Session, a[2])!);
+        else answer(null);
     }
-
-    /// <summary>What Redis would call this string's encoding (int, embstr up to 44 bytes, raw).</summary>
-    private static string Encoding(byte[] value)
-        => Numbers.TryParseInt64(value, out _) ? "int" : value.Length <= 44 ? "embstr" : "raw";
 }
