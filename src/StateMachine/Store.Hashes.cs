@@ -9,13 +9,11 @@ namespace HyperCache.StateMachine;
 /// <summary>The hash event kinds (in HashFirst..HashLast). Never renumber: these bytes are on disk.</summary>
 public static class HashEvents
 {
-    /// <summary>[db, key, field, value, field, value...] — HSET, HSETNX, HMSET, snapshots. Creates the key.</summary>
+    /// <summary>[db, key, field, value, field, value...] — HSET, HSETNX, HMSET, snapshots, and HINCRBY and
+    /// HINCRBYFLOAT as the resulting value. Creates the key.</summary>
     public const EventKind Set = (EventKind)40;
     /// <summary>[db, key, field...] — HDEL; the key goes when its last field does.</summary>
     public const EventKind Delete = (EventKind)41;
-    /// <summary>[db, key, field, value] — HINCRBY and HINCRBYFLOAT, logged as the resulting value. Unlike
-    /// <see cref="Set"/>, a long field or value does not turn a listpack into a hashtable (as in Redis).</summary>
-    public const EventKind SetCounter = (EventKind)42;
 }
 
 /// <summary>Hashes: commands and the events they log (kinds HashFirst..HashLast in EventKind.cs).</summary>
@@ -46,7 +44,7 @@ public sealed partial class Store
         {
             var hash = HashForWrite(session, shard, key, NowMs());
             if (hash != null && hash.Table.Contains(field)) return false;
-            LogHashField(session, HashEvents.Set, key, field, value);
+            LogHashField(session, key, field, value);
             return true;
         }
     }
@@ -144,7 +142,7 @@ public sealed partial class Store
             long result = current + delta;
             Span<byte> text = stackalloc byte[20];
             Utf8Formatter.TryFormat(result, text, out int written);
-            LogHashField(session, HashEvents.SetCounter, key, field, text[..written]);
+            LogHashField(session, key, field, text[..written]);
             return result;
         }
     }
@@ -161,7 +159,7 @@ public sealed partial class Store
                 throw new CommandError("ERR hash value is not a float");
             var text = Numbers.FormatSum(current, delta)
                 ?? throw new CommandError("ERR increment would produce NaN or Infinity");
-            LogHashField(session, HashEvents.SetCounter, key, field, text);
+            LogHashField(session, key, field, text);
             return text;
         }
     }
@@ -307,9 +305,9 @@ public sealed partial class Store
         }
     }
 
-    private void LogHashField(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    private void LogHashField(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        var buffer = EventBuffer.Start(kind);
+        var buffer = EventBuffer.Start(HashEvents.Set);
         buffer.WriteArrayHeader(4);
         buffer.Write(session.Db);
         buffer.Write(key);
@@ -325,7 +323,6 @@ public sealed partial class Store
         switch (kind)
         {
             case HashEvents.Set:
-            case HashEvents.SetCounter:
             {
                 ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
                 if (!existed) entry.Value = new HashValue();
@@ -333,7 +330,7 @@ public sealed partial class Store
                 for (int i = 2; i + 1 < fields; i += 2)
                 {
                     var field = r.ReadBytes();
-                    hash.Set(field, r.ReadBytes(), checkLengths: kind == HashEvents.Set);
+                    hash.Set(field, r.ReadBytes());
                 }
                 break;
             }

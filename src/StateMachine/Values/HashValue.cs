@@ -7,14 +7,15 @@ namespace HyperCache.StateMachine.Values;
 /// <summary>
 /// A Redis hash: binary-safe fields, each with a value. Values are never changed in place (a write stores a new
 /// array), so a reader may hand them to the socket after the shard lock is released.
-/// OBJECT ENCODING answers as Redis 7.0: "listpack" while every write kept it small (at most 128 fields, fields and
-/// values at most 64 bytes), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
+/// OBJECT ENCODING answers as Redis 7.0.15 (run without a config file): "listpack" while every write kept it small
+/// (at most 512 fields, fields and values at most 64 bytes), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
 /// loading does). While "listpack", fields keep insertion order, which HGETALL and HSCAN show, as in Redis.
 /// </summary>
 public sealed class HashValue : CollectionValue
 {
-    /// <summary>hash-max-listpack-entries and hash-max-listpack-value, at their Redis defaults.</summary>
-    public const int ListpackMaxEntries = 128, ListpackMaxValue = 64;
+    /// <summary>hash-max-listpack-entries and hash-max-listpack-value, at redis-server's built-in defaults (the
+    /// sample redis.conf lowers the first to 128).</summary>
+    public const int ListpackMaxEntries = 512, ListpackMaxValue = 64;
 
     /// <summary>Elements per rebuild event.</summary>
     private const int RebuildChunk = 1024;
@@ -45,11 +46,11 @@ public sealed class HashValue : CollectionValue
         return index < 0 ? null : _table.ValueAt(index);
     }
 
-    /// <summary>Sets a field; true when it is new. <paramref name="checkLengths"/>: HSET, HSETNX and HMSET convert
-    /// to a hashtable on a long field or value; the counters only on the number of fields (as in Redis).</summary>
-    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool checkLengths)
+    /// <summary>Sets a field; true when it is new. A long field or value, or one field too many, makes it a
+    /// hashtable.</summary>
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        if (checkLengths && (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue)) _hashtable = true;
+        if (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue) _hashtable = true;
         bool added = _table.Set(field, value.ToArray());
         if (_table.Count > ListpackMaxEntries) _hashtable = true;
         return added;
