@@ -314,13 +314,6 @@ public sealed partial class Store
         return members;
     }
 
-    /// <summary>The collection at the key, for tests of values (rebuild events); not for use outside the lock.</summary>
-    internal CollectionValue? CollectionForTests(Session session, ReadOnlySpan<byte> key)
-    {
-        var shard = ShardOf(key);
-        lock (shard.Lock) return ReadCollection(session, shard, key) as CollectionValue;
-    }
-
     /// <summary>The live set at the key for a read (counting the hit or miss), null when absent; WRONGTYPE for
     /// another type.</summary>
     private SetValue? ReadSet(Session session, Shard shard, ReadOnlySpan<byte> key)
