@@ -254,6 +254,18 @@ public sealed class SetTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Int(3), "SCARD", K());
     }
 
+    /// <summary>Redis 7.0.15 would try to build the reply (and hang); we refuse beyond ten million repeats.</summary>
+    [HyperCacheFact]
+    public void Huge_negative_counts_are_refused()
+    {
+        Expect(Resp.Int(1), "SADD", K("s"), "a");
+        Expect(Resp.Int(1), "HSET", K("h"), "a", "1");
+        Expect(Resp.Err("ERR value is out of range"), "SRANDMEMBER", K("s"), "-10000001");
+        Expect(Resp.Err("ERR value is out of range"), "HRANDFIELD", K("h"), "-10000001");
+        Expect(Resp.Err("ERR value is out of range"), "HRANDFIELD", K("h"), "-9223372036854775807");
+        Assert.Equal(1000, Items("SRANDMEMBER", K("s"), "-1000").Count);
+    }
+
     [Fact]
     public void Random_picks_from_a_big_set_are_spread_and_distinct()
     {

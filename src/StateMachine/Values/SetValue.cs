@@ -9,7 +9,7 @@ namespace HyperCache.StateMachine.Values;
 /// was an integer and there were at most 512 of them, then "hashtable" for good (7.0 has no listpack sets).
 /// An intset lists its members in ascending numeric order (SMEMBERS, SSCAN, SUNION...), as Redis's sorted intset does.
 /// </summary>
-public sealed class SetValue : CollectionValue
+public sealed class SetValue : CollectionValue, IMemberSet
 {
     /// <summary>set-max-intset-entries, at its Redis default.</summary>
     public const int IntsetMaxEntries = 512;

@@ -6,10 +6,11 @@ namespace HyperCache.Frontends.Resp.Commands;
 public static class CollectionArgs
 {
     /// <summary>
-    /// The largest |count| a negative HRANDFIELD or SRANDMEMBER count may ask for. Redis accepts up to 2^63-1 and
-    /// then builds the reply until memory runs out; we refuse rather than let one command take the node down.
+    /// The largest |count| a negative HRANDFIELD or SRANDMEMBER count may ask for (the same as ZRANDMEMBER's). Redis
+    /// accepts up to 2^63-1 and then builds the reply until memory runs out; we refuse rather than let one command
+    /// take the node down.
     /// </summary>
-    public const long MaxRepeatedPicks = 1 << 24;
+    public const long MaxRepeatedPicks = 10_000_000;
 
     /// <summary>A SCAN cursor as Redis reads it (strtoul): unsigned decimal, '+' or '-' allowed (a negative cursor
     /// wraps), no leading space, an empty argument is 0.</summary>
