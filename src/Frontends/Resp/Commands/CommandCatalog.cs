@@ -6,12 +6,12 @@ public static class CommandCatalog
     public static CommandTable Build()
     {
         var table = new CommandTable();
+        HashCommands.Register(table);
+        SetCommands.Register(table);
         ConnectionCommands.Register(table);
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
-        HashCommands.Register(table);
-        SetCommands.Register(table);
         return table;
     }
 }
