@@ -1,10 +1,399 @@
+using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
+
+/// <summary>The set event kinds (in SetFirst..SetLast). Never renumber: these bytes are on disk.</summary>
+public static class SetEvents
+{
+    /// <summary>[db, key, member...] — SADD, snapshots. Creates the key.</summary>
+    public const EventKind Add = (EventKind)60;
+    /// <summary>[db, key, member...] — SREM, and SPOP as the members it chose; the key goes with its last member.</summary>
+    public const EventKind Remove = (EventKind)61;
+    /// <summary>[db, source, destination, member] — SMOVE.</summary>
+    public const EventKind Move = (EventKind)62;
+    /// <summary>[db, key, member...] — SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the key becomes a set of exactly these
+    /// members (no TTL), whatever it held. One entry, so a crash keeps all of the result or none of it.</summary>
+    public const EventKind Store = (EventKind)63;
+}
+
+public enum SetOperation { Intersection, Union, Difference }
 
 /// <summary>Sets: commands and the events they log (kinds SetFirst..SetLast in EventKind.cs).</summary>
 public sealed partial class Store
 {
+    /// <summary>SADD of members args[first..]; returns how many were new.</summary>
+    public long SetAdd<TArgs>(Session session, ReadOnlySpan<byte> key, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            long before = SetForWrite(session, shard, key, NowMs())?.Count ?? 0;
+            var buffer = EventBuffer.Start(SetEvents.Add);
+            buffer.WriteArrayHeader(2 + args.Count - first);
+            buffer.Write(session.Db);
+            buffer.Write(key);
+            for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
+            LogAndApply(session, buffer);
+            return CollectionCount(shard, session.Db, key) - before;
+        }
+    }
+
+    /// <summary>SREM of members args[first..]; returns how many were there.</summary>
+    public long SetRemove<TArgs>(Session session, ReadOnlySpan<byte> key, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var set = SetForWrite(session, shard, key, NowMs());
+            if (set is null) return 0;
+            int present = 0;
+            for (int i = first; i < args.Count; i++)
+                if (set.Contains(args[i])) present++;
+            if (present == 0) return 0;
+            long before = set.Count;
+            var buffer = EventBuffer.Start(SetEvents.Remove);
+            buffer.WriteArrayHeader(2 + present);
+            buffer.Write(session.Db);
+            buffer.Write(key);
+            for (int i = first; i < args.Count; i++)
+                if (set.Contains(args[i])) buffer.Write(args[i]);
+            LogAndApply(session, buffer);
+            return before - CollectionCount(shard, session.Db, key);
+        }
+    }
+
+    /// <summary>SMEMBERS, in the order Redis lists them (numeric for an intset).</summary>
+    public byte[][] SetMembers(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock) return ReadSet(session, shard, key)?.Members() ?? [];
+    }
+
+    public bool SetContains(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock) return ReadSet(session, shard, key)?.Contains(member) ?? false;
+    }
+
+    /// <summary>SMISMEMBER: membership of each of args[first..].</summary>
+    public bool[] SetContainsMany<TArgs>(Session session, ReadOnlySpan<byte> key, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        var shard = ShardOf(key);
+        var answers = new bool[args.Count - first];
+        lock (shard.Lock)
+        {
+            var set = ReadSet(session, shard, key);
+            if (set != null)
+                for (int i = first; i < args.Count; i++) answers[i - first] = set.Contains(args[i]);
+        }
+        return answers;
+    }
+
+    public long SetCount(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock) return ReadSet(session, shard, key)?.Count ?? 0;
+    }
+
+    /// <summary>SPOP without a count: one random member removed, or null.</summary>
+    public byte[]? SetPop(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var set = SetForWrite(session, shard, key, NowMs());
+            if (set is null) return null;
+            var member = set.Table.KeyAt(set.Table.RandomIndex(Random.Shared))!;
+            LogKeyAndBytes(session, SetEvents.Remove, key, member);
+            return member;
+        }
+    }
+
+    /// <summary>SPOP with a count: up to <paramref name="count"/> distinct random members, removed. Logged as the
+    /// members chosen (or as a delete of the key when they are all of them).</summary>
+    public byte[][] SetPop(Session session, ReadOnlySpan<byte> key, long count)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var set = SetForWrite(session, shard, key, NowMs());
+            if (set is null || count == 0) return [];
+            if (count >= set.Count)
+            {
+                var members = set.Members();
+                LogDelete(session, session.Db, key);
+                return members;
+            }
+            var picked = new List<int>();
+            PickDistinct(set.Table, (int)count, picked);
+            var removed = new byte[picked.Count][];
+            for (int i = 0; i < removed.Length; i++) removed[i] = set.Table.KeyAt(picked[i])!;
+            var buffer = EventBuffer.Start(SetEvents.Remove);
+            buffer.WriteArrayHeader(2 + removed.Length);
+            buffer.Write(session.Db);
+            buffer.Write(key);
+            foreach (var member in removed) buffer.Write(member);
+            LogAndApply(session, buffer);
+            return removed;
+        }
+    }
+
+    /// <summary>SRANDMEMBER without a count: one random member, or null.</summary>
+    public byte[]? SetRandomMember(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var table = ReadSet(session, shard, key)?.Table;
+            return table is null ? null : table.KeyAt(table.RandomIndex(Random.Shared));
+        }
+    }
+
+    /// <summary>SRANDMEMBER with a count: distinct members when positive (the whole set when it has no more),
+    /// |count| members with repetition when negative.</summary>
+    public byte[][] SetRandomMembers(Session session, ReadOnlySpan<byte> key, long count)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var set = ReadSet(session, shard, key);
+            if (set is null || count == 0) return [];
+            if (count >= set.Count) return set.Members();
+            var picked = new List<int>();
+            if (count < 0) PickWithRepetition(set.Table, -count, picked);
+            else PickDistinct(set.Table, (int)count, picked);
+            var members = new byte[picked.Count][];
+            for (int i = 0; i < members.Length; i++) members[i] = set.Table.KeyAt(picked[i])!;
+            return members;
+        }
+    }
+
+    /// <summary>SMOVE; false when the source has no such member. Both keys are checked for type first.</summary>
+    public bool SetMove(Session session, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> member)
+    {
+        long now = NowMs();
+        using var locks = LockKeys(source, destination, stackalloc ulong[MaskWords]);
+        var from = SetForWrite(session, ShardOf(source), source, now);
+        if (from is null) return false;
+        var to = SetForWrite(session, ShardOf(destination), destination, now);
+        if (!from.Contains(member)) return false;
+        if (ReferenceEquals(from, to)) return true; // same key: nothing moves
+        var buffer = EventBuffer.Start(SetEvents.Move);
+        buffer.WriteArrayHeader(4);
+        buffer.Write(session.Db);
+        buffer.Write(source);
+        buffer.Write(destination);
+        buffer.Write(member);
+        LogAndApply(session, buffer);
+        return true;
+    }
+
+    /// <summary>SINTER, SUNION, SDIFF of the keys args[first..end).</summary>
+    public byte[][] SetCombine<TArgs>(Session session, SetOperation operation, TArgs args, int first, int end) where TArgs : IKeyList, allows ref struct
+    {
+        using var locks = LockKeys(new KeyPrefix<TArgs>(args, end), first, 1, stackalloc ulong[MaskWords]);
+        return Combine(session, operation, args, first, end, long.MaxValue);
+    }
+
+    /// <summary>SINTERCARD: the size of the intersection of args[first..end), counting no further than
+    /// <paramref name="limit"/> (0: no limit).</summary>
+    public long SetIntersectionCount<TArgs>(Session session, TArgs args, int first, int end, long limit) where TArgs : IKeyList, allows ref struct
+    {
+        using var locks = LockKeys(new KeyPrefix<TArgs>(args, end), first, 1, stackalloc ulong[MaskWords]);
+        return Combine(session, SetOperation.Intersection, args, first, end, limit == 0 ? long.MaxValue : limit).Length;
+    }
+
+    /// <summary>SINTERSTORE, SUNIONSTORE, SDIFFSTORE: args[first] is the destination, the sources follow. The
+    /// destination is replaced by the result (deleted when the result is empty); returns the result's size.</summary>
+    public long SetCombineStore<TArgs>(Session session, SetOperation operation, TArgs args, int first) where TArgs : IKeyList, allows ref struct
+    {
+        using var locks = LockKeys(args, first, 1, stackalloc ulong[MaskWords]);
+        var result = Combine(session, operation, args, first + 1, args.Count, long.MaxValue);
+        var destination = args[first];
+        if (result.Length == 0)
+        {
+            var database = ShardOf(destination).DbIfExists(session.Db);
+            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination))) LogDelete(session, session.Db, destination);
+            return 0;
+        }
+        var buffer = EventBuffer.Start(SetEvents.Store);
+        buffer.WriteArrayHeader(2 + result.Length);
+        buffer.Write(session.Db);
+        buffer.Write(destination);
+        foreach (var member in result) buffer.Write(member);
+        LogAndApply(session, buffer);
+        return result.Length;
+    }
+
+    /// <summary>
+    /// SSCAN: adds members matching <paramref name="pattern"/> to <paramref name="result"/>; returns the next cursor.
+    /// An intset comes back whole, sorted, in one call with cursor 0, as in Redis.
+    /// </summary>
+    public ulong SetScan(Session session, ReadOnlySpan<byte> key, ulong cursor, ReadOnlySpan<byte> pattern, int count, List<byte[]> result)
+    {
+        var shard = ShardOf(key);
+        bool all = pattern.Length == 1 && pattern[0] == '*';
+        lock (shard.Lock)
+        {
+            var set = ReadSet(session, shard, key);
+            if (set is null) return 0;
+            if (set.IsIntset)
+            {
+                foreach (var member in set.Members())
+                    if (all || Glob.Match(pattern, member)) result.Add(member);
+                return 0;
+            }
+            var indices = new List<int>();
+            ulong next = set.Table.Scan(cursor, count, indices);
+            foreach (int index in indices)
+            {
+                var member = set.Table.KeyAt(index)!;
+                if (all || Glob.Match(pattern, member)) result.Add(member);
+            }
+            return next;
+        }
+    }
+
+    /// <summary>
+    /// The combination of the sets at args[first..end), callers holding their locks. Every key is type-checked
+    /// before anything is computed (WRONGTYPE wins over a missing key, as in Redis 7.0). Results come in Redis's
+    /// order where Redis's is fixed: an intersection follows its smallest set, a union or difference that Redis
+    /// would build as an intset is sorted.
+    /// </summary>
+    private byte[][] Combine<TArgs>(Session session, SetOperation operation, TArgs args, int first, int end, long limit) where TArgs : IKeyList, allows ref struct
+    {
+        var sets = new SetValue?[end - first];
+        for (int i = first; i < end; i++) sets[i - first] = ReadSet(session, ShardOf(args[i]), args[i]);
+        var result = new List<byte[]>();
+        switch (operation)
+        {
+            case SetOperation.Intersection:
+            {
+                if (Array.Exists(sets, s => s is null)) return [];
+                var ordered = sets.Select(s => s!).OrderBy(s => s.Count).ToArray();
+                foreach (var member in ordered[0].Members())
+                {
+                    if (result.Count >= limit) break;
+                    bool inAll = true;
+                    for (int j = 1; j < ordered.Length && inAll; j++) inAll = ordered[j].Contains(member);
+                    if (inAll) result.Add(member);
+                }
+                return [.. result];
+            }
+            case SetOperation.Union:
+            {
+                var seen = new HashSet<byte[]>(KeyComparer.Instance);
+                foreach (var set in sets)
+                {
+                    if (set is null) continue;
+                    var table = set.Table;
+                    for (int i = 0; i < table.Capacity; i++)
+                        if (table.KeyAt(i) is { } member && seen.Add(member)) result.Add(member);
+                }
+                break;
+            }
+            case SetOperation.Difference:
+            {
+                if (sets[0] is not { } head) return [];
+                var table = head.Table;
+                for (int i = 0; i < table.Capacity; i++)
+                {
+                    if (table.KeyAt(i) is not { } member) continue;
+                    bool elsewhere = false;
+                    for (int j = 1; j < sets.Length && !elsewhere; j++) elsewhere = sets[j]?.Contains(member) ?? false;
+                    if (!elsewhere) result.Add(member);
+                }
+                break;
+            }
+        }
+        var members = result.ToArray();
+        if (SetValue.WouldBeIntset(members)) SetValue.SortNumerically(members);
+        return members;
+    }
+
+    /// <summary>The live set at the key for a read (counting the hit or miss), null when absent; WRONGTYPE for
+    /// another type.</summary>
+    private SetValue? ReadSet(Session session, Shard shard, ReadOnlySpan<byte> key)
+        => ReadCollection(session, shard, key) is { } value ? value as SetValue ?? throw CommandError.WrongType() : null;
+
+    private SetValue? SetForWrite(Session session, Shard shard, ReadOnlySpan<byte> key, long now)
+    {
+        ref Entry entry = ref LiveForWrite(session, shard, key, now);
+        return Unsafe.IsNullRef(ref entry) ? null : entry.Value as SetValue ?? throw CommandError.WrongType();
+    }
+
+    /// <summary>The first <paramref name="count"/> items of a key list (the keys of SINTERCARD, before LIMIT).</summary>
+    private readonly ref struct KeyPrefix<TArgs>(TArgs args, int count) : IKeyList where TArgs : IKeyList, allows ref struct
+    {
+        private readonly TArgs _args = args;
+        public int Count { get; } = count;
+        public ReadOnlySpan<byte> this[int index] => _args[index];
+    }
+
+    private SetValue SetToAddTo(int db, ReadOnlySpan<byte> key)
+    {
+        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
+        if (!existed) entry.Value = new SetValue();
+        return entry.Value as SetValue ?? throw new InvalidDataException("set event on a key of another type");
+    }
+
+    /// <summary>The set an event removes from, or null when the key is gone.</summary>
+    private SetValue? SetToRemoveFrom(int db, ReadOnlySpan<byte> key)
+    {
+        var database = ShardOf(key).DbIfExists(db);
+        if (database is null) return null;
+        ref Entry entry = ref database.Find(key);
+        if (Unsafe.IsNullRef(ref entry)) return null;
+        return entry.Value as SetValue ?? throw new InvalidDataException("set event on a key of another type");
+    }
+
+    /// <summary>Empty collections do not exist, as in Redis.</summary>
+    private void DeleteIfEmpty(int db, ReadOnlySpan<byte> key, SetValue set)
+    {
+        if (set.Count == 0) ShardOf(key).DbIfExists(db)!.Remove(key);
+    }
+
     private void ApplySet(EventKind kind, ref EventReader r, int fields)
-        => throw new InvalidDataException($"unknown Sets event kind {(byte)kind}");
+    {
+        int db = r.ReadInt32();
+        var key = r.ReadBytes();
+        switch (kind)
+        {
+            case SetEvents.Add:
+            {
+                var set = SetToAddTo(db, key);
+                for (int i = 2; i < fields; i++) set.Add(r.ReadBytes());
+                break;
+            }
+            case SetEvents.Remove:
+            {
+                if (SetToRemoveFrom(db, key) is not { } set) break;
+                for (int i = 2; i < fields; i++) set.Remove(r.ReadBytes());
+                DeleteIfEmpty(db, key, set);
+                break;
+            }
+            case SetEvents.Move:
+            {
+                var destination = r.ReadBytes();
+                var member = r.ReadBytes();
+                if (SetToRemoveFrom(db, key) is not { } source) break;
+                source.Remove(member);
+                DeleteIfEmpty(db, key, source);
+                SetToAddTo(db, destination).Add(member);
+                break;
+            }
+            case SetEvents.Store:
+            {
+                ApplyDelete(db, key);
+                var set = SetToAddTo(db, key);
+                for (int i = 2; i < fields; i++) set.Add(r.ReadBytes());
+                break;
+            }
+            default:
+                throw new InvalidDataException($"unknown Sets event kind {(byte)kind}");
+        }
+    }
 }

@@ -6,6 +6,8 @@ public static class CommandCatalog
     public static CommandTable Build()
     {
         var table = new CommandTable();
+        HashCommands.Register(table);
+        SetCommands.Register(table);
         ConnectionCommands.Register(table);
         SortedSetCommands.Register(table);
         ServerCommands.Register(table);

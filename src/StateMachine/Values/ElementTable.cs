@@ -1,0 +1,250 @@
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine.Values;
+
+/// <summary>
+/// The hash table behind hashes and sets: binary-safe elements (with a value each, for hashes) in chained buckets
+/// over one array of slots, as <see cref="KeyTable"/> does for keys. Ours rather than a Dictionary/HashSet for
+/// three things those cannot give:
+/// <list type="bullet">
+/// <item>a uniformly random element in O(1) (SPOP, SRANDMEMBER, HRANDFIELD): pick a random slot index;</item>
+/// <item>a SCAN cursor that survives growth and shrinking: buckets are walked in Redis's reverse-binary order, so an
+/// element present for the whole iteration is returned at least once however the table is resized in between;</item>
+/// <item>insertion order for small hashes (Redis's listpack): <see cref="Remove"/> with keepOrder closes the gap.</item>
+/// </list>
+/// The bucket array and the slot array have the same power-of-two length. Not thread-safe: the shard lock guards it.
+/// </summary>
+public sealed class ElementTable
+{
+    private struct Slot
+    {
+        public uint Hash;
+        /// <summary>Next slot in the bucket's chain (-1 ends it); for a free slot, the next free one.</summary>
+        public int Next;
+        /// <summary>null marks a free slot.</summary>
+        public byte[]? Key;
+    }
+
+    private const int MinSize = 4;
+
+    private readonly bool _withValues;
+    private int[] _buckets;          // slot index + 1; 0 = empty bucket
+    private Slot[] _slots;
+    private byte[]?[] _values;       // parallel to _slots; empty for sets
+    private int _used;               // slots ever handed out (high-water mark)
+    private int _free = -1;          // head of the free list
+    private int _freeCount;
+
+    public ElementTable(bool withValues, int capacity = MinSize)
+    {
+        _withValues = withValues;
+        int size = (int)Math.Max(MinSize, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, capacity)));
+        _buckets = new int[size];
+        _slots = new Slot[size];
+        _values = withValues ? new byte[size][] : [];
+    }
+
+    public int Count => _used - _freeCount;
+
+    /// <summary>Upper bound of slot indices, for iteration by index (free slots have a null key).</summary>
+    public int Capacity => _used;
+
+    public byte[]? KeyAt(int index) => _slots[index].Key;
+
+    public byte[] ValueAt(int index) => _values[index]!;
+
+    public int IndexOf(ReadOnlySpan<byte> key)
+    {
+        uint hash = KeyTable.Hash(key);
+        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
+        var slots = _slots;
+        while ((uint)index < (uint)slots.Length)
+        {
+            ref Slot slot = ref slots[index];
+            if (slot.Hash == hash && key.SequenceEqual(slot.Key)) return index;
+            index = slot.Next;
+        }
+        return -1;
+    }
+
+    public bool Contains(ReadOnlySpan<byte> key) => IndexOf(key) >= 0;
+
+    /// <summary>Adds the element, or replaces its value when present; true when it was added.</summary>
+    public bool Set(ReadOnlySpan<byte> key, byte[]? value)
+    {
+        int index = IndexOf(key);
+        if (index >= 0)
+        {
+            if (_withValues) _values[index] = value;
+            return false;
+        }
+        Add(key.ToArray(), value);
+        return true;
+    }
+
+    /// <summary>Adds an element known to be absent; the table keeps <paramref name="key"/> itself.</summary>
+    public void Add(byte[] key, byte[]? value)
+    {
+        if (_free < 0 && _used == _slots.Length) Resize(_slots.Length * 2);
+        int index;
+        if (_free >= 0)
+        {
+            index = _free;
+            _free = _slots[index].Next;
+            _freeCount--;
+        }
+        else
+        {
+            index = _used++;
+        }
+        uint hash = KeyTable.Hash(key);
+        ref int bucket = ref _buckets[hash & (uint)(_buckets.Length - 1)];
+        _slots[index] = new Slot { Hash = hash, Next = bucket - 1, Key = key };
+        if (_withValues) _values[index] = value;
+        bucket = index + 1;
+    }
+
+    /// <summary>
+    /// Removes the element. With <paramref name="keepOrder"/> the later slots move down one place, so iteration by
+    /// index stays in insertion order (O(n): for small hashes only, as Redis's listpack is); otherwise the slot joins
+    /// the free list and a table left sparse shrinks, so random picks stay cheap.
+    /// </summary>
+    public bool Remove(ReadOnlySpan<byte> key, bool keepOrder)
+    {
+        uint hash = KeyTable.Hash(key);
+        ref int link = ref _buckets[hash & (uint)(_buckets.Length - 1)];
+        int index = link - 1, previous = -1;
+        while (index >= 0)
+        {
+            ref Slot slot = ref _slots[index];
+            if (slot.Hash == hash && key.SequenceEqual(slot.Key))
+            {
+                if (previous < 0) link = slot.Next + 1;
+                else _slots[previous].Next = slot.Next;
+                if (keepOrder && _freeCount == 0) CloseGap(index);
+                else FreeSlot(index);
+                return true;
+            }
+            previous = index;
+            index = slot.Next;
+        }
+        return false;
+    }
+
+    /// <summary>A uniformly random live slot index; the table must not be empty.</summary>
+    public int RandomIndex(Random random)
+    {
+        // At least one slot in eight is live (Remove shrinks sparser tables), so this loop is short.
+        while (true)
+        {
+            int index = random.Next(_used);
+            if (_slots[index].Key != null) return index;
+        }
+    }
+
+    /// <summary>
+    /// One step of SCAN: collects the slot indices of whole buckets from <paramref name="cursor"/> on, in
+    /// reverse-binary order, until about <paramref name="count"/> were collected (or ten times as many buckets were
+    /// visited); returns the cursor to resume from, 0 when the iteration is complete.
+    /// </summary>
+    public ulong Scan(ulong cursor, int count, List<int> indices)
+    {
+        if (Count == 0) return 0;
+        ulong mask = (ulong)_buckets.Length - 1;
+        long budget = (long)count * 10;
+        int before = indices.Count;
+        do
+        {
+            for (int index = _buckets[cursor & mask] - 1; index >= 0; index = _slots[index].Next) indices.Add(index);
+            // Increment the reversed cursor: visits every bucket once, and survives resizing in between calls.
+            cursor |= ~mask;
+            cursor = ReverseBits(cursor);
+            cursor++;
+            cursor = ReverseBits(cursor);
+        }
+        while (cursor != 0 && --budget > 0 && indices.Count - before < count);
+        return cursor;
+    }
+
+    public ElementTable Clone()
+    {
+        var copy = new ElementTable(_withValues, 0)
+        {
+            _buckets = (int[])_buckets.Clone(),
+            _slots = (Slot[])_slots.Clone(),
+            _values = (byte[]?[])_values.Clone(),
+            _used = _used,
+            _free = _free,
+            _freeCount = _freeCount,
+        };
+        return copy;
+    }
+
+    private void FreeSlot(int index)
+    {
+        _slots[index] = new Slot { Next = _free };
+        if (_withValues) _values[index] = null;
+        _free = index;
+        _freeCount++;
+        if (_slots.Length > 16 && Count * 8 < _slots.Length)
+            Resize((int)Math.Max(MinSize, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Count * 2)));
+    }
+
+    private void CloseGap(int index)
+    {
+        int after = _used - index - 1;
+        Array.Copy(_slots, index + 1, _slots, index, after);
+        if (_withValues) Array.Copy(_values, index + 1, _values, index, after);
+        _used--;
+        _slots[_used] = default;
+        if (_withValues) _values[_used] = null;
+        Rechain();
+    }
+
+    /// <summary>New arrays of <paramref name="size"/> slots; live slots keep their relative order (and, when
+    /// growing without free slots, their indices).</summary>
+    private void Resize(int size)
+    {
+        var slots = new Slot[size];
+        var values = _withValues ? new byte[size][] : _values;
+        int used = 0;
+        for (int i = 0; i < _used; i++)
+        {
+            if (_slots[i].Key is null) continue;
+            slots[used] = _slots[i];
+            if (_withValues) values[used] = _values[i];
+            used++;
+        }
+        _slots = slots;
+        _values = values;
+        _used = used;
+        _free = -1;
+        _freeCount = 0;
+        _buckets = new int[size];
+        Rechain();
+    }
+
+    private void Rechain()
+    {
+        Array.Clear(_buckets);
+        uint mask = (uint)(_buckets.Length - 1);
+        for (int i = 0; i < _used; i++)
+        {
+            ref Slot slot = ref _slots[i];
+            if (slot.Key is null) continue;
+            ref int bucket = ref _buckets[slot.Hash & mask];
+            slot.Next = bucket - 1;
+            bucket = i + 1;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReverseBits(ulong v)
+    {
+        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
+        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
+    }
+}
