@@ -10,6 +10,7 @@ public static class CommandCatalog
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
+        CuckooCommands.Register(table);
         return table;
     }
 }
