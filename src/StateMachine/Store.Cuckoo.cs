@@ -132,6 +132,19 @@ namespace HyperCache.StateMachine
             lock (shard.Lock) return shard.Filter?.MightContain(db, key) ?? true;
         }
 
+        /// <summary>Tests: the value at a key, expired or not, without touching it.</summary>
+        internal object? PeekValue(int db, ReadOnlySpan<byte> key)
+        {
+            var shard = ShardOf(key);
+            lock (shard.Lock)
+            {
+                var database = shard.DbIfExists(db);
+                if (database is null) return null;
+                ref Entry entry = ref database.Find(key);
+                return Unsafe.IsNullRef(ref entry) ? null : entry.Value;
+            }
+        }
+
         private void ApplyCuckoo(EventKind kind, ref EventReader r, int fields)
         {
             int db = r.ReadInt32();
