@@ -21,6 +21,7 @@ public sealed class KeyspaceFilter
     private const int BucketSize = 4;
     private const int MaxKicks = 500;
     private const int InitialBuckets = 256;
+    private const double MaxLoad = 0.9;
 
     private readonly Action<KeyspaceFilter> _refill;
     private ushort[] _slots;
@@ -66,7 +67,9 @@ public sealed class KeyspaceFilter
     /// refilled from the tables (which already hold this key).</summary>
     public void Add(int db, ReadOnlySpan<byte> key)
     {
-        if (TryInsert(HashOf(db, key))) Count++;
+        // Past 90% full, inserts need ever longer kick chains: grow first (the refill adds this key too).
+        if (Count >= _slots.Length * MaxLoad && !_refilling) Grow();
+        else if (TryInsert(HashOf(db, key))) Count++;
         else if (_refilling) _refillFailed = true; // the refill loop grows again
         else Grow();
     }
