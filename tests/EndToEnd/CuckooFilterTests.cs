@@ -56,6 +56,8 @@ public sealed class CuckooFilterTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Err("MAXITERATIONS: value must be an integer between 1 and 65535, inclusive."), "CF.RESERVE", K(), "100", "MAXITERATIONS", "65536");
         Expect(Resp.Err("Couldn't parse EXPANSION"), "CF.RESERVE", K(), "100", "EXPANSION", "");
         Expect(Resp.Err("EXPANSION: value must be an integer between 0 and 32768, inclusive."), "CF.RESERVE", K(), "100", "EXPANSION", "-1");
+        // Over our 1 GiB cap per sub-filter (RedisBloom would try to allocate it): refused, nothing created.
+        Expect(Resp.Err("Couldn't create Cuckoo Filter"), "CF.RESERVE", K(), "9223372036854775807");
         Expect(Resp.Int(0), "EXISTS", K());
 
         Expect(Resp.Ok, "CF.RESERVE", K(), "100");

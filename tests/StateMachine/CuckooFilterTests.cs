@@ -23,6 +23,7 @@ public class CuckooFilterTests
         Assert.Equal(0, New(100, 2, 20, 0).Expansion);
         Assert.Null(CuckooFilter.Create(3, 2, 20, 1));
         Assert.Null(CuckooFilter.Create(1L << 40, 2, 20, 1));
+        Assert.Null(CuckooFilter.Create(long.MaxValue, 1, 20, 1));
     }
 
     [Fact]
@@ -91,6 +92,18 @@ public class CuckooFilterTests
         Assert.True(f.FilterCount > 1);
         Assert.Equal(f.NumBuckets * 2 * 2, f.FilterBytes(1).Length); // second sub-filter: twice the buckets, 2 slots each
         for (int i = 0; i < 1000; i++) Assert.True(f.Contains(H("e" + i)));
+    }
+
+    [Fact]
+    public void Growth_stops_at_the_size_cap_instead_of_overflowing()
+    {
+        // 64 KiB of slots; the next sub-filter (×32768) would be 2 GiB, over the cap.
+        var f = New(capacity: 65536, bucketSize: 2, maxIterations: 5, expansion: 32768);
+        // One item's two buckets hold four copies of it; a fifth can only be placed by growing.
+        for (int i = 0; i < 4; i++) Assert.Equal(CuckooInsertResult.Inserted, f.Insert(H("same"), unique: false));
+        Assert.Equal(CuckooInsertResult.NoSpace, f.Insert(H("same"), unique: false));
+        Assert.Equal(1, f.FilterCount);
+        Assert.Equal(4, f.CountOf(H("same")));
     }
 
     [Fact]

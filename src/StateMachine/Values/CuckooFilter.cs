@@ -67,9 +67,9 @@ public sealed class CuckooFilter
     /// a power of two. Null when the sizes are out of range (the caller has validated the arguments).</summary>
     public static CuckooFilter? Create(long capacity, int bucketSize, int maxIterations, int expansion)
     {
-        if (bucketSize < 1 || capacity < bucketSize * 2L) return null;
+        if (bucketSize < 1 || capacity < bucketSize * 2L || capacity / bucketSize > MaxFilterBytes) return null;
         long numBuckets = (long)BitOperations.RoundUpToPowerOf2((ulong)(capacity / bucketSize));
-        if (numBuckets * bucketSize > MaxFilterBytes) return null;
+        if (numBuckets > MaxFilterBytes / bucketSize) return null;
         int rounded = expansion == 0 ? 0 : (int)BitOperations.RoundUpToPowerOf2((uint)expansion);
         var filter = new CuckooFilter(numBuckets, bucketSize, maxIterations, rounded);
         filter._filters.Add(new byte[numBuckets * bucketSize]);
@@ -217,8 +217,8 @@ public sealed class CuckooFilter
         long buckets = NumBuckets;
         for (int i = 0; i < _filters.Count; i++)
         {
+            if (buckets > MaxFilterBytes / BucketSize / Expansion) return false; // checked before it could overflow
             buckets *= Expansion;
-            if (buckets * BucketSize > MaxFilterBytes) return false;
         }
         _filters.Add(new byte[buckets * BucketSize]);
         return true;
