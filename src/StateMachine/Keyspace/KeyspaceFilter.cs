@@ -11,8 +11,8 @@ namespace HyperCache.StateMachine.Keyspace;
 /// <para>
 /// 16-bit fingerprints, 4 slots per bucket: false positives ≤ 2·4/2^16 ≈ 0.012%. Duplicated fingerprints are
 /// fine (two keys may share one), and removing a key removes one copy, so deletes stay exact as long as only
-/// keys that were added are removed — which the table guarantees. When an insert cannot find room the filter
-/// does not fail: it doubles and is refilled from the key tables.
+/// keys that were added are removed — which the table guarantees. At 90% load, or when an insert cannot find room,
+/// the filter does not fail: it doubles and is refilled from the key tables.
 /// </para>
 /// Not thread-safe: the shard lock guards it.
 /// </summary>
