@@ -113,6 +113,9 @@ public sealed partial class Store
             case >= (byte)EventKind.BitmapFirst and <= (byte)EventKind.BitmapLast:
                 ApplyBitmap((EventKind)kind, ref r, fields);
                 break;
+            case >= (byte)EventKind.CuckooFirst and <= (byte)EventKind.CuckooLast:
+                ApplyCuckoo((EventKind)kind, ref r, fields);
+                break;
             default:
                 throw new InvalidDataException($"unknown event kind {kind}");
         }

@@ -6,6 +6,8 @@ public sealed record StoreOptions
     public int Shards { get; init; } = DefaultShards();
     public int Databases { get; init; } = 16;
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Keep a Cuckoo filter of each shard's keys (<see cref="Store.MightContain"/>); cache.keyspace_filter.</summary>
+    public bool KeyspaceFilter { get; init; } = true;
 
     public static int DefaultShards() => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount * 4);
 }

@@ -34,6 +34,7 @@ public static class ConfigLoader
         new("cache.shards", c => Text(c.Shards), (c, v) => c.Shards = Positive(v)),
         new("cache.max_memory", c => Text(c.MaxMemory), (c, v) => c.MaxMemory = ParseBytes(v), "maxmemory"),
         new("cache.eviction_policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v, "maxmemory-policy"),
+        new("cache.keyspace_filter", c => Bool(c.KeyspaceFilter), (c, v) => c.KeyspaceFilter = ParseBool(v)),
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
         new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),

@@ -47,7 +47,7 @@ public sealed class Node : IDisposable
     /// warning; damage with good entries after it stops start-up unless <see cref="NodeConfig.CutCorruptLog"/>.</summary>
     public static Node Open(NodeConfig config, ILogger logger)
     {
-        var storeOptions = new StoreOptions { Shards = config.Shards, Databases = config.Databases };
+        var storeOptions = new StoreOptions { Shards = config.Shards, Databases = config.Databases, KeyspaceFilter = config.KeyspaceFilter };
         if (!config.AppendOnly)
         {
             var volatileStore = new Store(storeOptions, null);

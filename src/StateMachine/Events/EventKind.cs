@@ -39,4 +39,5 @@ public enum EventKind : byte
     SortedSetFirst = 80, SortedSetLast = 99,
     /// <summary>Bitmaps and HyperLogLog: both are strings to Redis.</summary>
     BitmapFirst = 100, BitmapLast = 119,
+    CuckooFirst = 120, CuckooLast = 139,
 }

@@ -6,10 +6,13 @@ namespace HyperCache.StateMachine.Keyspace;
 /// One logical database's keys inside one shard: the key table, plus the list of keys that carry a TTL, which the
 /// active expiry samples. Not thread-safe: the owning shard's lock guards it.
 /// </summary>
-public sealed class Database
+public sealed class Database(KeyspaceFilter? filter = null, int index = 0)
 {
     private readonly KeyTable _table = new();
     private readonly List<byte[]> _volatile = [];
+
+    /// <summary>This database's number, part of the keyspace filter's hash; SWAPDB renumbers.</summary>
+    public int Index { get; set; } = index;
 
     public int Count => _table.Count;
     public int VolatileCount => _volatile.Count;
@@ -19,11 +22,17 @@ public sealed class Database
     public ref Entry Find(ReadOnlySpan<byte> key) => ref _table.Find(key);
 
     /// <summary>The key's entry, added empty (no value, no TTL) when absent.</summary>
-    public ref Entry GetOrAdd(ReadOnlySpan<byte> key, out bool existed) => ref _table.GetOrAdd(key, out existed, out _);
+    public ref Entry GetOrAdd(ReadOnlySpan<byte> key, out bool existed)
+    {
+        ref Entry entry = ref _table.GetOrAdd(key, out existed, out _);
+        if (!existed) filter?.Add(Index, key);
+        return ref entry;
+    }
 
     public bool Remove(ReadOnlySpan<byte> key)
     {
         if (!_table.Remove(key, out Entry removed)) return false;
+        filter?.Remove(Index, key);
         if (removed.VolatileIndex != 0) RemoveVolatileAt(removed.VolatileIndex - 1);
         return true;
     }
@@ -56,8 +65,21 @@ public sealed class Database
 
     public void Clear()
     {
+        if (filter != null && _table.Count > 0)
+        {
+            // The shard's filter spans all databases: forget only this one's keys, unless they are all it holds.
+            if (filter.Count == _table.Count) filter.Clear();
+            else ForEachKey(key => filter.Remove(Index, key));
+        }
         _table.Clear();
         _volatile.Clear();
+    }
+
+    /// <summary>Every key of the table (refilling the keyspace filter).</summary>
+    public void ForEachKey(Action<byte[]> action)
+    {
+        for (int i = 0; i < _table.Capacity; i++)
+            if (_table.KeyAt(i) is { } key) action(key);
     }
 
     private void RemoveVolatileAt(int index)

@@ -15,6 +15,7 @@ public static class CommandCatalog
         KeyCommands.Register(table);
         BitmapCommands.Register(table);
         HyperLogLogCommands.Register(table);
+        CuckooCommands.Register(table);
         return table;
     }
 }
