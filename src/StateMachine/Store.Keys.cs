@@ -127,6 +127,18 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>OBJECT ENCODING of a collection, or null for a string or a missing key.</summary>
+    public string? CollectionEncoding(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        long now = NowMs();
+        lock (shard.Lock)
+        {
+            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
+            return Unsafe.IsNullRef(ref entry) ? null : (entry.Value as Values.CollectionValue)?.Encoding;
+        }
+    }
+
     internal static string TypeName(object value) => value switch
     {
         byte[] => "string",

@@ -33,7 +33,7 @@ public static class KeyCommands
         t.Add("scan", -2, CommandFlags.ReadOnly, Scan);
         t.Add("randomkey", 1, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.RandomKey(c.Session)));
         t.Container("object", CommandFlags.ReadOnly,
-            new Subcommand("ENCODING", 3, (c, a, r) => ObjectOf(c, a, r, value => r.Bulk(Encoding(value))), 2),
+            new Subcommand("ENCODING", 3, (c, a, r) => ObjectOf(c, a, r, value => r.Bulk(c.Store.CollectionEncoding(c.Session, a[2]) ?? Encoding(value))), 2),
             new Subcommand("IDLETIME", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(c.Store.IdleSeconds(c.Session, a[2]))), 2),
             new Subcommand("REFCOUNT", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(1)), 2),
             new Subcommand("FREQ", 3, (c, a, r) => ObjectOf(c, a, r, _ => throw new CommandError(
@@ -138,11 +138,13 @@ public static class KeyCommands
         foreach (var key in keys) r.Bulk(key);
     }
 
-    /// <summary>OBJECT subcommands answer nil for a missing key.</summary>
+    /// <summary>OBJECT subcommands answer nil for a missing key; <paramref name="answer"/> gets the value of a
+    /// string, an empty array for a collection.</summary>
     private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<byte[]> answer)
     {
-        if (c.Store.TypeOf(c.Session, a[2]) == "none") r.NullBulk();
-        else answer(c.Store.GetString(c.Session, a[2])!);
+        string type = c.Store.TypeOf(c.Session, a[2]);
+        if (type == "none") r.NullBulk();
+        else answer(type == "string" ? c.Store.GetString(c.Session, a[2])! : []);
     }
 
     /// <summary>What Redis would call this string's encoding (int, embstr up to 44 bytes, raw).</summary>
