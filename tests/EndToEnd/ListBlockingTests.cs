@@ -169,6 +169,21 @@ public sealed partial class ListBlockingTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void A_killed_blocked_client_takes_nothing()
+    {
+        int before = BlockedClients();
+        using var blocked = Node.Raw();
+        var info = (string?)Resp.Parse(blocked.Command("CLIENT", "INFO")) ?? "";
+        var address = Regex.Match(info, @"\baddr=(\S+)").Groups[1].Value;
+        blocked.Send(RawRespClient.Encode("BLPOP", K(), "0"));
+        Eventually.True(() => BlockedClients() > before, "BLPOP is blocked");
+        Expect(Resp.Ok, "CLIENT", "KILL", address);
+        Eventually.True(() => BlockedClients() == before, "the killed client is no longer blocked");
+        Expect(Resp.Int(1), "RPUSH", K(), "kept");
+        Expect(Resp.Int(1), "LLEN", K());
+    }
+
+    [Fact]
     public void A_list_renamed_onto_the_key_wakes_the_blocked_client()
     {
         using var blocked = Block("BLPOP", K(), "0");

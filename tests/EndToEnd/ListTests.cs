@@ -346,6 +346,18 @@ public sealed class ListTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Copy_makes_an_independent_list()
+    {
+        Expect(Resp.Int(3), "RPUSH", K(), "a", "b", "c");
+        Expect(Resp.Int(1), "COPY", K(), K("copy"));
+        Expect(Resp.Bulk("a"), "LPOP", K());
+        Expect(Resp.Ok, "LSET", K("copy"), "-1", "C");
+        Expect(Resp.BulkArray("b", "c"), "LRANGE", K(), "0", "-1");
+        Expect(Resp.BulkArray("a", "b", "C"), "LRANGE", K("copy"), "0", "-1");
+        Expect(Resp.Simple("list"), "TYPE", K("copy"));
+    }
+
+    [Fact]
     public void Elements_are_binary_safe()
     {
         var all = new string(Enumerable.Range(0, 256).Select(i => (char)i).ToArray());
