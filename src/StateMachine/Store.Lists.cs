@@ -54,7 +54,7 @@ public sealed partial class Store
             {
                 var side = (ListSide)r.ReadInt32();
                 long count = r.ReadInt64();
-                var list = ListAt(db, key);
+                if (ListAt(db, key) is not { } list) break;
                 for (long i = 0; i < count && list.Length > 0; i++) list.Pop(side);
                 DeleteIfEmpty(db, key, list);
                 break;
@@ -62,19 +62,19 @@ public sealed partial class Store
             case ListEvents.Set:
             {
                 int index = r.ReadInt32();
-                ListAt(db, key)[index] = r.ReadBytes().ToArray();
+                if (ListAt(db, key) is { } list && index < list.Length) list[index] = r.ReadBytes().ToArray();
                 break;
             }
             case ListEvents.Insert:
             {
                 int index = r.ReadInt32();
-                ListAt(db, key).Insert(index, r.ReadBytes().ToArray());
+                if (ListAt(db, key) is { } list && index <= list.Length) list.Insert(index, r.ReadBytes().ToArray());
                 break;
             }
             case ListEvents.Remove:
             {
                 long count = r.ReadInt64();
-                var list = ListAt(db, key);
+                if (ListAt(db, key) is not { } list) break;
                 list.Remove(count, r.ReadBytes());
                 DeleteIfEmpty(db, key, list);
                 break;
@@ -82,7 +82,7 @@ public sealed partial class Store
             case ListEvents.Trim:
             {
                 int start = r.ReadInt32(), stop = r.ReadInt32();
-                ListAt(db, key).Trim(start, stop);
+                if (ListAt(db, key) is { } list && stop < list.Length) list.Trim(start, stop);
                 break;
             }
             case ListEvents.Move:
@@ -100,7 +100,7 @@ public sealed partial class Store
 
     private void ApplyListMove(int db, ReadOnlySpan<byte> source, ListSide from, ReadOnlySpan<byte> destination, ListSide to)
     {
-        var list = ListAt(db, source);
+        if (ListAt(db, source) is not { Length: > 0 } list) return;
         var element = list.Pop(from);
         // The source stays in the table until after the push: with source == destination the list is one object,
         // and a one-element rotation must keep the key (and its TTL), as in Redis.
@@ -112,13 +112,14 @@ public sealed partial class Store
         SignalKeyReady(db, destination);
     }
 
-    /// <summary>The list an event names; it exists, since the event was logged after checking that.</summary>
-    private ListValue ListAt(int db, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// The list an event names. Events are logged only after checking that it exists, so null means a bug upstream;
+    /// like the other Apply paths (an EXPIRE of a missing key), the event is then skipped rather than stopping replay.
+    /// </summary>
+    private ListValue? ListAt(int db, ReadOnlySpan<byte> key)
     {
         ref Entry entry = ref ShardOf(key).Db(db).Find(key);
-        if (Unsafe.IsNullRef(ref entry) || entry.Value is not ListValue list)
-            throw new InvalidDataException("list event on a key that holds no list");
-        return list;
+        return Unsafe.IsNullRef(ref entry) ? null : entry.Value as ListValue;
     }
 
     private void DeleteIfEmpty(int db, ReadOnlySpan<byte> key, ListValue list)
