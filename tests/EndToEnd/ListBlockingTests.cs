@@ -124,6 +124,17 @@ public sealed partial class ListBlockingTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Blmove_whose_destination_became_a_string_is_woken_with_wrongtype_and_moves_nothing()
+    {
+        using var blocked = Block("BLMOVE", K("src"), K("dst"), "LEFT", "LEFT", "0");
+        Expect(Resp.Ok, "SET", K("dst"), "string");
+        Expect(Resp.Int(1), "RPUSH", K("src"), "x");
+        Assert.Equal(Resp.WrongType, blocked.ReadReply());
+        Expect(Resp.BulkArray("x"), "LRANGE", K("src"), "0", "-1");
+        Expect(Resp.Bulk("string"), "GET", K("dst"));
+    }
+
+    [Fact]
     public void Brpoplpush_is_woken_by_an_element_moved_in_by_another_client()
     {
         using var blocked = Block("BRPOPLPUSH", K("wait"), K("dst"), "5");
