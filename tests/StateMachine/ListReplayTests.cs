@@ -107,6 +107,41 @@ public class ListReplayTests
     }
 
     [Fact]
+    public async Task Concurrent_pushes_serve_each_waiter_once_and_lose_nothing()
+    {
+        using var logged = new LoggedStore(new ManualClock(T0));
+        var store = logged.Store;
+        var waiters = new List<KeyWaiter>();
+        for (int i = 0; i < 200; i++)
+        {
+            var keys = i % 3 == 0 ? Keys.Of("other", "q") : Keys.Of("q");
+            Assert.Null(store.ListPopFirst(new Session(), keys, 0, keys.Count, ListSide.Left, 1, true, out var waiter));
+            waiters.Add(waiter!);
+        }
+        var pushers = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            var session = new Session();
+            for (int i = 0; i < 100; i++) store.ListPush(session, Of("q"), Keys.Of($"{t}:{i}"), 0, ListSide.Right, false);
+        }));
+        var canceller = Task.Run(() =>
+        {
+            for (int i = 0; i < waiters.Count; i += 7) waiters[i].Cancel();
+        });
+        await Task.WhenAll([.. pushers, canceller]);
+
+        var results = await Task.WhenAll(waiters.Select(w => w.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
+        var served = results.OfType<PoppedList>().Select(p => Text(p.Elements.Single())).ToList();
+        Assert.Equal(served.Count, served.Distinct().Count());
+        Assert.True(served.Count >= 200 - (200 + 6) / 7, $"only {served.Count} waiters served");
+        var left = store.ListRange(new Session(), Of("q"), 0, -1).Select(Text).ToList();
+        Assert.Equal(400, served.Count + left.Count);
+        Assert.Empty(served.Intersect(left));
+        Assert.Equal(0, store.BlockedClients);
+
+        Assert.Equal(store.Digest(), logged.Replay().Digest());
+    }
+
+    [Fact]
     public void Rebuild_events_recreate_a_long_list_in_chunks()
     {
         var store = new Store(new StoreOptions { Shards = 4 }, null);
