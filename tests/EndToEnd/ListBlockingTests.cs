@@ -146,6 +146,16 @@ public sealed partial class ListBlockingTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void The_blocked_client_gets_the_element_before_the_pushers_next_command()
+    {
+        using var blocked = Block("BLPOP", K(), "0");
+        Raw.Send(RawRespClient.Encode("RPUSH", K(), "v") + RawRespClient.Encode("LPOP", K()));
+        Assert.Equal(Resp.Int(1), Raw.ReadReply());
+        Assert.Equal(Resp.Nil, Raw.ReadReply());
+        Assert.Equal(Resp.BulkArray(K(), "v"), blocked.ReadReply());
+    }
+
+    [Fact]
     public void A_blocked_client_times_out_with_a_null_array_and_leaves_no_waiter()
     {
         using var blocked = Block("BLPOP", K(), "0.3");

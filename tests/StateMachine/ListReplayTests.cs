@@ -91,6 +91,22 @@ public class ListReplayTests
     }
 
     [Fact]
+    public void Serve_blocked_clients_serves_on_the_writers_thread_before_it_returns()
+    {
+        using var logged = new LoggedStore(new ManualClock(T0));
+        var store = logged.Store;
+        var session = new Session();
+        for (int round = 0; round < 50; round++)
+        {
+            store.ListPopFirst(new Session(), Keys.Of("k"), 0, 1, ListSide.Left, 1, true, out var waiter);
+            store.ListPush(session, Of("k"), Keys.Of("v" + round), 0, ListSide.Left, false);
+            store.ServeBlockedClients();
+            Assert.True(waiter!.Completion.IsCompleted, $"round {round}: not served yet");
+            Assert.Null(store.ListPop(session, Of("k"), ListSide.Left, 1));
+        }
+    }
+
+    [Fact]
     public async Task A_cancelled_waiter_is_not_served()
     {
         using var logged = new LoggedStore(new ManualClock(T0));

@@ -155,6 +155,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         return (buffer.End, buffer.End);
                     case ParseStatus.Complete:
                         dispatcher.Execute(client, client.Args);
+                        node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
                         break;
                 }

@@ -49,10 +49,11 @@ internal sealed class KeyWaiters
     }
 
     /// <summary>Notes that the key may now serve its waiters; false when nobody waits on it.</summary>
-    public bool MarkReady(int db, ReadOnlySpan<byte> key)
+    public bool MarkReady(int db, ReadOnlySpan<byte> key, out WaitKey wait)
     {
+        wait = default;
         if (Count == 0) return false;
-        var wait = new WaitKey(db, key.ToArray());
+        wait = new WaitKey(db, key.ToArray());
         lock (_lock)
         {
             if (!_queues.ContainsKey(wait)) return false;
