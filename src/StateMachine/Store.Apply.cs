@@ -175,6 +175,7 @@ public sealed partial class Store
         ref Entry entry = ref to.GetOrAdd(destination, out _);
         entry.Value = value;
         to.SetExpiry(destination, ref entry, expireAt);
+        SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }
 
     /// <summary>Strings are immutable once stored, so a copy shares them; collections clone themselves.</summary>

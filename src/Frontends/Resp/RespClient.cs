@@ -22,6 +22,8 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
     public bool CloseAfterReply { get; set; }
     public Action? Kill { get; set; }
+    /// <summary>Set by a blocking command (BLPOP...) that must wait: the connection stops its batch until it ends.</summary>
+    public BlockedCommand? Blocked { get; set; }
 
     public Store Store => Node.Store;
 

@@ -47,6 +47,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 var buffer = read.Buffer;
                 var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher);
                 input.AdvanceTo(consumed, examined);
+                if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
 
                 long written = client.Session.LastLogAddress;
                 if (written > waitedFor && node.Log is { Durability: Durability.Always } log)
@@ -78,6 +79,22 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
     }
 
+    /// <summary>
+    /// A blocking command (BLPOP...) stopped the batch: sends the replies before it (after their commit, under
+    /// appendfsync always), waits until it is served, times out or the client leaves, and leaves its reply in the
+    /// writer for the usual flush. The rest of the batch runs after: the next read returns it at once.
+    /// </summary>
+    private async ValueTask<bool> CompleteBlockedAsync(RespClient client, BlockedCommand blocked, ConnectionContext connection)
+    {
+        client.Blocked = null;
+        long written = client.Session.LastLogAddress;
+        if (written >= 0 && node.Log is { Durability: Durability.Always } log) await log.WaitForCommitAsync(written);
+        client.Writer.Commit();
+        if ((await connection.Transport.Output.FlushAsync()).IsCompleted) return false;
+        await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
+        return true;
+    }
+
     /// <summary>Reads, honouring the idle timeout when one is configured (Redis's default is none).</summary>
     private ValueTask<ReadResult> ReadAsync(PipeReader input, RespClient client)
     {
@@ -107,7 +124,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         int executed = 0;
         try
         {
-            while (!remaining.IsEmpty && !client.CloseAfterReply)
+            while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
             {
                 var head = remaining.First;
                 var status = parser.TryParse(head, client.Args, out int used, out string? error);
@@ -138,6 +155,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         return (buffer.End, buffer.End);
                     case ParseStatus.Complete:
                         dispatcher.Execute(client, client.Args);
+                        node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
                         break;
                 }

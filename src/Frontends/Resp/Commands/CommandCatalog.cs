@@ -16,6 +16,7 @@ public static class CommandCatalog
         BitmapCommands.Register(table);
         HyperLogLogCommands.Register(table);
         CuckooCommands.Register(table);
+        ListCommands.Register(table);
         return table;
     }
 }

@@ -52,7 +52,7 @@ public static class ServerInfo
             case "clients":
                 yield return ("connected_clients", node.Clients.Count.ToString(inv));
                 yield return ("maxclients", node.Config.MaxClients.ToString(inv));
-                yield return ("blocked_clients", "0");
+                yield return ("blocked_clients", node.Store.BlockedClients.ToString(inv));
                 break;
             case "memory":
                 long used = GC.GetTotalMemory(false), rss = Environment.WorkingSet;
