@@ -141,12 +141,91 @@ def family_hll(r, k):
     raises(lambda: r.pfcount(k("plain")), "not a valid HyperLogLog string value", "PFCOUNT of a plain string")
 
 
+def family_lists(r, k):
+    check(r.rpush(k("l"), "a", "b", "c"), 3, "RPUSH")
+    check(r.lpush(k("l"), "z"), 4, "LPUSH")
+    check(r.lrange(k("l"), 0, -1), [b"z", b"a", b"b", b"c"], "LRANGE")
+    check(r.lindex(k("l"), -1), b"c", "LINDEX -1")
+    check(r.linsert(k("l"), "BEFORE", "b", "a2"), 5, "LINSERT")
+    check(r.lpos(k("l"), "b"), 3, "LPOS")
+    check(r.lrem(k("l"), 0, "a2"), 1, "LREM")
+    check(r.lset(k("l"), 0, "y"), True, "LSET")
+    check(r.lpop(k("l")), b"y", "LPOP")
+    check(r.rpop(k("l"), 2), [b"c", b"b"], "RPOP with count")
+    check(r.llen(k("l")), 1, "LLEN")
+    check(r.lmove(k("l"), k("l2"), "LEFT", "RIGHT"), b"a", "LMOVE")
+    check(r.exists(k("l")), 0, "an emptied list is deleted")
+    check(r.blpop([k("l2")], timeout=1), (k("l2").encode(), b"a"), "BLPOP on a non-empty list")
+    check(r.blpop([k("empty")], timeout=0.2), None, "BLPOP times out with nil")
+    r.set(k("s"), "x")
+    raises(lambda: r.lpush(k("s"), "a"), "WRONGTYPE", "LPUSH on a string")
+
+
+def family_hashes(r, k):
+    check(r.hset(k("h"), mapping={"f1": "v1", "f2": "v2"}), 2, "HSET mapping")
+    check(r.hget(k("h"), "f1"), b"v1", "HGET")
+    check(r.hgetall(k("h")), {b"f1": b"v1", b"f2": b"v2"}, "HGETALL")
+    check(r.hsetnx(k("h"), "f1", "x"), False, "HSETNX existing")
+    check(r.hincrby(k("h"), "n", 5), 5, "HINCRBY")
+    check(r.hincrbyfloat(k("h"), "fl", 1.5), 1.5, "HINCRBYFLOAT")
+    check(sorted(r.hkeys(k("h"))), [b"f1", b"f2", b"fl", b"n"], "HKEYS")
+    check(r.hlen(k("h")), 4, "HLEN")
+    check(r.hmget(k("h"), "f1", "nope"), [b"v1", None], "HMGET")
+    check(r.hdel(k("h"), "f1", "nope"), 1, "HDEL")
+    check(r.hexists(k("h"), "f1"), False, "HEXISTS after HDEL")
+    check(r.hstrlen(k("h"), "f2"), 2, "HSTRLEN")
+    seen = {f for f, _ in r.hscan_iter(k("h"))}
+    check(seen, {b"f2", b"fl", b"n"}, "HSCAN")
+    raises(lambda: r.hincrby(k("h"), "f2", 1), "hash value is not an integer", "HINCRBY on text")
+
+
+def family_sets(r, k):
+    check(r.sadd(k("a"), "1", "2", "3"), 3, "SADD")
+    check(r.sadd(k("b"), "2", "3", "4"), 3, "SADD b")
+    check(r.smembers(k("a")), {b"1", b"2", b"3"}, "SMEMBERS")
+    check(r.sismember(k("a"), "2"), True, "SISMEMBER")
+    check(r.sinter(k("a"), k("b")), {b"2", b"3"}, "SINTER")
+    check(r.sunion(k("a"), k("b")), {b"1", b"2", b"3", b"4"}, "SUNION")
+    check(r.sdiff(k("a"), k("b")), {b"1"}, "SDIFF")
+    check(r.sinterstore(k("c"), k("a"), k("b")), 2, "SINTERSTORE")
+    check(r.scard(k("c")), 2, "SCARD")
+    check(r.smove(k("a"), k("b"), "1"), True, "SMOVE")
+    check(r.srem(k("b"), "1", "9"), 1, "SREM")
+    popped = r.spop(k("c"))
+    check(popped in (b"2", b"3"), True, "SPOP returns a member")
+    check(r.scard(k("c")), 1, "SCARD after SPOP")
+    check(set(r.sscan_iter(k("b"))), {b"2", b"3", b"4"}, "SSCAN")
+
+
+def family_sorted_sets(r, k):
+    check(r.zadd(k("z"), {"a": 1, "b": 2, "c": 3}), 3, "ZADD")
+    check(r.zscore(k("z"), "b"), 2.0, "ZSCORE")
+    check(r.zincrby(k("z"), 10, "a"), 11.0, "ZINCRBY")
+    check(r.zrange(k("z"), 0, -1), [b"b", b"c", b"a"], "ZRANGE")
+    check(r.zrange(k("z"), 0, 0, withscores=True), [(b"b", 2.0)], "ZRANGE WITHSCORES")
+    check(r.zrangebyscore(k("z"), 2, "(11"), [b"b", b"c"], "ZRANGEBYSCORE")
+    check(r.zrank(k("z"), "a"), 2, "ZRANK")
+    check(r.zrevrank(k("z"), "a"), 0, "ZREVRANK")
+    check(r.zcount(k("z"), "-inf", "+inf"), 3, "ZCOUNT")
+    check(r.zadd(k("z"), {"b": 5}, xx=True, ch=True), 1, "ZADD XX CH")
+    check(r.zpopmin(k("z")), [(b"c", 3.0)], "ZPOPMIN")
+    check(r.zunionstore(k("u"), {k("z"): 2}), 2, "ZUNIONSTORE WEIGHTS")
+    check(r.zrange(k("u"), 0, -1, withscores=True), [(b"b", 10.0), (b"a", 22.0)], "ZUNIONSTORE result")
+    check(r.zrem(k("z"), "a", "b"), 2, "ZREM")
+    check(r.exists(k("z")), 0, "an emptied sorted set is deleted")
+    raises(lambda: r.execute_command("ZADD", k("z"), "NX", "XX", 1, "a"), "not compatible", "ZADD NX XX")
+
+
 FAMILIES = [
     ("strings", family_strings),
     ("keys", family_keys),
     ("counters", family_counters),
     ("bitmaps", family_bitmaps),
     ("hll", family_hll),
+    ("lists", family_lists),
+    ("hashes", family_hashes),
+    ("sets", family_sets),
+    ("sorted_sets", family_sorted_sets),
 ]
 
 
