@@ -10,6 +10,7 @@ public static class CommandCatalog
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 }
