@@ -23,7 +23,7 @@ public sealed class AppendOnlyLog : IDisposable
     private int _durability;
     private bool _disposed;
     private readonly long _clockTicks;       // ms between clock entries; 0 = none
-    private long _lastClockTick = long.MinValue;
+    private long _lastClockTick = -(1L << 40); // long ago: the first append stamps the time
     private readonly List<ITruncationFloor> _floors = [];
 
     private AppendOnlyLog(LogOptions options)

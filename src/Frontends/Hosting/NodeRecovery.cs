@@ -31,7 +31,7 @@ public static class NodeRecovery
     {
         Directory = config.AofDirectory,
         Durability = config.AppendFsync,
-        SegmentSize = (long)config.LogSegmentMb << 20,
+        SegmentSize = (long)LogLayout.SegmentMb(config.AofDirectory, config.LogSegmentMb) << 20,
         ClockResolution = ClockResolution,
     };
 
@@ -81,6 +81,7 @@ public static class NodeRecovery
                 bool truncated = log.BeginAddress > FirstLogAddress;
                 log.Dispose();
                 string kept = LogRepair.CutAt(logOptions, scan.FirstBadAddress);
+                LogLayout.Record(config.AofDirectory, (int)(logOptions.SegmentSize >> 20));
                 logger.LogWarning("The damaged log was kept at {Path}", kept);
                 if (files.Count > 0 || truncated) ReplaceSnapshots(config, store, snapshots, logOptions, kept, logger);
                 return Open(config, logger, kept);

@@ -46,12 +46,15 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
     /// <summary>The address just after the last applied entry's start (-1: none applied).</summary>
     public long LastAppliedAddress { get; private set; } = -1;
     public long LastClockUnixMs { get; private set; } = -1;
+    /// <summary>The address of the last entry seen, applied or not (for progress).</summary>
+    public long CurrentAddress { get; private set; }
     public TimeSpan Elapsed => _clock.Elapsed;
     public double EntriesPerSecond => (Applied + Skipped) / Math.Max(1e-6, _clock.Elapsed.TotalSeconds);
 
     public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body)
     {
         if (Stopped) return;
+        CurrentAddress = address;
         if (_untilAddress >= 0 && address >= _untilAddress)
         {
             Stopped = true;
