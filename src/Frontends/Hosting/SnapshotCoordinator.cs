@@ -86,7 +86,8 @@ public sealed class SnapshotCoordinator
     {
         if (Interlocked.CompareExchange(ref _running, 1, 0) != 0) return false;
         if (rewrite) Volatile.Write(ref _rewriting, 1);
-        _ = Task.Run(() =>
+        // Its own thread: a snapshot must not wait for a busy thread pool.
+        new Thread(() =>
         {
             try
             {
@@ -101,7 +102,7 @@ public sealed class SnapshotCoordinator
                 Volatile.Write(ref _rewriting, 0);
                 Volatile.Write(ref _running, 0);
             }
-        });
+        }) { IsBackground = true, Name = "snapshot" }.Start();
         return true;
     }
 

@@ -9,22 +9,17 @@ namespace HyperCache.Frontends.Hosting;
 /// </summary>
 public sealed class SnapshotService(Node node) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>A thread of its own (not the thread pool, which a busy node can keep waiting for seconds while the
+    /// log grows), checking ten times a second.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Factory.StartNew(() =>
     {
         var snapshots = node.Snapshots;
-        try
+        while (!stoppingToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100)))
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken);
-                if (snapshots.InProgress || (snapshots.TakeScheduled() ?? Due(node, snapshots)) is not { } rewrite) continue;
-                snapshots.TryStartBackground(rewrite);
-            }
+            if (snapshots.InProgress || (snapshots.TakeScheduled() ?? Due(node, snapshots)) is not { } rewrite) continue;
+            snapshots.TryStartBackground(rewrite);
         }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Null: not due. Otherwise whether it is due for log size (a rewrite) rather than for time.</summary>
     private static bool? Due(Node node, SnapshotCoordinator snapshots)

@@ -37,6 +37,9 @@ public sealed class NodeProcess : IDisposable
 
     public string AppendFsync { get; }
 
+    /// <summary>More <c>serve</c> flags for the next start (e.g. <c>--cut-corrupt-log</c>).</summary>
+    public List<string> ExtraArgs { get; } = [];
+
     public int Port { get; private set; }
 
     public int HttpPort { get; private set; }
@@ -148,6 +151,10 @@ public sealed class NodeProcess : IDisposable
                      dll, "serve", "--bind", "127.0.0.1", "--resp-port", Port.ToString(), "--http-port", HttpPort.ToString(),
                      "--data-dir", DataDir, "--appendfsync", AppendFsync, "--node-id", "e2e-crash",
                  })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var a in ExtraArgs)
         {
             psi.ArgumentList.Add(a);
         }
