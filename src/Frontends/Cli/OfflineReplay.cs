@@ -62,13 +62,30 @@ public static class OfflineReplay
         return new ReplayOutcome(store, scan, loaded, begin, tail, end, replay.Applied, replay.Skipped, replay.LastClockUnixMs, warnings);
     }
 
-    /// <summary>The whole log (no snapshot) up to <paramref name="end"/>, for cross-checks; null if the log was truncated.</summary>
-    public static Store? LogOnly(string dataDir, long end, int shards, int databases)
+    /// <summary>
+    /// A second, independent rebuild up to <paramref name="end"/> for cross-checks: from the log alone if it was
+    /// never truncated, else from another intact snapshot than <paramref name="used"/> plus the log. Null when
+    /// there is no other way. <paramref name="source"/> says which.
+    /// </summary>
+    public static Store? Alternative(string dataDir, long end, string? used, int shards, int databases, out string? source)
     {
+        source = null;
         using var log = OpenLog(dataDir);
-        if (log.BeginAddress > NodeRecovery.FirstLogAddress) return null;
-        var store = new Store(new StoreOptions { Shards = shards, Databases = databases }, null);
-        log.Scan(log.BeginAddress, end, store);
+        var options = new StoreOptions { Shards = shards, Databases = databases };
+        if (used != null && log.BeginAddress <= NodeRecovery.FirstLogAddress)
+        {
+            var whole = new Store(options, null);
+            log.Scan(log.BeginAddress, end, whole);
+            source = "log only";
+            return whole;
+        }
+        long begin = log.BeginAddress;
+        var others = new SnapshotDirectory(new NodeConfig { DataDir = dataDir }.SnapshotDirectory).List().Where(f => f != used);
+        var (store, loaded) = SnapshotRecovery.LoadNewest(others, () => new Store(options, null),
+            h => h.MinCovered >= begin && h.MaxCovered <= end ? null : "not usable for this end point", _ => { });
+        if (loaded is null) return null;
+        log.Scan(begin, end, new SnapshotReplay(store, loaded.Header, untilAddress: end));
+        source = loaded.Path + " + log";
         return store;
     }
 

@@ -41,7 +41,13 @@ public static class NodeRecovery
         var snapshots = new SnapshotDirectory(config.SnapshotDirectory);
         var clock = Stopwatch.StartNew();
         void Warn(string message) => logger.LogWarning("{Message}", message);
-        void LoadProgress(string path, long events) => logger.LogInformation("Loading snapshot {Path}: {Events} events", path, events);
+        var lastReport = TimeSpan.Zero;
+        void LoadProgress(string path, long events)
+        {
+            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(3)) return;
+            lastReport = clock.Elapsed;
+            logger.LogInformation("Loading snapshot {Path}: {Events} events so far ({Rate:F0} events/s)", path, events, events / clock.Elapsed.TotalSeconds);
+        }
 
         if (!config.AppendOnly)
         {

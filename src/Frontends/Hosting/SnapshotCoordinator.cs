@@ -44,6 +44,7 @@ public sealed class SnapshotCoordinator
     public string? LastSnapshotPath { get; private set; }
     public bool InProgress => Volatile.Read(ref _running) != 0;
     public bool RewriteInProgress => Volatile.Read(ref _rewriting) != 0;
+    public bool RewriteScheduled => Volatile.Read(ref _scheduled) == 2;
 
     /// <summary>Writes made since the last snapshot (log entries; Redis: rdb_changes_since_last_save).</summary>
     public ulong ChangesSinceLastSave => (_node.Log?.LastSequence ?? 0) - SequenceAtLastSave;

@@ -16,6 +16,7 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
 {
     private readonly Store _store;
     private readonly long[]? _covered;
+    private readonly long _minCovered, _maxCovered;
     private readonly long _untilAddress;
     private readonly long _untilUnixMs;
     private readonly Action<SnapshotReplay>? _progress;
@@ -31,6 +32,8 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
     {
         _store = store;
         _covered = snapshot?.Shards.Select(s => s.CoveredAddress).ToArray();
+        _minCovered = snapshot?.MinCovered ?? 0;
+        _maxCovered = snapshot?.MaxCovered ?? 0;
         _untilAddress = untilAddress;
         _untilUnixMs = untilUnixMs;
         _progress = progress;
@@ -82,7 +85,9 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
 
     private bool Covered(long address, byte kind, ReadOnlySpan<byte> body)
     {
-        if (_covered is null) return false;
+        if (_covered is null || address >= _maxCovered) return false;
+        if (address < _minCovered) return true;
+        // Between the first and the last shard's capture: the entry's own shard decides.
         int shard = EntryKeys.TryFirstKey(kind, body, out var key) ? Slots.Of(key) & (_covered.Length - 1) : 0;
         return address < _covered[shard];
     }

@@ -22,7 +22,7 @@ public static class PersistenceInfo
         yield return ("rdb_saves", Num(snapshots.Saves));
         yield return ("aof_enabled", log != null ? "1" : "0");
         yield return ("aof_rewrite_in_progress", snapshots.RewriteInProgress ? "1" : "0");
-        yield return ("aof_rewrite_scheduled", "0");
+        yield return ("aof_rewrite_scheduled", snapshots.RewriteScheduled ? "1" : "0");
         yield return ("aof_last_bgrewrite_status", snapshots.LastSaveOk ? "ok" : "err");
         yield return ("aof_last_write_status", "ok");
         yield return ("aof_fsync", node.Config.AppendFsync.ToString().ToLowerInvariant());
