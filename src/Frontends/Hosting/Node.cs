@@ -48,5 +48,10 @@ public sealed class Node : IDisposable
     /// <summary>SAVE, BGSAVE, BGREWRITEAOF and the schedule: snapshots and log compaction.</summary>
     public SnapshotCoordinator Snapshots { get; private set; } = null!;
 
-    public void Dispose() => Log?.Dispose();
+    public void Dispose()
+    {
+        // A background snapshot commits the log before it publishes itself: let it finish first.
+        Snapshots?.WaitIdle(TimeSpan.FromSeconds(30));
+        Log?.Dispose();
+    }
 }

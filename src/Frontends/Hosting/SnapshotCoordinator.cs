@@ -107,6 +107,9 @@ public sealed class SnapshotCoordinator
         return true;
     }
 
+    /// <summary>Waits (bounded) until no snapshot is being written.</summary>
+    public void WaitIdle(TimeSpan deadline) => SpinWait.SpinUntil(() => !InProgress, deadline);
+
     private SnapshotHeader Run(bool rewrite)
     {
         var clock = Stopwatch.StartNew();
