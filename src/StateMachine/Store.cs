@@ -55,7 +55,9 @@ public sealed partial class Store : IEntryVisitor
     /// <summary>Replay: every verified log entry is applied as it was live.</summary>
     void IEntryVisitor.Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Apply(kind, body.Span);
 
-    /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).</summary>
+    /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).
+    /// Every write that touches several shards must lock through this: a snapshot in progress relies on it
+    /// (see <see cref="Snapshots.SnapshotCut"/>).</summary>
     private readonly ref struct ShardLocks
     {
         private readonly Shard[] _all;
