@@ -229,5 +229,28 @@ public sealed class SnapshotTests : IDisposable
         buffer.Write(0);
         Assert.True(EntryKeys.TryFirstKey((byte)EventKind.Batch, buffer.Body, out key));
         Assert.Equal("inner", Text(key.ToArray()));
+
+        // ... or embedded as bin, after a keyless event: [[FlushDb, bin([0])], [Set, bin([0, key, ...])]]
+        var flush = EventBuffer.Start(EventKind.FlushDb);
+        flush.WriteArrayHeader(1);
+        flush.Write(0);
+        byte[] flushBody = flush.Body.ToArray();
+        var set = EventBuffer.Start(EventKind.Set);
+        set.WriteArrayHeader(4);
+        set.Write(2);
+        set.Write(Of("embedded"));
+        set.Write(Of("v"));
+        set.Write(0);
+        byte[] setBody = set.Body.ToArray();
+        buffer = EventBuffer.Start(EventKind.Batch);
+        buffer.WriteArrayHeader(2);
+        buffer.WriteArrayHeader(2);
+        buffer.Write((long)EventKind.FlushDb);
+        buffer.Write(flushBody);
+        buffer.WriteArrayHeader(2);
+        buffer.Write((long)EventKind.Set);
+        buffer.Write(setBody);
+        Assert.True(EntryKeys.TryFirstKey((byte)EventKind.Batch, buffer.Body, out key));
+        Assert.Equal("embedded", Text(key.ToArray()));
     }
 }
