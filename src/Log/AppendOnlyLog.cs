@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using FASTER.core;
 
 namespace HyperCache.Log;
@@ -21,11 +22,15 @@ public sealed class AppendOnlyLog : IDisposable
     private bool _recovered;
     private int _durability;
     private bool _disposed;
+    private readonly long _clockTicks;       // ms between clock entries; 0 = none
+    private long _lastClockTick = -(1L << 40); // long ago: the first append stamps the time
+    private readonly List<ITruncationFloor> _floors = [];
 
     private AppendOnlyLog(LogOptions options)
     {
         _options = options;
         _durability = (int)options.Durability;
+        _clockTicks = options.ClockResolution is { } every ? Math.Max(1, (long)every.TotalMilliseconds) : 0;
         System.IO.Directory.CreateDirectory(options.Directory);
         _device = Devices.CreateLogDevice(Path.Combine(options.Directory, "hlog"),
             preallocateFile: false, deleteOnClose: false, recoverDevice: true);
@@ -75,6 +80,7 @@ public sealed class AppendOnlyLog : IDisposable
         if (!_recovered) throw new InvalidOperationException("Scan the log to its end (recovery) before appending.");
         lock (_appendLock)
         {
+            if (_clockTicks > 0) StampClockIfDue();
             if (entry.Length <= MaxEntry)
             {
                 EntryHeader.Write(entry, kind, _nextSequence);
@@ -84,6 +90,30 @@ public sealed class AppendOnlyLog : IDisposable
             }
             return AppendFragments(entry[EntryHeader.Size..], kind);
         }
+    }
+
+    /// <summary>Under the append lock: a clock entry before this one if the clock moved on since the last one.
+    /// Environment.TickCount64 costs a couple of ns; the wall clock is read only when a stamp is due.</summary>
+    private void StampClockIfDue()
+    {
+        long tick = Environment.TickCount64;
+        if (tick - _lastClockTick < _clockTicks) return;
+        _lastClockTick = tick;
+        EnqueueClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    private void EnqueueClock(long unixMs)
+    {
+        Span<byte> entry = stackalloc byte[EntryHeader.Size + 8];
+        BinaryPrimitives.WriteInt64LittleEndian(entry[EntryHeader.Size..], unixMs);
+        EntryHeader.Write(entry, 0, _nextSequence - 1, EntryHeader.Clock);
+        _log.Enqueue(entry);
+    }
+
+    /// <summary>Copies a clock entry (log repair keeps the time line of the entries it copies).</summary>
+    internal void AppendClock(long unixMs)
+    {
+        lock (_appendLock) EnqueueClock(unixMs);
     }
 
     /// <summary>The largest entry that fits one FasterLog page (its record header and alignment left out).</summary>
@@ -189,11 +219,19 @@ public sealed class AppendOnlyLog : IDisposable
                 {
                     var entry = new ReadOnlySpan<byte>(ptr, length);
                     bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out byte flags, out var body);
-                    if (ok && firstBad < 0 && count > 0 && seq != lastSeq + 1)
+                    bool clock = ok && (flags & EntryHeader.Clock) != 0 && body.Length == 8;
+                    if (ok && firstBad < 0 && count > 0 && seq != (clock ? lastSeq : lastSeq + 1))
                     {
                         firstBad = current;
                         problem = $"sequence jumps from {lastSeq} to {seq} (entries missing)";
                         goodAfterBad = true;
+                        continue;
+                    }
+                    if (clock && firstBad < 0)
+                    {
+                        // Not an event: the wall time from here on. Not counted, not handed to Visit.
+                        next = nextAddress;
+                        if (visitor is IClockVisitor clocks) clocks.Clock(current, BinaryPrimitives.ReadInt64LittleEndian(body));
                         continue;
                     }
                     if (firstBad >= 0)
@@ -262,6 +300,29 @@ public sealed class AppendOnlyLog : IDisposable
             _nextSequence++;
         }
         Commit();
+    }
+
+    /// <summary>Registers something that still needs the log from some address on (replicas, later).</summary>
+    public void AddTruncationFloor(ITruncationFloor floor)
+    {
+        lock (_floors) _floors.Add(floor);
+    }
+
+    /// <summary>
+    /// Drops the log below <paramref name="address"/> (an entry boundary, such as a snapshot's covered address), or
+    /// below the lowest address a registered <see cref="ITruncationFloor"/> still needs if that is lower. FasterLog
+    /// moves its begin address at once and deletes whole segments behind it at the commit that follows.
+    /// Returns the new begin address.
+    /// </summary>
+    public long TruncateUntil(long address)
+    {
+        long until = Math.Min(address, _log.CommittedUntilAddress);
+        lock (_floors)
+            foreach (var floor in _floors) until = Math.Min(until, floor.LowestNeededAddress);
+        if (until <= _log.BeginAddress) return _log.BeginAddress;
+        _log.TruncateUntil(until);
+        _log.Commit(spinWait: true);
+        return _log.BeginAddress;
     }
 
     /// <summary>For a brand-new or deliberately unscanned log: appends may start (sequence continues at 1).</summary>

@@ -8,6 +8,7 @@ namespace HyperCache.Log;
 /// checked for the in-memory tail, so corruption is detected here: a CRC32 over everything after it, and a
 /// sequence number that must grow by one per entry, so an entry skipped by a damaged length is noticed too.
 /// Layout: [0..3] CRC32 of bytes 4.., [4] format version, [5] entry kind, [6] flags, [7] reserved, [8..15] sequence.
+/// Clock entries (see <see cref="Clock"/>) stamp the wall time between events, for point-in-time replay.
 /// An entry bigger than a FasterLog page is written as several fragments: all but the last carry
 /// <see cref="MoreFragments"/>; the scan joins them back into one entry.
 /// </summary>
@@ -19,6 +20,9 @@ public static class EntryHeader
     public const byte MoreFragments = 1;
     /// <summary>Flag: forget fragments read so far (written after recovery found an unfinished entry).</summary>
     public const byte DropFragments = 2;
+    /// <summary>Flag: a clock entry (body: Unix milliseconds, 8 bytes little-endian), not an event. It repeats the
+    /// sequence number of the entry before it, so data entries still count up by one.</summary>
+    public const byte Clock = 4;
 
     public static void Write(Span<byte> entry, byte kind, ulong sequence, byte flags = 0)
     {

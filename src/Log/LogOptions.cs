@@ -8,7 +8,14 @@ public sealed record LogOptions
     /// <summary>Small pages keep the in-memory tail (where FasterLog checks nothing) small.</summary>
     public long PageSize { get; init; } = 1L << 22;
     public long MemorySize { get; init; } = 1L << 25;
-    public long SegmentSize { get; init; } = 1L << 28;
+    /// <summary>FasterLog frees disk only in whole segments once the log is truncated below them, so segments are
+    /// small enough (64 MB) for compaction to give space back.</summary>
+    public long SegmentSize { get; init; } = 1L << 26;
+    /// <summary>
+    /// When set, an entry appended at least this long after the previous clock entry is preceded by a clock entry
+    /// holding the wall time (point-in-time replay). Null: no clock entries (tests, repaired copies).
+    /// </summary>
+    public TimeSpan? ClockResolution { get; init; }
     /// <summary>
     /// Commit interval for <see cref="Durability.EverySec"/>: "at least once a second", as Redis promises, but more
     /// often, because FasterLog's unflushed tail is process memory: Redis loses nothing to a process crash under

@@ -14,7 +14,7 @@ public static class LogRepair
         string kept = $"{dir}.damaged-{DateTime.UtcNow:yyyyMMddTHHmmss}";
         if (System.IO.Directory.Exists(fresh)) System.IO.Directory.Delete(fresh, recursive: true);
         using (var source = AppendOnlyLog.Open(options))
-        using (var target = AppendOnlyLog.Open(options with { Directory = fresh }))
+        using (var target = AppendOnlyLog.Open(options with { Directory = fresh, ClockResolution = null }))
         {
             target.MarkRecovered();
             source.Scan(source.BeginAddress, cutAddress, new Copier(target));
@@ -25,7 +25,7 @@ public static class LogRepair
         return kept;
     }
 
-    private sealed class Copier(AppendOnlyLog target) : IEntryVisitor
+    private sealed class Copier(AppendOnlyLog target) : IEntryVisitor, IClockVisitor
     {
         private byte[] _buffer = new byte[4096];
 
@@ -36,5 +36,7 @@ public static class LogRepair
             body.Span.CopyTo(_buffer.AsSpan(EntryHeader.Size));
             target.Append(_buffer.AsSpan(0, size), kind);
         }
+
+        public void Clock(long address, long unixMs) => target.AppendClock(unixMs);
     }
 }

@@ -6,6 +6,12 @@ public interface IEntryVisitor
     void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body);
 }
 
+/// <summary>Optionally implemented by a visitor that wants the clock entries (wall time between events).</summary>
+public interface IClockVisitor
+{
+    void Clock(long address, long unixMs);
+}
+
 /// <summary>What a scan found. <see cref="FirstBadAddress"/> is -1 when every entry verified.</summary>
 public sealed record LogScanResult(
     long EntriesRead,

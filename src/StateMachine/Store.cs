@@ -55,18 +55,23 @@ public sealed partial class Store : IEntryVisitor
     /// <summary>Replay: every verified log entry is applied as it was live.</summary>
     void IEntryVisitor.Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Apply(kind, body.Span);
 
-    /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).</summary>
+    /// <summary>Holds the locks of several shards, taken in ascending index order (so no two callers deadlock).
+    /// Every write that touches several shards must lock through this: a snapshot in progress relies on it
+    /// (see <see cref="Snapshots.SnapshotCut"/>).</summary>
     private readonly ref struct ShardLocks
     {
         private readonly Shard[] _all;
         private readonly Span<ulong> _mask;
 
-        public ShardLocks(Shard[] all, Span<ulong> mask)
+        public ShardLocks(Store store, Span<ulong> mask)
         {
+            var all = store._shards;
             _all = all;
             _mask = mask;
             for (int i = 0; i < all.Length; i++)
                 if ((mask[i >> 6] & (1UL << i)) != 0) all[i].Lock.Enter();
+            // A snapshot in progress must not see this event in some of its shards and not in others.
+            Volatile.Read(ref store._cut)?.OnShardsLocked(all, mask);
         }
 
         public void Dispose()
@@ -84,7 +89,7 @@ public sealed partial class Store : IEntryVisitor
             int index = ShardOf(keys[i]).Index;
             mask[index >> 6] |= 1UL << index;
         }
-        return new ShardLocks(_shards, mask);
+        return new ShardLocks(this, mask);
     }
 
     private ShardLocks LockKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<ulong> mask)
@@ -93,13 +98,13 @@ public sealed partial class Store : IEntryVisitor
         int i = ShardOf(a).Index, j = ShardOf(b).Index;
         mask[i >> 6] |= 1UL << i;
         mask[j >> 6] |= 1UL << j;
-        return new ShardLocks(_shards, mask);
+        return new ShardLocks(this, mask);
     }
 
     private ShardLocks LockAll(Span<ulong> mask)
     {
         mask.Fill(ulong.MaxValue);
-        return new ShardLocks(_shards, mask);
+        return new ShardLocks(this, mask);
     }
 
     private int MaskWords => (_shards.Length + 63) >> 6;

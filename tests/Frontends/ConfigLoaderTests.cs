@@ -56,4 +56,30 @@ public class ConfigLoaderTests
             ConfigLoader.Load(null, new Dictionary<string, string> { ["persistence.sync_policy"] = "sometimes" }, _ => null));
         Assert.Contains("persistence.sync_policy", e.Message);
     }
+
+    [Fact]
+    public void Snapshot_settings_come_from_yaml_and_segment_sizes_are_checked()
+    {
+        string file = Path.GetTempFileName();
+        File.WriteAllText(file, """
+            persistence:
+              snapshot_interval: 600
+              snapshot_after_mb: 128
+              log_segment_mb: 16
+            """);
+        try
+        {
+            var config = ConfigLoader.Load(file, new Dictionary<string, string>(), _ => null);
+            Assert.Equal(600, config.SnapshotInterval);
+            Assert.Equal(128, config.SnapshotAfterMb);
+            Assert.Equal(16, config.LogSegmentMb);
+            Assert.EndsWith("snapshots", config.SnapshotDirectory);
+            Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string> { ["persistence.log_segment_mb"] = "6" }, _ => null));
+            Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string> { ["persistence.log_segment_mb"] = "2" }, _ => null));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

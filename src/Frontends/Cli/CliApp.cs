@@ -4,13 +4,17 @@ using HyperCache.Frontends.Hosting;
 
 namespace HyperCache.Frontends.Cli;
 
-/// <summary>The <c>hypercache</c> command line: <c>serve</c> runs a node; more verbs join as they land.</summary>
+/// <summary>The <c>hypercache</c> command line: <c>serve</c> runs a node; <c>replay</c>, <c>log inspect|verify</c> and
+/// <c>snapshot inspect|create</c> work offline on a data directory.</summary>
 public static class CliApp
 {
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("HyperCache: a Redis-compatible cache whose every write is an entry in a FasterLog AOF.");
         root.Subcommands.Add(ServeCommand());
+        root.Subcommands.Add(ReplayCommand.Build());
+        root.Subcommands.Add(LogCommands.Build());
+        root.Subcommands.Add(SnapshotCommands.Build());
         return root.Parse(args).InvokeAsync();
     }
 
@@ -29,6 +33,10 @@ public static class CliApp
             (new Option<string?>("--maxclients") { Description = "Most simultaneous RESP clients (default 10000)" }, "network.max_clients"),
             (new Option<string?>("--log-dir") { Description = "Directory of the JSON log file <node-id>.log (default logs)" }, "logging.log_dir"),
             (new Option<string?>("--http-api-key") { Description = "Bearer key every HTTP route but /health requires (or HYPERCACHE_HTTP_API_KEY)" }, "http.api_key"),
+            (new Option<string?>("--snapshot-interval") { Description = "Seconds between scheduled snapshots if anything changed (default 3600; 0 = off)" }, "persistence.snapshot_interval"),
+            (new Option<string?>("--snapshot-after-mb") { Description = "Snapshot (and compact the log) after this many MB of log (default 64; 0 = off)" }, "persistence.snapshot_after_mb"),
+            (new Option<string?>("--log-segment-mb") { Description = "AOF segment size in MB for a new data directory (power of two, >= 4; default 64)" }, "persistence.log_segment_mb"),
+            (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
         };
         var cut = new Option<bool>("--cut-corrupt-log")
         {

@@ -30,6 +30,10 @@ public static class ConfigLoader
         new("persistence.enable_aof", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v), "appendonly"),
         new("persistence.sync_policy", c => c.AppendFsync.Name(), (c, v) => c.AppendFsync = ParseFsync(v), "appendfsync"),
         new("persistence.cut_corrupt_log", c => Bool(c.CutCorruptLog), (c, v) => c.CutCorruptLog = ParseBool(v)),
+        new("persistence.snapshot_interval", c => Text(c.SnapshotInterval), (c, v) => c.SnapshotInterval = NonNegative(v)),
+        new("persistence.snapshot_after_mb", c => Text(c.SnapshotAfterMb), (c, v) => c.SnapshotAfterMb = NonNegative(v)),
+        new("persistence.log_segment_mb", c => Text(c.LogSegmentMb), (c, v) => c.LogSegmentMb = SegmentMb(v)),
+        new("persistence.from_snapshot", c => c.FromSnapshot ?? "", (c, v) => c.FromSnapshot = v.Length == 0 ? null : v),
         new("cache.databases", c => Text(c.Databases), (c, v) => c.Databases = Positive(v), "databases"),
         new("cache.shards", c => Text(c.Shards), (c, v) => c.Shards = Positive(v)),
         new("cache.max_memory", c => Text(c.MaxMemory), (c, v) => c.MaxMemory = ParseBytes(v), "maxmemory"),
@@ -126,6 +130,12 @@ public static class ConfigLoader
     {
         int n = int.Parse(v, CultureInfo.InvariantCulture);
         return n >= 0 ? n : throw new ArgumentException("must not be negative");
+    }
+
+    private static int SegmentMb(string v)
+    {
+        int n = int.Parse(v, CultureInfo.InvariantCulture);
+        return n >= 4 && (n & (n - 1)) == 0 ? n : throw new ArgumentException("a power of two, at least 4 (the log page is 4 MB)");
     }
 
     private static Durability ParseFsync(string v)

@@ -23,6 +23,15 @@ public sealed class NodeConfig
     public Durability AppendFsync { get; set; } = Durability.EverySec;
     /// <summary>Start even when the log is damaged in the middle, keeping only the entries before the damage.</summary>
     public bool CutCorruptLog { get; set; }
+    /// <summary>Seconds between scheduled snapshots (taken only if something was written); 0 = no timer.</summary>
+    public int SnapshotInterval { get; set; } = 3600;
+    /// <summary>Also snapshot once this many MB were logged since the last one; 0 = never for that reason.</summary>
+    public int SnapshotAfterMb { get; set; } = 64;
+    /// <summary>FasterLog segment size in MB (a power of two, at least the 4 MB page): the unit in which a truncated
+    /// log gives disk space back. Fixed for the life of a data directory.</summary>
+    public int LogSegmentMb { get; set; } = 64;
+    /// <summary>Start from this snapshot file instead of the data directory's own (which must hold no log yet).</summary>
+    public string? FromSnapshot { get; set; }
 
     public int Databases { get; set; } = 16;
     public int Shards { get; set; } = StateMachine.StoreOptions.DefaultShards();
@@ -52,4 +61,5 @@ public sealed class NodeConfig
     public int HttpMaxBatchItems { get; set; } = 1000;
 
     public string AofDirectory => Path.Combine(DataDir, "aof");
+    public string SnapshotDirectory => Path.Combine(DataDir, "snapshots");
 }

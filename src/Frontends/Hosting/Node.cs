@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HyperCache.Frontends.Configuration;
 using HyperCache.Frontends.Metrics;
 using HyperCache.Frontends.Resp;
@@ -39,50 +38,25 @@ public sealed class Node : IDisposable
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);
-    public long LastSaveUnix { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     public void CountCommands(long n) => Interlocked.Add(ref _commandsProcessed, n);
 
-    /// <summary>Opens the AOF (if enabled) and replays it into a fresh store. A damaged final entry is cut with a
-    /// warning; damage with good entries after it stops start-up unless <see cref="NodeConfig.CutCorruptLog"/>.</summary>
+    /// <summary>Rebuilds the state (snapshot, then log: see <see cref="NodeRecovery"/>) and opens the node.</summary>
     public static Node Open(NodeConfig config, ILogger logger)
     {
-        var storeOptions = new StoreOptions { Shards = config.Shards, Databases = config.Databases, KeyspaceFilter = config.KeyspaceFilter };
-        if (!config.AppendOnly)
-        {
-            var volatileStore = new Store(storeOptions, null);
-            return new Node(config, null, volatileStore, new RecoveryReport(0, 0, TimeSpan.Zero, null));
-        }
-        var logOptions = new LogOptions { Directory = config.AofDirectory, Durability = config.AppendFsync };
-        var clock = Stopwatch.StartNew();
-        var log = AppendOnlyLog.Open(logOptions);
-        var store = new Store(storeOptions, log);
-        var scan = log.Scan(log.BeginAddress, -1, store);
-        string? cut = null;
-        if (!scan.Clean)
-        {
-            if (scan.GoodEntriesAfterBad && !config.CutCorruptLog)
-            {
-                log.Dispose();
-                throw new LogCorruptedException(scan);
-            }
-            logger.LogWarning("AOF damaged at address {Address} ({Problem}); cutting the log there. Entries before it: {Entries}",
-                scan.FirstBadAddress, scan.Problem, scan.EntriesRead);
-            log.Dispose();
-            cut = LogRepair.CutAt(logOptions, scan.FirstBadAddress);
-            logger.LogWarning("The damaged log was kept at {Path}", cut);
-            log = AppendOnlyLog.Open(logOptions);
-            store = new Store(storeOptions, log);
-            scan = log.Scan(log.BeginAddress, -1, store);
-            if (!scan.Clean) throw new LogCorruptedException(scan);
-        }
-        var report = new RecoveryReport(scan.EntriesRead, store.DbSize(0), clock.Elapsed, cut);
-        logger.LogInformation("Recovered {Entries} log entries in {Ms:F1} ms (log {Begin}..{Tail})",
-            scan.EntriesRead, clock.Elapsed.TotalMilliseconds, log.BeginAddress, log.TailAddress);
-        return new Node(config, log, store, report);
+        var (log, store, report) = NodeRecovery.Open(config, logger);
+        var node = new Node(config, log, store, report);
+        node.Snapshots = new SnapshotCoordinator(node, logger);
+        return node;
     }
 
-    public void Dispose() => Log?.Dispose();
-}
+    /// <summary>SAVE, BGSAVE, BGREWRITEAOF and the schedule: snapshots and log compaction.</summary>
+    public SnapshotCoordinator Snapshots { get; private set; } = null!;
 
-public sealed record RecoveryReport(long Entries, long KeysInDb0, TimeSpan Duration, string? DamagedLogKeptAt);
+    public void Dispose()
+    {
+        // A background snapshot commits the log before it publishes itself: let it finish first.
+        Snapshots?.WaitIdle(TimeSpan.FromSeconds(30));
+        Log?.Dispose();
+    }
+}

@@ -29,7 +29,7 @@ public static class NodeHost
         {
             node = Node.Open(config, logger);
         }
-        catch (Exception e) when (e is HyperCache.Log.LogCorruptedException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is HyperCache.Log.LogCorruptedException or RecoveryException or HyperCache.StateMachine.Snapshots.SnapshotCorruptException or IOException or UnauthorizedAccessException)
         {
             logger.LogCritical("Cannot start: {Message}", e.Message);
             return 1;
@@ -57,6 +57,7 @@ public static class NodeHost
         builder.Services.AddSingleton(node);
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
+        builder.Services.AddHostedService<SnapshotService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:
         // a RESP request is tiny and never blocks, so the hop costs more than the work.

@@ -40,6 +40,9 @@ public sealed class NodeProcess : IDisposable
 
     public string AppendFsync { get; }
 
+    /// <summary>More <c>serve</c> flags for the next start (e.g. <c>--cut-corrupt-log</c>).</summary>
+    public List<string> ExtraArgs { get; } = [];
+
     public int Port { get; private set; }
 
     public int HttpPort { get; private set; }
@@ -154,6 +157,10 @@ public sealed class NodeProcess : IDisposable
                      "--data-dir", DataDir, "--appendfsync", AppendFsync, "--node-id", "e2e-crash",
                      "--log-dir", Path.Combine(DataDir, "logs"),
                  }.Concat(_extraArgs))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var a in ExtraArgs)
         {
             psi.ArgumentList.Add(a);
         }

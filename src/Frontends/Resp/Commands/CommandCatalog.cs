@@ -17,6 +17,7 @@ public static class CommandCatalog
         HyperLogLogCommands.Register(table);
         CuckooCommands.Register(table);
         ListCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 }

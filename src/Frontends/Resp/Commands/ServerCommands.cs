@@ -54,7 +54,6 @@ public static class ServerCommands
             c.Store.SwapDb(c.Session, (int)x, (int)y);
             r.Ok();
         });
-        t.Add("lastsave", 1, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.LastSaveUnix));
         t.Add("cluster", -2, CommandFlags.None, (c, a, r) => throw new CommandError("ERR This instance has cluster support disabled"));
         t.Add("role", 1, CommandFlags.Fast, (c, a, r) =>
         {

@@ -67,20 +67,7 @@ public static class ServerInfo
                 yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
                 break;
             case "persistence":
-                var log = node.Log;
-                yield return ("loading", "0");
-                yield return ("aof_enabled", log != null ? "1" : "0");
-                yield return ("rdb_changes_since_last_save", (log?.LastSequence ?? 0).ToString(inv));
-                yield return ("aof_rewrite_in_progress", "0");
-                yield return ("aof_last_write_status", "ok");
-                yield return ("aof_fsync", node.Config.AppendFsync.ToString().ToLowerInvariant());
-                yield return ("rdb_last_save_time", node.LastSaveUnix.ToString(inv));
-                yield return ("aof_current_size", ((log?.TailAddress ?? 0) - (log?.BeginAddress ?? 0)).ToString(inv));
-                yield return ("aof_begin_address", (log?.BeginAddress ?? 0).ToString(inv));
-                yield return ("aof_tail_address", (log?.TailAddress ?? 0).ToString(inv));
-                yield return ("aof_committed_address", (log?.CommittedUntilAddress ?? 0).ToString(inv));
-                yield return ("aof_recovered_entries", node.Recovery.Entries.ToString(inv));
-                yield return ("aof_recovery_ms", node.Recovery.Duration.TotalMilliseconds.ToString("F1", inv));
+                foreach (var field in PersistenceInfo.Fields(node)) yield return field;
                 break;
             case "stats":
                 var (hits, misses, expired) = node.Store.Counters();
