@@ -42,7 +42,7 @@ public sealed partial class Store
             int index = ShardOf(extra).Index;
             mask[index >> 6] |= 1UL << index;
         }
-        return new ShardLocks(_shards, mask);
+        return new ShardLocks(this, mask);
     }
 
     private List<ScoredMember> Combine<TArgs>(Session session, ZSetOperation operation, TArgs args, int firstKey,
