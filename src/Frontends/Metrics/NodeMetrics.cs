@@ -109,7 +109,7 @@ public sealed class NodeMetrics
         _connectionsReceived.IncTo(node.Clients.TotalConnections);
         _connectionsRejected.IncTo(node.Clients.Rejected);
         _uptime.Set((DateTimeOffset.UtcNow - node.StartedAt).TotalSeconds);
-        _snapshotAge.Set(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - node.LastSaveUnix));
+        _snapshotAge.Set(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - node.Snapshots.LastSaveUnix));
         if (node.Log is { } log)
         {
             _logBegin.Set(log.BeginAddress);
