@@ -27,6 +27,8 @@ public static class CliApp
             (new Option<string?>("--appendfsync") { Description = "always | everysec | no (default everysec)" }, "persistence.sync_policy"),
             (new Option<string?>("--node-id") { Description = "This node's id" }, "node.id"),
             (new Option<string?>("--maxclients") { Description = "Most simultaneous RESP clients (default 10000)" }, "network.max_clients"),
+            (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),
+            (new Option<string?>("--protected-mode") { Description = "yes | no: refuse to bind a non-loopback address without a password (default yes)" }, "security.protected_mode"),
         };
         var cut = new Option<bool>("--cut-corrupt-log")
         {

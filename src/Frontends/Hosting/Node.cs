@@ -31,6 +31,7 @@ public sealed class Node : IDisposable
     public RecoveryReport Recovery { get; }
     public CommandTable Commands { get; }
     public ClientRegistry Clients { get; } = new();
+    public PubSubHub PubSub { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);

@@ -19,6 +19,11 @@ public static class NodeHost
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         var logger = loggerFactory.CreateLogger("hypercache");
+        if (ProtectedMode.Refusal(config) is { } refusal)
+        {
+            logger.LogCritical("Cannot start: {Reason}", refusal);
+            return 1;
+        }
         Node node;
         try
         {

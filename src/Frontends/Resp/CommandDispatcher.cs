@@ -11,14 +11,14 @@ public sealed class CommandDispatcher(Node node)
         var reply = client.Writer;
         if (!node.Commands.TryFind(args[0], out var spec))
         {
-            reply.Error(CommandTable.UnknownCommandError(args));
+            ConnectionGate.Reject(client, null, CommandTable.UnknownCommandError(args));
             return;
         }
         if (spec.Subcommands != null && args.Count >= 2)
         {
             if (!spec.TryFindSubcommand(args[1], out var sub))
             {
-                reply.Error($"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
+                ConnectionGate.Reject(client, spec, $"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
                 return;
             }
             spec = sub;
@@ -26,9 +26,10 @@ public sealed class CommandDispatcher(Node node)
         client.LastCommand = spec.Name;
         if (!spec.ArityOk(args.Count))
         {
-            reply.Error(ArgParse.WrongArity(spec.Name).Message);
+            ConnectionGate.Reject(client, spec, ArgParse.WrongArity(spec.Name).Message);
             return;
         }
+        if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
         try
         {
             spec.Handler(client, args, reply);

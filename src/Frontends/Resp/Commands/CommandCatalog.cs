@@ -10,6 +10,10 @@ public static class CommandCatalog
         ServerCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
+        TransactionCommands.Register(table);
+        PubSubCommands.Register(table);
+        AuthCommands.Register(table);
+        ObjectCommands.Register(table);
         return table;
     }
 }
