@@ -70,7 +70,7 @@ public static class ConnectionCommands
         }
         if (auth > 0) AuthCommands.Authenticate(c, a[auth], a[auth + 1]);
         if (!c.Authenticated)
-            throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+            throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         if (name != null) c.Name = name.Length == 0 ? null : name;
         if (version != 0) c.Protocol = (int)version;
         r.MapHeader(7);
