@@ -8,6 +8,16 @@ public readonly record struct ObjectDescription(string Encoding, long IdleSecond
 
 public sealed partial class Store
 {
+    /// <summary>
+    /// Seconds since start (as <see cref="Clock"/>) for the access time of written entries. Like Redis's LRU clock it
+    /// is coarse and set from outside <see cref="Apply"/> (by <see cref="TickAccessClock"/>), so Apply still never
+    /// reads the clock; the access time is not part of the state the digest compares.
+    /// </summary>
+    private volatile int _accessClock;
+
+    /// <summary>Called by the node's periodic task (and by each expiry cycle).</summary>
+    public void TickAccessClock() => _accessClock = Clock(NowMs());
+
     /// <summary>OBJECT ENCODING / IDLETIME / REFCOUNT: null when the key is absent. Does not count as an access.</summary>
     public ObjectDescription? Describe(Session session, ReadOnlySpan<byte> key)
     {
