@@ -77,13 +77,19 @@ public sealed partial class Store
             lock (_watchLock)
             {
                 var set = session.Watches ??= new WatchSet();
-                foreach (var watched in set.Keys)
-                    if (watched.Db == session.Db && watched.Key.AsSpan().SequenceEqual(key)) return;
-                var copy = key.ToArray();
-                set.Keys.Add(new WatchedKey(session.Db, copy) { ExpiredAtWatch = expired });
                 _watchers ??= new Dictionary<byte[], List<WatchSet>>?[Databases];
                 var byKey = _watchers[session.Db] ??= new Dictionary<byte[], List<WatchSet>>(KeyComparer.Instance);
-                if (!byKey.TryGetValue(copy, out var sets)) byKey[copy] = sets = [];
+                var lookup = byKey.GetAlternateLookup<ReadOnlySpan<byte>>();
+                if (lookup.TryGetValue(key, out var stored, out var sets))
+                {
+                    if (sets.Contains(set)) return; // watched already
+                }
+                else
+                {
+                    stored = key.ToArray();
+                    byKey[stored] = sets = [];
+                }
+                set.Keys.Add(new WatchedKey(session.Db, stored) { ExpiredAtWatch = expired });
                 sets.Add(set);
                 _watchedKeys++;
             }

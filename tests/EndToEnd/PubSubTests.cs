@@ -127,6 +127,45 @@ public sealed class PubSubTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public async Task Messages_and_the_subscribers_own_replies_never_interleave_inside_a_frame()
+    {
+        // RESP3: the subscriber keeps sending commands while another client publishes; every frame it reads must be
+        // whole (a push or a reply), and all of both must arrive.
+        using var subscriber = Node.Raw();
+        Assert.StartsWith("%7", subscriber.Command("HELLO", "3"));
+        subscriber.Command("SUBSCRIBE", K("mix"));
+        const int messages = 3000, pings = 3000;
+        var payload = new string('p', 300);
+        var publishing = Task.Run(() =>
+        {
+            using var publisher = Node.Raw();
+            for (var i = 0; i < messages; i++) publisher.Send(RawRespClient.Encode("PUBLISH", K("mix"), payload + i));
+            for (var i = 0; i < messages; i++) Assert.Equal(Resp.Int(1), publisher.ReadReply());
+        });
+        var sending = Task.Run(() =>
+        {
+            for (var i = 0; i < pings; i++) subscriber.Send(RawRespClient.Encode("ECHO", "e" + i));
+        });
+        int seenMessages = 0, seenEchoes = 0;
+        while (seenMessages < messages || seenEchoes < pings)
+        {
+            var frame = subscriber.ReadReply();
+            if (frame.StartsWith(">3\r\n$7\r\nmessage\r\n", StringComparison.Ordinal))
+            {
+                Assert.EndsWith($"{payload}{seenMessages}\r\n", frame);
+                seenMessages++;
+            }
+            else
+            {
+                Assert.Equal(Resp.Bulk("e" + seenEchoes), frame);
+                seenEchoes++;
+            }
+        }
+        await publishing;
+        await sending;
+    }
+
+    [Fact]
     public void Stack_exchange_redis_subscriber_receives_messages()
     {
         var received = new System.Collections.Concurrent.ConcurrentQueue<string>();

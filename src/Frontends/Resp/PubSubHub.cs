@@ -83,16 +83,16 @@ public sealed class PubSubHub
     /// several matches gets it several times, as in Redis). Returns how many deliveries were made.</summary>
     public int Publish(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient publisher)
     {
-        var deliveries = new List<(RespClient Client, byte[]? Pattern)>();
+        List<(RespClient Client, byte[]? Pattern)>? deliveries = null;
         lock (_lock)
         {
             if (_channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners))
-                foreach (var client in listeners) deliveries.Add((client, null));
+                foreach (var client in listeners) (deliveries ??= []).Add((client, null));
             foreach (var (pattern, patternListeners) in _patterns)
                 if (Glob.Match(pattern, channel))
-                    foreach (var client in patternListeners) deliveries.Add((client, pattern));
+                    foreach (var client in patternListeners) (deliveries ??= []).Add((client, pattern));
         }
-        if (deliveries.Count == 0) return 0;
+        if (deliveries is null) return 0;
         var channelBytes = channel.ToArray();
         var payloadBytes = payload.ToArray();
         foreach (var (client, pattern) in deliveries)
