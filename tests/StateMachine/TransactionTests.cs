@@ -235,4 +235,62 @@ public class TransactionTests
         store.TouchWatched(e);
         Assert.True(me.WatchDirty);
     }
+
+    [Theory]
+    [InlineData(1, 8)]
+    [InlineData(2, 1)]
+    [InlineData(3, 32)]
+    public void Random_transactions_mixed_with_plain_writes_replay_to_the_same_digest(int seed, int replayShards)
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var store = logged.Store;
+        var random = new Random(seed);
+        var sessions = new[] { new Session(), new Session(), new Session() };
+        string Key() => "k" + random.Next(30);
+        long Later() => clock.Now.ToUnixTimeMilliseconds() + random.Next(-200, 2000);
+
+        void Write(Session s)
+        {
+            try
+            {
+                switch (random.Next(8))
+                {
+                    case 0: store.Set(s, Of(Key()), Of("v" + random.Next(100)), SetCondition.Always, random.Next(3) == 0 ? Later() : 0, false, out _); break;
+                    case 1: store.Append(s, Of(Key()), Of("+")); break;
+                    case 2: store.IncrementBy(s, Of("n" + random.Next(4)), random.Next(-2, 3)); break;
+                    case 3: store.Delete(s, Keys.Of(Key(), Key()), 0); break;
+                    case 4: store.Expire(s, Of(Key()), Later(), ExpireCondition.None); break;
+                    case 5: store.Rename(s, Of(Key()), Of(Key()), false); break;
+                    case 6: store.MultiSet(s, Keys.Of(Key(), "m", Key(), "n"), 0, random.Next(2) == 0); break;
+                    case 7: s.Db = random.Next(2); break;
+                }
+            }
+            catch (CommandError)
+            {
+            }
+        }
+
+        for (int i = 0; i < 1500; i++)
+        {
+            var session = sessions[random.Next(sessions.Length)];
+            if (random.Next(4) == 0) store.Watch(session, Of(Key()));
+            if (random.Next(3) == 0)
+            {
+                int count = random.Next(0, 6);
+                store.RunTransaction(session, () =>
+                {
+                    for (int j = 0; j < count; j++) Write(session);
+                });
+            }
+            else
+            {
+                Write(session);
+            }
+            if (random.Next(20) == 0) store.ExpireCycle();
+            clock.Advance(TimeSpan.FromMilliseconds(random.Next(0, 30)));
+        }
+
+        Assert.Equal(store.Digest(), logged.Replay(replayShards).Digest());
+    }
 }
