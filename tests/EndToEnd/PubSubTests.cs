@@ -96,6 +96,9 @@ public sealed class PubSubTests(NodeFixture node) : E2ETest(node)
             "PUBSUB", "NUMSUB", K("x"), K("y"), K("z"));
         Expect(Resp.EmptyArray, "PUBSUB", "NUMSUB");
         Expect(Resp.Int(numpat + 1), "PUBSUB", "NUMPAT");
+        var stats = Cmd("INFO", "stats");
+        Assert.Contains($"pubsub_patterns:{numpat + 1}\r\n", stats);
+        Assert.Matches(@"pubsub_channels:[1-9]\d*\r\n", stats);
         Expect(Resp.Err("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."), "PUBSUB", "CHANNELS", "a", "b");
         Expect(Resp.Err("ERR unknown subcommand 'FOO'. Try PUBSUB HELP."), "PUBSUB", "FOO");
         Expect(Resp.WrongArity("publish"), "PUBLISH", K("x"));

@@ -123,6 +123,11 @@ public sealed class PubSubHub
             return _channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners) ? listeners.Count : 0;
     }
 
+    public int ChannelCount
+    {
+        get { lock (_lock) return _channels.Count; }
+    }
+
     public int PatternCount
     {
         get { lock (_lock) return _patterns.Count; }
