@@ -169,6 +169,23 @@ public sealed class PubSubTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Subscribers_that_vanish_while_messages_flow_leave_the_server_healthy()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var subscriber = Node.Raw();
+            subscriber.Command("SUBSCRIBE", K("flood"));
+            var batch = new System.Text.StringBuilder();
+            for (var i = 0; i < 500; i++) batch.Append(RawRespClient.Encode("PUBLISH", K("flood"), new string('x', 1000)));
+            Raw.Send(batch.ToString());
+            subscriber.Dispose(); // gone without reading or unsubscribing
+            for (var i = 0; i < 500; i++) Assert.Matches(@"^:[01]\r\n$", Raw.ReadReply());
+        }
+        Eventually.True(() => Cmd("PUBSUB", "NUMSUB", K("flood")) == Resp.Array(Resp.Bulk(K("flood")), Resp.Int(0)), "all gone");
+        Node.AssertAlive();
+    }
+
+    [Fact]
     public void Stack_exchange_redis_subscriber_receives_messages()
     {
         var received = new System.Collections.Concurrent.ConcurrentQueue<string>();

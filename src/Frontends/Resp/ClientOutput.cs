@@ -89,11 +89,19 @@ public sealed class ClientOutput
         }
     }
 
-    /// <summary>The connection closed: drop what is queued and let a waiting drain finish.</summary>
+    /// <summary>The connection closed: drop what is queued; a drain that gets the gate from now on writes nothing.</summary>
     public void Close()
     {
         _closed = true;
         _pending.Clear();
         Exit();
+    }
+
+    /// <summary>Before the connection completes its output pipe: waits (briefly) for a drain that is writing, so
+    /// the pipe is never completed under it.</summary>
+    public async Task CloseAsync()
+    {
+        Close();
+        if (await _gate.WaitAsync(TimeSpan.FromSeconds(2))) _gate.Release();
     }
 }

@@ -75,6 +75,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         finally
         {
             node.Clients.Remove(client);
+            await client.Output.CloseAsync();
             await input.CompleteAsync();
             await output.CompleteAsync();
         }
