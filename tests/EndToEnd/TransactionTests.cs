@@ -71,6 +71,16 @@ public sealed class TransactionTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void A_refused_exec_discards_the_transaction()
+    {
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "SET", K(), "1");
+        Expect(Resp.Err("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"), "EXEC", "x");
+        Expect(Resp.Err("ERR EXEC without MULTI"), "EXEC");
+        Expect(Resp.Nil, "GET", K());
+    }
+
+    [Fact]
     public void An_empty_transaction_replies_an_empty_array()
     {
         Expect(Resp.Ok, "MULTI");
