@@ -126,6 +126,7 @@ public sealed partial class Store
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out _);
         entry.Value = value;
+        entry.LastAccess = _accessClock;
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
 
@@ -150,6 +151,7 @@ public sealed partial class Store
         old.CopyTo(joined, 0);
         suffix.CopyTo(joined.AsSpan(old.Length));
         entry.Value = joined;
+        entry.LastAccess = _accessClock;
     }
 
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
@@ -161,6 +163,7 @@ public sealed partial class Store
         old.CopyTo(value, 0);
         bytes.CopyTo(value.AsSpan(offset));
         entry.Value = value;
+        entry.LastAccess = _accessClock;
     }
 
     private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
@@ -174,6 +177,7 @@ public sealed partial class Store
         var to = ShardOf(destination).Db(destinationDb);
         ref Entry entry = ref to.GetOrAdd(destination, out _);
         entry.Value = value;
+        entry.LastAccess = _accessClock;
         to.SetExpiry(destination, ref entry, expireAt);
         SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }

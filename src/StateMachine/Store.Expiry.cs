@@ -12,6 +12,7 @@ public sealed partial class Store
     /// <summary>One cycle over every shard and database; returns how many keys it expired.</summary>
     public int ExpireCycle(int samples = 20, int maxRounds = 16)
     {
+        TickAccessClock();
         int expired = 0;
         foreach (var shard in _shards)
         {

@@ -1,10 +1,55 @@
 using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Transactions;
 
 namespace HyperCache.StateMachine;
 
-/// <summary>MULTI/EXEC: the events of one transaction are logged as one <see cref="EventKind.Batch"/> entry.</summary>
+/// <summary>
+/// MULTI/EXEC. EXEC runs its commands with every shard locked (so no other client sees half of it or writes in
+/// between) and logs their events as one <see cref="EventKind.Batch"/> entry (so a crash keeps all of it or none).
+/// WATCH is in Store.Watch.cs.
+/// </summary>
 public sealed partial class Store
 {
+    /// <summary>Replay: the events of one transaction, in order, through the one <see cref="Apply"/>.</summary>
     private void ApplyBatch(ref EventReader r, int fields)
-        => throw new InvalidDataException("batch events are not implemented yet");
+    {
+        for (int i = 0; i < fields; i++)
+        {
+            if (r.ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
+            int kind = r.ReadInt32();
+            if (kind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
+            Apply(checked((byte)kind), r.ReadBytes());
+        }
+    }
+
+    /// <summary>
+    /// EXEC: with every shard locked, checks the session's WATCHes, then runs <paramref name="commands"/>; their
+    /// events are applied as they come (later commands read earlier results) and logged afterwards as one entry,
+    /// whose address becomes the session's last write. Returns false, running nothing, when a watched key changed.
+    /// The watches are cleared either way. Shard locks are re-entrant, so the commands take theirs as usual.
+    /// </summary>
+    public bool RunTransaction(Session session, Action commands)
+    {
+        using var locks = LockAll(stackalloc ulong[MaskWords]);
+        bool aborted = WatchedKeyChanged(session);
+        Unwatch(session);
+        if (aborted) return false;
+        var batch = new EventBatch();
+        session.Batch = batch;
+        try
+        {
+            commands();
+        }
+        finally
+        {
+            // Even if a command failed unexpectedly, what was applied must be logged: state = log.
+            session.Batch = null;
+            if (batch.Count > 0 && _log != null)
+            {
+                var entry = batch.ToEntry();
+                session.LastLogAddress = _log.Append(entry.Entry, (byte)EventKind.Batch);
+            }
+        }
+        return true;
+    }
 }

@@ -48,7 +48,9 @@ public sealed partial class Store : IEntryVisitor
     /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it.</summary>
     private void LogAndApply(Session session, EventBuffer buffer)
     {
-        if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
+        if (session.Batch is { } batch) batch.Add(buffer); // inside EXEC: logged with the rest, as one entry
+        else if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
+        if (_watchedKeys != 0) TouchWatched(buffer);
         Apply((byte)buffer.Kind, buffer.Body);
     }
 

@@ -44,6 +44,11 @@ public sealed class NodeConfig
     public long ProtoMaxBulkLen { get; set; } = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit { get; set; } = 1024L * 1024 * 1024;
 
+    /// <summary>The default user's password (Redis's requirepass); empty: no AUTH needed.</summary>
+    public string RequirePass { get; set; } = "";
+    /// <summary>Refuse to start bound to a non-loopback address without a password (Redis's protected mode).</summary>
+    public bool ProtectedMode { get; set; } = true;
+
     public string LogLevel { get; set; } = "info";
     public string LogDir { get; set; } = "logs";
     public bool LogToConsole { get; set; } = true;

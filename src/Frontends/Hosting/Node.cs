@@ -35,6 +35,7 @@ public sealed class Node : IDisposable
     /// <summary>True once the host listens after recovery, false again when shutdown begins (GET /ready).</summary>
     public bool AcceptingWrites { get; set; }
     public ClientRegistry Clients { get; } = new();
+    public PubSubHub PubSub { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);

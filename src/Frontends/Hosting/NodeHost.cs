@@ -24,6 +24,11 @@ public static class NodeHost
         await using var serilog = NodeLogging.Create(config);
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         var logger = loggerFactory.CreateLogger("HyperCache.Node");
+        if (ProtectedMode.Refusal(config) is { } refusal)
+        {
+            logger.LogCritical("Cannot start: {Reason}", refusal);
+            return 1;
+        }
         Node node;
         try
         {

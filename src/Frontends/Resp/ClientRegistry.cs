@@ -29,5 +29,9 @@ public sealed class ClientRegistry
         return true;
     }
 
-    public void Remove(RespClient client) => _clients.TryRemove(client.Id, out _);
+    public void Remove(RespClient client)
+    {
+        _clients.TryRemove(client.Id, out _);
+        client.Closed();
+    }
 }

@@ -12,7 +12,7 @@ public sealed class CommandDispatcher(Node node)
         var reply = client.Writer;
         if (!node.Commands.TryFind(args[0], out var spec))
         {
-            reply.Error(CommandTable.UnknownCommandError(args));
+            ConnectionGate.Reject(client, null, CommandTable.UnknownCommandError(args));
             node.Metrics.Unknown.Error.Inc();
             return;
         }
@@ -20,7 +20,7 @@ public sealed class CommandDispatcher(Node node)
         {
             if (!spec.TryFindSubcommand(args[1], out var sub))
             {
-                reply.Error($"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
+                ConnectionGate.Reject(client, spec, $"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
                 return;
             }
             spec = sub;
@@ -28,10 +28,11 @@ public sealed class CommandDispatcher(Node node)
         client.LastCommand = spec.Name;
         if (!spec.ArityOk(args.Count))
         {
-            reply.Error(ArgParse.WrongArity(spec.Name).Message);
+            ConnectionGate.Reject(client, spec, ArgParse.WrongArity(spec.Name).Message);
             spec.Meter?.Error.Inc();
             return;
         }
+        if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
         long started = Stopwatch.GetTimestamp();
         try
         {

@@ -18,7 +18,21 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public long LastCommandAtMs { get; set; } = Environment.TickCount64;
     public string? Name { get; set; }
     public string LastCommand { get; set; } = "NULL";
-    public int Protocol { get; set; } = 2;
+    /// <summary>2, or 3 after HELLO 3; the writer shapes maps, sets, nulls and pushes by it.</summary>
+    public int Protocol { get => Writer.Protocol; set => Writer.Protocol = value; }
+    /// <summary>False until AUTH succeeds, when a password is set (connections made before it was set stay in).</summary>
+    public bool Authenticated { get; set; } = node.Config.RequirePass.Length == 0;
+    /// <summary>Between MULTI and EXEC/DISCARD: the queued commands.</summary>
+    public Transaction? Transaction { get; set; }
+    /// <summary>While EXEC runs this client's queued commands (a blocking command must not block then).</summary>
+    public bool InExec { get; set; }
+    /// <summary>Channels and patterns, once the client has subscribed to something.</summary>
+    public ClientSubscriptions? Subscriptions { get; set; }
+    /// <summary>Serializes this connection's own replies with pub/sub messages written from publishers' threads.</summary>
+    public ClientOutput Output { get; } = new();
+
+    /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
+    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Count: > 0 });
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
     public bool CloseAfterReply { get; set; }
     public Action? Kill { get; set; }
@@ -38,10 +52,27 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .Append(" fd=0 name=").Append(Name ?? "")
             .Append(" age=").Append((now - ConnectedAtMs) / 1000)
             .Append(" idle=").Append((now - LastCommandAtMs) / 1000)
-            .Append(" flags=N db=").Append(Session.Db)
-            .Append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
+            .Append(" flags=").Append(Flags()).Append(" db=").Append(Session.Db)
+            .Append(" sub=").Append(Subscriptions?.Channels.Count ?? 0)
+            .Append(" psub=").Append(Subscriptions?.Patterns.Count ?? 0)
+            .Append(" ssub=0 multi=").Append(Transaction?.Count ?? -1)
+            .Append(" qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
             .Append(" cmd=").Append(LastCommand)
             .Append(" user=default redir=-1 resp=").Append(Protocol)
             .ToString();
+    }
+
+    private string Flags()
+    {
+        string flags = (Subscriptions is { Count: > 0 } ? "P" : "") + (Transaction != null ? "x" : "");
+        return flags.Length == 0 ? "N" : flags;
+    }
+
+    /// <summary>The connection closed: drop its watches and subscriptions, stop pending deliveries.</summary>
+    public void Closed()
+    {
+        Store.Unwatch(Session);
+        Node.PubSub.UnsubscribeAll(this);
+        Output.Close();
     }
 }

@@ -45,6 +45,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 var read = await ReadAsync(input, client);
                 if (read.IsCanceled) break;
                 var buffer = read.Buffer;
+                await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
                 var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher);
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
@@ -57,6 +58,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 }
                 client.Writer.Commit();
                 var flush = await output.FlushAsync();
+                client.Output.Exit();
                 if (flush.IsCompleted || read.IsCompleted) break;
                 client.Args.Trim();
             }
@@ -74,6 +76,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         finally
         {
             node.Clients.Remove(client);
+            await client.Output.CloseAsync();
             await input.CompleteAsync();
             await output.CompleteAsync();
         }

@@ -63,8 +63,8 @@ public sealed class RespWriter
     public void Error(string message) => Line((byte)'-', message);
     public void Integer(long value) => Prefixed((byte)':', value);
     public void ArrayHeader(int count) => Prefixed((byte)'*', count);
-    public void NullBulk() => Raw("$-1\r\n"u8);
-    public void NullArray() => Raw("*-1\r\n"u8);
+    public void NullBulk() => Raw(Protocol == 3 ? "_\r\n"u8 : "$-1\r\n"u8);
+    public void NullArray() => Raw(Protocol == 3 ? "_\r\n"u8 : "*-1\r\n"u8);
     public void EmptyArray() => Raw("*0\r\n"u8);
 
     public void Bulk(ReadOnlySpan<byte> value)
@@ -86,13 +86,46 @@ public sealed class RespWriter
     public int Protocol { get; set; } = 2;
 
     /// <summary>A map of <paramref name="pairs"/> name/value pairs (RESP2: a flat array of alternating items).</summary>
-    public void MapHeader(int pairs) => ArrayHeader(pairs * 2);
+    public void MapHeader(int pairs)
+    {
+        if (Protocol == 3) Prefixed((byte)'%', pairs);
+        else ArrayHeader(pairs * 2);
+    }
 
     /// <summary>A set reply (SMEMBERS...); RESP2: an array.</summary>
-    public void SetHeader(int count) => ArrayHeader(count);
+    public void SetHeader(int count) => Prefixed(Protocol == 3 ? (byte)'~' : (byte)'*', count);
 
-    /// <summary>A double (ZSCORE, INCRBYFLOAT replies in RESP3); RESP2: a bulk string as Redis formats it.</summary>
-    public void Double(double value) => Bulk(FormatDouble(value));
+    /// <summary>An out-of-band push (pub/sub messages, subscribe confirmations); RESP2: an array.</summary>
+    public void PushHeader(int count) => Prefixed(Protocol == 3 ? (byte)'>' : (byte)'*', count);
+
+    /// <summary>A double (ZSCORE... in RESP3); RESP2: a bulk string, same text.</summary>
+    public void Double(double value)
+    {
+        if (Protocol != 3)
+        {
+            Bulk(FormatDouble(value));
+            return;
+        }
+        Line((byte)',', FormatDouble(value));
+    }
+
+    /// <summary>Text meant for people (INFO, CLIENT LIST): RESP3 verbatim string "txt:", RESP2 bulk string.</summary>
+    public void Verbatim(string text)
+    {
+        if (Protocol != 3)
+        {
+            Bulk(text);
+            return;
+        }
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Prefixed((byte)'=', bytes.Length + 4);
+        Raw("txt:"u8);
+        Raw(bytes);
+        Raw("\r\n"u8);
+    }
+
+    /// <summary>Sends what was committed (pub/sub deliveries outside the connection's own loop).</summary>
+    public ValueTask<FlushResult> FlushAsync() => _output.FlushAsync();
 
     /// <summary>Redis's %.17g-style text for a double: shortest round-trip digits, "inf"/"-inf".</summary>
     public static string FormatDouble(double value)

@@ -21,9 +21,15 @@ public sealed class EventBuffer
     public static EventBuffer Start(EventKind kind)
     {
         var buffer = _current ??= new EventBuffer();
-        buffer.Kind = kind;
-        buffer._length = EntryHeader.Size;
+        buffer.Reset(kind);
         return buffer;
+    }
+
+    /// <summary>Empties this buffer for an event of <paramref name="kind"/> (for a buffer of one's own, not the thread's).</summary>
+    public void Reset(EventKind kind)
+    {
+        Kind = kind;
+        _length = EntryHeader.Size;
     }
 
     /// <summary>The whole entry, header room included, as the log wants it.</summary>
@@ -56,6 +62,13 @@ public sealed class EventBuffer
         else { span[0] = 0xc6; BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)bytes.Length); header = 5; }
         bytes.CopyTo(span[header..]);
         _length += header + bytes.Length;
+    }
+
+    /// <summary>Appends bytes that are already MessagePack (the events gathered into a batch).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> encoded)
+    {
+        encoded.CopyTo(Room(encoded.Length));
+        _length += encoded.Length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

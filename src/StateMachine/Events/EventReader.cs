@@ -12,6 +12,9 @@ public ref struct EventReader(ReadOnlySpan<byte> body)
     private readonly ReadOnlySpan<byte> _body = body;
     private int _position;
 
+    /// <summary>Bytes not read yet.</summary>
+    public readonly int Remaining => _body.Length - _position;
+
     public int ReadArrayHeader()
     {
         byte code = Next();

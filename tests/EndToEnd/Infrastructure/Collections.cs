@@ -34,3 +34,23 @@ public sealed class ProtocolCollection : ICollectionFixture<NodeFixture>
 {
     public const string Name = "protocol";
 }
+
+/// <summary>PUBSUB CHANNELS/NUMPAT see the whole server: pub/sub tests get one of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class PubSubCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "pubsub";
+}
+
+/// <summary>A server started with a password (requirepass), on both targets.</summary>
+[CollectionDefinition(Name)]
+public sealed class AuthCollection : ICollectionFixture<PasswordNodeFixture>
+{
+    public const string Name = "auth";
+}
+
+public sealed class PasswordNodeFixture : NodeFixture
+{
+    public const string Secret = "e2e-s3cret pass";
+    public override string? Password => Secret;
+}

@@ -10,7 +10,7 @@ namespace HyperCache.EndToEnd.Tests.Infrastructure;
 /// HYPERCACHE_E2E_TARGET=redis runs the real redis-server (to validate the suite itself);
 /// anything else (default "hypercache") runs the HyperCache build next to this test project.
 /// </summary>
-public sealed class NodeFixture : IAsyncLifetime
+public class NodeFixture : IAsyncLifetime
 {
     public const string TargetVariable = "HYPERCACHE_E2E_TARGET";
     private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(30);
@@ -34,6 +34,10 @@ public sealed class NodeFixture : IAsyncLifetime
 
     /// <summary>A real redis-server whatever the target, for differential tests (InitializeAsync starts it).</summary>
     public static NodeFixture RedisServer() => new(redis: true);
+
+    /// <summary>The server's requirepass (both targets get it), or null for none. Startup, the health checks and
+    /// the StackExchange.Redis multiplexer authenticate with it; raw connections do not.</summary>
+    public virtual string? Password => null;
 
     /// <summary>True when running against the real redis-server.</summary>
     public bool IsRedis { get; }
@@ -97,6 +101,7 @@ public sealed class NodeFixture : IAsyncLifetime
     {
         var options = ConfigurationOptions.Parse(EndPoint);
         options.AllowAdmin = true;
+        options.Password = Password;
         try
         {
             return ConnectionMultiplexer.Connect(options);
@@ -139,6 +144,7 @@ public sealed class NodeFixture : IAsyncLifetime
         {
             psi.ArgumentList.Add(a);
         }
+        AddPassword(psi);
         return psi;
     }
 
@@ -167,10 +173,30 @@ public sealed class NodeFixture : IAsyncLifetime
         {
             psi.ArgumentList.Add(a);
         }
+        AddPassword(psi);
         return psi;
     }
 
-    private static string FindRepoRoot()
+    private void AddPassword(ProcessStartInfo psi)
+    {
+        if (Password is null) return;
+        psi.ArgumentList.Add("--requirepass");
+        psi.ArgumentList.Add(Password);
+    }
+
+    /// <summary>A raw connection already authenticated when the server has a password. Dispose it.</summary>
+    public RawRespClient AuthenticatedRaw(TimeSpan? timeout = null)
+    {
+        var c = Raw(timeout);
+        if (Password is not null && c.Command("AUTH", Password) != Resp.Ok)
+        {
+            c.Dispose();
+            throw new InvalidOperationException("AUTH with the fixture's password failed");
+        }
+        return c;
+    }
+
+    public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -195,7 +221,7 @@ public sealed class NodeFixture : IAsyncLifetime
             }
             try
             {
-                using var c = Raw(TimeSpan.FromSeconds(2));
+                using var c = AuthenticatedRaw(TimeSpan.FromSeconds(2));
                 var reply = c.Command("PING");
                 if (reply == Resp.Pong)
                 {
@@ -223,7 +249,7 @@ public sealed class NodeFixture : IAsyncLifetime
         }
         try
         {
-            using var c = Raw();
+            using var c = AuthenticatedRaw();
             var reply = c.Command("PING");
             if (reply != Resp.Pong)
             {

@@ -18,6 +18,10 @@ public static class CommandCatalog
         CuckooCommands.Register(table);
         ListCommands.Register(table);
         PersistenceCommands.Register(table);
+        TransactionCommands.Register(table);
+        PubSubCommands.Register(table);
+        AuthCommands.Register(table);
+        ObjectCommands.Register(table);
         return table;
     }
 }

@@ -2,7 +2,7 @@ using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>PING, ECHO, QUIT, HELLO, SELECT, AUTH and CLIENT.</summary>
+/// <summary>PING, ECHO, QUIT, HELLO, SELECT, RESET and CLIENT (AUTH: AuthCommands).</summary>
 public static class ConnectionCommands
 {
     public const string Version = "7.0.15";
@@ -13,7 +13,14 @@ public static class ConnectionCommands
         t.Add("ping", -1, F, (c, a, r) =>
         {
             if (a.Count > 2) throw ArgParse.WrongArity("ping");
-            if (a.Count == 2) r.Bulk(a[1]);
+            if (c.Protocol == 2 && c.Subscriptions is { Count: > 0 })
+            {
+                // A RESP2 subscriber's replies are all arrays, so PING answers like a message.
+                r.ArrayHeader(2);
+                r.Bulk("pong"u8);
+                r.Bulk(a.Count == 2 ? a[1] : []);
+            }
+            else if (a.Count == 2) r.Bulk(a[1]);
             else r.Simple("PONG"u8);
         });
         t.Add("echo", 2, F, (c, a, r) => r.Bulk(a[1]));
@@ -23,11 +30,6 @@ public static class ConnectionCommands
             c.CloseAfterReply = true;
         });
         t.Add("hello", -1, F | CommandFlags.NoAuth, Hello);
-        t.Add("auth", -2, F | CommandFlags.NoAuth, (c, a, r) =>
-        {
-            if (a.Count > 3) throw CommandError.Syntax();
-            throw new CommandError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
-        });
         t.Add("select", 2, F, (c, a, r) =>
         {
             if (!Numbers.TryParseInt64(a[1], out long db)) throw CommandError.NotInteger();
@@ -38,32 +40,43 @@ public static class ConnectionCommands
         t.Container("client", CommandFlags.None, ClientSubcommands());
         t.Add("reset", 1, F | CommandFlags.NoAuth, (c, a, r) =>
         {
+            TransactionCommands.Discard(c);
+            c.Node.PubSub.UnsubscribeAll(c);
             c.Session.Db = 0;
             c.Name = null;
             c.Protocol = 2;
+            c.Authenticated = c.Node.Config.RequirePass.Length == 0;
             r.Simple("RESET");
         });
     }
 
-    /// <summary>HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only until RESP3 lands.</summary>
+    /// <summary>HELLO [protover [AUTH user pass] [SETNAME name]]: switches between RESP2 and RESP3, as Redis 7:
+    /// options are checked first, then AUTH, then the name and protocol change, then the server's properties.</summary>
     private static void Hello(RespClient c, CommandArgs a, RespWriter r)
     {
+        long version = 0;
+        string? name = null;
+        int auth = -1;
         if (a.Count >= 2)
         {
-            if (!Numbers.TryParseInt64(a[1], out long version)) throw new CommandError("ERR Protocol version is not an integer or out of range");
-            if (version != 2) throw new CommandError("NOPROTO unsupported protocol version");
+            if (!Numbers.TryParseInt64(a[1], out version)) throw new CommandError("ERR Protocol version is not an integer or out of range");
+            if (version is < 2 or > 3) throw new CommandError("NOPROTO unsupported protocol version");
             for (int i = 2; i < a.Count; i++)
             {
-                if (a.Is(i, "SETNAME"u8) && i + 1 < a.Count) c.Name = ValidName(a.Text(++i));
-                else if (a.Is(i, "AUTH"u8) && i + 2 < a.Count)
-                    throw new CommandError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+                if (a.Is(i, "AUTH"u8) && i + 2 < a.Count) { auth = i + 1; i += 2; }
+                else if (a.Is(i, "SETNAME"u8) && i + 1 < a.Count) name = ValidName(a.Text(++i));
                 else throw new CommandError($"ERR Syntax error in HELLO option '{a.Text(i)}'");
             }
         }
+        if (auth > 0) AuthCommands.Authenticate(c, a[auth], a[auth + 1]);
+        if (!c.Authenticated)
+            throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        if (name != null) c.Name = name.Length == 0 ? null : name;
+        if (version != 0) c.Protocol = (int)version;
         r.MapHeader(7);
         r.Bulk("server"u8); r.Bulk("redis"u8);
         r.Bulk("version"u8); r.Bulk(Version);
-        r.Bulk("proto"u8); r.Integer(2);
+        r.Bulk("proto"u8); r.Integer(c.Protocol);
         r.Bulk("id"u8); r.Integer(c.Id);
         r.Bulk("mode"u8); r.Bulk("standalone"u8);
         r.Bulk("role"u8); r.Bulk("master"u8);
@@ -92,8 +105,8 @@ public static class ConnectionCommands
             r.Ok();
         }),
         new("SETINFO", 4, (c, a, r) => r.Ok()),
-        new("INFO", 2, (c, a, r) => r.Bulk(c.InfoLine() + "\n")),
-        new("LIST", -2, (c, a, r) => r.Bulk(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")))),
+        new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine() + "\n")),
+        new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")))),
         new("KILL", -3, (c, a, r) =>
         {
             var target = c.Node.Clients.All.FirstOrDefault(x => x.RemoteAddress == a.Text(2))

@@ -2,7 +2,7 @@ using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>DEL, EXISTS, the EXPIRE and TTL families, TYPE, RENAME, COPY, KEYS, SCAN, RANDOMKEY, OBJECT.</summary>
+/// <summary>DEL, EXISTS, the EXPIRE and TTL families, TYPE, RENAME, COPY, KEYS, SCAN, RANDOMKEY (OBJECT: ObjectCommands).</summary>
 public static class KeyCommands
 {
     public static void Register(CommandTable t)
@@ -32,22 +32,6 @@ public static class KeyCommands
         t.Add("keys", 2, CommandFlags.ReadOnly, Keys);
         t.Add("scan", -2, CommandFlags.ReadOnly, Scan);
         t.Add("randomkey", 1, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.RandomKey(c.Session)));
-        t.Container("object", CommandFlags.ReadOnly,
-            new Subcommand("ENCODING", 3, (c, a, r) =>
-            {
-                if (c.Store.EncodingOf(c.Session, a[2]) is { } encoding) r.Bulk(encoding);
-                else r.NullBulk();
-            }, 2),
-            new Subcommand("IDLETIME", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(c.Store.IdleSeconds(c.Session, a[2]))), 2),
-            new Subcommand("REFCOUNT", 3, (c, a, r) => ObjectOf(c, a, r, _ => r.Integer(1)), 2),
-            new Subcommand("FREQ", 3, (c, a, r) => ObjectOf(c, a, r, _ => throw new CommandError(
-                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")), 2),
-            new Subcommand("HELP", 2, (c, a, r) =>
-            {
-                string[] help = ["OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>", "HELP"];
-                r.ArrayHeader(help.Length);
-                foreach (var line in help) r.Simple(line);
-            }));
     }
 
     /// <summary>EXPIRE key amount [NX|XX|GT|LT]</summary>
@@ -140,12 +124,5 @@ public static class KeyCommands
         r.Bulk(next.ToString(System.Globalization.CultureInfo.InvariantCulture));
         r.ArrayHeader(keys.Count);
         foreach (var key in keys) r.Bulk(key);
-    }
-
-    /// <summary>OBJECT subcommands answer nil for a missing key.</summary>
-    private static void ObjectOf(RespClient c, CommandArgs a, RespWriter r, Action<object?> answer)
-    {
-        if (c.Store.TypeOf(c.Session, a[2]) == "none") r.NullBulk();
-        else answer(null);
     }
 }

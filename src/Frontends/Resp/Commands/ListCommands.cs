@@ -180,11 +180,9 @@ public static class ListCommands
         });
     }
 
-    /// <summary>
-    /// Whether this command may block. Inside MULTI/EXEC a blocking command must answer at once as if it timed out
-    /// (as in Redis): when transactions land, this returns false while EXEC runs the queued commands.
-    /// </summary>
-    private static bool MayBlock(RespClient c) => true;
+    /// <summary>Whether this command may block: inside MULTI/EXEC a blocking command answers at once, as if it
+    /// had timed out (as Redis does).</summary>
+    private static bool MayBlock(RespClient c) => !c.InExec;
 
     /// <summary>
     /// A blocking timeout in seconds (a double; 0 waits forever), in milliseconds. Like Redis, the milliseconds are

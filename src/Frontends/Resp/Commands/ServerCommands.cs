@@ -12,7 +12,7 @@ public static class ServerCommands
     public static void Register(CommandTable t)
     {
         const CommandFlags W = CommandFlags.Write, A = CommandFlags.Admin;
-        t.Add("info", -1, CommandFlags.None, (c, a, r) => r.Bulk(ServerInfo.Build(c.Node, a)));
+        t.Add("info", -1, CommandFlags.None, (c, a, r) => r.Verbatim(ServerInfo.Build(c.Node, a)));
         t.Container("command", CommandFlags.None, -1, (c, a, r) => AllCommandInfo(c, r),
             new Subcommand("COUNT", 2, (c, a, r) => r.Integer(c.Node.Commands.All.Count)),
             new Subcommand("INFO", -2, CommandInfo),
@@ -98,7 +98,7 @@ public static class ServerCommands
         var found = new List<CommandSpec>();
         for (int i = 2; i < a.Count; i++)
             if (c.Node.Commands.TryFind(a[i], out var spec)) found.Add(spec);
-        r.ArrayHeader(found.Count * 2);
+        r.MapHeader(found.Count);
         foreach (var spec in found)
         {
             r.Bulk(spec.Name);
@@ -122,15 +122,15 @@ public static class ServerCommands
         if (spec.Flags.HasFlag(CommandFlags.Admin)) flags.Add("admin");
         if (spec.Flags.HasFlag(CommandFlags.Fast)) flags.Add("fast");
         if (spec.Flags.HasFlag(CommandFlags.NoAuth)) flags.Add("no_auth");
-        r.ArrayHeader(flags.Count);
+        r.SetHeader(flags.Count);
         foreach (var flag in flags) r.Simple(flag);
         r.Integer(spec.FirstKey);
         r.Integer(spec.LastKey);
         r.Integer(spec.Step);
-        r.EmptyArray();
-        r.EmptyArray();
-        r.EmptyArray();
-        r.EmptyArray();
+        r.SetHeader(0); // ACL categories
+        r.SetHeader(0); // tips
+        r.EmptyArray(); // key specs
+        r.SetHeader(0); // subcommands
     }
 
     private static List<ConfigLoader.Setting> RedisSettings() => ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();
@@ -187,7 +187,7 @@ public static class ServerCommands
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =

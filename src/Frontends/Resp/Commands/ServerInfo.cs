@@ -78,6 +78,8 @@ public static class ServerInfo
                 yield return ("evicted_keys", "0");
                 yield return ("keyspace_hits", hits.ToString(inv));
                 yield return ("keyspace_misses", misses.ToString(inv));
+                yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
+                yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
                 break;
             case "replication":
                 yield return ("role", "master");

@@ -1,0 +1,48 @@
+using HyperCache.Frontends.Resp.Commands;
+
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>
+/// What a connection's state says about a command before it runs, checked in Redis's order: authentication,
+/// then the RESP2 subscriber's restricted command set, then MULTI's queue. The dispatcher asks only when
+/// <see cref="RespClient.Gated"/> is set, so an ordinary connection pays one test per command.
+/// </summary>
+public static class ConnectionGate
+{
+    /// <summary>True when the command was answered here (refused, or queued) and must not run now.</summary>
+    public static bool Intercept(RespClient client, CommandSpec spec, CommandArgs args, RespWriter reply)
+    {
+        if (!client.Authenticated && !spec.Flags.HasFlag(CommandFlags.NoAuth))
+        {
+            Reject(client, spec, "NOAUTH Authentication required.");
+            return true;
+        }
+        if (client.Protocol == 2 && client.Subscriptions is { Count: > 0 } && !AllowedWhileSubscribed(spec))
+        {
+            Reject(client, spec, $"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return true;
+        }
+        if (client.Transaction is { } transaction && !TransactionCommands.ControlsTransaction(spec))
+        {
+            transaction.Queue(spec, args);
+            reply.Simple("QUEUED"u8);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Refuses a command: inside MULTI this also dooms the transaction; a refused EXEC answers EXECABORT.</summary>
+    public static void Reject(RespClient client, CommandSpec? spec, string error)
+    {
+        if (client.Transaction is { } transaction) transaction.Dirty = true;
+        if (spec?.Name == "exec")
+        {
+            TransactionCommands.Discard(client);
+            error = "EXECABORT Transaction discarded because of: " + (error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error);
+        }
+        client.Writer.Error(error);
+    }
+
+    private static bool AllowedWhileSubscribed(CommandSpec spec) => spec.Name is "subscribe" or "unsubscribe" or "psubscribe"
+        or "punsubscribe" or "ssubscribe" or "sunsubscribe" or "ping" or "quit" or "reset";
+}

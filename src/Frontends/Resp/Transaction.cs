@@ -1,0 +1,44 @@
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>The commands queued between MULTI and EXEC, copied out of the request buffer (which is reused).</summary>
+public sealed class Transaction
+{
+    private readonly List<(CommandSpec Spec, byte[] Bytes, int[] Lengths)> _queued = [];
+
+    public int Count => _queued.Count;
+
+    /// <summary>An error while queuing (unknown command, wrong arity...): EXEC will refuse to run anything.</summary>
+    public bool Dirty { get; set; }
+
+    public void Queue(CommandSpec spec, CommandArgs args)
+    {
+        int total = 0;
+        var lengths = new int[args.Count];
+        for (int i = 0; i < args.Count; i++) total += lengths[i] = args[i].Length;
+        var bytes = new byte[total];
+        for (int i = 0, at = 0; i < args.Count; at += lengths[i], i++) args[i].CopyTo(bytes.AsSpan(at));
+        _queued.Add((spec, bytes, lengths));
+    }
+
+    /// <summary>Runs the queued commands in order; a <see cref="StateMachine.CommandError"/> becomes that
+    /// command's reply, as in Redis, and the rest still run.</summary>
+    public void Run(RespClient client, RespWriter reply)
+    {
+        reply.ArrayHeader(_queued.Count);
+        var args = new CommandArgs();
+        foreach (var (spec, bytes, lengths) in _queued)
+        {
+            args.Reset(bytes);
+            for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
+            client.LastCommand = spec.Name;
+            try
+            {
+                spec.Handler(client, args, reply);
+            }
+            catch (StateMachine.CommandError e)
+            {
+                reply.Error(e.Message);
+            }
+        }
+    }
+}

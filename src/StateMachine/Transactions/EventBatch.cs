@@ -1,0 +1,35 @@
+using HyperCache.StateMachine.Events;
+
+namespace HyperCache.StateMachine.Transactions;
+
+/// <summary>
+/// The events of one EXEC, gathered as they are applied, to be logged afterwards as a single
+/// <see cref="EventKind.Batch"/> entry: <c>[[kind, body], ...]</c>. One entry means a crash keeps all of a
+/// transaction or none of it.
+/// </summary>
+internal sealed class EventBatch
+{
+    private readonly EventBuffer _pairs = new();
+
+    public EventBatch() => _pairs.Reset(EventKind.Batch);
+
+    public int Count { get; private set; }
+
+    /// <summary>Copies the event: the thread's buffer is reused by the next command.</summary>
+    public void Add(EventBuffer e)
+    {
+        _pairs.WriteArrayHeader(2);
+        _pairs.Write((byte)e.Kind);
+        _pairs.Write(e.Body);
+        Count++;
+    }
+
+    /// <summary>Builds the batch entry in the thread's buffer (valid until the next event is started).</summary>
+    public EventBuffer ToEntry()
+    {
+        var entry = EventBuffer.Start(EventKind.Batch);
+        entry.WriteArrayHeader(Count);
+        entry.WriteRaw(_pairs.Body);
+        return entry;
+    }
+}

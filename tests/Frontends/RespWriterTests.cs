@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using HyperCache.Frontends.Resp;
+
+namespace HyperCache.Frontends.Tests;
+
+/// <summary>The RESP3 reply types and their RESP2 fallbacks, byte for byte (as Redis 7.0 writes them).</summary>
+public class RespWriterTests
+{
+    private static string Write(int protocol, Action<RespWriter> write)
+    {
+        var pipe = new Pipe();
+        var writer = new RespWriter { Protocol = protocol };
+        writer.Attach(pipe.Writer);
+        write(writer);
+        writer.Commit();
+        pipe.Writer.Complete();
+        var read = pipe.Reader.ReadAsync().AsTask().Result;
+        return Encoding.Latin1.GetString(read.Buffer.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2, "*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n")]
+    [InlineData(3, "%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n")]
+    public void Map(int protocol, string expected) => Assert.Equal(expected, Write(protocol, w =>
+    {
+        w.MapHeader(2);
+        w.Bulk("a"u8); w.Integer(1);
+        w.Bulk("b"u8); w.Integer(2);
+    }));
+
+    [Theory]
+    [InlineData(2, "*2\r\n$1\r\nx\r\n$1\r\ny\r\n")]
+    [InlineData(3, "~2\r\n$1\r\nx\r\n$1\r\ny\r\n")]
+    public void Set(int protocol, string expected) => Assert.Equal(expected, Write(protocol, w =>
+    {
+        w.SetHeader(2);
+        w.Bulk("x"u8);
+        w.Bulk("y"u8);
+    }));
+
+    [Theory]
+    [InlineData(2, 1.5, "$3\r\n1.5\r\n")]
+    [InlineData(3, 1.5, ",1.5\r\n")]
+    [InlineData(3, double.PositiveInfinity, ",inf\r\n")]
+    [InlineData(3, double.NegativeInfinity, ",-inf\r\n")]
+    [InlineData(2, double.NegativeInfinity, "$4\r\n-inf\r\n")]
+    public void Double(int protocol, double value, string expected) => Assert.Equal(expected, Write(protocol, w => w.Double(value)));
+
+    [Theory]
+    [InlineData(2, "$-1\r\n*-1\r\n")]
+    [InlineData(3, "_\r\n_\r\n")]
+    public void Nulls(int protocol, string expected) => Assert.Equal(expected, Write(protocol, w =>
+    {
+        w.NullBulk();
+        w.NullArray();
+    }));
+
+    [Theory]
+    [InlineData(2, "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n")]
+    [InlineData(3, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n")]
+    public void Push(int protocol, string expected)
+        => Assert.Equal(expected, Write(protocol, w => new PubSubMessage(null, "ch"u8.ToArray(), "hi"u8.ToArray()).WriteTo(w)));
+
+    [Theory]
+    [InlineData(2, "$5\r\nhello\r\n")]
+    [InlineData(3, "=9\r\ntxt:hello\r\n")]
+    public void Verbatim(int protocol, string expected) => Assert.Equal(expected, Write(protocol, w => w.Verbatim("hello")));
+}
