@@ -53,6 +53,7 @@ public sealed partial class Store
                     double score = BitConverter.Int64BitsToDouble(r.ReadInt64());
                     zset.Set(score, r.ReadBytes());
                 }
+                SignalKeyReady(db, key); // a client blocked in BZPOPMIN/BZPOPMAX/BZMPOP may now be served
                 break;
             }
             case SortedSetEvents.Remove:
@@ -85,6 +86,7 @@ public sealed partial class Store
                 ref Entry entry = ref database.GetOrAdd(key, out _);
                 entry.Value = zset;
                 database.SetExpiry(key, ref entry, 0);
+                SignalKeyReady(db, key);
                 break;
             }
             default:

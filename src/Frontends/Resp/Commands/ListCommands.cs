@@ -56,9 +56,9 @@ public static class ListCommands
         {
             var from = Side(a, 3);
             var to = Side(a, 4);
-            BlockingMove(c, a, r, from, to, Timeout(a[5]));
+            BlockingMove(c, a, r, from, to, BlockingArgs.Timeout(a[5]));
         }, 1, 2, 1);
-        t.Add("brpoplpush", 4, W, (c, a, r) => BlockingMove(c, a, r, ListSide.Right, ListSide.Left, Timeout(a[3])), 1, 2, 1);
+        t.Add("brpoplpush", 4, W, (c, a, r) => BlockingMove(c, a, r, ListSide.Right, ListSide.Left, BlockingArgs.Timeout(a[3])), 1, 2, 1);
     }
 
     /// <summary>LPOP/RPOP key [count]: a bulk without count; an array with it (null array for a missing key).</summary>
@@ -118,7 +118,7 @@ public static class ListCommands
     /// <paramref name="numKeysAt"/>). Replies [key, [elements]], or a null array.</summary>
     private static void MultiPop(RespClient c, CommandArgs a, RespWriter r, int numKeysAt, bool block)
     {
-        long timeout = block ? Timeout(a[1]) : 0;
+        long timeout = block ? BlockingArgs.Timeout(a[1]) : 0;
         if (!Numbers.TryParseInt64(a[numKeysAt], out long keys) || keys <= 0)
             throw new CommandError("ERR numkeys should be greater than 0");
         int first = numKeysAt + 1;
@@ -136,7 +136,7 @@ public static class ListCommands
             }
             else throw CommandError.Syntax();
         }
-        var popped = c.Store.ListPopFirst(c.Session, a, first, end, side, count, block && MayBlock(c), out var waiter);
+        var popped = c.Store.ListPopFirst(c.Session, a, first, end, side, count, block && BlockingArgs.MayBlock(c), out var waiter);
         if (popped != null) WriteKeyAndElements(r, popped);
         else if (waiter is null) r.NullArray();
         else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
@@ -149,8 +149,8 @@ public static class ListCommands
     /// <summary>BLPOP/BRPOP key... timeout: replies [key, element], or a null array on timeout.</summary>
     private static void BlockingPop(RespClient c, CommandArgs a, RespWriter r, ListSide side)
     {
-        long timeout = Timeout(a[^1]);
-        var popped = c.Store.ListPopFirst(c.Session, a, 1, a.Count - 1, side, 1, MayBlock(c), out var waiter);
+        long timeout = BlockingArgs.Timeout(a[^1]);
+        var popped = c.Store.ListPopFirst(c.Session, a, 1, a.Count - 1, side, 1, BlockingArgs.MayBlock(c), out var waiter);
         if (popped != null) WriteKeyAndElement(r, popped);
         else if (waiter is null) r.NullArray();
         else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
@@ -164,7 +164,7 @@ public static class ListCommands
     private static void BlockingMove(RespClient c, CommandArgs a, RespWriter r, ListSide from, ListSide to, long timeout)
     {
         byte[]? moved;
-        if (!MayBlock(c))
+        if (!BlockingArgs.MayBlock(c))
         {
             moved = c.Store.ListMove(c.Session, a[1], a[2], from, to);
             if (moved is null) r.NullArray();
@@ -178,23 +178,6 @@ public static class ListCommands
             if (result is byte[] element) w.Bulk(element);
             else w.NullArray();
         });
-    }
-
-    /// <summary>Whether this command may block: inside MULTI/EXEC a blocking command answers at once, as if it
-    /// had timed out (as Redis does).</summary>
-    private static bool MayBlock(RespClient c) => !c.InExec;
-
-    /// <summary>
-    /// A blocking timeout in seconds (a double; 0 waits forever), in milliseconds. Like Redis, the milliseconds are
-    /// truncated (so 0.0001 also waits forever) and a value too large for 64-bit milliseconds counts as negative.
-    /// </summary>
-    private static long Timeout(ReadOnlySpan<byte> text)
-    {
-        if (!Numbers.TryParseDouble(text, out double seconds)) throw new CommandError("ERR timeout is not a float or out of range");
-        double ms = seconds * 1000;
-        long truncated = ms is >= 9.2233720368547758E18 or <= -9.2233720368547758E18 ? long.MinValue : (long)ms;
-        if (truncated < 0) throw new CommandError("ERR timeout is negative");
-        return truncated;
     }
 
     private static ListSide Side(CommandArgs a, int index)
