@@ -119,6 +119,23 @@ public sealed class KeyPatternTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Type_and_scan_type_know_every_data_type()
+    {
+        Expect(Resp.Ok, "SELECT", ScanDb.ToString());
+        Expect(Resp.Ok, "SET", K("string"), "v");
+        Expect(Resp.Int(1), "RPUSH", K("list"), "a");
+        Expect(Resp.Int(1), "HSET", K("hash"), "f", "v");
+        Expect(Resp.Int(1), "SADD", K("set"), "m");
+        Expect(Resp.Int(1), "ZADD", K("zset"), "1", "m");
+        foreach (var type in new[] { "string", "list", "hash", "set", "zset" })
+        {
+            Expect(Resp.Simple(type), "TYPE", K(type));
+            Assert.Equal(new[] { K(type) }, ScanAll(3, "MATCH", Prefix + "*", "TYPE", type).ToArray());
+        }
+        Expect(Resp.Int(5), "DEL", K("string"), K("list"), K("hash"), K("set"), K("zset"));
+    }
+
+    [Fact]
     public void Scan_match_returns_exactly_the_matching_keys()
     {
         for (var i = 0; i < 60; i++)

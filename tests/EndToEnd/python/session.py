@@ -216,6 +216,50 @@ def family_sorted_sets(r, k):
     raises(lambda: r.execute_command("ZADD", k("z"), "NX", "XX", 1, "a"), "not compatible", "ZADD NX XX")
 
 
+def family_transactions(r, k):
+    pipe = r.pipeline(transaction=True)
+    pipe.set(k("a"), "1").incr(k("a")).rpush(k("l"), "x").hset(k("h"), "f", "v")
+    check(pipe.execute(), [True, 2, 1, 1], "MULTI/EXEC through a redis-py pipeline")
+    # WATCH: a write by another connection between WATCH and EXEC aborts the transaction.
+    other = redis.Redis(connection_pool=redis.ConnectionPool(**r.connection_pool.connection_kwargs))
+    with r.pipeline() as watched:
+        watched.watch(k("a"))
+        other.set(k("a"), "changed")
+        watched.multi()
+        watched.set(k("a"), "mine")
+        try:
+            watched.execute()
+            raise AssertionError("EXEC after a concurrent write to a watched key succeeded")
+        except redis.WatchError:
+            pass
+    check(r.get(k("a")), b"changed", "the aborted transaction wrote nothing")
+    other.close()
+
+
+def family_pubsub(r, k):
+    p = r.pubsub()
+    p.subscribe(k("chan"))
+    p.psubscribe(k("pat:*"))
+    deadline = time.time() + 5
+    # drain the two subscribe confirmations
+    confirmations = 0
+    while confirmations < 2 and time.time() < deadline:
+        m = p.get_message(timeout=1)
+        if m and m["type"] in ("subscribe", "psubscribe"):
+            confirmations += 1
+    check(confirmations, 2, "SUBSCRIBE and PSUBSCRIBE confirmed")
+    check(r.publish(k("chan"), "hello"), 1, "PUBLISH to one subscriber")
+    check(r.publish(k("pat:x"), "world"), 1, "PUBLISH matching a pattern")
+    got = []
+    while len(got) < 2 and time.time() < deadline:
+        m = p.get_message(timeout=1)
+        if m and m["type"] in ("message", "pmessage"):
+            got.append((m["type"], m["channel"], m["data"]))
+    check(got, [("message", k("chan").encode(), b"hello"), ("pmessage", k("pat:x").encode(), b"world")], "messages delivered in order")
+    check(r.pubsub_numsub(k("chan")), [(k("chan").encode(), 1)], "PUBSUB NUMSUB")
+    p.close()
+
+
 FAMILIES = [
     ("strings", family_strings),
     ("keys", family_keys),
@@ -226,6 +270,8 @@ FAMILIES = [
     ("hashes", family_hashes),
     ("sets", family_sets),
     ("sorted_sets", family_sorted_sets),
+    ("transactions", family_transactions),
+    ("pubsub", family_pubsub),
 ]
 
 
