@@ -7,7 +7,7 @@ public sealed record StoreOptions
     public int Databases { get; init; } = 16;
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>Keep a Cuckoo filter of each shard's keys (<see cref="Store.MightContain"/>); cache.keyspace_filter.</summary>
-    public bool KeyspaceFilter { get; init; } = true;
+    public bool KeyspaceFilter { get; init; } = false;
 
     public static int DefaultShards() => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount * 4);
 }

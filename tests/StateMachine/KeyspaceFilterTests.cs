@@ -25,7 +25,7 @@ public class KeyspaceFilterTests
         OpGen.Array[1, 300].Sample(ops =>
         {
             var clock = new ManualClock(T0);
-            var store = new Store(new StoreOptions { Shards = 1, Databases = Dbs, Time = clock }, null);
+            var store = new Store(new StoreOptions { Shards = 1, Databases = Dbs, Time = clock, KeyspaceFilter = true }, null);
             var s = new Session();
             foreach (var op in ops)
             {
@@ -75,7 +75,7 @@ public class KeyspaceFilterTests
     [Fact]
     public void Absent_keys_are_mostly_known_absent_after_growth_and_deletes()
     {
-        var store = new Store(new StoreOptions { Shards = 2, Databases = 2 }, null);
+        var store = new Store(new StoreOptions { Shards = 2, Databases = 2, KeyspaceFilter = true }, null);
         var s = new Session();
         for (int i = 0; i < 50_000; i++) store.Set(s, Of("k" + i), Of("v"), SetCondition.Always, 0, false, out _);
         for (int i = 0; i < 50_000; i += 2) store.Delete(s, Keys.Of("k" + i), 0);
@@ -96,7 +96,7 @@ public class KeyspaceFilterTests
     [Fact]
     public void Flush_and_swap_keep_it_exact()
     {
-        var store = new Store(new StoreOptions { Shards = 1, Databases = 3 }, null);
+        var store = new Store(new StoreOptions { Shards = 1, Databases = 3, KeyspaceFilter = true }, null);
         var s = new Session();
         store.Set(s, Of("a"), Of("1"), SetCondition.Always, 0, false, out _);
         s.Db = 1;

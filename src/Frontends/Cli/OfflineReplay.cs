@@ -57,7 +57,7 @@ public static class OfflineReplay
         var replay = new SnapshotReplay(store, loaded?.Header, untilAddress: end,
             progress: progress is null ? null : r => progress((double)(r.CurrentAddress - begin) / Math.Max(1, end - begin)),
             every: TimeSpan.FromMilliseconds(200));
-        var scan = log.Scan(begin, end, replay);
+        var scan = PipelinedScan.Scan(log, begin, end, replay);
         progress?.Invoke(1);
         return new ReplayOutcome(store, scan, loaded, begin, tail, end, replay.Applied, replay.Skipped, replay.LastClockUnixMs, warnings);
     }

@@ -39,7 +39,7 @@ public sealed class NodeConfig
     public string MaxMemoryPolicy { get; set; } = "noeviction";
     public int HzExpiry { get; set; } = 10;
     /// <summary>Keep a Cuckoo filter of each shard's keys (see docs/decisions.md, "Cuckoo filters").</summary>
-    public bool KeyspaceFilter { get; set; } = true;
+    public bool KeyspaceFilter { get; set; } = false;
 
     public long ProtoMaxBulkLen { get; set; } = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit { get; set; } = 1024L * 1024 * 1024;

@@ -78,7 +78,7 @@ public static class NodeRecovery
 
             var replay = new SnapshotReplay(store, loaded?.Header, progress: r =>
                 logger.LogInformation("Replaying the AOF: {Entries} entries so far ({Rate:F0} entries/s)", r.Applied + r.Skipped, r.EntriesPerSecond));
-            var scan = log.Scan(log.BeginAddress, -1, replay);
+            var scan = PipelinedScan.Scan(log, log.BeginAddress, -1, replay);
             if (!scan.Clean)
             {
                 if (scan.GoodEntriesAfterBad && !config.CutCorruptLog) throw new LogCorruptedException(scan);
