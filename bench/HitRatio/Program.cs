@@ -9,7 +9,7 @@ const string usage = """
       record    --workload W --server S --policy P --status TEXT --out results.tsv [--note TEXT]
       trace     --workload W                                        trace size, distinct keys, fingerprint
       report    --in results.tsv [--baseline redis/allkeys-lru]
-    trace shape (run, simulate, trace): --keys 1000000 --requests 3000000 --seed 42 --scan-every 100000 --scan-length 50000
+    trace shape (run, simulate, trace): --keys 1000000 --requests 3000000 --seed 42 --scan-every 250000 --scan-length 100000
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { Console.WriteLine(usage); return 0; }
