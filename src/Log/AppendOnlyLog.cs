@@ -64,6 +64,14 @@ public sealed class AppendOnlyLog : IDisposable
     }
     public long BeginAddress => _log.BeginAddress;
     public long TailAddress => _log.TailAddress;
+    /// <summary>The tail read under the append lock: never inside a fragmented entry's run of fragments, so a
+    /// scan may start here (snapshots record it as the address they cover).</summary>
+    public long EntryBoundaryTail
+    {
+        get { lock (_appendLock) return _log.TailAddress; }
+    }
+    /// <summary>True once a scan to the end has told the log its last sequence number (appends are allowed).</summary>
+    public bool ReadyForAppends => _recovered;
     public long CommittedUntilAddress => _log.CommittedUntilAddress;
     public ulong LastSequence => _nextSequence - 1;
     public string Directory => _options.Directory;
@@ -108,6 +116,14 @@ public sealed class AppendOnlyLog : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(entry[EntryHeader.Size..], unixMs);
         EntryHeader.Write(entry, 0, _nextSequence - 1, EntryHeader.Clock);
         _log.Enqueue(entry);
+    }
+
+    /// <summary>A clock entry now: a snapshot stamps one after its cut, so a recovery that starts reading at the
+    /// snapshot's covered address always meets one and learns the last sequence number from it.</summary>
+    public void StampClock()
+    {
+        if (!_recovered) return;
+        lock (_appendLock) EnqueueClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     /// <summary>Copies a clock entry (log repair keeps the time line of the entries it copies).</summary>
@@ -195,7 +211,7 @@ public sealed class AppendOnlyLog : IDisposable
         long start = Math.Max(from, _log.BeginAddress);
         long count = 0, next = start, firstBad = -1;
         ulong lastSeq = 0;
-        bool goodAfterBad = false;
+        bool goodAfterBad = false, sawClock = false;
         string? problem = null;
         byte[] buffer = new byte[4096];
         int pending = 0;          // bytes of an unfinished fragmented entry
@@ -220,7 +236,7 @@ public sealed class AppendOnlyLog : IDisposable
                     var entry = new ReadOnlySpan<byte>(ptr, length);
                     bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out byte flags, out var body);
                     bool clock = ok && (flags & EntryHeader.Clock) != 0 && body.Length == 8;
-                    if (ok && firstBad < 0 && count > 0 && seq != (clock ? lastSeq : lastSeq + 1))
+                    if (ok && firstBad < 0 && (count > 0 || sawClock) && seq != (clock ? lastSeq : lastSeq + 1))
                     {
                         firstBad = current;
                         problem = $"sequence jumps from {lastSeq} to {seq} (entries missing)";
@@ -229,6 +245,9 @@ public sealed class AppendOnlyLog : IDisposable
                     }
                     if (clock && firstBad < 0)
                     {
+                        // A clock entry carries the last sequence number so far: a scan starting mid-log learns it here.
+                        if (count == 0 && !sawClock) lastSeq = seq;
+                        sawClock = true;
                         // Not an event: the wall time from here on. Not counted, not handed to Visit.
                         next = nextAddress;
                         if (visitor is IClockVisitor clocks) clocks.Clock(current, BinaryPrimitives.ReadInt64LittleEndian(body));
@@ -279,7 +298,9 @@ public sealed class AppendOnlyLog : IDisposable
             }
         }
         var result = new LogScanResult(count, next, lastSeq, firstBad, goodAfterBad, problem);
-        if (from <= _log.BeginAddress && until < 0 && result.Clean)
+        // Appends may start once the last sequence number is known: from a scan of the whole log, or of its end
+        // from an entry boundary (recovery after a snapshot) that met at least one entry or clock stamp.
+        if (until < 0 && result.Clean && (from <= _log.BeginAddress || count > 0 || sawClock))
         {
             _nextSequence = lastSeq + 1;
             _recovered = true;

@@ -57,7 +57,8 @@ public static class OfflineReplay
         var replay = new SnapshotReplay(store, loaded?.Header, untilAddress: end,
             progress: progress is null ? null : r => progress((double)(r.CurrentAddress - begin) / Math.Max(1, end - begin)),
             every: TimeSpan.FromMilliseconds(200));
-        var scan = PipelinedScan.Scan(log, begin, end, replay);
+        // What lies below the snapshot's lowest covered address is in the snapshot: start reading there.
+        var scan = PipelinedScan.Scan(log, loaded is null ? begin : Math.Max(begin, loaded.Header.MinCovered), end, replay);
         progress?.Invoke(1);
         return new ReplayOutcome(store, scan, loaded, begin, tail, end, replay.Applied, replay.Skipped, replay.LastClockUnixMs, warnings);
     }

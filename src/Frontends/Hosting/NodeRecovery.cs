@@ -78,7 +78,12 @@ public static class NodeRecovery
 
             var replay = new SnapshotReplay(store, loaded?.Header, progress: r =>
                 logger.LogInformation("Replaying the AOF: {Entries} entries so far ({Rate:F0} entries/s)", r.Applied + r.Skipped, r.EntriesPerSecond));
-            var scan = PipelinedScan.Scan(log, log.BeginAddress, -1, replay);
+            // Entries below the snapshot's lowest covered address are all in it: the scan starts there (an entry
+            // boundary, see AppendOnlyLog.EntryBoundaryTail) instead of reading them only to skip them.
+            long from = loaded is null ? log.BeginAddress : Math.Max(log.BeginAddress, loaded.Header.MinCovered);
+            var scan = PipelinedScan.Scan(log, from, -1, replay);
+            // Nothing after the snapshot, not even a clock stamp: one plain pass learns the last sequence number.
+            if (scan.Clean && !log.ReadyForAppends) scan = log.Scan(log.BeginAddress, -1, null);
             if (!scan.Clean)
             {
                 if (scan.GoodEntriesAfterBad && !config.CutCorruptLog) throw new LogCorruptedException(scan);

@@ -29,7 +29,7 @@ public static class SnapshotWriter
             var placeholder = new SnapshotHeader(0, nodeId, store.Databases, images, 0, 0);
             file.Write(new byte[placeholder.Size]);
             var sink = new RecordSink(file, hash);
-            var cut = new SnapshotCut(store, log is null ? () => fixedAddress : () => log.TailAddress);
+            var cut = new SnapshotCut(store, log is null ? () => fixedAddress : () => log.EntryBoundaryTail);
             store.BeginCut(cut);
             try
             {
@@ -45,6 +45,7 @@ public static class SnapshotWriter
             {
                 store.EndCut(cut);
             }
+            log?.StampClock();
             sink.Flush();
             contentLength = sink.Bytes;
             var header = new SnapshotHeader(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodeId, store.Databases, images,
