@@ -16,14 +16,14 @@ public sealed class Node : IDisposable
 {
     private long _commandsProcessed;
 
-    private Node(NodeConfig config, AppendOnlyLog? log, Store store, RecoveryReport recovery)
+    private Node(NodeConfig config, AppendOnlyLog? log, Store store, RecoveryReport recovery, Prometheus.CollectorRegistry registry)
     {
         Config = config;
         Log = log;
         Store = store;
         Recovery = recovery;
         Commands = CommandCatalog.Build();
-        Metrics = new NodeMetrics(this);
+        Metrics = new NodeMetrics(this, registry);
     }
 
     public NodeConfig Config { get; }
@@ -43,10 +43,11 @@ public sealed class Node : IDisposable
     public void CountCommands(long n) => Interlocked.Add(ref _commandsProcessed, n);
 
     /// <summary>Rebuilds the state (snapshot, then log: see <see cref="NodeRecovery"/>) and opens the node.</summary>
-    public static Node Open(NodeConfig config, ILogger logger)
+    /// <param name="registry">Where its metrics go (the host maps it while recovery runs); a new one when null.</param>
+    public static Node Open(NodeConfig config, ILogger logger, Prometheus.CollectorRegistry? registry = null)
     {
         var (log, store, report) = NodeRecovery.Open(config, logger);
-        var node = new Node(config, log, store, report);
+        var node = new Node(config, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
         node.Snapshots = new SnapshotCoordinator(node, logger);
         return node;
     }

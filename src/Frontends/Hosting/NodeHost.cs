@@ -29,19 +29,26 @@ public static class NodeHost
             logger.LogCritical("Cannot start: {Reason}", refusal);
             return 1;
         }
+        // Recovery (snapshot load, log replay) and building the host are independent: run them side by side, so
+        // start-up costs the longer of the two rather than their sum. The host starts listening only after both.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var opening = Task.Run(() => Node.Open(config, logger, registry), ct);
+        WebApplication? app = null;
         Node node;
         try
         {
-            node = Node.Open(config, logger);
+            app = Build(config, registry, () => opening.GetAwaiter().GetResult(), args: [], serilog);
+            node = await opening;
         }
-        catch (Exception e) when (e is HyperCache.Log.LogCorruptedException or RecoveryException or HyperCache.StateMachine.Snapshots.SnapshotCorruptException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is HyperCache.Log.LogCorruptedException or RecoveryException or HyperCache.StateMachine.Snapshots.SnapshotCorruptException or IOException or UnauthorizedAccessException or ConfigException)
         {
             logger.LogCritical("Cannot start: {Message}", e.Message);
+            if (app != null) await app.DisposeAsync();
+            await CloseWhenOpenedAsync(opening);
             return 1;
         }
         using (node)
         {
-            var app = Build(node, args: [], serilog);
             app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
             await app.StartAsync(ct);
             node.AcceptingWrites = true;
@@ -54,12 +61,26 @@ public static class NodeHost
         return 0;
     }
 
-    public static WebApplication Build(Node node, string[] args, Serilog.ILogger serilog)
+    /// <summary>Start-up failed on one side: the node, if its recovery succeeds, must still close its log.</summary>
+    private static async Task CloseWhenOpenedAsync(Task<Node> opening)
+    {
+        try
+        {
+            (await opening).Dispose();
+        }
+        catch (Exception)
+        {
+            // Recovery failed too: nothing to close, and its error was already reported or is moot.
+        }
+    }
+
+    /// <param name="node">The node, once recovered: resolved by the services that need it, after StartAsync.</param>
+    public static WebApplication Build(NodeConfig config, Prometheus.CollectorRegistry registry, Func<Node> node, string[] args, Serilog.ILogger serilog)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(serilog, dispose: false);
-        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(_ => node());
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
         builder.Services.AddHostedService<SnapshotService>();
@@ -77,16 +98,16 @@ public static class NodeHost
             // RESP enforces its own limits (proto-max-bulk-len, client-query-buffer-limit); Kestrel's 1 MB
             // input cap would stall a large argument forever.
             kestrel.Limits.MaxRequestBufferSize = null;
-            kestrel.Limits.MaxRequestBodySize = node.Config.HttpMaxBodyBytes; // HTTP only: RESP is no request body
+            kestrel.Limits.MaxRequestBodySize = config.HttpMaxBodyBytes; // HTTP only: RESP is no request body
             kestrel.AddServerHeader = false;
-            foreach (var address in Addresses(node.Config.Bind))
+            foreach (var address in Addresses(config.Bind))
             {
-                kestrel.Listen(address, node.Config.RespPort, l => l.UseConnectionHandler<RespConnectionHandler>());
-                kestrel.Listen(address, node.Config.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(address, config.RespPort, l => l.UseConnectionHandler<RespConnectionHandler>());
+                kestrel.Listen(address, config.HttpPort, l => l.Protocols = HttpProtocols.Http1);
             }
         });
         var app = builder.Build();
-        app.UseHttpApi(node);
+        app.UseHttpApi(registry);
         return app;
     }
 

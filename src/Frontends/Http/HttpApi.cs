@@ -23,20 +23,21 @@ public static class HttpApi
         services.AddOpenApi();
     }
 
-    public static void UseHttpApi(this WebApplication app, Node node)
+    /// <param name="registry">The node's metrics registry (the node itself may still be recovering).</param>
+    public static void UseHttpApi(this WebApplication app, Prometheus.CollectorRegistry registry)
     {
         app.UseMiddleware<CorrelationId>();
         app.UseMiddleware<RequestLogging>();
         app.UseMiddleware<ErrorHandling>();
         app.UseRouting();
-        app.UseHttpMetrics(o => o.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(node.Metrics.Registry)));
+        app.UseHttpMetrics(o => o.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(registry)));
         app.UseMiddleware<ApiKeyAuth>();
         app.UseStatusCodePages(ErrorHandling.WriteBareStatusAsync);
 
         NodeEndpoints.Map(app);
         CacheEndpoints.Map(app);
         BatchEndpoints.Map(app);
-        app.MapMetrics("/metrics", node.Metrics.Registry);
+        app.MapMetrics("/metrics", registry);
         app.MapOpenApi("/openapi/{documentName}.json");
     }
 }

@@ -32,10 +32,11 @@ public sealed class NodeMetrics
     private readonly Histogram _commitDuration;
     private readonly bool[] _dbPublished;
 
-    public NodeMetrics(Node node)
+    /// <param name="registry">The node's own registry; the host maps it at /metrics before recovery ends.</param>
+    public NodeMetrics(Node node, CollectorRegistry registry)
     {
         _node = node;
-        Registry = Prometheus.Metrics.NewCustomRegistry();
+        Registry = registry;
         DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, RSS, GC)
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
 
