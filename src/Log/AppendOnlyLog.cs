@@ -147,6 +147,14 @@ public sealed class AppendOnlyLog : IDisposable
         return _log.WaitForCommitAsync(address + 1);
     }
 
+    /// <summary>Completes once something at or past <paramref name="address"/> is committed (log shipping tails the
+    /// log with it); does not ask for a commit.</summary>
+    public async ValueTask WaitForCommitPastAsync(long address, CancellationToken ct)
+    {
+        if (_log.CommittedUntilAddress > address) return;
+        await _log.WaitForCommitAsync(address + 1, -1, ct);
+    }
+
     /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
     public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
 
@@ -278,6 +286,8 @@ public sealed class AppendOnlyLog : IDisposable
                 }
             }
         }
+        // A bounded scan that stopped inside a fragmented entry resumes at that entry's first fragment.
+        if (until >= 0 && pending > 0 && firstBad < 0) next = pendingAddress;
         var result = new LogScanResult(count, next, lastSeq, firstBad, goodAfterBad, problem);
         if (from <= _log.BeginAddress && until < 0 && result.Clean)
         {
