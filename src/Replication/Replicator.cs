@@ -15,7 +15,7 @@ namespace HyperCache.Replication;
 public sealed class Replicator : IAsyncDisposable
 {
     private readonly Lock _lock = new();
-    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
     private readonly Func<bool> _logHoldsWholeState;
     private ReplicaFollower? _follower;
     private long _bytesShipped;
@@ -23,7 +23,7 @@ public sealed class Replicator : IAsyncDisposable
     /// <param name="logHoldsWholeState">True while replaying this node's log from its begin rebuilds its state (never
     /// truncated, not seeded from a snapshot): a full sync can then ship the log instead of a snapshot.</param>
     public Replicator(Store store, AppendOnlyLog log, ReplicationOptions options, string dataDir, bool renewId, int ownPort,
-        ISnapshotSource snapshots, Func<bool> logHoldsWholeState, ILoggerFactory loggers)
+        ISnapshotSource snapshots, Func<bool> logHoldsWholeState, ILogger logger)
     {
         Store = store;
         Log = log;
@@ -32,7 +32,7 @@ public sealed class Replicator : IAsyncDisposable
         OwnPort = ownPort;
         Snapshots = snapshots;
         _logHoldsWholeState = logHoldsWholeState;
-        _loggers = loggers;
+        _logger = logger;
         ReplicationId = Replication.ReplicationId.LoadOrCreate(dataDir, renewId);
         Replicas = new ReplicaRegistry(log, options);
         log.AddTruncationFloor(Replicas);
@@ -65,7 +65,7 @@ public sealed class Replicator : IAsyncDisposable
         {
             old = _follower;
             if (old != null && old.Host == host && old.Port == port) return false;
-            started = new ReplicaFollower(this, host, port, _loggers.CreateLogger<ReplicaFollower>());
+            started = new ReplicaFollower(this, host, port, _logger);
             _follower = started;
         }
         if (old != null) await old.DisposeAsync();

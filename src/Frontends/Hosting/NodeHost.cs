@@ -45,6 +45,12 @@ public static class NodeHost
             app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
             await app.StartAsync(ct);
             node.AcceptingWrites = true;
+            if (node.Replication is { } replication && config.ReplicaOf is { } primary)
+            {
+                var parts = primary.Split(' ');
+                await replication.FollowAsync(parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+                logger.LogInformation("Replica of {Primary}", primary);
+            }
             logger.LogInformation("Node {node_id} ready to accept connections: RESP {bind}:{resp_port}, HTTP {bind}:{http_port}, appendfsync {appendfsync}",
                 config.NodeId, config.Bind, config.RespPort, config.Bind, config.HttpPort, config.AppendFsync.ToString().ToLowerInvariant());
             await app.WaitForShutdownAsync(ct);
@@ -63,6 +69,11 @@ public static class NodeHost
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
         builder.Services.AddHostedService<SnapshotService>();
+        if (node.Replication is { } replication)
+        {
+            builder.Services.AddSingleton(replication);
+            builder.Services.AddGrpc(o => { o.MaxReceiveMessageSize = null; o.MaxSendMessageSize = null; });
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:
         // a RESP request is tiny and never blocks, so the hop costs more than the work.
@@ -83,9 +94,21 @@ public static class NodeHost
             {
                 kestrel.Listen(address, node.Config.RespPort, l => l.UseConnectionHandler<RespConnectionHandler>());
                 kestrel.Listen(address, node.Config.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+                if (node.Replication != null)
+                    kestrel.Listen(address, node.Config.EffectiveReplicationPort, l => l.Protocols = HttpProtocols.Http2); // h2c
             }
         });
         var app = builder.Build();
+        if (node.Replication != null)
+        {
+            // The replication port serves log shipping only, outside the HTTP API's middleware (API key, logging).
+            int port = node.Config.EffectiveReplicationPort;
+            app.MapWhen(c => c.Connection.LocalPort == port, branch =>
+            {
+                branch.UseRouting();
+                branch.UseEndpoints(e => e.MapGrpcService<HyperCache.Replication.Primary.LogShippingService>());
+            });
+        }
         app.UseHttpApi(node);
         return app;
     }

@@ -37,7 +37,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
         var parser = new RespParser(_limits);
         var dispatcher = new CommandDispatcher(node);
-        long waitedFor = -1;
+        long waitedFor = -1, replicatedFor = -1;
         try
         {
             while (!client.CloseAfterReply)
@@ -55,6 +55,19 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 {
                     await log.WaitForCommitAsync(written);
                     waitedFor = written;
+                }
+                if (written > replicatedFor && node.Replication is { Strategy: { WaitsForReplicas: true } strategy })
+                {
+                    replicatedFor = written;
+                    if (await strategy.AfterWriteAsync(written, connection.ConnectionClosed) != HyperCache.Replication.Strategies.WriteOutcome.Acknowledged)
+                    {
+                        // Not enough replicas in time: the replies are not sent, the client sees a dropped connection
+                        // (never a silent success). See docs/decisions.md, Replication.
+                        logger.LogWarning("Connection {Id}: write at {Address} not acknowledged by enough replicas; closing", client.Id, written);
+                        client.Output.Exit();
+                        connection.Abort();
+                        break;
+                    }
                 }
                 client.Writer.Commit();
                 var flush = await output.FlushAsync();

@@ -6,7 +6,8 @@ namespace HyperCache.Replication.Primary;
 /// A primary's replicas: who is connected, what each acknowledged, and waiting for acknowledgements (WAIT, the
 /// sync strategy). Also the log's truncation floor: the log keeps what a replica has not acknowledged, unless that
 /// replica is more than max_lag_bytes behind, in which case it is dropped from the floor (and must full-sync).
-/// Disconnected replicas stay in the floor (within the cap) so a restarted replica resumes without a full sync.
+/// Only connected replicas count: a replica that is down does not stop compaction (when it comes back below the
+/// log's begin it gets a snapshot).
 /// </summary>
 public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions options) : ITruncationFloor
 {
@@ -96,7 +97,7 @@ public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions option
 
     private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The lowest address a replica within the lag cap still needs.</summary>
+    /// <summary>The lowest address a connected replica within the lag cap still needs.</summary>
     public long LowestNeededAddress
     {
         get
@@ -105,7 +106,7 @@ public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions option
             lock (_lock)
                 foreach (var link in _links.Values)
                 {
-                    if (link.DroppedFromFloor) continue;
+                    if (!link.Online || link.DroppedFromFloor) continue;
                     if (tail - link.AckedAddress > options.MaxLagBytes)
                     {
                         link.DroppedFromFloor = true; // too far behind: it will need a full sync

@@ -22,6 +22,7 @@ public static class CommandCatalog
         PubSubCommands.Register(table);
         AuthCommands.Register(table);
         ObjectCommands.Register(table);
+        ReplicationCommands.Register(table);
         return table;
     }
 }
