@@ -52,6 +52,7 @@ public sealed class Node : IDisposable
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
                 renewId: report.DamagedLogKeptAt != null, config.RespPort, new ReplicationSnapshots(node),
                 () => log.BeginAddress <= NodeRecovery.FirstLogAddress && config.FromSnapshot is null && report.DamagedLogKeptAt is null, logger);
+        if (node.Replication != null) _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         return node;
     }
 
