@@ -226,6 +226,37 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         Assert.StartsWith("-ERR WAIT cannot be used with replica instances", r.Command("WAIT", "1", "10"));
     }
 
+    [HyperCacheFact]
+    public void SyncMode_AcksMissingInTime_RepliesNoReplicas()
+    {
+        using var primary = Create("everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "300");
+        primary.Start();
+        using var replica = Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}");
+        replica.Start();
+        Eventually.True(() => InfoLong(primary, "connected_slaves") == 1, "replica connected", Converge);
+        using var p = primary.Raw();
+        Assert.Equal(Resp.Ok, p.Command("SET", "a", "1"));
+        Signal("STOP", replica.Pid); // connected, but acknowledges nothing
+        try
+        {
+            p.Send(RawRespClient.Encode("SET", "b", "2") + RawRespClient.Encode("GET", "a"));
+            Assert.Equal(Resp.Err("NOREPLICAS Not enough good replicas to write."), p.ReadReply());
+            Assert.Equal(Resp.Err("NOREPLICAS Not enough good replicas to write."), p.ReadReply()); // the whole batch
+        }
+        finally
+        {
+            Signal("CONT", replica.Pid);
+        }
+        Eventually.True(() => p.Command("SET", "c", "3") == Resp.Ok, "writes acknowledged again", Converge);
+        WaitConverged(primary, replica);
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", $"-{signal} {pid}");
+        kill.WaitForExit();
+    }
+
     private static string PersistenceField(RawRespClient c, string field)
     {
         var m = System.Text.RegularExpressions.Regex.Match(c.Command("INFO", "persistence"), $"(?m)^{field}:(.*)\r$");

@@ -46,7 +46,9 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 if (read.IsCanceled) break;
                 var buffer = read.Buffer;
                 await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
-                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher);
+                var strategy = node.Replication is { Strategy: { WaitsForReplicas: true } s } ? s : null;
+                if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
+                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, out int executed);
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
 
@@ -56,18 +58,19 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                     await log.WaitForCommitAsync(written);
                     waitedFor = written;
                 }
-                if (written > replicatedFor && node.Replication is { Strategy: { WaitsForReplicas: true } strategy })
+                if (strategy != null)
                 {
-                    replicatedFor = written;
-                    if (await strategy.AfterWriteAsync(written, connection.ConnectionClosed) != HyperCache.Replication.Strategies.WriteOutcome.Acknowledged)
+                    bool acknowledged = true;
+                    if (written > replicatedFor)
                     {
-                        // Not enough replicas in time: the replies are not sent, the client sees a dropped connection
-                        // (never a silent success). See docs/decisions.md, Replication.
-                        logger.LogWarning("Connection {Id}: write at {Address} not acknowledged by enough replicas; closing", client.Id, written);
-                        client.Output.Exit();
-                        connection.Abort();
-                        break;
+                        replicatedFor = written;
+                        acknowledged = await strategy.AfterWriteAsync(written, connection.ConnectionClosed) == HyperCache.Replication.Strategies.WriteOutcome.Acknowledged;
                     }
+                    await client.Writer.EndStagingAsync(keep: acknowledged);
+                    // Not enough replicas in time: every reply of the batch becomes the error (never a silent
+                    // success; the writes did happen on this node). See docs/decisions.md, Replication.
+                    if (!acknowledged)
+                        for (int i = 0; i < executed; i++) client.Writer.Error("NOREPLICAS Not enough good replicas to write.");
                 }
                 client.Writer.Commit();
                 var flush = await output.FlushAsync();
@@ -134,10 +137,10 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
 
     /// <summary>Executes every complete command in <paramref name="buffer"/>; returns how far input was used.</summary>
     private (SequencePosition Consumed, SequencePosition Examined) ExecuteAll(
-        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher)
+        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher, out int executed)
     {
         var remaining = buffer;
-        int executed = 0;
+        executed = 0;
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
