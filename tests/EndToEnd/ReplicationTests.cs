@@ -73,6 +73,12 @@ public sealed class ReplicationTests(ITestOutputHelper output)
 
             using var r = one.Raw();
             Assert.Equal(Resp.Err("READONLY You can't write against a read only replica."), r.Command("SET", "x", "y"));
+            using (var http = new HttpClient())
+            {
+                var put = http.PutAsync($"{one.HttpBase}/api/cache/x", new StringContent("{\"value\":\"y\"}", System.Text.Encoding.UTF8, "application/json")).Result;
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, put.StatusCode);
+                Assert.Contains("read_only_replica", put.Content.ReadAsStringAsync().Result);
+            }
             Assert.Equal("slave", Info(one, "role"));
             Assert.Equal("up", Info(one, "master_link_status"));
             Assert.Equal(primary.Port.ToString(), Info(two, "master_port"));

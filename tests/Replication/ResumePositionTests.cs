@@ -62,6 +62,21 @@ public sealed class ResumePositionTests
     }
 
     [Fact]
+    public void A_replicas_snapshot_carries_its_position()
+    {
+        using var primary = new TempNode();
+        using var replica = new TempNode();
+        Workload(primary.Store, 5);
+        replica.Store.ApplyReplicated(primary.Entries().Select(e => e.Entry).ToList(), new ReplicationPosition("snap-id", 4242));
+        string path = Path.Combine(replica.Dir, "test.hcs");
+        StateMachine.Snapshots.SnapshotWriter.Write(replica.Store, path, "replica", replica.Log);
+        var loaded = new Store(new StoreOptions { Shards = 8 }, null);
+        StateMachine.Snapshots.SnapshotFile.Load(path, loaded);
+        Assert.Equal(new ReplicationPosition("snap-id", 4242), loaded.ReplicationOrigin);
+        Assert.Equal(primary.Store.Digest(), loaded.Digest());
+    }
+
+    [Fact]
     public void A_full_sync_start_clears_data_and_position_in_one_entry()
     {
         using var primary = new TempNode();
