@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using HyperCache.Replication.Grpc;
 using HyperCache.StateMachine.Snapshots;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HyperCache.Replication.Primary;
@@ -13,7 +14,8 @@ namespace HyperCache.Replication.Primary;
 /// away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
 /// and the entries after it.
 /// </summary>
-public sealed class LogShippingService(Replicator replicator, ILogger<LogShippingService> logger) : LogShipping.LogShippingBase
+public sealed class LogShippingService(Replicator replicator, IHostApplicationLifetime lifetime, ILogger<LogShippingService> logger)
+    : LogShipping.LogShippingBase
 {
     private const int SnapshotChunkBytes = 256 * 1024;
 
@@ -25,7 +27,9 @@ public sealed class LogShippingService(Replicator replicator, ILogger<LogShippin
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "replication.mode is none"));
         var log = replicator.Log;
         var registry = replicator.Replicas;
-        var ct = context.CancellationToken;
+        // Streams never end by themselves: shutdown must end them, or the host waits out its timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         string replid = replicator.ReplicationId;
         long next = request.FromAddress;
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
