@@ -104,6 +104,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         var options = replicator.Options;
         while (!ct.IsCancellationRequested)
         {
+            if (!replicator.IsPrimary) return; // REPLICAOF turned this node into a replica: its replicas must go elsewhere
             if (next < log.BeginAddress)
             {
                 // Truncated below this replica (it was dropped from the floor): end the stream; it reconnects and full-syncs.

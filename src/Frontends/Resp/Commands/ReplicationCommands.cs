@@ -29,16 +29,23 @@ public static class ReplicationCommands
             r.Ok();
             return;
         }
-        long port = ArgParse.Int64(a[2]);
-        if (port is <= 0 or > 65535) throw new CommandError("ERR Invalid master port");
-        bool changed = replication.FollowAsync(a.Text(1), (int)port).GetAwaiter().GetResult();
+        if (!int.TryParse(a.Text(2), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
+            throw new CommandError("ERR Invalid master port");
+        bool changed = replication.FollowAsync(a.Text(1), port).GetAwaiter().GetResult();
         if (changed) r.Ok();
         else r.Simple("OK Already connected to specified master");
     }
 
     private static void Role(RespClient c, CommandArgs a, RespWriter r)
     {
-        var replication = Replication(c);
+        if (c.Node.Replication is not { } replication)
+        {
+            r.ArrayHeader(3);
+            r.Bulk("master"u8);
+            r.Integer(0);
+            r.ArrayHeader(0);
+            return;
+        }
         if (replication.Follower is { } f)
         {
             r.ArrayHeader(5);
@@ -67,12 +74,16 @@ public static class ReplicationCommands
     /// connection (not the node) until enough do or the timeout passes; 0 waits for ever, as in Redis.</summary>
     private static void Wait(RespClient c, CommandArgs a, RespWriter r)
     {
-        var replication = Replication(c);
-        if (!replication.IsPrimary)
+        if (c.Node.IsReplica)
             throw new CommandError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
         long needed = ArgParse.Int64(a[1]);
         long timeout = ArgParse.Int64(a[2]);
         if (timeout < 0) throw new CommandError("ERR timeout is negative");
+        if (c.Node.Replication is not { } replication)
+        {
+            r.Integer(0); // no log, no replicas
+            return;
+        }
         long address = c.Session.LastLogAddress;
         int now = replication.Replicas.AcknowledgedCount(address);
         if (now >= needed || c.InExec)
