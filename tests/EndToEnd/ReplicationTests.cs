@@ -88,6 +88,12 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             p.Command("SET", "waited", "1");
             Assert.Equal(Resp.Int(2), p.Command("WAIT", "2", "5000"));
             Assert.StartsWith("*3\r\n$6\r\nmaster\r\n", p.Command("ROLE"));
+            using var scraper = new HttpClient();
+            var metrics = scraper.GetStringAsync($"{primary.HttpBase}/metrics").Result;
+            Assert.Contains("hypercache_replication_connected_replicas 2", metrics);
+            Assert.Contains("hypercache_replication_full_syncs_total 2", metrics);
+            Assert.Contains("hypercache_replication_lag_bytes{replica=\"127.0.0.1:", metrics);
+            Assert.Contains("hypercache_replication_link_up 1", scraper.GetStringAsync($"{one.HttpBase}/metrics").Result);
         }
         finally
         {
@@ -162,6 +168,13 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             var missing = acked.Where(k => r.Command("EXISTS", k) != Resp.Int(1)).ToList();
             Assert.True(missing.Count == 0, $"{missing.Count} of {acked.Count} acknowledged writes missing, e.g. {string.Join(", ", missing.Take(5))}");
             Assert.Equal(Resp.Ok, r.Command("SET", "after-promotion", "1"));
+
+            // The old primary comes back and follows the new one: another history, so a full sync.
+            primary.Start();
+            using (var old = primary.Raw())
+                Assert.Equal(Resp.Ok, old.Command("REPLICAOF", "127.0.0.1", replica.Port.ToString()));
+            WaitConverged(replica, primary);
+            Assert.Equal("slave", Info(primary, "role"));
         }
         finally
         {
