@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HyperCache.Log;
@@ -20,7 +19,6 @@ namespace HyperCache.Replication.Replica;
 /// </summary>
 public sealed class ReplicaFollower : IAsyncDisposable
 {
-    private const int SnapshotRecordsPerEntry = 1024;
     private readonly Replicator _replicator;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -127,9 +125,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
         using var acks = client.Ack(cancellationToken: session.Token);
         long acked = -1;
         bool progressed = false;
-        string? snapshotPath = null;
-        FileStream? snapshotFile = null;
-        var snapshotHash = new XxHash64();
+        using var snapshot = new SnapshotReceiver(_replicator.DataDir);
         try
         {
             var reader = call.ResponseStream;
@@ -165,38 +161,17 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         store.ApplyReplicated([new ShippedEntry((byte)EventKind.FlushAll, new byte[] { 0x90 })], null);
                         replid = full.ReplicationId;
                         next = full.StartAddress;
-                        if (full.Snapshot)
-                        {
-                            snapshotPath = Path.Combine(_replicator.DataDir, "replication-sync.hcs");
-                            snapshotFile = new FileStream(snapshotPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                            snapshotHash.Reset();
-                        }
+                        if (full.Snapshot) snapshot.Begin();
                         break;
                     }
                     case ShipMessage.BodyOneofCase.SnapshotChunk:
-                    {
-                        if (snapshotFile is null) throw new InvalidDataException("snapshot data without a full sync");
-                        var data = message.SnapshotChunk.Data.Span;
-                        snapshotHash.Append(data);
-                        snapshotFile.Write(data);
+                        snapshot.Append(message.SnapshotChunk);
                         break;
-                    }
                     case ShipMessage.BodyOneofCase.SnapshotEnd:
                     {
-                        if (snapshotFile is null || snapshotPath is null) throw new InvalidDataException("snapshot end without a full sync");
-                        var end = message.SnapshotEnd;
-                        long length = snapshotFile.Length;
-                        await snapshotFile.DisposeAsync();
-                        snapshotFile = null;
-                        if (length != end.Length || snapshotHash.GetCurrentHashAsUInt64() != end.Xxhash64)
-                            throw new InvalidDataException("the snapshot received does not match its length or hash");
-                        StateMachine.Snapshots.SnapshotFile.Verify(snapshotPath);
-                        long last = -1;
-                        foreach (var chunk in SnapshotRecords.Chunks(snapshotPath, SnapshotRecordsPerEntry))
-                            last = store.ApplyReplicated(chunk, null);
+                        long last = snapshot.Load(message.SnapshotEnd, store);
                         if (last >= 0 && _replicator.Log is { } log) await log.WaitForCommitAsync(last);
-                        File.Delete(snapshotPath);
-                        next = end.ContinueAddress;
+                        next = message.SnapshotEnd.ContinueAddress;
                         break;
                     }
                     case ShipMessage.BodyOneofCase.Batch:
@@ -205,15 +180,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         PrimaryCommitted = batch.PrimaryCommitted;
                         if (batch.Entries.Count > 0)
                         {
-                            var entries = new List<ShippedEntry>(batch.Entries.Count);
-                            for (int i = 0; i < batch.Entries.Count; i++)
-                            {
-                                var raw = batch.Entries[i].Memory;
-                                if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
-                                    throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} fails its checksum");
-                                entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
-                            }
-                            long address = store.ApplyReplicated(entries, new ReplicationPosition(replid, batch.NextAddress));
+                            long address = store.ApplyReplicated(Verified(batch), new ReplicationPosition(replid, batch.NextAddress));
                             if (_replicator.Log is { } log) await log.WaitForCommitAsync(address);
                             LastBatchDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - batch.SentUnixMs);
                         }
@@ -234,10 +201,23 @@ public sealed class ReplicaFollower : IAsyncDisposable
         finally
         {
             LinkUp = false;
-            if (snapshotFile != null) await snapshotFile.DisposeAsync();
             session.Cancel();
         }
         if (!progressed) throw new IOException("the primary ended the stream");
+    }
+
+    /// <summary>The batch's entries, each checked against its CRC again after the network.</summary>
+    private static List<ShippedEntry> Verified(EntryBatch batch)
+    {
+        var entries = new List<ShippedEntry>(batch.Entries.Count);
+        for (int i = 0; i < batch.Entries.Count; i++)
+        {
+            var raw = batch.Entries[i].Memory;
+            if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
+                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} fails its checksum");
+            entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
+        }
+        return entries;
     }
 
     public async ValueTask DisposeAsync()
