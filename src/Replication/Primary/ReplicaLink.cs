@@ -45,5 +45,6 @@ public sealed class ReplicaLink(string host, int port)
         Volatile.Write(ref _acked, from);
         Volatile.Write(ref _shipped, from);
         DroppedFromFloor = false;
+        LastAckTick = Environment.TickCount64;
     }
 }
