@@ -93,6 +93,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Contains("hypercache_replication_connected_replicas 2", metrics);
             Assert.Contains("hypercache_replication_full_syncs_total 2", metrics);
             Assert.Contains("hypercache_replication_lag_bytes{replica=\"127.0.0.1:", metrics);
+            Assert.Contains("hypercache_replication_lag_entries{replica=\"127.0.0.1:", metrics);
             Assert.Contains("hypercache_replication_link_up 1", scraper.GetStringAsync($"{one.HttpBase}/metrics").Result);
         }
         finally

@@ -85,6 +85,25 @@ public sealed class StrategyAndRegistryTests
     }
 
     [Fact]
+    public void Acknowledged_sequence_follows_the_shipped_batches()
+    {
+        var link = new ReplicaLink("h", 1);
+        link.Restart(100);
+        Assert.Equal(-1, link.AckedSequence);
+        link.Shipped(200, 50, 5);
+        link.Shipped(300, 50, 9);
+        link.Acknowledge(150);
+        Assert.Equal(-1, link.AckedSequence); // inside the first batch: not all of it is durable
+        link.Acknowledge(200);
+        Assert.Equal(5, link.AckedSequence);
+        link.Acknowledge(300);
+        Assert.Equal(9, link.AckedSequence);
+        Assert.Equal(300, link.AckedAddress);
+        link.Restart(300);
+        Assert.Equal(-1, link.AckedSequence);
+    }
+
+    [Fact]
     public void The_truncation_floor_follows_connected_replicas_within_the_lag_cap()
     {
         using var node = new TempNode();

@@ -22,9 +22,12 @@ internal sealed class BatchCollector : IEntryVisitor
 
     public List<(long Address, byte[] Entry)> Entries { get; } = [];
     public long Bytes { get; private set; }
+    /// <summary>Sequence number of the last entry scanned (0: none), for lag in entries.</summary>
+    public ulong LastSequence { get; private set; }
 
     public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body)
     {
+        LastSequence = sequence;
         if (Covered(address, kind, body.Span)) return;
         var entry = new byte[EntryHeader.Size + body.Length];
         body.Span.CopyTo(entry.AsSpan(EntryHeader.Size));

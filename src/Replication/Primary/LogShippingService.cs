@@ -125,7 +125,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
                     batch.Entries.Add(UnsafeByteOperations.UnsafeWrap(entry));
                 }
                 await stream.WriteAsync(new ShipMessage { Batch = batch }, ct);
-                link.Shipped(scan.NextAddress, collector.Bytes);
+                link.Shipped(scan.NextAddress, collector.Bytes, collector.LastSequence);
                 replicator.CountBytesShipped(collector.Bytes);
                 next = scan.NextAddress;
                 continue;

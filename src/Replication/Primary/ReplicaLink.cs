@@ -26,17 +26,32 @@ public sealed class ReplicaLink(string host, int port)
     /// <summary>Fell more than max_lag_bytes behind: no longer holds back truncation, must full-sync.</summary>
     public bool DroppedFromFloor { get; set; }
 
+    // Shipped batches not yet acknowledged: where each ends and the sequence number of its last entry.
+    private readonly Queue<(long Next, ulong Sequence)> _inFlight = new();
+    private long _ackedSequence = -1;
+
+    /// <summary>Sequence number of the last entry acknowledged (-1: not known yet on this connection).</summary>
+    public long AckedSequence => Interlocked.Read(ref _ackedSequence);
+
     public void Acknowledge(long address)
     {
         long seen;
         while ((seen = Volatile.Read(ref _acked)) < address && Interlocked.CompareExchange(ref _acked, address, seen) != seen) { }
+        lock (_inFlight)
+            while (_inFlight.TryPeek(out var batch) && batch.Next <= address)
+            {
+                _inFlight.Dequeue();
+                Interlocked.Exchange(ref _ackedSequence, (long)batch.Sequence);
+            }
         LastAckTick = Environment.TickCount64;
     }
 
-    public void Shipped(long nextAddress, long bytes)
+    public void Shipped(long nextAddress, long bytes, ulong lastSequence = 0)
     {
         Volatile.Write(ref _shipped, nextAddress);
         Interlocked.Add(ref _bytesShipped, bytes);
+        if (lastSequence != 0)
+            lock (_inFlight) _inFlight.Enqueue((nextAddress, lastSequence));
     }
 
     /// <summary>A (re)subscription from <paramref name="from"/>: what it had acknowledged before is what it says now.</summary>
@@ -44,6 +59,8 @@ public sealed class ReplicaLink(string host, int port)
     {
         Volatile.Write(ref _acked, from);
         Volatile.Write(ref _shipped, from);
+        lock (_inFlight) _inFlight.Clear();
+        Interlocked.Exchange(ref _ackedSequence, -1);
         DroppedFromFloor = false;
         LastAckTick = Environment.TickCount64;
     }
