@@ -82,6 +82,8 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Equal("slave", Info(one, "role"));
             Assert.Equal("up", Info(one, "master_link_status"));
             Assert.Equal(primary.Port.ToString(), Info(two, "master_port"));
+            using (var t = two.Raw())
+                Assert.Equal(Resp.BulkArray("replicaof", $"127.0.0.1 {primary.Port}"), t.Command("CONFIG", "GET", "replicaof"));
             Assert.Equal(Info(primary, "master_replid"), Info(two, "master_replid"));
             Assert.StartsWith("ip=127.0.0.1,port=", Info(primary, "slave0"));
             using var p = primary.Raw();

@@ -26,12 +26,14 @@ public static class ReplicationCommands
         if (a.Text(1).Equals("no", StringComparison.OrdinalIgnoreCase) && a.Text(2).Equals("one", StringComparison.OrdinalIgnoreCase))
         {
             replication.PromoteAsync().GetAwaiter().GetResult();
+            c.Node.Config.ReplicaOf = null; // CONFIG GET replicaof shows the current role, as Redis
             r.Ok();
             return;
         }
         if (!int.TryParse(a.Text(2), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
             throw new CommandError("ERR Invalid master port");
         bool changed = replication.FollowAsync(a.Text(1), port).GetAwaiter().GetResult();
+        c.Node.Config.ReplicaOf = $"{a.Text(1)} {port}";
         if (changed) r.Ok();
         else r.Simple("OK Already connected to specified master");
     }
