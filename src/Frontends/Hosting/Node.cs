@@ -51,13 +51,18 @@ public sealed class Node : IDisposable
         if (log != null)
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
                 renewId: report.DamagedLogKeptAt != null, config.RespPort, new ReplicationSnapshots(node),
-                () => log.BeginAddress <= NodeRecovery.FirstLogAddress && config.FromSnapshot is null && report.DamagedLogKeptAt is null, logger);
+                () => LogHoldsWholeState(log, config), logger);
         if (node.Replication != null) _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         return node;
     }
 
     /// <summary>SAVE, BGSAVE, BGREWRITEAOF and the schedule: snapshots and log compaction.</summary>
     public SnapshotCoordinator Snapshots { get; private set; } = null!;
+
+    /// <summary>Replaying the log from its begin rebuilds the state only if it was never truncated and no snapshot
+    /// exists (a seeded or repaired data directory starts from a snapshot with a log that begins at the start).</summary>
+    private static bool LogHoldsWholeState(AppendOnlyLog log, NodeConfig config)
+        => log.BeginAddress <= NodeRecovery.FirstLogAddress && new HyperCache.StateMachine.Snapshots.SnapshotDirectory(config.SnapshotDirectory).List().Count == 0;
 
     /// <summary>Log shipping, REPLICAOF, WAIT; null without an AOF (nothing to ship).</summary>
     public HyperCache.Replication.Replicator? Replication { get; private set; }
