@@ -126,6 +126,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
         long acked = -1;
         bool progressed = false;
         using var snapshot = new SnapshotReceiver(_replicator.DataDir);
+        long resumableFrom = 0;
         try
         {
             var reader = call.ResponseStream;
@@ -169,7 +170,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         break;
                     case ShipMessage.BodyOneofCase.SnapshotEnd:
                     {
-                        long last = snapshot.Load(message.SnapshotEnd, store);
+                        (long last, resumableFrom) = snapshot.Load(message.SnapshotEnd, store);
                         if (last >= 0 && _replicator.Log is { } log) await log.WaitForCommitAsync(last);
                         next = message.SnapshotEnd.ContinueAddress;
                         break;
@@ -180,7 +181,9 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         PrimaryCommitted = batch.PrimaryCommitted;
                         if (batch.Entries.Count > 0)
                         {
-                            long address = store.ApplyReplicated(Verified(batch), new ReplicationPosition(replid, batch.NextAddress));
+                            // No resume point inside the range a snapshot full sync is still filtering.
+                            ReplicationPosition? resumeAt = batch.NextAddress >= resumableFrom ? new(replid, batch.NextAddress) : null;
+                            long address = store.ApplyReplicated(Verified(batch), resumeAt);
                             if (_replicator.Log is { } log) await log.WaitForCommitAsync(address);
                             LastBatchDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - batch.SentUnixMs);
                         }

@@ -8,7 +8,7 @@ namespace HyperCache.Replication.Replica;
 /// <summary>
 /// Receives a full sync's snapshot file into <c>DATA_DIR/replication-sync.hcs</c>, checks it (length and XxHash64
 /// as sent, then the file's own header and content hash), and logs and applies its records as this node's own
-/// batches of 1024 events. Returns the address of the last entry written, to wait for its commit.
+/// batches of 1024 events.
 /// </summary>
 internal sealed class SnapshotReceiver(string dataDir) : IDisposable
 {
@@ -32,18 +32,21 @@ internal sealed class SnapshotReceiver(string dataDir) : IDisposable
         _file.Write(data);
     }
 
-    public long Load(SnapshotEnd end, Store store)
+    /// <summary>Returns the address of the last entry written (to wait for its commit) and the snapshot's highest
+    /// covered address: below it, which entries the snapshot holds depends on their shard, so a resume position
+    /// there would be wrong (the primary filters only on a full sync).</summary>
+    public (long LastEntry, long MaxCovered) Load(SnapshotEnd end, Store store)
     {
         if (_file is null) throw new InvalidDataException("snapshot end without a full sync");
         long length = _file.Length;
         Dispose();
         if (length != end.Length || _hash.GetCurrentHashAsUInt64() != end.Xxhash64)
             throw new InvalidDataException("the snapshot received does not match its length or hash");
-        SnapshotFile.Verify(Path);
+        var header = SnapshotFile.Verify(Path);
         long last = -1;
         foreach (var chunk in SnapshotRecords.Chunks(Path, RecordsPerEntry)) last = store.ApplyReplicated(chunk, null);
         File.Delete(Path);
-        return last;
+        return (last, header.MaxCovered);
     }
 
     public void Dispose()
