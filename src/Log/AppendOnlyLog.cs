@@ -163,6 +163,14 @@ public sealed class AppendOnlyLog : IDisposable
         return _log.WaitForCommitAsync(address + 1);
     }
 
+    /// <summary>Completes once something at or past <paramref name="address"/> is committed (log shipping tails the
+    /// log with it); does not ask for a commit.</summary>
+    public async ValueTask WaitForCommitPastAsync(long address, CancellationToken ct)
+    {
+        if (_log.CommittedUntilAddress > address) return;
+        await _log.WaitForCommitAsync(address + 1, -1, ct);
+    }
+
     /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
     public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
 
@@ -297,6 +305,8 @@ public sealed class AppendOnlyLog : IDisposable
                 }
             }
         }
+        // A bounded scan that stopped inside a fragmented entry resumes at that entry's first fragment.
+        if (until >= 0 && pending > 0 && firstBad < 0) next = pendingAddress;
         var result = new LogScanResult(count, next, lastSeq, firstBad, goodAfterBad, problem);
         // Appends may start once the last sequence number is known: from a scan of the whole log, or of its end
         // from an entry boundary (recovery after a snapshot) that met at least one entry or clock stamp.

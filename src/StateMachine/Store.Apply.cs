@@ -97,6 +97,9 @@ public sealed partial class Store
             case (byte)EventKind.Batch:
                 ApplyBatch(ref r, fields);
                 break;
+            case (byte)EventKind.ReplicationMark:
+                ApplyReplicationMark(ref r);
+                break;
             // Each data type applies its own events (kind ranges in EventKind.cs), in its own Store.<Type>.cs.
             case >= (byte)EventKind.ListFirst and <= (byte)EventKind.ListLast:
                 ApplyList((EventKind)kind, ref r, fields);

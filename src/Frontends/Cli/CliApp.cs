@@ -38,6 +38,12 @@ public static class CliApp
             (new Option<string?>("--log-segment-mb") { Description = "AOF segment size in MB for a new data directory (power of two, >= 4; default 64)" }, "persistence.log_segment_mb"),
             (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
             (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),
+            (new Option<string?>("--replicaof") { Description = "\"host port\": start as a replica of that primary" }, "replication.replicaof"),
+            (new Option<string?>("--replication-port") { Description = "Log-shipping (gRPC) port (default RESP port + 10000)" }, "network.replication_port"),
+            (new Option<string?>("--replication-mode") { Description = "none | async | sync (default async)" }, "replication.mode"),
+            (new Option<string?>("--min-acks") { Description = "sync mode: replicas that must hold a write before the reply (default 1)" }, "replication.min_acks"),
+            (new Option<string?>("--sync-timeout-ms") { Description = "sync mode: how long a write waits for min-acks (default 1000)" }, "replication.sync_timeout_ms"),
+            (new Option<string?>("--max-lag-bytes") { Description = "A replica further behind stops holding back log truncation (default 256mb)" }, "replication.max_lag_bytes"),
             (new Option<string?>("--protected-mode") { Description = "yes | no: refuse to bind a non-loopback address without a password (default yes)" }, "security.protected_mode"),
         };
         var cut = new Option<bool>("--cut-corrupt-log")

@@ -53,6 +53,12 @@ public static class ConfigLoader
         new("http.api_key", c => c.HttpApiKey ?? "", (c, v) => c.HttpApiKey = v.Length == 0 ? null : v),
         new("http.max_value_bytes", c => Text(c.HttpMaxValueBytes), (c, v) => c.HttpMaxValueBytes = ParseBytes(v)),
         new("http.max_body_bytes", c => Text(c.HttpMaxBodyBytes), (c, v) => c.HttpMaxBodyBytes = ParseBytes(v)),
+        new("network.replication_port", c => Text(c.ReplicationPort), (c, v) => c.ReplicationPort = Port(v)),
+        new("replication.replicaof", c => c.ReplicaOf ?? "", (c, v) => c.ReplicaOf = ParseReplicaOf(v), "replicaof"),
+        new("replication.mode", c => c.Replication.Mode, (c, v) => c.Replication.Mode = ParseMode(v)),
+        new("replication.min_acks", c => Text(c.Replication.MinAcks), (c, v) => c.Replication.MinAcks = Positive(v)),
+        new("replication.sync_timeout_ms", c => Text(c.Replication.SyncTimeoutMs), (c, v) => c.Replication.SyncTimeoutMs = Positive(v)),
+        new("replication.max_lag_bytes", c => Text(c.Replication.MaxLagBytes), (c, v) => c.Replication.MaxLagBytes = ParseBytes(v)),
         new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),
     ];
 
@@ -115,6 +121,19 @@ public static class ConfigLoader
         "no" or "false" or "0" or "off" => false,
         _ => throw new FormatException("expected yes/no or true/false"),
     };
+
+    /// <summary>"host port" (Redis's replicaof form); empty: none.</summary>
+    private static string? ParseReplicaOf(string v)
+    {
+        var parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) return null;
+        if (parts.Length != 2) throw new ArgumentException("expected 'host port'");
+        return $"{parts[0]} {Port(parts[1])}";
+    }
+
+    private static string ParseMode(string v)
+        => Replication.Strategies.ReplicationStrategies.IsKnown(v.Trim()) ? v.Trim().ToLowerInvariant()
+            : throw new ArgumentException($"expected one of {string.Join(", ", Replication.Strategies.ReplicationStrategies.Names)}");
 
     private static int Port(string v)
     {

@@ -65,6 +65,13 @@ public sealed class NodeConfig
     public long HttpMaxBodyBytes { get; set; } = 16L * 1024 * 1024;
     public int HttpMaxBatchItems { get; set; } = 1000;
 
+    /// <summary>Log shipping (gRPC, h2c); 0 = the RESP port + 10000 (or - 10000 when that is past 65535).</summary>
+    public int ReplicationPort { get; set; }
+    public int EffectiveReplicationPort => ReplicationPort != 0 ? ReplicationPort : RespPort + 10000 <= 65535 ? RespPort + 10000 : RespPort - 10000;
+    /// <summary>"host port": start as a replica of that primary (REPLICAOF at start-up).</summary>
+    public string? ReplicaOf { get; set; }
+    public Replication.ReplicationOptions Replication { get; } = new();
+
     public string AofDirectory => Path.Combine(DataDir, "aof");
     public string SnapshotDirectory => Path.Combine(DataDir, "snapshots");
 }

@@ -12,7 +12,7 @@ public sealed class ExpiryService(Node node) : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(1000.0 / Math.Max(1, node.Config.HzExpiry)), stoppingToken);
-                node.Store.ExpireCycle();
+                if (!node.IsReplica) node.Store.ExpireCycle(); // a replica gets its primary's expiry deletes (as Redis)
             }
         }
         catch (OperationCanceledException)

@@ -49,14 +49,34 @@ public sealed class Node : IDisposable
         var (log, store, report) = NodeRecovery.Open(config, logger);
         var node = new Node(config, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
         node.Snapshots = new SnapshotCoordinator(node, logger);
+        if (log != null)
+            node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
+                renewId: report.DamagedLogKeptAt != null, config.RespPort, new ReplicationSnapshots(node),
+                () => LogHoldsWholeState(log, config), logger);
+        if (node.Replication != null) _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         return node;
     }
 
     /// <summary>SAVE, BGSAVE, BGREWRITEAOF and the schedule: snapshots and log compaction.</summary>
     public SnapshotCoordinator Snapshots { get; private set; } = null!;
 
+    /// <summary>Replaying the log from its begin rebuilds the state only if it was never truncated and no snapshot
+    /// exists (a seeded or repaired data directory starts from a snapshot with a log that begins at the start).</summary>
+    private static bool LogHoldsWholeState(AppendOnlyLog log, NodeConfig config)
+        => log.BeginAddress <= NodeRecovery.FirstLogAddress && new HyperCache.StateMachine.Snapshots.SnapshotDirectory(config.SnapshotDirectory).List().Count == 0;
+
+    /// <summary>Log shipping, REPLICAOF, WAIT; null without an AOF (nothing to ship).</summary>
+    public HyperCache.Replication.Replicator? Replication { get; private set; }
+
+    /// <summary>A replica refuses client writes (READONLY).</summary>
+    public bool IsReplica => Replication is { IsPrimary: false };
+
+    /// <summary>Writes need a check before they run: refused on a replica, or NOREPLICAS under the sync strategy.</summary>
+    public bool GatesWrites => Replication is { } r && (!r.IsPrimary || r.Strategy.WaitsForReplicas);
+
     public void Dispose()
     {
+        Replication?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(15));
         // A background snapshot commits the log before it publishes itself: let it finish first.
         Snapshots?.WaitIdle(TimeSpan.FromSeconds(30));
         Log?.Dispose();

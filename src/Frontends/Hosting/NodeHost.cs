@@ -52,6 +52,12 @@ public static class NodeHost
             app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
             await app.StartAsync(ct);
             node.AcceptingWrites = true;
+            if (node.Replication is { } replication && config.ReplicaOf is { } primary)
+            {
+                var parts = primary.Split(' ');
+                await replication.FollowAsync(parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+                logger.LogInformation("Replica of {Primary}", primary);
+            }
             logger.LogInformation("Node {node_id} ready to accept connections: RESP {bind}:{resp_port}, HTTP {bind}:{http_port}, appendfsync {appendfsync}",
                 config.NodeId, config.Bind, config.RespPort, config.Bind, config.HttpPort, config.AppendFsync.ToString().ToLowerInvariant());
             await app.WaitForShutdownAsync(ct);
@@ -84,6 +90,12 @@ public static class NodeHost
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
         builder.Services.AddHostedService<SnapshotService>();
+        bool replicates = config.AppendOnly; // a node with a log has a replicator (Node.Open): serve log shipping
+        if (replicates)
+        {
+            builder.Services.AddSingleton(sp => sp.GetRequiredService<Node>().Replication!);
+            builder.Services.AddGrpc(o => { o.MaxReceiveMessageSize = null; o.MaxSendMessageSize = null; });
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:
         // a RESP request is tiny and never blocks, so the hop costs more than the work.
@@ -104,9 +116,21 @@ public static class NodeHost
             {
                 kestrel.Listen(address, config.RespPort, l => l.UseConnectionHandler<RespConnectionHandler>());
                 kestrel.Listen(address, config.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+                if (replicates)
+                    kestrel.Listen(address, config.EffectiveReplicationPort, l => l.Protocols = HttpProtocols.Http2); // h2c
             }
         });
         var app = builder.Build();
+        if (replicates)
+        {
+            // The replication port serves log shipping only, outside the HTTP API's middleware (API key, logging).
+            int port = config.EffectiveReplicationPort;
+            app.MapWhen(c => c.Connection.LocalPort == port, branch =>
+            {
+                branch.UseRouting();
+                branch.UseEndpoints(e => e.MapGrpcService<HyperCache.Replication.Primary.LogShippingService>());
+            });
+        }
         app.UseHttpApi(registry);
         return app;
     }

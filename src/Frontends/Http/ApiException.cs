@@ -23,6 +23,7 @@ public static class ErrorCodes
     public const string OutOfMemory = "out_of_memory";
     public const string CommandFailed = "command_failed";
     public const string NotReady = "not_ready";
+    public const string ReadOnlyReplica = "read_only_replica";
     public const string Internal = "internal_error";
 
     /// <summary>The code for a bare status (an unknown route, a wrong method) that no handler explained.</summary>
@@ -44,6 +45,10 @@ public sealed class ApiException(int status, string code, string message) : Exce
 {
     public int Status { get; } = status;
     public string Code { get; } = code;
+
+    /// <summary>A write sent to a replica: it belongs on the primary (503, as "not the owner").</summary>
+    public static ApiException ReadOnlyReplica() => new(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ReadOnlyReplica,
+        "this node is a read-only replica; write to its primary");
 
     public static ApiException BadJson(string message) => new(StatusCodes.Status400BadRequest, ErrorCodes.BadJson, message);
     public static ApiException BadKey(string message) => new(StatusCodes.Status400BadRequest, ErrorCodes.BadKey, message);

@@ -55,6 +55,7 @@ public static class BatchEndpoints
 
     private static async Task<IResult> Set(HttpContext context, Node node)
     {
+        if (node.IsReplica) throw ApiException.ReadOnlyReplica();
         bool base64 = ValueCodec.WantsBase64(context);
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.BatchSetRequest);
         var items = body.Items ?? throw ApiException.BadJson("the body needs \"items\": [..]");

@@ -57,6 +57,7 @@ public static class CacheEndpoints
 
     private static async Task<IResult> Put(HttpContext context, Node node, string? key)
     {
+        if (node.IsReplica) throw ApiException.ReadOnlyReplica();
         var bytes = CacheKey.FromRequest(context);
         bool base64 = ValueCodec.WantsBase64(context);
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.PutRequest);
@@ -72,6 +73,7 @@ public static class CacheEndpoints
 
     private static async Task<IResult> Delete(HttpContext context, Node node, string? key)
     {
+        if (node.IsReplica) throw ApiException.ReadOnlyReplica();
         var bytes = CacheKey.FromRequest(context);
         var session = new Session();
         int deleted = Measure(node.Metrics.Command("del"), () => node.Store.Delete(session, new KeyArray([bytes]), 0));

@@ -16,8 +16,18 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
 
     /// <summary>Waits until the waiter is served, the timeout passes (the reply then gets a null result), or the
     /// connection closes (the waiter leaves its queues, so no pop is made for a client that is gone).</summary>
+    private readonly Func<RespWriter, CancellationToken, Task>? _custom;
+
+    /// <summary>A command that waits for something other than keys (WAIT): <paramref name="complete"/> writes its reply.</summary>
+    public BlockedCommand(Func<RespWriter, CancellationToken, Task> complete) : this(null!, 0, null!) => _custom = complete;
+
     public async Task CompleteAsync(RespWriter writer, CancellationToken connectionClosed)
     {
+        if (_custom != null)
+        {
+            await _custom(writer, connectionClosed);
+            return;
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
         if (timeoutMs > 0 && timeoutMs <= MaxTimerMs) stop.CancelAfter(TimeSpan.FromMilliseconds(timeoutMs));
         await using var cancel = stop.Token.Register(static w => ((KeyWaiter)w!).Cancel(), waiter);

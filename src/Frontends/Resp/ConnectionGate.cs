@@ -22,6 +22,16 @@ public static class ConnectionGate
             Reject(client, spec, $"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return true;
         }
+        if (spec.Flags.HasFlag(CommandFlags.Write) && client.Node.IsReplica)
+        {
+            Reject(client, spec, "READONLY You can't write against a read only replica.");
+            return true;
+        }
+        if (client.Node.Replication is { Strategy: var strategy } && spec.Flags.HasFlag(CommandFlags.Write) && !strategy.MayWrite())
+        {
+            Reject(client, spec, "NOREPLICAS Not enough good replicas to write.");
+            return true;
+        }
         if (client.Transaction is { } transaction && !TransactionCommands.ControlsTransaction(spec))
         {
             transaction.Queue(spec, args);

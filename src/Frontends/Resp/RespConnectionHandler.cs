@@ -37,7 +37,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
         var parser = new RespParser(_limits);
         var dispatcher = new CommandDispatcher(node);
-        long waitedFor = -1;
+        long waitedFor = -1, replicatedFor = -1;
         try
         {
             while (!client.CloseAfterReply)
@@ -46,7 +46,9 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 if (read.IsCanceled) break;
                 var buffer = read.Buffer;
                 await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
-                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher);
+                var strategy = node.Replication is { Strategy: { WaitsForReplicas: true } s } ? s : null;
+                if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
+                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, out int executed);
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
 
@@ -55,6 +57,20 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 {
                     await log.WaitForCommitAsync(written);
                     waitedFor = written;
+                }
+                if (strategy != null)
+                {
+                    bool acknowledged = true;
+                    if (written > replicatedFor)
+                    {
+                        replicatedFor = written;
+                        acknowledged = await strategy.AfterWriteAsync(written, connection.ConnectionClosed) == HyperCache.Replication.Strategies.WriteOutcome.Acknowledged;
+                    }
+                    await client.Writer.EndStagingAsync(keep: acknowledged);
+                    // Not enough replicas in time: every reply of the batch becomes the error (never a silent
+                    // success; the writes did happen on this node). See docs/decisions.md, Replication.
+                    if (!acknowledged)
+                        for (int i = 0; i < executed; i++) client.Writer.Error("NOREPLICAS Not enough good replicas to write.");
                 }
                 client.Writer.Commit();
                 var flush = await output.FlushAsync();
@@ -121,10 +137,10 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
 
     /// <summary>Executes every complete command in <paramref name="buffer"/>; returns how far input was used.</summary>
     private (SequencePosition Consumed, SequencePosition Examined) ExecuteAll(
-        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher)
+        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher, out int executed)
     {
         var remaining = buffer;
-        int executed = 0;
+        executed = 0;
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)

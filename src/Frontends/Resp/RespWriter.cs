@@ -17,6 +17,32 @@ public sealed class RespWriter
 
     public void Attach(PipeWriter output) => _output = output;
 
+    private PipeWriter? _direct;  // the connection's pipe while replies are held back
+    private MemoryStream? _staged;
+
+    /// <summary>Holds the replies that follow until <see cref="EndStagingAsync"/> (the sync replication strategy
+    /// decides after a batch whether its replies or an error go out).</summary>
+    public void BeginStaging()
+    {
+        Commit();
+        _staged ??= new MemoryStream();
+        _staged.SetLength(0);
+        _direct = _output;
+        _output = PipeWriter.Create(_staged, new StreamPipeWriterOptions(leaveOpen: true));
+    }
+
+    /// <summary>Sends the held replies to the connection (<paramref name="keep"/>) or drops them.</summary>
+    public async ValueTask EndStagingAsync(bool keep)
+    {
+        if (_direct is null) return;
+        Commit();
+        await _output.CompleteAsync(); // writes what it buffered into the stream
+        _output = _direct;
+        _direct = null;
+        if (keep) _output.Write(_staged!.GetBuffer().AsSpan(0, (int)_staged.Length));
+        if (_staged!.Capacity > 1 << 20) _staged = null; // do not keep a big batch's buffer
+    }
+
     /// <summary>Hands the bytes written so far to the pipe (before a flush).</summary>
     public void Commit()
     {

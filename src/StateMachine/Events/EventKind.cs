@@ -31,6 +31,9 @@ public enum EventKind : byte
     SwapDb = 11,
     /// <summary>[[kind, body], ...] — several events logged as one entry (MULTI/EXEC), applied in order.</summary>
     Batch = 12,
+    /// <summary>[replication id, next origin address] — a replica's resume position (an empty id clears it).
+    /// Only ever the last pair of a replicated batch; changes no data.</summary>
+    ReplicationMark = 13,
 
     // Ranges per data type; each type lists its kinds in its own Store.<Type>.cs and applies them there.
     ListFirst = 20, ListLast = 39,

@@ -7,7 +7,9 @@ public readonly record struct CapturedKey(int Db, byte[] Key, object Value, long
 
 /// <summary>A shard's content at the moment it was captured, and the log address that moment corresponds to:
 /// every entry below it that touches the shard is in the capture, no entry at or above it is.</summary>
-public sealed record ShardCapture(int Shard, long CoveredAddress, List<CapturedKey> Keys);
+/// <param name="Origin">A replica's resume position as of this capture. Replicated batches lock every shard, so it
+/// is the same for every shard of one cut, and covers exactly the batches below the covered addresses.</param>
+public sealed record ShardCapture(int Shard, long CoveredAddress, List<CapturedKey> Keys, ReplicationPosition? Origin = null);
 
 /// <summary>
 /// A snapshot being taken, shard by shard: each shard is captured under its own lock, with the log tail at that

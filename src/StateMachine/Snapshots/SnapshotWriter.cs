@@ -38,6 +38,8 @@ public static class SnapshotWriter
                     var capture = store.TakeCapture(cut, i);
                     long before = sink.Bytes, events = sink.Events;
                     foreach (var key in capture.Keys) sink.WriteKey(key);
+                    // A replica's resume position goes with its data (counted in the last shard's image).
+                    if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
                     images[i] = new ShardImage(capture.CoveredAddress, capture.Keys.Count, sink.Events - events, sink.Bytes - before);
                 }
             }
@@ -98,6 +100,15 @@ public static class SnapshotWriter
                 default:
                     throw new InvalidOperationException($"cannot snapshot a value of type {key.Value?.GetType().Name ?? "null"}");
             }
+        }
+
+        public void WriteOrigin(ReplicationPosition origin)
+        {
+            var buffer = EventBuffer.Start(EventKind.ReplicationMark);
+            buffer.WriteArrayHeader(2);
+            buffer.Write(System.Text.Encoding.ASCII.GetBytes(origin.ReplicationId));
+            buffer.Write(origin.NextAddress);
+            Emit(buffer);
         }
 
         public void Emit(EventBuffer buffer)

@@ -47,6 +47,6 @@ public sealed partial class Store
                 keys.Add(new CapturedKey(db, key, value, entry.ExpireAt));
             }
         }
-        return new ShardCapture(shard.Index, coveredAddress, keys);
+        return new ShardCapture(shard.Index, coveredAddress, keys, ReplicationOrigin);
     }
 }

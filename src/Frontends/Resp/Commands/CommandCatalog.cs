@@ -23,6 +23,7 @@ public static class CommandCatalog
         AuthCommands.Register(table);
         ObjectCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
+        ReplicationCommands.Register(table);
         return table;
     }
 }

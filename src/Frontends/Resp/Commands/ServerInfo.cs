@@ -82,9 +82,7 @@ public static class ServerInfo
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
                 break;
             case "replication":
-                yield return ("role", "master");
-                yield return ("connected_slaves", "0");
-                yield return ("master_repl_offset", (node.Log?.TailAddress ?? 0).ToString(inv));
+                foreach (var field in ReplicationInfo.Fields(node)) yield return field;
                 break;
             case "cpu":
                 var cpu = Process.GetCurrentProcess();

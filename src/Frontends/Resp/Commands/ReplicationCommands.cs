@@ -1,0 +1,124 @@
+using System.Globalization;
+using HyperCache.Replication;
+using HyperCache.StateMachine;
+
+namespace HyperCache.Frontends.Resp.Commands;
+
+/// <summary>REPLICAOF/SLAVEOF, ROLE, WAIT and REPLCONF GETPORT (how a replica finds the log-shipping port).</summary>
+public static class ReplicationCommands
+{
+    private const string NoLog = "ERR replication needs the AOF (appendonly yes)";
+
+    public static void Register(CommandTable t)
+    {
+        t.Add("replicaof", 3, CommandFlags.Admin, ReplicaOf);
+        t.Add("slaveof", 3, CommandFlags.Admin, ReplicaOf);
+        t.Add("role", 1, CommandFlags.Fast, Role);
+        t.Add("wait", 3, CommandFlags.None, Wait);
+        t.Add("replconf", -1, CommandFlags.Admin, ReplConf);
+    }
+
+    private static Replicator Replication(RespClient c) => c.Node.Replication ?? throw new CommandError(NoLog);
+
+    private static void ReplicaOf(RespClient c, CommandArgs a, RespWriter r)
+    {
+        var replication = Replication(c);
+        if (a.Text(1).Equals("no", StringComparison.OrdinalIgnoreCase) && a.Text(2).Equals("one", StringComparison.OrdinalIgnoreCase))
+        {
+            replication.PromoteAsync().GetAwaiter().GetResult();
+            c.Node.Config.ReplicaOf = null; // CONFIG GET replicaof shows the current role, as Redis
+            r.Ok();
+            return;
+        }
+        if (!int.TryParse(a.Text(2), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
+            throw new CommandError("ERR Invalid master port");
+        bool changed = replication.FollowAsync(a.Text(1), port).GetAwaiter().GetResult();
+        c.Node.Config.ReplicaOf = $"{a.Text(1)} {port}";
+        if (changed) r.Ok();
+        else r.Simple("OK Already connected to specified master");
+    }
+
+    private static void Role(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (c.Node.Replication is not { } replication)
+        {
+            r.ArrayHeader(3);
+            r.Bulk("master"u8);
+            r.Integer(0);
+            r.ArrayHeader(0);
+            return;
+        }
+        if (replication.Follower is { } f)
+        {
+            r.ArrayHeader(5);
+            r.Bulk("slave"u8);
+            r.Bulk(System.Text.Encoding.UTF8.GetBytes(f.Host));
+            r.Integer(f.Port);
+            r.Bulk(System.Text.Encoding.ASCII.GetBytes(ReplicationInfo.LinkState(f)));
+            r.Integer(f.AppliedAddress);
+            return;
+        }
+        var online = replication.Replicas.Links.Where(l => l.Online).ToList();
+        r.ArrayHeader(3);
+        r.Bulk("master"u8);
+        r.Integer(replication.Log.CommittedUntilAddress);
+        r.ArrayHeader(online.Count);
+        foreach (var link in online)
+        {
+            r.ArrayHeader(3);
+            r.Bulk(System.Text.Encoding.UTF8.GetBytes(link.Host));
+            r.Bulk(System.Text.Encoding.ASCII.GetBytes(link.Port.ToString(CultureInfo.InvariantCulture)));
+            r.Bulk(System.Text.Encoding.ASCII.GetBytes(link.AckedAddress.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>WAIT numreplicas timeout: how many replicas hold this client's last write (durably). Blocks the
+    /// connection (not the node) until enough do or the timeout passes; 0 waits for ever, as in Redis.</summary>
+    private static void Wait(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (c.Node.IsReplica)
+            throw new CommandError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        long needed = ArgParse.Int64(a[1]);
+        long timeout = ArgParse.Int64(a[2]);
+        if (timeout < 0) throw new CommandError("ERR timeout is negative");
+        if (c.Node.Replication is not { } replication)
+        {
+            r.Integer(0); // no log, no replicas
+            return;
+        }
+        long address = c.Session.LastLogAddress;
+        int now = replication.Replicas.AcknowledgedCount(address);
+        if (now >= needed || c.InExec)
+        {
+            r.Integer(now);
+            return;
+        }
+        c.Blocked = new BlockedCommand(async (writer, closed) =>
+        {
+            if (address >= 0) await replication.Log.WaitForCommitAsync(address); // only committed entries are shipped
+            int count;
+            try
+            {
+                count = await replication.Replicas.WaitForAcksAsync(address, (int)Math.Min(needed, int.MaxValue),
+                    timeout == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeout), closed);
+            }
+            catch (OperationCanceledException)
+            {
+                count = replication.Replicas.AcknowledgedCount(address);
+            }
+            writer.Integer(count);
+        });
+    }
+
+    private static void ReplConf(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (a.Count == 2 && a.Text(1).Equals("getport", StringComparison.OrdinalIgnoreCase))
+        {
+            Replication(c);
+            r.Integer(c.Node.Config.EffectiveReplicationPort);
+            return;
+        }
+        if (a.Count % 2 == 0) throw new CommandError("ERR syntax error");
+        r.Ok();
+    }
+}

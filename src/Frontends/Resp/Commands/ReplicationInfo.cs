@@ -1,0 +1,67 @@
+using System.Globalization;
+using HyperCache.Frontends.Hosting;
+using HyperCache.Replication.Replica;
+
+namespace HyperCache.Frontends.Resp.Commands;
+
+/// <summary>INFO replication with Redis's field names (offsets are log addresses of the primary), plus ours:
+/// <c>sync_full</c>/<c>sync_partial_ok</c> (syncs served as a primary, as in Redis's stats), <c>replica_full_syncs</c>
+/// (full syncs received as a replica) and <c>repl_bytes_shipped</c>.</summary>
+public static class ReplicationInfo
+{
+    public static string LinkState(ReplicaFollower f) => f.SyncInProgress ? "sync" : f.LinkUp ? "connected" : "connect";
+
+    public static IEnumerable<(string, string)> Fields(Node node)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var replication = node.Replication;
+        if (replication is null)
+        {
+            yield return ("role", "master");
+            yield return ("connected_slaves", "0");
+            yield return ("master_repl_offset", "0");
+            yield break;
+        }
+        long committed = replication.Log.CommittedUntilAddress;
+        if (replication.Follower is { } f)
+        {
+            yield return ("role", "slave");
+            yield return ("master_host", f.Host);
+            yield return ("master_port", f.Port.ToString(inv));
+            yield return ("master_link_status", f.LinkUp ? "up" : "down");
+            yield return ("master_last_io_seconds_ago", ((Environment.TickCount64 - f.LastIoTick) / 1000).ToString(inv));
+            yield return ("master_sync_in_progress", f.SyncInProgress ? "1" : "0");
+            yield return ("slave_read_repl_offset", f.AppliedAddress.ToString(inv));
+            yield return ("slave_repl_offset", f.AppliedAddress.ToString(inv));
+            yield return ("slave_priority", "100");
+            yield return ("slave_read_only", "1");
+            yield return ("replica_announced", "1");
+            yield return ("connected_slaves", "0");
+            yield return ("master_replid", node.Store.ReplicationOrigin?.ReplicationId ?? replication.ReplicationId);
+            yield return ("master_repl_offset", f.PrimaryCommitted.ToString(inv));
+            yield return ("replica_full_syncs", f.FullSyncs.ToString(inv));
+        }
+        else
+        {
+            var links = replication.Replicas.Links.Where(l => l.Online).ToList();
+            yield return ("role", "master");
+            yield return ("connected_slaves", links.Count.ToString(inv));
+            for (int i = 0; i < links.Count; i++)
+            {
+                var l = links[i];
+                long lag = (Environment.TickCount64 - l.LastAckTick) / 1000;
+                yield return ($"slave{i}", $"ip={l.Host},port={l.Port},state=online,offset={l.AckedAddress},lag={lag}");
+            }
+            yield return ("replication_mode", replication.Strategy.Name);
+            yield return ("master_failover_state", "no-failover");
+            yield return ("master_replid", replication.ReplicationId);
+            yield return ("master_replid2", new string('0', 40));
+            yield return ("master_repl_offset", committed.ToString(inv));
+            yield return ("second_repl_offset", "-1");
+        }
+        yield return ("sync_full", replication.Replicas.FullSyncs.ToString(inv));
+        yield return ("sync_partial_ok", replication.Replicas.PartialSyncs.ToString(inv));
+        yield return ("repl_bytes_shipped", replication.BytesShipped.ToString(inv));
+        yield return ("repl_backlog_first_byte_offset", replication.Log.BeginAddress.ToString(inv));
+    }
+}

@@ -1,0 +1,179 @@
+using System.IO.Hashing;
+using Google.Protobuf;
+using Grpc.Core;
+using HyperCache.Replication.Grpc;
+using HyperCache.StateMachine.Snapshots;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HyperCache.Replication.Primary;
+
+/// <summary>
+/// The primary's side of log shipping (gRPC). <see cref="Subscribe"/> streams committed entries in address order
+/// and then tails the log; a replica that cannot continue where it is (other history, or its address was truncated
+/// away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
+/// and the entries after it.
+/// </summary>
+public sealed class LogShippingService(Replicator replicator, IHostApplicationLifetime lifetime, ILogger<LogShippingService> logger)
+    : LogShipping.LogShippingBase
+{
+    private const int SnapshotChunkBytes = 256 * 1024;
+    private static readonly TimeSpan MaxUncommittedWait = TimeSpan.FromMilliseconds(100);
+
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<ShipMessage> stream, ServerCallContext context)
+    {
+        if (!replicator.IsPrimary)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node is a replica"));
+        if (!replicator.Strategy.ShipsLog)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "replication.mode is none"));
+        var log = replicator.Log;
+        var registry = replicator.Replicas;
+        // Streams never end by themselves: shutdown must end them, or the host waits out its timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
+        string replid = replicator.ReplicationId;
+        long next = request.FromAddress;
+        string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
+        bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
+        var link = registry.Attach(host, request.ReplicaPort, request.ReplicaId, resumable ? next : log.BeginAddress);
+        SnapshotHeader? snapshot = null;
+        try
+        {
+            if (resumable)
+            {
+                registry.CountPartialSync();
+                logger.LogInformation("Replica {Replica} resumes at {Address}", link.Key, next);
+            }
+            else
+            {
+                registry.CountFullSync();
+                if (replicator.LogHoldsWholeState())
+                {
+                    next = log.BeginAddress;
+                    logger.LogInformation("Full sync of {Replica} from the log (address {Address})", link.Key, next);
+                    await stream.WriteAsync(new ShipMessage { FullSync = new FullSync { ReplicationId = replid, StartAddress = next } }, ct);
+                }
+                else
+                {
+                    (next, snapshot) = await SendSnapshotAsync(link, stream, replid, ct);
+                }
+                link.Restart(next);
+            }
+            await TailAsync(link, stream, next, snapshot, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            registry.Detach(link, request.ReplicaId);
+        }
+    }
+
+    private async Task<(long Next, SnapshotHeader Header)> SendSnapshotAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, string replid, CancellationToken ct)
+    {
+        var (path, header) = await replicator.Snapshots.TakeAsync(ct);
+        logger.LogInformation("Full sync of {Replica} from snapshot {Path}, then the log from {Address}", link.Key, path, header.MinCovered);
+        await stream.WriteAsync(new ShipMessage { FullSync = new FullSync { ReplicationId = replid, StartAddress = header.MinCovered, Snapshot = true } }, ct);
+        var hash = new XxHash64();
+        long length = 0;
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+        {
+            var buffer = new byte[SnapshotChunkBytes];
+            int read;
+            while ((read = await file.ReadAsync(buffer, ct)) > 0)
+            {
+                hash.Append(buffer.AsSpan(0, read));
+                length += read;
+                await stream.WriteAsync(new ShipMessage { SnapshotChunk = new SnapshotChunk { Data = ByteString.CopyFrom(buffer, 0, read) } }, ct);
+                link.Shipped(link.ShippedAddress, read);
+            }
+        }
+        await stream.WriteAsync(new ShipMessage
+        {
+            SnapshotEnd = new SnapshotEnd { Length = length, Xxhash64 = hash.GetCurrentHashAsUInt64(), ContinueAddress = header.MinCovered },
+        }, ct);
+        replicator.CountBytesShipped(length);
+        return (header.MinCovered, header);
+    }
+
+    /// <summary>Ships committed entries from <paramref name="next"/> on, batch by batch, then waits for commits;
+    /// an idle stream carries a heartbeat (an empty batch) so both sides see a dead peer and lag stays fresh.</summary>
+    private async Task TailAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, long next, SnapshotHeader? snapshot, CancellationToken ct)
+    {
+        var log = replicator.Log;
+        var options = replicator.Options;
+        long idleSince = Environment.TickCount64;
+        while (!ct.IsCancellationRequested)
+        {
+            if (!replicator.IsPrimary) return; // REPLICAOF turned this node into a replica: its replicas must go elsewhere
+            if (next < log.BeginAddress)
+            {
+                // Truncated below this replica (it was dropped from the floor): end the stream; it reconnects and full-syncs.
+                logger.LogWarning("Replica {Replica} fell behind the log's begin ({Begin}); it must full-sync", link.Key, log.BeginAddress);
+                return;
+            }
+            long committed = log.CommittedUntilAddress;
+            if (committed > next)
+            {
+                var collector = new BatchCollector(snapshot);
+                var scan = log.Scan(next, Math.Min(committed, next + options.BatchBytes), collector);
+                if (scan.NextAddress == next && scan.Clean) scan = log.Scan(next, committed, collector = new BatchCollector(snapshot)); // one huge entry
+                if (!scan.Clean) throw new RpcException(new Status(StatusCode.DataLoss, $"log damaged at {scan.FirstBadAddress}: {scan.Problem}"));
+                var batch = new EntryBatch { NextAddress = scan.NextAddress, PrimaryCommitted = committed, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+                foreach (var (address, entry) in collector.Entries)
+                {
+                    batch.Addresses.Add(address);
+                    batch.Entries.Add(UnsafeByteOperations.UnsafeWrap(entry));
+                }
+                await stream.WriteAsync(new ShipMessage { Batch = batch }, ct);
+                link.Shipped(scan.NextAddress, collector.Bytes, collector.LastSequence);
+                replicator.CountBytesShipped(collector.Bytes);
+                next = scan.NextAddress;
+                continue;
+            }
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(MaxUncommittedWait);
+            try
+            {
+                await log.WaitForCommitPastAsync(next, wait.Token);
+                idleSince = Environment.TickCount64;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Written but not committed for a while (appendfsync no commits only every 30 s): ask for the
+                // commit, so replicas lag by at most ~100 ms whatever the durability policy.
+                if (log.TailAddress > log.CommittedUntilAddress) _ = log.WaitForCommitAsync(log.TailAddress - 1).AsTask();
+                if (Environment.TickCount64 - idleSince < (long)options.Heartbeat.TotalMilliseconds) continue;
+                idleSince = Environment.TickCount64;
+                await stream.WriteAsync(new ShipMessage
+                {
+                    Batch = new EntryBatch { NextAddress = next, PrimaryCommitted = log.CommittedUntilAddress, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                }, ct);
+            }
+        }
+    }
+
+    public override async Task<AckReply> Ack(IAsyncStreamReader<AckRequest> requestStream, ServerCallContext context)
+    {
+        try
+        {
+            await foreach (var ack in requestStream.ReadAllAsync(context.CancellationToken))
+                replicator.Replicas.Acknowledge(ack.ReplicaId, ack.Address);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        return new AckReply();
+    }
+
+    /// <summary>"ipv4:127.0.0.1:5555" → "127.0.0.1".</summary>
+    private static string PeerHost(string peer)
+    {
+        var parts = peer.Split(':');
+        return parts.Length >= 3 ? string.Join(':', parts[1..^1]).Trim('[', ']') : peer;
+    }
+}

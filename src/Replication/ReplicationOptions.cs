@@ -1,0 +1,18 @@
+namespace HyperCache.Replication;
+
+/// <summary>Replication settings (YAML section <c>replication</c>).</summary>
+public sealed class ReplicationOptions
+{
+    /// <summary>Strategy name: none, async, sync (or any registered in <see cref="Strategies.ReplicationStrategies"/>).</summary>
+    public string Mode { get; set; } = "async";
+    /// <summary>sync: replicas that must hold a write durably before its client gets the reply.</summary>
+    public int MinAcks { get; set; } = 1;
+    /// <summary>sync: how long a write waits for <see cref="MinAcks"/> acknowledgements.</summary>
+    public int SyncTimeoutMs { get; set; } = 1000;
+    /// <summary>A replica further behind than this no longer holds back log truncation (it must full-sync).</summary>
+    public long MaxLagBytes { get; set; } = 256L * 1024 * 1024;
+    /// <summary>At most this many bytes of log per shipped batch.</summary>
+    public int BatchBytes { get; set; } = 1 << 20;
+    /// <summary>An idle stream carries a heartbeat this often; a replica that hears nothing for 5 of them reconnects.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);
+}

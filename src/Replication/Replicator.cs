@@ -1,0 +1,105 @@
+using HyperCache.Log;
+using HyperCache.Replication.Primary;
+using HyperCache.Replication.Replica;
+using HyperCache.Replication.Strategies;
+using HyperCache.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace HyperCache.Replication;
+
+/// <summary>
+/// A node's replication role. As a primary it ships its log (<see cref="LogShippingService"/>) and tracks its
+/// replicas (<see cref="Replicas"/>, also the log's truncation floor); as a replica it follows one primary
+/// (<see cref="ReplicaFollower"/>) and refuses client writes. REPLICAOF switches between the two.
+/// </summary>
+public sealed class Replicator : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly ILogger _logger;
+    private readonly Func<bool> _logHoldsWholeState;
+    private ReplicaFollower? _follower;
+    private long _bytesShipped;
+
+    /// <param name="logHoldsWholeState">True while replaying this node's log from its begin rebuilds its state (never
+    /// truncated, not seeded from a snapshot): a full sync can then ship the log instead of a snapshot.</param>
+    public Replicator(Store store, AppendOnlyLog log, ReplicationOptions options, string dataDir, bool renewId, int ownPort,
+        ISnapshotSource snapshots, Func<bool> logHoldsWholeState, ILogger logger)
+    {
+        Store = store;
+        Log = log;
+        Options = options;
+        DataDir = dataDir;
+        OwnPort = ownPort;
+        Snapshots = snapshots;
+        _logHoldsWholeState = logHoldsWholeState;
+        _logger = logger;
+        ReplicationId = Replication.ReplicationId.LoadOrCreate(dataDir, renewId);
+        Replicas = new ReplicaRegistry(log, options);
+        log.AddTruncationFloor(Replicas);
+        Strategy = ReplicationStrategies.Create(options.Mode, new StrategyContext(this, options));
+    }
+
+    public Store Store { get; }
+    public AppendOnlyLog Log { get; }
+    public ReplicationOptions Options { get; }
+    public string DataDir { get; }
+    /// <summary>This node's RESP port (a replica reports it to its primary, as Redis's REPLCONF listening-port).</summary>
+    public int OwnPort { get; }
+    public ISnapshotSource Snapshots { get; }
+    public IReplicationStrategy Strategy { get; }
+    public ReplicaRegistry Replicas { get; }
+    public string ReplicationId { get; private set; }
+    public ReplicaFollower? Follower => Volatile.Read(ref _follower);
+    public bool IsPrimary => Follower is null;
+    public long BytesShipped => Interlocked.Read(ref _bytesShipped);
+
+    public bool LogHoldsWholeState() => _logHoldsWholeState();
+    internal void CountBytesShipped(long bytes) => Interlocked.Add(ref _bytesShipped, bytes);
+
+    /// <summary>REPLICAOF host port: follow that primary (keeping the data until a full sync replaces it).
+    /// False when already following it.</summary>
+    public async Task<bool> FollowAsync(string host, int port)
+    {
+        ReplicaFollower? old, started;
+        lock (_lock)
+        {
+            old = _follower;
+            if (old != null && old.Host == host && old.Port == port) return false;
+            started = new ReplicaFollower(this, host, port, _logger);
+            _follower = started;
+        }
+        if (old != null) await old.DisposeAsync();
+        Replicas.Clear();
+        started.Start();
+        return true;
+    }
+
+    /// <summary>REPLICAOF NO ONE: stop following and become a primary of a new history (new replication id); the
+    /// data stays.</summary>
+    public async Task PromoteAsync()
+    {
+        ReplicaFollower? old;
+        lock (_lock)
+        {
+            old = _follower;
+            _follower = null;
+        }
+        if (old is null) return;
+        await old.DisposeAsync();
+        // Logged, so that after a restart the node does not believe it still holds the old primary's position
+        // while its own writes have diverged from it.
+        await Log.WaitForCommitAsync(Store.ApplyReplicated([], null));
+        ReplicationId = Replication.ReplicationId.Save(DataDir, Replication.ReplicationId.New());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ReplicaFollower? old;
+        lock (_lock)
+        {
+            old = _follower;
+            _follower = null;
+        }
+        if (old != null) await old.DisposeAsync();
+    }
+}
