@@ -43,7 +43,7 @@ public static class EvictionPolicies
         return false;
     }
 
-    public static string Name(this EvictionPolicy policy) => Names.First(n => n.Policy == policy).Name;
+    public static string PolicyName(this EvictionPolicy policy) => Names.First(n => n.Policy == policy).Name;
 
     /// <summary>Only keys with a TTL may go.</summary>
     public static bool VolatileOnly(this EvictionPolicy policy)

@@ -62,6 +62,7 @@ public static class NodeHost
         builder.Services.AddSingleton(node);
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
+        builder.Services.AddHostedService<MemoryService>();
         builder.Services.AddHostedService<SnapshotService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // Run connection code on the socket's I/O thread instead of hopping to the thread pool for every read:

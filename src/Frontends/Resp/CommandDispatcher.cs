@@ -33,6 +33,12 @@ public sealed class CommandDispatcher(Node node)
             return;
         }
         if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
+        if (RefusedForMemory(client, spec))
+        {
+            reply.Error(OomRules.Error);
+            spec.Meter?.Error.Inc();
+            return;
+        }
         long started = Stopwatch.GetTimestamp();
         try
         {
@@ -44,6 +50,17 @@ public sealed class CommandDispatcher(Node node)
             reply.Error(e.Message);
             spec.Meter?.Failed(started);
         }
+    }
+
+    /// <summary>Redis's performEvictions before a command: a write that may grow memory first makes room, and is
+    /// refused when the policy cannot (an EXEC holding such a write too, discarding its transaction).</summary>
+    private bool RefusedForMemory(RespClient client, CommandSpec spec)
+    {
+        bool exec = spec.Name == "exec" && client.Transaction is { DeniesOom: true };
+        if (!spec.Flags.HasFlag(CommandFlags.DenyOom) && !exec) return false;
+        if (OomRules.Admit(node.Store)) return false;
+        if (exec) Commands.TransactionCommands.Discard(client);
+        return true;
     }
 
     private static string Clip(string s) => s.Length <= 128 ? s : s[..128];
