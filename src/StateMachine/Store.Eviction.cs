@@ -14,6 +14,10 @@ public sealed partial class Store
     private readonly Session _evictionSession = new();
     private int _evictCursor;
 
+    /// <summary>Log address of the latest eviction (background evictions wait for its commit under
+    /// <c>appendfsync always</c>, so an evicted key cannot come back after a crash).</summary>
+    public long LastEvictionAddress => Volatile.Read(ref _evictionSession.LastLogAddress);
+
     /// <summary>
     /// Before a write that may grow memory (Redis's performEvictions before the command): evicts until used memory
     /// is at most maxmemory. False when that cannot be reached (noeviction, or nothing the policy may evict): the

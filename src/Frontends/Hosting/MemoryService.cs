@@ -14,7 +14,11 @@ public sealed class MemoryService(Node node) : BackgroundService
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
                 // Keep going without the delay while a burst of writes keeps pressure up.
-                while (node.Store.EvictInBackground() > 0 && !stoppingToken.IsCancellationRequested) { }
+                bool evicted = false;
+                while (node.Store.EvictInBackground() > 0 && !stoppingToken.IsCancellationRequested) evicted = true;
+                // Under appendfsync always nothing waits for these deletes otherwise: make them durable now.
+                if (evicted && node.Log is { Durability: Log.Durability.Always } log && node.Store.LastEvictionAddress >= 0)
+                    await log.WaitForCommitAsync(node.Store.LastEvictionAddress);
             }
         }
         catch (OperationCanceledException)

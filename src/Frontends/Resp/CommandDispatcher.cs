@@ -32,13 +32,13 @@ public sealed class CommandDispatcher(Node node)
             spec.Meter?.Error.Inc();
             return;
         }
-        if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
         if (RefusedForMemory(client, spec))
         {
-            reply.Error(OomRules.Error);
+            ConnectionGate.Reject(client, spec, OomRules.Error); // inside MULTI this dooms the transaction, as in Redis
             spec.Meter?.Error.Inc();
             return;
         }
+        if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
         long started = Stopwatch.GetTimestamp();
         try
         {
@@ -52,15 +52,13 @@ public sealed class CommandDispatcher(Node node)
         }
     }
 
-    /// <summary>Redis's performEvictions before a command: a write that may grow memory first makes room, and is
-    /// refused when the policy cannot (an EXEC holding such a write too, discarding its transaction).</summary>
+    /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)
+    /// first makes room, and is refused when the policy cannot. Unauthenticated clients get NOAUTH first.</summary>
     private bool RefusedForMemory(RespClient client, CommandSpec spec)
     {
         bool exec = spec.Name == "exec" && client.Transaction is { DeniesOom: true };
         if (!spec.Flags.HasFlag(CommandFlags.DenyOom) && !exec) return false;
-        if (OomRules.Admit(node.Store)) return false;
-        if (exec) Commands.TransactionCommands.Discard(client);
-        return true;
+        return client.Authenticated && !OomRules.Admit(node.Store);
     }
 
     private static string Clip(string s) => s.Length <= 128 ? s : s[..128];
