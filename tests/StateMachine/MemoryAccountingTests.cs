@@ -7,7 +7,9 @@ namespace HyperCache.StateMachine.Tests;
 /// used_memory (Store.UsedMemory, counted inside Apply) against an independent measure: the managed heap retained
 /// after a full collection, around building many values of each type. The constants in MemorySize and the
 /// per-structure sizes are what make these agree.
+/// The heap is process-wide, so these run alone (no other test allocating meanwhile).
 /// </summary>
+[Collection(HeapMeasurement.Name)]
 public class MemoryAccountingTests
 {
     private const double Tolerance = 0.10;
@@ -131,4 +133,10 @@ public class MemoryAccountingTests
             }
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeapMeasurement
+{
+    public const string Name = "heap measurement";
 }
