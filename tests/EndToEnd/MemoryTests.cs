@@ -113,6 +113,14 @@ public sealed class MemoryTests
         Assert.True(Math.Max(peak, recordedPeak) <= limit + limit / 20, $"peak {peak}, recorded {recordedPeak}");
         int hot = Enumerable.Range(0, 100).Count(h => c.Command("EXISTS", "hot:" + h) == Resp.Int(1));
         Assert.True(hot >= 95, $"{hot} of 100 hot keys left");
+
+        // The same numbers on /metrics.
+        using var http = new HttpClient();
+        var scrape = PrometheusText.Parse(http.GetStringAsync(node.HttpBase + "/metrics").GetAwaiter().GetResult());
+        Assert.Equal(limit, scrape.Value("hypercache_memory_max_bytes"));
+        Assert.InRange(scrape.Value("hypercache_memory_used_bytes"), limit / 2, limit + limit / 20);
+        Assert.True(scrape.Value("hypercache_evicted_keys_total") > 5000);
+        Assert.InRange(scrape.Value("hypercache_memory_pressure"), 0, 3);
     }
 
     [HyperCacheFact]

@@ -53,13 +53,20 @@ public sealed class KeyTable
     /// entry), a bucket 4.</summary>
     public long Bytes => Values.MemorySize.Object(32) + Values.MemorySize.Array(_buckets.Length, 4) + Values.MemorySize.Array(_slots.Length, 48);
 
-    /// <summary>A random live slot index, or -1 after a few misses on a sparse table (eviction sampling).</summary>
+    /// <summary>A random live slot index for eviction sampling, or -1 when empty. The table never shrinks, so after
+    /// mass deletes it may be sparse: a few random probes, then a bounded walk from a random slot.</summary>
     public int RandomIndex(Random random)
     {
         if (Count == 0) return -1;
         for (int tries = 0; tries < 32; tries++)
         {
             int index = random.Next(_used);
+            if (_slots[index].Key != null) return index;
+        }
+        int start = random.Next(_used);
+        for (int step = 0, limit = Math.Min(_used, 1 << 16); step < limit; step++)
+        {
+            int index = (start + step) % _used;
             if (_slots[index].Key != null) return index;
         }
         return -1;
