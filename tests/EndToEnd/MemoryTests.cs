@@ -88,10 +88,15 @@ public sealed class MemoryTests
     }
 
     [HyperCacheFact]
-    public void A_write_heavy_run_stays_under_the_limit_and_keeps_a_re_read_hot_set()
+    public void A_write_heavy_run_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-lru");
+
+    [HyperCacheFact]
+    public void A_write_heavy_run_under_sieve_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-sieve");
+
+    private static void WriteHeavyRun(string policy)
     {
         const long limit = 2 << 20;
-        using var node = Start(limit, "allkeys-lru");
+        using var node = Start(limit, policy);
         using var c = node.Raw();
         long peak = 0;
         for (int i = 0; i < 20_000; i++)
