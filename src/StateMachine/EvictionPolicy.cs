@@ -15,6 +15,8 @@ public enum EvictionPolicy
     Session,
     /// <summary>SIEVE over all keys (see <see cref="Keyspace.SieveQueue"/>).</summary>
     AllKeysSieve,
+    /// <summary>S3-FIFO over all keys (see <see cref="Keyspace.S3Fifo"/>).</summary>
+    AllKeysS3Fifo,
 }
 
 public static class EvictionPolicies
@@ -31,6 +33,7 @@ public static class EvictionPolicies
         ("volatile-ttl", EvictionPolicy.VolatileTtl),
         ("session", EvictionPolicy.Session),
         ("allkeys-sieve", EvictionPolicy.AllKeysSieve),
+        ("allkeys-s3fifo", EvictionPolicy.AllKeysS3Fifo),
     ];
 
     public static IEnumerable<string> AllNames => Names.Select(n => n.Name);

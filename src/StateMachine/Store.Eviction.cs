@@ -77,6 +77,9 @@ public sealed partial class Store
                 case EvictionPolicy.AllKeysSieve:
                     key = PickSieve(shard, out db);
                     break;
+                case EvictionPolicy.AllKeysS3Fifo:
+                    key = PickS3Fifo(shard, out db);
+                    break;
                 case EvictionPolicy.NoEviction:
                     return false;
                 default:
@@ -115,6 +118,17 @@ public sealed partial class Store
         {
             db = shard.DbIfExists(i);
             if (db?.Sieve?.Evict(db.Table) is { } key) return key;
+        }
+        db = null;
+        return null;
+    }
+
+    private static byte[]? PickS3Fifo(Shard shard, out Database? db)
+    {
+        for (int i = 0; i < shard.DatabaseCount; i++)
+        {
+            db = shard.DbIfExists(i);
+            if (db?.S3Fifo?.Evict(db.Table) is { } key) return key;
         }
         db = null;
         return null;

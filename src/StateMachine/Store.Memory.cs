@@ -22,16 +22,21 @@ public sealed partial class Store
         var previous = _memory;
         _memory = settings;
         _clock.TrackFrequency = settings.Policy.UsesLfu();
-        bool sieve = settings.Policy == EvictionPolicy.AllKeysSieve;
-        if (sieve != _clock.TrackSieve || previous.Policy != settings.Policy)
+        bool sieve = settings.Policy == EvictionPolicy.AllKeysSieve, s3fifo = settings.Policy == EvictionPolicy.AllKeysS3Fifo;
+        if (sieve != _clock.TrackSieve || s3fifo != _clock.TrackS3Fifo || previous.Policy != settings.Policy)
         {
             _clock.TrackSieve = sieve;
+            _clock.TrackS3Fifo = s3fifo;
             foreach (var shard in _shards)
             {
                 lock (shard.Lock)
                 {
                     shard.Pool.Clear();
-                    for (int db = 0; db < Databases; db++) shard.DbIfExists(db)?.TrackSieve(sieve);
+                    for (int db = 0; db < Databases; db++)
+                    {
+                        shard.DbIfExists(db)?.TrackSieve(sieve);
+                        shard.DbIfExists(db)?.TrackS3Fifo(s3fifo);
+                    }
                 }
             }
         }
@@ -92,6 +97,7 @@ public sealed partial class Store
         entry.LastAccess = ticks;
         if (_clock.TrackFrequency) entry.Access = AccessBits.Touch(entry.Access, ticks, Random.Shared.NextDouble());
         else if (_clock.TrackSieve) entry.Access |= AccessBits.Visited;
+        else if (_clock.TrackS3Fifo) entry.Access = AccessBits.S3Hit(entry.Access);
     }
 
     /// <summary>Inside Apply: a write to a key that already existed counts as an access (a new key keeps the

@@ -54,7 +54,7 @@ public sealed class MemoryTests
     {
         using var node = Start(0, "noeviction");
         using var c = node.Raw();
-        foreach (var policy in new[] { "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl", "session", "allkeys-sieve", "noeviction" })
+        foreach (var policy in new[] { "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl", "session", "allkeys-sieve", "allkeys-s3fifo", "noeviction" })
         {
             Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "maxmemory-policy", policy));
             Assert.Equal(policy, Info(c, "memory")["maxmemory_policy"]);
@@ -92,6 +92,9 @@ public sealed class MemoryTests
 
     [HyperCacheFact]
     public void A_write_heavy_run_under_sieve_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-sieve");
+
+    [HyperCacheFact]
+    public void A_write_heavy_run_under_s3fifo_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-s3fifo");
 
     private static void WriteHeavyRun(string policy)
     {

@@ -54,7 +54,7 @@ public class EvictionTests
     [
         EvictionPolicy.AllKeysLru, EvictionPolicy.VolatileLru, EvictionPolicy.AllKeysLfu, EvictionPolicy.VolatileLfu,
         EvictionPolicy.AllKeysRandom, EvictionPolicy.VolatileRandom, EvictionPolicy.VolatileTtl, EvictionPolicy.Session,
-        EvictionPolicy.AllKeysSieve,
+        EvictionPolicy.AllKeysSieve, EvictionPolicy.AllKeysS3Fifo,
     ];
 
     [Theory]
@@ -118,6 +118,7 @@ public class EvictionTests
     [InlineData(EvictionPolicy.AllKeysLru)]
     [InlineData(EvictionPolicy.AllKeysLfu)]
     [InlineData(EvictionPolicy.AllKeysSieve)]
+    [InlineData(EvictionPolicy.AllKeysS3Fifo)]
     [InlineData(EvictionPolicy.Session)]
     public void A_re_read_hot_set_survives_a_flood_of_new_keys(EvictionPolicy policy)
     {

@@ -39,7 +39,7 @@ public static class CliApp
             (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
             (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),
             (new Option<string?>("--maxmemory") { Description = "Memory limit for keys and values, e.g. 100mb (default 0 = none)" }, "cache.max_memory"),
-            (new Option<string?>("--maxmemory-policy") { Description = "noeviction | allkeys-lru | volatile-lru | allkeys-lfu | volatile-lfu | allkeys-random | volatile-random | volatile-ttl | session | allkeys-sieve" }, "cache.eviction_policy"),
+            (new Option<string?>("--maxmemory-policy") { Description = "noeviction | allkeys-lru | volatile-lru | allkeys-lfu | volatile-lfu | allkeys-random | volatile-random | volatile-ttl | session | allkeys-sieve | allkeys-s3fifo" }, "cache.eviction_policy"),
             (new Option<string?>("--protected-mode") { Description = "yes | no: refuse to bind a non-loopback address without a password (default yes)" }, "security.protected_mode"),
         };
         var cut = new Option<bool>("--cut-corrupt-log")

@@ -16,4 +16,6 @@ public sealed class AccessClock
     public volatile bool TrackFrequency;
     /// <summary>Accesses set SIEVE's visited bit and new keys join the database's <see cref="SieveQueue"/>.</summary>
     public volatile bool TrackSieve;
+    /// <summary>Accesses count S3-FIFO hits and new keys join the database's <see cref="S3Fifo"/> queues.</summary>
+    public volatile bool TrackS3Fifo;
 }

@@ -24,6 +24,7 @@ public sealed class Database
         Index = index;
         _clock = clock ?? new AccessClock();
         if (_clock.TrackSieve) Sieve = new SieveQueue();
+        if (_clock.TrackS3Fifo) S3Fifo = new S3Fifo();
         CountStructure();
     }
 
@@ -32,6 +33,20 @@ public sealed class Database
 
     /// <summary>Insertion order for the SIEVE policy; null unless that policy is on.</summary>
     public SieveQueue? Sieve { get; private set; }
+
+    /// <summary>S3-FIFO's queues; null unless that policy is on.</summary>
+    public S3Fifo? S3Fifo { get; private set; }
+
+    /// <summary>Starts (every present key into the small queue, one O(n) pass) or stops S3-FIFO's queues.</summary>
+    public void TrackS3Fifo(bool on)
+    {
+        if (!on) { S3Fifo = null; return; }
+        if (S3Fifo != null) return;
+        var queues = new S3Fifo();
+        for (int i = 0; i < _table.Capacity; i++)
+            if (_table.KeyAt(i) is { } key) queues.Insert(key, ref _table.EntryAt(i), _table);
+        S3Fifo = queues;
+    }
 
     /// <summary>Starts (queueing every present key, in slot order: one O(n) pass when the policy is switched on)
     /// or stops SIEVE's queue.</summary>
@@ -68,6 +83,7 @@ public sealed class Database
             entry.Access = AccessBits.New(now);
             Memory.Bytes += MemorySize.ByteArray(key.Length);
             Sieve?.Push(stored, _table);
+            S3Fifo?.Insert(stored, ref entry, _table);
             CountStructure();
         }
         return ref entry;
@@ -111,6 +127,7 @@ public sealed class Database
         Memory.Bytes -= MemorySize.ByteArray(key.Length);
         Detach(removed.Value);
         Sieve?.Forget();
+        S3Fifo?.Forget(removed.Access);
         return true;
     }
 
@@ -153,6 +170,7 @@ public sealed class Database
         _volatile.Clear();
         _volatile.Capacity = 0;
         Sieve?.Clear();
+        S3Fifo?.Clear();
         // Values dropped here keep their account reference, but nothing reaches them to mutate them any more.
         Memory.Bytes = 0;
         _structureBytes = 0;
