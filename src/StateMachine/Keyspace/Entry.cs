@@ -14,7 +14,7 @@ public struct Entry
     public int LastAccess;
     /// <summary>When the key was created, in <see cref="AccessClock"/> ticks (the session policy's age).</summary>
     public int Created;
-    /// <summary>Eviction bits (<see cref="AccessBits"/>): Redis's LFU counter and decrement time, SIEVE's visited bit.</summary>
+    /// <summary>Eviction bits (<see cref="AccessBits"/>): Redis's LFU counter and decrement time, S3-FIFO's hits and queue, SIEVE's visited bit.</summary>
     public int Access;
 
     public readonly bool IsExpired(long now) => ExpireAt != 0 && ExpireAt <= now;
