@@ -69,6 +69,45 @@ public class MemoryAccountingTests
         Assert.InRange(store.UsedMemory - empty, 0, 8 * (128 * 52 + 200L));
     }
 
+    /// <summary>After mutations that shrink, replace and move elements, the count still matches the heap.</summary>
+    [Fact]
+    public void Used_memory_tracks_the_retained_heap_after_mixed_mutations()
+    {
+        var store = new Store(new StoreOptions { Shards = 8, KeyspaceFilter = false }, null);
+        var session = new Session();
+        var random = new Random(5);
+        Mutate(store, session, random, 200); // warm up
+        long heapBefore = Heap(), usedBefore = store.UsedMemory;
+        Mutate(store, session, random, 60_000);
+        long heap = Heap() - heapBefore, used = store.UsedMemory - usedBefore;
+        Assert.InRange(used, heap * (1 - Tolerance), heap * (1 + Tolerance));
+        GC.KeepAlive(store);
+    }
+
+    private static void Mutate(Store store, Session session, Random random, int operations)
+    {
+        for (int n = 0; n < operations; n++)
+        {
+            int k = random.Next(400);
+            string element = "e" + random.Next(300) + new string('p', random.Next(40));
+            switch (random.Next(12))
+            {
+                case 0 or 1 or 2:
+                    store.ListPush(session, Of("list" + k), Keys.Of(element, element + "x"), 0, (ListSide)random.Next(2), false); break;
+                case 3: store.ListPop(session, Of("list" + k), (ListSide)random.Next(2), random.Next(1, 4)); break;
+                case 4: store.ListTrim(session, Of("list" + k), random.Next(3), -random.Next(1, 4)); break;
+                case 5: store.ListRemove(session, Of("list" + k), random.Next(-2, 3), Of(element)); break;
+                case 6: store.HashSet(session, Of("hash" + k), Keys.Of("f" + random.Next(80), element), 0); break;
+                case 7: store.HashDelete(session, Of("hash" + k), Keys.Of("f" + random.Next(80)), 0); break;
+                case 8: store.SetAdd(session, Of("set" + k), Keys.Of(element), 0); break;
+                case 9: store.SetRemove(session, Of("set" + k), Keys.Of(element), 0); break;
+                case 10:
+                    store.SortedSetAdd(session, Of("zset" + k), ZAddFlags.None, Keys.Of("s", element), 0, [random.Next(100)]); break;
+                default: store.SortedSetRemove(session, Of("zset" + k), Keys.Of(element), 0); break;
+            }
+        }
+    }
+
     [Fact]
     public void Used_memory_is_the_same_after_replay()
     {
