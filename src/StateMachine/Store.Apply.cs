@@ -127,9 +127,9 @@ public sealed partial class Store
     private void ApplyString(int db, ReadOnlySpan<byte> key, object value, long expireAt)
     {
         var database = ShardOf(key).Db(db);
-        ref Entry entry = ref database.GetOrAdd(key, out _);
-        entry.Value = value;
-        entry.LastAccess = _accessClock;
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
+        database.SetValue(ref entry, value);
+        TouchApplied(ref entry, existed);
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
 
@@ -153,8 +153,8 @@ public sealed partial class Store
         var joined = new byte[old.Length + suffix.Length];
         old.CopyTo(joined, 0);
         suffix.CopyTo(joined.AsSpan(old.Length));
-        entry.Value = joined;
-        entry.LastAccess = _accessClock;
+        database.SetValue(ref entry, joined);
+        TouchApplied(ref entry, existed);
     }
 
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
@@ -165,8 +165,8 @@ public sealed partial class Store
         var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
         old.CopyTo(value, 0);
         bytes.CopyTo(value.AsSpan(offset));
-        entry.Value = value;
-        entry.LastAccess = _accessClock;
+        database.SetValue(ref entry, value);
+        TouchApplied(ref entry, existed);
     }
 
     private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
@@ -178,9 +178,9 @@ public sealed partial class Store
         long expireAt = found.ExpireAt;
         if (removeSource) from.Remove(source);
         var to = ShardOf(destination).Db(destinationDb);
-        ref Entry entry = ref to.GetOrAdd(destination, out _);
-        entry.Value = value;
-        entry.LastAccess = _accessClock;
+        ref Entry entry = ref to.GetOrAdd(destination, out bool existed);
+        to.SetValue(ref entry, value);
+        TouchApplied(ref entry, existed);
         to.SetExpiry(destination, ref entry, expireAt);
         SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }

@@ -185,11 +185,12 @@ public sealed partial class Store
     /// long, zero-filled, and returns that copy for the caller to write into before anyone else can see it.</summary>
     private byte[] GrownCopy(int db, ReadOnlySpan<byte> key, long length, out bool existed)
     {
-        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out existed);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out existed);
         byte[] old = existed ? (byte[])entry.Value : [];
         var value = new byte[Math.Max(old.Length, length)];
         old.CopyTo(value, 0);
-        entry.Value = value;
+        database.SetValue(ref entry, value);
         return value;
     }
 }

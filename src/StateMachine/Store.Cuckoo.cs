@@ -156,8 +156,8 @@ namespace HyperCache.StateMachine
                 {
                     long capacity = r.ReadInt64();
                     int bucketSize = r.ReadInt32(), maxIterations = r.ReadInt32(), expansion = r.ReadInt32();
-                    database.GetOrAdd(key, out _).Value = new CuckooValue(CuckooFilter.Create(capacity, bucketSize, maxIterations, expansion)
-                        ?? throw new InvalidDataException("cuckoo reserve event with impossible sizes"));
+                    database.SetValue(ref database.GetOrAdd(key, out _), new CuckooValue(CuckooFilter.Create(capacity, bucketSize, maxIterations, expansion)
+                        ?? throw new InvalidDataException("cuckoo reserve event with impossible sizes")));
                     break;
                 }
                 case CuckooKinds.Insert:
@@ -167,19 +167,24 @@ namespace HyperCache.StateMachine
                     ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                     if (!existed)
                     {
-                        entry.Value = new CuckooValue(CuckooFilter.Create(createCapacity, CuckooDefaultBucketSize, CuckooDefaultMaxIterations, CuckooDefaultExpansion)
-                            ?? throw new InvalidDataException("cuckoo insert event with impossible capacity"));
+                        database.SetValue(ref entry, new CuckooValue(CuckooFilter.Create(createCapacity, CuckooDefaultBucketSize, CuckooDefaultMaxIterations, CuckooDefaultExpansion)
+                            ?? throw new InvalidDataException("cuckoo insert event with impossible capacity")));
                     }
                     var filter = ((CuckooValue)entry.Value).Filter;
                     var results = t_cuckooResults ??= [];
                     results.Clear();
                     for (int i = 4; i < fields; i++) results.Add(filter.Insert((ulong)r.ReadInt64(), unique));
+                    ((CuckooValue)entry.Value).Resized();
                     break;
                 }
                 case CuckooKinds.Delete:
                 {
                     ref Entry entry = ref database.Find(key);
-                    if (!Unsafe.IsNullRef(ref entry)) ((CuckooValue)entry.Value).Filter.Delete((ulong)r.ReadInt64());
+                    if (!Unsafe.IsNullRef(ref entry) && entry.Value is CuckooValue cuckoo)
+                    {
+                        cuckoo.Filter.Delete((ulong)r.ReadInt64());
+                        cuckoo.Resized();
+                    }
                     break;
                 }
                 case CuckooKinds.Restore:
@@ -187,8 +192,8 @@ namespace HyperCache.StateMachine
                     long numBuckets = r.ReadInt64();
                     int bucketSize = r.ReadInt32(), maxIterations = r.ReadInt32(), expansion = r.ReadInt32(), filterCount = r.ReadInt32();
                     long items = r.ReadInt64(), deletes = r.ReadInt64();
-                    database.GetOrAdd(key, out _).Value = new CuckooValue(
-                        CuckooFilter.Restore(numBuckets, bucketSize, maxIterations, expansion, filterCount, items, deletes));
+                    database.SetValue(ref database.GetOrAdd(key, out _), new CuckooValue(
+                        CuckooFilter.Restore(numBuckets, bucketSize, maxIterations, expansion, filterCount, items, deletes)));
                     break;
                 }
                 case CuckooKinds.Chunk:

@@ -18,7 +18,7 @@ public sealed partial class Store
             return null;
         }
         shard.Hits++;
-        entry.LastAccess = Clock(now);
+        Touch(ref entry, Clock(now));
         return entry.Value;
     }
 

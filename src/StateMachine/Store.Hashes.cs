@@ -264,8 +264,9 @@ public sealed partial class Store
         {
             case HashEvents.Set:
             {
-                ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
-                if (!existed) entry.Value = new HashValue();
+                var database = ShardOf(key).Db(db);
+                ref Entry entry = ref database.GetOrAdd(key, out bool existed);
+                if (!existed) database.SetValue(ref entry, new HashValue());
                 var hash = entry.Value as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
                 for (int i = 2; i + 1 < fields; i += 2)
                 {

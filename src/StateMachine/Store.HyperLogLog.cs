@@ -135,10 +135,11 @@ public sealed partial class Store
 
     private void ApplyPfAdd(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> raised)
     {
-        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
         var writer = new HyperLogLogWriter(existed ? (byte[])entry.Value : HyperLogLog.CreateEmpty());
         for (int at = 0; at + 3 <= raised.Length; at += 3)
             writer.Raise(BinaryPrimitives.ReadUInt16BigEndian(raised[at..]), raised[at + 2]);
-        entry.Value = writer.ToArray();
+        database.SetValue(ref entry, writer.ToArray());
     }
 }

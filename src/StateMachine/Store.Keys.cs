@@ -63,7 +63,7 @@ public sealed partial class Store
                 ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
                 if (Unsafe.IsNullRef(ref entry)) continue;
                 count++;
-                if (touch) entry.LastAccess = clock;
+                if (touch) Touch(ref entry, clock);
             }
         }
         return count;
@@ -161,7 +161,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock(now) - entry.LastAccess);
+            return Unsafe.IsNullRef(ref entry) ? -1 : Math.Max(0, Clock(now) - entry.LastAccess) / AccessClock.Hz;
         }
     }
 

@@ -26,7 +26,7 @@ public sealed partial class Store
         }
         var list = AsList(ref entry);
         shard.Hits++;
-        entry.LastAccess = Clock(now);
+        Touch(ref entry, Clock(now));
         return list;
     }
 

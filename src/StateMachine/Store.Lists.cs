@@ -44,7 +44,7 @@ public sealed partial class Store
                 var side = (ListSide)r.ReadInt32();
                 var database = ShardOf(key).Db(db);
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-                if (!existed) entry.Value = new ListValue(fields - 3);
+                if (!existed) database.SetValue(ref entry, new ListValue(fields - 3));
                 var list = (ListValue)entry.Value;
                 for (int i = 3; i < fields; i++) list.Push(side, r.ReadBytes().ToArray());
                 SignalKeyReady(db, key);
@@ -106,7 +106,7 @@ public sealed partial class Store
         // and a one-element rotation must keep the key (and its TTL), as in Redis.
         var database = ShardOf(destination).Db(db);
         ref Entry entry = ref database.GetOrAdd(destination, out bool existed);
-        if (!existed) entry.Value = new ListValue();
+        if (!existed) database.SetValue(ref entry, new ListValue());
         ((ListValue)entry.Value).Push(to, element);
         DeleteIfEmpty(db, source, list);
         SignalKeyReady(db, destination);

@@ -13,10 +13,12 @@ public sealed partial class Store
     /// is coarse and set from outside <see cref="Apply"/> (by <see cref="TickAccessClock"/>), so Apply still never
     /// reads the clock; the access time is not part of the state the digest compares.
     /// </summary>
-    private volatile int _accessClock;
+    private int _accessClock => _clock.Ticks;
+
+    private readonly AccessClock _clock = new();
 
     /// <summary>Called by the node's periodic task (and by each expiry cycle).</summary>
-    public void TickAccessClock() => _accessClock = Clock(NowMs());
+    public void TickAccessClock() => _clock.Ticks = Clock(NowMs());
 
     /// <summary>OBJECT ENCODING / IDLETIME / REFCOUNT: null when the key is absent. Does not count as an access.</summary>
     public ObjectDescription? Describe(Session session, ReadOnlySpan<byte> key)
@@ -27,7 +29,7 @@ public sealed partial class Store
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
-            long idle = Math.Max(0, Clock(now) - entry.LastAccess);
+            long idle = Math.Max(0, Clock(now) - entry.LastAccess) / AccessClock.Hz;
             if (entry.Value is Values.CollectionValue collection) return new ObjectDescription(collection.Encoding, idle, null);
             var bytes = (byte[])entry.Value;
             // Redis keeps a string that reads as a 64-bit integer (at most 20 characters) as that integer, a short

@@ -23,7 +23,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            entry.LastAccess = Clock(now);
+            Touch(ref entry, Clock(now));
             expireAt = entry.ExpireAt;
             return value;
         }

@@ -335,8 +335,9 @@ public sealed partial class Store
 
     private SetValue SetToAddTo(int db, ReadOnlySpan<byte> key)
     {
-        ref Entry entry = ref ShardOf(key).Db(db).GetOrAdd(key, out bool existed);
-        if (!existed) entry.Value = new SetValue();
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
+        if (!existed) database.SetValue(ref entry, new SetValue());
         return entry.Value as SetValue ?? throw new InvalidDataException("set event on a key of another type");
     }
 

@@ -46,7 +46,7 @@ public sealed partial class Store
             case SortedSetEvents.Add:
             {
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-                if (!existed) entry.Value = new ZSetValue();
+                if (!existed) database.SetValue(ref entry, new ZSetValue());
                 var zset = (ZSetValue)entry.Value;
                 for (int i = 2; i < fields; i += 2)
                 {
@@ -84,7 +84,7 @@ public sealed partial class Store
                     zset.Set(score, r.ReadBytes());
                 }
                 ref Entry entry = ref database.GetOrAdd(key, out _);
-                entry.Value = zset;
+                database.SetValue(ref entry, zset);
                 database.SetExpiry(key, ref entry, 0);
                 SignalKeyReady(db, key);
                 break;
@@ -99,7 +99,7 @@ public sealed partial class Store
     {
         ref Entry entry = ref LiveForWrite(session, shard, key, now);
         if (Unsafe.IsNullRef(ref entry)) return null;
-        entry.LastAccess = Clock(now);
+        Touch(ref entry, Clock(now));
         return entry.Value as ZSetValue ?? throw CommandError.WrongType();
     }
 

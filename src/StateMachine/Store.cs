@@ -29,7 +29,7 @@ public sealed partial class Store : IEntryVisitor
         Databases = options.Databases;
         _shardBits = BitOperations.Log2((uint)options.Shards);
         _shards = new Shard[options.Shards];
-        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases, options.KeyspaceFilter);
+        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases, options.KeyspaceFilter, _clock);
         _startedAt = NowMs();
     }
 
@@ -39,8 +39,10 @@ public sealed partial class Store : IEntryVisitor
 
     public long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Seconds since start, the clock of <see cref="Entry.LastAccess"/>.</summary>
-    private int Clock(long now) => (int)((now - _startedAt) / 1000);
+    /// <summary>Hundredths of a second since start (<see cref="AccessClock.Hz"/>), the clock of
+    /// <see cref="Entry.LastAccess"/> and <see cref="Entry.Created"/>: fine enough for LRU to tell apart keys read
+    /// within one second, and an int lasts 248 days before it wraps (differences are taken modulo 2^32).</summary>
+    private int Clock(long now) => (int)((now - _startedAt) / (1000 / AccessClock.Hz));
 
     // Slot s lives in shard (s mod shards); hash tags therefore keep related keys in one shard.
     private Shard ShardOf(ReadOnlySpan<byte> key) => _shards[Slots.Of(key) & (_shards.Length - 1)];

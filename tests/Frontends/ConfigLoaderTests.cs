@@ -50,6 +50,31 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void Memory_settings_parse_policies_durations_and_ratios()
+    {
+        var flags = new Dictionary<string, string>
+        {
+            ["cache.max_memory"] = "64mb",
+            ["cache.eviction_policy"] = "Allkeys-SIEVE",
+            ["cache.session_idle_timeout"] = "30m",
+            ["cache.session_ttl"] = "2d",
+            ["cache.memory_warning"] = "80%",
+            ["cache.memory_panic"] = "0.97",
+        };
+        var settings = ConfigLoader.Load(null, flags, _ => null).MemorySettings();
+        Assert.Equal(64L << 20, settings.MaxMemory);
+        Assert.Equal(StateMachine.EvictionPolicy.AllKeysSieve, settings.Policy);
+        Assert.Equal(TimeSpan.FromMinutes(30), settings.SessionIdleTimeout);
+        Assert.Equal(TimeSpan.FromDays(2), settings.SessionTtl);
+        Assert.Equal(0.80, settings.WarningRatio, 6);
+        Assert.Equal(0.90, settings.CriticalRatio, 6);
+        Assert.Equal(0.97, settings.PanicRatio, 6);
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Load(null, new Dictionary<string, string> { ["cache.eviction_policy"] = "lru-ish" }, _ => null));
+        Assert.Contains("allkeys-sieve", e.Message);
+    }
+
+    [Fact]
     public void Bad_values_name_their_source()
     {
         var e = Assert.Throws<ConfigException>(() =>

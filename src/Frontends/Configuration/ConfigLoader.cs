@@ -1,3 +1,4 @@
+using HyperCache.StateMachine;
 using System.Globalization;
 using HyperCache.Log;
 using YamlDotNet.RepresentationModel;
@@ -37,7 +38,13 @@ public static class ConfigLoader
         new("cache.databases", c => Text(c.Databases), (c, v) => c.Databases = Positive(v), "databases"),
         new("cache.shards", c => Text(c.Shards), (c, v) => c.Shards = Positive(v)),
         new("cache.max_memory", c => Text(c.MaxMemory), (c, v) => c.MaxMemory = ParseBytes(v), "maxmemory"),
-        new("cache.eviction_policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v, "maxmemory-policy"),
+        new("cache.eviction_policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = Policy(v), "maxmemory-policy"),
+        new("cache.maxmemory_samples", c => Text(c.MaxMemorySamples), (c, v) => c.MaxMemorySamples = Positive(v), "maxmemory-samples"),
+        new("cache.session_idle_timeout", c => Text(c.SessionIdleTimeout), (c, v) => c.SessionIdleTimeout = Seconds(v)),
+        new("cache.session_ttl", c => Text(c.SessionTtl), (c, v) => c.SessionTtl = Seconds(v)),
+        new("cache.memory_warning", c => Ratio(c.MemoryWarning), (c, v) => c.MemoryWarning = ParseRatio(v)),
+        new("cache.memory_critical", c => Ratio(c.MemoryCritical), (c, v) => c.MemoryCritical = ParseRatio(v)),
+        new("cache.memory_panic", c => Ratio(c.MemoryPanic), (c, v) => c.MemoryPanic = ParseRatio(v)),
         new("cache.keyspace_filter", c => Bool(c.KeyspaceFilter), (c, v) => c.KeyspaceFilter = ParseBool(v)),
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
@@ -113,6 +120,32 @@ public static class ConfigLoader
     }
 
     private static string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string Ratio(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static string Policy(string v)
+        => StateMachine.EvictionPolicies.TryParse(v.Trim(), out var policy) ? policy.PolicyName() : throw new ArgumentException("argument(s) must be one of the following: " + string.Join(", ", StateMachine.EvictionPolicies.AllNames));
+
+    /// <summary>A fraction of maxmemory: 0.85 or 85%.</summary>
+    private static double ParseRatio(string v)
+    {
+        string s = v.Trim();
+        double r = s.EndsWith('%') ? double.Parse(s[..^1], CultureInfo.InvariantCulture) / 100 : double.Parse(s, CultureInfo.InvariantCulture);
+        return r is > 0 and <= 1 ? r : throw new ArgumentException("a fraction of maxmemory, 0 < r <= 1");
+    }
+
+    /// <summary>A duration as the seed writes them (90, 90s, 30m, 1h, 2d), in seconds.</summary>
+    private static int Seconds(string v)
+    {
+        string s = v.Trim().ToLowerInvariant();
+        int unit = 1;
+        if (s.Length > 0 && char.IsLetter(s[^1]))
+        {
+            unit = s[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => throw new FormatException("unit s, m, h or d") };
+            s = s[..^1];
+        }
+        long n = long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture) * unit;
+        return n <= int.MaxValue ? (int)n : throw new ArgumentException("too long");
+    }
     private static string Bool(bool v) => v ? "yes" : "no";
 
     public static bool ParseBool(string v) => v.Trim().ToLowerInvariant() switch

@@ -37,6 +37,28 @@ public sealed class NodeConfig
     public int Shards { get; set; } = StateMachine.StoreOptions.DefaultShards();
     public long MaxMemory { get; set; }
     public string MaxMemoryPolicy { get; set; } = "noeviction";
+    /// <summary>Keys sampled per database per eviction (maxmemory-samples).</summary>
+    public int MaxMemorySamples { get; set; } = 5;
+    /// <summary>Session policy: seconds without access after which a key is an idle session (0 = never).</summary>
+    public int SessionIdleTimeout { get; set; } = 1800;
+    /// <summary>Session policy: seconds after creation after which a key is an expired session (0 = never).</summary>
+    public int SessionTtl { get; set; } = 86400;
+    /// <summary>Pressure levels as fractions of maxmemory; the background eviction runs from the warning level.</summary>
+    public double MemoryWarning { get; set; } = 0.85;
+    public double MemoryCritical { get; set; } = 0.90;
+    public double MemoryPanic { get; set; } = 0.95;
+
+    public StateMachine.MemorySettings MemorySettings() => new()
+    {
+        MaxMemory = MaxMemory,
+        Policy = StateMachine.EvictionPolicies.TryParse(MaxMemoryPolicy, out var policy) ? policy : StateMachine.EvictionPolicy.NoEviction,
+        Samples = MaxMemorySamples,
+        SessionIdleTimeout = TimeSpan.FromSeconds(SessionIdleTimeout),
+        SessionTtl = TimeSpan.FromSeconds(SessionTtl),
+        WarningRatio = MemoryWarning,
+        CriticalRatio = MemoryCritical,
+        PanicRatio = MemoryPanic,
+    };
     public int HzExpiry { get; set; } = 10;
     /// <summary>Keep a Cuckoo filter of each shard's keys (see docs/decisions.md, "Cuckoo filters").</summary>
     public bool KeyspaceFilter { get; set; } = false;

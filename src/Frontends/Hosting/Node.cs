@@ -22,6 +22,7 @@ public sealed class Node : IDisposable
         Log = log;
         Store = store;
         Recovery = recovery;
+        store.ConfigureMemory(config.MemorySettings());
         Commands = CommandCatalog.Build();
         Metrics = new NodeMetrics(this, registry);
     }

@@ -89,6 +89,7 @@ public static class NodeHost
         builder.Services.AddSingleton(_ => node());
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
+        builder.Services.AddHostedService<MemoryService>();
         builder.Services.AddHostedService<SnapshotService>();
         bool replicates = config.AppendOnly; // a node with a log has a replicator (Node.Open): serve log shipping
         if (replicates)

@@ -73,7 +73,10 @@ public static class BatchEndpoints
         CacheEndpoints.Measure(node.Metrics.Command("mset"), () =>
         {
             foreach (var (key, value, expireAt) in writes)
+            {
+                if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
                 node.Store.Set(session, key, value, SetCondition.Always, expireAt, false, out _);
+            }
             return writes.Length;
         });
         await CacheEndpoints.WaitForCommitAsync(node, session);

@@ -65,7 +65,11 @@ public static class CacheEndpoints
         long now = node.Store.NowMs();
         long expireAt = ValueCodec.ExpireAt(body.TtlHours, body.TtlSeconds, now);
         var session = new Session();
-        Measure(node.Metrics.Command("set"), () => node.Store.Set(session, bytes, value, SetCondition.Always, expireAt, false, out _));
+        Measure(node.Metrics.Command("set"), () =>
+        {
+            if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
+            return node.Store.Set(session, bytes, value, SetCondition.Always, expireAt, false, out _);
+        });
         await WaitForCommitAsync(node, session);
         return Results.Json(new PutReply(CacheKey.Display(bytes), true, ValueCodec.TtlSeconds(expireAt, now), node.Config.NodeId),
             HttpJson.Api.PutReply);

@@ -1,3 +1,4 @@
+using HyperCache.StateMachine;
 using System.Globalization;
 using HyperCache.Frontends.Configuration;
 using HyperCache.Frontends.Hosting;
@@ -51,11 +52,11 @@ public static class NodeEndpoints
             (long)(DateTimeOffset.UtcNow - node.StartedAt).TotalSeconds,
             keys,
             keysByDb,
-            new MemoryStats(GC.GetTotalMemory(false), Environment.WorkingSet, node.Config.MaxMemory, node.Config.MaxMemoryPolicy),
+            new MemoryStats(node.Store.UsedMemory, Environment.WorkingSet, node.Store.Memory.MaxMemory, node.Store.Memory.Policy.PolicyName()),
             hits,
             misses,
             hits + misses == 0 ? 0 : (double)hits / (hits + misses),
-            0, // nothing evicts yet
+            node.Store.EvictedKeys,
             expired,
             node.Clients.Count,
             node.CommandsProcessed,

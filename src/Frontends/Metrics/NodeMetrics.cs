@@ -27,7 +27,7 @@ public sealed class NodeMetrics
     private readonly Counter _commands;
     private readonly Histogram _commandDuration;
     private readonly Counter _hits, _misses, _expired, _evicted, _connectionsReceived, _connectionsRejected;
-    private readonly Gauge _keys, _expiringKeys, _memoryUsed, _memoryMax, _clients;
+    private readonly Gauge _keys, _expiringKeys, _memoryUsed, _memoryMax, _memoryPressure, _clients;
     private readonly Gauge _logBegin, _logCommitted, _logTail, _logSize, _snapshotAge, _uptime;
     private readonly Histogram _commitDuration;
     private readonly bool[] _dbPublished;
@@ -52,8 +52,10 @@ public sealed class NodeMetrics
         _evicted = factory.CreateCounter("hypercache_evicted_keys_total", "Keys evicted to stay under maxmemory.");
         _keys = factory.CreateGauge("hypercache_keys", "Keys per database (including expired keys not yet reclaimed).", "db");
         _expiringKeys = factory.CreateGauge("hypercache_expiring_keys", "Keys with a TTL, per database.", "db");
-        _memoryUsed = factory.CreateGauge("hypercache_memory_used_bytes", "Managed heap in use (GC), the node's used_memory.");
+        _memoryUsed = factory.CreateGauge("hypercache_memory_used_bytes", "Bytes the keyspace costs (keys, values, tables), INFO's used_memory, which maxmemory limits.");
         _memoryMax = factory.CreateGauge("hypercache_memory_max_bytes", "Configured maxmemory; 0 means no limit.");
+        _memoryPressure = factory.CreateGauge("hypercache_memory_pressure",
+            "Memory pressure against maxmemory: 0 normal, 1 warning (85%), 2 critical (90%), 3 panic (95%).");
         _clients = factory.CreateGauge("hypercache_connected_clients", "Open RESP connections.");
         _connectionsReceived = factory.CreateCounter("hypercache_connections_received_total", "RESP connections accepted.");
         _connectionsRejected = factory.CreateCounter("hypercache_rejected_connections_total", "RESP connections refused (maxclients).");
@@ -103,9 +105,10 @@ public sealed class NodeMetrics
         _hits.IncTo(hits);
         _misses.IncTo(misses);
         _expired.IncTo(expired);
-        _evicted.IncTo(0); // nothing evicts yet; the eviction work feeds its count here
-        _memoryUsed.Set(GC.GetTotalMemory(false));
-        _memoryMax.Set(node.Config.MaxMemory);
+        _evicted.IncTo(node.Store.EvictedKeys);
+        _memoryUsed.Set(node.Store.UsedMemory);
+        _memoryMax.Set(node.Store.Memory.MaxMemory);
+        _memoryPressure.Set((int)node.Store.Pressure);
         _clients.Set(node.Clients.Count);
         _connectionsReceived.IncTo(node.Clients.TotalConnections);
         _connectionsRejected.IncTo(node.Clients.Rejected);

@@ -32,6 +32,12 @@ public sealed class CommandDispatcher(Node node)
             spec.Meter?.Error.Inc();
             return;
         }
+        if (RefusedForMemory(client, spec))
+        {
+            ConnectionGate.Reject(client, spec, OomRules.Error); // inside MULTI this dooms the transaction, as in Redis
+            spec.Meter?.Error.Inc();
+            return;
+        }
         if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
         long started = Stopwatch.GetTimestamp();
         try
@@ -44,6 +50,15 @@ public sealed class CommandDispatcher(Node node)
             reply.Error(e.Message);
             spec.Meter?.Failed(started);
         }
+    }
+
+    /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)
+    /// first makes room, and is refused when the policy cannot. Unauthenticated clients get NOAUTH first.</summary>
+    private bool RefusedForMemory(RespClient client, CommandSpec spec)
+    {
+        bool exec = spec.Name == "exec" && client.Transaction is { DeniesOom: true };
+        if (!spec.Flags.HasFlag(CommandFlags.DenyOom) && !exec) return false;
+        return client.Authenticated && !OomRules.Admit(node.Store);
     }
 
     private static string Clip(string s) => s.Length <= 128 ? s : s[..128];

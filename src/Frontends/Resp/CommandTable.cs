@@ -14,6 +14,9 @@ public enum CommandFlags
     Fast = 8,
     /// <summary>Allowed before AUTH (AUTH, HELLO, QUIT).</summary>
     NoAuth = 16,
+    /// <summary>Refused with OOM when used memory is over maxmemory and eviction cannot bring it back (Redis's
+    /// denyoom). Set by <see cref="CommandTable.Add"/> on every write that may grow memory (<see cref="OomRules"/>).</summary>
+    DenyOom = 32,
 }
 
 /// <summary>One command: its arity as Redis states it (negative = at least), flags and key positions (for
@@ -52,7 +55,7 @@ public sealed class CommandTable
     public IReadOnlyCollection<CommandSpec> All => _commands.Values;
 
     public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)
-        => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, flags, firstKey, lastKey, step, handler);
+        => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, OomRules.WithDenyOom(name, flags), firstKey, lastKey, step, handler);
 
     /// <summary>A container command; the dispatcher picks the subcommand and checks its arity.</summary>
     public void Container(string name, CommandFlags flags, params Subcommand[] subcommands)

@@ -7,6 +7,9 @@ public sealed class Transaction
 
     public int Count => _queued.Count;
 
+    /// <summary>Some queued command may grow memory: EXEC is refused when over maxmemory (as Redis does).</summary>
+    public bool DeniesOom => _queued.Exists(q => q.Spec.Flags.HasFlag(CommandFlags.DenyOom));
+
     /// <summary>An error while queuing (unknown command, wrong arity...): EXEC will refuse to run anything.</summary>
     public bool Dirty { get; set; }
 

@@ -41,6 +41,37 @@ public sealed class KeyTable
         return ref index < 0 ? ref Unsafe.NullRef<Entry>() : ref _slots[index].Entry;
     }
 
+    /// <summary>The entry whose stored key is this very array (not just equal bytes): a queue holding key arrays
+    /// tells a live key from a deleted one that was added again.</summary>
+    public ref Entry FindExact(byte[] key)
+    {
+        int index = IndexOf(key, Hash(key));
+        return ref index < 0 || !ReferenceEquals(_slots[index].Key, key) ? ref Unsafe.NullRef<Entry>() : ref _slots[index].Entry;
+    }
+
+    /// <summary>What the table's arrays cost: a slot is 48 bytes (hash, chain link, key reference, the 32-byte
+    /// entry), a bucket 4.</summary>
+    public long Bytes => Values.MemorySize.Object(32) + Values.MemorySize.Array(_buckets.Length, 4) + Values.MemorySize.Array(_slots.Length, 48);
+
+    /// <summary>A random live slot index for eviction sampling, or -1 when empty. The table never shrinks, so after
+    /// mass deletes it may be sparse: a few random probes, then a bounded walk from a random slot.</summary>
+    public int RandomIndex(Random random)
+    {
+        if (Count == 0) return -1;
+        for (int tries = 0; tries < 32; tries++)
+        {
+            int index = random.Next(_used);
+            if (_slots[index].Key != null) return index;
+        }
+        int start = random.Next(_used);
+        for (int step = 0, limit = Math.Min(_used, 1 << 16); step < limit; step++)
+        {
+            int index = (start + step) % _used;
+            if (_slots[index].Key != null) return index;
+        }
+        return -1;
+    }
+
     /// <summary>The key's entry, added empty when absent; <paramref name="storedKey"/> is the table's own copy.</summary>
     public ref Entry GetOrAdd(ReadOnlySpan<byte> key, out bool existed, out byte[] storedKey)
     {

@@ -8,9 +8,12 @@ public sealed class Shard
 {
     private readonly Database?[] _dbs;
 
-    public Shard(int index, int databases, bool keyspaceFilter = true)
+    private readonly AccessClock _clock;
+
+    public Shard(int index, int databases, bool keyspaceFilter = true, AccessClock? clock = null)
     {
         Index = index;
+        _clock = clock ?? new AccessClock();
         _dbs = new Database?[databases];
         if (keyspaceFilter) Filter = new KeyspaceFilter(Refill);
     }
@@ -23,8 +26,25 @@ public sealed class Shard
     public long Hits;
     public long Misses;
     public long ExpiredKeys;
+    public long EvictedKeys;
 
-    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db);
+    /// <summary>The best eviction candidates seen by sampling this shard (Redis's eviction pool).</summary>
+    public readonly EvictionPool Pool = new();
+
+    /// <summary>Bytes of every database of this shard (see <see cref="Database.Memory"/>); readable without the lock.</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var database in _dbs) if (database != null) bytes += Volatile.Read(ref database.Memory.Bytes);
+            return bytes;
+        }
+    }
+
+    public int DatabaseCount => _dbs.Length;
+
+    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db, _clock);
     public Database? DbIfExists(int db) => _dbs[db];
 
     public void Swap(int a, int b)

@@ -22,7 +22,27 @@ public abstract class CollectionValue
     /// (so two stores that applied the same events hash equal).</summary>
     public abstract void AppendDigest(XxHash3 hash);
 
+    /// <summary>A copy owned by nobody yet (its size is counted once it is stored).</summary>
     public abstract CollectionValue Clone();
+
+    /// <summary>Bytes this value costs (itself, its arrays, its elements) as last measured.</summary>
+    public long SizeBytes { get; private set; }
+
+    /// <summary>The account of the database holding this value, which every size change is added to; null while
+    /// the value is not stored under a key.</summary>
+    public MemoryAccount? Account { get; internal set; }
+
+    /// <summary>The current size, from counters the value keeps as it mutates: O(1).</summary>
+    protected abstract long MeasureBytes();
+
+    /// <summary>Re-measures and reports the change to the account. Every mutating method calls it last.</summary>
+    public void Resized()
+    {
+        long size = MeasureBytes(), delta = size - SizeBytes;
+        if (delta == 0) return;
+        SizeBytes = size;
+        if (Account != null) Account.Bytes += delta;
+    }
 
     /// <summary>
     /// Snapshots (and AOF rewrites): emits the events that, applied in order to an absent key, rebuild this value

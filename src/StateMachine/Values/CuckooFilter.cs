@@ -53,6 +53,17 @@ public sealed class CuckooFilter
     public ReadOnlySpan<byte> FilterBytes(int index) => _filters[index];
 
     /// <summary>CF.INFO "Size": the bytes RedisBloom reports for the same filter (its structs plus the slots).</summary>
+    /// <summary>What the filter costs in memory: itself, its list of sub-filters and their slot arrays.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = MemorySize.Object(48) + MemorySize.Object(16) + MemorySize.Array(_filters.Capacity, MemorySize.Reference);
+            foreach (var f in _filters) bytes += MemorySize.ByteArray(f.Length);
+            return bytes;
+        }
+    }
+
     public long SizeInBytes
     {
         get

@@ -24,6 +24,10 @@ public sealed class CuckooValue(CuckooFilter filter) : CollectionValue
         for (int i = 0; i < Filter.FilterCount; i++) hash.Append(Filter.FilterBytes(i));
     }
 
+    // The value object (base fields and the filter reference) plus the filter's arrays. The filter is mutated in
+    // place by Apply, which calls Resized after each insert (only growth changes the size).
+    protected override long MeasureBytes() => MemorySize.Object(24) + Filter.Bytes;
+
     public override CollectionValue Clone() => new CuckooValue(Filter.Clone());
 
     /// <summary>One restore event with the shape and counters, then the non-empty 64 KiB chunks of slots.</summary>

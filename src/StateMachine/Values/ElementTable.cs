@@ -35,6 +35,7 @@ public sealed class ElementTable
     private int _used;               // slots ever handed out (high-water mark)
     private int _free = -1;          // head of the free list
     private int _freeCount;
+    private long _elementBytes;      // the element (and value) arrays this table holds
 
     public ElementTable(bool withValues, int capacity = MinSize)
     {
@@ -46,6 +47,11 @@ public sealed class ElementTable
     }
 
     public int Count => _used - _freeCount;
+
+    /// <summary>What this table costs: itself, its three arrays (slot 16 bytes, bucket 4, value reference 8) and
+    /// the element arrays; O(1).</summary>
+    public long Bytes => MemorySize.Object(48) + MemorySize.Array(_buckets.Length, 4) + MemorySize.Array(_slots.Length, 16)
+        + (_withValues ? MemorySize.Array(_values.Length, MemorySize.Reference) : 0) + _elementBytes;
 
     /// <summary>Upper bound of slot indices, for iteration by index (free slots have a null key).</summary>
     public int Capacity => _used;
@@ -76,7 +82,11 @@ public sealed class ElementTable
         int index = IndexOf(key);
         if (index >= 0)
         {
-            if (_withValues) _values[index] = value;
+            if (_withValues)
+            {
+                _elementBytes += ValueBytes(value) - ValueBytes(_values[index]);
+                _values[index] = value;
+            }
             return false;
         }
         Add(key.ToArray(), value);
@@ -102,6 +112,7 @@ public sealed class ElementTable
         ref int bucket = ref _buckets[hash & (uint)(_buckets.Length - 1)];
         _slots[index] = new Slot { Hash = hash, Next = bucket - 1, Key = key };
         if (_withValues) _values[index] = value;
+        _elementBytes += MemorySize.ByteArray(key.Length) + (_withValues ? ValueBytes(value) : 0);
         bucket = index + 1;
     }
 
@@ -122,6 +133,7 @@ public sealed class ElementTable
             {
                 if (previous < 0) link = slot.Next + 1;
                 else _slots[previous].Next = slot.Next;
+                _elementBytes -= MemorySize.ByteArray(slot.Key!.Length) + (_withValues ? ValueBytes(_values[index]) : 0);
                 if (keepOrder && _freeCount == 0) CloseGap(index);
                 else FreeSlot(index);
                 return true;
@@ -177,9 +189,12 @@ public sealed class ElementTable
             _used = _used,
             _free = _free,
             _freeCount = _freeCount,
+            _elementBytes = _elementBytes,
         };
         return copy;
     }
+
+    private static long ValueBytes(byte[]? value) => value is null ? 0 : MemorySize.ByteArray(value.Length);
 
     private void FreeSlot(int index)
     {

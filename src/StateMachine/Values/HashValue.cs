@@ -53,10 +53,19 @@ public sealed class HashValue : CollectionValue
         if (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue) _hashtable = true;
         bool added = _table.Set(field, value.ToArray());
         if (_table.Count > ListpackMaxEntries) _hashtable = true;
+        Resized();
         return added;
     }
 
-    public bool Remove(ReadOnlySpan<byte> field) => _table.Remove(field, keepOrder: !_hashtable);
+    public bool Remove(ReadOnlySpan<byte> field)
+    {
+        bool removed = _table.Remove(field, keepOrder: !_hashtable);
+        Resized();
+        return removed;
+    }
+
+    // Fields: the base's size and account, the table reference, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(32) + _table.Bytes;
 
     /// <summary>Order-independent: the sum of one hash per field and value.</summary>
     public override void AppendDigest(XxHash3 hash)

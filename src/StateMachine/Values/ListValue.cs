@@ -19,6 +19,7 @@ public sealed class ListValue : CollectionValue
     private byte[][] _items;
     private int _head;
     private int _count;
+    private long _elementBytes;
 
     public ListValue(int capacity = MinCapacity)
         => _items = new byte[MinCapacity > capacity ? MinCapacity : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity)][];
@@ -35,8 +36,19 @@ public sealed class ListValue : CollectionValue
     public byte[] this[int index]
     {
         get => _items[Slot(index)];
-        set => _items[Slot(index)] = value;
+        set
+        {
+            ref byte[] item = ref ItemAt(index);
+            _elementBytes += MemorySize.ByteArray(value.Length) - MemorySize.ByteArray(item.Length);
+            item = value;
+            Resized();
+        }
     }
+
+    private ref byte[] ItemAt(int index) => ref _items[Slot(index)];
+
+    // Fields: the base's size and account, the items reference, head, count, element bytes.
+    protected override long MeasureBytes() => MemorySize.Object(40) + MemorySize.Array(_items.Length, MemorySize.Reference) + _elementBytes;
 
     private int Slot(int index) => (_head + index) & (_items.Length - 1);
 
@@ -53,6 +65,8 @@ public sealed class ListValue : CollectionValue
             _items[Slot(_count)] = element;
         }
         _count++;
+        _elementBytes += MemorySize.ByteArray(element.Length);
+        Resized();
     }
 
     public byte[] Pop(ListSide side)
@@ -63,7 +77,9 @@ public sealed class ListValue : CollectionValue
         _items[slot] = null!;
         if (side == ListSide.Left) _head = (_head + 1) & (_items.Length - 1);
         _count--;
+        _elementBytes -= MemorySize.ByteArray(element.Length);
         ShrinkIfSparse();
+        Resized();
         return element;
     }
 
@@ -76,20 +92,23 @@ public sealed class ListValue : CollectionValue
         if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
         if (index == 0) { Push(ListSide.Left, element); return; }
         if (_count == _items.Length) Resize(_items.Length * 2);
-        for (int i = _count; i > index; i--) this[i] = this[i - 1];
-        this[index] = element;
+        for (int i = _count; i > index; i--) ItemAt(i) = ItemAt(i - 1);
+        ItemAt(index) = element;
         _count++;
+        _elementBytes += MemorySize.ByteArray(element.Length);
+        Resized();
     }
 
     /// <summary>Keeps only the elements start..stop (inclusive, 0 ≤ start ≤ stop &lt; Length).</summary>
     public void Trim(int start, int stop)
     {
         int keep = stop - start + 1;
-        for (int i = 0; i < start; i++) this[i] = null!;
-        for (int i = stop + 1; i < _count; i++) this[i] = null!;
+        for (int i = 0; i < start; i++) Drop(i);
+        for (int i = stop + 1; i < _count; i++) Drop(i);
         _head = Slot(start);
         _count = keep;
         ShrinkIfSparse();
+        Resized();
     }
 
     /// <summary>
@@ -107,9 +126,9 @@ public sealed class ListValue : CollectionValue
             {
                 var item = this[read];
                 if (removed < max && item.AsSpan().SequenceEqual(element)) { removed++; continue; }
-                this[write++] = item;
+                ItemAt(write++) = item;
             }
-            for (int i = write; i < _count; i++) this[i] = null!;
+            for (int i = write; i < _count; i++) ItemAt(i) = null!;
         }
         else
         {
@@ -118,13 +137,15 @@ public sealed class ListValue : CollectionValue
             {
                 var item = this[read];
                 if (removed < max && item.AsSpan().SequenceEqual(element)) { removed++; continue; }
-                this[write--] = item;
+                ItemAt(write--) = item;
             }
-            for (int i = 0; i <= write; i++) this[i] = null!;
+            for (int i = 0; i <= write; i++) ItemAt(i) = null!;
             _head = Slot(write + 1);
         }
         _count -= removed;
+        _elementBytes -= removed * MemorySize.ByteArray(element.Length);
         ShrinkIfSparse();
+        Resized();
         return removed;
     }
 
@@ -143,6 +164,13 @@ public sealed class ListValue : CollectionValue
         for (int i = 0; i < _count; i++)
             if (this[i].AsSpan().SequenceEqual(element)) return i;
         return -1;
+    }
+
+    private void Drop(int index)
+    {
+        ref byte[] item = ref ItemAt(index);
+        _elementBytes -= MemorySize.ByteArray(item.Length);
+        item = null!;
     }
 
     private void ShrinkIfSparse()
@@ -176,6 +204,8 @@ public sealed class ListValue : CollectionValue
         var copy = new ListValue(_count);
         for (int i = 0; i < _count; i++) copy._items[i] = this[i];
         copy._count = _count;
+        copy._elementBytes = _elementBytes;
+        copy.Resized();
         return copy;
     }
 

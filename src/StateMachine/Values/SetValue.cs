@@ -44,10 +44,19 @@ public sealed class SetValue : CollectionValue, IMemberSet
         if (!_hashtable && !Numbers.TryParseInt64(member, out _)) _hashtable = true;
         bool added = _table.Set(member, null);
         if (_table.Count > IntsetMaxEntries) _hashtable = true;
+        Resized();
         return added;
     }
 
-    public bool Remove(ReadOnlySpan<byte> member) => _table.Remove(member, keepOrder: false);
+    public bool Remove(ReadOnlySpan<byte> member)
+    {
+        bool removed = _table.Remove(member, keepOrder: false);
+        Resized();
+        return removed;
+    }
+
+    // Fields: the base's size and account, the table reference, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(32) + _table.Bytes;
 
     /// <summary>Every member, in the order Redis would list them (numeric for an intset).</summary>
     public byte[][] Members()

@@ -44,6 +44,15 @@ public sealed class SkipList
     private ulong _random = (ulong)Random.Shared.NextInt64() | 1;
 
     public long Count { get; private set; }
+    private long _nodeBytes;
+
+    /// <summary>What one node costs: the object (member, score, backward and levels references), its levels
+    /// array (16 bytes a level) and its member.</summary>
+    public static long NodeBytes(ZNode node)
+        => MemorySize.Object(32) + MemorySize.Array(node.Levels.Length, 16) + MemorySize.ByteArray(node.Member.Length);
+
+    /// <summary>The list, its header and every node; O(1).</summary>
+    public long Bytes => MemorySize.Object(48) + NodeBytes(_header) + _nodeBytes;
     public ZNode? First => _header.Levels[0].Forward;
     public ZNode? Last => _tail;
 
@@ -62,6 +71,7 @@ public sealed class SkipList
     {
         var node = new ZNode(RandomLevel(), score, member);
         Link(node);
+        _nodeBytes += NodeBytes(node);
         return node;
     }
 
@@ -72,6 +82,7 @@ public sealed class SkipList
         x = x.Levels[0].Forward;
         if (x is null || x.Score != score || !x.Member.AsSpan().SequenceEqual(member)) return false;
         Unlink(x);
+        _nodeBytes -= NodeBytes(x);
         return true;
     }
 

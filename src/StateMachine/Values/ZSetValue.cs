@@ -51,6 +51,7 @@ public sealed class ZSetValue : CollectionValue
         }
         _table.Add(_list.Insert(score, member.ToArray()));
         if (_list.Count > ListpackMaxEntries || member.Length > ListpackMaxValue) IsSkiplist = true;
+        Resized();
         return true;
     }
 
@@ -59,8 +60,12 @@ public sealed class ZSetValue : CollectionValue
         var node = _table.Remove(member);
         if (node is null) return false;
         _list.Delete(node.Score, node.Member);
+        Resized();
         return true;
     }
+
+    // Fields: the base's size and account, the list and table references, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(40) + _list.Bytes + _table.Bytes;
 
     /// <summary>Removes the elements at 0-based ranks start..end (inclusive, already within the set).</summary>
     public void RemoveRankRange(long start, long end)
@@ -73,6 +78,7 @@ public sealed class ZSetValue : CollectionValue
             _list.Delete(node.Score, node.Member);
             node = next;
         }
+        Resized();
     }
 
     /// <summary>0-based rank from the low end (or the high end when <paramref name="reverse"/>), -1 when absent.</summary>

@@ -8,6 +8,8 @@ public static class ObjectCommands
 {
     private const string NoLfu = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+    private const string LfuSelected = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
     private static readonly string[] Help =
     [
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -31,12 +33,16 @@ public static class ObjectCommands
     {
         t.Container("object", CommandFlags.ReadOnly,
             new Subcommand("ENCODING", 3, (c, a, r) => With(c, a, r, d => r.Bulk(d.Encoding)), 2),
-            new Subcommand("IDLETIME", 3, (c, a, r) => With(c, a, r, d => r.Integer(d.IdleSeconds)), 2),
+            new Subcommand("IDLETIME", 3, (c, a, r) => With(c, a, r, d =>
+            {
+                if (c.Store.Memory.Policy.UsesLfu()) throw new CommandError(LfuSelected); // as Redis: one field holds LRU or LFU data
+                r.Integer(d.IdleSeconds);
+            }), 2),
             new Subcommand("REFCOUNT", 3, (c, a, r) => With(c, a, r, d => r.Integer(IsShared(c, d) ? int.MaxValue : 1)), 2),
             new Subcommand("FREQ", 3, (c, a, r) => With(c, a, r, d =>
             {
-                if (!c.Node.Config.MaxMemoryPolicy.Contains("lfu", StringComparison.OrdinalIgnoreCase)) throw new CommandError(NoLfu);
-                r.Integer(0); // no access-frequency counter is kept per key yet
+                if (!c.Store.Memory.Policy.UsesLfu()) throw new CommandError(NoLfu);
+                r.Integer(c.Store.Frequency(c.Session, a[2]) ?? 0);
             }), 2),
             new Subcommand("HELP", 2, (c, a, r) =>
             {
@@ -55,8 +61,8 @@ public static class ObjectCommands
     /// per-key access data.</summary>
     private static bool IsShared(RespClient c, ObjectDescription d)
     {
-        string policy = c.Node.Config.MaxMemoryPolicy;
-        bool perKeyAccess = c.Node.Config.MaxMemory > 0 && (policy.Contains("lru", StringComparison.OrdinalIgnoreCase) || policy.Contains("lfu", StringComparison.OrdinalIgnoreCase));
+        string policy = c.Store.Memory.Policy.PolicyName();
+        bool perKeyAccess = c.Store.Memory.MaxMemory > 0 && (policy.Contains("lru", StringComparison.Ordinal) || policy.Contains("lfu", StringComparison.Ordinal));
         return d.IntegerValue is >= 0 and < 10000 && !perKeyAccess;
     }
 }

@@ -183,11 +183,12 @@ public static class ServerCommands
         }
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
         if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
+        c.Store.ConfigureMemory(c.Node.Config.MemorySettings());
         r.Ok();
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =

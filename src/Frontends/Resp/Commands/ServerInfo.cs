@@ -1,3 +1,4 @@
+using HyperCache.StateMachine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -55,16 +56,24 @@ public static class ServerInfo
                 yield return ("blocked_clients", node.Store.BlockedClients.ToString(inv));
                 break;
             case "memory":
-                long used = GC.GetTotalMemory(false), rss = Environment.WorkingSet;
+                // used_memory is what the keyspace costs by our own accounting (keys, values, tables), the
+                // number maxmemory is compared with; RSS adds the runtime, buffers and garbage not yet collected.
+                var store = node.Store;
+                long used = store.UsedMemory, peak = Math.Max(used, store.PeakMemory), rss = Environment.WorkingSet;
+                var settings = store.Memory;
                 yield return ("used_memory", used.ToString(inv));
                 yield return ("used_memory_human", Human(used));
-                yield return ("used_memory_peak", Math.Max(used, GC.GetGCMemoryInfo().HeapSizeBytes).ToString(inv));
                 yield return ("used_memory_rss", rss.ToString(inv));
                 yield return ("used_memory_rss_human", Human(rss));
-                yield return ("maxmemory", node.Config.MaxMemory.ToString(inv));
-                yield return ("maxmemory_human", Human(node.Config.MaxMemory));
-                yield return ("maxmemory_policy", node.Config.MaxMemoryPolicy);
+                yield return ("used_memory_peak", peak.ToString(inv));
+                yield return ("used_memory_peak_human", Human(peak));
+                yield return ("used_memory_dataset", used.ToString(inv));
+                yield return ("used_memory_managed_heap", GC.GetTotalMemory(false).ToString(inv));
+                yield return ("maxmemory", settings.MaxMemory.ToString(inv));
+                yield return ("maxmemory_human", Human(settings.MaxMemory));
+                yield return ("maxmemory_policy", settings.Policy.PolicyName());
                 yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
+                yield return ("hypercache_pressure", store.Pressure.ToString().ToLowerInvariant());
                 break;
             case "persistence":
                 foreach (var field in PersistenceInfo.Fields(node)) yield return field;
@@ -75,7 +84,7 @@ public static class ServerInfo
                 yield return ("total_commands_processed", node.CommandsProcessed.ToString(inv));
                 yield return ("rejected_connections", node.Clients.Rejected.ToString(inv));
                 yield return ("expired_keys", expired.ToString(inv));
-                yield return ("evicted_keys", "0");
+                yield return ("evicted_keys", node.Store.EvictedKeys.ToString(inv));
                 yield return ("keyspace_hits", hits.ToString(inv));
                 yield return ("keyspace_misses", misses.ToString(inv));
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Hosting;
+
+namespace HyperCache.Frontends.Hosting;
+
+/// <summary>Background eviction, ten times a second: once used memory reaches the warning level (85 % of
+/// maxmemory by default) it evicts down to just under it, so writes rarely have to evict before they run.</summary>
+public sealed class MemoryService(Node node) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+                // Keep going without the delay while a burst of writes keeps pressure up.
+                bool evicted = false;
+                while (node.Store.EvictInBackground() > 0 && !stoppingToken.IsCancellationRequested) evicted = true;
+                // Under appendfsync always nothing waits for these deletes otherwise: make them durable now.
+                if (evicted && node.Log is { Durability: Log.Durability.Always } log && node.Store.LastEvictionAddress >= 0)
+                    await log.WaitForCommitAsync(node.Store.LastEvictionAddress);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

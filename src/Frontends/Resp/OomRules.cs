@@ -1,0 +1,29 @@
+using HyperCache.StateMachine;
+
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>
+/// Which commands maxmemory refuses, as Redis 7.0 flags them: every write is <c>denyoom</c> except those that
+/// can only shrink or leave memory as it is (deletes, pops, TTL changes, renames, flushes), so a full node still
+/// lets clients make room.
+/// </summary>
+public static class OomRules
+{
+    public const string Error = "OOM command not allowed when used memory > 'maxmemory'.";
+
+    /// <summary>Write commands Redis 7.0.15 does not flag denyoom.</summary>
+    private static readonly HashSet<string> MayRunWhenFull = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "del", "unlink", "getdel", "getex", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
+        "move", "swapdb", "flushdb", "flushall", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
+        "hdel", "srem", "spop", "smove", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin",
+        "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "pfdebug", "select", "exec", "multi",
+    };
+
+    public static CommandFlags WithDenyOom(string name, CommandFlags flags)
+        => flags.HasFlag(CommandFlags.Write) && !MayRunWhenFull.Contains(name) ? flags | CommandFlags.DenyOom : flags;
+
+    /// <summary>Before a denyoom command (or an EXEC holding one): evicts if needed; false means refuse with
+    /// <see cref="Error"/>.</summary>
+    public static bool Admit(Store store) => store.MakeRoom();
+}

@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>
+/// Eviction under maxmemory. Every eviction is an ordinary logged <c>Delete</c> (so replicas and replays never
+/// guess), taken under the victim's shard lock. Victims are chosen as Redis does — a few sampled keys per database
+/// feed a per-shard pool of the best candidates — or, for <c>allkeys-sieve</c> and <c>allkeys-s3fifo</c>, by their
+/// queues; nothing scans the keyspace. Shards take turns, so memory is given back evenly.
+/// </summary>
+public sealed partial class Store
+{
+    private readonly Session _evictionSession = new();
+    private int _evictCursor;
+
+    /// <summary>Log address of the latest eviction (background evictions wait for its commit under
+    /// <c>appendfsync always</c>, so an evicted key cannot come back after a crash).</summary>
+    public long LastEvictionAddress => Volatile.Read(ref _evictionSession.LastLogAddress);
+
+    /// <summary>
+    /// Before a write that may grow memory (Redis's performEvictions before the command): evicts until used memory
+    /// is at most maxmemory. False when that cannot be reached (noeviction, or nothing the policy may evict): the
+    /// caller refuses the write with OOM.
+    /// </summary>
+    public bool MakeRoom()
+    {
+        var settings = _memory;
+        if (settings.MaxMemory <= 0) return true;
+        long used = UsedMemory;
+        NotePeak(used);
+        if (used <= settings.MaxMemory) return true;
+        if (settings.Policy == EvictionPolicy.NoEviction) return false;
+        EvictDownTo(settings, settings.MaxMemory, int.MaxValue);
+        return UsedMemory <= settings.MaxMemory;
+    }
+
+    /// <summary>The background loop: when pressure is at warning or above, evicts down to just under the warning
+    /// line (at most <paramref name="maxKeys"/> keys a call), so writes rarely have to evict themselves.</summary>
+    public int EvictInBackground(int maxKeys = 10_000)
+    {
+        TickAccessClock();
+        var settings = _memory;
+        NotePeak(UsedMemory);
+        if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction) return 0;
+        long target = (long)(settings.MaxMemory * settings.WarningRatio);
+        if (UsedMemory < target) return 0;
+        return EvictDownTo(settings, target - 1, maxKeys);
+    }
+
+    private int EvictDownTo(MemorySettings settings, long target, int maxKeys)
+    {
+        int evicted = 0, misses = 0;
+        while (evicted < maxKeys && UsedMemory > target)
+        {
+            var shard = _shards[Interlocked.Increment(ref _evictCursor) & (_shards.Length - 1)];
+            if (EvictOne(shard, settings)) { evicted++; misses = 0; }
+            else if (++misses >= _shards.Length * 2) break;   // no shard has anything the policy may evict
+        }
+        return evicted;
+    }
+
+    /// <summary>Evicts one key of the shard chosen by the policy; false when it has none to give.</summary>
+    private bool EvictOne(Shard shard, MemorySettings settings)
+    {
+        lock (shard.Lock)
+        {
+            int ticks = Clock(NowMs());
+            Database? db;
+            byte[]? key;
+            switch (settings.Policy)
+            {
+                case EvictionPolicy.AllKeysRandom:
+                case EvictionPolicy.VolatileRandom:
+                    key = PickRandom(shard, settings.Policy == EvictionPolicy.VolatileRandom, out db);
+                    break;
+                case EvictionPolicy.AllKeysSieve:
+                    key = PickSieve(shard, out db);
+                    break;
+                case EvictionPolicy.AllKeysS3Fifo:
+                    key = PickS3Fifo(shard, out db);
+                    break;
+                case EvictionPolicy.NoEviction:
+                    return false;
+                default:
+                    key = PickFromPool(shard, settings, ticks, out db);
+                    break;
+            }
+            if (key is null || db is null) return false;
+            LogDelete(_evictionSession, db.Index, key);
+            shard.EvictedKeys++;
+            return true;
+        }
+    }
+
+    private static byte[]? PickRandom(Shard shard, bool volatileOnly, out Database? db)
+    {
+        int count = shard.DatabaseCount, start = Random.Shared.Next(count);
+        for (int i = 0; i < count; i++)
+        {
+            db = shard.DbIfExists((start + i) % count);
+            if (db is null || db.Count == 0) continue;
+            if (volatileOnly)
+            {
+                if (db.TrySampleVolatile(Random.Shared, out var candidate)) return candidate;
+                continue;
+            }
+            for (int tries = 0; tries < 4; tries++)
+                if (db.SampleKey(Random.Shared, out _) is { } key) return key;
+        }
+        db = null;
+        return null;
+    }
+
+    private static byte[]? PickSieve(Shard shard, out Database? db)
+    {
+        for (int i = 0; i < shard.DatabaseCount; i++)
+        {
+            db = shard.DbIfExists(i);
+            if (db?.Sieve?.Evict(db.Table) is { } key) return key;
+        }
+        db = null;
+        return null;
+    }
+
+    private static byte[]? PickS3Fifo(Shard shard, out Database? db)
+    {
+        for (int i = 0; i < shard.DatabaseCount; i++)
+        {
+            db = shard.DbIfExists(i);
+            if (db?.S3Fifo?.Evict(db.Table) is { } key) return key;
+        }
+        db = null;
+        return null;
+    }
+
+    /// <summary>Samples every database of the shard into its pool, then takes the best candidate that still
+    /// exists, re-scoring it first (a pooled key read since it was sampled is put back with its new score).</summary>
+    private static byte[]? PickFromPool(Shard shard, MemorySettings settings, int ticks, out Database? db)
+    {
+        bool volatileOnly = settings.Policy.VolatileOnly();
+        var pool = shard.Pool;
+        for (int i = 0; i < shard.DatabaseCount; i++)
+        {
+            var database = shard.DbIfExists(i);
+            if (database is null || database.Count == 0 || (volatileOnly && database.VolatileCount == 0)) continue;
+            for (int n = 0; n < settings.Samples; n++)
+            {
+                byte[]? key;
+                if (volatileOnly)
+                {
+                    if (!database.TrySampleVolatile(Random.Shared, out key)) break;
+                }
+                else if ((key = database.SampleKey(Random.Shared, out _)) is null) continue;
+                ref Entry entry = ref database.Table.FindExact(key);
+                if (!Unsafe.IsNullRef(ref entry)) pool.Offer(database, key, Score(ref entry, settings, ticks));
+            }
+        }
+        for (int rounds = 0; rounds < 4 * EvictionPool.Size && pool.TakeBest(out var candidateDb, out var candidate, out long score); rounds++)
+        {
+            ref Entry entry = ref candidateDb.Table.FindExact(candidate);
+            if (Unsafe.IsNullRef(ref entry) || (volatileOnly && entry.ExpireAt == 0)) continue;
+            long fresh = Score(ref entry, settings, ticks);
+            if (fresh < score && fresh < pool.BestScore)
+            {
+                pool.Offer(candidateDb, candidate, fresh);
+                continue;
+            }
+            db = candidateDb;
+            return candidate;
+        }
+        db = null;
+        return null;
+    }
+
+    /// <summary>Higher = evict sooner.</summary>
+    private static long Score(ref Entry entry, MemorySettings settings, int ticks)
+    {
+        long idle = Math.Max(0, unchecked(ticks - entry.LastAccess));
+        switch (settings.Policy)
+        {
+            case EvictionPolicy.AllKeysLfu:
+            case EvictionPolicy.VolatileLfu:
+                // Least frequently used first; among equal counters, the least recently used.
+                return ((long)(255 - AccessBits.Counter(entry.Access, ticks)) << 32) | Math.Min(idle, uint.MaxValue);
+            case EvictionPolicy.VolatileTtl:
+                return long.MaxValue - entry.ExpireAt;
+            case EvictionPolicy.Session:
+            {
+                long age = Math.Max(0, unchecked(ticks - entry.Created));
+                long idleLimit = (long)(settings.SessionIdleTimeout.TotalSeconds * AccessClock.Hz);
+                long ageLimit = (long)(settings.SessionTtl.TotalSeconds * AccessClock.Hz);
+                bool over = (idleLimit > 0 && idle >= idleLimit) || (ageLimit > 0 && age >= ageLimit);
+                return (over ? 1L << 40 : 0) + idle;
+            }
+            default:
+                return idle;
+        }
+    }
+}

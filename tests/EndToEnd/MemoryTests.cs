@@ -1,0 +1,185 @@
+using System.Globalization;
+using HyperCache.EndToEnd.Tests.Infrastructure;
+
+namespace HyperCache.EndToEnd.Tests;
+
+/// <summary>maxmemory and eviction on a node of its own, started with <c>--maxmemory</c> and
+/// <c>--maxmemory-policy</c> as the hit-ratio bench starts it.</summary>
+[Collection(CrashCollection.Name)]
+public sealed class MemoryTests
+{
+    private const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
+
+    private static NodeProcess Start(long maxmemory, string policy, string fsync = "everysec")
+    {
+        var node = new NodeProcess(appendFsync: fsync, extraArgs: ["--maxmemory", maxmemory.ToString(CultureInfo.InvariantCulture), "--maxmemory-policy", policy]);
+        node.Start();
+        return node;
+    }
+
+    private static Dictionary<string, string> Info(RawRespClient c, string section)
+    {
+        var text = (string?)Resp.Parse(c.Command("INFO", section)) ?? "";
+        return text.Split("\r\n").Where(l => l.Contains(':')).Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1]);
+    }
+
+    private static long Used(RawRespClient c) => long.Parse(Info(c, "memory")["used_memory"], CultureInfo.InvariantCulture);
+
+    [HyperCacheFact]
+    public void Info_memory_reports_accounting_limit_policy_and_pressure()
+    {
+        using var node = Start(4 << 20, "allkeys-lru");
+        using var c = node.Raw();
+        long empty = Used(c);
+        for (int i = 0; i < 2000; i++) Assert.Equal(Resp.Ok, c.Command("SET", "k" + i, new string('v', 500)));
+        var memory = Info(c, "memory");
+        long used = long.Parse(memory["used_memory"], CultureInfo.InvariantCulture);
+        // 2000 × (500-byte value array 528 + key array ~32 + table slot 52): at least 1.2 MB more, at most 1.6 MB.
+        Assert.InRange(used - empty, 1_200_000, 1_600_000);
+        Assert.Equal((4 << 20).ToString(CultureInfo.InvariantCulture), memory["maxmemory"]);
+        Assert.Equal("4.00M", memory["maxmemory_human"]);
+        Assert.Equal("allkeys-lru", memory["maxmemory_policy"]);
+        Assert.Equal("normal", memory["hypercache_pressure"]);
+        foreach (var field in new[] { "used_memory_human", "used_memory_rss", "used_memory_peak", "mem_fragmentation_ratio" })
+            Assert.True(memory.ContainsKey(field), field);
+        Assert.True(long.Parse(memory["used_memory_peak"], CultureInfo.InvariantCulture) >= used);
+        Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "maxmemory", (used * 100 / 88).ToString(CultureInfo.InvariantCulture)));
+        Assert.Equal("warning", Info(c, "memory")["hypercache_pressure"]);
+        Assert.Equal(Resp.Ok, c.Command("FLUSHALL"));
+        Assert.True(Used(c) < empty + 100_000);
+    }
+
+    [HyperCacheFact]
+    public void Policies_are_set_by_name_and_a_bad_one_is_refused()
+    {
+        using var node = Start(0, "noeviction");
+        using var c = node.Raw();
+        foreach (var policy in new[] { "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl", "session", "allkeys-sieve", "allkeys-s3fifo", "noeviction" })
+        {
+            Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "maxmemory-policy", policy));
+            Assert.Equal(policy, Info(c, "memory")["maxmemory_policy"]);
+        }
+        Assert.StartsWith("-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: ",
+            c.Command("CONFIG", "SET", "maxmemory-policy", "sometimes"));
+    }
+
+    [HyperCacheFact]
+    public void Noeviction_refuses_growing_writes_with_redis_text_but_allows_reads_and_deletes()
+    {
+        using var node = Start(300_000, "noeviction");
+        using var c = node.Raw();
+        int written = 0;
+        string reply;
+        while ((reply = c.Command("SET", "k" + written, new string('v', 1000))) == Resp.Ok) written++;
+        Assert.Equal(Resp.Err(Oom), reply);
+        Assert.InRange(written, 100, 400);
+        Assert.Equal(Resp.Err(Oom), c.Command("RPUSH", "list", "a"));
+        Assert.Equal(Resp.Err(Oom), c.Command("INCR", "counter"));
+        Assert.Equal(Resp.Bulk(new string('v', 1000)), c.Command("GET", "k0"));
+        Assert.Equal(Resp.Int(1), c.Command("EXPIRE", "k1", "100"));
+        // A write queued in MULTI while full dooms the transaction, as in Redis.
+        Assert.Equal(Resp.Ok, c.Command("MULTI"));
+        Assert.Equal(Resp.Err(Oom), c.Command("SET", "x", "y"));
+        Assert.Equal(Resp.Err("EXECABORT Transaction discarded because of previous errors."), c.Command("EXEC"));
+        // Deletes make room; then writes work again.
+        Assert.Equal(Resp.Int(20), c.Command(["DEL", .. Enumerable.Range(0, 20).Select(i => "k" + i)]));
+        Assert.Equal(Resp.Ok, c.Command("SET", "again", "v"));
+        Assert.Equal("0", Info(c, "stats")["evicted_keys"]);
+    }
+
+    [HyperCacheFact]
+    public void A_write_heavy_run_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-lru");
+
+    [HyperCacheFact]
+    public void A_write_heavy_run_under_sieve_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-sieve");
+
+    [HyperCacheFact]
+    public void A_write_heavy_run_under_s3fifo_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-s3fifo");
+
+    private static void WriteHeavyRun(string policy)
+    {
+        const long limit = 2 << 20;
+        using var node = Start(limit, policy);
+        using var c = node.Raw();
+        long peak = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            Assert.Equal(Resp.Ok, c.Command("SET", "cold:" + i, new string('x', 200)));
+            if (i % 100 == 0)
+                for (int h = 0; h < 100; h++) c.Command("SET", "hot:" + h, "v", "GET");
+            if (i % 500 == 0) peak = Math.Max(peak, Used(c));
+        }
+        var stats = Info(c, "stats");
+        Assert.True(long.Parse(stats["evicted_keys"], CultureInfo.InvariantCulture) > 5000, "evicted_keys:" + stats["evicted_keys"]);
+        Assert.Equal(Resp.Bulk(new string('x', 200)), c.Command("GET", "cold:19999"));
+        Assert.Equal(Resp.Nil, c.Command("GET", "cold:0"));
+        Assert.True(long.Parse(Info(c, "stats")["keyspace_hits"], CultureInfo.InvariantCulture) > 0);
+        Assert.True(long.Parse(Info(c, "stats")["keyspace_misses"], CultureInfo.InvariantCulture) > 0);
+        var memory = Info(c, "memory");
+        long recordedPeak = long.Parse(memory["used_memory_peak"], CultureInfo.InvariantCulture);
+        // Documented margin: one command's bytes plus one shard's key-table doubling; 5 % of 2 MB covers both.
+        Assert.True(Math.Max(peak, recordedPeak) <= limit + limit / 20, $"peak {peak}, recorded {recordedPeak}");
+        int hot = Enumerable.Range(0, 100).Count(h => c.Command("EXISTS", "hot:" + h) == Resp.Int(1));
+        Assert.True(hot >= 95, $"{hot} of 100 hot keys left");
+
+        // The same numbers on /metrics.
+        using var http = new HttpClient();
+        var scrape = PrometheusText.Parse(http.GetStringAsync(node.HttpBase + "/metrics").GetAwaiter().GetResult());
+        Assert.Equal(limit, scrape.Value("hypercache_memory_max_bytes"));
+        Assert.InRange(scrape.Value("hypercache_memory_used_bytes"), limit / 2, limit + limit / 20);
+        Assert.True(scrape.Value("hypercache_evicted_keys_total") > 5000);
+        Assert.InRange(scrape.Value("hypercache_memory_pressure"), 0, 3);
+    }
+
+    [HyperCacheFact]
+    public void Volatile_policy_never_evicts_keys_without_ttl()
+    {
+        using var node = Start(1 << 20, "volatile-lru");
+        using var c = node.Raw();
+        for (int i = 0; i < 500; i++) Assert.Equal(Resp.Ok, c.Command("SET", "keep:" + i, new string('k', 200)));
+        for (int i = 0; i < 10_000; i++) Assert.Equal(Resp.Ok, c.Command("SET", "t:" + i, new string('t', 200), "EX", "3600"));
+        Assert.True(long.Parse(Info(c, "stats")["evicted_keys"], CultureInfo.InvariantCulture) > 3000);
+        Assert.Equal(500, Enumerable.Range(0, 500).Count(i => c.Command("EXISTS", "keep:" + i) == Resp.Int(1)));
+    }
+
+    [HyperCacheFact]
+    public void Object_freq_answers_the_lfu_counter_under_an_lfu_policy()
+    {
+        using var node = Start(0, "allkeys-lfu");
+        using var c = node.Raw();
+        Assert.Equal(Resp.Ok, c.Command("SET", "k", "hello"));
+        Assert.Equal(Resp.Int(5), c.Command("OBJECT", "FREQ", "k")); // LFU_INIT_VAL
+        for (int i = 0; i < 200; i++) c.Command("GET", "k");
+        var freq = long.Parse(c.Command("OBJECT", "FREQ", "k")[1..^2], CultureInfo.InvariantCulture);
+        Assert.InRange(freq, 6, 60);
+        Assert.StartsWith("-ERR An LFU maxmemory policy is selected, idle time not tracked.", c.Command("OBJECT", "IDLETIME", "k"));
+    }
+
+    [HyperCacheFact]
+    public void Evicted_keys_stay_gone_after_a_restart()
+    {
+        using var node = Start(1 << 20, "allkeys-random", fsync: "always");
+        string digest;
+        var present = new List<int>();
+        using (var c = node.Raw())
+        {
+            for (int i = 0; i < 8000; i++) Assert.Equal(Resp.Ok, c.Command("SET", "k" + i, new string('v', 200)));
+            Assert.True(long.Parse(Info(c, "stats")["evicted_keys"], CultureInfo.InvariantCulture) > 2000);
+            // Let the background eviction settle under the warning level, then one more write: its commit
+            // (appendfsync always) covers every eviction logged before it.
+            Eventually.True(() => Info(c, "memory")["hypercache_pressure"] == "normal", "pressure back to normal");
+            Assert.Equal(Resp.Ok, c.Command("SET", "marker", "m"));
+            for (int i = 0; i < 8000; i++) if (c.Command("EXISTS", "k" + i) == Resp.Int(1)) present.Add(i);
+            digest = c.Command("DEBUG", "DIGEST");
+        }
+        node.Kill9();
+        node.Start();
+        using (var c = node.Raw())
+        {
+            Assert.Equal(digest, c.Command("DEBUG", "DIGEST"));
+            Assert.Equal(Resp.Int(present.Count + 1), c.Command("DBSIZE"));
+            var gone = Enumerable.Range(0, 8000).Except(present).Take(200);
+            Assert.All(gone, i => Assert.Equal(Resp.Int(0), c.Command("EXISTS", "k" + i)));
+        }
+    }
+}
