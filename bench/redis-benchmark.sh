@@ -36,7 +36,9 @@
 #   HC_HTTP_PORT=16381  first HTTP port tried for HyperCache
 #   REDIS_PORT=16379    first port tried for redis-server
 #   PIN=0|1             CPU pinning, see above
-#   WARMUP=1            one unrecorded short run per server first (JIT warm-up); 0 = off
+#   WARMUP=1            one unrecorded run per server and pipeline setting first (WARMUP_N requests of each
+#                       test: the .NET tiered JIT reaches its optimized code only after some use); 0 = off
+#   WARMUP_N=200000     requests per test in the warm-up run
 #   BENCH_TIMEOUT=900   seconds after which one redis-benchmark invocation is killed
 #   HYPERCACHE_CMD      full command starting the HyperCache side instead of the
 #                       built dll; placeholders {port}, {hport} and {dir} are
@@ -61,6 +63,7 @@ done
 N=${N:-200000}
 R=${R:-3}
 WARMUP=${WARMUP:-1}
+WARMUP_N=${WARMUP_N:-200000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 PIPELINES=(1 16)
 TESTS=("SET" "GET" "INCR" "MSET (10 keys)")
@@ -92,10 +95,13 @@ SERVER_PIN=(); CLIENT_PIN=()
 if [[ $PIN == 1 ]]; then SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 1); fi
 
 # --- 2. build ------------------------------------------------------------------
-DLL=src/Frontends/bin/Release/net10.0/hypercache.dll
+# HyperCache runs as deployed: published ReadyToRun (deploy/Dockerfile does the same).
+PUBLISH=bench/out/publish
+DLL=$PUBLISH/hypercache.dll
 if [[ $BUILD == 1 ]]; then
   log "building HyperCache (Release)"
-  dotnet build -c Release src/Frontends/HyperCache.Frontends.csproj
+  dotnet publish -c Release src/Frontends/HyperCache.Frontends.csproj -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o "$PUBLISH" -v q
 fi
 if [[ -z ${HYPERCACHE_CMD:-} && ! -f $DLL ]]; then
   echo "missing $DLL: build it or drop --no-build" >&2; exit 1
@@ -207,7 +213,9 @@ bench() {
 if [[ $WARMUP == 1 ]]; then
   for s in "${SERVERS[@]}"; do
     log "warm-up $s"
-    bench "$s" 16 $(( N < 20000 ? N : 20000 )) >/dev/null 2>&1 || log "warm-up of $s failed"
+    for p in "${PIPELINES[@]}"; do
+      bench "$s" "$p" "$WARMUP_N" >/dev/null 2>&1 || log "warm-up of $s (-P $p) failed"
+    done
   done
 fi
 

@@ -78,9 +78,12 @@ public sealed class MetricsTests : E2ETest
         Assert.Equal(1, Delta(total, L("command", "incr"), L("result", "error")));
         Assert.Equal(1, Delta(total, L("command", "unknown"), L("result", "error")));
         Assert.Equal(1, Delta(total, L("command", "del"), L("result", "ok")));
-        Assert.Equal(7, Delta(count, L("command", "set")));
-        Assert.Equal(4, Delta(count, L("command", "get")));
-        Assert.Equal(1, Delta(count, L("command", "incr")));
+        // Latency is sampled: HTTP's PUT and GET are always timed; RESP times one command in eight per connection,
+        // so the ten RESP commands run above (6 SET, 3 GET, 1 INCR) add one or two observations.
+        double timed = Delta(count, L("command", "set")) + Delta(count, L("command", "get")) + Delta(count, L("command", "incr"));
+        Assert.InRange(timed, 3, 4);
+        Assert.InRange(Delta(count, L("command", "set")), 1, 7);
+        Assert.InRange(Delta(count, L("command", "get")), 1, 4);
         Assert.True(Delta("hypercache_command_duration_seconds_sum", L("command", "set")) > 0);
     }
 

@@ -13,17 +13,18 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     public Counter.Child Error { get; } = error;
     public Histogram.Child Duration { get; } = duration;
 
-    /// <param name="started">A <see cref="Stopwatch.GetTimestamp"/> taken before the command ran.</param>
+    /// <param name="started">A <see cref="Stopwatch.GetTimestamp"/> taken before the command ran, or 0 for a
+    /// command that is counted but not timed (the dispatcher times a sample).</param>
     public void Succeeded(long started)
     {
         Ok.Inc();
-        Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     public void Failed(long started)
     {
         Error.Inc();
-        Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>Calls so far, successful or not (for /stats).</summary>

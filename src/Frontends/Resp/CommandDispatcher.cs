@@ -39,7 +39,9 @@ public sealed class CommandDispatcher(Node node)
             return;
         }
         if (client.Gated && ConnectionGate.Intercept(client, spec, args, reply)) return;
-        long started = Stopwatch.GetTimestamp();
+        // Every command is counted; one in eight is timed for the latency histogram: reading the clock twice per
+        // command cost ~6 % of a pipelined GET (perf), and a 1-in-8 sample keeps the percentiles.
+        long started = (++client.MeterTicks & 7) == 0 ? Stopwatch.GetTimestamp() : 0;
         try
         {
             spec.Handler(client, args, reply);

@@ -32,6 +32,8 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public ClientOutput Output { get; } = new();
 
     /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
+    /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
+    public uint MeterTicks;
     public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Count: > 0 }) || Node.GatesWrites;
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
     public bool CloseAfterReply { get; set; }
