@@ -34,11 +34,17 @@ done
 DLL="$ROOT/src/Frontends/bin/Release/net10.0/hypercache.dll"
 OUT="$ROOT/bench/out/repl-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
-PIDS=()
-DIRS=()
+# start_node runs in a process substitution (a subshell), so it records what it started in files, not arrays.
+STARTED="$OUT/.started"
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for d in "${DIRS[@]:-}"; do [ -n "$d" ] && rm -rf "$d"; done
+  [ -f "$STARTED" ] || return 0
+  while read -r kind value; do
+    case "$kind" in
+      pid) kill "$value" 2>/dev/null || true ;;
+      dir) rm -rf "$value" ;;
+    esac
+  done <"$STARTED"
+  rm -f "$STARTED"
 }
 trap cleanup EXIT
 
@@ -49,11 +55,11 @@ start_node() {
   local name=$1; shift
   local port http repl dir
   port=$(free_port); http=$(free_port); repl=$(free_port)
-  dir=$(mktemp -d); DIRS+=("$dir")
+  dir=$(mktemp -d); echo "dir $dir" >>"$STARTED"
   dotnet "$DLL" serve --bind $HOST --resp-port "$port" --http-port "$http" --replication-port "$repl" \
     --data-dir "$dir" --log-dir "$dir/logs" --node-id "$name" "$@" >"$OUT/$name.log" 2>&1 &
   local pid=$!
-  PIDS+=("$pid")
+  echo "pid $pid" >>"$STARTED"
   for _ in $(seq 1 300); do
     redis-cli -h $HOST -p "$port" ping 2>/dev/null | grep -q PONG && { echo "$pid $port"; return; }
     sleep 0.1
