@@ -45,6 +45,8 @@ public sealed partial class Store : IEntryVisitor
     private int Clock(long now) => (int)((now - _startedAt) / (1000 / AccessClock.Hz));
 
     // Slot s lives in shard (s mod shards); hash tags therefore keep related keys in one shard.
+    internal int ShardIndexOf(ReadOnlySpan<byte> key) => Slots.Of(key) & (_shards.Length - 1);
+
     private Shard ShardOf(ReadOnlySpan<byte> key) => _shards[Slots.Of(key) & (_shards.Length - 1)];
 
     /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it.</summary>

@@ -47,6 +47,18 @@ public sealed class LoggedStore : IDisposable
         return replayed;
     }
 
+    /// <summary>The same replay with the apply step on several threads (<see cref="Snapshots.ParallelApply"/>).</summary>
+    public Store ReplayInParallel(int shards = 8, int workers = 2)
+    {
+        Log.Commit();
+        var replayed = new Store(Options with { Shards = shards }, null);
+        using var parallel = new Snapshots.ParallelApply(replayed, workers);
+        var result = Log.Scan(Log.BeginAddress, -1, new Snapshots.SnapshotReplay(replayed, null) { Applier = parallel });
+        parallel.Finish();
+        if (!result.Clean) throw new InvalidOperationException("log damaged: " + result.Problem);
+        return replayed;
+    }
+
     public void Dispose()
     {
         Log.Dispose();

@@ -27,9 +27,24 @@ public static class SnapshotFile
         var header = ReadHeader(path);
         if (header.ShardCount < 2 || store.ShardCount % header.ShardCount != 0 || Environment.ProcessorCount < 2)
             return Read(path, store, progress);
-        Verify(path);
+        VerifyHash(path, header);
         LoadSections(path, header, store, progress);
         return header;
+    }
+
+    /// <summary>The content hash alone, over 1 MB blocks (the records' structure is checked as they load): a record
+    /// by record pass cost 150 ms on an 87 MB snapshot, this one about a fifth of that.</summary>
+    private static void VerifyHash(string path, SnapshotHeader header)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        file.Position = header.Size;
+        if (file.Length - file.Position != header.ContentLength)
+            throw new SnapshotCorruptException(path, $"content is {file.Length - file.Position} bytes, the header says {header.ContentLength}");
+        var hash = new XxHash64();
+        var block = new byte[1 << 20];
+        int read;
+        while ((read = file.Read(block)) > 0) hash.Append(block.AsSpan(0, read));
+        if (hash.GetCurrentHashAsUInt64() != header.ContentHash) throw new SnapshotCorruptException(path, "content hash mismatch");
     }
 
     private static void LoadSections(string path, SnapshotHeader header, Store store, Action<long>? progress)
@@ -47,7 +62,7 @@ public static class SnapshotFile
         {
             Parallel.For(0, header.ShardCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, shard =>
             {
-                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
                 file.Position = starts[shard];
                 long events = ApplyRecords(path, file, header.Shards[shard].Bytes, store, n =>
                 {
@@ -65,29 +80,48 @@ public static class SnapshotFile
         progress?.Invoke(Interlocked.Read(ref loaded));
     }
 
-    /// <summary>Applies the records of <paramref name="length"/> bytes from the file's position (hash already checked).</summary>
+    /// <summary>Applies the records of <paramref name="length"/> bytes from the file's position (hash already
+    /// checked), reading 1 MB blocks: two small reads per record cost more than applying it.</summary>
     private static long ApplyRecords(string path, FileStream file, long length, Store store, Action<long> progress)
     {
-        byte[] record = new byte[4096];
-        Span<byte> head = stackalloc byte[5];
-        long left = length, events = 0;
-        while (left > 0)
+        var buffer = new byte[1 << 20];
+        int start = 0, end = 0;   // buffer[start..end) is read but not yet applied
+        long unread = length, events = 0;
+
+        // Makes buffer[start..start + need) hold bytes of the section; false when the section ends first.
+        bool Ensure(int need)
         {
-            if (left < 5 || file.ReadAtLeast(head, 5, throwOnEndOfStream: false) < 5) throw new SnapshotCorruptException(path, "truncated record");
-            byte kind = head[0];
-            int size = BinaryPrimitives.ReadInt32LittleEndian(head[1..]);
-            if (size < 0 || size > left - 5) throw new SnapshotCorruptException(path, $"record length {size} overruns its shard's section");
-            if (record.Length < size) record = new byte[Math.Max(size, record.Length * 2)];
-            if (file.ReadAtLeast(record.AsSpan(0, size), size, throwOnEndOfStream: false) < size) throw new SnapshotCorruptException(path, "truncated record");
-            left -= 5 + size;
+            if (end - start >= need) return true;
+            if (need > buffer.Length) Array.Resize(ref buffer, need);
+            Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+            while (end < need && unread > 0)
+            {
+                int n = file.Read(buffer, end, (int)Math.Min(buffer.Length - end, unread));
+                if (n <= 0) throw new SnapshotCorruptException(path, "truncated record");
+                end += n;
+                unread -= n;
+            }
+            return end >= need;
+        }
+
+        while (end > start || unread > 0)
+        {
+            if (!Ensure(5)) throw new SnapshotCorruptException(path, "truncated record");
+            byte kind = buffer[start];
+            int size = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(start + 1));
+            if (size < 0 || size > end - start - 5 + unread) throw new SnapshotCorruptException(path, $"record length {size} overruns its shard's section");
+            if (!Ensure(5 + size)) throw new SnapshotCorruptException(path, "truncated record");
             try
             {
-                store.Apply(kind, record.AsSpan(0, size));
+                store.Apply(kind, buffer.AsSpan(start + 5, size));
             }
             catch (Exception e) when (e is InvalidDataException or InvalidCastException or OverflowException or ArgumentException or IndexOutOfRangeException)
             {
                 throw new SnapshotCorruptException(path, $"an event does not apply: {e.Message}");
             }
+            start += 5 + size;
             if (++events % 65536 == 0) progress(65536);
         }
         progress(events % 65536);

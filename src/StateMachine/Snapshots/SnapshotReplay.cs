@@ -42,6 +42,8 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
     }
 
     public TimeSpan Every { get; }
+    /// <summary>Applies on several threads when set (the caller calls its Finish after the scan).</summary>
+    public ParallelApply? Applier { get; init; }
     public long Applied { get; private set; }
     public long Skipped { get; private set; }
     /// <summary>True once an entry past the limit was seen; later entries are ignored.</summary>
@@ -66,7 +68,8 @@ public sealed class SnapshotReplay : IEntryVisitor, IClockVisitor
         if (Covered(address, kind, body.Span)) Skipped++;
         else
         {
-            _store.Apply(kind, body.Span);
+            if (Applier is { } parallel) parallel.Apply(kind, body.Span);
+            else _store.Apply(kind, body.Span);
             Applied++;
             LastAppliedAddress = address;
         }

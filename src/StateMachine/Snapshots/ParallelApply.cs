@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.StateMachine.Snapshots;
+
+/// <summary>
+/// Replay's apply step on several threads. An event that touches one key only (SET, EXPIRE, APPEND, SETRANGE,
+/// a one-key DEL: the bulk of a log) goes to the worker that owns its key's shard, so each shard still sees its
+/// events in log order; any other event waits until every worker is idle and is applied in place, in order, as
+/// are the ones after it until the next one-key event. Workers only ever touch their own shards, so nothing is
+/// shared but the queues. <see cref="Finish"/> waits for the last event and rethrows a worker's failure.
+/// </summary>
+public sealed class ParallelApply : IDisposable
+{
+    private const int BatchBytes = 1 << 17;
+
+    private readonly Store _store;
+    private readonly Worker[] _workers;
+    private bool _parallel; // something may still be queued on a worker
+    private Exception? _failure;
+
+    public ParallelApply(Store store, int workers)
+    {
+        _store = store;
+        _workers = new Worker[Math.Clamp(workers, 1, store.ShardCount)];
+        for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(this);
+    }
+
+    /// <summary>Whether replay gains anything from this on this machine and store.</summary>
+    public static bool Worthwhile(Store store) => Environment.ProcessorCount >= 2 && store.ShardCount >= 2;
+
+    public void Apply(byte kind, ReadOnlySpan<byte> body)
+    {
+        if (Volatile.Read(ref _failure) is { } failure) throw new InvalidOperationException("a replay worker failed", failure);
+        if (OneKey(kind, body, out var key))
+        {
+            int shard = _store.ShardIndexOf(key);
+            _workers[shard % _workers.Length].Add(kind, body);
+            _parallel = true;
+            return;
+        }
+        if (_parallel) Drain();
+        _store.Apply(kind, body);
+    }
+
+    /// <summary>Applies what is queued and waits for it; rethrows a worker's failure.</summary>
+    public void Finish()
+    {
+        Drain();
+        if (_failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+    }
+
+    private void Drain()
+    {
+        foreach (var worker in _workers) worker.Flush();
+        foreach (var worker in _workers) worker.WaitIdle();
+        _parallel = false;
+    }
+
+    /// <summary>Events whose whole effect is on one key (their layout is [db, key, ...], see EventKind.cs).</summary>
+    private static bool OneKey(byte kind, ReadOnlySpan<byte> body, out ReadOnlySpan<byte> key)
+    {
+        key = default;
+        switch ((EventKind)kind)
+        {
+            case EventKind.Set:
+            case EventKind.Expire:
+            case EventKind.Append:
+            case EventKind.SetRange:
+                return EntryKeys.TryFirstKey(kind, body, out key);
+            case EventKind.Delete:
+                // [db, key] only: a DEL of several keys may span shards.
+                return body.Length > 0 && body[0] == 0x92 && EntryKeys.TryFirstKey(kind, body, out key);
+            default:
+                return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var worker in _workers) worker.Stop();
+    }
+
+    private void Fail(Exception e) => Interlocked.CompareExchange(ref _failure, e, null);
+
+    /// <summary>One applying thread and its queue of batches (kind, length, body back to back).</summary>
+    private sealed class Worker
+    {
+        private readonly ParallelApply _owner;
+        private readonly BlockingCollection<(byte[] Data, int Used)> _queue = new(16);
+        private readonly ConcurrentBag<byte[]> _free = [];
+        private readonly Thread _thread;
+        private byte[] _current = new byte[BatchBytes];
+        private int _used;
+        private readonly object _sync = new(); // a monitor: WaitIdle waits on it
+        private int _pending; // batches handed over and not yet applied, under _sync
+
+        public Worker(ParallelApply owner)
+        {
+            _owner = owner;
+            _thread = new Thread(Run) { IsBackground = true, Name = "replay apply" };
+            _thread.Start();
+        }
+
+        public void Add(byte kind, ReadOnlySpan<byte> body)
+        {
+            int size = 5 + body.Length;
+            if (_used + size > _current.Length)
+            {
+                Flush();
+                if (size > _current.Length) _current = new byte[size];
+            }
+            _current[_used] = kind;
+            BitConverter.TryWriteBytes(_current.AsSpan(_used + 1), body.Length);
+            body.CopyTo(_current.AsSpan(_used + 5));
+            _used += size;
+        }
+
+        public void Flush()
+        {
+            if (_used == 0) return;
+            lock (_sync) _pending++;
+            _queue.Add((_current, _used));
+            _current = _free.TryTake(out var batch) && batch.Length >= BatchBytes ? batch : new byte[BatchBytes];
+            _used = 0;
+        }
+
+        public void WaitIdle()
+        {
+            lock (_sync)
+                while (_pending > 0) Monitor.Wait(_sync);
+        }
+
+        public void Stop()
+        {
+            _queue.CompleteAdding();
+            _thread.Join();
+            _queue.Dispose();
+        }
+
+        private void Run()
+        {
+            foreach (var (data, used) in _queue.GetConsumingEnumerable())
+            {
+                if (Volatile.Read(ref _owner._failure) == null)
+                {
+                    try
+                    {
+                        for (int at = 0; at < used;)
+                        {
+                            byte kind = data[at];
+                            int length = BitConverter.ToInt32(data, at + 1);
+                            _owner._store.Apply(kind, data.AsSpan(at + 5, length));
+                            at += 5 + length;
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        _owner.Fail(e);
+                    }
+                }
+                _free.Add(data);
+                lock (_sync)
+                    if (--_pending == 0) Monitor.PulseAll(_sync);
+            }
+        }
+    }
+}
