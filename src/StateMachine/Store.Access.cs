@@ -63,6 +63,18 @@ public sealed partial class Store
         LogAndApply(session, buffer);
     }
 
+    /// <summary>Logs and applies [db, key, args[first], args[first+1]...]: the shape of SADD- and HSET-like events.</summary>
+    private void LogKeyAndArgs<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first)
+        where TArgs : IKeyList, allows ref struct
+    {
+        var buffer = EventBuffer.Start(kind);
+        buffer.WriteArrayHeader(2 + args.Count - first);
+        buffer.Write(session.Db);
+        buffer.Write(key);
+        for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
+        LogAndApply(session, buffer);
+    }
+
     private void LogKeyAndBytes(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
     {
         var buffer = EventBuffer.Start(kind);

@@ -26,12 +26,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             long before = HashForWrite(session, shard, key, NowMs())?.Count ?? 0;
-            var buffer = EventBuffer.Start(HashEvents.Set);
-            buffer.WriteArrayHeader(2 + args.Count - first);
-            buffer.Write(session.Db);
-            buffer.Write(key);
-            for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
-            LogAndApply(session, buffer);
+            LogKeyAndArgs(session, HashEvents.Set, key, args, first);
             return CollectionCount(shard, session.Db, key) - before;
         }
     }

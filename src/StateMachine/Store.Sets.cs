@@ -31,12 +31,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             long before = SetForWrite(session, shard, key, NowMs())?.Count ?? 0;
-            var buffer = EventBuffer.Start(SetEvents.Add);
-            buffer.WriteArrayHeader(2 + args.Count - first);
-            buffer.Write(session.Db);
-            buffer.Write(key);
-            for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
-            LogAndApply(session, buffer);
+            LogKeyAndArgs(session, SetEvents.Add, key, args, first);
             return CollectionCount(shard, session.Db, key) - before;
         }
     }
