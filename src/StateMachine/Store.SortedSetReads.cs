@@ -86,11 +86,8 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForRead(shard, session, key, NowMs());
-            if (zset is null) return 0;
-            var first = zset.List.FirstInRange(range);
-            if (first is null) return 0;
-            var last = zset.List.LastInRange(range)!;
-            return zset.List.RankOf(last.Score, last.Member) - zset.List.RankOf(first.Score, first.Member) + 1;
+            if (zset is null || !zset.List.RanksInRange(range, out long first, out long last)) return 0;
+            return last - first + 1;
         }
     }
 

@@ -253,11 +253,8 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
-            if (zset is null) return 0;
-            var first = zset.List.FirstInRange(range);
-            if (first is null) return 0;
-            var last = zset.List.LastInRange(range)!;
-            return LogRemoveRanks(session, key, zset.List.RankOf(first.Score, first.Member) - 1, zset.List.RankOf(last.Score, last.Member) - 1);
+            if (zset is null || !zset.List.RanksInRange(range, out long first, out long last)) return 0;
+            return LogRemoveRanks(session, key, first - 1, last - 1);
         }
     }
 

@@ -155,6 +155,18 @@ public sealed class SkipList
         return x != _header && range.AboveMin(x.Score) ? x : null;
     }
 
+    /// <summary>The 1-based ranks of the first and last elements whose scores are in range; false when none is
+    /// (ZCOUNT counts them, ZREMRANGEBYSCORE removes them).</summary>
+    public bool RanksInRange(in ScoreRange range, out long first, out long last)
+    {
+        first = last = 0;
+        if (FirstInRange(range) is not { } low) return false;
+        var high = LastInRange(range)!;
+        first = RankOf(low.Score, low.Member);
+        last = RankOf(high.Score, high.Member);
+        return true;
+    }
+
     public ZNode? FirstInRange(in LexRange range)
     {
         var x = _header;
