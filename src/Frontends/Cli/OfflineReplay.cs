@@ -54,13 +54,13 @@ public static class OfflineReplay
         if (loaded is null && begin > NodeRecovery.FirstLogAddress)
             throw new RecoveryException($"the log begins at address {begin} (truncated) and no snapshot lies between it and address {end}: " +
                                         "that point in time can no longer be rebuilt");
-        using var parallel = ParallelApply.Worthwhile(store) ? new ParallelApply(store, Environment.ProcessorCount) : null;
+        using var parallel = ParallelApply.Worthwhile() ? new ParallelApply(store, Environment.ProcessorCount) : null;
         var replay = new SnapshotReplay(store, loaded?.Header, untilAddress: end,
             progress: progress is null ? null : r => progress((double)(r.CurrentAddress - begin) / Math.Max(1, end - begin)),
             every: TimeSpan.FromMilliseconds(200)) { Applier = parallel };
         // What lies below the snapshot's lowest covered address is in the snapshot: start reading there.
         long from = loaded is null ? begin : Math.Max(begin, loaded.Header.MinCovered);
-        var scan = parallel is null ? PipelinedScan.Scan(log, from, end, replay) : log.Scan(from, end, replay);
+        var scan = log.Scan(from, end, replay);
         parallel?.Finish();
         progress?.Invoke(1);
         return new ReplayOutcome(store, scan, loaded, begin, tail, end, replay.Applied, replay.Skipped, replay.LastClockUnixMs, warnings);

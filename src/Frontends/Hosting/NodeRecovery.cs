@@ -76,15 +76,15 @@ public static class NodeRecovery
                 logger.LogInformation("Loaded snapshot {Path}: {Keys} keys, covering log addresses {Min}..{Max}",
                     loaded.Path, loaded.Header.Keys, loaded.Header.MinCovered, loaded.Header.MaxCovered);
 
-            using var parallel = ParallelApply.Worthwhile(store) ? new ParallelApply(store, Environment.ProcessorCount) : null;
+            using var parallel = ParallelApply.Worthwhile() ? new ParallelApply(store, Environment.ProcessorCount) : null;
             var replay = new SnapshotReplay(store, loaded?.Header, progress: r =>
                 logger.LogInformation("Replaying the AOF: {Entries} entries so far ({Rate:F0} entries/s)", r.Applied + r.Skipped, r.EntriesPerSecond))
             { Applier = parallel };
             // Entries below the snapshot's lowest covered address are all in it: the scan starts there (an entry
             // boundary, see AppendOnlyLog.EntryBoundaryTail) instead of reading them only to skip them.
             long from = loaded is null ? log.BeginAddress : Math.Max(log.BeginAddress, loaded.Header.MinCovered);
-            // Reading on this thread, applying on the workers (or, on one core, on a second thread).
-            var scan = parallel is null ? PipelinedScan.Scan(log, from, -1, replay) : log.Scan(from, -1, replay);
+            // Reading on this thread, applying on the workers (on one core, in place).
+            var scan = log.Scan(from, -1, replay);
             parallel?.Finish();
             // Nothing after the snapshot, not even a clock stamp: one plain pass learns the last sequence number.
             if (scan.Clean && !log.ReadyForAppends) scan = log.Scan(log.BeginAddress, -1, null);

@@ -10,6 +10,8 @@ namespace HyperCache.StateMachine.Snapshots;
 /// events in log order; any other event waits until every worker is idle and is applied in place, in order, as
 /// are the ones after it until the next one-key event. Workers only ever touch their own shards, so nothing is
 /// shared but the queues. <see cref="Finish"/> waits for the last event and rethrows a worker's failure.
+/// With one worker (a store of one shard) it is a two-stage pipeline: reading and verifying on the caller's
+/// thread, applying on the worker.
 /// </summary>
 public sealed class ParallelApply : IDisposable
 {
@@ -27,8 +29,9 @@ public sealed class ParallelApply : IDisposable
         for (int i = 0; i < _workers.Length; i++) _workers[i] = new Worker(this);
     }
 
-    /// <summary>Whether replay gains anything from this on this machine and store.</summary>
-    public static bool Worthwhile(Store store) => Environment.ProcessorCount >= 2 && store.ShardCount >= 2;
+    /// <summary>Whether replay gains anything from this on this machine: with one shard it still reads on one
+    /// thread and applies on another; on one core it only adds hand-offs.</summary>
+    public static bool Worthwhile() => Environment.ProcessorCount >= 2;
 
     public void Apply(byte kind, ReadOnlySpan<byte> body)
     {
