@@ -137,13 +137,7 @@ public static class ListCommands
             else throw CommandError.Syntax();
         }
         var popped = c.Store.ListPopFirst(c.Session, a, first, end, side, count, block && BlockingArgs.MayBlock(c), out var waiter);
-        if (popped != null) WriteKeyAndElements(r, popped);
-        else if (waiter is null) r.NullArray();
-        else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
-        {
-            if (result is PoppedList served) WriteKeyAndElements(w, served);
-            else w.NullArray();
-        });
+        BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndElements);
     }
 
     /// <summary>BLPOP/BRPOP key... timeout: replies [key, element], or a null array on timeout.</summary>
@@ -151,13 +145,7 @@ public static class ListCommands
     {
         long timeout = BlockingArgs.Timeout(a[^1]);
         var popped = c.Store.ListPopFirst(c.Session, a, 1, a.Count - 1, side, 1, BlockingArgs.MayBlock(c), out var waiter);
-        if (popped != null) WriteKeyAndElement(r, popped);
-        else if (waiter is null) r.NullArray();
-        else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
-        {
-            if (result is PoppedList served) WriteKeyAndElement(w, served);
-            else w.NullArray();
-        });
+        BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndElement);
     }
 
     /// <summary>BLMOVE/BRPOPLPUSH: the element moved, or a null array on timeout (as Redis 7.0 replies).</summary>
@@ -172,12 +160,7 @@ public static class ListCommands
             return;
         }
         moved = c.Store.ListMoveOrBlock(c.Session, a[1], a[2], from, to, out var waiter);
-        if (moved != null) r.Bulk(moved);
-        else c.Blocked = new BlockedCommand(waiter!, timeout, (w, result) =>
-        {
-            if (result is byte[] element) w.Bulk(element);
-            else w.NullArray();
-        });
+        BlockingArgs.ReplyOrBlock(c, r, moved, waiter, timeout, static (w, element) => w.Bulk(element));
     }
 
     private static ListSide Side(CommandArgs a, int index)

@@ -17,13 +17,7 @@ public static class SortedSetBlockingCommands
     {
         long timeout = BlockingArgs.Timeout(a[^1]);
         var popped = c.Store.SortedSetPopFirst(c.Session, a, 1, a.Count - 1, max, 1, BlockingArgs.MayBlock(c), out var waiter);
-        if (popped != null) WriteKeyMemberScore(r, popped);
-        else if (waiter is null) r.NullArray();
-        else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
-        {
-            if (result is PoppedZSet served) WriteKeyMemberScore(w, served);
-            else w.NullArray();
-        });
+        BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyMemberScore);
     }
 
     /// <summary>BZMPOP timeout numkeys key... MIN|MAX [COUNT count]: [key, [[member, score], ...]], or a null array.</summary>
@@ -48,13 +42,7 @@ public static class SortedSetBlockingCommands
             else throw CommandError.Syntax();
         }
         var popped = c.Store.SortedSetPopFirst(c.Session, a, first, end, max, count, BlockingArgs.MayBlock(c), out var waiter);
-        if (popped != null) WriteKeyAndMembers(r, popped);
-        else if (waiter is null) r.NullArray();
-        else c.Blocked = new BlockedCommand(waiter, timeout, (w, result) =>
-        {
-            if (result is PoppedZSet served) WriteKeyAndMembers(w, served);
-            else w.NullArray();
-        });
+        BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndMembers);
     }
 
     private static void WriteKeyMemberScore(RespWriter r, PoppedZSet popped)
