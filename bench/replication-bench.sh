@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
 # bench/replication-bench.sh - SET throughput on a primary under each replication mode, side by side in one
-# run, and the replication lag (bytes of committed log not yet acknowledged) p99 while the load runs.
+# run, with redis-server's own primary/replica pair measured the same way as the reference, and the replication
+# lag p99 while the load runs.
 #
 # Usage: bench/replication-bench.sh [--no-build]
 #
-# For each mode in none, async, sync (min_acks 1): start a primary and (except for none) one replica on free
-# loopback ports with fresh temp data dirs, wait for the link, run
+# Setups (each on free loopback ports with fresh temp data dirs, AOF/log everysec on every process):
+#   hc-none    HyperCache primary alone (replication.mode none)
+#   hc-async   HyperCache primary + one replica, mode async
+#   hc-sync    HyperCache primary + one replica, mode sync, min_acks 1
+#   redis-none redis-server alone
+#   redis-repl redis-server primary + one redis-server replica (Redis replication is asynchronous)
+# For each round (ROUNDS, default 3) every setup runs once, in that order, so drift hits all alike: start it, wait
+# for the link, run
 #   redis-benchmark -c 50 -P 16 -t set -n N -r 100000 -d 64 --csv
-# against the primary while sampling INFO replication every 100 ms (master_repl_offset - slave0 offset), then
-# stop both. Prints one table: mode, SET rps, lag p99 in bytes, lag samples. Raw output in bench/out/repl-<UTC>/.
+# against the primary while sampling INFO replication every 100 ms (master_repl_offset - slave0 offset: bytes of
+# the primary's stream the replica has not acknowledged), then stop it. Prints the median SET rps per setup, the
+# cost of replication relative to the same server alone (1 - repl/none), and the lag p99 over all samples of all
+# rounds. Raw output in bench/out/repl-<UTC>/.
 #
-# Environment (optional): N=200000 requests, BENCH_TIMEOUT=600 seconds per redis-benchmark run.
+# The replica runs on the same machine as the primary and the load generator, so on a small machine its CPU use
+# is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions.
+#
+# Environment (optional): N=1000000 requests per run, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
+# redis-repl", BENCH_TIMEOUT=600 seconds per redis-benchmark run.
 # Only 127.0.0.1 is targeted; every process started here is killed on exit; every wait is bounded.
 set -euo pipefail
 
 HOST=127.0.0.1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-N=${N:-200000}
+N=${N:-1000000}
+ROUNDS=${ROUNDS:-3}
+SETUPS=${SETUPS:-hc-none hc-async hc-sync redis-none redis-repl}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 BUILD=1
 for arg in "$@"; do
@@ -27,14 +42,17 @@ for arg in "$@"; do
     *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
-for tool in redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install redis-tools" >&2; exit 1; }
+for v in N ROUNDS BENCH_TIMEOUT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
+done
+for tool in redis-benchmark redis-cli redis-server; do
+  command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install redis-server redis-tools" >&2; exit 1; }
 done
 [ "$BUILD" = 1 ] && dotnet build src/Frontends -c Release -v q >/dev/null
 DLL="$ROOT/src/Frontends/bin/Release/net10.0/hypercache.dll"
 OUT="$ROOT/bench/out/repl-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
-# start_node runs in a process substitution (a subshell), so it records what it started in files, not arrays.
+# start_* run in process substitutions (subshells), so they record what they started in a file, not an array.
 STARTED="$OUT/.started"
 cleanup() {
   [ -f "$STARTED" ] || return 0
@@ -50,47 +68,106 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# start_node NAME EXTRA...: prints "pid port"
-start_node() {
-  local name=$1; shift
+wait_ping() { # wait_ping PORT NAME PID
+  for _ in $(seq 1 300); do
+    redis-cli -h $HOST -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  echo "$2 did not answer PING within 30 s" >&2; exit 1
+}
+
+# start_hc NAME LOGNAME EXTRA...: prints "pid port"
+start_hc() {
+  local name=$1 logname=$2; shift 2
   local port http repl dir
   port=$(free_port); http=$(free_port); repl=$(free_port)
   dir=$(mktemp -d); echo "dir $dir" >>"$STARTED"
   dotnet "$DLL" serve --bind $HOST --resp-port "$port" --http-port "$http" --replication-port "$repl" \
-    --data-dir "$dir" --log-dir "$dir/logs" --node-id "$name" "$@" >"$OUT/$name.log" 2>&1 &
+    --data-dir "$dir" --log-dir "$dir/logs" --node-id "$name" "$@" >"$OUT/$logname.log" 2>&1 &
   local pid=$!
   echo "pid $pid" >>"$STARTED"
-  for _ in $(seq 1 300); do
-    redis-cli -h $HOST -p "$port" ping 2>/dev/null | grep -q PONG && { echo "$pid $port"; return; }
-    sleep 0.1
-  done
-  echo "node $name did not answer PING within 30 s" >&2; exit 1
+  wait_ping "$port" "$name" "$pid"
+  echo "$pid $port"
+}
+
+# start_redis NAME LOGNAME EXTRA...: prints "pid port"
+start_redis() {
+  local name=$1 logname=$2; shift 2
+  local port dir
+  port=$(free_port)
+  dir=$(mktemp -d); echo "dir $dir" >>"$STARTED"
+  redis-server --bind $HOST --port "$port" --dir "$dir" --save '' --appendonly yes --appendfsync everysec \
+    --logfile "$OUT/$logname.log" "$@" >/dev/null 2>&1 &
+  local pid=$!
+  echo "pid $pid" >>"$STARTED"
+  wait_ping "$port" "$name" "$pid"
+  echo "$pid $port"
 }
 
 field() { redis-cli -h $HOST -p "$1" info replication | tr -d '\r' | sed -n "s/^$2:\(.*\)/\1/p"; }
 
-printf '%-6s %12s %16s %8s\n' mode set_rps lag_p99_bytes samples | tee "$OUT/table.txt"
-for mode in none async sync; do
-  read -r ppid pport < <(start_node "primary-$mode" --replication-mode "$mode" --min-acks 1)
-  rpid=""
-  if [ "$mode" != none ]; then
-    read -r rpid rport < <(start_node "replica-$mode" --replicaof "$HOST $pport")
-    for _ in $(seq 1 300); do [ "$(field "$pport" connected_slaves)" = 1 ] && break; sleep 0.1; done
-  fi
-  lagfile="$OUT/lag-$mode.txt"; : >"$lagfile"
-  ( while true; do
-      m=$(field "$pport" master_repl_offset); s=$(field "$pport" slave0 | sed -n 's/.*offset=\([0-9]*\).*/\1/p')
-      [ -n "$m" ] && [ -n "$s" ] && echo $((m - s)) >>"$lagfile"
+run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag samples to $OUT/lag-SETUP.txt
+  local setup=$1 round=$2 ppid pport rpid="" rport
+  case "$setup" in
+    hc-none)  read -r ppid pport < <(start_hc primary "$setup-$round-primary" --replication-mode none) ;;
+    hc-async) read -r ppid pport < <(start_hc primary "$setup-$round-primary" --replication-mode async)
+              read -r rpid rport < <(start_hc replica "$setup-$round-replica" --replicaof "$HOST $pport") ;;
+    hc-sync)  read -r ppid pport < <(start_hc primary "$setup-$round-primary" --replication-mode sync --min-acks 1)
+              read -r rpid rport < <(start_hc replica "$setup-$round-replica" --replicaof "$HOST $pport") ;;
+    redis-none) read -r ppid pport < <(start_redis primary "$setup-$round-primary") ;;
+    redis-repl) read -r ppid pport < <(start_redis primary "$setup-$round-primary")
+                read -r rpid rport < <(start_redis replica "$setup-$round-replica" --replicaof $HOST "$pport") ;;
+    *) echo "unknown setup $setup" >&2; exit 2 ;;
+  esac
+  if [ -n "$rpid" ]; then
+    local linked=0
+    for _ in $(seq 1 300); do
+      [ "$(field "$pport" connected_slaves)" = 1 ] && [ -n "$(field "$pport" slave0 | grep -o 'online\|offset=')" ] && { linked=1; break; }
       sleep 0.1
-    done ) &
-  sampler=$!
-  timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$N" -r 100000 -d 64 --csv >"$OUT/bench-$mode.csv"
-  kill "$sampler" 2>/dev/null || true
-  rps=$(awk -F'","' '/"SET"/ {print $2}' "$OUT/bench-$mode.csv" | tr -d '"')
-  samples=$(wc -l <"$lagfile")
-  p99=$( [ "$samples" -gt 0 ] && sort -n "$lagfile" | awk -v n="$samples" 'NR==int(n*0.99+0.999){print; exit}' || echo -)
-  printf '%-6s %12s %16s %8s\n' "$mode" "${rps:-?}" "${p99:--}" "$samples" | tee -a "$OUT/table.txt"
+    done
+    [ $linked = 1 ] || { echo "$setup: replica did not link within 30 s" >&2; exit 1; }
+  fi
+  local lagfile="$OUT/lag-$setup.txt"; touch "$lagfile"
+  local sampler=""
+  if [ -n "$rpid" ]; then
+    ( for _ in $(seq 1 $((BENCH_TIMEOUT * 10))); do
+        m=$(field "$pport" master_repl_offset); s=$(field "$pport" slave0 | sed -n 's/.*offset=\([0-9]*\).*/\1/p')
+        [ -n "$m" ] && [ -n "$s" ] && echo $((m - s)) >>"$lagfile"
+        sleep 0.1
+      done ) &
+    sampler=$!
+  fi
+  timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$N" -r 100000 -d 64 --csv \
+    >"$OUT/bench-$setup-$round.csv"
+  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; }
+  awk -F'","' '/"SET"/ {print $2}' "$OUT/bench-$setup-$round.csv" | tr -d '"' >>"$OUT/rps-$setup.txt"
   kill "$ppid" ${rpid:+"$rpid"} 2>/dev/null || true
   wait "$ppid" ${rpid:+"$rpid"} 2>/dev/null || true
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  for setup in $SETUPS; do
+    echo "[repl $(date +%H:%M:%S)] round $round: $setup" >&2
+    run_setup "$setup" "$round"
+  done
 done
+
+median() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n" 'NR==int(n*0.99+0.999){print; exit}' || echo -; }
+
+{
+  printf '%-11s %12s %10s %16s %8s\n' setup set_rps cost lag_p99_bytes samples
+  for setup in $SETUPS; do
+    rps=$(median "$OUT/rps-$setup.txt")
+    case "$setup" in hc-*) base=hc-none ;; *) base=redis-none ;; esac
+    cost=-
+    if [ "$setup" != "$base" ] && [ -s "$OUT/rps-$base.txt" ]; then
+      cost=$(awk -v r="$rps" -v b="$(median "$OUT/rps-$base.txt")" 'BEGIN { printf "%.1f%%", (1 - r / b) * 100 }')
+    fi
+    samples=$(wc -l <"$OUT/lag-$setup.txt" 2>/dev/null || echo 0)
+    lag=-; [ "$samples" -gt 0 ] && lag=$(p99 "$OUT/lag-$setup.txt")
+    printf '%-11s %12s %10s %16s %8s\n' "$setup" "$rps" "$cost" "$lag" "$samples"
+  done
+  echo "($ROUNDS rounds, median rps; cost = 1 - rps / same server alone; redis-benchmark -c 50 -P 16 -t set -n $N -r 100000 -d 64)"
+} | tee "$OUT/table.txt"
 echo "raw output: $OUT"

@@ -104,6 +104,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         var log = replicator.Log;
         var options = replicator.Options;
         long idleSince = Environment.TickCount64;
+        var collector = new BatchCollector(snapshot);
         while (!ct.IsCancellationRequested)
         {
             if (!replicator.IsPrimary) return; // REPLICAOF turned this node into a replica: its replicas must go elsewhere
@@ -116,16 +117,18 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
             long committed = log.CommittedUntilAddress;
             if (committed > next)
             {
-                var collector = new BatchCollector(snapshot);
+                collector.Reset();
                 var scan = log.Scan(next, Math.Min(committed, next + options.BatchBytes), collector);
-                if (scan.NextAddress == next && scan.Clean) scan = log.Scan(next, committed, collector = new BatchCollector(snapshot)); // one huge entry
+                if (scan.NextAddress == next && scan.Clean) { collector.Reset(); scan = log.Scan(next, committed, collector); } // one huge entry
                 if (!scan.Clean) throw new RpcException(new Status(StatusCode.DataLoss, $"log damaged at {scan.FirstBadAddress}: {scan.Problem}"));
-                var batch = new EntryBatch { NextAddress = scan.NextAddress, PrimaryCommitted = committed, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-                foreach (var (address, entry) in collector.Entries)
+                var batch = new EntryBatch
                 {
-                    batch.Addresses.Add(address);
-                    batch.Entries.Add(UnsafeByteOperations.UnsafeWrap(entry));
-                }
+                    NextAddress = scan.NextAddress, PrimaryCommitted = committed, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    // Wrapped, not copied: WriteAsync serializes the message before it completes, and only then is
+                    // the collector's buffer reused.
+                    PackedEntries = UnsafeByteOperations.UnsafeWrap(collector.Packed),
+                };
+                batch.Addresses.AddRange(collector.Addresses);
                 await stream.WriteAsync(new ShipMessage { Batch = batch }, ct);
                 link.Shipped(scan.NextAddress, collector.Bytes, collector.LastSequence);
                 replicator.CountBytesShipped(collector.Bytes);

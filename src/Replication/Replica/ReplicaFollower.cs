@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HyperCache.Log;
@@ -179,7 +180,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     {
                         var batch = message.Batch;
                         PrimaryCommitted = batch.PrimaryCommitted;
-                        if (batch.Entries.Count > 0)
+                        if (batch.Addresses.Count > 0)
                         {
                             // No resume point inside the range a snapshot full sync is still filtering.
                             ReplicationPosition? resumeAt = batch.NextAddress >= resumableFrom ? new(replid, batch.NextAddress) : null;
@@ -212,14 +213,20 @@ public sealed class ReplicaFollower : IAsyncDisposable
     /// <summary>The batch's entries, each checked against its CRC again after the network.</summary>
     private static List<ShippedEntry> Verified(EntryBatch batch)
     {
-        var entries = new List<ShippedEntry>(batch.Entries.Count);
-        for (int i = 0; i < batch.Entries.Count; i++)
+        var entries = new List<ShippedEntry>(batch.Addresses.Count);
+        var packed = batch.PackedEntries.Memory;
+        for (int i = 0; i < batch.Addresses.Count; i++)
         {
-            var raw = batch.Entries[i].Memory;
+            int size = packed.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(packed.Span) : -1;
+            if (size < EntryHeader.Size || size > packed.Length - 4)
+                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} has a bad length ({size})");
+            var raw = packed.Slice(4, size);
+            packed = packed[(4 + size)..];
             if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
                 throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} fails its checksum");
             entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
         }
+        if (!packed.IsEmpty) throw new InvalidDataException($"{packed.Length} bytes after the last entry of a batch");
         return entries;
     }
 
