@@ -31,7 +31,7 @@ public sealed class PauseTests(ITestOutputHelper output) : ChaosScenario(output)
         {
             Eventually.True(() => Acked(writers) >= 100 && InfoLong("replica", "slave_repl_offset") > 0, "replica streaming writes", Deadline);
             long before = InfoLong("replica", "slave_repl_offset");
-            var pauseFor = TimeSpan.FromMilliseconds(Rng.Next(1500, 6000)); // past 5 s the replica also reconnects
+            var pauseFor = TimeSpan.FromMilliseconds(Rng.Next(1500, 6000)); // longer ones outlast the 5 s heartbeat timeout
             Driver.Pause("replica");
             var paused = Stopwatch.StartNew();
             Eventually.True(() => paused.Elapsed >= pauseFor && InfoLong("primary", "master_repl_offset") > before + 10_000,
