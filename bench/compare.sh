@@ -45,6 +45,8 @@
 #   PIN=0|1           see above                             BENCH_TIMEOUT=600 s per redis-benchmark invocation
 #   GARNET_VERSION=2.2.8  GARNET_DEVICE=RandomAccess (or FileStream)  GARNET_AOF=1 (0 = no AOF)
 #   GARNET_EXTRA_ARGS, HC_EXTRA_ARGS  appended to the server command lines
+#   HC_ENV            environment for HyperCache only (Garnet is .NET too, so do not export runtime knobs), e.g.
+#                     HC_ENV="DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0"
 #   HC_PORT=17380 HC_HTTP_PORT=17381 REDIS_PORT=17379 GARNET_PORT=17382  first ports tried (next free one used)
 #   HYPERCACHE_CMD    command replacing the built HyperCache ({port} {hport} {dir}), e.g. to test this script:
 #     HYPERCACHE_CMD='redis-server --port {port} --bind 127.0.0.1 --save "" --appendonly yes --dir {dir}' \
@@ -116,6 +118,7 @@ pick_port "PORT[redis]" "${REDIS_PORT:-17379}"
 pick_port "PORT[garnet]" "${GARNET_PORT:-17382}"
 
 CMD[hypercache]="$(hypercache_cmd "${PORT[hypercache]}" "$HC_HTTP_PORT" "$TMP/hypercache") ${HC_EXTRA_ARGS:-}"
+[[ -z ${HC_ENV:-} ]] || CMD[hypercache]="env ${HC_ENV} ${CMD[hypercache]}" # env execs the server: the pid stays
 CMD[redis]="redis-server --port ${PORT[redis]} --bind $HOST --save '' --appendonly yes --appendfsync everysec --dir $TMP/redis"
 GARNET_BASE="$GARNET --port ${PORT[garnet]} --bind $HOST --checkpointdir $TMP/garnet/checkpoints ${GARNET_EXTRA_ARGS:-}"
 GARNET_PERSISTENCE="AOF, commit every 1000 ms, device $GARNET_DEVICE"
