@@ -49,9 +49,9 @@
 #       N=20000 R=1 bench/redis-benchmark.sh --no-build
 set -euo pipefail
 
-HOST=127.0.0.1 # the only address this script ever talks to
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+. bench/lib.sh
 
 BUILD=1
 for arg in "$@"; do
@@ -73,115 +73,25 @@ for v in N R BENCH_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# --- 1. tools, pinning (see the header) --------------------------------------------
+bench_tools
+bench_pinning
 
-# --- 1. tools -----------------------------------------------------------------
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null \
-   || ! command -v redis-cli >/dev/null; then
-  log "installing redis-server redis-tools"
-  SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
-fi
-
-# --- CPU pinning ---------------------------------------------------------------
-CORES=$(nproc 2>/dev/null || echo 1)
-PIN=${PIN:-0}
-if [[ $PIN == 1 ]] && { ! command -v taskset >/dev/null || (( CORES < 2 )); }; then
-  log "PIN=1 needs taskset and >= 2 cores; running unpinned"
-  PIN=0
-fi
-SERVER_PIN=(); CLIENT_PIN=()
-if [[ $PIN == 1 ]]; then SERVER_PIN=(taskset -c 0); CLIENT_PIN=(taskset -c 1); fi
-
-# --- 2. build ------------------------------------------------------------------
-# HyperCache runs as deployed: published ReadyToRun (deploy/Dockerfile does the same).
-PUBLISH=bench/out/publish
-DLL=$PUBLISH/hypercache.dll
-if [[ $BUILD == 1 ]]; then
-  log "building HyperCache (Release)"
-  dotnet publish -c Release src/Frontends/HyperCache.Frontends.csproj -r linux-x64 --self-contained false \
-    -p:PublishReadyToRun=true -o "$PUBLISH" -v q
-fi
-if [[ -z ${HYPERCACHE_CMD:-} && ! -f $DLL ]]; then
-  echo "missing $DLL: build it or drop --no-build" >&2; exit 1
-fi
-
-# --- output dir, temp dirs, cleanup ---------------------------------------------
-OUT="bench/out/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT/raw"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/hc-bench.XXXXXX")
-mkdir -p "$TMP/hypercache" "$TMP/redis"
-PIDS=()      # servers
-BENCH_PID=   # running redis-benchmark, if any
-
-cleanup() {
-  local pid i
-  if [[ -n $BENCH_PID ]]; then kill -TERM "$BENCH_PID" 2>/dev/null || true; wait "$BENCH_PID" 2>/dev/null || true; fi
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# --- 2. build, output dir, temp dirs, cleanup ------------------------------------
+bench_build_hypercache "$BUILD"
+bench_workdirs hypercache redis
 
 # --- port selection --------------------------------------------------------------
-# A port is taken if something accepts a TCP connection on it.
-port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-TAKEN=" "
-pick_port() { # pick_port VAR START: VAR = first free port from START on (100 tries)
-  local p
-  for ((p = $2; p < $2 + 100; p++)); do
-    [[ $TAKEN == *" $p "* ]] && continue
-    if ! port_busy "$p"; then TAKEN+="$p "; printf -v "$1" '%s' "$p"; return 0; fi
-  done
-  echo "no free port in $2..$(($2 + 99))" >&2; exit 1
-}
 pick_port HC_PORT "${HC_PORT:-16380}"
 pick_port HC_HTTP_PORT "${HC_HTTP_PORT:-16381}"
 pick_port REDIS_PORT "${REDIS_PORT:-16379}"
 
 # --- 3. start servers --------------------------------------------------------------
-# start NAME PORT COMMAND-STRING: runs the command (exec'd, so $! is the server)
-# with output to $OUT/NAME.log, then waits up to 30 s for PING.
-start() {
-  local name=$1 port=$2 cmd=$3 i pid
-  log "starting $name on $HOST:$port: $cmd"
-  "${SERVER_PIN[@]}" bash -c "exec $cmd" >"$OUT/$name.log" 2>&1 </dev/null &
-  pid=$!
-  PIDS+=("$pid")
-  for ((i = 0; i < 60; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "$name exited during startup; last log lines:" >&2
-      tail -n 20 "$OUT/$name.log" >&2; exit 1
-    fi
-    if [[ $(redis-cli -h "$HOST" -p "$port" PING 2>/dev/null) == PONG ]]; then
-      log "$name ready"; return 0
-    fi
-    sleep 0.5
-  done
-  echo "$name did not answer PING on $HOST:$port within 30 s; last log lines:" >&2
-  tail -n 20 "$OUT/$name.log" >&2
-  exit 1
-}
-
-if [[ -n ${HYPERCACHE_CMD:-} ]]; then
-  HC_CMD=$HYPERCACHE_CMD
-else
-  HC_CMD="dotnet $DLL serve --bind $HOST --resp-port {port} --http-port {hport} --data-dir {dir} --appendfsync everysec --node-id bench"
-fi
-HC_CMD=${HC_CMD//\{port\}/$HC_PORT}
-HC_CMD=${HC_CMD//\{hport\}/$HC_HTTP_PORT}
-HC_CMD=${HC_CMD//\{dir\}/$TMP/hypercache}
+HC_CMD=$(hypercache_cmd "$HC_PORT" "$HC_HTTP_PORT" "$TMP/hypercache")
 REDIS_CMD="redis-server --port $REDIS_PORT --bind $HOST --save '' --appendonly yes --appendfsync everysec --dir $TMP/redis"
 
-start hypercache "$HC_PORT" "$HC_CMD"
-start redis "$REDIS_PORT" "$REDIS_CMD"
+start_server hypercache "$HC_PORT" "$HC_CMD"
+start_server redis "$REDIS_PORT" "$REDIS_CMD"
 
 {
   echo "date_utc: $(date -u +%FT%TZ)"
@@ -243,24 +153,13 @@ for f in "$OUT"/raw/*.csv; do
     '$2 != "" && $2 != "test" && $4 ~ /^[0-9.]+$/ {print s "\t" p "\t" $2 "\t" $4}' "$f"
 done >"$RESULTS"
 
-# median SERVER PIPELINE TEST -> median rps over the rounds, or empty
-median() {
-  awk -F'\t' -v s="$1" -v p="$2" -v t="$3" '
-    $1 == s && $2 == p && $3 == t { v[n++] = $4 + 0 }
-    END {
-      if (n == 0) exit
-      for (i = 1; i < n; i++) { x = v[i]; for (j = i - 1; j >= 0 && v[j] > x; j--) v[j+1] = v[j]; v[j+1] = x }
-      printf "%.2f\n", (n % 2) ? v[int(n/2)] : (v[n/2 - 1] + v[n/2]) / 2
-    }' "$RESULTS"
-}
-
 TABLE="$OUT/table.txt"
 {
   printf '%-16s %8s %16s %16s %10s\n' test pipeline "HyperCache rps" "Redis rps" "HC/Redis"
   for p in "${PIPELINES[@]}"; do
     for t in "${TESTS[@]}"; do
-      hc=$(median hypercache "$p" "$t"); rd=$(median redis "$p" "$t")
-      ratio=$(awk -v a="$hc" -v b="$rd" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }')
+      hc=$(median "$RESULTS" hypercache "$p" "$t"); rd=$(median "$RESULTS" redis "$p" "$t")
+      ratio=$(ratio "$hc" "$rd")
       printf '%-16s %8s %16s %16s %10s\n' "$t" "$p" "${hc:-n/a}" "${rd:-n/a}" "$ratio"
     done
   done

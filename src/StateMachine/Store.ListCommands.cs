@@ -55,6 +55,21 @@ public sealed partial class Store
         lock (shard.Lock) return PopLocked(session, key, side, count);
     }
 
+    /// <summary>LPOP/RPOP without a count: the element itself, with no one-element array around it (32 bytes
+    /// per pop that the hot path need not allocate).</summary>
+    public byte[]? ListPopOne(Session session, ReadOnlySpan<byte> key, ListSide side)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            var list = AsList(ref LiveForWrite(session, shard, key, NowMs()));
+            if (list is null || list.Length == 0) return null;
+            var element = list.Peek(side, 0);
+            LogListPop(session, key, side, 1);
+            return element;
+        }
+    }
+
     /// <summary>Pops under the key's lock (held by the caller); logs one Pop event unless nothing is taken.</summary>
     private byte[][]? PopLocked(Session session, ReadOnlySpan<byte> key, ListSide side, long count)
     {

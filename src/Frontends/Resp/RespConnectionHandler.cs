@@ -37,6 +37,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
         var parser = new RespParser(_limits);
         var dispatcher = new CommandDispatcher(node);
+        var spanning = new SpanningCommandBuffer();
         long waitedFor = -1, replicatedFor = -1;
         try
         {
@@ -48,7 +49,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
                 var strategy = node.Replication is { Strategy: { WaitsForReplicas: true } s } ? s : null;
                 if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
-                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, out int executed);
+                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, spanning, out int executed);
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
 
@@ -137,7 +138,8 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
 
     /// <summary>Executes every complete command in <paramref name="buffer"/>; returns how far input was used.</summary>
     private (SequencePosition Consumed, SequencePosition Examined) ExecuteAll(
-        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher, out int executed)
+        ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher,
+        SpanningCommandBuffer spanning, out int executed)
     {
         var remaining = buffer;
         executed = 0;
@@ -153,7 +155,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                     status = parser.Measure(remaining, out long length, out error);
                     if (status == ParseStatus.Complete)
                     {
-                        var copy = remaining.Slice(0, length).ToArray();
+                        var copy = spanning.Copy(remaining.Slice(0, length));
                         status = parser.TryParse(copy, client.Args, out used, out error);
                     }
                 }

@@ -67,8 +67,7 @@ public static class ListCommands
         if (a.Count > 3) throw ArgParse.WrongArity(name);
         if (a.Count == 2)
         {
-            var one = c.Store.ListPop(c.Session, a[1], side, 1);
-            r.Bulk(one is { Length: > 0 } ? one[0] : null);
+            r.Bulk(c.Store.ListPopOne(c.Session, a[1], side));
             return;
         }
         long count = Positive(a[2], "ERR value is out of range, must be positive");
