@@ -33,7 +33,7 @@ mkdir -p "$OUT"
 } >"$OUT/meta.txt"
 
 if [[ $BUILD == 1 ]]; then dotnet build bench/Micro -c Release -v q --nologo; fi
-dotnet bench/Micro/bin/Release/net10.0/hypercache-micro.dll "${ARGS[@]}" --artifacts "$OUT/artifacts" \
+dotnet bench/Micro/bin/Release/net10.0/Micro.dll "${ARGS[@]}" --artifacts "$OUT/artifacts" \
   | tee "$OUT/run.log"
 
 # The joined summary (ConfigOptions.JoinSummary): one GitHub-markdown table for every benchmark class.
