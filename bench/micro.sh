@@ -4,7 +4,9 @@
 # dispatcher against a real node (AOF on, everysec) into a pipe, and one AOF append.
 #
 # Usage: bench/micro.sh [--no-build] [BenchmarkDotNet options...]
-#   default options: --filter '*' --job short   (the whole run takes about 2-4 minutes)
+#   default options: --filter '*' --job short --inProcess   (the whole run takes about 2-3 minutes)
+#   --inProcess runs in this process (no generated project to build, which took 2+ minutes on a busy 2-core
+#   machine); pass --outOfProcess to get BenchmarkDotNet's usual separate process per benchmark.
 #   e.g. bench/micro.sh --filter '*Execute*'    (any option given replaces the defaults' --filter)
 #
 # Output: bench/out/<UTC timestamp>-micro/ with summary.md (the joined GitHub-markdown table), meta.txt
@@ -21,6 +23,11 @@ ARGS=("$@")
 has() { local o; for o in "${ARGS[@]}"; do [[ "$o" == "$1" ]] && return 0; done; return 1; }
 has --filter || ARGS+=(--filter '*')
 has --job || ARGS+=(--job short)
+if has --outOfProcess; then
+  kept=(); for o in "${ARGS[@]}"; do [[ "$o" == --outOfProcess ]] || kept+=("$o"); done; ARGS=("${kept[@]}")
+else
+  has --inProcess || ARGS+=(--inProcess)
+fi
 
 OUT="bench/out/$(date -u +%Y%m%dT%H%M%SZ)-micro"
 mkdir -p "$OUT"

@@ -12,7 +12,8 @@ public static class MicroBenchmarks
     {
         var config = DefaultConfig.Instance
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithOptions(ConfigOptions.JoinSummary)
+            .WithBuildTimeout(TimeSpan.FromMinutes(10)); // out-of-process builds on a busy 2-core machine exceed the 2 min default
         BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly).Run(args, config);
     }
 }
