@@ -11,13 +11,14 @@
 #
 # Output: bench/out/<UTC timestamp>-micro/ with summary.md (the joined GitHub-markdown table), meta.txt
 # (commit, machine, options) and BenchmarkDotNet's full logs and reports under artifacts/.
-# Timings are noisy on a shared machine; allocations (Allocated column, B/op) are exact.
+# Timings are noisy on a shared machine; allocations (Allocated column, B/op) are exact but count every
+# thread of the process (FasterLog's flush callbacks too): see docs/performance-micro.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=1
 if [[ "${1:-}" == "--no-build" ]]; then BUILD=0; shift; fi
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,12p' "$0"; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,15p' "$0"; exit 0; fi
 
 ARGS=("$@")
 has() { local o; for o in "${ARGS[@]}"; do [[ "$o" == "$1" ]] && return 0; done; return 1; }
