@@ -45,8 +45,9 @@ public static class StringCommands
         });
     }
 
-    /// <summary>Writes the string as a bulk reply, under the shard lock: the stored array may be overwritten in place
-    /// once the lock is gone (Store.StringsInPlace.cs), so GET copies it into the reply without a copy of its own.</summary>
+    /// <summary>Writes the string as a bulk reply while its shard lock is held: the stored array may be overwritten
+    /// in place once the lock is gone (Store.StringsInPlace.cs), so it goes straight into the reply, with no copy
+    /// of its own in between (GET and MGET allocate nothing).</summary>
     private static readonly StringReader<RespWriter, bool> BulkReply = static (value, reply) =>
     {
         reply.Bulk(value);
