@@ -21,7 +21,7 @@ public sealed partial class Store
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
                 var value = r.ReadBytes();
-                ApplyString(db, key, value.ToArray(), r.ReadInt64());
+                ApplySet(db, key, value, r.ReadInt64());
                 break;
             }
             case (byte)EventKind.Delete:
@@ -58,7 +58,7 @@ public sealed partial class Store
                 for (int i = 1; i < fields; i += 2)
                 {
                     var key = r.ReadBytes();
-                    ApplyString(db, key, r.ReadBytes().ToArray(), 0);
+                    ApplySet(db, key, r.ReadBytes(), 0);
                 }
                 break;
             }
@@ -185,6 +185,7 @@ public sealed partial class Store
         SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }
 
-    /// <summary>Strings are immutable once stored, so a copy shares them; collections clone themselves.</summary>
-    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : value;
+    /// <summary>A string may be overwritten in place (Store.StringsInPlace.cs), so a copy gets its own array;
+    /// collections clone themselves.</summary>
+    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : ((byte[])value).Clone();
 }

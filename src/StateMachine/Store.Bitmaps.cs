@@ -6,9 +6,9 @@ using HyperCache.StateMachine.Values;
 namespace HyperCache.StateMachine;
 
 /// <summary>
-/// Bitmaps: SETBIT, BITFIELD and BITOP (reads such as GETBIT, BITCOUNT and BITPOS run on <see cref="GetString"/>'s
-/// immutable array, outside the lock). Bitmaps are plain strings, and strings are never changed in place: a bit
-/// write applies to a copy, so a reader still writing the old array to its socket is never disturbed.
+/// Bitmaps: SETBIT, BITFIELD and BITOP (reads such as GETBIT, BITCOUNT and BITPOS read the string in place under
+/// its lock, through <see cref="ReadString"/>). Bitmaps are plain strings; a bit write applies to a copy, which
+/// Apply then stores.
 /// Events (kinds BitmapFirst..BitmapLast, shared with HyperLogLog in Store.HyperLogLog.cs):
 /// </summary>
 public sealed partial class Store

@@ -69,33 +69,41 @@ public sealed partial class Store
     /// <summary>PFCOUNT: one key's estimate (cached per array), or the estimate of the union of several keys.</summary>
     public long PfCount<TArgs>(Session session, TArgs args, int first) where TArgs : IKeyList, allows ref struct
     {
+        long now = NowMs();
         if (args.Count - first == 1)
         {
-            var value = GetString(session, args[first]);
-            if (value is null) return 0;
-            if (!HyperLogLog.IsHll(value)) throw new CommandError(HyperLogLog.NotHllError);
-            return HyperLogLog.TryCount(value, out long count) ? count : throw new CommandError(HyperLogLog.CorruptError);
+            // Under the lock: a stored string may be overwritten in place (Store.StringsInPlace.cs).
+            var key = args[first];
+            var shard = ShardOf(key);
+            lock (shard.Lock)
+            {
+                ref Entry found = ref Live(shard.DbIfExists(session.Db), key, now);
+                if (Unsafe.IsNullRef(ref found))
+                {
+                    shard.Misses++;
+                    return 0;
+                }
+                var value = AsString(ref found);
+                shard.Hits++;
+                Touch(ref found, Clock(now));
+                if (!HyperLogLog.IsHll(value)) throw new CommandError(HyperLogLog.NotHllError);
+                return HyperLogLog.TryCount(value, out long count) ? count : throw new CommandError(HyperLogLog.CorruptError);
+            }
         }
         Span<byte> max = stackalloc byte[HyperLogLog.Registers];
         max.Clear();
-        long now = NowMs();
-        var values = new object?[args.Count - first];
+        // Merged under the locks (a stored string may be overwritten in place); keys are checked in order, as Redis does.
         using (LockKeys(args, first, 1, stackalloc ulong[MaskWords]))
         {
-            for (int i = 0; i < values.Length; i++)
+            for (int i = first; i < args.Count; i++)
             {
-                var key = args[first + i];
+                var key = args[i];
                 ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
-                values[i] = Unsafe.IsNullRef(ref entry) ? null : entry.Value;
+                if (Unsafe.IsNullRef(ref entry)) continue;
+                var hll = entry.Value as byte[] ?? throw CommandError.WrongType();
+                if (!HyperLogLog.IsHll(hll)) throw new CommandError(HyperLogLog.NotHllError);
+                if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
             }
-        }
-        // Strings are immutable, so the merge can run after the locks are gone; keys are checked in order, as Redis does.
-        foreach (var value in values)
-        {
-            if (value is null) continue;
-            var hll = value as byte[] ?? throw CommandError.WrongType();
-            if (!HyperLogLog.IsHll(hll)) throw new CommandError(HyperLogLog.NotHllError);
-            if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
         }
         return HyperLogLog.CountRegisters(max);
     }

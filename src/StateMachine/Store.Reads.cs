@@ -7,7 +7,7 @@ namespace HyperCache.StateMachine;
 public sealed partial class Store
 {
     /// <summary>The string at <paramref name="key"/> and its expiry (Unix ms, 0 for none), read under one lock so
-    /// the two agree; counts a hit or miss like GET.</summary>
+    /// the two agree; counts a hit or miss like GET. Returns a copy of the string.</summary>
     public byte[]? GetStringWithExpiry(Session session, ReadOnlySpan<byte> key, out long expireAt)
     {
         var shard = ShardOf(key);
@@ -25,7 +25,7 @@ public sealed partial class Store
             shard.Hits++;
             Touch(ref entry, Clock(now));
             expireAt = entry.ExpireAt;
-            return value;
+            return value.ToArray(); // a copy: the stored array may be overwritten in place after the lock
         }
     }
 }

@@ -15,8 +15,9 @@ public sealed partial class Store
     /// <summary>Expiry argument meaning "leave the TTL as it is" (KEEPTTL, and counters).</summary>
     public const long KeepTtl = -1;
 
-    /// <summary>The string at <paramref name="key"/>, or null. Values are immutable, so the array may be written
-    /// to the socket after the lock is released.</summary>
+    /// <summary>A copy of the string at <paramref name="key"/>, or null. A copy, because the stored array may be
+    /// overwritten in place once the lock is released (Store.StringsInPlace.cs); hot paths read it in place with
+    /// <see cref="ReadString"/> instead.</summary>
     public byte[]? GetString(Session session, ReadOnlySpan<byte> key)
     {
         var shard = ShardOf(key);
@@ -32,7 +33,7 @@ public sealed partial class Store
             var value = AsString(ref entry);
             shard.Hits++;
             Touch(ref entry, Clock(now));
-            return value;
+            return value.ToArray();
         }
     }
 
@@ -53,7 +54,7 @@ public sealed partial class Store
             }
             ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
             bool exists = !Unsafe.IsNullRef(ref entry);
-            previous = exists && wantPrevious ? AsString(ref entry) : null;
+            previous = exists && wantPrevious ? AsString(ref entry).ToArray() : null; // a copy: the SET may overwrite it in place
             if (condition == SetCondition.IfNotExists && exists) return false;
             if (condition == SetCondition.IfExists && !exists) return false;
             LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0);
@@ -106,7 +107,7 @@ public sealed partial class Store
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
-            var value = AsString(ref entry);
+            var value = AsString(ref entry).ToArray(); // a copy: a later SET may overwrite the stored one in place
             if (expireAt > 0 && expireAt <= now) LogDelete(session, session.Db, key);
             else if (expireAt > 0 || (expireAt == 0 && entry.ExpireAt != 0)) LogExpire(session, key, expireAt);
             return value;

@@ -28,8 +28,10 @@ public sealed partial class Store
     }
 
     /// <summary>
-    /// Copies what a shard holds, under its lock: keys and strings are immutable arrays, so they are shared;
-    /// collections are mutable, so they are cloned. The events that rebuild them are written later, unlocked.
+    /// Copies what a shard holds, under its lock: keys are immutable arrays, so they are shared; strings are shared
+    /// too, because no string is overwritten in place while a cut is installed (Store.CanOverwriteInPlace), and the
+    /// cut lasts until the file is written; collections are mutable, so they are cloned. The events that rebuild
+    /// them are written later, unlocked.
     /// </summary>
     internal ShardCapture Capture(Shard shard, long coveredAddress)
     {

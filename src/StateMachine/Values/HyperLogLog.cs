@@ -26,7 +26,8 @@ public static class HyperLogLog
     public const string NotHllError = "WRONGTYPE Key is not a valid HyperLogLog string value.";
     public const string CorruptError = "INVALIDOBJ Corrupted HLL object detected";
 
-    // Counts computed for a given array. Strings are immutable, so an array's count never goes stale; Redis
+    // Counts computed for a given array. An HLL's array is never changed once stored (a write stores a new one, and
+    // Store.CanOverwriteInPlace keeps SET from rewriting an HLL in place), so its count never goes stale; Redis
     // writes the count into the header instead, which would be a write (and a log entry) for every PFCOUNT.
     private static readonly ConditionalWeakTable<byte[], StrongBox<long>> CountCache = new();
 

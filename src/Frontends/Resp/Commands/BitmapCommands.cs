@@ -18,7 +18,7 @@ public static class BitmapCommands
         t.Key("getbit", 3, R | CommandFlags.Fast, (c, a, r) =>
         {
             long offset = BitOffset(c, a[2], 0);
-            r.Integer(Bitmap.GetBit(c.Store.GetString(c.Session, a[1]), offset));
+            r.Integer(c.Store.ReadString(c.Session, a[1], offset, static (value, at) => Bitmap.GetBit(value, at), 0));
         });
         t.Key("bitcount", -2, R, BitCount);
         t.Key("bitpos", -3, R, BitPos);
@@ -47,29 +47,31 @@ public static class BitmapCommands
         r.Integer(c.Store.SetBit(c.Session, a[1], offset, (int)bit));
     }
 
-    /// <summary>BITCOUNT key [start end [BYTE|BIT]]. As Redis 7.0: a missing key is 0 before the range is parsed.</summary>
+    /// <summary>BITCOUNT key [start end [BYTE|BIT]]. As Redis 7.0: a missing key is 0 before the range is parsed.
+    /// The string is read in place, under its shard lock (see <see cref="Store.ReadString"/>).</summary>
     private static void BitCount(RespClient c, CommandArgs a, RespWriter r)
     {
-        var value = c.Store.GetString(c.Session, a[1]);
-        if (value is null)
-        {
+        if (!c.Store.ReadString(c.Session, a[1], (a, r), static (value, s) => BitCountOf(value, s.a, s.r), false))
             r.Integer(0);
-            return;
-        }
+    }
+
+    private static bool BitCountOf(ReadOnlySpan<byte> value, CommandArgs a, RespWriter r)
+    {
         if (a.Count == 2)
         {
             r.Integer(Bitmap.PopCount(value));
-            return;
+            return true;
         }
         if (a.Count is not (4 or 5)) throw CommandError.Syntax();
         long start = ArgParse.Int64(a[2]), end = ArgParse.Int64(a[3]);
         if (start < 0 && end < 0 && start > end)
         {
             r.Integer(0);
-            return;
+            return true;
         }
         bool inBits = a.Count == 5 && Unit(a, 4);
         r.Integer(Bitmap.TryResolveRange(value.Length, start, end, inBits, out long from, out long to) ? Bitmap.Count(value, from, to) : 0);
+        return true;
     }
 
     /// <summary>BITPOS key bit [start [end [BYTE|BIT]]].</summary>
@@ -77,12 +79,12 @@ public static class BitmapCommands
     {
         long bit = ArgParse.Int64(a[2]);
         if (bit is not (0 or 1)) throw new CommandError("ERR The bit argument must be 1 or 0.");
-        var value = c.Store.GetString(c.Session, a[1]);
-        if (value is null)
-        {
+        if (!c.Store.ReadString(c.Session, a[1], (a, r, bit), static (value, s) => BitPosOf(value, s.a, s.r, s.bit), false))
             r.Integer(bit == 1 ? -1 : 0); // a missing key is an endless run of zeros
-            return;
-        }
+    }
+
+    private static bool BitPosOf(ReadOnlySpan<byte> value, CommandArgs a, RespWriter r, long bit)
+    {
         long start = 0, end = -1;
         bool inBits = false, endGiven = false;
         if (a.Count is >= 4 and <= 6)
@@ -99,12 +101,13 @@ public static class BitmapCommands
         if (!Bitmap.TryResolveRange(value.Length, start, end, inBits, out long from, out long to))
         {
             r.Integer(-1);
-            return;
+            return true;
         }
         long found = Bitmap.Find(value, (int)bit, from, to);
         // No clear bit in the string: without an explicit end, the string continues with zeros.
         if (found < 0 && bit == 0 && !endGiven) found = to + 1;
         r.Integer(found);
+        return true;
     }
 
     private static bool Unit(CommandArgs a, int index)

@@ -8,7 +8,7 @@ public static class StringCommands
     public static void Register(CommandTable t)
     {
         const CommandFlags R = CommandFlags.ReadOnly | CommandFlags.Fast, W = CommandFlags.Write;
-        t.Key("get", 2, R, (c, a, r) => r.Bulk(c.Store.GetString(c.Session, a[1])));
+        t.Key("get", 2, R, Get);
         t.Key("set", -3, W, Set);
         t.Key("setnx", 3, W, (c, a, r) => r.Integer(c.Store.Set(c.Session, a[1], a[2], SetCondition.IfNotExists, 0, false, out _) ? 1 : 0));
         t.Key("setex", 4, W, (c, a, r) => SetWithExpiry(c, a, r, ExpiryUnit.Seconds, "setex"));
@@ -24,7 +24,7 @@ public static class StringCommands
         t.Add("mset", -3, W, (c, a, r) => MSet(c, a, r, "mset"), 1, -1, 2);
         t.Add("msetnx", -3, W, (c, a, r) => MSet(c, a, r, "msetnx"), 1, -1, 2);
         t.Key("append", 3, W, (c, a, r) => r.Integer(c.Store.Append(c.Session, a[1], a[2])));
-        t.Key("strlen", 2, R, (c, a, r) => r.Integer(c.Store.GetString(c.Session, a[1])?.Length ?? 0));
+        t.Key("strlen", 2, R, (c, a, r) => r.Integer(c.Store.ReadString(c.Session, a[1], 0, static (value, _) => value.Length, 0)));
         t.Key("getrange", 4, CommandFlags.ReadOnly, GetRange);
         t.Key("substr", 4, CommandFlags.ReadOnly, GetRange);
         t.Key("setrange", 4, W, SetRange);
@@ -43,6 +43,20 @@ public static class StringCommands
             if (double.IsInfinity(delta)) throw new CommandError("ERR increment would produce NaN or Infinity");
             r.Bulk(c.Store.IncrementByFloat(c.Session, a[1], delta));
         });
+    }
+
+    /// <summary>Writes the string as a bulk reply while its shard lock is held: the stored array may be overwritten
+    /// in place once the lock is gone (Store.StringsInPlace.cs), so it goes straight into the reply, with no copy
+    /// of its own in between (GET and MGET allocate nothing).</summary>
+    private static readonly StringReader<RespWriter, bool> BulkReply = static (value, reply) =>
+    {
+        reply.Bulk(value);
+        return true;
+    };
+
+    private static void Get(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (!c.Store.ReadString(c.Session, a[1], r, BulkReply, false)) r.NullBulk();
     }
 
     /// <summary>SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]</summary>
@@ -92,16 +106,16 @@ public static class StringCommands
         r.ArrayHeader(a.Count - 1);
         for (int i = 1; i < a.Count; i++)
         {
-            byte[]? value;
+            bool found;
             try
             {
-                value = c.Store.GetString(c.Session, a[i]);
+                found = c.Store.ReadString(c.Session, a[i], r, BulkReply, false);
             }
             catch (CommandError)
             {
-                value = null; // MGET answers nil for a key of another type
+                found = false; // MGET answers nil for a key of another type
             }
-            r.Bulk(value);
+            if (!found) r.NullBulk();
         }
     }
 
@@ -117,18 +131,24 @@ public static class StringCommands
     private static void GetRange(RespClient c, CommandArgs a, RespWriter r)
     {
         long start = ArgParse.Int64(a[2]), end = ArgParse.Int64(a[3]);
-        var value = c.Store.GetString(c.Session, a[1]) ?? [];
+        if (!c.Store.ReadString(c.Session, a[1], (r, start, end), static (value, s) => WriteRange(s.r, value, s.start, s.end), false))
+            WriteRange(r, [], start, end);
+    }
+
+    private static bool WriteRange(RespWriter r, ReadOnlySpan<byte> value, long start, long end)
+    {
         long length = value.Length;
         if (start < 0 && end < 0 && start > end)
         {
             r.Bulk(ReadOnlySpan<byte>.Empty);
-            return;
+            return true;
         }
         if (start < 0) start = Math.Max(0, length + start);
         if (end < 0) end = Math.Max(0, length + end);
         if (end >= length) end = length - 1;
         if (start > end || length == 0) r.Bulk(ReadOnlySpan<byte>.Empty);
-        else r.Bulk(value.AsSpan((int)start, (int)(end - start + 1)));
+        else r.Bulk(value.Slice((int)start, (int)(end - start + 1)));
+        return true;
     }
 
     private static void SetRange(RespClient c, CommandArgs a, RespWriter r)
