@@ -21,7 +21,7 @@ public sealed partial class Store
                 int db = r.ReadInt32();
                 var key = r.ReadBytes();
                 var value = r.ReadBytes();
-                ApplyString(db, key, value.ToArray(), r.ReadInt64());
+                ApplyString(db, key, value, r.ReadInt64());
                 break;
             }
             case (byte)EventKind.Delete:
@@ -58,7 +58,7 @@ public sealed partial class Store
                 for (int i = 1; i < fields; i += 2)
                 {
                     var key = r.ReadBytes();
-                    ApplyString(db, key, r.ReadBytes().ToArray(), 0);
+                    ApplyString(db, key, r.ReadBytes(), 0);
                 }
                 break;
             }
@@ -124,11 +124,11 @@ public sealed partial class Store
         }
     }
 
-    private void ApplyString(int db, ReadOnlySpan<byte> key, object value, long expireAt)
+    private void ApplyString(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        database.SetValue(ref entry, value);
+        if (!(existed && TryOverwriteInPlace(ref entry, value))) database.SetValue(ref entry, value.ToArray());
         TouchApplied(ref entry, existed);
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
@@ -185,6 +185,12 @@ public sealed partial class Store
         SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }
 
-    /// <summary>Strings are immutable once stored, so a copy shares them; collections clone themselves.</summary>
-    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : value;
+    /// <summary>A copy of its own for every type: a string may be overwritten in place while rebuilding
+    /// (<see cref="Rebuilding"/>), which must not change a key it was copied to.</summary>
+    private static object CopyValue(object value) => value switch
+    {
+        Values.CollectionValue collection => collection.Clone(),
+        byte[] bytes => bytes.AsSpan().ToArray(),
+        _ => value,
+    };
 }

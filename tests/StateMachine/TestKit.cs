@@ -41,8 +41,9 @@ public sealed class LoggedStore : IDisposable
     public Store Replay(int shards = 8)
     {
         Log.Commit();
-        var replayed = new Store(Options with { Shards = shards }, null);
+        var replayed = new Store(Options with { Shards = shards }, null) { Rebuilding = true }; // as recovery does
         var result = Log.Scan(Log.BeginAddress, -1, replayed);
+        replayed.Rebuilding = false;
         if (!result.Clean) throw new InvalidOperationException("log damaged: " + result.Problem);
         return replayed;
     }
@@ -51,10 +52,11 @@ public sealed class LoggedStore : IDisposable
     public Store ReplayInParallel(int shards = 8, int workers = 2)
     {
         Log.Commit();
-        var replayed = new Store(Options with { Shards = shards }, null);
+        var replayed = new Store(Options with { Shards = shards }, null) { Rebuilding = true };
         using var parallel = new Snapshots.ParallelApply(replayed, workers);
         var result = Log.Scan(Log.BeginAddress, -1, new Snapshots.SnapshotReplay(replayed, null) { Applier = parallel });
         parallel.Finish();
+        replayed.Rebuilding = false;
         if (!result.Clean) throw new InvalidOperationException("log damaged: " + result.Problem);
         return replayed;
     }

@@ -60,8 +60,10 @@ public static class OfflineReplay
             every: TimeSpan.FromMilliseconds(200)) { Applier = parallel };
         // What lies below the snapshot's lowest covered address is in the snapshot: start reading there.
         long from = loaded is null ? begin : Math.Max(begin, loaded.Header.MinCovered);
+        store.Rebuilding = true; // nothing else sees this store yet: strings may be overwritten in place
         var scan = log.Scan(from, end, replay);
         parallel?.Finish();
+        store.Rebuilding = false;
         progress?.Invoke(1);
         return new ReplayOutcome(store, scan, loaded, begin, tail, end, replay.Applied, replay.Skipped, replay.LastClockUnixMs, warnings);
     }

@@ -84,8 +84,10 @@ public static class NodeRecovery
             // boundary, see AppendOnlyLog.EntryBoundaryTail) instead of reading them only to skip them.
             long from = loaded is null ? log.BeginAddress : Math.Max(log.BeginAddress, loaded.Header.MinCovered);
             // Reading on this thread, applying on the workers (on one core, in place).
+            store.Rebuilding = true; // not serving yet: strings may be overwritten in place
             var scan = log.Scan(from, -1, replay);
             parallel?.Finish();
+            store.Rebuilding = false;
             // Nothing after the snapshot, not even a clock stamp: one plain pass learns the last sequence number.
             if (scan.Clean && !log.ReadyForAppends) scan = log.Scan(log.BeginAddress, -1, null);
             if (!scan.Clean)
