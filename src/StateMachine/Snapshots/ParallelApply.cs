@@ -98,10 +98,13 @@ public sealed class ParallelApply : IDisposable
         private int _used;
         private readonly object _sync = new(); // a monitor: WaitIdle waits on it
         private int _pending; // batches handed over and not yet applied, under _sync
+        private readonly ReplayPrefetch _prefetch;
+        private int[] _offsets = new int[1024]; // where each entry of the batch being applied starts
 
         public Worker(ParallelApply owner)
         {
             _owner = owner;
+            _prefetch = new ReplayPrefetch(owner._store);
             _thread = new Thread(Run) { IsBackground = true, Name = "replay apply" };
             _thread.Start();
         }
@@ -142,6 +145,23 @@ public sealed class ParallelApply : IDisposable
             _queue.Dispose();
         }
 
+        /// <summary>Applies a batch in order, prefetching the table entries of the ones a few places ahead.</summary>
+        private void ApplyBatch(byte[] data, int used)
+        {
+            int count = 0;
+            for (int at = 0; at < used; at += 5 + BitConverter.ToInt32(data, at + 1))
+            {
+                if (count == _offsets.Length) Array.Resize(ref _offsets, count * 2);
+                _offsets[count++] = at;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                _prefetch.Before(i, count, data, _offsets);
+                int at = _offsets[i];
+                _owner._store.Apply(data[at], data.AsSpan(at + 5, BitConverter.ToInt32(data, at + 1)));
+            }
+        }
+
         private void Run()
         {
             foreach (var (data, used) in _queue.GetConsumingEnumerable())
@@ -150,13 +170,7 @@ public sealed class ParallelApply : IDisposable
                 {
                     try
                     {
-                        for (int at = 0; at < used;)
-                        {
-                            byte kind = data[at];
-                            int length = BitConverter.ToInt32(data, at + 1);
-                            _owner._store.Apply(kind, data.AsSpan(at + 5, length));
-                            at += 5 + length;
-                        }
+                        ApplyBatch(data, used);
                     }
                     catch (Exception e)
                     {
