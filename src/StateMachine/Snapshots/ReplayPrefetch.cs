@@ -17,7 +17,7 @@ internal sealed class ReplayPrefetch(Store store)
     private readonly uint[] _hashes = new uint[Ring];
 
     /// <summary>The three stages due before applying entry <paramref name="i"/> of <paramref name="count"/>, whose
-    /// bodies lie in <paramref name="data"/> at <paramref name="offsets"/> (kind, length, body).</summary>
+    /// records lie in <paramref name="data"/> at <paramref name="offsets"/>.</summary>
     public void Before(int i, int count, byte[] data, int[] offsets)
     {
         if (i == 0)
@@ -30,7 +30,8 @@ internal sealed class ReplayPrefetch(Store store)
     /// <summary>Stage 1: the entry's table and hash (kept for the later stages), and its bucket.</summary>
     private void Locate(int i, byte[] data, int at)
     {
-        var table = store.TableFor(data.AsSpan(at + 5, BitConverter.ToInt32(data, at + 1)), out uint hash);
+        var body = data.AsSpan(at + ParallelApply.RecordHeader, ParallelApply.RecordLength(data, at));
+        var table = store.TableFor(ParallelApply.RecordShard(data, at), body, out uint hash);
         _tables[i % Ring] = table;
         _hashes[i % Ring] = hash;
         table?.PrefetchBucket(hash);
