@@ -7,7 +7,8 @@ public sealed partial class Store
     /// <summary>
     /// Set while the store is being rebuilt and nothing else can see it (start-up recovery before the node serves,
     /// offline replay). Stored strings are otherwise immutable: GET writes the stored array to the socket after the
-    /// shard lock is released, so only while this is on may Apply overwrite one in place.
+    /// shard lock is released, and HyperLogLog's count cache is keyed by the array (filled by PFCOUNT, a read), so
+    /// only while this is on may Apply overwrite one in place. COPY gives the copy an array of its own.
     /// </summary>
     public bool Rebuilding { get; set; }
 
