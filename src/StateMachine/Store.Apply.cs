@@ -124,15 +124,6 @@ public sealed partial class Store
         }
     }
 
-    private void ApplyString(int db, ReadOnlySpan<byte> key, object value, long expireAt)
-    {
-        var database = ShardOf(key).Db(db);
-        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        database.SetValue(ref entry, value);
-        TouchApplied(ref entry, existed);
-        if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
-    }
-
     private void ApplyDelete(int db, ReadOnlySpan<byte> key)
     {
         ShardOf(key).DbIfExists(db)?.Remove(key);

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace HyperCache.StateMachine.Keyspace;
 
@@ -137,6 +138,43 @@ public sealed class KeyTable
         _used = 0;
         _free = -1;
         _freeCount = 0;
+    }
+
+    // Replay's prefetch (ReplayPrefetch): a lookup is a chain of cache misses (bucket, slot, key array, value), so
+    // the applier asks for each link a few entries ahead, one link per stage. Hints only: they never fault and
+    // change nothing; a stale address (the GC moved an array) costs one useless fetch.
+
+    /// <summary>Stage 1: the key's bucket.</summary>
+    public void PrefetchBucket(uint hash) => Prefetch(ref _buckets[hash & (uint)(_buckets.Length - 1)]);
+
+    /// <summary>Stage 2 (its bucket fetched): the first slot of the key's chain.</summary>
+    public void PrefetchSlot(uint hash)
+    {
+        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
+        if ((uint)index < (uint)_slots.Length) Prefetch(ref _slots[index]);
+    }
+
+    /// <summary>Stage 3 (its slot fetched): that slot's key array and value object.</summary>
+    public void PrefetchKeyAndValue(uint hash)
+    {
+        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
+        if ((uint)index >= (uint)_slots.Length) return;
+        ref Slot slot = ref _slots[index];
+        if (slot.Hash != hash) return;
+        PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
+        PrefetchObject(ref slot.Entry.Value!);
+    }
+
+    private static unsafe void Prefetch<T>(ref T at)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref at));
+    }
+
+    /// <summary>Prefetches what a reference points to without dereferencing it (reading the object's type would
+    /// be the very miss this avoids).</summary>
+    private static unsafe void PrefetchObject(ref object? reference)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(*(void**)Unsafe.AsPointer(ref reference));
     }
 
     private int IndexOf(ReadOnlySpan<byte> key, uint hash)

@@ -39,7 +39,7 @@ public sealed class ParallelApply : IDisposable
         if (OneKey(kind, body, out var key))
         {
             int shard = _store.ShardIndexOf(key);
-            _workers[shard % _workers.Length].Add(kind, body);
+            _workers[shard % _workers.Length].Add(kind, shard, body);
             _parallel = true;
             return;
         }
@@ -87,7 +87,14 @@ public sealed class ParallelApply : IDisposable
 
     private void Fail(Exception e) => Interlocked.CompareExchange(ref _failure, e, null);
 
-    /// <summary>One applying thread and its queue of batches (kind, length, body back to back).</summary>
+    /// <summary>A batch holds records back to back: kind (1 byte), body length (4), the key's shard (2: the
+    /// prefetch need not hash the key for it again), body.</summary>
+    internal const int RecordHeader = 7;
+
+    internal static int RecordLength(byte[] data, int at) => BitConverter.ToInt32(data, at + 1);
+    internal static int RecordShard(byte[] data, int at) => BitConverter.ToUInt16(data, at + 5);
+
+    /// <summary>One applying thread and its queue of batches of records.</summary>
     private sealed class Worker
     {
         private readonly ParallelApply _owner;
@@ -98,17 +105,20 @@ public sealed class ParallelApply : IDisposable
         private int _used;
         private readonly object _sync = new(); // a monitor: WaitIdle waits on it
         private int _pending; // batches handed over and not yet applied, under _sync
+        private readonly ReplayPrefetch _prefetch;
+        private int[] _offsets = new int[1024]; // where each entry of the batch being applied starts
 
         public Worker(ParallelApply owner)
         {
             _owner = owner;
+            _prefetch = new ReplayPrefetch(owner._store);
             _thread = new Thread(Run) { IsBackground = true, Name = "replay apply" };
             _thread.Start();
         }
 
-        public void Add(byte kind, ReadOnlySpan<byte> body)
+        public void Add(byte kind, int shard, ReadOnlySpan<byte> body)
         {
-            int size = 5 + body.Length;
+            int size = RecordHeader + body.Length;
             if (_used + size > _current.Length)
             {
                 Flush();
@@ -116,7 +126,8 @@ public sealed class ParallelApply : IDisposable
             }
             _current[_used] = kind;
             BitConverter.TryWriteBytes(_current.AsSpan(_used + 1), body.Length);
-            body.CopyTo(_current.AsSpan(_used + 5));
+            BitConverter.TryWriteBytes(_current.AsSpan(_used + 5), (ushort)shard);
+            body.CopyTo(_current.AsSpan(_used + RecordHeader));
             _used += size;
         }
 
@@ -142,6 +153,23 @@ public sealed class ParallelApply : IDisposable
             _queue.Dispose();
         }
 
+        /// <summary>Applies a batch in order, prefetching the table entries of the ones a few places ahead.</summary>
+        private void ApplyBatch(byte[] data, int used)
+        {
+            int count = 0;
+            for (int at = 0; at < used; at += RecordHeader + RecordLength(data, at))
+            {
+                if (count == _offsets.Length) Array.Resize(ref _offsets, count * 2);
+                _offsets[count++] = at;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                _prefetch.Before(i, count, data, _offsets);
+                int at = _offsets[i];
+                _owner._store.Apply(data[at], data.AsSpan(at + RecordHeader, RecordLength(data, at)));
+            }
+        }
+
         private void Run()
         {
             foreach (var (data, used) in _queue.GetConsumingEnumerable())
@@ -150,13 +178,7 @@ public sealed class ParallelApply : IDisposable
                 {
                     try
                     {
-                        for (int at = 0; at < used;)
-                        {
-                            byte kind = data[at];
-                            int length = BitConverter.ToInt32(data, at + 1);
-                            _owner._store.Apply(kind, data.AsSpan(at + 5, length));
-                            at += 5 + length;
-                        }
+                        ApplyBatch(data, used);
                     }
                     catch (Exception e)
                     {
