@@ -30,3 +30,21 @@ public sealed partial class Store
         }
     }
 }
+
+public sealed partial class Store
+{
+    /// <summary>
+    /// Stage 1 of a look-ahead for a command that will use <paramref name="key"/> in <paramref name="db"/>: its
+    /// bucket is fetched into the cache, and the hint carries what the later stages need. No lock is taken and
+    /// nothing changes; a key whose database does not exist yet gives an empty hint.
+    /// </summary>
+    public KeyHint HintKey(int db, ReadOnlySpan<byte> key)
+    {
+        if ((uint)db >= (uint)Databases) return default;
+        var table = ShardOf(key).DbIfExists(db)?.Table;
+        if (table is null) return default;
+        uint hash = KeyTable.Hash(key);
+        table.PrefetchBucket(hash);
+        return new KeyHint(table, hash);
+    }
+}

@@ -38,6 +38,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         var parser = new RespParser(_limits);
         var dispatcher = new CommandDispatcher(node);
         var spanning = new SpanningCommandBuffer();
+        var prefetch = new PipelinePrefetch(new RespParser(_limits)); // its own parser: inline parsing has scratch state
         long waitedFor = -1, replicatedFor = -1;
         try
         {
@@ -49,7 +50,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
                 var strategy = node.Replication is { Strategy: { WaitsForReplicas: true } s } ? s : null;
                 if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
-                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, spanning, out int executed);
+                var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, spanning, prefetch, out int executed);
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
 
@@ -139,10 +140,11 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
     /// <summary>Executes every complete command in <paramref name="buffer"/>; returns how far input was used.</summary>
     private (SequencePosition Consumed, SequencePosition Examined) ExecuteAll(
         ReadOnlySequence<byte> buffer, RespClient client, RespParser parser, CommandDispatcher dispatcher,
-        SpanningCommandBuffer spanning, out int executed)
+        SpanningCommandBuffer spanning, PipelinePrefetch prefetch, out int executed)
     {
         var remaining = buffer;
         executed = 0;
+        prefetch.Reset();
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
@@ -175,6 +177,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         client.CloseAfterReply = true;
                         return (buffer.End, buffer.End);
                     case ParseStatus.Complete:
+                        prefetch.BeforeCommand(client.Args, used < head.Length ? head[used..] : default, node.Store, client.Session.Db);
                         dispatcher.Execute(client, client.Args);
                         node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;

@@ -140,26 +140,36 @@ public sealed class KeyTable
         _freeCount = 0;
     }
 
-    // Replay's prefetch (ReplayPrefetch): a lookup is a chain of cache misses (bucket, slot, key array, value), so
+    // Replay's prefetch (ReplayPrefetch) and the RESP pipeline's (KeyHint): a lookup is a chain of cache misses (bucket, slot, key array, value), so
     // the applier asks for each link a few entries ahead, one link per stage. Hints only: they never fault and
     // change nothing; a stale address (the GC moved an array) costs one useless fetch.
 
     /// <summary>Stage 1: the key's bucket.</summary>
-    public void PrefetchBucket(uint hash) => Prefetch(ref _buckets[hash & (uint)(_buckets.Length - 1)]);
+    public void PrefetchBucket(uint hash)
+    {
+        var buckets = _buckets;
+        Prefetch(ref buckets[hash & (uint)(buckets.Length - 1)]);
+    }
 
     /// <summary>Stage 2 (its bucket fetched): the first slot of the key's chain.</summary>
     public void PrefetchSlot(uint hash)
     {
-        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
-        if ((uint)index < (uint)_slots.Length) Prefetch(ref _slots[index]);
+        // Each array read once: the pipeline's look-ahead runs outside the shard lock, where a Grow or Clear may
+        // swap them in between.
+        var buckets = _buckets;
+        var slots = _slots;
+        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
+        if ((uint)index < (uint)slots.Length) Prefetch(ref slots[index]);
     }
 
     /// <summary>Stage 3 (its slot fetched): that slot's key array and value object.</summary>
     public void PrefetchKeyAndValue(uint hash)
     {
-        int index = _buckets[hash & (uint)(_buckets.Length - 1)] - 1;
-        if ((uint)index >= (uint)_slots.Length) return;
-        ref Slot slot = ref _slots[index];
+        var buckets = _buckets;
+        var slots = _slots;
+        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
+        if ((uint)index >= (uint)slots.Length) return;
+        ref Slot slot = ref slots[index];
         if (slot.Hash != hash) return;
         PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
         PrefetchObject(ref slot.Entry.Value!);

@@ -1,0 +1,54 @@
+using HyperCache.StateMachine;
+using HyperCache.StateMachine.Keyspace;
+
+namespace HyperCache.Frontends.Resp;
+
+/// <summary>
+/// Look-ahead over pipelined commands. With a key table far larger than the CPU cache, a command's first touch of
+/// its key is a chain of misses (bucket, slot, key array, value), each waiting for the one before, and a pipeline
+/// runs its commands one after another, so the chains never overlap. Before the first command of a window, this
+/// parses the next few commands of the same input segment and asks for their keys' memory in stages across the
+/// window: every bucket, then every first slot, then every key array and value. By the time each command runs,
+/// its key is in the cache. Only the first argument is taken as the key (GET, SET, INCR, LPUSH, HSET, ...); a
+/// command without one costs a useless fetch. Hints only: the commands do their own lookups under their locks.
+/// </summary>
+internal sealed class PipelinePrefetch(RespParser parser)
+{
+    private const int Window = 16;
+    private readonly CommandArgs _ahead = new();
+    private readonly KeyHint[] _hints = new KeyHint[Window];
+    private int _covered; // commands after the current one whose keys were already fetched
+
+    /// <summary>Forgets the window (new input: what it covered has run or is gone).</summary>
+    public void Reset() => _covered = 0;
+
+    /// <summary>
+    /// Called before running the command parsed in <paramref name="current"/>; <paramref name="rest"/> is what
+    /// follows it in the same input segment. Starts a new window when the last one is used up and more commands
+    /// are waiting (never for a lone command: nothing to overlap with).
+    /// </summary>
+    public void BeforeCommand(CommandArgs current, ReadOnlyMemory<byte> rest, Store store, int db)
+    {
+        if (_covered > 0)
+        {
+            _covered--;
+            return;
+        }
+        if (rest.IsEmpty || current.Count < 2) return;
+        int n = 0;
+        _hints[n++] = store.HintKey(db, current[1]);
+        int pos = 0;
+        while (n < Window && pos < rest.Length)
+        {
+            var status = parser.TryParse(rest[pos..], _ahead, out int used, out _);
+            if (status == ParseStatus.Empty) { pos += used; continue; }
+            if (status != ParseStatus.Complete) break;
+            _hints[n++] = _ahead.Count >= 2 ? store.HintKey(db, _ahead[1]) : default;
+            pos += used;
+        }
+        if (n < 2) return;
+        for (int i = 0; i < n; i++) _hints[i].Slot();
+        for (int i = 0; i < n; i++) _hints[i].KeyAndValue();
+        _covered = n - 1;
+    }
+}
