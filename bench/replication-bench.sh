@@ -22,7 +22,8 @@
 # The replica runs on the same machine as the primary and the load generator, so on a small machine its CPU use
 # is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions.
 #
-# Environment (optional): N=1000000 requests per run, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
+# Each setup is warmed up first (WARMUP_N SETs, not recorded; then the replica is let catch up).
+# Environment (optional): N=1000000 requests per run, WARMUP_N=500000, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
 # redis-repl", BENCH_TIMEOUT=600 seconds per redis-benchmark run.
 # Only 127.0.0.1 is targeted; every process started here is killed on exit; every wait is bounded.
 set -euo pipefail
@@ -31,6 +32,7 @@ HOST=127.0.0.1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 N=${N:-1000000}
+WARMUP_N=${WARMUP_N:-500000}
 ROUNDS=${ROUNDS:-3}
 SETUPS=${SETUPS:-hc-none hc-async hc-sync redis-none redis-repl}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
@@ -42,14 +44,16 @@ for arg in "$@"; do
     *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
-for v in N ROUNDS BENCH_TIMEOUT; do
+for v in N WARMUP_N ROUNDS BENCH_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
 for tool in redis-benchmark redis-cli redis-server; do
   command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install redis-server redis-tools" >&2; exit 1; }
 done
-[ "$BUILD" = 1 ] && dotnet build src/Frontends -c Release -v q >/dev/null
-DLL="$ROOT/src/Frontends/bin/Release/net10.0/hypercache.dll"
+# HyperCache runs as deployed (published ReadyToRun, bench/lib.sh), as in the other benchmarks.
+source bench/lib.sh
+bench_build_hypercache "$BUILD"
+DLL="$ROOT/$DLL"
 OUT="$ROOT/bench/out/repl-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 # start_* run in process substitutions (subshells), so they record what they started in a file, not an array.
@@ -126,6 +130,16 @@ run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag 
       sleep 0.1
     done
     [ $linked = 1 ] || { echo "$setup: replica did not link within 30 s" >&2; exit 1; }
+  fi
+  # Warm-up (not recorded): .NET's tiered JIT compiles the hot paths (RESP, and the log shipping on both sides)
+  # only after some use; measured without it, JIT work landed inside the run. Then wait until the replica has
+  # caught up, so every setup starts the measured run from the same steady state.
+  timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$WARMUP_N" -r 100000 -d 64 -q >/dev/null
+  if [ -n "$rpid" ]; then
+    for _ in $(seq 1 300); do
+      [ "$(field "$pport" master_repl_offset)" = "$(field "$pport" slave0 | sed -n 's/.*offset=\([0-9]*\).*/\1/p')" ] && break
+      sleep 0.1
+    done
   fi
   local lagfile="$OUT/lag-$setup.txt"; touch "$lagfile"
   local sampler=""
