@@ -7,7 +7,7 @@ public sealed record LogOptions
     public Durability Durability { get; init; } = Durability.EverySec;
     /// <summary>Small pages keep the in-memory tail (where FasterLog checks nothing) small.</summary>
     public long PageSize { get; init; } = 1L << 22;
-    public long MemorySize { get; init; } = 1L << 25;
+    public long MemorySize { get; init; } = 1L << 24;
     /// <summary>FasterLog frees disk only in whole segments once the log is truncated below them, so segments are
     /// small enough (64 MB) for compaction to give space back.</summary>
     public long SegmentSize { get; init; } = 1L << 26;

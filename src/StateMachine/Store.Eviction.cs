@@ -35,15 +35,16 @@ public sealed partial class Store
         return UsedMemory <= settings.MaxMemory;
     }
 
-    /// <summary>The background loop: when pressure is at warning or above, evicts down to just under the warning
-    /// line (at most <paramref name="maxKeys"/> keys a call), so writes rarely have to evict themselves.</summary>
+    /// <summary>The background loop: when pressure reaches panic, evicts down to just under the panic line (at most
+    /// <paramref name="maxKeys"/> keys a call), so writes rarely have to evict themselves. Not from warning: a cache
+    /// kept under 85 % of maxmemory held 15-20 % fewer keys than Redis at the same limit and lost hit ratio to it.</summary>
     public int EvictInBackground(int maxKeys = 10_000)
     {
         TickAccessClock();
         var settings = _memory;
         NotePeak(UsedMemory);
         if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction) return 0;
-        long target = (long)(settings.MaxMemory * settings.WarningRatio);
+        long target = (long)(settings.MaxMemory * settings.PanicRatio);
         if (UsedMemory < target) return 0;
         return EvictDownTo(settings, target - 1, maxKeys);
     }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace HyperCache.Frontends.Hosting;
 
-/// <summary>Background eviction, ten times a second: once used memory reaches the warning level (85 % of
+/// <summary>Background eviction, ten times a second: once used memory reaches the panic level (95 % of
 /// maxmemory by default) it evicts down to just under it, so writes rarely have to evict before they run.</summary>
 public sealed class MemoryService(Node node) : BackgroundService
 {

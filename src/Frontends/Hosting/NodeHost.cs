@@ -95,6 +95,7 @@ public static class NodeHost
         builder.Services.AddHttpApi();
         builder.Services.AddHostedService<ExpiryService>();
         builder.Services.AddHostedService<MemoryService>();
+        builder.Services.AddHostedService<IdleHeapCompaction>();
         builder.Services.AddHostedService<SnapshotService>();
         bool replicates = config.AppendOnly; // a node with a log has a replicator (Node.Open): serve log shipping
         if (replicates)

@@ -69,6 +69,12 @@ public static class ServerInfo
                 yield return ("used_memory_peak_human", Human(peak));
                 yield return ("used_memory_dataset", used.ToString(inv));
                 yield return ("used_memory_managed_heap", GC.GetTotalMemory(false).ToString(inv));
+                // Where RSS beyond used_memory goes, as of the last GC (bench/memory-per-key.sh prints these).
+                var gc = GC.GetGCMemoryInfo();
+                yield return ("managed_committed", gc.TotalCommittedBytes.ToString(inv));
+                yield return ("managed_fragmented", gc.FragmentedBytes.ToString(inv));
+                yield return ("managed_loh", gc.GenerationInfo[3].SizeAfterBytes.ToString(inv));
+                yield return ("managed_poh", gc.GenerationInfo[4].SizeAfterBytes.ToString(inv));
                 yield return ("maxmemory", settings.MaxMemory.ToString(inv));
                 yield return ("maxmemory_human", Human(settings.MaxMemory));
                 yield return ("maxmemory_policy", settings.Policy.PolicyName());
