@@ -20,7 +20,9 @@
 # rounds. Raw output in bench/out/repl-<UTC>/.
 #
 # The replica runs on the same machine as the primary and the load generator, so on a small machine its CPU use
-# is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions.
+# is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions. What
+# replication costs the primary itself, wherever its replicas run, is its CPU per request (primary_us/op), which
+# the table gives next to the replica's.
 #
 # Each setup is warmed up first (WARMUP_N SETs, not recorded; then the replica is let catch up).
 # Environment (optional): N=1000000 requests per run, WARMUP_N=500000, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
@@ -108,6 +110,10 @@ start_redis() {
   echo "$pid $port"
 }
 
+TICKS=$(getconf CLK_TCK)
+# cpu_ticks PID: user + system CPU of a process so far, in clock ticks (0 for no pid).
+cpu_ticks() { if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then awk '{ print $14 + $15 }' "/proc/$1/stat"; else echo 0; fi; }
+
 field() { redis-cli -h $HOST -p "$1" info replication | tr -d '\r' | sed -n "s/^$2:\(.*\)/\1/p"; }
 
 run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag samples to $OUT/lag-SETUP.txt
@@ -151,8 +157,13 @@ run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag 
       done ) &
     sampler=$!
   fi
+  local pc0 rc0 pc1 rc1
+  pc0=$(cpu_ticks "$ppid"); rc0=$(cpu_ticks "$rpid")
   timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$N" -r 100000 -d 64 --csv \
     >"$OUT/bench-$setup-$round.csv"
+  pc1=$(cpu_ticks "$ppid"); rc1=$(cpu_ticks "$rpid")
+  awk -v t="$TICKS" -v n="$N" -v p=$((pc1 - pc0)) 'BEGIN { printf "%.3f\n", p / t * 1e6 / n }' >>"$OUT/cpu-primary-$setup.txt"
+  [ -n "$rpid" ] && awk -v t="$TICKS" -v n="$N" -v r=$((rc1 - rc0)) 'BEGIN { printf "%.3f\n", r / t * 1e6 / n }' >>"$OUT/cpu-replica-$setup.txt"
   [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; }
   awk -F'","' '/"SET"/ {print $2}' "$OUT/bench-$setup-$round.csv" | tr -d '"' >>"$OUT/rps-$setup.txt"
   kill "$ppid" ${rpid:+"$rpid"} 2>/dev/null || true
@@ -170,7 +181,7 @@ median() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR
 p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n" 'NR==int(n*0.99+0.999){print; exit}' || echo -; }
 
 {
-  printf '%-11s %12s %10s %16s %8s\n' setup set_rps cost lag_p99_bytes samples
+  printf '%-11s %12s %10s %16s %8s %14s %14s\n' setup set_rps cost lag_p99_bytes samples primary_us/op replica_us/op
   for setup in $SETUPS; do
     rps=$(median "$OUT/rps-$setup.txt")
     case "$setup" in hc-*) base=hc-none ;; *) base=redis-none ;; esac
@@ -180,8 +191,11 @@ p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n
     fi
     samples=$(wc -l <"$OUT/lag-$setup.txt" 2>/dev/null || echo 0)
     lag=-; [ "$samples" -gt 0 ] && lag=$(p99 "$OUT/lag-$setup.txt")
-    printf '%-11s %12s %10s %16s %8s\n' "$setup" "$rps" "$cost" "$lag" "$samples"
+    pcpu=$(median "$OUT/cpu-primary-$setup.txt"); rcpu=-
+    [ -s "$OUT/cpu-replica-$setup.txt" ] && rcpu=$(median "$OUT/cpu-replica-$setup.txt")
+    printf '%-11s %12s %10s %16s %8s %14s %14s\n' "$setup" "$rps" "$cost" "$lag" "$samples" "$pcpu" "$rcpu"
   done
+  echo "(us/op: CPU time (user + system, /proc/PID/stat) of each process during the measured run, per request)"
   echo "($ROUNDS rounds, median rps; cost = 1 - rps / same server alone; redis-benchmark -c 50 -P 16 -t set -n $N -r 100000 -d 64)"
 } | tee "$OUT/table.txt"
 echo "raw output: $OUT"

@@ -215,7 +215,11 @@ public sealed class AppendOnlyLog : IDisposable
     /// </summary>
     public unsafe LogScanResult Scan(long from, long until, IEntryVisitor? visitor)
     {
-        long end = until < 0 ? _log.TailAddress : Math.Min(until, _log.TailAddress);
+        long end = _log.TailAddress;
+        // Entries that start before this. The iterator itself runs to the tail: given an end inside an entry,
+        // FasterLog hands out that entry cut short (a bounded scan, such as a replication batch, then saw a
+        // checksum mismatch at its last entry), so the bound is applied here, to entry starts.
+        long stop = until < 0 ? end : Math.Min(until, end);
         long start = Math.Max(from, _log.BeginAddress);
         long count = 0, next = start, firstBad = -1;
         ulong lastSeq = 0;
@@ -241,6 +245,7 @@ public sealed class AppendOnlyLog : IDisposable
                 }
                 try
                 {
+                    if (current >= stop) break; // the next entry starts at or after the bound (finally releases)
                     var entry = new ReadOnlySpan<byte>(ptr, length);
                     bool ok = EntryHeader.TryRead(entry, out byte kind, out ulong seq, out byte flags, out var body);
                     bool clock = ok && (flags & EntryHeader.Clock) != 0 && body.Length == 8;
