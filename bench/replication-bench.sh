@@ -25,7 +25,7 @@
 # the table gives next to the replica's.
 #
 # Each setup is warmed up first (WARMUP_N SETs, not recorded; then the replica is let catch up).
-# Environment (optional): N=1000000 requests per run, WARMUP_N=500000, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
+# Environment (optional): N=1000000 requests per run, WARMUP_N=1500000, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
 # redis-repl", BENCH_TIMEOUT=600 seconds per redis-benchmark run.
 # Only 127.0.0.1 is targeted; every process started here is killed on exit; every wait is bounded.
 set -euo pipefail
@@ -34,7 +34,7 @@ HOST=127.0.0.1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 N=${N:-1000000}
-WARMUP_N=${WARMUP_N:-500000}
+WARMUP_N=${WARMUP_N:-1500000}
 ROUNDS=${ROUNDS:-3}
 SETUPS=${SETUPS:-hc-none hc-async hc-sync redis-none redis-repl}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
