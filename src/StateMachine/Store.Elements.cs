@@ -18,7 +18,7 @@ public sealed partial class Store
             return null;
         }
         shard.Hits++;
-        Touch(ref entry, Clock(now));
+        Touch(ref entry, Clock(now), key);
         return entry.Value;
     }
 

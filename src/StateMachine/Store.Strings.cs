@@ -32,7 +32,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            Touch(ref entry, Clock(now));
+            Touch(ref entry, Clock(now), key);
             return value.ToArray();
         }
     }
