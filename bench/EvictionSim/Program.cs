@@ -4,16 +4,20 @@ using System.Text;
 using HyperCache.Bench.HitRatio;
 using HyperCache.StateMachine;
 
-// Usage: evictionsim [KEYS [REQUESTS [CAPACITY_PCT [POLICIES [WORKLOADS]]]]]
-//   defaults: 200000 600000 10 "allkeys-lru allkeys-lfu allkeys-s3fifo allkeys-tinylfu" "zipf:0.8 zipf:1.0 zipf:1.2 scan:1.0"
+// Usage: [BACKGROUND_EVERY=N] dotnet run -c Release --project bench/EvictionSim -- [KEYS [REQUESTS [CAPACITY_PCT [POLICIES [WORKLOADS]]]]]
+//   defaults: 200000 600000 10 "allkeys-lru allkeys-lfu allkeys-sieve allkeys-s3fifo" "zipf:0.8 zipf:1.0 zipf:1.2 scan:1.0"
+//   BACKGROUND_EVERY=N also runs the node's background eviction pass every N requests (its loop runs 10 times a
+//   second: at the harness's ~100 k requests/s, about every 10000). Seconds per run at 1 M keys / 3 M requests.
 // Replays each workload's trace (GET; on a miss SET a 100-byte value) against a fresh in-process Store whose
 // maxmemory holds CAPACITY keys (calibrated as bench/hitratio.sh does with EQUALISE=keys), and prints hit ratios.
-// Scans: one every REQUESTS/12 requests, of CAPACITY fresh keys (the harness's small-run shape).
+// Scans: one every REQUESTS/12 requests, of CAPACITY fresh keys (the harness's shape at both sizes it is run at).
+// Yardsticks (capacity in keys): exact LRU; perfect LFU (every key's count since the start, resident set = most
+// counted, a new key may be refused: the best a causal policy does on a stationary trace); static hindsight (the
+// CAPACITY keys most requested over the whole trace, which knows the future).
 int keys = Arg(0, 200_000), requests = Arg(1, 600_000), capacityPct = Arg(2, 10);
-var policies = (args.Length > 3 ? args[3] : "allkeys-lru allkeys-lfu allkeys-s3fifo allkeys-tinylfu").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+var policies = (args.Length > 3 ? args[3] : "allkeys-lru allkeys-lfu allkeys-sieve allkeys-s3fifo").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 var workloads = (args.Length > 4 ? args[4] : "zipf:0.8 zipf:1.0 zipf:1.2 scan:1.0").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-Knob("SmallPercent", "SIM_SMALL"); Knob("DuelHitCandidates", "SIM_DUELHIT"); Knob("GhostWithSketch", "SIM_GHOST"); Knob("FillMain", "SIM_FILL"); Knob("DuelInMain", "SIM_DUELMAIN"); Knob("PromoteFrequency", "SIM_PROMOTE"); Knob("S3MaxHits", "SIM_MAXHITS", "AccessBits"); Knob("SamplesPerWord", "SIM_SAMPLES", "FrequencySketch"); Knob("WordsPerKey", "SIM_WORDS", "FrequencySketch"); Knob("Conservative", "SIM_CONS", "FrequencySketch"); Knob("Exact", "SIM_EXACT", "FrequencySketch");
-int background = int.Parse(Environment.GetEnvironmentVariable("SIM_BACKGROUND") ?? "0", CultureInfo.InvariantCulture);
+int background = int.Parse(Environment.GetEnvironmentVariable("BACKGROUND_EVERY") ?? "0", CultureInfo.InvariantCulture);
 int capacity = keys * capacityPct / 100;
 var shape = new TraceShape(keys, requests, 42, Math.Max(1, requests / 12), capacity);
 var value = new byte[100];
@@ -63,9 +67,6 @@ double Replay(int[] trace, EvictionPolicy policy, out int resident)
         store.Set(session, key, value, SetCondition.Always, 0, false, out _);
     }
     resident = (int)store.DbSize(0);
-    var t = typeof(HyperCache.StateMachine.Keyspace.S3Fifo);
-    Console.Error.WriteLine($"{policy}: duels={HyperCache.StateMachine.Keyspace.S3Fifo.DebugDuels} wins={HyperCache.StateMachine.Keyspace.S3Fifo.DebugWins} mainEv={HyperCache.StateMachine.Keyspace.S3Fifo.DebugMainEvictions} smallEv={HyperCache.StateMachine.Keyspace.S3Fifo.DebugSmallEvictions} promo={HyperCache.StateMachine.Keyspace.S3Fifo.DebugPromotions} halvings={HyperCache.StateMachine.Keyspace.FrequencySketch.DebugHalvings} incs={HyperCache.StateMachine.Keyspace.FrequencySketch.DebugIncrements} words={HyperCache.StateMachine.Keyspace.FrequencySketch.DebugMaxWords}");
-    HyperCache.StateMachine.Keyspace.S3Fifo.DebugDuels = HyperCache.StateMachine.Keyspace.S3Fifo.DebugWins = HyperCache.StateMachine.Keyspace.S3Fifo.DebugMainEvictions = HyperCache.StateMachine.Keyspace.S3Fifo.DebugSmallEvictions = HyperCache.StateMachine.Keyspace.S3Fifo.DebugPromotions = 0;
     return (double)hits / trace.Length;
 }
 
@@ -110,13 +111,4 @@ double ExactLru(int[] trace)
         nodes[id] = order.AddFirst(id);
     }
     return (double)hits / trace.Length;
-}
-
-// Temporary: S3-FIFO's experiment knobs, set from the environment by reflection.
-static void Knob(string field, string variable, string type = "S3Fifo")
-{
-    if (Environment.GetEnvironmentVariable(variable) is not { } text) return;
-    var f = typeof(Store).Assembly.GetType("HyperCache.StateMachine.Keyspace." + type)!.GetField(field, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!;
-    f.SetValue(null, f.FieldType == typeof(bool) ? text == "1" : int.Parse(text, CultureInfo.InvariantCulture));
-    Console.WriteLine($"{field}={f.GetValue(null)}");
 }

@@ -17,8 +17,6 @@ public enum EvictionPolicy
     AllKeysSieve,
     /// <summary>S3-FIFO over all keys (see <see cref="Keyspace.S3Fifo"/>).</summary>
     AllKeysS3Fifo,
-    /// <summary>S3-FIFO whose small-queue leavers duel main's victim on a TinyLFU sketch (see <see cref="Keyspace.FrequencySketch"/>).</summary>
-    AllKeysTinyLfu,
 }
 
 public static class EvictionPolicies
@@ -36,7 +34,6 @@ public static class EvictionPolicies
         ("session", EvictionPolicy.Session),
         ("allkeys-sieve", EvictionPolicy.AllKeysSieve),
         ("allkeys-s3fifo", EvictionPolicy.AllKeysS3Fifo),
-        ("allkeys-tinylfu", EvictionPolicy.AllKeysTinyLfu),
     ];
 
     public static IEnumerable<string> AllNames => Names.Select(n => n.Name);
@@ -54,9 +51,6 @@ public static class EvictionPolicies
     /// <summary>Only keys with a TTL may go.</summary>
     public static bool VolatileOnly(this EvictionPolicy policy)
         => policy is EvictionPolicy.VolatileLru or EvictionPolicy.VolatileLfu or EvictionPolicy.VolatileRandom or EvictionPolicy.VolatileTtl;
-
-    /// <summary>The policy keeps S3-FIFO's queues (allkeys-tinylfu adds a frequency sketch to them).</summary>
-    public static bool UsesS3Fifo(this EvictionPolicy policy) => policy is EvictionPolicy.AllKeysS3Fifo or EvictionPolicy.AllKeysTinyLfu;
 
     public static bool UsesLfu(this EvictionPolicy policy) => policy is EvictionPolicy.AllKeysLfu or EvictionPolicy.VolatileLfu;
 }

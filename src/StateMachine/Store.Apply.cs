@@ -145,7 +145,7 @@ public sealed partial class Store
         old.CopyTo(joined, 0);
         suffix.CopyTo(joined.AsSpan(old.Length));
         database.SetValue(ref entry, joined);
-        TouchApplied(ref entry, existed, key);
+        TouchApplied(ref entry, existed);
     }
 
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
@@ -157,7 +157,7 @@ public sealed partial class Store
         old.CopyTo(value, 0);
         bytes.CopyTo(value.AsSpan(offset));
         database.SetValue(ref entry, value);
-        TouchApplied(ref entry, existed, key);
+        TouchApplied(ref entry, existed);
     }
 
     private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
@@ -171,7 +171,7 @@ public sealed partial class Store
         var to = ShardOf(destination).Db(destinationDb);
         ref Entry entry = ref to.GetOrAdd(destination, out bool existed);
         to.SetValue(ref entry, value);
-        TouchApplied(ref entry, existed, destination);
+        TouchApplied(ref entry, existed);
         to.SetExpiry(destination, ref entry, expireAt);
         SignalKeyReady(destinationDb, destination); // a list renamed onto a key someone blocks on serves them
     }

@@ -18,7 +18,7 @@ public sealed partial class Store
             return null;
         }
         shard.Hits++;
-        Touch(ref entry, Clock(now), key);
+        Touch(ref entry, Clock(now));
         return entry.Value;
     }
 

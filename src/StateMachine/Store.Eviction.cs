@@ -6,8 +6,8 @@ namespace HyperCache.StateMachine;
 /// <summary>
 /// Eviction under maxmemory. Every eviction is an ordinary logged <c>Delete</c> (so replicas and replays never
 /// guess), taken under the victim's shard lock. Victims are chosen as Redis does — a few sampled keys per database
-/// feed a per-shard pool of the best candidates — or, for <c>allkeys-sieve</c>, <c>allkeys-s3fifo</c> and <c>allkeys-tinylfu</c>, by
-/// their queues; nothing scans the keyspace. Shards take turns, so memory is given back evenly.
+/// feed a per-shard pool of the best candidates — or, for <c>allkeys-sieve</c> and <c>allkeys-s3fifo</c>, by their
+/// queues; nothing scans the keyspace. Shards take turns, so memory is given back evenly.
 /// </summary>
 public sealed partial class Store
 {
@@ -79,7 +79,6 @@ public sealed partial class Store
                     key = PickSieve(shard, out db);
                     break;
                 case EvictionPolicy.AllKeysS3Fifo:
-                case EvictionPolicy.AllKeysTinyLfu:
                     key = PickS3Fifo(shard, out db);
                     break;
                 case EvictionPolicy.NoEviction:

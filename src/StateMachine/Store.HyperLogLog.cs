@@ -85,7 +85,7 @@ public sealed partial class Store
                 }
                 var value = AsString(ref found);
                 shard.Hits++;
-                Touch(ref found, Clock(now), key);
+                Touch(ref found, Clock(now));
                 if (!HyperLogLog.IsHll(value)) throw new CommandError(HyperLogLog.NotHllError);
                 return HyperLogLog.TryCount(value, out long count) ? count : throw new CommandError(HyperLogLog.CorruptError);
             }

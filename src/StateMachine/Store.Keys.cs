@@ -63,7 +63,7 @@ public sealed partial class Store
                 ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
                 if (Unsafe.IsNullRef(ref entry)) continue;
                 count++;
-                if (touch) Touch(ref entry, clock, key);
+                if (touch) Touch(ref entry, clock);
             }
         }
         return count;

@@ -26,7 +26,7 @@ public sealed partial class Store
         }
         var list = AsList(ref entry);
         shard.Hits++;
-        Touch(ref entry, Clock(now), key);
+        Touch(ref entry, Clock(now));
         return list;
     }
 

@@ -22,20 +22,21 @@ public sealed partial class Store
         var previous = _memory;
         _memory = settings;
         _clock.TrackFrequency = settings.Policy.UsesLfu();
-        bool sieve = settings.Policy == EvictionPolicy.AllKeysSieve, s3fifo = settings.Policy.UsesS3Fifo();
-        bool tinyLfu = settings.Policy == EvictionPolicy.AllKeysTinyLfu;
+        bool sieve = settings.Policy == EvictionPolicy.AllKeysSieve, s3fifo = settings.Policy == EvictionPolicy.AllKeysS3Fifo;
         if (sieve != _clock.TrackSieve || s3fifo != _clock.TrackS3Fifo || previous.Policy != settings.Policy)
         {
             _clock.TrackSieve = sieve;
             _clock.TrackS3Fifo = s3fifo;
-            _clock.TrackTinyLfu = tinyLfu;
             foreach (var shard in _shards)
             {
                 lock (shard.Lock)
                 {
                     shard.Pool.Clear();
-                    for (int db = 0; db < Databases; db++) shard.DbIfExists(db)?.TrackSieve(sieve);
-                    shard.TrackS3Fifo(s3fifo, tinyLfu);
+                    for (int db = 0; db < Databases; db++)
+                    {
+                        shard.DbIfExists(db)?.TrackSieve(sieve);
+                        shard.DbIfExists(db)?.TrackS3Fifo(s3fifo);
+                    }
                 }
             }
         }
@@ -90,25 +91,20 @@ public sealed partial class Store
         return peak;
     }
 
-    /// <summary>A read or write of the key: LRU time always, the LFU counter or SIEVE's bit when that policy is on;
-    /// under allkeys-tinylfu also a count in the shard's sketch (a new key is counted by its S3-FIFO insertion).</summary>
-    private void Touch(ref Entry entry, int ticks, ReadOnlySpan<byte> key)
+    /// <summary>A read or write of the key: LRU time always, the LFU counter or SIEVE's bit when that policy is on.</summary>
+    private void Touch(ref Entry entry, int ticks)
     {
         entry.LastAccess = ticks;
         if (_clock.TrackFrequency) entry.Access = AccessBits.Touch(entry.Access, ticks, Random.Shared.NextDouble());
         else if (_clock.TrackSieve) entry.Access |= AccessBits.Visited;
-        else if (_clock.TrackS3Fifo)
-        {
-            entry.Access = AccessBits.S3Hit(entry.Access);
-            if (_clock.TrackTinyLfu) ShardOf(key).Sketch?.Increment(S3Fifo.Hash(key));
-        }
+        else if (_clock.TrackS3Fifo) entry.Access = AccessBits.S3Hit(entry.Access);
     }
 
     /// <summary>Inside Apply: a write to a key that already existed counts as an access (a new key keeps the
     /// fresh state <see cref="Database.GetOrAdd"/> gave it: SIEVE must not see it as visited).</summary>
-    private void TouchApplied(ref Entry entry, bool existed, ReadOnlySpan<byte> key)
+    private void TouchApplied(ref Entry entry, bool existed)
     {
-        if (existed) Touch(ref entry, _clock.Ticks, key);
+        if (existed) Touch(ref entry, _clock.Ticks);
     }
 
     /// <summary>OBJECT FREQ: the key's LFU counter after decay, or null when absent.</summary>

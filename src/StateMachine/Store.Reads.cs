@@ -23,7 +23,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            Touch(ref entry, Clock(now), key);
+            Touch(ref entry, Clock(now));
             expireAt = entry.ExpireAt;
             return value.ToArray(); // a copy: the stored array may be overwritten in place after the lock
         }

@@ -82,7 +82,7 @@ public sealed partial class Store
         }
         if (entry.Value is not (ZSetValue or IMemberSet)) throw CommandError.WrongType();
         shard.Hits++;
-        Touch(ref entry, Clock(now), key);
+        Touch(ref entry, Clock(now));
         return entry.Value;
     }
 

@@ -33,7 +33,7 @@ public sealed partial class Store
         }
         var zset = entry.Value as ZSetValue ?? throw CommandError.WrongType();
         shard.Hits++;
-        Touch(ref entry, Clock(now), key);
+        Touch(ref entry, Clock(now));
         return zset;
     }
 

@@ -99,7 +99,7 @@ public sealed partial class Store
     {
         ref Entry entry = ref LiveForWrite(session, shard, key, now);
         if (Unsafe.IsNullRef(ref entry)) return null;
-        Touch(ref entry, Clock(now), key);
+        Touch(ref entry, Clock(now));
         return entry.Value as ZSetValue ?? throw CommandError.WrongType();
     }
 

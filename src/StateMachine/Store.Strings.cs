@@ -32,7 +32,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            Touch(ref entry, Clock(now), key);
+            Touch(ref entry, Clock(now));
             return value.ToArray();
         }
     }

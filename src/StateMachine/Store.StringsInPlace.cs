@@ -40,7 +40,7 @@ public sealed partial class Store
             }
             var value = AsString(ref entry);
             shard.Hits++;
-            Touch(ref entry, Clock(now), key);
+            Touch(ref entry, Clock(now));
             return read(value, state);
         }
     }
@@ -53,7 +53,7 @@ public sealed partial class Store
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
         if (existed && CanOverwriteInPlace(entry.Value, value.Length)) value.CopyTo((byte[])entry.Value);
         else database.SetValue(ref entry, value.ToArray()); // same length: the memory account is unchanged
-        TouchApplied(ref entry, existed, key);
+        TouchApplied(ref entry, existed);
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
 

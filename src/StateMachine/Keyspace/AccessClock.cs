@@ -18,6 +18,4 @@ public sealed class AccessClock
     public volatile bool TrackSieve;
     /// <summary>Accesses count S3-FIFO hits and new keys join the database's <see cref="S3Fifo"/> queues.</summary>
     public volatile bool TrackS3Fifo;
-    /// <summary>With <see cref="TrackS3Fifo"/>: accesses are also counted in the shard's <see cref="FrequencySketch"/> (allkeys-tinylfu).</summary>
-    public volatile bool TrackTinyLfu;
 }

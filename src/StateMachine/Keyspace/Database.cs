@@ -18,13 +18,13 @@ public sealed class Database
     private readonly AccessClock _clock;
     private long _structureBytes;   // table + volatile list, as last counted
 
-    public Database(KeyspaceFilter? filter = null, int index = 0, AccessClock? clock = null, FrequencySketch? sketch = null)
+    public Database(KeyspaceFilter? filter = null, int index = 0, AccessClock? clock = null)
     {
         this.filter = filter;
         Index = index;
         _clock = clock ?? new AccessClock();
         if (_clock.TrackSieve) Sieve = new SieveQueue();
-        if (_clock.TrackS3Fifo) S3Fifo = new S3Fifo(sketch);
+        if (_clock.TrackS3Fifo) S3Fifo = new S3Fifo();
         CountStructure();
     }
 
@@ -37,13 +37,12 @@ public sealed class Database
     /// <summary>S3-FIFO's queues; null unless that policy is on.</summary>
     public S3Fifo? S3Fifo { get; private set; }
 
-    /// <summary>Starts (every present key into the small queue, one O(n) pass) or stops S3-FIFO's queues; a change
-    /// of sketch (allkeys-s3fifo ↔ allkeys-tinylfu) starts them afresh.</summary>
-    public void TrackS3Fifo(bool on, FrequencySketch? sketch = null)
+    /// <summary>Starts (every present key into the small queue, one O(n) pass) or stops S3-FIFO's queues.</summary>
+    public void TrackS3Fifo(bool on)
     {
         if (!on) { S3Fifo = null; return; }
-        if (S3Fifo != null && S3Fifo.Sketch == sketch) return;
-        var queues = new S3Fifo(sketch);
+        if (S3Fifo != null) return;
+        var queues = new S3Fifo();
         for (int i = 0; i < _table.Capacity; i++)
             if (_table.KeyAt(i) is { } key) queues.Insert(key, ref _table.EntryAt(i), _table);
         S3Fifo = queues;

@@ -36,28 +36,6 @@ public sealed class KeyFifo
         return null;
     }
 
-    /// <summary>The oldest key still in the table, left in place (stale keys before it are dropped); null when none is left.</summary>
-    public byte[]? PeekOldest(KeyTable table, out int access)
-    {
-        while (_start < _end)
-        {
-            var key = _items[_start];
-            if (key is not null)
-            {
-                ref Entry entry = ref table.FindExact(key);
-                if (!Unsafe.IsNullRef(ref entry))
-                {
-                    access = entry.Access;
-                    return key;
-                }
-            }
-            _items[_start++] = null;
-        }
-        _start = _end = 0;
-        access = 0;
-        return null;
-    }
-
     public void Clear()
     {
         _items = new byte[16][];

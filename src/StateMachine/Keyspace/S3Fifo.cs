@@ -16,38 +16,18 @@ public sealed class S3Fifo
     private readonly KeyFifo _small = new(), _main = new();
     private readonly Queue<ulong> _ghostOrder = new();
     private readonly Dictionary<ulong, int> _ghost = [];
-    private readonly FrequencySketch? _sketch;
     private long _smallCount, _mainCount;
-
-    // Experiment knobs (TinyLFU variants); fixed once measured.
-    internal static int SmallPercent = 10;
-    internal static bool DuelHitCandidates;
-    internal static bool GhostWithSketch = true;
-    internal static bool FillMain, DuelInMain;
-    internal static int PromoteFrequency;
-    public static long DebugDuels, DebugWins, DebugMainEvictions, DebugSmallEvictions, DebugPromotions;
-
-    /// <param name="sketch">When given (allkeys-tinylfu), a key leaving the small queue duels main's next victim on
-    /// their sketch frequencies instead of being evicted outright (see <see cref="Evict"/>).</param>
-    public S3Fifo(FrequencySketch? sketch = null) => _sketch = sketch;
-
-    public FrequencySketch? Sketch => _sketch;
 
     public long SmallCount => _smallCount;
     public long MainCount => _mainCount;
 
-    public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, 0x53334649464FL);
+    private static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, 0x53334649464FL);
 
     /// <summary>A key was added to the table: into main when the ghost remembers it, else into small.</summary>
     public void Insert(byte[] key, ref Entry entry, KeyTable table)
     {
         ulong hash = Hash(key);
-        if (_sketch != null)
-        {
-            _sketch.Increment(hash);
-            _sketch.EnsureCapacity(_smallCount + _mainCount + 1);
-        }
-        if ((_sketch == null || GhostWithSketch) && _ghost.Remove(hash, out int copies))
+        if (_ghost.Remove(hash, out int copies))
         {
             if (copies > 1) _ghost[hash] = copies - 1;
             entry.Access = AccessBits.S3Reset(entry.Access, inMain: true);
@@ -84,37 +64,12 @@ public sealed class S3Fifo
         long total = _smallCount + _mainCount;
         for (long budget = 4 * total + 8; budget > 0; budget--)
         {
-            bool fromSmall = _smallCount > 0 && (_smallCount * 100 >= total * SmallPercent || _mainCount == 0);
+            bool fromSmall = _smallCount > 0 && (_smallCount * 10 >= total || _mainCount == 0);
             if (fromSmall)
             {
                 var key = _small.PopOldest(table, out int access);
                 if (key is null) { _smallCount = 0; continue; }
-                bool hit = AccessBits.S3Hits(access) > 0;
-                bool mainFull = (_mainCount + 1) * 100 > total * (100 - SmallPercent); // promoting would pass main's share
-                if (_sketch != null && !mainFull && (hit || FillMain))
-                {
-                    Promote(key, access, table);
-                    continue;
-                }
-                if (_sketch != null && PromoteFrequency > 0 && !hit && _sketch.Frequency(Hash(key)) >= PromoteFrequency)
-                {
-                    Promote(key, access, table);
-                    continue;
-                }
-                if (_sketch != null && PromoteFrequency == 0 && (!hit || DuelHitCandidates) && MainVictim(table) is { } victim)
-                {
-                    DebugDuels++;
-                    if (_sketch.Frequency(Hash(key)) > _sketch.Frequency(Hash(victim)))
-                    {
-                        DebugWins++;
-                        Promote(key, access, table);
-                        _main.PopOldest(table, out _); // the victim: it is main's oldest
-                        return victim;
-                    }
-                    Remember(Hash(key), total);
-                    return key;
-                }
-                if (hit)
+                if (AccessBits.S3Hits(access) > 0)
                 {
                     table.FindExact(key).Access = AccessBits.S3ToMain(access); // keeps its hits, as in the paper
                     _main.Push(key, table);
@@ -122,7 +77,6 @@ public sealed class S3Fifo
                     _mainCount++;
                     continue;
                 }
-                DebugSmallEvictions++;
                 Remember(Hash(key), total);
                 return key; // the caller deletes it: Forget counts it out of the small queue
             }
@@ -137,44 +91,8 @@ public sealed class S3Fifo
                     _main.Push(key, table);
                     continue;
                 }
-                if (_sketch != null && DuelInMain && _small.PeekOldest(table, out int smallAccess) is { } candidate
-                    && AccessBits.S3Hits(smallAccess) == 0 && _sketch.Frequency(Hash(candidate)) < _sketch.Frequency(Hash(key)))
-                {
-                    _main.Push(key, table); // main's victim outlives a rarer key from small: it gets another lap
-                    _small.PopOldest(table, out _);
-                    Remember(Hash(candidate), total);
-                    DebugSmallEvictions++;
-                    return candidate;
-                }
-                DebugMainEvictions++;
                 return key; // the caller deletes it: Forget counts it out of the main queue
             }
-        }
-        return null;
-    }
-
-    private void Promote(byte[] key, int access, KeyTable table)
-    {
-        DebugPromotions++;
-        table.FindExact(key).Access = AccessBits.S3ToMain(access);
-        _main.Push(key, table);
-        _smallCount--;
-        _mainCount++;
-    }
-
-    /// <summary>Main's next victim, left at its old end: keys with hits before it are reinserted with one hit
-    /// less, as main's own eviction does (each key at most three times, so amortised O(1)). Null when main is empty.</summary>
-    private byte[]? MainVictim(KeyTable table)
-    {
-        for (long budget = 4 * _mainCount + 8; budget > 0; budget--)
-        {
-            var key = _main.PeekOldest(table, out int access);
-            if (key is null) return null;
-            int hits = AccessBits.S3Hits(access);
-            if (hits == 0) return key;
-            _main.PopOldest(table, out _);
-            table.FindExact(key).Access = AccessBits.S3WithHits(access, hits - 1);
-            _main.Push(key, table);
         }
         return null;
     }

@@ -44,17 +44,7 @@ public sealed class Shard
 
     public int DatabaseCount => _dbs.Length;
 
-    /// <summary>allkeys-tinylfu's access counts for every key of this shard, resident or not; null under other policies.</summary>
-    public FrequencySketch? Sketch { get; private set; }
-
-    /// <summary>Starts or stops S3-FIFO's queues in every database, with a fresh sketch when <paramref name="tinyLfu"/>.</summary>
-    public void TrackS3Fifo(bool on, bool tinyLfu)
-    {
-        Sketch = on && tinyLfu ? Sketch ?? new FrequencySketch() : null;
-        foreach (var database in _dbs) database?.TrackS3Fifo(on, Sketch);
-    }
-
-    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db, _clock, Sketch);
+    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db, _clock);
     public Database? DbIfExists(int db) => _dbs[db];
 
     public void Swap(int a, int b)
