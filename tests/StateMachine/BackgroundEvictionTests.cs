@@ -4,8 +4,8 @@ namespace HyperCache.StateMachine.Tests;
 
 /// <summary>
 /// The background eviction pass (<see cref="Store.EvictInBackground"/>, run 10 times a second by the node): from
-/// the panic line up, it leaves as much room as writes used since the previous pass, never going below just under
-/// the panic line, and evicts nothing while no write adds bytes.
+/// the panic line up, it leaves as much room as writes used since the previous pass (counting what they evicted
+/// for themselves), never going below just under the panic line, and evicts nothing while no write adds bytes.
 /// </summary>
 public class BackgroundEvictionTests
 {
@@ -62,6 +62,27 @@ public class BackgroundEvictionTests
         }
         Assert.True(passesThatEvicted >= 10, $"{passesThatEvicted} passes evicted");
         Assert.True(_store.UsedMemory > PanicLine + 30_000, $"used {_store.UsedMemory}, panic line {PanicLine}");
+    }
+
+    [Fact]
+    public void The_room_follows_a_rising_write_rate_even_when_writes_had_to_evict_for_themselves()
+    {
+        FillAndSettle();
+        long start = _store.UsedMemory;
+        Write(10);
+        long perKey = (_store.UsedMemory - start) / 10;  // room is left: no eviction yet
+        for (int period = 0; period < 30; period++)
+        {
+            Write(10);                              // a quiet spell: ~2.5 KB a period
+            _store.EvictInBackground();
+        }
+        Assert.True(_store.UsedMemory > Limit - 4_000, $"used {_store.UsedMemory}");
+        long evictedBefore = _store.EvictedKeys;
+        Write(100);                                 // ~25 KB: far more than the room left, so writes evict
+        Assert.True(_store.EvictedKeys > evictedBefore);
+        _store.EvictInBackground();
+        // The pass counts what the writes freed themselves: it leaves room for another ~25 KB, not ~2.5 KB.
+        Assert.InRange(_store.UsedMemory, Limit - 100 * perKey - 2_000, Limit - 100 * perKey + 2_000);
     }
 
     [Fact]
