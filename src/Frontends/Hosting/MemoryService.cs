@@ -3,7 +3,8 @@ using Microsoft.Extensions.Hosting;
 namespace HyperCache.Frontends.Hosting;
 
 /// <summary>Background eviction, ten times a second: once used memory reaches the panic level (95 % of
-/// maxmemory by default) it evicts down to just under it, so writes rarely have to evict before they run.</summary>
+/// maxmemory by default) it makes room for as many bytes as writes added since the previous pass (never evicting
+/// below just under the panic level), so writes rarely have to evict before they run (<see cref="StateMachine.Store.EvictInBackground"/>).</summary>
 public sealed class MemoryService(Node node) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
