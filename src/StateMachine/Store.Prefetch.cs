@@ -3,34 +3,7 @@ using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.StateMachine;
 
-public sealed partial class Store
-{
-    /// <summary>
-    /// The key table a one-key event ([db, key, ...]) on shard <paramref name="shard"/> (<see cref="ShardIndexOf"/>
-    /// of its key) will look its key up in, and the key's hash, for replay's prefetch
-    /// (<see cref="Snapshots.ReplayPrefetch"/>); null when that database does not exist yet or the body is not of
-    /// that form. Call it only on the thread that applies to that shard.
-    /// </summary>
-    internal KeyTable? TableFor(int shard, ReadOnlySpan<byte> body, out uint hash)
-    {
-        hash = 0;
-        try
-        {
-            var r = new EventReader(body);
-            if (r.ReadArrayHeader() < 2) return null;
-            int db = r.ReadInt32();
-            var key = r.ReadBytes();
-            if ((uint)db >= (uint)Databases || (uint)shard >= (uint)_shards.Length) return null;
-            hash = KeyTable.Hash(key);
-            return _shards[shard].DbIfExists(db)?.Table;
-        }
-        catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or OverflowException)
-        {
-            return null; // not ours to judge: Apply reports a bad event
-        }
-    }
-}
-
+/// <summary>Prefetch hints (<see cref="KeyHint"/>): the RESP pipeline's look-ahead and replay's.</summary>
 public sealed partial class Store
 {
     /// <summary>
@@ -41,7 +14,35 @@ public sealed partial class Store
     public KeyHint HintKey(int db, ReadOnlySpan<byte> key)
     {
         if ((uint)db >= (uint)Databases) return default;
-        var table = ShardOf(key).DbIfExists(db)?.Table;
+        return Hint(ShardOf(key).DbIfExists(db)?.Table, key);
+    }
+
+    /// <summary>
+    /// Stage 1 of replay's look-ahead (<see cref="Snapshots.ReplayPrefetch"/>) for a one-key event ([db, key, ...])
+    /// on shard <paramref name="shard"/> (<see cref="ShardIndexOf"/> of its key): as <see cref="HintKey"/>, but the
+    /// shard is known and the key is read from the event. An empty hint when that database does not exist yet or
+    /// the body is not of that form. Call it only on the thread that applies to that shard.
+    /// </summary>
+    internal KeyHint HintEvent(int shard, ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var r = new EventReader(body);
+            if (r.ReadArrayHeader() < 2) return default;
+            int db = r.ReadInt32();
+            var key = r.ReadBytes();
+            if ((uint)db >= (uint)Databases || (uint)shard >= (uint)_shards.Length) return default;
+            return Hint(_shards[shard].DbIfExists(db)?.Table, key);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or OverflowException)
+        {
+            return default; // not ours to judge: Apply reports a bad event
+        }
+    }
+
+    /// <summary>Fetches the key's bucket in <paramref name="table"/> and returns what the later stages need.</summary>
+    private static KeyHint Hint(KeyTable? table, ReadOnlySpan<byte> key)
+    {
         if (table is null) return default;
         uint hash = KeyTable.Hash(key);
         table.PrefetchBucket(hash);

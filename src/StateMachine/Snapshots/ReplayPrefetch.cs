@@ -13,8 +13,7 @@ internal sealed class ReplayPrefetch(Store store)
 {
     private const int BucketAhead = 6, SlotAhead = 4, KeyAhead = 2, Ring = 8;
 
-    private readonly KeyTable?[] _tables = new KeyTable?[Ring];
-    private readonly uint[] _hashes = new uint[Ring];
+    private readonly KeyHint[] _hints = new KeyHint[Ring];
 
     /// <summary>The three stages due before applying entry <paramref name="i"/> of <paramref name="count"/>, whose
     /// records lie in <paramref name="data"/> at <paramref name="offsets"/>.</summary>
@@ -23,17 +22,14 @@ internal sealed class ReplayPrefetch(Store store)
         if (i == 0)
             for (int j = 0; j < Math.Min(BucketAhead, count); j++) Locate(j, data, offsets[j]); // the batch's first few
         if (i + BucketAhead < count) Locate(i + BucketAhead, data, offsets[i + BucketAhead]);
-        if (i + SlotAhead < count) _tables[(i + SlotAhead) % Ring]?.PrefetchSlot(_hashes[(i + SlotAhead) % Ring]);
-        if (i + KeyAhead < count) _tables[(i + KeyAhead) % Ring]?.PrefetchKeyAndValue(_hashes[(i + KeyAhead) % Ring]);
+        if (i + SlotAhead < count) _hints[(i + SlotAhead) % Ring].Slot();
+        if (i + KeyAhead < count) _hints[(i + KeyAhead) % Ring].KeyAndValue();
     }
 
-    /// <summary>Stage 1: the entry's table and hash (kept for the later stages), and its bucket.</summary>
+    /// <summary>Stage 1: the entry's bucket, and the hint kept for the later stages.</summary>
     private void Locate(int i, byte[] data, int at)
     {
         var body = data.AsSpan(at + ParallelApply.RecordHeader, ParallelApply.RecordLength(data, at));
-        var table = store.TableFor(ParallelApply.RecordShard(data, at), body, out uint hash);
-        _tables[i % Ring] = table;
-        _hashes[i % Ring] = hash;
-        table?.PrefetchBucket(hash);
+        _hints[i % Ring] = store.HintEvent(ParallelApply.RecordShard(data, at), body);
     }
 }
