@@ -19,23 +19,7 @@ public sealed partial class Store
     /// overwritten in place once the lock is released (Store.StringsInPlace.cs); hot paths read it in place with
     /// <see cref="ReadString"/> instead.</summary>
     public byte[]? GetString(Session session, ReadOnlySpan<byte> key)
-    {
-        var shard = ShardOf(key);
-        long now = NowMs();
-        lock (shard.Lock)
-        {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            if (Unsafe.IsNullRef(ref entry))
-            {
-                shard.Misses++;
-                return null;
-            }
-            var value = AsString(ref entry);
-            shard.Hits++;
-            Touch(ref entry, Clock(now));
-            return value.ToArray();
-        }
-    }
+        => ReadString<int, byte[]?>(session, key, 0, static (value, _) => value.ToArray(), null);
 
     /// <summary>SET and its relatives. <paramref name="expireAt"/>: 0 none, <see cref="KeepTtl"/>, or Unix ms.
     /// Returns whether the value was written; <paramref name="previous"/> is the old string (for SET ... GET).</summary>

@@ -46,7 +46,7 @@ public sealed partial class Store
     }
 
     /// <summary>Apply of a Set event (and of each pair of a MultiSet): the value is copied into the stored array
-    /// when <see cref="CanOverwriteInPlace"/> allows, else into a new one. Otherwise as <c>ApplyString</c>.</summary>
+    /// when <see cref="CanOverwriteInPlace"/> allows, else into a new one.</summary>
     private void ApplySet(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
     {
         var database = ShardOf(key).Db(db);
