@@ -177,22 +177,23 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# median_lines FILE: median of a file of one number per line ("-" when empty); not lib.sh's median, which reads its TSV.
+median_lines() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n" 'NR==int(n*0.99+0.999){print; exit}' || echo -; }
 
 {
   printf '%-11s %12s %10s %16s %8s %14s %14s\n' setup set_rps cost lag_p99_bytes samples primary_us/op replica_us/op
   for setup in $SETUPS; do
-    rps=$(median "$OUT/rps-$setup.txt")
+    rps=$(median_lines "$OUT/rps-$setup.txt")
     case "$setup" in hc-*) base=hc-none ;; *) base=redis-none ;; esac
     cost=-
     if [ "$setup" != "$base" ] && [ -s "$OUT/rps-$base.txt" ]; then
-      cost=$(awk -v r="$rps" -v b="$(median "$OUT/rps-$base.txt")" 'BEGIN { printf "%.1f%%", (1 - r / b) * 100 }')
+      cost=$(awk -v r="$rps" -v b="$(median_lines "$OUT/rps-$base.txt")" 'BEGIN { printf "%.1f%%", (1 - r / b) * 100 }')
     fi
     samples=$(wc -l <"$OUT/lag-$setup.txt" 2>/dev/null || echo 0)
     lag=-; [ "$samples" -gt 0 ] && lag=$(p99 "$OUT/lag-$setup.txt")
-    pcpu=$(median "$OUT/cpu-primary-$setup.txt"); rcpu=-
-    [ -s "$OUT/cpu-replica-$setup.txt" ] && rcpu=$(median "$OUT/cpu-replica-$setup.txt")
+    pcpu=$(median_lines "$OUT/cpu-primary-$setup.txt"); rcpu=-
+    [ -s "$OUT/cpu-replica-$setup.txt" ] && rcpu=$(median_lines "$OUT/cpu-replica-$setup.txt")
     printf '%-11s %12s %10s %16s %8s %14s %14s\n' "$setup" "$rps" "$cost" "$lag" "$samples" "$pcpu" "$rcpu"
   done
   echo "(us/op: CPU time (user + system, /proc/PID/stat) of each process during the measured run, per request)"
