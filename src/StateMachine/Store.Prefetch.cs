@@ -17,6 +17,15 @@ public sealed partial class Store
         return Hint(ShardOf(key).DbIfExists(db)?.Table, key);
     }
 
+    /// <summary>As <see cref="HintKey(int, ReadOnlySpan{byte})"/>, for a command that names a member of the set or
+    /// hash at <paramref name="key"/> (SADD, SISMEMBER, HSET, HGET...): <see cref="KeyHint.Element"/> can go on into
+    /// the collection's table.</summary>
+    public KeyHint HintKey(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)
+    {
+        var hint = HintKey(db, key);
+        return new KeyHint(hint.Table, hint.Hash, KeyTable.Hash(member), hasMember: true);
+    }
+
     /// <summary>
     /// Stage 1 of replay's look-ahead (<see cref="Snapshots.ReplayPrefetch"/>) for a one-key event ([db, key, ...])
     /// on shard <paramref name="shard"/> (<see cref="ShardIndexOf"/> of its key): as <see cref="HintKey"/>, but the

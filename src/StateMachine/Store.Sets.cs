@@ -24,14 +24,26 @@ public enum SetOperation { Intersection, Union, Difference }
 /// <summary>Sets: commands and the events they log (kinds SetFirst..SetLast in EventKind.cs).</summary>
 public sealed partial class Store
 {
-    /// <summary>SADD of members args[first..]; returns how many were new.</summary>
+    /// <summary>SADD of members args[first..]; returns how many were new. Logs only the new members, and nothing
+    /// when there are none: as Redis, which propagates an SADD to its AOF and replicas only when it added.</summary>
     public long SetAdd<TArgs>(Session session, ReadOnlySpan<byte> key, TArgs args, int first) where TArgs : IKeyList, allows ref struct
     {
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            long before = SetForWrite(session, shard, key, NowMs())?.Count ?? 0;
-            LogKeyAndArgs(session, SetEvents.Add, key, args, first);
+            var set = SetForWrite(session, shard, key, NowMs());
+            if (set is null)
+            {
+                LogKeyAndArgs(session, SetEvents.Add, key, args, first);
+                return CollectionCount(shard, session.Db, key);
+            }
+            int absent = 0;
+            for (int i = first; i < args.Count; i++)
+                if (!set.Contains(args[i])) absent++;
+            if (absent == 0) return 0;
+            long before = set.Count;
+            if (absent == args.Count - first) LogKeyAndArgs(session, SetEvents.Add, key, args, first);
+            else LogKeyAndMembers(session, SetEvents.Add, key, args, first, absent, set, present: false);
             return CollectionCount(shard, session.Db, key) - before;
         }
     }
@@ -49,13 +61,7 @@ public sealed partial class Store
                 if (set.Contains(args[i])) present++;
             if (present == 0) return 0;
             long before = set.Count;
-            var buffer = EventBuffer.Start(SetEvents.Remove);
-            buffer.WriteArrayHeader(2 + present);
-            buffer.Write(session.Db);
-            buffer.Write(key);
-            for (int i = first; i < args.Count; i++)
-                if (set.Contains(args[i])) buffer.Write(args[i]);
-            LogAndApply(session, buffer);
+            LogKeyAndMembers(session, SetEvents.Remove, key, args, first, present, set, present: true);
             return before - CollectionCount(shard, session.Db, key);
         }
     }
@@ -307,6 +313,21 @@ public sealed partial class Store
         var members = result.ToArray();
         if (SetValue.WouldBeIntset(members)) SetValue.SortNumerically(members);
         return members;
+    }
+
+    /// <summary>Logs and applies [db, key, m...] for the <paramref name="count"/> members of args[first..] whose
+    /// presence in <paramref name="set"/> is <paramref name="present"/> (a member given twice is written twice; the
+    /// event's Apply is idempotent per member).</summary>
+    private void LogKeyAndMembers<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first,
+        int count, SetValue set, bool present) where TArgs : IKeyList, allows ref struct
+    {
+        var buffer = EventBuffer.Start(kind);
+        buffer.WriteArrayHeader(2 + count);
+        buffer.Write(session.Db);
+        buffer.Write(key);
+        for (int i = first; i < args.Count; i++)
+            if (set.Contains(args[i]) == present) buffer.Write(args[i]);
+        LogAndApply(session, buffer);
     }
 
     /// <summary>The live set at the key for a read (counting the hit or miss), null when absent; WRONGTYPE for

@@ -98,6 +98,32 @@ public class HashSetReplayTests
     }
 
     [Fact]
+    public void Sadd_logs_only_the_members_it_adds_and_nothing_when_none_are_new()
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var s = new Session();
+        var store = logged.Store;
+        string a = new('a', 40), b = new('b', 40), c = new('c', 40), d = new('d', 40);
+        Assert.Equal(2, store.SetAdd(s, Of("s"), Keys.Of(a, b), 0));
+        long tail = logged.Log.TailAddress;
+
+        Assert.Equal(0, store.SetAdd(s, Of("s"), Keys.Of(b, a, b), 0));
+        Assert.Equal(tail, logged.Log.TailAddress); // as Redis: an SADD that adds nothing is not propagated
+
+        Assert.Equal(2, store.SetAdd(s, Of("s"), Keys.Of(a, c, b, d), 0));
+        long partial = logged.Log.TailAddress - tail;
+        tail = logged.Log.TailAddress;
+        Assert.Equal(4, store.SetAdd(s, Of("t"), Keys.Of(a, c, b, d), 0));
+        long whole = logged.Log.TailAddress - tail;
+        Assert.True(partial < whole - 60, $"the partial SADD logged {partial} bytes, the full one {whole}: only c and d were new");
+
+        var replayed = logged.Replay();
+        Assert.Equal(4, replayed.SetCount(s, Of("s")));
+        Assert.Equal(store.Digest(), replayed.Digest());
+    }
+
+    [Fact]
     public void Store_commands_replace_the_destination_and_drop_its_ttl()
     {
         var clock = new ManualClock(T0);

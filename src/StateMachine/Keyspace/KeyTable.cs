@@ -175,14 +175,27 @@ public sealed class KeyTable
         PrefetchObject(ref slot.Entry.Value!);
     }
 
-    private static unsafe void Prefetch<T>(ref T at)
+    /// <summary>Stage 4 (its slot and value fetched): the value at the key's first slot, when that slot's hash is
+    /// the key's, without a lock (a racy read of one reference: it may be stale or another key's with the same
+    /// hash; good enough for a hint, never for an answer).</summary>
+    public object? PeekValue(uint hash)
+    {
+        var buckets = _buckets;
+        var slots = _slots;
+        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
+        if ((uint)index >= (uint)slots.Length) return null;
+        ref Slot slot = ref slots[index];
+        return slot.Hash == hash ? Volatile.Read(ref slot.Entry.Value) : null;
+    }
+
+    internal static unsafe void Prefetch<T>(ref T at)
     {
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref at));
     }
 
     /// <summary>Prefetches what a reference points to without dereferencing it (reading the object's type would
     /// be the very miss this avoids).</summary>
-    private static unsafe void PrefetchObject(ref object? reference)
+    internal static unsafe void PrefetchObject(ref object? reference)
     {
         if (Sse.IsSupported) Sse.Prefetch0(*(void**)Unsafe.AsPointer(ref reference));
     }
