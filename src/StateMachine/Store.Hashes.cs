@@ -44,10 +44,21 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>A copy of the field's value, or null (values may be overwritten in place: none leaves the lock).</summary>
     public byte[]? HashGet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field)
+        => HashReadField(session, key, field, 0, static (value, _) => value.ToArray(), null);
+
+    /// <summary>HGET without a copy: runs <paramref name="read"/> on the field's value where it lies, under the shard
+    /// lock (see <see cref="ReadString"/>); <paramref name="missing"/> when the key or field is absent.</summary>
+    public TResult HashReadField<TState, TResult>(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field,
+        TState state, StringReader<TState, TResult> read, TResult missing) where TState : allows ref struct
     {
         var shard = ShardOf(key);
-        lock (shard.Lock) return ReadHash(session, shard, key)?.Get(field);
+        lock (shard.Lock)
+        {
+            var value = ReadHash(session, shard, key)?.Get(field);
+            return value is null ? missing : read(value, state);
+        }
     }
 
     /// <summary>HMGET: the value of each field args[first..] (null when absent), or all nulls for a missing key.</summary>
@@ -59,7 +70,7 @@ public sealed partial class Store
         {
             var hash = ReadHash(session, shard, key);
             if (hash is null) return values;
-            for (int i = first; i < args.Count; i++) values[i - first] = hash.Get(args[i]);
+            for (int i = first; i < args.Count; i++) values[i - first] = hash.Get(args[i])?.ToArray();
         }
         return values;
     }
@@ -80,7 +91,7 @@ public sealed partial class Store
                 var field = table.KeyAt(i);
                 if (field is null) continue;
                 if (fields) items[n++] = field;
-                if (values) items[n++] = table.ValueAt(i);
+                if (values) items[n++] = table.ValueAt(i).ToArray(); // a copy: values change in place
             }
             return items;
         }
@@ -184,7 +195,7 @@ public sealed partial class Store
             foreach (int index in picked)
             {
                 items[n++] = table.KeyAt(index)!;
-                if (withValues) items[n++] = table.ValueAt(index);
+                if (withValues) items[n++] = table.ValueAt(index).ToArray();
             }
             return items;
         }
@@ -223,7 +234,7 @@ public sealed partial class Store
                 var field = table.KeyAt(index)!;
                 if (!all && !Glob.Match(pattern, field)) continue;
                 result.Add(field);
-                result.Add(table.ValueAt(index));
+                result.Add(table.ValueAt(index).ToArray());
             }
             return next;
         }
@@ -263,10 +274,13 @@ public sealed partial class Store
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                 if (!existed) database.SetValue(ref entry, new HashValue());
                 var hash = entry.Value as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
+                // Same-length values are overwritten in place, except while a snapshot that shares the arrays is
+                // being written (the rule of CanOverwriteInPlace for strings).
+                bool inPlace = Volatile.Read(ref _cut) is null;
                 for (int i = 2; i + 1 < fields; i += 2)
                 {
                     var field = r.ReadBytes();
-                    hash.Set(field, r.ReadBytes());
+                    hash.Set(field, r.ReadBytes(), inPlace);
                 }
                 break;
             }

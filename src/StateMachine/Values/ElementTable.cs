@@ -127,6 +127,28 @@ public sealed class ElementTable
         return true;
     }
 
+    /// <summary>As <see cref="Set(ReadOnlySpan{byte}, byte[])"/> with a copy of <paramref name="value"/>; with
+    /// <paramref name="inPlace"/>, a present value of the same length is overwritten where it lies instead (no
+    /// allocation: the caller knows no one outside the lock holds the old array).</summary>
+    public bool Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool inPlace)
+    {
+        int index = IndexOf(key);
+        if (index < 0)
+        {
+            Add(key.ToArray(), value.ToArray());
+            return true;
+        }
+        var stored = _values[index];
+        if (inPlace && stored != null && stored.Length == value.Length)
+        {
+            value.CopyTo(stored);
+            return false;
+        }
+        _elementBytes += MemorySize.ByteArray(value.Length) - ValueBytes(stored);
+        _values[index] = value.ToArray();
+        return false;
+    }
+
     /// <summary>Adds an element known to be absent; the table keeps <paramref name="key"/> itself.</summary>
     public void Add(byte[] key, byte[]? value)
     {
@@ -219,12 +241,19 @@ public sealed class ElementTable
         {
             _buckets = (int[])_buckets.Clone(),
             _slots = (Slot[])_slots.Clone(),
-            _values = (byte[]?[])_values.Clone(),
+            _values = CloneValues(_values), // a value may be overwritten in place: the copy must own its own
             _used = _used,
             _free = _free,
             _freeCount = _freeCount,
             _elementBytes = _elementBytes,
         };
+        return copy;
+    }
+
+    private static byte[]?[] CloneValues(byte[]?[] values)
+    {
+        var copy = new byte[]?[values.Length];
+        for (int i = 0; i < values.Length; i++) copy[i] = values[i]?.ToArray();
         return copy;
     }
 

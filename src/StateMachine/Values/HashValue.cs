@@ -5,8 +5,9 @@ using HyperCache.StateMachine.Events;
 namespace HyperCache.StateMachine.Values;
 
 /// <summary>
-/// A Redis hash: binary-safe fields, each with a value. Values are never changed in place (a write stores a new
-/// array), so a reader may hand them to the socket after the shard lock is released.
+/// A Redis hash: binary-safe fields, each with a value. A write of a value as long as the one it replaces copies it
+/// into the stored array (as a SET of a string does, see Store.StringsInPlace.cs), so a value array must not leave
+/// the shard lock: readers copy it, or read it in place under the lock (HGET).
 /// OBJECT ENCODING answers as Redis 7.0.15 (run without a config file): "listpack" while every write kept it small
 /// (at most 512 fields, fields and values at most 64 bytes), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
 /// loading does). While "listpack", fields keep insertion order, which HGETALL and HSCAN show, as in Redis.
@@ -48,10 +49,10 @@ public sealed class HashValue : CollectionValue
 
     /// <summary>Sets a field; true when it is new. A long field or value, or one field too many, makes it a
     /// hashtable.</summary>
-    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool inPlace = false)
     {
         if (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue) _hashtable = true;
-        bool added = _table.Set(field, value.ToArray());
+        bool added = _table.Set(field, value, inPlace);
         if (_table.Count > ListpackMaxEntries) _hashtable = true;
         Resized();
         return added;

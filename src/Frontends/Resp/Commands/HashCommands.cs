@@ -15,7 +15,10 @@ public static class HashCommands
             r.Ok();
         });
         t.Key("hsetnx", 4, W, (c, a, r) => r.Integer(c.Store.HashSetIfAbsent(c.Session, a[1], a[2], a[3]) ? 1 : 0));
-        t.Key("hget", 3, R, (c, a, r) => r.Bulk(c.Store.HashGet(c.Session, a[1], a[2])));
+        t.Key("hget", 3, R, (c, a, r) =>
+        {
+            if (!c.Store.HashReadField(c.Session, a[1], a[2], r, static (value, reply) => { reply.Bulk(value); return true; }, false)) r.NullBulk();
+        });
         t.Key("hmget", -3, R, (c, a, r) =>
         {
             var values = c.Store.HashGetMany(c.Session, a[1], a, 2);
@@ -33,7 +36,7 @@ public static class HashCommands
         t.Key("hdel", -3, W, (c, a, r) => r.Integer(c.Store.HashDelete(c.Session, a[1], a, 2)));
         t.Key("hexists", 3, R, (c, a, r) => r.Integer(c.Store.HashExists(c.Session, a[1], a[2]) ? 1 : 0));
         t.Key("hlen", 2, R, (c, a, r) => r.Integer(c.Store.HashLength(c.Session, a[1])));
-        t.Key("hstrlen", 3, R, (c, a, r) => r.Integer(c.Store.HashGet(c.Session, a[1], a[2])?.Length ?? 0));
+        t.Key("hstrlen", 3, R, (c, a, r) => r.Integer(c.Store.HashReadField(c.Session, a[1], a[2], 0, static (value, _) => value.Length, 0)));
         t.Key("hincrby", 4, W, (c, a, r) => r.Integer(c.Store.HashIncrementBy(c.Session, a[1], a[2], ArgParse.Int64(a[3]))));
         t.Key("hincrbyfloat", 4, W, (c, a, r) =>
         {
