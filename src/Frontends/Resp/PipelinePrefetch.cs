@@ -1,3 +1,4 @@
+using System.Text;
 using HyperCache.StateMachine;
 using HyperCache.StateMachine.Keyspace;
 
@@ -9,27 +10,31 @@ namespace HyperCache.Frontends.Resp;
 /// runs its commands one after another, so the chains never overlap. Before the first command of a window, this
 /// parses the next few commands of the same input segment and asks for their keys' memory in stages across the
 /// window: every bucket, then every first slot, then every key array and value. By the time each command runs,
-/// its key is in the cache. Only the first argument is taken as the key (GET, SET, INCR, LPUSH, HSET, ...); a
-/// command without one costs a useless fetch. A set or hash command (SADD, SISMEMBER, HSET, HGET...) goes on to its
+/// its key is in the cache. The first argument is taken as the key (GET, SET, INCR, LPUSH, HSET, ...; a command
+/// without one costs a useless fetch), and every key of MSET, MGET, DEL, EXISTS, UNLINK and TOUCH, whose ten
+/// keys would otherwise miss one after another, even when the command comes alone. A set or hash command (SADD, SISMEMBER, HSET, HGET...) goes on to its
 /// member's memory in the collection's own table (the argument after the key), as redis-benchmark's SADD/HSET
 /// into one key with 100 k members misses on members, not keys. Hints only: the commands do their own lookups under
 /// their locks.
 /// </summary>
 internal sealed class PipelinePrefetch(RespParser parser)
 {
-    private const int Window = 16;
+    private const int Window = 16;  // commands looked ahead
+    private const int MaxKeys = 64; // keys fetched per window
     private readonly CommandArgs _ahead = new();
-    private readonly KeyHint[] _hints = new KeyHint[Window];
-    private readonly ElementHint[] _elements = new ElementHint[Window];
-    private int _covered; // commands after the current one whose keys were already fetched
+    private readonly KeyHint[] _hints = new KeyHint[MaxKeys];
+    private readonly ElementHint[] _elements = new ElementHint[MaxKeys];
+    private int _keys;      // hints in this window
+    private int _members;   // of which name a member
+    private int _covered;   // commands after the current one whose keys were already fetched
 
     /// <summary>Forgets the window (new input: what it covered has run or is gone).</summary>
     public void Reset() => _covered = 0;
 
     /// <summary>
     /// Called before running the command parsed in <paramref name="current"/>; <paramref name="rest"/> is what
-    /// follows it in the same input segment. Starts a new window when the last one is used up and more commands
-    /// are waiting (never for a lone command: nothing to overlap with).
+    /// follows it in the same input segment. Starts a new window when the last one is used up and there are at
+    /// least two keys to overlap (more commands waiting, or a multi-key command).
     /// </summary>
     public void BeforeCommand(CommandArgs current, ReadOnlyMemory<byte> rest, Store store, int db)
     {
@@ -38,19 +43,21 @@ internal sealed class PipelinePrefetch(RespParser parser)
             _covered--;
             return;
         }
-        if (rest.IsEmpty || current.Count < 2) return;
-        int n = 0;
+        if (current.Count < 2 || (rest.IsEmpty && KeyStep(current[0]) == 0)) return; // one key: nothing to overlap
+        _keys = 0;
         _members = 0;
-        _hints[n++] = Hint(store, db, current);
-        int pos = 0;
-        while (n < Window && pos < rest.Length)
+        AddKeys(store, db, current);
+        int commands = 1, pos = 0;
+        while (commands < Window && _keys < MaxKeys && pos < rest.Length)
         {
             var status = parser.TryParse(rest[pos..], _ahead, out int used, out _);
             if (status == ParseStatus.Empty) { pos += used; continue; }
             if (status != ParseStatus.Complete) break;
-            _hints[n++] = _ahead.Count >= 2 ? Hint(store, db, _ahead) : default;
+            AddKeys(store, db, _ahead);
+            commands++;
             pos += used;
         }
+        int n = _keys;
         if (n < 2) return;
         for (int i = 0; i < n; i++) _hints[i].Slot();
         for (int i = 0; i < n; i++) _hints[i].KeyAndValue();
@@ -60,10 +67,20 @@ internal sealed class PipelinePrefetch(RespParser parser)
             for (int i = 0; i < n; i++) _elements[i].Slot();
             for (int i = 0; i < n; i++) _elements[i].Element();
         }
-        _covered = n - 1;
+        _covered = commands - 1;
     }
 
-    private int _members; // commands of this window that name a member
+    private void AddKeys(Store store, int db, CommandArgs args)
+    {
+        if (args.Count < 2) return;
+        int step = KeyStep(args[0]);
+        if (step == 0)
+        {
+            _hints[_keys++] = Hint(store, db, args);
+            return;
+        }
+        for (int i = 1; i < args.Count && _keys < MaxKeys; i += step) _hints[_keys++] = store.HintKey(db, args[i]);
+    }
 
     private KeyHint Hint(Store store, int db, CommandArgs args)
     {
@@ -76,4 +93,17 @@ internal sealed class PipelinePrefetch(RespParser parser)
     /// SETEX, SETNX, SETRANGE, SETBIT (a false match, e.g. SINTER's second key, costs one useless fetch).</summary>
     private static bool NamesMember(ReadOnlySpan<byte> name)
         => name.Length >= 4 && ((name[0] | 0x20) == 'h' || ((name[0] | 0x20) == 's' && (name[1] | 0x20) != 'e'));
+
+    /// <summary>The distance between keys of a command whose arguments are all keys (1) or key-value pairs (2);
+    /// 0 for the others, which are taken to have one key.</summary>
+    private static int KeyStep(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 when Ascii.EqualsIgnoreCase(name, "del"u8) => 1,
+        4 when Ascii.EqualsIgnoreCase(name, "mset"u8) => 2,
+        4 when Ascii.EqualsIgnoreCase(name, "mget"u8) => 1,
+        5 when Ascii.EqualsIgnoreCase(name, "touch"u8) => 1,
+        6 when Ascii.EqualsIgnoreCase(name, "msetnx"u8) => 2,
+        6 when Ascii.EqualsIgnoreCase(name, "exists"u8) || Ascii.EqualsIgnoreCase(name, "unlink"u8) => 1,
+        _ => 0,
+    };
 }
