@@ -13,7 +13,7 @@ public sealed partial class Store
 {
     private readonly Session _evictionSession = new();
     private int _evictCursor;
-    private long _usedAfterBackground;   // UsedMemory as the previous background pass left it (the loop is one thread)
+    private long _usedAfterBackground = -1; // UsedMemory as the previous background pass left it (the loop is one thread); -1 before the first
     private long _evictedByWriters;      // bytes MakeRoom freed since the previous background pass
 
     /// <summary>Log address of the latest eviction (background evictions wait for its commit under
@@ -51,7 +51,10 @@ public sealed partial class Store
         var settings = _memory;
         long used = UsedMemory;
         NotePeak(used);
-        long growth = Math.Max(0, used - _usedAfterBackground + Interlocked.Exchange(ref _evictedByWriters, 0));
+        // The first pass has no previous one to measure writes from: what is there already (a recovery's keys) is
+        // not growth, or a restart would evict a full cache down to the panic line before serving a write.
+        long baseline = _usedAfterBackground < 0 ? used : _usedAfterBackground;
+        long growth = Math.Max(0, used - baseline + Interlocked.Exchange(ref _evictedByWriters, 0));
         _usedAfterBackground = used;
         if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction) return 0;
         long panic = (long)(settings.MaxMemory * settings.PanicRatio);
