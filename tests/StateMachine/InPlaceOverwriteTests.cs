@@ -214,16 +214,6 @@ public sealed class InPlaceOverwriteTests
                 if (store.ReadString(session, key, 0, length, -1) != 64) throw new InvalidOperationException("lost the value");
             }
         }
-        // Steady state: first-use allocations (the thread's event buffer, table growth) and quick-JIT (tier 0) code
-        // come first; rounds go on until one allocates nothing, within a deadline.
-        long allocated = -1;
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (allocated != 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Round();
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, SteadyState.Allocated(Round));
     }
 }

@@ -71,3 +71,22 @@ public static class Bytes
     public static byte[] Of(string s) => Encoding.UTF8.GetBytes(s);
     public static string Text(byte[]? b) => b is null ? "(nil)" : Encoding.UTF8.GetString(b);
 }
+
+/// <summary>Allocation in steady state: first-use allocations (a thread's event buffer, table growth) and quick-JIT
+/// (tier 0) code come first, so rounds go on until one allocates nothing, within a deadline.</summary>
+public static class SteadyState
+{
+    /// <summary>Bytes the last round allocated: 0 once a round allocated nothing, else the last round's bytes.</summary>
+    public static long Allocated(Action round)
+    {
+        long allocated = -1;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (allocated != 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            round();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        return allocated;
+    }
+}
