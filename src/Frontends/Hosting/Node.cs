@@ -49,6 +49,7 @@ public sealed class Node : IDisposable
     {
         var (log, store, report) = NodeRecovery.Open(config, logger);
         var node = new Node(config, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
+        node.Logger = logger;
         node.Snapshots = new SnapshotCoordinator(node, logger);
         if (log != null)
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
@@ -57,6 +58,11 @@ public sealed class Node : IDisposable
         if (node.Replication != null) _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         return node;
     }
+
+    public ILogger Logger { get; private set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>Stops the host (SHUTDOWN): set by the host once it runs; null before that.</summary>
+    public Action? StopHost { get; set; }
 
     /// <summary>SAVE, BGSAVE, BGREWRITEAOF and the schedule: snapshots and log compaction.</summary>
     public SnapshotCoordinator Snapshots { get; private set; } = null!;

@@ -53,6 +53,7 @@ public static class NodeHost
         using (node)
         {
             app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
+            node.StopHost = app.Lifetime.StopApplication;
             await app.StartAsync(ct);
             node.AcceptingWrites = true;
             if (node.Replication is { } replication && config.ReplicaOf is { } primary)

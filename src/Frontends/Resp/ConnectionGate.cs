@@ -34,6 +34,11 @@ public static class ConnectionGate
         }
         if (client.Transaction is { } transaction && !TransactionCommands.ControlsTransaction(spec))
         {
+            if (spec.Name == "shutdown") // Redis's no-multi flag: refused, and the transaction is doomed
+            {
+                Reject(client, spec, "ERR Command not allowed inside a transaction");
+                return true;
+            }
             transaction.Queue(spec, args);
             reply.Simple("QUEUED"u8);
             return true;

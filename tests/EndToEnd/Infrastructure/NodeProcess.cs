@@ -128,6 +128,18 @@ public sealed class NodeProcess : IDisposable
         return p.ExitCode;
     }
 
+    /// <summary>Waits (deadline) for the process to exit by itself (SHUTDOWN); returns the exit code.</summary>
+    public int WaitForExit(TimeSpan deadline)
+    {
+        var p = _process ?? throw new InvalidOperationException("not started");
+        if (!p.WaitForExit(deadline))
+        {
+            throw new Xunit.Sdk.XunitException($"pid {p.Id} still running {deadline.TotalSeconds:0.#}s later.\n{LogTailMessage()}");
+        }
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 

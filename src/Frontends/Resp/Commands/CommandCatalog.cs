@@ -18,6 +18,7 @@ public static class CommandCatalog
         CuckooCommands.Register(table);
         ListCommands.Register(table);
         PersistenceCommands.Register(table);
+        ShutdownCommand.Register(table);
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         AuthCommands.Register(table);

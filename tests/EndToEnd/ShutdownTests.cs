@@ -1,0 +1,64 @@
+using HyperCache.EndToEnd.Tests.Infrastructure;
+
+namespace HyperCache.EndToEnd.Tests;
+
+/// <summary>SHUTDOWN as Redis 7.0: no reply, the connection closes, the process exits 0, and every acknowledged write
+/// is there after the restart (the log is committed first, even under appendfsync everysec).</summary>
+public sealed class ShutdownTests
+{
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(30);
+
+    [HyperCacheFact]
+    public void Shutdown_commits_the_log_closes_the_connection_and_exits()
+    {
+        using var node = new NodeProcess(appendFsync: "everysec");
+        node.Start();
+        using (var c = node.Raw())
+        {
+            for (int i = 0; i < 200; i++) Assert.Equal(Resp.Ok, c.Command("SET", "k" + i, "v" + i));
+            c.Send(RawRespClient.Encode("SHUTDOWN", "NOSAVE"));
+            Assert.Equal("", c.ReadUntilClosed(ExitDeadline)); // no reply
+        }
+        Assert.Equal(0, node.WaitForExit(ExitDeadline));
+
+        node.Start();
+        using var after = node.Raw();
+        Assert.Equal(Resp.Int(200), after.Command("DBSIZE"));
+        Assert.Equal(Resp.Bulk("v199"), after.Command("GET", "k199"));
+    }
+
+    [HyperCacheFact]
+    public void Shutdown_save_writes_a_snapshot_first()
+    {
+        using var node = new NodeProcess(appendFsync: "everysec");
+        node.Start();
+        using (var c = node.Raw())
+        {
+            Assert.Equal(Resp.Int(1), c.Command("HSET", "h", "f", "v"));
+            c.Send(RawRespClient.Encode("SHUTDOWN", "SAVE", "NOW"));
+            Assert.Equal("", c.ReadUntilClosed(ExitDeadline));
+        }
+        Assert.Equal(0, node.WaitForExit(ExitDeadline));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(node.DataDir, "snapshots")));
+
+        node.Start();
+        using var after = node.Raw();
+        Assert.Equal(Resp.Bulk("v"), after.Command("HGET", "h", "f"));
+    }
+
+    [HyperCacheFact]
+    public void Bad_shutdown_arguments_are_refused_and_the_node_keeps_serving()
+    {
+        using var node = new NodeProcess(appendFsync: "everysec");
+        node.Start();
+        using var c = node.Raw();
+        Assert.Equal(Resp.SyntaxError, c.Command("SHUTDOWN", "SAVE", "NOSAVE"));
+        Assert.Equal(Resp.SyntaxError, c.Command("SHUTDOWN", "LATER"));
+        Assert.Equal(Resp.Err("ERR No shutdown in progress."), c.Command("SHUTDOWN", "ABORT"));
+        Assert.Equal(Resp.Ok, c.Command("MULTI"));
+        Assert.Equal(Resp.Err("ERR Command not allowed inside a transaction"), c.Command("SHUTDOWN"));
+        Assert.StartsWith("-EXECABORT", c.Command("EXEC"));
+        Assert.Equal(Resp.Pong, c.Command("PING"));
+        Assert.True(node.IsRunning);
+    }
+}
