@@ -26,8 +26,9 @@ public sealed class SegmentFileDevice : StorageDeviceBase
     /// <summary>Requests made up front: a page flush or two, a commit's partial-page flush and a few reads.</summary>
     private const int PooledRequests = 16;
 
-    private readonly Lock _lock = new();
+    private readonly Lock _lock = new();                 // the handles and _disposed
     private readonly Dictionary<int, SafeFileHandle> _handles = [];
+    private readonly Lock _poolLock = new();             // the free requests (never held across a file open)
     private readonly Stack<IoRequest> _free = new(PooledRequests);
     private int _pending;
     private bool _disposed;
@@ -66,7 +67,7 @@ public sealed class SegmentFileDevice : StorageDeviceBase
         DeviceIOCompletionCallback callback, object context)
     {
         IoRequest request;
-        lock (_lock) request = _free.Count > 0 ? _free.Pop() : new IoRequest(this);
+        lock (_poolLock) request = _free.Count > 0 ? _free.Pop() : new IoRequest(this);
         request.Set(write, segmentId, (long)fileOffset, memory, length, callback, context);
         Interlocked.Increment(ref _pending);
         ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: false);
@@ -93,7 +94,7 @@ public sealed class SegmentFileDevice : StorageDeviceBase
     private void Return(IoRequest request)
     {
         request.Clear();
-        lock (_lock) _free.Push(request);
+        lock (_poolLock) _free.Push(request);
         Interlocked.Decrement(ref _pending);
     }
 
