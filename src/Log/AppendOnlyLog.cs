@@ -12,6 +12,7 @@ public sealed class AppendOnlyLog : IDisposable
 {
     private readonly LogOptions _options;
     private readonly IDevice _device;
+    private readonly SegmentFileDevice? _segments; // _device when it is ours (null when a test passes FASTER's)
     private readonly FasterLog _log;
     private readonly Lock _appendLock = new();
     private readonly SemaphoreSlim _commitSignal = new(0);
@@ -32,8 +33,9 @@ public sealed class AppendOnlyLog : IDisposable
         _durability = (int)options.Durability;
         _clockTicks = options.ClockResolution is { } every ? Math.Max(1, (long)every.TotalMilliseconds) : 0;
         System.IO.Directory.CreateDirectory(options.Directory);
-        _device = Devices.CreateLogDevice(Path.Combine(options.Directory, "hlog"),
-            preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        var segments = Path.Combine(options.Directory, "hlog");
+        _device = options.DeviceFactory?.Invoke(segments) ?? new SegmentFileDevice(segments, recover: true);
+        _segments = _device as SegmentFileDevice;
         _log = new FasterLog(new FasterLogSettings
         {
             LogDevice = _device,
@@ -92,7 +94,7 @@ public sealed class AppendOnlyLog : IDisposable
             if (entry.Length <= MaxEntry)
             {
                 EntryHeader.Write(entry, kind, _nextSequence);
-                long address = _log.Enqueue(entry);
+                long address = Enqueue(entry);
                 _nextSequence++;
                 return address;
             }
@@ -115,7 +117,25 @@ public sealed class AppendOnlyLog : IDisposable
         Span<byte> entry = stackalloc byte[EntryHeader.Size + 8];
         BinaryPrimitives.WriteInt64LittleEndian(entry[EntryHeader.Size..], unixMs);
         EntryHeader.Write(entry, 0, _nextSequence - 1, EntryHeader.Clock);
-        _log.Enqueue(entry);
+        Enqueue(entry);
+    }
+
+    /// <summary>
+    /// FasterLog.Enqueue, except while the page it needs is still being written out: FasterLog retries in a
+    /// Thread.Yield loop, and each retry allocates in FASTER's page-turn code (two closures), thousands per page
+    /// when appends outrun the disk. Here the appender sleeps until our device's next write completes instead.
+    /// </summary>
+    private long Enqueue(ReadOnlySpan<byte> entry)
+    {
+        if (_segments is null) return _log.Enqueue(entry);
+        while (true)
+        {
+            long seen = _segments.WritesCompleted;
+            if (_log.TryEnqueue(entry, out long address)) return address;
+            // The timeout covers a flush that FASTER has not handed to the device yet (an epoch action that the
+            // retry's own epoch entry and exit will run).
+            _segments.WaitForWriteAfter(seen, timeoutMs: 1);
+        }
     }
 
     /// <summary>A clock entry now: a snapshot stamps one after its cut, so a recovery that starts reading at the
@@ -149,7 +169,7 @@ public sealed class AppendOnlyLog : IDisposable
             body.Slice(offset, size).CopyTo(fragment.AsSpan(EntryHeader.Size));
             var entry = fragment.AsSpan(0, EntryHeader.Size + size);
             EntryHeader.Write(entry, kind, _nextSequence, more ? EntryHeader.MoreFragments : (byte)0);
-            address = _log.Enqueue(entry);
+            address = Enqueue(entry);
             _nextSequence++;
         }
         return address;
@@ -332,7 +352,7 @@ public sealed class AppendOnlyLog : IDisposable
         lock (_appendLock)
         {
             EntryHeader.Write(marker, 0, _nextSequence, EntryHeader.DropFragments);
-            _log.Enqueue(marker);
+            Enqueue(marker);
             _nextSequence++;
         }
         Commit();

@@ -24,4 +24,9 @@ public sealed record LogOptions
     public TimeSpan EverySecInterval { get; init; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Commit interval for <see cref="Durability.No"/>.</summary>
     public TimeSpan LazyCommitInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Makes the FASTER device for the segment files at the given path and base name. Null (the default): a
+    /// <see cref="SegmentFileDevice"/>. Tests pass FASTER's own device to check the two read each other's files.
+    /// </summary>
+    internal Func<string, FASTER.core.IDevice>? DeviceFactory { get; init; }
 }

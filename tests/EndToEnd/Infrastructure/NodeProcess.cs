@@ -197,6 +197,7 @@ public sealed class NodeProcess : IDisposable
         {
             if (_process!.HasExited)
             {
+                _process.WaitForExit(); // drains the redirected output: the reason it exited is in its last lines
                 throw new InvalidOperationException($"hypercache exited with code {_process.ExitCode} before answering PING.\n{LogTailMessage()}");
             }
             try
