@@ -17,7 +17,8 @@
 #      RandomAccess device (or FileStream) works. If Garnet still fails to start with AOF, it is restarted
 #      without AOF and every table says so (`garnet persistence: none`);
 #   4. warms each server up (one unrecorded run of every test at each pipeline depth: the .NET tiered JIT
-#      reaches its optimized code only after some use), then runs ROUNDS rounds; round r runs, for each
+#      reaches its optimized code only after some use, and keeps re-jitting rarely called methods for minutes:
+#      300 k requests per test and depth, see docs/performance.md), then runs ROUNDS rounds; round r runs, for each
 #      pipeline depth and each test, `redis-benchmark -c 50 -n N -r 100000 -d 64 -t TEST -P X --csv` against
 #      HyperCache, then Redis, then Garnet, followed by the 1-client latency runs (`-c 1 -P 1 -n LAT_N`), so
 #      slow drift of the machine (other load, thermal) hits every server alike;
@@ -37,11 +38,11 @@
 # Only 127.0.0.1 is ever targeted; servers are killed by pid and temp dirs removed on exit, whatever happens.
 #
 # Environment (all optional):
-#   N=200000          requests per throughput run          ROUNDS=3       rounds (median over them)
+#   N=300000          requests per throughput run          ROUNDS=3       rounds (median over them)
 #   TESTS=set,get,incr,lpush,lpop,hset,sadd,zadd,mset     redis-benchmark -t names, in run order
 #   PIPELINES="1 16"  pipeline depths                       SERVERS="hypercache redis garnet" (any subset, in order)
 #   LAT_TESTS=set,get 1-client latency tests ("" = none)    LAT_N=50000    requests per latency run
-#   WARMUP=1          0 = no warm-up                        WARMUP_N=100000 requests per test in the warm-up
+#   WARMUP=1          0 = no warm-up                        WARMUP_N=300000 requests per test in the warm-up
 #   PIN=0|1           see above                             BENCH_TIMEOUT=600 s per redis-benchmark invocation
 #   GARNET_VERSION=2.2.8  GARNET_DEVICE=RandomAccess (or FileStream)  GARNET_AOF=1 (0 = no AOF)
 #   GARNET_EXTRA_ARGS, HC_EXTRA_ARGS  appended to the server command lines
@@ -67,11 +68,11 @@ for arg in "$@"; do
   esac
 done
 
-N=${N:-200000}
+N=${N:-300000}
 ROUNDS=${ROUNDS:-3}
 LAT_N=${LAT_N:-50000}
 WARMUP=${WARMUP:-1}
-WARMUP_N=${WARMUP_N:-100000}
+WARMUP_N=${WARMUP_N:-300000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 GARNET_VERSION=${GARNET_VERSION:-2.2.8}
 GARNET_DEVICE=${GARNET_DEVICE:-RandomAccess}
