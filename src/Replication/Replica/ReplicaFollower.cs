@@ -27,6 +27,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
     private readonly ResiliencePipeline _probeTimeout;
     private Task _run = Task.CompletedTask;
     private long _fullSyncs;
+    private readonly List<ShippedEntry> _entries = [];
 
     public ReplicaFollower(Replicator replicator, string host, int port, ILogger logger)
     {
@@ -210,10 +211,12 @@ public sealed class ReplicaFollower : IAsyncDisposable
         if (!progressed) throw new IOException("the primary ended the stream");
     }
 
-    /// <summary>The batch's entries, each checked against its CRC again after the network.</summary>
-    private static List<ShippedEntry> Verified(EntryBatch batch)
+    /// <summary>The batch's entries, each checked against its CRC again after the network; in a list reused from
+    /// batch to batch (one session applies one batch at a time).</summary>
+    private List<ShippedEntry> Verified(EntryBatch batch)
     {
-        var entries = new List<ShippedEntry>(batch.Addresses.Count);
+        var entries = _entries;
+        entries.Clear();
         var packed = batch.PackedEntries.Memory;
         for (int i = 0; i < batch.Addresses.Count; i++)
         {
