@@ -181,7 +181,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     {
                         var batch = message.Batch;
                         PrimaryCommitted = batch.PrimaryCommitted;
-                        if (batch.Addresses.Count > 0)
+                        if (batch.EntryCount > 0)
                         {
                             // No resume point inside the range a snapshot full sync is still filtering.
                             ReplicationPosition? resumeAt = batch.NextAddress >= resumableFrom ? new(replid, batch.NextAddress) : null;
@@ -218,15 +218,15 @@ public sealed class ReplicaFollower : IAsyncDisposable
         var entries = _entries;
         entries.Clear();
         var packed = batch.PackedEntries.Memory;
-        for (int i = 0; i < batch.Addresses.Count; i++)
+        for (int i = 0; i < batch.EntryCount; i++)
         {
             int size = packed.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(packed.Span) : -1;
             if (size < EntryHeader.Size || size > packed.Length - 4)
-                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} has a bad length ({size})");
+                throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} has a bad length ({size})");
             var raw = packed.Slice(4, size);
             packed = packed[(4 + size)..];
             if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
-                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} fails its checksum");
+                throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} fails its checksum");
             entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
         }
         if (!packed.IsEmpty) throw new InvalidDataException($"{packed.Length} bytes after the last entry of a batch");
