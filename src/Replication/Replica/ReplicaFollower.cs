@@ -28,6 +28,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private long _fullSyncs;
     private readonly List<ShippedEntry> _entries = [];
+    private readonly ShipMessageReader _messages = new();
 
     public ReplicaFollower(Replicator replicator, string host, int port, ILogger logger)
     {
@@ -117,13 +118,13 @@ public sealed class ReplicaFollower : IAsyncDisposable
         string replid = position?.ReplicationId ?? "";
         long next = position?.NextAddress ?? 0;
         AppliedAddress = next;
-        using var call = client.Subscribe(new SubscribeRequest
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(_messages.SubscribeMethod(), null, new CallOptions(cancellationToken: session.Token), new SubscribeRequest
         {
             ReplicationId = replid,
             FromAddress = next,
             ReplicaId = connectionId,
             ReplicaPort = _replicator.OwnPort,
-        }, cancellationToken: session.Token);
+        });
         using var acks = client.Ack(cancellationToken: session.Token);
         long acked = -1;
         bool progressed = false;
