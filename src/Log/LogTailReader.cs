@@ -19,8 +19,10 @@ public interface IWholeEntryVisitor
 /// Hands out committed entries whole, checked as the scan checks them (CRC, sequence numbers); clock entries are
 /// skipped; fragments are joined, even across reads. One consumer; dispose it before the log.
 /// </summary>
-public sealed unsafe class LogTailReader : IDisposable
+public sealed unsafe class LogTailReader : IDisposable, IBulkLogEntryConsumer
 {
+    private const int RecordHeader = 4; // FasterLog's length field (no FasterLog checksum: LogChecksumType.None)
+    private IWholeEntryVisitor? _visitor;
     private readonly FasterLogScanIterator _iterator;
     private byte[] _joined = new byte[4096]; // a fragmented entry being gathered: header room, then the body so far
     private int _joinedBody;                  // body bytes gathered (0: none pending)
@@ -57,28 +59,54 @@ public sealed unsafe class LogTailReader : IDisposable
     {
         BytesRead = 0;
         if (_problem != null) return false;
-        while (BytesRead < maxBytes)
+        _visitor = visitor;
+        try
         {
-            byte* ptr; int length; long current, next;
-            try
+            while (BytesRead < maxBytes)
             {
-                if (!_iterator.UnsafeGetNext(out ptr, out length, out current, out next)) return true;
+                bool more;
+                try
+                {
+                    // Runs of records from one page at a time, under one epoch protection each: UnsafeGetNext took
+                    // and released it per entry, half the cost of reading.
+                    more = _iterator.TryBulkConsumeNext(this, (int)Math.Clamp(maxBytes - BytesRead, 1, int.MaxValue));
+                }
+                catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
+                {
+                    return Fail(NextAddress, "unreadable entry: " + e.Message);
+                }
+                if (_problem != null) return false;
+                if (!more) return true;
             }
-            catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
-            {
-                return Fail(NextAddress, "unreadable entry: " + e.Message);
-            }
-            try
-            {
-                if (!Take(new ReadOnlySpan<byte>(ptr, length), current, next, visitor)) return false;
-            }
-            finally
-            {
-                _iterator.UnsafeRelease();
-            }
+            return true;
         }
-        return true;
+        finally
+        {
+            _visitor = null;
+        }
     }
+
+    /// <summary>FasterLog's records back to back, each an int32 length (negative: a commit record of its own) and
+    /// the entry, padded to 4 bytes.</summary>
+    unsafe void IBulkLogEntryConsumer.Consume(byte* records, int length, long currentAddress, long nextAddress)
+    {
+        long address = currentAddress;
+        for (int p = 0; p + RecordHeader <= length && _problem == null;)
+        {
+            int entryLength = *(int*)(records + p);
+            int size = RecordHeader + ((Math.Abs(entryLength) + 3) & ~3);
+            if (entryLength == 0 || p + size > length)
+            {
+                Fail(address, $"bad record length {entryLength}");
+                return;
+            }
+            if (entryLength > 0) Take(new ReadOnlySpan<byte>(records + p + RecordHeader, entryLength), address, address + size, _visitor!);
+            p += size;
+            address += size;
+        }
+    }
+
+    void IBulkLogEntryConsumer.Throttle() { }
 
     /// <summary>Why the last read stopped short; null when it did not.</summary>
     public string? Problem => _problem;
