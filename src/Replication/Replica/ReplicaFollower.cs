@@ -71,7 +71,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
     public long LastIoTick { get; private set; } = Environment.TickCount64;
     /// <summary>The primary's committed address as of the last message (master_repl_offset).</summary>
     public long PrimaryCommitted { get; private set; }
-    /// <summary>The primary address this replica has applied up to (slave_repl_offset).</summary>
+    /// <summary>The primary address this replica has applied, and holds durably, up to (slave_repl_offset).</summary>
     public long AppliedAddress { get; private set; }
     /// <summary>How old the newest applied batch was when it arrived, in ms (lag in seconds for metrics).</summary>
     public long LastBatchDelayMs { get; private set; }
@@ -126,7 +126,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
             ReplicaPort = _replicator.OwnPort,
         });
         using var acks = client.Ack(cancellationToken: session.Token);
-        long acked = -1;
+        var pump = new AckPump(_replicator.Log, acks.RequestStream, connectionId, session, durable => AppliedAddress = durable);
         bool progressed = false;
         using var snapshot = new SnapshotReceiver(_replicator.DataDir);
         long resumableFrom = 0;
@@ -142,6 +142,10 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     try
                     {
                         more = await reader.MoveNext(idle.Token);
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && pump.Failure is { } failure)
+                    {
+                        throw new IOException("acknowledging to the primary failed: " + failure.Message, failure);
                     }
                     catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && idle.IsCancellationRequested && !ct.IsCancellationRequested)
                     {
@@ -182,23 +186,18 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     {
                         var batch = message.Batch;
                         PrimaryCommitted = batch.PrimaryCommitted;
+                        long address = -1;
                         if (batch.EntryCount > 0)
                         {
                             // No resume point inside the range a snapshot full sync is still filtering.
                             ReplicationPosition? resumeAt = batch.NextAddress >= resumableFrom ? new(replid, batch.NextAddress) : null;
-                            long address = store.ApplyReplicated(Verified(batch), resumeAt);
-                            if (_replicator.Log is { } log) await log.WaitForCommitAsync(address);
+                            address = store.ApplyReplicated(Verified(batch), resumeAt);
                             LastBatchDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - batch.SentUnixMs);
                         }
                         next = Math.Max(next, batch.NextAddress);
-                        AppliedAddress = next;
                         SyncInProgress = false;
                         progressed = true;
-                        if (next > acked)
-                        {
-                            await acks.RequestStream.WriteAsync(new AckRequest { ReplicaId = connectionId, Address = next }, session.Token);
-                            acked = next;
-                        }
+                        pump.Applied(address, next); // acknowledged once committed here, while the next batch is applied
                         break;
                     }
                 }
@@ -208,6 +207,8 @@ public sealed class ReplicaFollower : IAsyncDisposable
         {
             LinkUp = false;
             session.Cancel();
+            // Before the ack call is disposed (bounded: a commit wait cannot be cancelled).
+            await Task.WhenAny(pump.Completion, Task.Delay(TimeSpan.FromSeconds(5)));
         }
         if (!progressed) throw new IOException("the primary ended the stream");
     }
