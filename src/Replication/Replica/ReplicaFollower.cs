@@ -15,7 +15,7 @@ namespace HyperCache.Replication.Replica;
 /// <summary>
 /// A replica's connection to its primary: asks for the primary's log-shipping port, subscribes from the position
 /// its own log recorded (<see cref="Store.ReplicationOrigin"/>), logs and applies what arrives, and acknowledges
-/// each batch once it is durable here. Reconnects by itself (Polly: jittered exponential backoff, a timeout on the
+/// it once it is durable here (<see cref="AckPump"/>, off the receive loop). Reconnects by itself (Polly: jittered exponential backoff, a timeout on the
 /// port probe, a circuit breaker), and treats a stream silent for five heartbeats as dead.
 /// </summary>
 public sealed class ReplicaFollower : IAsyncDisposable
