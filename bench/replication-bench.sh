@@ -22,7 +22,7 @@
 # The replica runs on the same machine as the primary and the load generator, so on a small machine its CPU use
 # is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions. What
 # replication costs the primary itself, wherever its replicas run, is its CPU per request (primary_us/op), which
-# the table gives next to the replica's.
+# the table gives next to the replica's (counted until the replica has acknowledged everything the run wrote).
 #
 # Each setup is warmed up first (WARMUP_N SETs, not recorded; then the replica is let catch up).
 # Environment (optional): N=1000000 requests per run, WARMUP_N=1500000, ROUNDS=3, SETUPS="hc-none hc-async hc-sync redis-none
@@ -161,10 +161,19 @@ run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag 
   pc0=$(cpu_ticks "$ppid"); rc0=$(cpu_ticks "$rpid")
   timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$N" -r 100000 -d 64 --csv \
     >"$OUT/bench-$setup-$round.csv"
-  pc1=$(cpu_ticks "$ppid"); rc1=$(cpu_ticks "$rpid")
+  pc1=$(cpu_ticks "$ppid")
+  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; }
+  if [ -n "$rpid" ]; then
+    # The replica's share of the run includes applying what was still on its way when the load stopped (up to the
+    # lag): its CPU is read once it has acknowledged everything, or after 30 s.
+    for _ in $(seq 1 300); do
+      [ "$(field "$pport" master_repl_offset)" = "$(field "$pport" slave0 | sed -n 's/.*offset=\([0-9]*\).*/\1/p')" ] && break
+      sleep 0.1
+    done
+  fi
+  rc1=$(cpu_ticks "$rpid")
   awk -v t="$TICKS" -v n="$N" -v p=$((pc1 - pc0)) 'BEGIN { printf "%.3f\n", p / t * 1e6 / n }' >>"$OUT/cpu-primary-$setup.txt"
   [ -n "$rpid" ] && awk -v t="$TICKS" -v n="$N" -v r=$((rc1 - rc0)) 'BEGIN { printf "%.3f\n", r / t * 1e6 / n }' >>"$OUT/cpu-replica-$setup.txt"
-  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; }
   awk -F'","' '/"SET"/ {print $2}' "$OUT/bench-$setup-$round.csv" | tr -d '"' >>"$OUT/rps-$setup.txt"
   kill "$ppid" ${rpid:+"$rpid"} 2>/dev/null || true
   wait "$ppid" ${rpid:+"$rpid"} 2>/dev/null || true
@@ -196,7 +205,7 @@ p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n
     [ -s "$OUT/cpu-replica-$setup.txt" ] && rcpu=$(median_lines "$OUT/cpu-replica-$setup.txt")
     printf '%-11s %12s %10s %16s %8s %14s %14s\n' "$setup" "$rps" "$cost" "$lag" "$samples" "$pcpu" "$rcpu"
   done
-  echo "(us/op: CPU time (user + system, /proc/PID/stat) of each process during the measured run, per request)"
+  echo "(us/op: CPU time (user + system, /proc/PID/stat) of each process during the measured run, per request; the replica's until it caught up)"
   echo "($ROUNDS rounds, median rps; cost = 1 - rps / same server alone; redis-benchmark -c 50 -P 16 -t set -n $N -r 100000 -d 64)"
 } | tee "$OUT/table.txt"
 echo "raw output: $OUT"

@@ -384,6 +384,12 @@ public sealed class AppendOnlyLog : IDisposable
     /// <summary>For a brand-new or deliberately unscanned log: appends may start (sequence continues at 1).</summary>
     internal void MarkRecovered() => _recovered = true;
 
+    // Log shipping (replication): a reader that follows the log as it grows.
+
+    /// <summary>A reader of the committed entries from <paramref name="from"/> (an entry boundary) on, which keeps
+    /// following the log as it is committed; dispose it before the log.</summary>
+    public LogTailReader ReadFrom(long from) => new(_log, from);
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -11,7 +11,7 @@ public sealed class ReplicationOptions
     public int SyncTimeoutMs { get; set; } = 1000;
     /// <summary>A replica further behind than this no longer holds back log truncation (it must full-sync).</summary>
     public long MaxLagBytes { get; set; } = 256L * 1024 * 1024;
-    /// <summary>At most this many bytes of log per shipped batch.</summary>
+    /// <summary>A shipped batch ends with the entries that bring it to this many bytes (or with the committed log).</summary>
     public int BatchBytes { get; set; } = 1 << 20;
     /// <summary>An idle stream carries a heartbeat this often; a replica that hears nothing for 5 of them reconnects.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);

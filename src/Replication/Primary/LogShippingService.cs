@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using Google.Protobuf;
 using Grpc.Core;
+using HyperCache.Log;
 using HyperCache.Replication.Grpc;
 using HyperCache.StateMachine.Snapshots;
 using Microsoft.Extensions.Hosting;
@@ -98,13 +99,16 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
     }
 
     /// <summary>Ships committed entries from <paramref name="next"/> on, batch by batch, then waits for commits;
-    /// an idle stream carries a heartbeat (an empty batch) so both sides see a dead peer and lag stays fresh.</summary>
+    /// an idle stream carries a heartbeat (an empty batch) so both sides see a dead peer and lag stays fresh.
+    /// One reader follows the log for the whole stream (<see cref="LogTailReader"/>), and the entries go out as
+    /// the log holds them, header included.</summary>
     private async Task TailAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, long next, SnapshotHeader? snapshot, CancellationToken ct)
     {
         var log = replicator.Log;
         var options = replicator.Options;
         long idleSince = Environment.TickCount64;
         var collector = new BatchCollector(snapshot);
+        using var reader = log.ReadFrom(next);
         while (!ct.IsCancellationRequested)
         {
             if (!replicator.IsPrimary) return; // REPLICAOF turned this node into a replica: its replicas must go elsewhere
@@ -115,31 +119,31 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
                 return;
             }
             long committed = log.CommittedUntilAddress;
-            if (committed > next)
+            if (committed > reader.ScannedAddress)
             {
                 collector.Reset();
-                var scan = log.Scan(next, Math.Min(committed, next + options.BatchBytes), collector);
-                if (scan.NextAddress == next && scan.Clean) { collector.Reset(); scan = log.Scan(next, committed, collector); } // one huge entry
-                if (!scan.Clean) throw new RpcException(new Status(StatusCode.DataLoss, $"log damaged at {scan.FirstBadAddress}: {scan.Problem}"));
+                if (!reader.Read(options.BatchBytes, collector))
+                    throw new RpcException(new Status(StatusCode.DataLoss, $"log damaged at {reader.ProblemAddress}: {reader.Problem}"));
+                if (reader.NextAddress == next) continue; // only part of an entry logged in fragments so far
                 var batch = new EntryBatch
                 {
-                    NextAddress = scan.NextAddress, PrimaryCommitted = committed, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    FirstAddress = next, EntryCount = collector.Count, NextAddress = reader.NextAddress,
+                    PrimaryCommitted = committed, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                     // Wrapped, not copied: WriteAsync serializes the message before it completes, and only then is
                     // the collector's buffer reused.
                     PackedEntries = UnsafeByteOperations.UnsafeWrap(collector.Packed),
                 };
-                batch.Addresses.AddRange(collector.Addresses);
                 await stream.WriteAsync(new ShipMessage { Batch = batch }, ct);
-                link.Shipped(scan.NextAddress, collector.Bytes, collector.LastSequence);
+                link.Shipped(reader.NextAddress, collector.Bytes, collector.LastSequence);
                 replicator.CountBytesShipped(collector.Bytes);
-                next = scan.NextAddress;
+                next = reader.NextAddress;
                 continue;
             }
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             wait.CancelAfter(MaxUncommittedWait);
             try
             {
-                await log.WaitForCommitPastAsync(next, wait.Token);
+                await log.WaitForCommitPastAsync(reader.ScannedAddress, wait.Token);
                 idleSince = Environment.TickCount64;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -151,7 +155,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
                 idleSince = Environment.TickCount64;
                 await stream.WriteAsync(new ShipMessage
                 {
-                    Batch = new EntryBatch { NextAddress = next, PrimaryCommitted = log.CommittedUntilAddress, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                    Batch = new EntryBatch { FirstAddress = next, NextAddress = next, PrimaryCommitted = log.CommittedUntilAddress, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
                 }, ct);
             }
         }

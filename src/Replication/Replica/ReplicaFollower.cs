@@ -15,7 +15,7 @@ namespace HyperCache.Replication.Replica;
 /// <summary>
 /// A replica's connection to its primary: asks for the primary's log-shipping port, subscribes from the position
 /// its own log recorded (<see cref="Store.ReplicationOrigin"/>), logs and applies what arrives, and acknowledges
-/// each batch once it is durable here. Reconnects by itself (Polly: jittered exponential backoff, a timeout on the
+/// it once it is durable here (<see cref="AckPump"/>, off the receive loop). Reconnects by itself (Polly: jittered exponential backoff, a timeout on the
 /// port probe, a circuit breaker), and treats a stream silent for five heartbeats as dead.
 /// </summary>
 public sealed class ReplicaFollower : IAsyncDisposable
@@ -27,6 +27,8 @@ public sealed class ReplicaFollower : IAsyncDisposable
     private readonly ResiliencePipeline _probeTimeout;
     private Task _run = Task.CompletedTask;
     private long _fullSyncs;
+    private readonly List<ShippedEntry> _entries = [];
+    private readonly ShipMessageReader _messages = new();
 
     public ReplicaFollower(Replicator replicator, string host, int port, ILogger logger)
     {
@@ -69,7 +71,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
     public long LastIoTick { get; private set; } = Environment.TickCount64;
     /// <summary>The primary's committed address as of the last message (master_repl_offset).</summary>
     public long PrimaryCommitted { get; private set; }
-    /// <summary>The primary address this replica has applied up to (slave_repl_offset).</summary>
+    /// <summary>The primary address this replica has applied, and holds durably, up to (slave_repl_offset).</summary>
     public long AppliedAddress { get; private set; }
     /// <summary>How old the newest applied batch was when it arrived, in ms (lag in seconds for metrics).</summary>
     public long LastBatchDelayMs { get; private set; }
@@ -116,15 +118,15 @@ public sealed class ReplicaFollower : IAsyncDisposable
         string replid = position?.ReplicationId ?? "";
         long next = position?.NextAddress ?? 0;
         AppliedAddress = next;
-        using var call = client.Subscribe(new SubscribeRequest
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(_messages.SubscribeMethod(), null, new CallOptions(cancellationToken: session.Token), new SubscribeRequest
         {
             ReplicationId = replid,
             FromAddress = next,
             ReplicaId = connectionId,
             ReplicaPort = _replicator.OwnPort,
-        }, cancellationToken: session.Token);
+        });
         using var acks = client.Ack(cancellationToken: session.Token);
-        long acked = -1;
+        var pump = new AckPump(_replicator.Log, acks.RequestStream, connectionId, session, durable => AppliedAddress = durable);
         bool progressed = false;
         using var snapshot = new SnapshotReceiver(_replicator.DataDir);
         long resumableFrom = 0;
@@ -140,6 +142,10 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     try
                     {
                         more = await reader.MoveNext(idle.Token);
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && pump.Failure is { } failure)
+                    {
+                        throw new IOException("acknowledging to the primary failed: " + failure.Message, failure);
                     }
                     catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && idle.IsCancellationRequested && !ct.IsCancellationRequested)
                     {
@@ -180,23 +186,18 @@ public sealed class ReplicaFollower : IAsyncDisposable
                     {
                         var batch = message.Batch;
                         PrimaryCommitted = batch.PrimaryCommitted;
-                        if (batch.Addresses.Count > 0)
+                        long address = -1;
+                        if (batch.EntryCount > 0)
                         {
                             // No resume point inside the range a snapshot full sync is still filtering.
                             ReplicationPosition? resumeAt = batch.NextAddress >= resumableFrom ? new(replid, batch.NextAddress) : null;
-                            long address = store.ApplyReplicated(Verified(batch), resumeAt);
-                            if (_replicator.Log is { } log) await log.WaitForCommitAsync(address);
+                            address = store.ApplyReplicated(Verified(batch), resumeAt);
                             LastBatchDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - batch.SentUnixMs);
                         }
                         next = Math.Max(next, batch.NextAddress);
-                        AppliedAddress = next;
                         SyncInProgress = false;
                         progressed = true;
-                        if (next > acked)
-                        {
-                            await acks.RequestStream.WriteAsync(new AckRequest { ReplicaId = connectionId, Address = next }, session.Token);
-                            acked = next;
-                        }
+                        pump.Applied(address, next); // acknowledged once committed here, while the next batch is applied
                         break;
                     }
                 }
@@ -206,24 +207,28 @@ public sealed class ReplicaFollower : IAsyncDisposable
         {
             LinkUp = false;
             session.Cancel();
+            // Before the ack call is disposed (bounded: a commit wait cannot be cancelled).
+            await Task.WhenAny(pump.Completion, Task.Delay(TimeSpan.FromSeconds(5)));
         }
         if (!progressed) throw new IOException("the primary ended the stream");
     }
 
-    /// <summary>The batch's entries, each checked against its CRC again after the network.</summary>
-    private static List<ShippedEntry> Verified(EntryBatch batch)
+    /// <summary>The batch's entries, each checked against its CRC again after the network; in a list reused from
+    /// batch to batch (one session applies one batch at a time).</summary>
+    private List<ShippedEntry> Verified(EntryBatch batch)
     {
-        var entries = new List<ShippedEntry>(batch.Addresses.Count);
+        var entries = _entries;
+        entries.Clear();
         var packed = batch.PackedEntries.Memory;
-        for (int i = 0; i < batch.Addresses.Count; i++)
+        for (int i = 0; i < batch.EntryCount; i++)
         {
             int size = packed.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(packed.Span) : -1;
             if (size < EntryHeader.Size || size > packed.Length - 4)
-                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} has a bad length ({size})");
+                throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} has a bad length ({size})");
             var raw = packed.Slice(4, size);
             packed = packed[(4 + size)..];
             if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
-                throw new InvalidDataException($"entry at primary address {batch.Addresses[i]} fails its checksum");
+                throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} fails its checksum");
             entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
         }
         if (!packed.IsEmpty) throw new InvalidDataException($"{packed.Length} bytes after the last entry of a batch");
