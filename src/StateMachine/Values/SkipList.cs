@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace HyperCache.StateMachine.Values;
 
 /// <summary>
@@ -200,6 +203,7 @@ public sealed class SkipList
             {
                 rank += x[i].Span;
                 x = next;
+                if (i > 0) PrefetchForward(x, i - 1);
             }
             path.Nodes[i] = x;
             path.Ranks[i] = rank;
@@ -226,11 +230,13 @@ public sealed class SkipList
                 {
                     rankA += a[i].Span;
                     a = nextA!;
+                    if (i > 0) PrefetchForward(a, i - 1);
                 }
                 if (advanceB)
                 {
                     rankB += b[i].Span;
                     b = nextB!;
+                    if (i > 0) PrefetchForward(b, i - 1);
                 }
                 if (!advanceA && !advanceB) break;
             }
@@ -239,6 +245,15 @@ public sealed class SkipList
             second.Nodes[i] = b;
             second.Ranks[i] = rankB;
         }
+    }
+
+    /// <summary>Asks for the node a level-<paramref name="level"/> link leads to, the next to read when the
+    /// descent goes down a level from <paramref name="x"/>: its miss then overlaps the current level's.</summary>
+    private static unsafe void PrefetchForward(ZNode x, int level)
+    {
+        // The reference read as an address, never dereferenced: a prefetch of a null or moved one is only useless.
+        var target = x[level].Forward;
+        if (Sse.IsSupported) Sse.Prefetch0((void*)Unsafe.As<ZNode?, nint>(ref target));
     }
 
     /// <summary>Links <paramref name="node"/> (unlinked, links empty) at the place <paramref name="path"/> leads to.</summary>
