@@ -69,6 +69,64 @@ public class SkipListTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Score_moves_in_a_tall_list_keep_order_and_ranks(int seed)
+    {
+        // ZADD's benchmark shape, smaller: thousands of members (nodes up to 6-7 levels, so the levels kept out of
+        // the node are used), mostly moves of an existing member, some to a neighbouring score (moved in place),
+        // some adds and removals.
+        var random = new Random(seed);
+        var zset = new ZSetValue();
+        var scores = new Dictionary<string, double>();
+        for (int step = 0; step < 30000; step++)
+        {
+            string name = "element:" + random.Next(3000);
+            var member = Encoding.ASCII.GetBytes(name);
+            if (random.Next(20) == 0)
+            {
+                Assert.Equal(scores.Remove(name), zset.Remove(member));
+            }
+            else
+            {
+                double score = random.Next(3) switch
+                {
+                    0 => random.Next(50),                                                    // many ties
+                    1 when scores.TryGetValue(name, out double current) => current + 1e-9,  // stays in place
+                    _ => random.NextDouble() * 1000,
+                };
+                Assert.Equal(!scores.ContainsKey(name), zset.Set(score, member));
+                scores[name] = score;
+            }
+            if (step % 3000 == 2999)
+            {
+                var model = scores.Select(e => new Element(e.Value, Encoding.ASCII.GetBytes(e.Key))).ToList();
+                model.Sort(Order);
+                CheckOrderAndRanks(zset, model, full: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_removed_member_is_not_found_again()
+    {
+        var zset = new ZSetValue();
+        for (int i = 0; i < 10; i++) zset.Set(i, Encoding.ASCII.GetBytes("m" + i));
+        Assert.True(zset.TryGetScore("m3"u8, out _));
+        Assert.True(zset.Remove("m3"u8));
+        Assert.False(zset.TryGetScore("m3"u8, out _));
+        Assert.True(zset.Set(30, "m3"u8));
+        Assert.Equal(30, zset.Find("m3"u8)!.Score);
+
+        Assert.NotNull(zset.Find("m0"u8)); // the lowest element, about to go by rank
+        zset.RemoveRankRange(0, 1);
+        Assert.Null(zset.Find("m0"u8));
+        Assert.True(zset.Set(5, "m0"u8));
+        Assert.Equal(9, zset.Count);
+        Assert.Equal(2, zset.RankOf("m0"u8, reverse: false, out _)); // after m2 and m4, before m5 (tied at 5)
+    }
+
     private static void CheckOrderAndRanks(ZSetValue zset, List<Element> model, bool full)
     {
         Assert.Equal(model.Count, zset.Count);

@@ -19,6 +19,9 @@ public sealed class ZSetValue : CollectionValue
 
     private readonly SkipList _list = new();
     private readonly MemberTable _table = new();
+    /// <summary>The node the last lookup found: a write checks the member, then its event's Apply sets it, so
+    /// Apply finds it again with one compare instead of a second hash lookup. Cleared whenever a node leaves.</summary>
+    private ZNode? _lastFound;
 
     public override string TypeName => "zset";
     public override string Encoding => IsSkiplist ? "skiplist" : "listpack";
@@ -32,18 +35,24 @@ public sealed class ZSetValue : CollectionValue
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
-        var node = _table.Find(member);
+        var node = Find(member);
         score = node?.Score ?? 0;
         return node is not null;
     }
 
-    public ZNode? Find(ReadOnlySpan<byte> member) => _table.Find(member);
+    public ZNode? Find(ReadOnlySpan<byte> member)
+    {
+        if (_lastFound is { } last && member.SequenceEqual(last.Member)) return last;
+        var node = _table.Find(member);
+        if (node is not null) _lastFound = node;
+        return node;
+    }
 
     /// <summary>Inserts or moves the member to <paramref name="score"/>; true when it was added.</summary>
     public bool Set(double score, ReadOnlySpan<byte> member)
     {
         score += 0.0; // -0 becomes 0: one zero, as Redis's listpack stores it
-        var node = _table.Find(member);
+        var node = Find(member);
         if (node is not null)
         {
             if (node.Score != score) _list.UpdateScore(node, score);
@@ -59,6 +68,7 @@ public sealed class ZSetValue : CollectionValue
     {
         var node = _table.Remove(member);
         if (node is null) return false;
+        _lastFound = null;
         _list.Delete(node.Score, node.Member);
         Resized();
         return true;
@@ -70,6 +80,7 @@ public sealed class ZSetValue : CollectionValue
     /// <summary>Removes the elements at 0-based ranks start..end (inclusive, already within the set).</summary>
     public void RemoveRankRange(long start, long end)
     {
+        _lastFound = null;
         var node = _list.ByRank(start + 1);
         for (long i = start; i <= end && node is not null; i++)
         {
@@ -84,7 +95,7 @@ public sealed class ZSetValue : CollectionValue
     /// <summary>0-based rank from the low end (or the high end when <paramref name="reverse"/>), -1 when absent.</summary>
     public long RankOf(ReadOnlySpan<byte> member, bool reverse, out double score)
     {
-        var node = _table.Find(member);
+        var node = Find(member);
         score = node?.Score ?? 0;
         if (node is null) return -1;
         long rank = _list.RankOf(node.Score, node.Member) - 1;
