@@ -1,5 +1,6 @@
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
 
@@ -18,12 +19,14 @@ public sealed partial class Store
     }
 
     /// <summary>As <see cref="HintKey(int, ReadOnlySpan{byte})"/>, for a command that names a member of the set or
-    /// hash at <paramref name="key"/> (SADD, SISMEMBER, HSET, HGET...): <see cref="KeyHint.Element"/> can go on into
-    /// the collection's table.</summary>
-    public KeyHint HintKey(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)
+    /// hash at <paramref name="key"/> (SADD, SISMEMBER, HSET, HGET...), or of the sorted set with
+    /// <paramref name="sortedSet"/> (ZADD, ZSCORE...): <see cref="KeyHint.Element"/> can go on into its table.</summary>
+    public KeyHint HintKey(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member, bool sortedSet = false)
     {
         var hint = HintKey(db, key);
-        return new KeyHint(hint.Table, hint.Hash, KeyTable.Hash(member), hasMember: true);
+        return sortedSet
+            ? new KeyHint(hint.Table, hint.Hash, MemberTable.Hash(member), KeyHint.MemberKind.SortedSet)
+            : new KeyHint(hint.Table, hint.Hash, KeyTable.Hash(member), KeyHint.MemberKind.Element);
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using static HyperCache.StateMachine.Tests.Bytes;
 namespace HyperCache.StateMachine.Tests;
 
 /// <summary>The pipeline's look-ahead hints read tables without the shard lock: while another thread grows,
-/// shrinks, retypes and deletes the very keys and members they point at, they must never fault.</summary>
+/// shrinks, retypes (set, hash, sorted set) and deletes the very keys and members they point at, they must never fault.</summary>
 public class PrefetchHintTests
 {
     [Fact]
@@ -22,11 +22,15 @@ public class PrefetchHintTests
                 var member = Of("m" + random.Next(3000));
                 try
                 {
-                    switch (random.Next(6))
+                    switch (random.Next(7))
                     {
                         case 0: store.SetAdd(session, key, Keys.Of(Encoding.UTF8.GetString(member)), 0); break;
                         case 1: store.SetRemove(session, key, Keys.Of(Encoding.UTF8.GetString(member)), 0); break;
                         case 2: store.Delete(session, Keys.Of("k" + random.Next(4)), 0); break;
+                        case 3:
+                            double[] score = [random.Next(1000)];
+                            store.SortedSetAdd(session, key, ZAddFlags.None, Keys.Of("s", Encoding.UTF8.GetString(member)), 0, score);
+                            break;
                         default: store.HashSet(session, key, Keys.Of(Encoding.UTF8.GetString(member), "v"), 0); break;
                     }
                 }
@@ -41,7 +45,7 @@ public class PrefetchHintTests
         var probe = new Random(9);
         while (!stop.IsCancellationRequested && hints < 5_000_000)
         {
-            var hint = store.HintKey(0, Of("k" + probe.Next(4)), Of("m" + probe.Next(3000)));
+            var hint = store.HintKey(0, Of("k" + probe.Next(4)), Of("m" + probe.Next(3000)), sortedSet: (hints & 1) == 0);
             hint.Slot();
             hint.KeyAndValue();
             var element = hint.Element();

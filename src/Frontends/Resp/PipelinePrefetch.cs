@@ -13,8 +13,8 @@ namespace HyperCache.Frontends.Resp;
 /// its key is in the cache. The first argument is taken as the key (GET, SET, INCR, LPUSH, HSET, ...; a command
 /// without one costs a useless fetch), and every key of MSET, MGET, DEL, EXISTS, UNLINK and TOUCH, whose ten
 /// keys would otherwise miss one after another, even when the command comes alone. A set or hash command (SADD, SISMEMBER, HSET, HGET...) goes on to its
-/// member's memory in the collection's own table (the argument after the key), as redis-benchmark's SADD/HSET
-/// into one key with 100 k members misses on members, not keys. Hints only: the commands do their own lookups under
+/// member's memory in the collection's own table (the argument after the key; for ZADD and ZINCRBY the one after
+/// the score), as redis-benchmark's SADD/HSET/ZADD into one key with 100 k members misses on members, not keys. Hints only: the commands do their own lookups under
 /// their locks.
 /// </summary>
 internal sealed class PipelinePrefetch(RespParser parser)
@@ -84,7 +84,15 @@ internal sealed class PipelinePrefetch(RespParser parser)
 
     private KeyHint Hint(Store store, int db, CommandArgs args)
     {
-        if (args.Count < 3 || !NamesMember(args[0])) return store.HintKey(db, args[1]);
+        if (args.Count < 3) return store.HintKey(db, args[1]);
+        var name = args[0];
+        if (name.Length > 1 && (name[0] | 0x20) == 'z')
+        {
+            _members++; // ZADD key score member, ZINCRBY key by member; ZSCORE, ZREM, ZRANK... key member
+            int member = args.Count == 4 && (Ascii.EqualsIgnoreCase(name, "zadd"u8) || Ascii.EqualsIgnoreCase(name, "zincrby"u8)) ? 3 : 2;
+            return store.HintKey(db, args[1], args[member], sortedSet: true);
+        }
+        if (!NamesMember(name)) return store.HintKey(db, args[1]);
         _members++;
         return store.HintKey(db, args[1], args[2]);
     }

@@ -1,3 +1,5 @@
+using HyperCache.StateMachine.Keyspace;
+using System.Runtime.CompilerServices;
 using System.IO.Hashing;
 
 namespace HyperCache.StateMachine.Values;
@@ -32,7 +34,38 @@ public sealed class MemberTable
     /// <summary>Upper bound of slot indices, for iteration by index.</summary>
     public int Capacity => _used;
 
-    private static uint Hash(ReadOnlySpan<byte> member) => (uint)XxHash3.HashToUInt64(member);
+    internal static uint Hash(ReadOnlySpan<byte> member) => (uint)XxHash3.HashToUInt64(member);
+
+    // The RESP pipeline's look-ahead (ElementHint) asks for a member's chain of misses (bucket, slot, node) a stage
+    // at a time, without the shard lock, as ElementTable's does: each array is read once, so a resize in between
+    // costs a useless fetch, never a fault.
+
+    /// <summary>Stage 1: the member's bucket (<paramref name="hash"/> is <see cref="Hash"/> of it).</summary>
+    public void PrefetchBucket(uint hash)
+    {
+        var buckets = _buckets;
+        KeyTable.Prefetch(ref buckets[hash & (uint)(buckets.Length - 1)]);
+    }
+
+    /// <summary>Stage 2 (its bucket fetched): the first slot of its chain.</summary>
+    public void PrefetchSlot(uint hash)
+    {
+        var buckets = _buckets;
+        var slots = _slots;
+        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
+        if ((uint)index < (uint)slots.Length) KeyTable.Prefetch(ref slots[index]);
+    }
+
+    /// <summary>Stage 3 (its slot fetched): that slot's node.</summary>
+    public void PrefetchNode(uint hash)
+    {
+        var buckets = _buckets;
+        var slots = _slots;
+        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
+        if ((uint)index >= (uint)slots.Length) return;
+        ref Slot slot = ref slots[index];
+        if (slot.Hash == hash) KeyTable.PrefetchObject(ref Unsafe.As<ZNode?, object?>(ref slot.Node));
+    }
 
     public ZNode? Find(ReadOnlySpan<byte> member)
     {
