@@ -13,6 +13,9 @@ public sealed class ReplicationOptions
     public long MaxLagBytes { get; set; } = 256L * 1024 * 1024;
     /// <summary>A shipped batch ends with the entries that bring it to this many bytes (or with the committed log).</summary>
     public int BatchBytes { get; set; } = 1 << 20;
+    /// <summary>The password this node gives its primary when it replicates one (Redis's masterauth): the primary's
+    /// requirepass. Read at each (re)connection.</summary>
+    public string MasterAuth { get; set; } = "";
     /// <summary>An idle stream carries a heartbeat this often; a replica that hears nothing for 5 of them reconnects.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -42,6 +42,10 @@ public sealed class Replicator : IAsyncDisposable
     public Store Store { get; }
     public AppendOnlyLog Log { get; }
     public ReplicationOptions Options { get; }
+
+    /// <summary>The password a replica must give to follow this node (requirepass, which CONFIG SET may change):
+    /// see <see cref="ReplicationAuth"/>. Set by the host; none by default.</summary>
+    public Func<string> RequiredPassword { get; set; } = static () => "";
     public string DataDir { get; }
     /// <summary>This node's RESP port (a replica reports it to its primary, as Redis's REPLCONF listening-port).</summary>
     public int OwnPort { get; }

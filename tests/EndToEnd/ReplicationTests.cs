@@ -285,4 +285,31 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         var m = System.Text.RegularExpressions.Regex.Match(c.Command("INFO", "persistence"), $"(?m)^{field}:(.*)\r$");
         return m.Success ? m.Groups[1].Value : "";
     }
+
+    [HyperCacheFact]
+    public void A_primary_with_requirepass_ships_only_to_a_replica_with_masterauth()
+    {
+        const string secret = "repl s3cret";
+        using var primary = Create();
+        primary.Start();
+        using var p = primary.Raw();
+        Assert.Equal(Resp.Ok, p.Command("CONFIG", "SET", "requirepass", secret));
+        Assert.Equal(Resp.Ok, p.Command("AUTH", secret));
+        using var stranger = Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}");
+        stranger.Start();
+        using var replica = Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}", "--masterauth", secret);
+        replica.Start();
+
+        Assert.Equal(Resp.Ok, p.Command("SET", "k", "v"));
+        Eventually.True(() => Info(replica, "master_link_status") == "up", "the replica with masterauth linked", Converge);
+        Assert.Equal(Resp.Int(1), p.Command("WAIT", "1", "5000"));
+        using (var r = replica.Raw()) Assert.Equal(Resp.Bulk("v"), r.Command("GET", "k"));
+
+        // The one without a password is refused (and says why), and never gets the stream.
+        Eventually.True(() => stranger.LogTail(400).Contains("NOAUTH"), "the stranger told NOAUTH", Converge);
+        Assert.Equal("down", Info(stranger, "master_link_status"));
+        using (var s = stranger.Raw()) Assert.Equal(Resp.Nil, s.Command("GET", "k"));
+        using (var rc = replica.Raw()) Assert.Equal(Resp.BulkArray("masterauth", secret), rc.Command("CONFIG", "GET", "masterauth"));
+    }
 }
+

@@ -65,6 +65,7 @@ public static class ConfigLoader
         new("replication.mode", c => c.Replication.Mode, (c, v) => c.Replication.Mode = ParseMode(v)),
         new("replication.min_acks", c => Text(c.Replication.MinAcks), (c, v) => c.Replication.MinAcks = Positive(v)),
         new("replication.sync_timeout_ms", c => Text(c.Replication.SyncTimeoutMs), (c, v) => c.Replication.SyncTimeoutMs = Positive(v)),
+        new("replication.masterauth", c => c.Replication.MasterAuth, (c, v) => c.Replication.MasterAuth = v, "masterauth"),
         new("replication.max_lag_bytes", c => Text(c.Replication.MaxLagBytes), (c, v) => c.Replication.MaxLagBytes = ParseBytes(v)),
         new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),
     ];

@@ -55,7 +55,11 @@ public sealed class Node : IDisposable
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
                 renewId: report.DamagedLogKeptAt != null, config.RespPort, new ReplicationSnapshots(node),
                 () => LogHoldsWholeState(log, config), logger);
-        if (node.Replication != null) _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
+        if (node.Replication != null)
+        {
+            node.Replication.RequiredPassword = () => config.RequirePass; // CONFIG SET requirepass applies to new streams
+            _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
+        }
         return node;
     }
 

@@ -23,6 +23,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<ShipMessage> stream, ServerCallContext context)
     {
+        ReplicationAuth.Demand(context, replicator.RequiredPassword());
         if (!replicator.IsPrimary)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node is a replica"));
         if (!replicator.Strategy.ShipsLog)
@@ -163,6 +164,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
 
     public override async Task<AckReply> Ack(IAsyncStreamReader<AckRequest> requestStream, ServerCallContext context)
     {
+        ReplicationAuth.Demand(context, replicator.RequiredPassword());
         try
         {
             await foreach (var ack in requestStream.ReadAllAsync(context.CancellationToken))

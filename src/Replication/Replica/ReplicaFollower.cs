@@ -104,7 +104,9 @@ public sealed class ReplicaFollower : IAsyncDisposable
     /// loop then reconnects at once); failures throw so the retry strategy backs off.</summary>
     private async Task SessionAsync(CancellationToken ct)
     {
-        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, t), ct);
+        string password = _replicator.Options.MasterAuth;
+        var headers = ReplicationAuth.Headers(password);
+        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, password, t), ct);
         using var channel = GrpcChannel.ForAddress($"http://{Host}:{grpcPort}", new GrpcChannelOptions
         {
             MaxReceiveMessageSize = null,
@@ -118,14 +120,14 @@ public sealed class ReplicaFollower : IAsyncDisposable
         string replid = position?.ReplicationId ?? "";
         long next = position?.NextAddress ?? 0;
         AppliedAddress = next;
-        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(_messages.SubscribeMethod(), null, new CallOptions(cancellationToken: session.Token), new SubscribeRequest
+        using var call = channel.CreateCallInvoker().AsyncServerStreamingCall(_messages.SubscribeMethod(), null, new CallOptions(headers, cancellationToken: session.Token), new SubscribeRequest
         {
             ReplicationId = replid,
             FromAddress = next,
             ReplicaId = connectionId,
             ReplicaPort = _replicator.OwnPort,
         });
-        using var acks = client.Ack(cancellationToken: session.Token);
+        using var acks = client.Ack(headers, cancellationToken: session.Token);
         var pump = new AckPump(_replicator.Log, acks.RequestStream, connectionId, session, durable => AppliedAddress = durable);
         bool progressed = false;
         using var snapshot = new SnapshotReceiver(_replicator.DataDir);
