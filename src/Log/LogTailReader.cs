@@ -50,26 +50,33 @@ public sealed unsafe class LogTailReader : IDisposable, IBulkLogEntryConsumer
     /// <summary>Entry bytes handed out by the last <see cref="Read"/>.</summary>
     public long BytesRead { get; private set; }
 
+    // Record bytes taken from the log by this Read, fragments of an entry not handed out yet included: the budget
+    // counts these, or a read that meets a fragmented entry would go on for another chunk before the entry is whole.
+    private long _taken;
+
     /// <summary>
     /// Hands committed entries to <paramref name="visitor"/> until at least <paramref name="maxBytes"/> of them
-    /// were handed out or nothing committed is left. False when an entry fails its checks (<see cref="Problem"/>,
+    /// were handed out or nothing committed is left. The budget is checked between FasterLog's bulk runs, which
+    /// may be longer than the chunk size asked for, so one read can hand out more (a far-behind replica's batch
+    /// can be several pages). False when an entry fails its checks (<see cref="Problem"/>,
     /// at <see cref="ProblemAddress"/>); the reader is then unusable.
     /// </summary>
     public bool Read(long maxBytes, IWholeEntryVisitor visitor)
     {
         BytesRead = 0;
+        _taken = 0;
         if (_problem != null) return false;
         _visitor = visitor;
         try
         {
-            while (BytesRead < maxBytes)
+            while (_taken < maxBytes)
             {
                 bool more;
                 try
                 {
                     // Runs of records from one page at a time, under one epoch protection each: UnsafeGetNext took
                     // and released it per entry, half the cost of reading.
-                    more = _iterator.TryBulkConsumeNext(this, (int)Math.Clamp(maxBytes - BytesRead, 1, int.MaxValue));
+                    more = _iterator.TryBulkConsumeNext(this, (int)Math.Clamp(maxBytes - _taken, 1, int.MaxValue));
                 }
                 catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
                 {
@@ -116,6 +123,7 @@ public sealed unsafe class LogTailReader : IDisposable, IBulkLogEntryConsumer
 
     private bool Take(ReadOnlySpan<byte> entry, long current, long next, IWholeEntryVisitor visitor)
     {
+        _taken += entry.Length;
         if (!EntryHeader.TryRead(entry, out byte kind, out ulong seq, out byte flags, out var body)) return Fail(current, "checksum mismatch");
         if ((flags & EntryHeader.Clock) != 0 && body.Length == 8)
         {
