@@ -10,12 +10,17 @@ namespace HyperCache.Frontends.Resp;
 /// runs its commands one after another, so the chains never overlap. Before the first command of a window, this
 /// parses the next few commands of the same input segment and asks for their keys' memory in stages across the
 /// window: every bucket, then every first slot, then every key array and value. By the time each command runs,
-/// its key is in the cache. The first argument is taken as the key (GET, SET, INCR, LPUSH, HSET, ...; a command
-/// without one costs a useless fetch), and every key of MSET, MGET, DEL, EXISTS, UNLINK and TOUCH, whose ten
-/// keys would otherwise miss one after another, even when the command comes alone. A set or hash command (SADD, SISMEMBER, HSET, HGET...) goes on to its
-/// member's memory in the collection's own table (the argument after the key; for ZADD and ZINCRBY the one after
-/// the score), as redis-benchmark's SADD/HSET/ZADD into one key with 100 k members misses on members, not keys. Hints only: the commands do their own lookups under
-/// their locks.
+/// its key is in the cache.
+/// <list type="bullet">
+/// <item>The first argument is taken as the key (GET, SET, INCR, LPUSH, HSET...); a command without one costs a
+/// useless fetch.</item>
+/// <item>MSET, MGET, DEL, EXISTS, UNLINK and TOUCH have every key fetched, even when the command comes alone:
+/// their ten keys would otherwise miss one after another.</item>
+/// <item>A set, hash or sorted-set command (SADD, SISMEMBER, HSET, HGET, ZADD, ZSCORE...) goes on to its member's
+/// memory in the collection's own table (the argument after the key; for ZADD and ZINCRBY the one after the
+/// score): redis-benchmark's SADD/HSET/ZADD into one key of 100 k members miss on members, not on the key.</item>
+/// </list>
+/// Hints only: the commands do their own lookups under their locks.
 /// </summary>
 internal sealed class PipelinePrefetch(RespParser parser)
 {
