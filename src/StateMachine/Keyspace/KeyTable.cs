@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace HyperCache.StateMachine.Keyspace;
 
@@ -140,39 +139,26 @@ public sealed class KeyTable
         _freeCount = 0;
     }
 
-    // Replay's prefetch (ReplayPrefetch) and the RESP pipeline's (KeyHint): a lookup is a chain of cache misses (bucket, slot, key array, value), so
-    // the applier asks for each link a few entries ahead, one link per stage. Hints only: they never fault and
-    // change nothing; a stale address (the GC moved an array) costs one useless fetch.
+    // Replay's prefetch (ReplayPrefetch) and the RESP pipeline's (KeyHint): a lookup is a chain of cache misses
+    // (bucket, slot, key array, value), so the applier asks for each link a few entries ahead, one link per stage
+    // (see ChainPrefetch).
 
     /// <summary>Stage 1: the key's bucket.</summary>
-    public void PrefetchBucket(uint hash)
-    {
-        var buckets = _buckets;
-        Prefetch(ref buckets[hash & (uint)(buckets.Length - 1)]);
-    }
+    public void PrefetchBucket(uint hash) => ChainPrefetch.Bucket(_buckets, hash);
 
     /// <summary>Stage 2 (its bucket fetched): the first slot of the key's chain.</summary>
-    public void PrefetchSlot(uint hash)
-    {
-        // Each array read once: the pipeline's look-ahead runs outside the shard lock, where a Grow or Clear may
-        // swap them in between.
-        var buckets = _buckets;
-        var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index < (uint)slots.Length) Prefetch(ref slots[index]);
-    }
+    public void PrefetchSlot(uint hash) => ChainPrefetch.Slot(_buckets, _slots, hash);
 
     /// <summary>Stage 3 (its slot fetched): that slot's key array and value object.</summary>
     public void PrefetchKeyAndValue(uint hash)
     {
-        var buckets = _buckets;
         var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index >= (uint)slots.Length) return;
+        int index = ChainPrefetch.FirstSlot(_buckets, slots, hash);
+        if (index < 0) return;
         ref Slot slot = ref slots[index];
         if (slot.Hash != hash) return;
-        PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
-        PrefetchObject(ref slot.Entry.Value!);
+        ChainPrefetch.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
+        ChainPrefetch.PrefetchObject(ref slot.Entry.Value!);
     }
 
     /// <summary>Stage 4 (its slot and value fetched): the value at the key's first slot, when that slot's hash is
@@ -180,24 +166,11 @@ public sealed class KeyTable
     /// hash; good enough for a hint, never for an answer).</summary>
     public object? PeekValue(uint hash)
     {
-        var buckets = _buckets;
         var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index >= (uint)slots.Length) return null;
+        int index = ChainPrefetch.FirstSlot(_buckets, slots, hash);
+        if (index < 0) return null;
         ref Slot slot = ref slots[index];
         return slot.Hash == hash ? Volatile.Read(ref slot.Entry.Value) : null;
-    }
-
-    internal static unsafe void Prefetch<T>(ref T at)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref at));
-    }
-
-    /// <summary>Prefetches what a reference points to without dereferencing it (reading the object's type would
-    /// be the very miss this avoids).</summary>
-    internal static unsafe void PrefetchObject(ref object? reference)
-    {
-        if (Sse.IsSupported) Sse.Prefetch0(*(void**)Unsafe.AsPointer(ref reference));
     }
 
     private int IndexOf(ReadOnlySpan<byte> key, uint hash)

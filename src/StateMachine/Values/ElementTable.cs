@@ -77,37 +77,25 @@ public sealed class ElementTable
     public bool Contains(ReadOnlySpan<byte> key) => IndexOf(key) >= 0;
 
     // The RESP pipeline's look-ahead (ElementHint) asks for a member's chain of misses (bucket, slot, element
-    // array) a stage at a time, without the shard lock, as KeyTable's does for keys: each array is read once, so a
-    // resize in between costs a useless fetch, never a fault.
+    // array) a stage at a time, as KeyTable's does for keys (see ChainPrefetch).
 
     /// <summary>Stage 1: the element's bucket.</summary>
-    public void PrefetchBucket(uint hash)
-    {
-        var buckets = _buckets;
-        KeyTable.Prefetch(ref buckets[hash & (uint)(buckets.Length - 1)]);
-    }
+    public void PrefetchBucket(uint hash) => ChainPrefetch.Bucket(_buckets, hash);
 
     /// <summary>Stage 2 (its bucket fetched): the first slot of its chain.</summary>
-    public void PrefetchSlot(uint hash)
-    {
-        var buckets = _buckets;
-        var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index < (uint)slots.Length) KeyTable.Prefetch(ref slots[index]);
-    }
+    public void PrefetchSlot(uint hash) => ChainPrefetch.Slot(_buckets, _slots, hash);
 
     /// <summary>Stage 3 (its slot fetched): that slot's element array, and its value for a hash.</summary>
     public void PrefetchElement(uint hash)
     {
-        var buckets = _buckets;
         var slots = _slots;
         var values = _values;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index >= (uint)slots.Length) return;
+        int index = ChainPrefetch.FirstSlot(_buckets, slots, hash);
+        if (index < 0) return;
         ref Slot slot = ref slots[index];
         if (slot.Hash != hash) return;
-        KeyTable.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
-        if ((uint)index < (uint)values.Length) KeyTable.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref values[index]));
+        ChainPrefetch.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
+        if ((uint)index < (uint)values.Length) ChainPrefetch.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref values[index]));
     }
 
     /// <summary>Adds the element, or replaces its value when present; true when it was added.</summary>

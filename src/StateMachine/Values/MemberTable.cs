@@ -37,34 +37,22 @@ public sealed class MemberTable
     internal static uint Hash(ReadOnlySpan<byte> member) => (uint)XxHash3.HashToUInt64(member);
 
     // The RESP pipeline's look-ahead (ElementHint) asks for a member's chain of misses (bucket, slot, node) a stage
-    // at a time, without the shard lock, as ElementTable's does: each array is read once, so a resize in between
-    // costs a useless fetch, never a fault.
+    // at a time, as ElementTable's does (see ChainPrefetch).
 
     /// <summary>Stage 1: the member's bucket (<paramref name="hash"/> is <see cref="Hash"/> of it).</summary>
-    public void PrefetchBucket(uint hash)
-    {
-        var buckets = _buckets;
-        KeyTable.Prefetch(ref buckets[hash & (uint)(buckets.Length - 1)]);
-    }
+    public void PrefetchBucket(uint hash) => ChainPrefetch.Bucket(_buckets, hash);
 
     /// <summary>Stage 2 (its bucket fetched): the first slot of its chain.</summary>
-    public void PrefetchSlot(uint hash)
-    {
-        var buckets = _buckets;
-        var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index < (uint)slots.Length) KeyTable.Prefetch(ref slots[index]);
-    }
+    public void PrefetchSlot(uint hash) => ChainPrefetch.Slot(_buckets, _slots, hash);
 
     /// <summary>Stage 3 (its slot fetched): that slot's node.</summary>
     public void PrefetchNode(uint hash)
     {
-        var buckets = _buckets;
         var slots = _slots;
-        int index = buckets[hash & (uint)(buckets.Length - 1)] - 1;
-        if ((uint)index >= (uint)slots.Length) return;
+        int index = ChainPrefetch.FirstSlot(_buckets, slots, hash);
+        if (index < 0) return;
         ref Slot slot = ref slots[index];
-        if (slot.Hash == hash) KeyTable.PrefetchObject(ref Unsafe.As<ZNode?, object?>(ref slot.Node));
+        if (slot.Hash == hash) ChainPrefetch.PrefetchObject(ref Unsafe.As<ZNode?, object?>(ref slot.Node));
     }
 
     public ZNode? Find(ReadOnlySpan<byte> member)
