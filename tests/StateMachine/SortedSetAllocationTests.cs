@@ -32,16 +32,7 @@ public class SortedSetAllocationTests
                 if (store.SortedSetAdd(session, key, ZAddFlags.None, member, 0, score).Count != 0) throw new InvalidOperationException("added a member it had");
             }
         }
-        // Steady state: first-use allocations and tier-0 code come first; rounds go on until one allocates nothing.
-        long allocated = -1;
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (allocated != 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Round();
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, SteadyState.Allocated(Round));
         Assert.Equal(members.Length, store.SortedSetCard(session, key));
     }
 }
