@@ -38,14 +38,8 @@ WARMUP_N=${WARMUP_N:-1500000}
 ROUNDS=${ROUNDS:-3}
 SETUPS=${SETUPS:-hc-none hc-async hc-sync redis-none redis-repl}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
-BUILD=1
-for arg in "$@"; do
-  case "$arg" in
-    --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+source bench/lib.sh
+bench_args "$@"
 for v in N WARMUP_N ROUNDS BENCH_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
@@ -53,7 +47,6 @@ for tool in redis-benchmark redis-cli redis-server; do
   command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install redis-server redis-tools" >&2; exit 1; }
 done
 # HyperCache runs as deployed (published ReadyToRun, bench/lib.sh), as in the other benchmarks.
-source bench/lib.sh
 bench_build_hypercache "$BUILD"
 DLL="$ROOT/$DLL"
 OUT="$ROOT/bench/out/repl-$(date -u +%Y%m%dT%H%M%SZ)"
