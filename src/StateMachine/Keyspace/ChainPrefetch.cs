@@ -36,8 +36,8 @@ internal static class ChainPrefetch
 
     /// <summary>Prefetches what a reference points to without dereferencing it (reading the object's type would
     /// be the very miss this avoids).</summary>
-    public static unsafe void PrefetchObject(ref object? reference)
+    public static unsafe void PrefetchObject(ref object? reference, int offset = 0)
     {
-        if (Sse.IsSupported) Sse.Prefetch0(*(void**)Unsafe.AsPointer(ref reference));
+        if (Sse.IsSupported) Sse.Prefetch0((byte*)*(void**)Unsafe.AsPointer(ref reference) + offset);
     }
 }

@@ -159,6 +159,7 @@ public sealed class KeyTable
         if (slot.Hash != hash) return;
         ChainPrefetch.PrefetchObject(ref Unsafe.As<byte[]?, object?>(ref slot.Key));
         ChainPrefetch.PrefetchObject(ref slot.Entry.Value!);
+        ChainPrefetch.PrefetchObject(ref slot.Entry.Value!, 64); // a 64-byte value and its 16-byte header span two lines
     }
 
     /// <summary>Stage 4 (its slot and value fetched): the value at the key's first slot, when that slot's hash is
