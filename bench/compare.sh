@@ -28,6 +28,8 @@
 #
 # Medians of interleaved rounds: on a shared 2-core machine one run can drop 2x because of a neighbour or a GC;
 # the median ignores one such outlier per three rounds, and interleaving makes the servers share the slow moments.
+# Before every recorded run the script waits (at most QUIET_MAX_S) until the CPUs are nearly idle, so that the
+# previous server's background work (an AOF rewrite child, a commit, a snapshot) does not run into the next one's.
 #
 # CPU pinning: PIN=0 (default) leaves everything unpinned, as servers run in production. PIN=1 runs the servers on
 # core 0 and redis-benchmark on core 1. Pinned, a .NET server's background threads (GC, log flushes and commits,
@@ -44,6 +46,7 @@
 #   LAT_TESTS=set,get 1-client latency tests ("" = none)    LAT_N=50000    requests per latency run
 #   WARMUP=1          0 = no warm-up                        WARMUP_N=300000 requests per test in the warm-up
 #   PIN=0|1           see above                             BENCH_TIMEOUT=600 s per redis-benchmark invocation
+#   QUIET_BUSY=15     % CPU busy below which a run starts     QUIET_MAX_S=20 longest wait for that (then runs anyway)
 #   GARNET_VERSION=2.2.8  GARNET_DEVICE=RandomAccess (or FileStream)  GARNET_AOF=1 (0 = no AOF)
 #   GARNET_EXTRA_ARGS, HC_EXTRA_ARGS  appended to the server command lines
 #   HC_ENV            environment for HyperCache only (Garnet is .NET too, so do not export runtime knobs), e.g.
@@ -160,6 +163,7 @@ bench() {
 # run ROUND SERVER CLIENTS PIPELINE REQUESTS TEST LABEL: one recorded run, CSV in raw/
 run() {
   local f="$OUT/raw/$2_$7_$6_run$1.csv"
+  wait_quiet
   log "round $1/$ROUNDS, $7, $6, $2"
   if ! bench "$2" "$3" "$4" "$5" "$6" >"$f" 2>"$f.err"; then
     log "redis-benchmark failed against $2 ($7 $6, round $1): see $f.err"; FAILED=1

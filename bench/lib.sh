@@ -9,6 +9,7 @@
 #   pick_port VAR START       first free loopback port from START on
 #   start_server NAME PORT CMD  start one server (pid kept for the trap), wait for PING; exit 1 if it fails
 #   try_start_server ...      the same, returning 1 instead of exiting
+#   wait_quiet                wait (bounded) until the machine's CPUs are nearly idle
 #   median FILE SERVER PIPELINE TEST COLUMN
 # Only 127.0.0.1 is ever targeted. Every loop is bounded.
 
@@ -64,6 +65,22 @@ bench_build_hypercache() {
   if [[ -z ${HYPERCACHE_CMD:-} && ! -f $DLL ]]; then
     echo "missing $DLL: build it or drop --no-build" >&2; exit 1
   fi
+}
+
+# wait_quiet: before a recorded run, wait until the CPUs were less than QUIET_BUSY % (15) busy over half a second,
+# at most QUIET_MAX_S (20) seconds. The servers share two cores with redis-benchmark, and one server's background
+# work after its run (Redis's AOF rewrite child, Garnet's commits, our snapshot) would otherwise land in the next
+# server's run. It waits the same way before every server's runs, so no server is favoured.
+cpu_busy_idle() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $5+$6 }' /proc/stat; }
+wait_quiet() {
+  [[ -r /proc/stat ]] || return 0
+  local limit=${QUIET_BUSY:-15} tries=$(( ${QUIET_MAX_S:-20} * 2 )) i b0 i0 b1 i1 busy
+  for ((i = 0; i < tries; i++)); do
+    read -r b0 i0 < <(cpu_busy_idle); sleep 0.5; read -r b1 i1 < <(cpu_busy_idle)
+    busy=$(( (b1 - b0) * 100 / ((b1 - b0) + (i1 - i0) + 1) ))
+    (( busy < limit )) && return 0
+  done
+  log "machine still ${busy}% busy after ${QUIET_MAX_S:-20} s; running anyway"
 }
 
 PIDS=()      # servers, killed by the trap
