@@ -170,17 +170,17 @@ namespace HyperCache.StateMachine
                         database.SetValue(ref entry, new CuckooValue(CuckooFilter.Create(createCapacity, CuckooDefaultBucketSize, CuckooDefaultMaxIterations, CuckooDefaultExpansion)
                             ?? throw new InvalidDataException("cuckoo insert event with impossible capacity")));
                     }
-                    var filter = ((CuckooValue)entry.Value).Filter;
+                    var cuckoo = (CuckooValue)Unshared(database, ref entry);
                     var results = t_cuckooResults ??= [];
                     results.Clear();
-                    for (int i = 4; i < fields; i++) results.Add(filter.Insert((ulong)r.ReadInt64(), unique));
-                    ((CuckooValue)entry.Value).Resized();
+                    for (int i = 4; i < fields; i++) results.Add(cuckoo.Filter.Insert((ulong)r.ReadInt64(), unique));
+                    cuckoo.Resized();
                     break;
                 }
                 case CuckooKinds.Delete:
                 {
                     ref Entry entry = ref database.Find(key);
-                    if (!Unsafe.IsNullRef(ref entry) && entry.Value is CuckooValue cuckoo)
+                    if (!Unsafe.IsNullRef(ref entry) && Unshared(database, ref entry) is CuckooValue cuckoo)
                     {
                         cuckoo.Filter.Delete((ulong)r.ReadInt64());
                         cuckoo.Resized();
@@ -199,7 +199,7 @@ namespace HyperCache.StateMachine
                 case CuckooKinds.Chunk:
                 {
                     int filterIndex = r.ReadInt32(), offset = r.ReadInt32();
-                    ((CuckooValue)database.Find(key).Value).Filter.LoadChunk(filterIndex, offset, r.ReadBytes());
+                    ((CuckooValue)Unshared(database, ref database.Find(key))).Filter.LoadChunk(filterIndex, offset, r.ReadBytes());
                     break;
                 }
                 default:

@@ -273,7 +273,7 @@ public sealed partial class Store
                 var database = ShardOf(key).Db(db);
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                 if (!existed) database.SetValue(ref entry, new HashValue());
-                var hash = entry.Value as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
+                var hash = Unshared(database, ref entry) as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
                 // Same-length values are overwritten in place, except while a snapshot that shares the arrays is
                 // being written (the rule of CanOverwriteInPlace for strings).
                 bool inPlace = Volatile.Read(ref _cut) is null;
@@ -290,7 +290,7 @@ public sealed partial class Store
                 if (database is null) return;
                 ref Entry entry = ref database.Find(key);
                 if (Unsafe.IsNullRef(ref entry)) return;
-                var hash = entry.Value as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
+                var hash = Unshared(database, ref entry) as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
                 for (int i = 2; i < fields; i++) hash.Remove(r.ReadBytes());
                 if (hash.Count == 0) database.Remove(key); // empty collections do not exist, as in Redis
                 break;

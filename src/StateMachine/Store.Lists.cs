@@ -45,7 +45,7 @@ public sealed partial class Store
                 var database = ShardOf(key).Db(db);
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                 if (!existed) database.SetValue(ref entry, new ListValue(fields - 3));
-                var list = (ListValue)entry.Value;
+                var list = (ListValue)Unshared(database, ref entry);
                 for (int i = 3; i < fields; i++) list.Push(side, r.ReadBytes().ToArray());
                 SignalKeyReady(db, key);
                 break;
@@ -107,19 +107,21 @@ public sealed partial class Store
         var database = ShardOf(destination).Db(db);
         ref Entry entry = ref database.GetOrAdd(destination, out bool existed);
         if (!existed) database.SetValue(ref entry, new ListValue());
-        ((ListValue)entry.Value).Push(to, element);
+        ((ListValue)Unshared(database, ref entry)).Push(to, element);
         DeleteIfEmpty(db, source, list);
         SignalKeyReady(db, destination);
     }
 
     /// <summary>
-    /// The list an event names. Events are logged only after checking that it exists, so null means a bug upstream;
-    /// like the other Apply paths (an EXPIRE of a missing key), the event is then skipped rather than stopping replay.
+    /// The list an event names, ready to change. Events are logged only after checking that it exists, so null
+    /// means a bug upstream; like the other Apply paths (an EXPIRE of a missing key), the event is then skipped
+    /// rather than stopping replay.
     /// </summary>
     private ListValue? ListAt(int db, ReadOnlySpan<byte> key)
     {
-        ref Entry entry = ref ShardOf(key).Db(db).Find(key);
-        return Unsafe.IsNullRef(ref entry) ? null : entry.Value as ListValue;
+        var database = ShardOf(key).Db(db);
+        ref Entry entry = ref database.Find(key);
+        return Unsafe.IsNullRef(ref entry) ? null : Unshared(database, ref entry) as ListValue;
     }
 
     private void DeleteIfEmpty(int db, ReadOnlySpan<byte> key, ListValue list)

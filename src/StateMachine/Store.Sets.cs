@@ -354,7 +354,7 @@ public sealed partial class Store
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
         if (!existed) database.SetValue(ref entry, new SetValue());
-        return entry.Value as SetValue ?? throw new InvalidDataException("set event on a key of another type");
+        return Unshared(database, ref entry) as SetValue ?? throw new InvalidDataException("set event on a key of another type");
     }
 
     /// <summary>The set an event removes from, or null when the key is gone.</summary>
@@ -364,7 +364,7 @@ public sealed partial class Store
         if (database is null) return null;
         ref Entry entry = ref database.Find(key);
         if (Unsafe.IsNullRef(ref entry)) return null;
-        return entry.Value as SetValue ?? throw new InvalidDataException("set event on a key of another type");
+        return Unshared(database, ref entry) as SetValue ?? throw new InvalidDataException("set event on a key of another type");
     }
 
     /// <summary>Empty collections do not exist, as in Redis.</summary>

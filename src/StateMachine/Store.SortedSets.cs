@@ -47,7 +47,7 @@ public sealed partial class Store
             {
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                 if (!existed) database.SetValue(ref entry, new ZSetValue());
-                var zset = (ZSetValue)entry.Value;
+                var zset = (ZSetValue)Unshared(database, ref entry);
                 for (int i = 2; i < fields; i += 2)
                 {
                     double score = BitConverter.Int64BitsToDouble(r.ReadInt64());
@@ -60,7 +60,7 @@ public sealed partial class Store
             {
                 ref Entry entry = ref database.Find(key);
                 if (Unsafe.IsNullRef(ref entry)) break;
-                var zset = (ZSetValue)entry.Value;
+                var zset = (ZSetValue)Unshared(database, ref entry);
                 for (int i = 2; i < fields; i++) zset.Remove(r.ReadBytes());
                 if (zset.Count == 0) database.Remove(key);
                 break;
@@ -69,7 +69,7 @@ public sealed partial class Store
             {
                 ref Entry entry = ref database.Find(key);
                 if (Unsafe.IsNullRef(ref entry)) break;
-                var zset = (ZSetValue)entry.Value;
+                var zset = (ZSetValue)Unshared(database, ref entry);
                 long start = r.ReadInt64();
                 zset.RemoveRankRange(start, r.ReadInt64());
                 if (zset.Count == 0) database.Remove(key);

@@ -9,7 +9,9 @@ public readonly record struct CapturedKey(int Db, byte[] Key, object Value, long
 /// every entry below it that touches the shard is in the capture, no entry at or above it is.</summary>
 /// <param name="Origin">A replica's resume position as of this capture. Replicated batches lock every shard, so it
 /// is the same for every shard of one cut, and covers exactly the batches below the covered addresses.</param>
-public sealed record ShardCapture(int Shard, long CoveredAddress, List<CapturedKey> Keys, ReplicationPosition? Origin = null);
+/// <param name="Token">Held by the capture's collections until the writer has written them out.</param>
+public sealed record ShardCapture(int Shard, long CoveredAddress, List<CapturedKey> Keys, CaptureToken Token,
+    ReplicationPosition? Origin = null);
 
 /// <summary>
 /// A snapshot being taken, shard by shard: each shard is captured under its own lock, with the log tail at that
@@ -26,6 +28,7 @@ public sealed class SnapshotCut
     private readonly Func<long> _address;
     private readonly bool[] _captured;          // written under the shard's lock
     private readonly ShardCapture?[] _pending;  // captures not yet taken by the writer
+    private readonly CaptureToken?[] _tokens;   // every capture's token, released when the cut ends
 
     /// <param name="address">The address a capture covers, read under the shard lock: the log tail for a live
     /// store, a fixed address for an offline one.</param>
@@ -35,6 +38,13 @@ public sealed class SnapshotCut
         _address = address;
         _captured = new bool[store.ShardCount];
         _pending = new ShardCapture?[store.ShardCount];
+        _tokens = new CaptureToken?[store.ShardCount];
+    }
+
+    /// <summary>When the cut ends, however it ends: no collection stays copy-on-write.</summary>
+    internal void ReleaseAll()
+    {
+        foreach (var token in _tokens) token?.Release();
     }
 
     /// <summary>Under the shard's lock: its capture (taking it now if nobody did), handed over once.</summary>
@@ -62,7 +72,9 @@ public sealed class SnapshotCut
 
     private void CaptureLocked(Shard shard)
     {
-        _pending[shard.Index] = _store.Capture(shard, _address());
+        var capture = _store.Capture(shard, _address());
+        _pending[shard.Index] = capture;
+        _tokens[shard.Index] = capture.Token;
         _captured[shard.Index] = true;
     }
 }

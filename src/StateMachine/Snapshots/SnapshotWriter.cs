@@ -38,6 +38,7 @@ public static class SnapshotWriter
                     var capture = store.TakeCapture(cut, i);
                     long before = sink.Bytes, events = sink.Events;
                     foreach (var key in capture.Keys) sink.WriteKey(key);
+                    capture.Token.Release(); // written out: writes to its collections need no copy any more
                     // A replica's resume position goes with its data (counted in the last shard's image).
                     if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
                     images[i] = new ShardImage(capture.CoveredAddress, capture.Keys.Count, sink.Events - events, sink.Bytes - before);

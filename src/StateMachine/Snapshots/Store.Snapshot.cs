@@ -17,7 +17,11 @@ public sealed partial class Store
             throw new InvalidOperationException("a snapshot is already in progress");
     }
 
-    internal void EndCut(SnapshotCut cut) => Interlocked.CompareExchange(ref _cut, null, cut);
+    internal void EndCut(SnapshotCut cut)
+    {
+        cut.ReleaseAll();
+        Interlocked.CompareExchange(ref _cut, null, cut);
+    }
 
     /// <summary>Shard <paramref name="index"/>'s capture for this cut: taken now under its lock, unless a
     /// multi-shard write already took it.</summary>
@@ -28,13 +32,17 @@ public sealed partial class Store
     }
 
     /// <summary>
-    /// Copies what a shard holds, under its lock: keys are immutable arrays, so they are shared; strings are shared
-    /// too, because no string is overwritten in place while a cut is installed (Store.CanOverwriteInPlace), and the
-    /// cut lasts until the file is written; collections are mutable, so they are cloned. The events that rebuild
-    /// them are written later, unlocked.
+    /// Lists what a shard holds, under its lock, sharing every value: keys are immutable arrays; no string is
+    /// overwritten in place while a cut is installed (Store.CanOverwriteInPlace), and the cut lasts until the file
+    /// is written; collections are marked with the capture's token, and a write copies one before changing it
+    /// (<see cref="Unshared"/>) until the writer has written the shard out. The capture therefore costs a pass
+    /// over the keys, not a copy of every collection (which stalled the shard and doubled the collections' memory
+    /// while the snapshot was written), and only collections written during that time are copied, as a fork's
+    /// copy-on-write pages are for Redis. The events that rebuild the values are written later, unlocked.
     /// </summary>
     internal ShardCapture Capture(Shard shard, long coveredAddress)
     {
+        var token = new CaptureToken();
         var keys = new List<CapturedKey>();
         for (int db = 0; db < Databases; db++)
         {
@@ -45,10 +53,22 @@ public sealed partial class Store
                 var key = table.KeyAt(i);
                 if (key is null) continue;
                 ref Entry entry = ref table.EntryAt(i);
-                object value = entry.Value is CollectionValue collection ? collection.Clone() : entry.Value;
-                keys.Add(new CapturedKey(db, key, value, entry.ExpireAt));
+                if (entry.Value is CollectionValue collection) collection.CapturedBy = token;
+                keys.Add(new CapturedKey(db, key, entry.Value, entry.ExpireAt));
             }
         }
-        return new ShardCapture(shard.Index, coveredAddress, keys, ReplicationOrigin);
+        return new ShardCapture(shard.Index, coveredAddress, keys, token, ReplicationOrigin);
+    }
+
+    /// <summary>
+    /// The value at <paramref name="entry"/>, safe to change: a collection that a snapshot captured and is still
+    /// writing out is first replaced by a copy (see <see cref="Capture"/>). Every Apply path calls it before it
+    /// changes a collection in place.
+    /// </summary>
+    private static object Unshared(Database database, ref Entry entry)
+    {
+        if (entry.Value is CollectionValue { CapturedBy: { Released: false } } captured)
+            database.SetValue(ref entry, captured.Clone());
+        return entry.Value;
     }
 }

@@ -25,6 +25,10 @@ public abstract class CollectionValue
     /// <summary>A copy owned by nobody yet (its size is counted once it is stored).</summary>
     public abstract CollectionValue Clone();
 
+    /// <summary>The snapshot capture that still reads this value, if any: a write must then change a copy
+    /// (Store.Unshared). Set under the shard lock.</summary>
+    internal Snapshots.CaptureToken? CapturedBy { get; set; }
+
     /// <summary>Bytes this value costs (itself, its arrays, its elements) as last measured.</summary>
     public long SizeBytes { get; private set; }
 

@@ -26,7 +26,7 @@ public sealed class CuckooValue(CuckooFilter filter) : CollectionValue
 
     // The value object (base fields and the filter reference) plus the filter's arrays. The filter is mutated in
     // place by Apply, which calls Resized after each insert (only growth changes the size).
-    protected override long MeasureBytes() => MemorySize.Object(24) + Filter.Bytes;
+    protected override long MeasureBytes() => MemorySize.Object(32) + Filter.Bytes;
 
     public override CollectionValue Clone() => new CuckooValue(Filter.Clone());
 

@@ -65,8 +65,8 @@ public sealed class HashValue : CollectionValue
         return removed;
     }
 
-    // Fields: the base's size and account, the table reference, the encoding flag.
-    protected override long MeasureBytes() => MemorySize.Object(32) + _table.Bytes;
+    // Fields: the base's size, account and capture mark, the table reference, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(40) + _table.Bytes;
 
     /// <summary>Order-independent: the sum of one hash per field and value.</summary>
     public override void AppendDigest(XxHash3 hash)

@@ -47,8 +47,8 @@ public sealed class ListValue : CollectionValue
 
     private ref byte[] ItemAt(int index) => ref _items[Slot(index)];
 
-    // Fields: the base's size and account, the items reference, head, count, element bytes.
-    protected override long MeasureBytes() => MemorySize.Object(40) + MemorySize.Array(_items.Length, MemorySize.Reference) + _elementBytes;
+    // Fields: the base's size, account and capture mark, the items reference, head, count, element bytes.
+    protected override long MeasureBytes() => MemorySize.Object(48) + MemorySize.Array(_items.Length, MemorySize.Reference) + _elementBytes;
 
     private int Slot(int index) => (_head + index) & (_items.Length - 1);
 

@@ -55,8 +55,8 @@ public sealed class SetValue : CollectionValue, IMemberSet
         return removed;
     }
 
-    // Fields: the base's size and account, the table reference, the encoding flag.
-    protected override long MeasureBytes() => MemorySize.Object(32) + _table.Bytes;
+    // Fields: the base's size, account and capture mark, the table reference, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(40) + _table.Bytes;
 
     /// <summary>Every member, in the order Redis would list them (numeric for an intset).</summary>
     public byte[][] Members()

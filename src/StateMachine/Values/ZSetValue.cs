@@ -74,8 +74,8 @@ public sealed class ZSetValue : CollectionValue
         return true;
     }
 
-    // Fields: the base's size and account, the list and table references, the encoding flag.
-    protected override long MeasureBytes() => MemorySize.Object(40) + _list.Bytes + _table.Bytes;
+    // Fields: the base's size, account and capture mark, the list and table references, the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(48) + _list.Bytes + _table.Bytes;
 
     /// <summary>Removes the elements at 0-based ranks start..end (inclusive, already within the set).</summary>
     public void RemoveRankRange(long start, long end)
