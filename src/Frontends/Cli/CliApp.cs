@@ -35,6 +35,7 @@ public static class CliApp
             (new Option<string?>("--http-api-key") { Description = "Bearer key every HTTP route but /health requires (or HYPERCACHE_HTTP_API_KEY)" }, "http.api_key"),
             (new Option<string?>("--snapshot-interval") { Description = "Seconds between scheduled snapshots if anything changed (default 3600; 0 = off)" }, "persistence.snapshot_interval"),
             (new Option<string?>("--snapshot-after-mb") { Description = "Snapshot (and compact the log) after this many MB of log (default 64; 0 = off)" }, "persistence.snapshot_after_mb"),
+            (new Option<string?>("--snapshot-after-percent") { Description = "... and after the log grew this % of the last snapshot's size (default 100; 0 = only the MB rule)" }, "persistence.snapshot_after_percent"),
             (new Option<string?>("--log-segment-mb") { Description = "AOF segment size in MB for a new data directory (power of two, >= 4; default 64)" }, "persistence.log_segment_mb"),
             (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
             (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),

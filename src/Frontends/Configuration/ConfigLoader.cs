@@ -33,6 +33,7 @@ public static class ConfigLoader
         new("persistence.cut_corrupt_log", c => Bool(c.CutCorruptLog), (c, v) => c.CutCorruptLog = ParseBool(v)),
         new("persistence.snapshot_interval", c => Text(c.SnapshotInterval), (c, v) => c.SnapshotInterval = NonNegative(v)),
         new("persistence.snapshot_after_mb", c => Text(c.SnapshotAfterMb), (c, v) => c.SnapshotAfterMb = NonNegative(v)),
+        new("persistence.snapshot_after_percent", c => Text(c.SnapshotAfterPercent), (c, v) => c.SnapshotAfterPercent = NonNegative(v), "auto-aof-rewrite-percentage"),
         new("persistence.log_segment_mb", c => Text(c.LogSegmentMb), (c, v) => c.LogSegmentMb = SegmentMb(v)),
         new("persistence.from_snapshot", c => c.FromSnapshot ?? "", (c, v) => c.FromSnapshot = v.Length == 0 ? null : v),
         new("cache.databases", c => Text(c.Databases), (c, v) => c.Databases = Positive(v), "databases"),

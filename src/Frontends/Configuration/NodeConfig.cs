@@ -27,6 +27,8 @@ public sealed class NodeConfig
     public int SnapshotInterval { get; set; } = 3600;
     /// <summary>Also snapshot once this many MB were logged since the last one; 0 = never for that reason.</summary>
     public int SnapshotAfterMb { get; set; } = 64;
+    /// <summary>And this percentage of the last snapshot's size (Redis: auto-aof-rewrite-percentage).</summary>
+    public int SnapshotAfterPercent { get; set; } = 100;
     /// <summary>FasterLog segment size in MB (a power of two, at least the 4 MB page): the unit in which a truncated
     /// log gives disk space back. Fixed for the life of a data directory.</summary>
     public int LogSegmentMb { get; set; } = 64;

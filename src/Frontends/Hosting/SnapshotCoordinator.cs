@@ -25,7 +25,13 @@ public sealed class SnapshotCoordinator
         LastSaveUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         foreach (var file in _directory.List())
         {
-            try { LastSaveUnix = SnapshotFile.ReadHeader(file).CreatedUnixMs / 1000; break; }
+            try
+            {
+                var header = SnapshotFile.ReadHeader(file);
+                LastSaveUnix = header.CreatedUnixMs / 1000;
+                LastSnapshotBytes = header.ContentLength;
+                break;
+            }
             catch (Exception e) when (e is SnapshotCorruptException or IOException) { }
         }
         SequenceAtLastSave = node.Log?.LastSequence ?? 0;
@@ -41,6 +47,8 @@ public sealed class SnapshotCoordinator
     /// <summary>Log size right after the last compaction (Redis: the AOF size at the last rewrite).</summary>
     public long AofBaseSize { get; private set; }
     public long Saves { get; private set; }
+    /// <summary>Size of the newest snapshot (Redis: aof_rewrite_base_size), which the growth rule scales with.</summary>
+    public long LastSnapshotBytes { get; private set; }
     public string? LastSnapshotPath { get; private set; }
     public bool InProgress => Volatile.Read(ref _running) != 0;
     public bool RewriteInProgress => Volatile.Read(ref _rewriting) != 0;
@@ -123,6 +131,7 @@ public sealed class SnapshotCoordinator
             LastSaveUnix = header.CreatedUnixMs / 1000;
             SequenceAtLastSave = sequence;
             TailAtLastSave = header.MaxCovered;
+            LastSnapshotBytes = header.ContentLength;
             LastSnapshotPath = path;
             LastSaveOk = true;
             LastSaveSeconds = clock.Elapsed.TotalSeconds;

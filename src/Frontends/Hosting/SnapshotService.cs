@@ -4,8 +4,9 @@ namespace HyperCache.Frontends.Hosting;
 
 /// <summary>
 /// The snapshot schedule: every <c>persistence.snapshot_interval</c> seconds if anything was written, and as soon
-/// as <c>persistence.snapshot_after_mb</c> MB were logged since the last one (which also bounds the log on disk,
-/// since each snapshot lets the log be truncated).
+/// as the log has grown by <c>persistence.snapshot_after_mb</c> MB and <c>persistence.snapshot_after_percent</c> of the
+/// last snapshot since it (<see cref="SnapshotGrowthRule"/>; this also bounds the log on disk, since each snapshot
+/// lets the log be truncated).
 /// </summary>
 public sealed class SnapshotService(Node node) : BackgroundService
 {
@@ -25,7 +26,8 @@ public sealed class SnapshotService(Node node) : BackgroundService
     private static bool? Due(Node node, SnapshotCoordinator snapshots)
     {
         var config = node.Config;
-        if (config.SnapshotAfterMb > 0 && node.Log is { } log && log.TailAddress - snapshots.TailAtLastSave >= (long)config.SnapshotAfterMb << 20)
+        if (node.Log is { } log && SnapshotGrowthRule.Due(log.TailAddress - snapshots.TailAtLastSave, snapshots.LastSnapshotBytes,
+                config.SnapshotAfterMb, config.SnapshotAfterPercent))
             return true;
         long age = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - snapshots.LastSaveUnix;
         if (config.SnapshotInterval > 0 && age >= config.SnapshotInterval && snapshots.ChangesSinceLastSave > 0) return false;
