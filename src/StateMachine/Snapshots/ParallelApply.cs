@@ -36,6 +36,16 @@ public sealed class ParallelApply : IDisposable
     public void Apply(byte kind, ReadOnlySpan<byte> body)
     {
         if (Volatile.Read(ref _failure) is { } failure) throw new InvalidOperationException("a replay worker failed", failure);
+        if (kind == (byte)EventKind.Batch)
+        {
+            ApplyPairs(body);
+            return;
+        }
+        if (kind == (byte)EventKind.ReplicationMark)
+        {
+            _store.Apply(kind, body); // a replica's resume position: no key, nothing the workers touch
+            return;
+        }
         if (OneKey(kind, body, out var key))
         {
             int shard = _store.ShardIndexOf(key);
@@ -45,6 +55,25 @@ public sealed class ParallelApply : IDisposable
         }
         if (_parallel) Drain();
         _store.Apply(kind, body);
+    }
+
+    /// <summary>
+    /// A Batch entry (a transaction, or everything a replica logs: its primary's entries plus a replication mark)
+    /// goes pair by pair through the same routing as top-level events, so a replica's log replays on every worker
+    /// with the look-ahead instead of on this thread alone. Nothing reads the state before replay ends, so a
+    /// transaction need not be applied as one step here; each shard still sees its events in log order.
+    /// </summary>
+    private void ApplyPairs(ReadOnlySpan<byte> batch)
+    {
+        var r = new EventReader(batch);
+        int count = r.ReadArrayHeader();
+        for (int i = 0; i < count; i++)
+        {
+            if (r.ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
+            int kind = r.ReadInt32();
+            if (kind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
+            Apply(checked((byte)kind), r.ReadBytes());
+        }
     }
 
     /// <summary>Applies what is queued and waits for it; rethrows a worker's failure.</summary>
