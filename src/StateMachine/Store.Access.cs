@@ -31,7 +31,20 @@ public sealed partial class Store
         return ref Unsafe.NullRef<Entry>();
     }
 
-    private static byte[] AsString(ref Entry entry) => entry.Value as byte[] ?? throw CommandError.WrongType();
+    /// <summary>The string at the entry (an exact array or an APPEND-grown <see cref="Values.StringBuffer"/>);
+    /// WRONGTYPE for another type. Valid only under the shard lock: the bytes may be overwritten in place after.</summary>
+    private static ReadOnlySpan<byte> AsString(ref Entry entry) => StringSpan(entry.Value);
+
+    internal static ReadOnlySpan<byte> StringSpan(object value) => value switch
+    {
+        byte[] bytes => bytes,
+        Values.StringBuffer buffer => buffer.Span,
+        _ => throw CommandError.WrongType(),
+    };
+
+    /// <summary>The string as an array of exactly its length: the stored one, or a copy of an APPEND-grown one (for
+    /// the code that needs an array: bitmaps and HyperLogLogs).</summary>
+    private static byte[] ExactString(object value) => value as byte[] ?? StringSpan(value).ToArray();
 
     private void LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
     {

@@ -136,15 +136,16 @@ public sealed partial class Store
         if (!Unsafe.IsNullRef(ref entry)) database.SetExpiry(key, ref entry, expireAt);
     }
 
+    /// <summary>APPEND: to a missing key it is a SET (an exact array, as Redis's embstr/raw by length); to an existing
+    /// string it appends in place when the key's <see cref="Values.StringBuffer"/> has room, else moves the string
+    /// into a bigger one. No in-place append while a snapshot shares the stored strings.</summary>
     private void ApplyAppend(int db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> suffix)
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        byte[] old = existed ? (byte[])entry.Value : [];
-        var joined = new byte[old.Length + suffix.Length];
-        old.CopyTo(joined, 0);
-        suffix.CopyTo(joined.AsSpan(old.Length));
-        database.SetValue(ref entry, joined);
+        if (!existed) database.SetValue(ref entry, suffix.ToArray());
+        else if (entry.Value is Values.StringBuffer buffer && Volatile.Read(ref _cut) is null && buffer.TryAppend(suffix)) { }
+        else database.SetValue(ref entry, Values.StringBuffer.Joined(StringSpan(entry.Value), suffix));
         TouchApplied(ref entry, existed);
     }
 
@@ -152,9 +153,9 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        byte[] old = existed ? (byte[])entry.Value : [];
+        var old = existed ? StringSpan(entry.Value) : [];
         var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
-        old.CopyTo(value, 0);
+        old.CopyTo(value);
         bytes.CopyTo(value.AsSpan(offset));
         database.SetValue(ref entry, value);
         TouchApplied(ref entry, existed);
@@ -178,5 +179,5 @@ public sealed partial class Store
 
     /// <summary>A string may be overwritten in place (Store.StringsInPlace.cs), so a copy gets its own array;
     /// collections clone themselves.</summary>
-    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : ((byte[])value).Clone();
+    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : StringSpan(value).ToArray();
 }

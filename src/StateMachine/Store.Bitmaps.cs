@@ -29,7 +29,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
-            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
             int previous = old is null ? 0 : Bitmap.GetBit(old, offset);
             if (old is null || (offset >> 3) >= old.Length || previous != bit)
             {
@@ -67,12 +67,12 @@ public sealed partial class Store
             if (writeOps == 0)
             {
                 ref Entry found = ref Live(shard.DbIfExists(session.Db), key, now);
-                byte[] current = Unsafe.IsNullRef(ref found) ? [] : AsString(ref found);
+                byte[] current = Unsafe.IsNullRef(ref found) ? [] : ExactString(found.Value);
                 for (int i = 0; i < ops.Length; i++) replies[i] = Read(ops[i], current);
                 return;
             }
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
             long length = Math.Max(old?.Length ?? 0, (highestBit >> 3) + 1);
             // Run the ops on a scratch copy of just the bytes they touch (later ops see earlier writes, and the
             // replies come from it); Apply then makes the one real copy of the string.
@@ -138,7 +138,7 @@ public sealed partial class Store
         {
             var key = args[firstSource + i];
             ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
-            sources[i] = Unsafe.IsNullRef(ref entry) ? null : AsString(ref entry);
+            sources[i] = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
         }
         var result = Bitmap.Combine(operation, sources);
         var target = args[destination];
@@ -187,9 +187,9 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out existed);
-        byte[] old = existed ? (byte[])entry.Value : [];
+        var old = existed ? StringSpan(entry.Value) : [];
         var value = new byte[Math.Max(old.Length, length)];
-        old.CopyTo(value, 0);
+        old.CopyTo(value);
         database.SetValue(ref entry, value);
         return value;
     }

@@ -83,7 +83,7 @@ public sealed partial class Store
                     shard.Misses++;
                     return 0;
                 }
-                var value = AsString(ref found);
+                var value = ExactString(found.Value);
                 shard.Hits++;
                 Touch(ref found, Clock(now));
                 if (!HyperLogLog.IsHll(value)) throw new CommandError(HyperLogLog.NotHllError);
@@ -100,7 +100,7 @@ public sealed partial class Store
                 var key = args[i];
                 ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
                 if (Unsafe.IsNullRef(ref entry)) continue;
-                var hll = entry.Value as byte[] ?? throw CommandError.WrongType();
+                var hll = ExactString(entry.Value);
                 if (!HyperLogLog.IsHll(hll)) throw new CommandError(HyperLogLog.NotHllError);
                 if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
             }
@@ -128,7 +128,7 @@ public sealed partial class Store
             anyDense |= HyperLogLog.IsDense(hll);
             if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
         }
-        var writer = new HyperLogLogWriter(exists ? AsString(ref target) : HyperLogLog.CreateEmpty());
+        var writer = new HyperLogLogWriter(exists ? ExactString(target.Value) : HyperLogLog.CreateEmpty());
         if (anyDense) writer.MakeDense();
         for (int i = 0; i < max.Length; i++)
             if (max[i] != 0) writer.Raise(i, max[i]);
@@ -137,7 +137,7 @@ public sealed partial class Store
 
     private static byte[] AsHll(ref Entry entry)
     {
-        var value = AsString(ref entry);
+        var value = ExactString(entry.Value);
         return HyperLogLog.IsHll(value) ? value : throw new CommandError(HyperLogLog.NotHllError);
     }
 
@@ -145,7 +145,7 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        var writer = new HyperLogLogWriter(existed ? (byte[])entry.Value : HyperLogLog.CreateEmpty());
+        var writer = new HyperLogLogWriter(existed ? ExactString(entry.Value) : HyperLogLog.CreateEmpty());
         for (int at = 0; at + 3 <= raised.Length; at += 3)
             writer.Raise(BinaryPrimitives.ReadUInt16BigEndian(raised[at..]), raised[at + 2]);
         database.SetValue(ref entry, writer.ToArray());

@@ -140,6 +140,7 @@ public sealed partial class Store
             {
                 // strings: int, embstr up to 44 bytes, raw
                 byte[] text => Numbers.TryParseInt64(text, out _) ? "int" : text.Length <= 44 ? "embstr" : "raw",
+                Values.StringBuffer => "raw", // as Redis: APPEND leaves a raw string
                 Values.CollectionValue collection => collection.Encoding,
                 _ => null,
             };
@@ -148,7 +149,7 @@ public sealed partial class Store
 
     internal static string TypeName(object value) => value switch
     {
-        byte[] => "string",
+        byte[] or Values.StringBuffer => "string",
         Values.CollectionValue collection => collection.TypeName,
         _ => "none",
     };

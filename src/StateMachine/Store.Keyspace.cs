@@ -177,6 +177,7 @@ public sealed partial class Store
                     hash.Append(key);
                     hash.Append(System.Text.Encoding.ASCII.GetBytes(TypeName(entry.Value)));
                     if (entry.Value is byte[] bytes) hash.Append(bytes);
+                    else if (entry.Value is Values.StringBuffer buffer) hash.Append(buffer.Span);
                     else if (entry.Value is Values.CollectionValue collection) collection.AppendDigest(hash);
                     digest += hash.GetCurrentHashAsUInt64();
                 }

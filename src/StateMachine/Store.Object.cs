@@ -31,6 +31,7 @@ public sealed partial class Store
             if (Unsafe.IsNullRef(ref entry)) return null;
             long idle = Math.Max(0, Clock(now) - entry.LastAccess) / AccessClock.Hz;
             if (entry.Value is Values.CollectionValue collection) return new ObjectDescription(collection.Encoding, idle, null);
+            if (entry.Value is Values.StringBuffer) return new ObjectDescription("raw", idle, null); // APPEND leaves raw, as Redis
             var bytes = (byte[])entry.Value;
             // Redis keeps a string that reads as a 64-bit integer (at most 20 characters) as that integer, a short
             // one (44 bytes) in the same allocation as its header, anything longer separately.

@@ -76,7 +76,7 @@ public sealed partial class Store
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
-            var value = AsString(ref entry);
+            var value = ExactString(entry.Value); // no longer stored once deleted: the caller may keep it
             LogDelete(session, session.Db, key);
             return value;
         }

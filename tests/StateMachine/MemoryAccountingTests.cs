@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "hash", "list", "set", "intset", "zset", "cuckoo"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -148,6 +148,10 @@ public class MemoryAccountingTests
             {
                 case "string":
                     store.Set(session, key, Of("value-" + i + new string('x', i % 40)), SetCondition.Always, 0, false, out _);
+                    break;
+                case "appended": // an APPEND-grown string holds spare room, which counts
+                    store.Set(session, key, Of("value-" + i), SetCondition.Always, 0, false, out _);
+                    for (int j = 0; j < i % 7 + 1; j++) store.Append(session, key, Of(new string('a', 10 + j)));
                     break;
                 case "hash":
                     store.HashSet(session, key, Keys.Of(Enumerable.Range(0, 100).Select(j => j % 2 == 0 ? "field" + j : "value" + j * i).ToArray()), 0);

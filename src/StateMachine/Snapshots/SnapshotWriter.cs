@@ -75,13 +75,13 @@ public static class SnapshotWriter
         {
             switch (key.Value)
             {
-                case byte[] text:
+                case byte[] or StringBuffer:
                 {
                     var buffer = EventBuffer.Start(EventKind.Set);
                     buffer.WriteArrayHeader(4);
                     buffer.Write(key.Db);
                     buffer.Write(key.Key);
-                    buffer.Write(text);
+                    buffer.Write(key.Value is StringBuffer grown ? grown.Span : (byte[])key.Value);
                     buffer.Write(key.ExpireAt);
                     Emit(buffer);
                     break;

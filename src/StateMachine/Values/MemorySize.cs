@@ -24,6 +24,7 @@ public static class MemorySize
     public static long OfValue(object? value) => value switch
     {
         byte[] bytes => ByteArray(bytes.Length),
+        StringBuffer buffer => buffer.SizeBytes,
         CollectionValue collection => collection.SizeBytes,
         _ => 0,
     };
