@@ -31,6 +31,9 @@ internal sealed partial class EpollConnection
         bool hangup = (events & (EPOLLHUP | EPOLLERR)) != 0;
         if ((events & EPOLLOUT) != 0 || hangup) OnWritable();
         if (_receiving && ((events & EPOLLIN) != 0 || hangup)) Receive(hangup);
+        // HUP/ERR are reported on every wait while the fd is registered; once input is over nothing needs them (a
+        // send to such a socket fails at once, it never waits for EPOLLOUT), so the fd leaves epoll.
+        if (hangup && !_receiving) Unregister();
     }
 
     private void OnWritable()
