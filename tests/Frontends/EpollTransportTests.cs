@@ -154,6 +154,44 @@ public sealed class EpollTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reading_pauses_while_the_handler_is_busy_and_resumes_without_losing_a_byte()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            const int Total = 8 * 1024 * 1024;
+            var data = new byte[Total];
+            for (int i = 0; i < Total; i++) data[i] = (byte)(i % 253);
+            var sending = client.SendAsync(data); // blocks in the kernel once reading paused
+            var input = server.Transport.Input;
+            // A busy handler: it examines nothing until 1 MB is waiting, where the transport stops reading.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                Assert.True(input.TryRead(out var pending) || waited.Elapsed < Deadline, "input arrives");
+                long length = pending.Buffer.Length;
+                if (pending.Buffer.Length > 0) input.AdvanceTo(pending.Buffer.Start); // nothing examined
+                if (length >= 1024 * 1024) break;
+                Assert.True(waited.Elapsed < Deadline, "1 MB of input is read before the pause");
+                Thread.Sleep(5); // polling interval only
+            }
+            Assert.False(sending.IsCompleted, "the rest waits in the kernel");
+            var received = new List<byte>(Total);
+            while (received.Count < Total)
+            {
+                var result = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+                received.AddRange(result.Buffer.ToArray());
+                input.AdvanceTo(result.Buffer.End);
+            }
+            Assert.Equal(Total, await sending.WaitAsync(Deadline));
+            Assert.Equal(data, received.ToArray());
+        }
+        server.Abort();
+        await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task Disposing_the_factory_closes_the_connections_still_open()
     {
         if (!Runs) return;
