@@ -13,16 +13,19 @@ internal sealed partial class EpollConnection
     private bool _receiving;
     private bool _inputPaused;
 
-    /// <summary>Loop thread: register the fd for input.</summary>
-    internal void StartOnLoop()
+    /// <summary>Before the connection is handed out (accepting thread): registers the fd for input, so the send
+    /// side can ask for EPOLLOUT from its first flush on. Until the loop has added the connection to its table an
+    /// event for it is skipped, and reported again by the next wait (level-triggered).</summary>
+    internal void Register()
     {
         _receiving = true;
         lock (_interestLock)
         {
             _interest = EPOLLIN;
-            _registered = _abortReason == null && Control(_loop.EpollFd, EPOLL_CTL_ADD, _fd, EPOLLIN, Id) == 0;
+            if (Control(_loop.EpollFd, EPOLL_CTL_ADD, _fd, EPOLLIN, Id) != 0)
+                throw new System.Net.Sockets.SocketException(Errno);
+            _registered = true;
         }
-        if (!_registered) EndReceive(_abortReason ?? new ConnectionAbortedException($"epoll_ctl failed: errno {Errno}"), unregister: false);
     }
 
     /// <summary>Loop thread: what epoll reported for this fd.</summary>

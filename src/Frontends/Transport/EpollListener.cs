@@ -67,12 +67,13 @@ internal sealed class EpollListener : IConnectionListener
             {
                 accepted.NoDelay = true;
                 accepted.Blocking = false;
-                return _transport.Adopt(accepted);
             }
             catch (SocketException)
             {
                 accepted.Dispose(); // gone before we could set it up
+                continue;
             }
+            if (_transport.Adopt(accepted) is { } connection) return connection;
         }
     }
 

@@ -50,11 +50,10 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    /// <summary>Starts watching a new connection for input (on the loop thread).</summary>
+    /// <summary>Takes a new, registered connection into the table that events are looked up in (loop thread).</summary>
     public void Add(EpollConnection connection) => Post(() =>
     {
         _connections.Add(connection.Id, connection);
-        connection.StartOnLoop();
         if (_stopping) connection.Abort(ShuttingDown());
     });
 

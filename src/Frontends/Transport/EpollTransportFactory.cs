@@ -30,14 +30,24 @@ public sealed class EpollTransportFactory(int respPort, int ioThreads, ILogger<E
         return ValueTask.FromResult<IConnectionListener>(EpollListener.Bind(ip, this));
     }
 
-    /// <summary>Takes over an accepted, non-blocking socket: it joins the next loop.</summary>
-    internal EpollConnection Adopt(Socket socket)
+    /// <summary>Takes over an accepted, non-blocking socket: it joins the next loop, which owns it from now on
+    /// (null if epoll refused it; the loop closes it).</summary>
+    internal EpollConnection? Adopt(Socket socket)
     {
         var loops = _loops!;
         var loop = loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)loops.Length)];
         var connection = new EpollConnection(socket, loop);
         loop.Add(connection);
-        return connection;
+        try
+        {
+            connection.Register(); // after Add is queued: an event before it is in the table is reported again
+            return connection;
+        }
+        catch (SocketException)
+        {
+            connection.Abort();
+            return null;
+        }
     }
 
     /// <summary>After Kestrel stopped (every connection closed or aborted): end the loop threads.</summary>
