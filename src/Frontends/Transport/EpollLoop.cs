@@ -7,8 +7,8 @@ namespace HyperCache.Frontends.Transport;
 /// <summary>
 /// One I/O thread: waits in epoll_wait (level-triggered) and hands each ready connection its event, so a socket is
 /// read only when the kernel says it is readable (one read per request, never a read that finds nothing).
-/// Other threads reach the loop through <see cref="Post"/> (an eventfd wakes it): registering, aborting and closing
-/// connections all happen here, so a socket is closed on the one thread that could still be reading it.
+/// Other threads reach the loop through <see cref="Post"/> (an eventfd wakes it): adding connections to its table,
+/// aborting and closing them all happen here, so a socket is closed on the one thread that could still read it.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
