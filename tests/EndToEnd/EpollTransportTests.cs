@@ -112,5 +112,49 @@ public sealed class EpollTransportTests(EpollNodeFixture node) : E2ETest(node)
         Assert.Equal([Messages, Messages + 1], next);
     }
 
+    [Fact]
+    public void An_idle_client_is_closed_after_the_timeout()
+    {
+        Expect(Resp.Ok, "CONFIG", "SET", "timeout", "1");
+        try
+        {
+            using var idle = Node.Raw();
+            Assert.Equal("+PONG\r\n", idle.Command("PING"));
+            Assert.Equal("", idle.ReadUntilClosed(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            using var admin = Node.Raw(); // this test's own connection was idle too
+            Assert.Equal(Resp.Ok, admin.Command("CONFIG", "SET", "timeout", "0"));
+        }
+    }
+
+    [Fact]
+    public void A_client_over_maxclients_gets_the_error_and_is_closed()
+    {
+        var open = new List<RawRespClient>();
+        Expect(Resp.Ok, "CONFIG", "SET", "maxclients", (ClientCount() + 1).ToString());
+        try
+        {
+            for (int i = 0; i < 20; i++) // other tests' connections may still be closing: open until one is refused
+            {
+                var c = Node.Raw();
+                open.Add(c);
+                c.Send(RawRespClient.Encode("PING"));
+                string reply = c.ReadReply();
+                if (reply == "+PONG\r\n") continue;
+                Assert.Equal(Resp.Err("ERR max number of clients reached"), reply);
+                Assert.Equal("", c.ReadUntilClosed(TimeSpan.FromSeconds(5)));
+                return;
+            }
+            Assert.Fail("no connection was refused");
+        }
+        finally
+        {
+            Cmd("CONFIG", "SET", "maxclients", "10000");
+            foreach (var c in open) c.Dispose();
+        }
+    }
+
     private int ClientCount() => Cmd("CLIENT", "LIST").Split('\n').Count(line => line.StartsWith("id=", StringComparison.Ordinal));
 }
