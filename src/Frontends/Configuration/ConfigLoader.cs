@@ -69,6 +69,8 @@ public static class ConfigLoader
         new("replication.masterauth", c => c.Replication.MasterAuth, (c, v) => c.Replication.MasterAuth = v, "masterauth"),
         new("replication.max_lag_bytes", c => Text(c.Replication.MaxLagBytes), (c, v) => c.Replication.MaxLagBytes = ParseBytes(v)),
         new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),
+        new("network.resp_transport", c => c.RespTransport, (c, v) => c.RespTransport = Transport.RespTransport.Parse(v)),
+        new("network.io_threads", c => Text(c.IoThreads), (c, v) => c.IoThreads = Positive(v)),
     ];
 
     /// <param name="flags">Settings given on the command line, by YAML path.</param>

@@ -18,6 +18,11 @@ public sealed class NodeConfig
     public int MaxClients { get; set; } = 10000;
     /// <summary>Seconds of idleness before a client is closed; 0 = never, Redis's default.</summary>
     public int Timeout { get; set; }
+    /// <summary>How RESP sockets are driven: "epoll" (our own epoll loops; the default on Linux x64, and elsewhere
+    /// it falls back to sockets) or "sockets" (Kestrel's socket transport). See Transport/RespTransport.cs.</summary>
+    public string RespTransport { get; set; } = Transport.RespTransport.Default;
+    /// <summary>I/O loop threads of the epoll transport.</summary>
+    public int IoThreads { get; set; } = Environment.ProcessorCount;
 
     public bool AppendOnly { get; set; } = true;
     public Durability AppendFsync { get; set; } = Durability.EverySec;

@@ -113,6 +113,7 @@ public static class NodeHost
             // Read straight into a buffer: the zero-byte "is there data?" read first doubles the receive calls.
             o.WaitForDataBeforeAllocatingBuffer = false;
         });
+        Transport.RespTransport.Register(builder.Services, config); // epoll: takes the RESP port from the sockets
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // RESP enforces its own limits (proto-max-bulk-len, client-query-buffer-limit); Kestrel's 1 MB

@@ -54,3 +54,15 @@ public sealed class PasswordNodeFixture : NodeFixture
     public const string Secret = "e2e-s3cret pass";
     public override string? Password => Secret;
 }
+
+/// <summary>A server on the epoll RESP transport (whatever the default transport is).</summary>
+[CollectionDefinition(Name)]
+public sealed class EpollCollection : ICollectionFixture<EpollNodeFixture>
+{
+    public const string Name = "epoll";
+}
+
+public sealed class EpollNodeFixture : NodeFixture
+{
+    protected override IEnumerable<string> ExtraServeArgs => ["--resp-transport", "epoll"];
+}

@@ -39,6 +39,9 @@ public class NodeFixture : IAsyncLifetime
     /// the StackExchange.Redis multiplexer authenticate with it; raw connections do not.</summary>
     public virtual string? Password => null;
 
+    /// <summary>More <c>serve</c> flags for a HyperCache target (e.g. <c>--resp-transport epoll</c>).</summary>
+    protected virtual IEnumerable<string> ExtraServeArgs => [];
+
     /// <summary>True when running against the real redis-server.</summary>
     public bool IsRedis { get; }
 
@@ -173,6 +176,7 @@ public class NodeFixture : IAsyncLifetime
         {
             psi.ArgumentList.Add(a);
         }
+        foreach (var a in ExtraServeArgs) psi.ArgumentList.Add(a);
         AddPassword(psi);
         return psi;
     }

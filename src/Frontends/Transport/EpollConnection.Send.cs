@@ -1,0 +1,66 @@
+using static HyperCache.Frontends.Transport.EpollNative;
+
+namespace HyperCache.Frontends.Transport;
+
+/// <summary>
+/// The send side: one async loop over the output pipe. Its reader continuation is inline, so a flush by the handler
+/// (on the loop thread) or by a pub/sub publisher (on its own thread) sends right there; the pipe lets one send run
+/// at a time. When the kernel's buffer is full it waits for EPOLLOUT and the loop thread finishes the send.
+/// </summary>
+internal sealed partial class EpollConnection
+{
+    private readonly WritableSignal _writable = new();
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                if (result.IsCanceled || _abortReason != null) break;
+                var buffer = result.Buffer;
+                var sender = new FdSender(_fd);
+                var status = SocketSend.SendAll(ref sender, buffer, out long sent, out _);
+                if (status == SendStatus.Done)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    if (result.IsCompleted) break;
+                    continue;
+                }
+                reader.AdvanceTo(buffer.GetPosition(sent)); // frees what was sent; the rest is read again
+                if (status == SendStatus.Failed || !await WaitWritableAsync()) break;
+            }
+        }
+        catch (Exception) when (_abortReason != null)
+        {
+            // Aborted mid-send: nothing more to deliver.
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+            SideDone();
+        }
+    }
+
+    /// <summary>Asks epoll for EPOLLOUT and waits for it; false when the connection is aborted or gone.</summary>
+    private ValueTask<bool> WaitWritableAsync()
+    {
+        var wait = _writable.Arm();
+        if (_abortReason != null || !ChangeInterest(add: EPOLLOUT, remove: 0)) _writable.Signal(false);
+        return wait;
+    }
+
+    private readonly struct FdSender(int fd) : IRawSender
+    {
+        public unsafe long Send(ReadOnlySpan<byte> data)
+        {
+            fixed (byte* p = data)
+            {
+                nint n = send(fd, p, data.Length, MSG_NOSIGNAL);
+                return n >= 0 ? n : -Errno;
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Buffers;
+
+namespace HyperCache.Frontends.Transport;
+
+/// <summary>A non-blocking socket's send(2): bytes accepted, or -errno.</summary>
+internal interface IRawSender
+{
+    long Send(ReadOnlySpan<byte> data);
+}
+
+/// <summary>How a <see cref="SocketSend.SendAll"/> ended.</summary>
+internal enum SendStatus
+{
+    /// <summary>Every byte was accepted by the kernel.</summary>
+    Done,
+    /// <summary>The socket's send buffer is full (EAGAIN): wait until epoll reports it writable, then go on.</summary>
+    WouldBlock,
+    /// <summary>The connection is broken (EPIPE, ECONNRESET...).</summary>
+    Failed,
+}
+
+/// <summary>
+/// The send side's bookkeeping: hands the kernel a multi-segment buffer, segment by segment, and counts what it
+/// took, so a partial write resumes exactly where the kernel stopped.
+/// </summary>
+internal static class SocketSend
+{
+    /// <param name="sent">Bytes the kernel accepted, from the start of <paramref name="buffer"/>.</param>
+    /// <param name="error">The errno when <see cref="SendStatus.Failed"/>.</param>
+    public static SendStatus SendAll<TSender>(ref TSender sender, in ReadOnlySequence<byte> buffer, out long sent, out int error)
+        where TSender : struct, IRawSender
+    {
+        sent = 0;
+        error = 0;
+        foreach (var segment in buffer)
+        {
+            var span = segment.Span;
+            while (!span.IsEmpty)
+            {
+                long n = sender.Send(span);
+                if (n > 0)
+                {
+                    sent += n;
+                    span = span[(int)n..];
+                    continue;
+                }
+                if (n == -EpollNative.EINTR) continue;
+                if (n is 0 or -EpollNative.EAGAIN) return SendStatus.WouldBlock; // 0: nothing taken, wait as for EAGAIN
+                error = (int)-n;
+                return SendStatus.Failed;
+            }
+        }
+        return SendStatus.Done;
+    }
+}

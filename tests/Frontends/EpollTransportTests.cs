@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using HyperCache.Frontends.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HyperCache.Frontends.Tests;
+
+/// <summary>
+/// The epoll transport in-process, without Kestrel: a listener from the factory, a plain client socket, and the
+/// connection's pipes as the handler sees them. Linux x64 only (elsewhere the transport is not used).
+/// </summary>
+public sealed class EpollTransportTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private EpollTransportFactory? _factory;
+    private IConnectionListener? _listener;
+
+    private static bool Runs => OperatingSystem.IsLinux()
+        && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+
+    public async Task InitializeAsync()
+    {
+        if (!Runs) return;
+        _factory = new EpollTransportFactory(0, 2, NullLogger<EpollTransportFactory>.Instance);
+        _listener = await _factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_listener != null) await _listener.DisposeAsync();
+        _factory?.Dispose();
+    }
+
+    private async Task<(Socket Client, ConnectionContext Server)> ConnectAsync()
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(_listener!.EndPoint);
+        var server = await _listener.AcceptAsync().AsTask().WaitAsync(Deadline);
+        return (client, server!);
+    }
+
+    private static async Task<byte[]> ReadAsync(PipeReader input, int count)
+    {
+        var received = new List<byte>();
+        while (received.Count < count)
+        {
+            var result = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+            received.AddRange(result.Buffer.ToArray());
+            input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) break;
+        }
+        return [.. received];
+    }
+
+    private static async Task<byte[]> ReceiveAllAsync(Socket client, int count)
+    {
+        var buffer = new byte[count];
+        int got = 0;
+        while (got < count)
+        {
+            int n = await client.ReceiveAsync(buffer.AsMemory(got)).AsTask().WaitAsync(Deadline);
+            if (n == 0) break;
+            got += n;
+        }
+        return buffer[..got];
+    }
+
+    [Fact]
+    public async Task Bytes_go_both_ways_and_the_endpoints_are_the_sockets()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
+            Assert.Equal(client.RemoteEndPoint, server.LocalEndPoint);
+            await client.SendAsync("*1\r\n$4\r\nPING\r\n"u8.ToArray());
+            Assert.Equal("*1\r\n$4\r\nPING\r\n"u8.ToArray(), await ReadAsync(server.Transport.Input, 14));
+            await server.Transport.Output.WriteAsync("+PONG\r\n"u8.ToArray());
+            Assert.Equal("+PONG\r\n"u8.ToArray(), await ReceiveAllAsync(client, 7));
+        }
+        await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task A_peer_close_ends_the_input_and_fires_connection_closed()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        var closed = new TaskCompletionSource();
+        server.ConnectionClosed.Register(() => closed.TrySetResult());
+        await client.SendAsync("tail"u8.ToArray());
+        client.Dispose();
+        Assert.Equal("tail"u8.ToArray(), await ReadAsync(server.Transport.Input, int.MaxValue)); // up to the end
+        await closed.Task.WaitAsync(Deadline);
+        await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Abort_from_another_thread_closes_the_socket_and_ends_the_input()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            var reading = server.Transport.Input.ReadAsync().AsTask();
+            await Task.Run(() => server.Abort());
+            Assert.Equal(0, await client.ReceiveAsync(new byte[16]).WaitAsync(Deadline)); // EOF: shut down
+            await Assert.ThrowsAsync<ConnectionAbortedException>(() => reading.WaitAsync(Deadline));
+            Assert.True(server.ConnectionClosed.WaitHandle.WaitOne(Deadline));
+            await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_read_holds_the_flush_until_it_reads_then_gets_every_byte()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            const int Total = 16 * 1024 * 1024; // far more than the socket buffers and the 64 KB pipe threshold
+            var output = server.Transport.Output;
+            bool paused = false;
+            int written = 0;
+            ValueTask<FlushResult> flush = default;
+            while (written < Total)
+            {
+                var span = output.GetSpan(4096);
+                int n = Math.Min(span.Length, Math.Min(4096, Total - written));
+                for (int i = 0; i < n; i++) span[i] = (byte)((written + i) % 251);
+                output.Advance(n);
+                written += n;
+                flush = output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    paused = true; // backpressure: the kernel said EAGAIN and the pipe filled up
+                    break;
+                }
+            }
+            Assert.True(paused, "the flush was held back");
+            var reading = ReceiveAllAsync(client, written);
+            await flush.AsTask().WaitAsync(Deadline); // released once the client reads
+            var received = await reading;
+            Assert.Equal(written, received.Length);
+            for (int i = 0; i < received.Length; i++)
+                if (received[i] != (byte)(i % 251)) Assert.Fail($"byte {i} differs");
+        }
+        server.Abort();
+        await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Reading_pauses_while_the_handler_is_busy_and_resumes_without_losing_a_byte()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            const int Total = 8 * 1024 * 1024;
+            var data = new byte[Total];
+            for (int i = 0; i < Total; i++) data[i] = (byte)(i % 253);
+            var sending = client.SendAsync(data); // blocks in the kernel once reading paused
+            var input = server.Transport.Input;
+            // A busy handler: it examines nothing until 1 MB is waiting, where the transport stops reading.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                Assert.True(input.TryRead(out var pending) || waited.Elapsed < Deadline, "input arrives");
+                long length = pending.Buffer.Length;
+                if (pending.Buffer.Length > 0) input.AdvanceTo(pending.Buffer.Start); // nothing examined
+                if (length >= 1024 * 1024) break;
+                Assert.True(waited.Elapsed < Deadline, "1 MB of input is read before the pause");
+                Thread.Sleep(5); // polling interval only
+            }
+            Assert.False(sending.IsCompleted, "the rest waits in the kernel");
+            var received = new List<byte>(Total);
+            while (received.Count < Total)
+            {
+                var result = await input.ReadAsync().AsTask().WaitAsync(Deadline);
+                received.AddRange(result.Buffer.ToArray());
+                input.AdvanceTo(result.Buffer.End);
+            }
+            Assert.Equal(Total, await sending.WaitAsync(Deadline));
+            Assert.Equal(data, received.ToArray());
+        }
+        server.Abort();
+        await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Disposing_the_factory_closes_the_connections_still_open()
+    {
+        if (!Runs) return;
+        var (client, server) = await ConnectAsync();
+        using (client)
+        {
+            var disposed = server.DisposeAsync().AsTask(); // as Kestrel: the handler is done, the client is idle
+            await _listener!.UnbindAsync();
+            _factory!.Dispose();
+            await disposed.WaitAsync(Deadline);
+            Assert.Equal(0, await client.ReceiveAsync(new byte[16]).WaitAsync(Deadline));
+        }
+    }
+}
