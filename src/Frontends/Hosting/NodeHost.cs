@@ -52,7 +52,13 @@ public static class NodeHost
         }
         using (node)
         {
-            app.Lifetime.ApplicationStopping.Register(() => node.AcceptingWrites = false);
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                node.AcceptingWrites = false;
+                // As Redis on SIGTERM: close the clients rather than wait for idle ones to leave (the host would
+                // wait for their handlers until its shutdown timeout). What they wrote is in the log already.
+                foreach (var client in node.Clients.All) client.Kill?.Invoke();
+            });
             node.StopHost = app.Lifetime.StopApplication;
             await app.StartAsync(ct);
             node.AcceptingWrites = true;

@@ -107,12 +107,6 @@ public static class ConnectionCommands
         new("SETINFO", 4, (c, a, r) => r.Ok()),
         new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine() + "\n")),
         new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")))),
-        new("KILL", -3, (c, a, r) =>
-        {
-            var target = c.Node.Clients.All.FirstOrDefault(x => x.RemoteAddress == a.Text(2))
-                ?? throw new CommandError("ERR No such client");
-            target.Kill?.Invoke();
-            r.Ok();
-        }),
+        new("KILL", -3, ClientKill.Run),
     ];
 }
