@@ -91,6 +91,31 @@ public sealed class ServerTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Info_commandstats_counts_calls_failures_and_rejections()
+    {
+        Dictionary<string, long> Stat(string command)
+        {
+            var stats = Sections(Info("commandstats")).GetValueOrDefault("Commandstats") ?? [];
+            var fields = new Dictionary<string, long> { ["calls"] = 0, ["rejected_calls"] = 0, ["failed_calls"] = 0 };
+            if (stats.TryGetValue("cmdstat_" + command, out var line))
+                foreach (var field in line.Split(',')) if (field.Split('=') is [var name, var value] && fields.ContainsKey(name)) fields[name] = long.Parse(value);
+            return fields;
+        }
+        var before = Stat("incr");
+        Expect(Resp.Ok, "SET", K("text"), "abc");
+        Expect(Resp.Int(1), "INCR", K("n"));
+        Expect(Resp.NotInteger, "INCR", K("text")); // ran and failed
+        Expect(Resp.WrongArity("incr"), "INCR");      // refused before running
+        var after = Stat("incr");
+        Assert.Equal(before["calls"] + 2, after["calls"]);
+        Assert.Equal(before["failed_calls"] + 1, after["failed_calls"]);
+        Assert.Equal(before["rejected_calls"] + 1, after["rejected_calls"]);
+        Assert.Matches(@"^calls=\d+,usec=\d+,usec_per_call=\d+\.\d{2},rejected_calls=\d+,failed_calls=\d+$", Sections(Info("commandstats"))["Commandstats"]["cmdstat_incr"]);
+        Assert.DoesNotContain("Commandstats", Sections(Info()).Keys); // as Redis: not a default section
+        Assert.Contains("Commandstats", Sections(Info("all")).Keys);
+    }
+
+    [Fact]
     public void Info_memory_section()
     {
         Expect(Resp.Ok, "SET", K("memory"), "v"); // used_memory counts the data: an empty node may hold none

@@ -9,6 +9,8 @@ namespace HyperCache.Frontends.Metrics;
 /// </summary>
 public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogram.Child duration)
 {
+    private long _failed, _rejected; // INFO commandstats' failed_calls and rejected_calls (both rare)
+
     public Counter.Child Ok { get; } = ok;
     public Counter.Child Error { get; } = error;
     public Histogram.Child Duration { get; } = duration;
@@ -24,9 +26,22 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     public void Failed(long started)
     {
         Error.Inc();
+        Interlocked.Increment(ref _failed);
         if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
+    /// <summary>Refused before it ran (arity, NOAUTH, OOM, ...): Redis's rejected_calls. The caller counts
+    /// <see cref="Error"/> too.</summary>
+    public void Rejected() => Interlocked.Increment(ref _rejected);
+
     /// <summary>Calls so far, successful or not (for /stats).</summary>
     public long Calls => (long)(Ok.Value + Error.Value);
+
+    /// <summary>Calls that ran (Redis's calls: successful or failed while running, not rejected).</summary>
+    public long Executed => (long)Ok.Value + Interlocked.Read(ref _failed);
+    public long FailedCalls => Interlocked.Read(ref _failed);
+    public long RejectedCalls => Interlocked.Read(ref _rejected);
+
+    /// <summary>Microseconds spent running them, estimated from the timed sample (one call in eight is timed).</summary>
+    public long EstimatedMicroseconds => Duration.Count == 0 ? 0 : (long)(Executed * Duration.Sum / Duration.Count * 1e6);
 }

@@ -49,6 +49,7 @@ public static class ConnectionGate
     /// <summary>Refuses a command: inside MULTI this also dooms the transaction; a refused EXEC answers EXECABORT.</summary>
     public static void Reject(RespClient client, CommandSpec? spec, string error)
     {
+        spec?.Meter?.Rejected();
         if (client.Transaction is { } transaction) transaction.Dirty = true;
         if (spec?.Name == "exec")
         {

@@ -11,16 +11,20 @@ namespace HyperCache.Frontends.Resp.Commands;
 public static class ServerInfo
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+    /// <summary>As Redis: INFO and INFO default leave commandstats out; INFO all and everything include it.</summary>
+    private static readonly string[] Sections = [.. DefaultSections, "commandstats"];
 
     public static string Build(Node node, CommandArgs args)
     {
         var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 1; i < args.Count; i++) wanted.Add(args.Text(i));
-        bool all = wanted.Count == 0 || wanted.Contains("all") || wanted.Contains("everything") || wanted.Contains("default");
+        bool all = wanted.Contains("all") || wanted.Contains("everything");
+        bool defaults = all || wanted.Count == 0 || wanted.Contains("default");
         var text = new StringBuilder();
-        foreach (var section in DefaultSections)
+        foreach (var section in Sections)
         {
-            if (!all && !wanted.Contains(section)) continue;
+            bool isDefault = Array.IndexOf(DefaultSections, section) >= 0;
+            if (!(isDefault ? defaults : all) && !wanted.Contains(section)) continue;
             if (text.Length > 0) text.Append("\r\n");
             text.Append("# ").Append(char.ToUpperInvariant(section[0])).Append(section[1..]).Append("\r\n");
             foreach (var (name, value) in Fields(node, section)) text.Append(name).Append(':').Append(value).Append("\r\n");
@@ -108,6 +112,28 @@ public static class ServerInfo
                 foreach (var db in node.Store.KeyspaceInfo())
                     yield return ($"db{db.Db}", $"keys={db.Keys},expires={db.Expires},avg_ttl=0");
                 break;
+            case "commandstats":
+                foreach (var (name, meter) in Meters(node).OrderBy(m => m.Name, StringComparer.Ordinal))
+                {
+                    long calls = meter.Executed, usec = meter.EstimatedMicroseconds;
+                    if (calls == 0 && meter.RejectedCalls == 0) continue;
+                    double perCall = calls == 0 ? 0 : (double)usec / calls;
+                    yield return ($"cmdstat_{name}", string.Create(inv,
+                        $"calls={calls},usec={usec},usec_per_call={perCall:F2},rejected_calls={meter.RejectedCalls},failed_calls={meter.FailedCalls}"));
+                }
+                break;
+        }
+    }
+
+    /// <summary>Every command's and subcommand's meter, by Redis's name ("get", "client|kill").</summary>
+    private static IEnumerable<(string Name, Metrics.CommandMeter Meter)> Meters(Node node)
+    {
+        foreach (var spec in node.Commands.All)
+        {
+            if (spec.Meter is { } meter) yield return (spec.Name, meter);
+            if (spec.Subcommands is null) continue;
+            foreach (var sub in spec.Subcommands.Values)
+                if (sub.Meter is { } subMeter) yield return (sub.Name, subMeter);
         }
     }
 
