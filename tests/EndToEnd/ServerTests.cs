@@ -116,6 +116,23 @@ public sealed class ServerTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Info_errorstats_counts_error_replies_by_code()
+    {
+        long Count(string code)
+            => (Sections(Info("errorstats")).GetValueOrDefault("Errorstats") ?? []).TryGetValue("errorstat_" + code, out var v)
+                ? long.Parse(v["count=".Length..]) : 0;
+        long Total() => long.Parse(Sections(Info("stats"))["Stats"]["total_error_replies"]);
+        long err = Count("ERR"), wrongType = Count("WRONGTYPE"), total = Total();
+        Expect(Resp.Ok, "SET", K(), "v");
+        Expect(Resp.WrongType, "LPUSH", K(), "x");
+        Expect(Resp.WrongArity("get"), "GET");
+        Assert.Equal(wrongType + 1, Count("WRONGTYPE"));
+        Assert.Equal(err + 1, Count("ERR"));
+        Assert.Equal(total + 2, Total());
+        Assert.Contains("Errorstats", Sections(Info()).Keys); // a default section, as in Redis 7
+    }
+
+    [Fact]
     public void Info_memory_section()
     {
         Expect(Resp.Ok, "SET", K("memory"), "v"); // used_memory counts the data: an empty node may hold none

@@ -91,6 +91,9 @@ public sealed class NodeMetrics
     /// <summary>Requests naming no known command.</summary>
     public CommandMeter Unknown { get; }
 
+    /// <summary>Error replies by code (INFO errorstats).</summary>
+    public ErrorStats Errors { get; } = new();
+
     /// <summary>The meter of a command by name (HTTP operations count as the RESP command they perform).</summary>
     public CommandMeter Command(string name)
         => _node.Commands.TryFind(name, out var spec) && spec.Meter is { } meter ? meter : MeterFor(name);

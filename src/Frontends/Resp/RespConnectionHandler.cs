@@ -28,6 +28,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
             connection.RemoteEndPoint?.ToString() ?? "?", connection.LocalEndPoint?.ToString() ?? "?");
         client.Kill = connection.Abort;
         client.Writer.Attach(output);
+        client.Writer.Errors = node.Metrics.Errors;
         if (!node.Clients.TryAdd(client, node.Config.MaxClients))
         {
             client.Writer.Error("ERR max number of clients reached");

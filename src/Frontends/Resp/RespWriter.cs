@@ -86,7 +86,14 @@ public sealed class RespWriter
     public void Ok() => Raw("+OK\r\n"u8);
     public void Simple(ReadOnlySpan<byte> text) { Raw("+"u8); Raw(text); Raw("\r\n"u8); }
     public void Simple(string text) => Line((byte)'+', text);
-    public void Error(string message) => Line((byte)'-', message);
+    public void Error(string message)
+    {
+        Errors?.Count(message);
+        Line((byte)'-', message);
+    }
+
+    /// <summary>Where error replies are counted (INFO errorstats); null counts nothing.</summary>
+    public Metrics.ErrorStats? Errors { get; set; }
     public void Integer(long value) => Prefixed((byte)':', value);
     public void ArrayHeader(int count) => Prefixed((byte)'*', count);
     public void NullBulk() => Raw(Protocol == 3 ? "_\r\n"u8 : "$-1\r\n"u8);

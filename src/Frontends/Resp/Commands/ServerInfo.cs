@@ -10,7 +10,7 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// <summary>The INFO text, section by section, with Redis's field names so that existing tooling reads it.</summary>
 public static class ServerInfo
 {
-    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace"];
     /// <summary>As Redis: INFO and INFO default leave commandstats out; INFO all and everything include it.</summary>
     private static readonly string[] Sections = [.. DefaultSections, "commandstats"];
 
@@ -99,6 +99,10 @@ public static class ServerInfo
                 yield return ("keyspace_misses", misses.ToString(inv));
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
+                yield return ("total_error_replies", node.Metrics.Errors.Total.ToString(inv));
+                break;
+            case "errorstats":
+                foreach (var (code, count) in node.Metrics.Errors.ByCode()) yield return ($"errorstat_{code}", $"count={count}");
                 break;
             case "replication":
                 foreach (var field in ReplicationInfo.Fields(node)) yield return field;
