@@ -37,6 +37,8 @@ public sealed class Node : IDisposable
     public bool AcceptingWrites { get; set; }
     public ClientRegistry Clients { get; } = new();
     public PubSubHub PubSub { get; } = new();
+    /// <summary>Clients in MONITOR mode and the feed of commands to them.</summary>
+    public MonitorFeed Monitors { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);

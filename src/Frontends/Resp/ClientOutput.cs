@@ -14,7 +14,7 @@ public sealed class ClientOutput
     public const long Limit = 32L * 1024 * 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ConcurrentQueue<PubSubMessage> _pending = new();
+    private readonly ConcurrentQueue<IPushMessage> _pending = new();
     private long _pendingBytes;
     private int _draining;
     private volatile bool _closed;
@@ -45,8 +45,9 @@ public sealed class ClientOutput
         _gate.Release();
     }
 
-    /// <summary>From a publisher's thread: queue a message for <paramref name="client"/> and make sure a drain runs.</summary>
-    public void Deliver(RespClient client, PubSubMessage message)
+    /// <summary>From a publisher's (or a monitored command's) thread: queue a message for <paramref name="client"/>
+    /// and make sure a drain runs.</summary>
+    public void Deliver(RespClient client, IPushMessage message)
     {
         if (_closed) return;
         _pending.Enqueue(message);

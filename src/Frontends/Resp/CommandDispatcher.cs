@@ -52,6 +52,7 @@ public sealed class CommandDispatcher(Node node)
             reply.Error(e.Message);
             spec.Meter?.Failed(started);
         }
+        if (node.Monitors.Active) node.Monitors.Feed(client, args, spec);
     }
 
     /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)

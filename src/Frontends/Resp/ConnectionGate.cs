@@ -17,6 +17,11 @@ public static class ConnectionGate
             Reject(client, spec, "NOAUTH Authentication required.");
             return true;
         }
+        if (client.Monitoring && (spec.Flags.HasFlag(CommandFlags.ReadOnly) || spec.Flags.HasFlag(CommandFlags.Write)))
+        {
+            Reject(client, spec, "ERR Replica can't interact with the keyspace"); // Redis's words: a monitor is a replica there
+            return true;
+        }
         if (client.Protocol == 2 && client.Subscriptions is { Count: > 0 } && !AllowedWhileSubscribed(spec))
         {
             Reject(client, spec, $"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

@@ -2,7 +2,7 @@ namespace HyperCache.Frontends.Resp;
 
 /// <summary>One published message as one subscriber receives it: "message" (channel subscription) or "pmessage"
 /// (pattern). The byte arrays are shared by every receiver of the same PUBLISH.</summary>
-public sealed record PubSubMessage(byte[]? Pattern, byte[] Channel, byte[] Payload)
+public sealed record PubSubMessage(byte[]? Pattern, byte[] Channel, byte[] Payload) : IPushMessage
 {
     public long Size => Channel.Length + Payload.Length + (Pattern?.Length ?? 0) + 64;
 

@@ -34,7 +34,9 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;
-    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Count: > 0 }) || Node.GatesWrites;
+    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Count: > 0 }) || Monitoring || Node.GatesWrites;
+    /// <summary>After MONITOR (until RESET or the connection ends): it receives every command run on the node.</summary>
+    public bool Monitoring { get; set; }
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
     public bool CloseAfterReply { get; set; }
     public Action? Kill { get; set; }
@@ -75,6 +77,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     {
         Store.Unwatch(Session);
         Node.PubSub.UnsubscribeAll(this);
+        if (Monitoring) Node.Monitors.Remove(this);
         Output.Close();
     }
 }

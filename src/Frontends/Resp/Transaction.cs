@@ -42,6 +42,7 @@ public sealed class Transaction
             {
                 reply.Error(e.Message);
             }
+            if (client.Node.Monitors.Active) client.Node.Monitors.Feed(client, args, spec); // as Redis: each, as it runs
         }
     }
 }

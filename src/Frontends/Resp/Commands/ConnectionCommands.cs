@@ -38,10 +38,21 @@ public static class ConnectionCommands
             r.Ok();
         });
         t.Container("client", CommandFlags.None, ClientSubcommands());
+        t.Add("monitor", 1, CommandFlags.Admin, (c, a, r) =>
+        {
+            // As Redis: a client that needs a reply per command (inside EXEC) cannot monitor; MONITOR again is ignored.
+            if (c.InExec) throw new CommandError("ERR MONITOR isn't allowed for DENY BLOCKING client");
+            if (c.Monitoring) return;
+            c.Monitoring = true;
+            c.Node.Monitors.Add(c);
+            r.Ok();
+        });
         t.Add("reset", 1, F | CommandFlags.NoAuth, (c, a, r) =>
         {
             TransactionCommands.Discard(c);
             c.Node.PubSub.UnsubscribeAll(c);
+            if (c.Monitoring) c.Node.Monitors.Remove(c);
+            c.Monitoring = false;
             c.Session.Db = 0;
             c.Name = null;
             c.Protocol = 2;
