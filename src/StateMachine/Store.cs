@@ -37,7 +37,26 @@ public sealed partial class Store : IEntryVisitor
     public int ShardCount => _shards.Length;
     public AppendOnlyLog? Log => _log;
 
-    public long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Wall-clock milliseconds, for expiry and access times (never read by Apply). Within
+    /// <see cref="PinClock"/> on this thread, the pinned value.</summary>
+    public long NowMs() => t_pinnedBy == this ? t_pinnedNow : _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [ThreadStatic] private static Store? t_pinnedBy;
+    [ThreadStatic] private static long t_pinnedNow;
+
+    /// <summary>
+    /// Reads the clock once for the commands this thread runs next (a pipeline's batch), until
+    /// <see cref="UnpinClock"/>: a GET paid a clock read per command (2.6 % of a pipelined GET's samples). Redis
+    /// freezes the time per command; here it is frozen across cheap commands, and the caller pins again after any
+    /// command that may take long, so a later command never sees a time older than a few fast commands.
+    /// </summary>
+    public void PinClock()
+    {
+        t_pinnedNow = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        t_pinnedBy = this;
+    }
+
+    public void UnpinClock() => t_pinnedBy = null;
 
     /// <summary>Hundredths of a second since start (<see cref="AccessClock.Hz"/>), the clock of
     /// <see cref="Entry.LastAccess"/> and <see cref="Entry.Created"/>: fine enough for LRU to tell apart keys read

@@ -7,8 +7,13 @@ namespace HyperCache.Frontends.Resp;
 /// <summary>Finds a parsed command, checks its arity, runs it, and turns a <see cref="CommandError"/> into a reply.</summary>
 public sealed class CommandDispatcher(Node node)
 {
+    /// <summary>Whether the last command run was one Redis calls fast (O(1) or O(log n)); false for unknown or
+    /// refused ones too.</summary>
+    public bool LastWasFast { get; private set; }
+
     public void Execute(RespClient client, CommandArgs args)
     {
+        LastWasFast = false;
         var reply = client.Writer;
         if (!node.Commands.TryFind(args[0], out var spec))
         {
@@ -42,6 +47,7 @@ public sealed class CommandDispatcher(Node node)
         // Every command is counted; one in eight is timed for the latency histogram: reading the clock twice per
         // command cost ~6 % of a pipelined GET (perf), and a 1-in-8 sample keeps the percentiles.
         long started = (++client.MeterTicks & 7) == 0 ? Stopwatch.GetTimestamp() : 0;
+        LastWasFast = spec.Flags.HasFlag(CommandFlags.Fast);
         try
         {
             spec.Handler(client, args, reply);

@@ -146,6 +146,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         var remaining = buffer;
         executed = 0;
         prefetch.Reset();
+        node.Store.PinClock();
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
@@ -182,6 +183,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         dispatcher.Execute(client, client.Args);
                         node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
+                        if (!dispatcher.LastWasFast) node.Store.PinClock(); // it may have taken long: read the clock again
                         break;
                 }
                 remaining = remaining.Slice(used);
@@ -190,6 +192,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
         finally
         {
+            node.Store.UnpinClock();
             if (executed > 0)
             {
                 node.CountCommands(executed);
