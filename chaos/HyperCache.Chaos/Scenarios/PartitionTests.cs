@@ -15,6 +15,7 @@ namespace HyperCache.Chaos.Scenarios;
 public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(output, partitions: true)
 {
     private const int MaxOps = 60_000;
+    private const int AsyncMaxOps = 100_000;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(2);
 
     [PartitionFact]
@@ -79,7 +80,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
 
         var writers = Writers(2);
         int port = Driver.RespPort("primary");
-        var tasks = writers.Select(w => Task.Run(() => w.Run(() => port, MaxOps, stopOnBreak: false, ReplyTimeout))).ToArray();
+        var tasks = writers.Select(w => Task.Run(() => w.Run(() => port, AsyncMaxOps, stopOnBreak: false, ReplyTimeout))).ToArray();
         long fullSyncsBefore;
         try
         {
@@ -95,6 +96,9 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
             long aAtCut = InfoLong("replica-a", "slave_repl_offset");
             Eventually.True(() => Info("replica-b", "master_link_status") == "down", "replica-b sees its link down (dead-stream timeout)", Deadline);
             Log($"replica-b's link down after {cut.Elapsed.TotalSeconds:0.0}s of partition");
+            // The primary's side of the same rule (HTTP/2 pings unanswered for 5 heartbeats): it stops counting replica-b.
+            Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "the primary drops the cut replica from connected_slaves", Deadline);
+            Log($"primary dropped replica-b after {cut.Elapsed.TotalSeconds:0.0}s of partition");
             Eventually.True(() => cut.Elapsed >= cutFor, $"partition held {cutFor.TotalSeconds:0.0}s", cutFor + Deadline);
             int ackedDuring = Acked(writers) - ackedAtCut;
             Assert.True(ackedDuring >= 100, $"the async primary kept acknowledging during the partition: only {ackedDuring} writes");
@@ -105,7 +109,8 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
             Log($"replica-b cut {cut.Elapsed.TotalSeconds:0.0}s at offset {cutAt}; {ackedDuring} writes acknowledged meanwhile; primary at {ahead}; " +
                 $"writers {(tasks.All(t => t.IsCompleted) ? "done" : "still writing")} at the heal");
 
-            Eventually.True(() => InfoLong("replica-b", "slave_repl_offset") >= ahead && Info("replica-b", "master_link_status") == "up",
+            Eventually.True(() => InfoLong("replica-b", "slave_repl_offset") >= ahead && Info("replica-b", "master_link_status") == "up"
+                    && InfoLong("primary", "connected_slaves") == 2,
                 "replica-b reconnected by itself and caught up under load", Deadline);
             Assert.True(InfoLong("primary", "sync_partial_ok") > partialBefore, "the primary served replica-b a partial resync");
         }
