@@ -166,6 +166,52 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
         AssertHoldsAcknowledged("replica", writers, "after promotion");
     });
 
+    [PartitionFact]
+    public void AsyncMode_LogCompactedDuringPartition_ReplicaFullSyncsAndConverges() =>
+        Run(nameof(AsyncMode_LogCompactedDuringPartition_ReplicaFullSyncsAndConverges), () =>
+    {
+        // Snapshots every MB of log: once the primary dropped the cut replica, nothing holds the log back for it.
+        Define("primary", "everysec", "--snapshot-after-mb", "1");
+        Define("replica", "everysec");
+        Driver.Start("primary");
+        Driver.Start("replica");
+        Follow("replica", "primary");
+        Eventually.True(() => Info("replica", "master_link_status") == "up", "replica linked", Deadline);
+
+        var writers = Writers(2);
+        int port = Driver.RespPort("primary");
+        var tasks = writers.Select(w => Task.Run(() => w.Run(() => port, AsyncMaxOps, stopOnBreak: false, ReplyTimeout))).ToArray();
+        long fullSyncsBefore;
+        try
+        {
+            Eventually.True(() => Acked(writers) >= 100 && InfoLong("replica", "slave_repl_offset") > 0, "replica streaming writes", Deadline);
+            fullSyncsBefore = InfoLong("replica", "replica_full_syncs");
+            Driver.Partition("primary", "replica");
+            var cut = Stopwatch.StartNew();
+            long cutAt = InfoLong("replica", "slave_repl_offset");
+            Eventually.True(() => InfoLong("primary", "connected_slaves") == 0, "the primary drops the cut replica", Deadline);
+            Eventually.True(() => InfoLong("primary", "repl_backlog_first_byte_offset") > cutAt,
+                $"the primary's log compacted past the replica's offset {cutAt}", Deadline);
+            long ahead = InfoLong("primary", "master_repl_offset");
+            Driver.Heal();
+            Log($"replica cut {cut.Elapsed.TotalSeconds:0.0}s at offset {cutAt}; the primary's log now begins at " +
+                $"{Info("primary", "repl_backlog_first_byte_offset")}, ends at {ahead}");
+            Eventually.True(() => InfoLong("replica", "slave_repl_offset") >= ahead && Info("replica", "master_link_status") == "up",
+                "replica reconnected by itself and caught up", Deadline);
+        }
+        finally
+        {
+            foreach (var w in writers) w.Stop = true;
+            WaitAll(tasks, "stopping writers");
+        }
+        WaitSameOffset("primary", "replica");
+        WaitSameDigest("primary", "replica");
+        LogSyncs("primary", "replica");
+        Assert.True(InfoLong("replica", "replica_full_syncs") > fullSyncsBefore, "the replica needed (and got) a full sync");
+        AssertHoldsAcknowledged("primary", writers, "after the partition");
+        AssertHoldsAcknowledged("replica", writers, "after the full sync");
+    });
+
     private void WaitSameOffset(string primary, params string[] replicas) =>
         Eventually.True(() =>
         {
