@@ -8,8 +8,9 @@ namespace HyperCache.Chaos.Scenarios;
 /// Scenario 4: real network partitions. The nodes run in a network namespace of their own, each on its own loopback
 /// address, and a partition silently drops every packet between two of them (no RST: TCP retransmits into nothing),
 /// the failure a real network produces and a kill or a SIGSTOP does not. Sync mode must refuse (NOREPLICAS) rather
-/// than acknowledge what the replica cannot hold; async mode keeps acknowledging; after the heal, a replica
-/// reconnects by itself, resumes from its offset (no full sync while the log still holds it) and converges.
+/// than acknowledge what the replica cannot hold; async mode keeps acknowledging, and both sides drop the dead link
+/// (the replica after 5 silent heartbeats, the primary when its HTTP/2 pings go unanswered); after the heal, a replica
+/// reconnects by itself, resumes from its offset (a full sync only once the log was compacted past it) and converges.
 /// </summary>
 [Collection(ChaosCollection.Name)]
 public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(output, partitions: true)
@@ -19,7 +20,8 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(2);
 
     [PartitionFact]
-    public void SyncMode_Partitioned_RefusesThenReplicaCatchesUp() => Run(nameof(SyncMode_Partitioned_RefusesThenReplicaCatchesUp), () =>
+    public void SyncMode_Partitioned_RefusesThenReplicaCatchesUp() =>
+        Run(nameof(SyncMode_Partitioned_RefusesThenReplicaCatchesUp), () =>
     {
         Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
         Define("replica", "everysec");
@@ -67,7 +69,8 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     });
 
     [PartitionFact]
-    public void AsyncMode_ReplicaPartitionedPastTimeout_ResumesWithoutFullSync() => Run(nameof(AsyncMode_ReplicaPartitionedPastTimeout_ResumesWithoutFullSync), () =>
+    public void AsyncMode_ReplicaPartitionedPastTimeout_ResumesWithoutFullSync() =>
+        Run(nameof(AsyncMode_ReplicaPartitionedPastTimeout_ResumesWithoutFullSync), () =>
     {
         Define("primary", "everysec");
         Define("replica-a", "everysec");
