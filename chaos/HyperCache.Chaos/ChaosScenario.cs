@@ -30,16 +30,18 @@ public abstract class ChaosScenario : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _nodes = [];
 
-    protected ChaosScenario(ITestOutputHelper output)
+    /// <param name="partitions">Nodes in a network namespace, so the driver can partition them.</param>
+    protected ChaosScenario(ITestOutputHelper output, bool partitions = false)
     {
         _output = output;
+        Driver = new LocalProcessDriver(partitions);
         var fromEnv = Environment.GetEnvironmentVariable(SeedVariable);
         Seed = int.TryParse(fromEnv, out var s) ? s : Random.Shared.Next(1, int.MaxValue);
         Rng = new Random(Seed);
         Log($"seed {Seed} ({(fromEnv is null ? "random" : "from " + SeedVariable)}), driver {Driver.Name}");
     }
 
-    protected LocalProcessDriver Driver { get; } = new();
+    protected LocalProcessDriver Driver { get; }
 
     protected int Seed { get; }
 
@@ -97,7 +99,8 @@ public abstract class ChaosScenario : IDisposable
     protected void Follow(string replica, string primary)
     {
         using var c = Client(replica);
-        Assert.Equal(Resp.Ok, c.Command("REPLICAOF", "127.0.0.1", Driver.RespPort(primary).ToString()));
+        var (host, port) = Driver.ReplicaOfTarget(primary);
+        Assert.Equal(Resp.Ok, c.Command("REPLICAOF", host, port.ToString()));
     }
 
     /// <summary>One field of the node's INFO replication ("" when absent).</summary>

@@ -16,6 +16,9 @@ public sealed class ReplicationOptions
     /// <summary>The password this node gives its primary when it replicates one (Redis's masterauth): the primary's
     /// requirepass. Read at each (re)connection.</summary>
     public string MasterAuth { get; set; } = "";
+    /// <summary>Source address of this node's connections to its primary (Redis's bind-source-addr); "" lets the OS
+    /// choose. Lets the primary (and a firewall) tell replicas apart when they share a host's loopback.</summary>
+    public string BindSourceAddr { get; set; } = "";
     /// <summary>An idle stream carries a heartbeat this often; a replica that hears nothing for 5 of them reconnects.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -38,11 +38,20 @@ public class ReplicationConfigTests
         Assert.Equal("async", set.Replication.Mode);
     }
 
+    [Fact]
+    public void Bind_source_addr_is_an_address_or_empty()
+    {
+        Assert.Equal("", ConfigLoader.Load(null, new Dictionary<string, string>(), _ => null).Replication.BindSourceAddr);
+        var set = ConfigLoader.Load(null, new Dictionary<string, string> { ["replication.bind_source_addr"] = "127.0.0.11" }, _ => null);
+        Assert.Equal("127.0.0.11", set.Replication.BindSourceAddr);
+    }
+
     [Theory]
     [InlineData("replication.mode", "quorum")]
     [InlineData("replication.replicaof", "host-only")]
     [InlineData("replication.replicaof", "host 70000")]
     [InlineData("replication.min_acks", "0")]
+    [InlineData("replication.bind_source_addr", "not-an-address")]
     public void Bad_replication_values_are_refused(string path, string value)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string> { [path] = value }, _ => null));

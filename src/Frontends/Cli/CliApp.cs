@@ -44,6 +44,7 @@ public static class CliApp
             (new Option<string?>("--replicaof") { Description = "\"host port\": start as a replica of that primary" }, "replication.replicaof"),
             (new Option<string?>("--replication-port") { Description = "Log-shipping (gRPC) port (default RESP port + 10000)" }, "network.replication_port"),
             (new Option<string?>("--masterauth") { Description = "As a replica: the primary's requirepass (default: none)" }, "replication.masterauth"),
+            (new Option<string?>("--bind-source-addr") { Description = "As a replica: source address of the connections to the primary (default: the OS chooses)" }, "replication.bind_source_addr"),
             (new Option<string?>("--replication-mode") { Description = "none | async | sync (default async)" }, "replication.mode"),
             (new Option<string?>("--min-acks") { Description = "sync mode: replicas that must hold a write before the reply (default 1)" }, "replication.min_acks"),
             (new Option<string?>("--sync-timeout-ms") { Description = "sync mode: how long a write waits for min-acks (default 1000)" }, "replication.sync_timeout_ms"),

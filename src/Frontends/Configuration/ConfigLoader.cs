@@ -67,6 +67,7 @@ public static class ConfigLoader
         new("replication.min_acks", c => Text(c.Replication.MinAcks), (c, v) => c.Replication.MinAcks = Positive(v)),
         new("replication.sync_timeout_ms", c => Text(c.Replication.SyncTimeoutMs), (c, v) => c.Replication.SyncTimeoutMs = Positive(v)),
         new("replication.masterauth", c => c.Replication.MasterAuth, (c, v) => c.Replication.MasterAuth = v, "masterauth"),
+        new("replication.bind_source_addr", c => c.Replication.BindSourceAddr, (c, v) => c.Replication.BindSourceAddr = SourceAddress(v), "bind-source-addr"),
         new("replication.max_lag_bytes", c => Text(c.Replication.MaxLagBytes), (c, v) => c.Replication.MaxLagBytes = ParseBytes(v)),
         new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),
         new("network.resp_transport", c => c.RespTransport, (c, v) => c.RespTransport = Transport.RespTransport.Parse(v)),
@@ -167,6 +168,10 @@ public static class ConfigLoader
         if (parts.Length != 2) throw new ArgumentException("expected 'host port'");
         return $"{parts[0]} {Port(parts[1])}";
     }
+
+    /// <summary>An IP address, or "" for none.</summary>
+    private static string SourceAddress(string v)
+        => v.Length == 0 || System.Net.IPAddress.TryParse(v, out _) ? v : throw new ArgumentException("expected an IP address");
 
     private static string ParseMode(string v)
         => Replication.Strategies.ReplicationStrategies.IsKnown(v.Trim()) ? v.Trim().ToLowerInvariant()

@@ -126,6 +126,11 @@ public static class NodeHost
             // input cap would stall a large argument forever.
             kestrel.Limits.MaxRequestBufferSize = null;
             kestrel.Limits.MaxRequestBodySize = config.HttpMaxBodyBytes; // HTTP only: RESP is no request body
+            // HTTP/2 is log shipping only. A replica cut off by a silent partition sends nothing and TCP retransmits
+            // for ~15 min; pinging after a heartbeat of silence and closing after five unanswered ones (the replica's
+            // own dead-stream rule) ends its stream, so the primary stops counting it as a connected replica.
+            kestrel.Limits.Http2.KeepAlivePingDelay = config.Replication.Heartbeat;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = config.Replication.Heartbeat * 5;
             kestrel.AddServerHeader = false;
             foreach (var address in Addresses(config.Bind))
             {

@@ -10,9 +10,10 @@ namespace HyperCache.Replication.Replica;
 /// </summary>
 public static class PrimaryPortProbe
 {
-    public static async Task<int> AskAsync(string host, int respPort, string password, CancellationToken ct)
+    public static async Task<int> AskAsync(string host, int respPort, string password, string sourceAddress, CancellationToken ct)
     {
         using var tcp = new TcpClient { NoDelay = true };
+        SourceBinding.Bind(tcp.Client, sourceAddress);
         await tcp.ConnectAsync(host, respPort, ct);
         var stream = tcp.GetStream();
         if (password.Length > 0)

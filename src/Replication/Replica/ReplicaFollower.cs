@@ -106,11 +106,16 @@ public sealed class ReplicaFollower : IAsyncDisposable
     {
         string password = _replicator.Options.MasterAuth;
         var headers = ReplicationAuth.Headers(password);
-        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, password, t), ct);
+        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, password, _replicator.Options.BindSourceAddr, t), ct);
         using var channel = GrpcChannel.ForAddress($"http://{Host}:{grpcPort}", new GrpcChannelOptions
         {
             MaxReceiveMessageSize = null,
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(3) },
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                ConnectTimeout = TimeSpan.FromSeconds(3),
+                ConnectCallback = SourceBinding.ConnectCallback(_replicator.Options.BindSourceAddr),
+            },
         });
         var client = new LogShipping.LogShippingClient(channel);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -43,7 +43,22 @@ public sealed class NodeProcess : IDisposable
     /// <summary>More <c>serve</c> flags for the next start (e.g. <c>--cut-corrupt-log</c>).</summary>
     public List<string> ExtraArgs { get; } = [];
 
+    /// <summary>Where tests reach the RESP port: 127.0.0.1:Port (<see cref="ServerPort"/> unless <see cref="Expose"/> maps it).</summary>
     public int Port { get; private set; }
+
+    /// <summary>The RESP port the server itself listens on, at <see cref="BindAddress"/>.</summary>
+    public int ServerPort { get; private set; }
+
+    /// <summary>Command run in front of <c>dotnet</c> (e.g. <c>ip netns exec NS</c>); it must exec, not fork, so
+    /// <see cref="Pid"/> stays the server's.</summary>
+    public string[] Launcher { get; init; } = [];
+
+    /// <summary>The server's <c>--bind</c> address.</summary>
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>Given the server's bind address and RESP port, the port on 127.0.0.1 that reaches it (a forwarder);
+    /// null: the server's own port.</summary>
+    public Func<string, int, int>? Expose { get; init; }
 
     public int HttpPort { get; private set; }
 
@@ -77,8 +92,9 @@ public sealed class NodeProcess : IDisposable
         Exception? last = null;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            Port = FreePort();
+            ServerPort = FreePort();
             HttpPort = FreePort();
+            Port = Expose?.Invoke(BindAddress, ServerPort) ?? ServerPort;
             _process?.Dispose();
             _process = null;
             StartProcess();
@@ -156,16 +172,20 @@ public sealed class NodeProcess : IDisposable
         {
             throw new FileNotFoundException($"HyperCache server not built: {dll} does not exist (dotnet build tests/EndToEnd builds it).", dll);
         }
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(Launcher.Length > 0 ? Launcher[0] : "dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
         };
+        foreach (var a in Launcher.Skip(1).Concat(Launcher.Length > 0 ? ["dotnet"] : []))
+        {
+            psi.ArgumentList.Add(a);
+        }
         foreach (var a in new[]
                  {
-                     dll, "serve", "--bind", "127.0.0.1", "--resp-port", Port.ToString(), "--http-port", HttpPort.ToString(),
+                     dll, "serve", "--bind", BindAddress, "--resp-port", ServerPort.ToString(), "--http-port", HttpPort.ToString(),
                      "--data-dir", DataDir, "--appendfsync", AppendFsync, "--node-id", "e2e-crash",
                      "--log-dir", Path.Combine(DataDir, "logs"),
                  }.Concat(_extraArgs))
@@ -176,7 +196,7 @@ public sealed class NodeProcess : IDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        AppendLog($"--- starting: dotnet {string.Join(" ", psi.ArgumentList)}");
+        AppendLog($"--- starting: {psi.FileName} {string.Join(" ", psi.ArgumentList)}");
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) AppendLog(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) AppendLog("[stderr] " + e.Data); };
