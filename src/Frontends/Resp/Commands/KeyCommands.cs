@@ -37,7 +37,6 @@ public static class KeyCommands
     /// <summary>EXPIRE key amount [NX|XX|GT|LT]</summary>
     private static void Expire(RespClient c, CommandArgs a, RespWriter r, ExpiryUnit unit, string name)
     {
-        long amount = ArgParse.Int64(a[2]);
         var condition = ExpireCondition.None;
         for (int i = 3; i < a.Count; i++)
         {
@@ -51,6 +50,7 @@ public static class KeyCommands
             throw new CommandError("ERR NX and XX, GT or LT options at the same time are not compatible");
         if ((condition & (ExpireCondition.IfGreater | ExpireCondition.IfLess)) == (ExpireCondition.IfGreater | ExpireCondition.IfLess))
             throw new CommandError("ERR GT and LT options at the same time are not compatible");
+        long amount = ArgParse.Int64(a[2]); // after the options, as Redis checks them
         long expireAt = Expiry.Absolute(amount, unit, c.Store.NowMs(), name);
         r.Integer(c.Store.Expire(c.Session, a[1], expireAt, condition) ? 1 : 0);
     }
