@@ -117,7 +117,6 @@ public static class ListCommands
     /// <paramref name="numKeysAt"/>). Replies [key, [elements]], or a null array.</summary>
     private static void MultiPop(RespClient c, CommandArgs a, RespWriter r, int numKeysAt, bool block)
     {
-        long timeout = block ? BlockingArgs.Timeout(a[1]) : 0;
         if (!Numbers.TryParseInt64(a[numKeysAt], out long keys) || keys <= 0)
             throw new CommandError("ERR numkeys should be greater than 0");
         int first = numKeysAt + 1;
@@ -135,6 +134,7 @@ public static class ListCommands
             }
             else throw CommandError.Syntax();
         }
+        long timeout = block ? BlockingArgs.Timeout(a[1]) : 0; // Redis checks the timeout last
         var popped = c.Store.ListPopFirst(c.Session, a, first, end, side, count, block && BlockingArgs.MayBlock(c), out var waiter);
         BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndElements);
     }
