@@ -152,19 +152,22 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>INCRBYFLOAT; returns the new value's text, exactly as stored and logged.</summary>
-    public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, double delta)
+    /// <summary>INCRBYFLOAT in Redis's long double; returns the new value's text, exactly as stored and logged.
+    /// Checked in Redis's order: the key's type, its value, the increment, the sum.</summary>
+    public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> increment)
     {
         var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            double current = 0;
-            if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseDouble(AsString(ref entry), out current))
+            var current = LongDouble.Zero;
+            if (!Unsafe.IsNullRef(ref entry) && !LongDouble.TryParse(AsString(ref entry), out current))
                 throw CommandError.NotFloat();
-            var text = Numbers.FormatSum(current, delta)
-                ?? throw new CommandError("ERR increment would produce NaN or Infinity");
+            if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
+            var sum = current + delta;
+            if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+            var text = sum.ToHumanText();
             LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
             return text;
         }
@@ -196,26 +199,5 @@ public static class Numbers
             value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
         }
         return !double.IsNaN(value);
-    }
-
-    /// <summary>current + delta as Redis prints it (no exponent, no trailing zeros). Decimal arithmetic where it
-    /// fits, so 0.1 + 0.2 is 0.3 as with Redis's long double; null when the sum is not finite.</summary>
-    public static byte[]? FormatSum(double current, double delta)
-    {
-        double sum = current + delta;
-        if (double.IsNaN(sum) || double.IsInfinity(sum)) return null;
-        string text;
-        if (Math.Abs(current) < 7.9e27 && Math.Abs(delta) < 7.9e27 && Math.Abs(sum) < 7.9e27)
-        {
-            decimal exact = (decimal)current + (decimal)delta;
-            text = exact.ToString(CultureInfo.InvariantCulture);
-            if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.');
-        }
-        else
-        {
-            text = sum.ToString("0.#################", CultureInfo.InvariantCulture);
-        }
-        if (text == "-0") text = "0";
-        return System.Text.Encoding.ASCII.GetBytes(text);
     }
 }
