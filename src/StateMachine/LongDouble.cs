@@ -35,15 +35,13 @@ public readonly struct LongDouble
     public static LongDouble Zero => default;
 
     /// <summary>Redis's string2ld: the whole text must be a strtold number (decimal, hexadecimal, inf/infinity;
-    /// no leading blank); NaN, overflow and underflow to zero are refused. Text after a NUL byte is ignored, as
-    /// the C string ends there.</summary>
+    /// no leading blank); NaN, overflow and underflow to zero are refused. A NUL byte is not an end: strtold
+    /// would stop there, short of the text's length, which Redis refuses.</summary>
     public static bool TryParse(ReadOnlySpan<byte> text, out LongDouble value)
     {
         value = default;
         if (text.IsEmpty || text.Length >= MaxChars) return false;
-        int nul = text.IndexOf((byte)0);
-        if (nul >= 0) text = text[..nul];
-        if (text.IsEmpty || IsSpace(text[0])) return false;
+        if (IsSpace(text[0])) return false;
         int i = 0;
         bool negative = false;
         if (text[0] is (byte)'+' or (byte)'-')
@@ -81,7 +79,7 @@ public readonly struct LongDouble
         long exponent = 0;
         if (i < s.Length && (s[i] | 0x20) == 'e')
         {
-            if (!TryExponent(s[(i + 1)..], out exponent)) return false;
+            if (!FloatBits.TryExponent(s[(i + 1)..], out exponent)) return false;
         }
         else if (i != s.Length) return false;
 
@@ -116,28 +114,12 @@ public readonly struct LongDouble
     private static bool TryParseHex(ReadOnlySpan<byte> s, bool negative, out LongDouble value)
     {
         value = default;
-        BigInteger n = BigInteger.Zero;
-        int i = 0;
-        long binaryScale = 0;
-        bool any = false;
-        for (; i < s.Length && char.IsAsciiHexDigit((char)s[i]); i++, any = true) n = (n << 4) + HexValue(s[i]);
-        if (i < s.Length && s[i] == '.')
-        {
-            for (i++; i < s.Length && char.IsAsciiHexDigit((char)s[i]); i++, any = true, binaryScale -= 4) n = (n << 4) + HexValue(s[i]);
-        }
-        if (!any) return false; // strtold reads "0" and stops at the 'x': trailing text
-        long exponent = 0;
-        if (i < s.Length && (s[i] | 0x20) == 'p')
-        {
-            if (!TryExponent(s[(i + 1)..], out exponent)) return false;
-        }
-        else if (i != s.Length) return false;
+        if (!FloatBits.TryScanHex(s, out var n, out long e2)) return false;
         if (n.IsZero)
         {
             value = new LongDouble(negative, 0, 0);
             return true;
         }
-        long e2 = exponent + binaryScale;
         long top = e2 + (long)n.GetBitLength();
         if (top > 16400)
         {
@@ -149,52 +131,13 @@ public readonly struct LongDouble
         return value._mantissa != 0 || value.IsInfinity;
     }
 
-    private static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
-
-    /// <summary>An exponent's digits, with an optional sign; saturated far beyond any finite long double.</summary>
-    private static bool TryExponent(ReadOnlySpan<byte> s, out long exponent)
-    {
-        exponent = 0;
-        int i = 0;
-        bool negative = false;
-        if (i < s.Length && s[i] is (byte)'+' or (byte)'-') negative = s[i++] == '-';
-        if (i == s.Length) return false;
-        for (; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit((char)s[i])) return false;
-            exponent = Math.Min(exponent * 10 + (s[i] - '0'), 1_000_000);
-        }
-        if (negative) exponent = -exponent;
-        return true;
-    }
-
     /// <summary>Rounds n × 2^e2 (plus a sticky bit below it) to the nearest long double, ties to even.</summary>
     private static LongDouble Round(bool negative, BigInteger n, int e2, bool sticky)
     {
         if (n.IsZero) return new LongDouble(negative, 0, 0);
-        int shift = (int)Math.Max(n.GetBitLength() - SignificandBits, MinExponent - e2);
-        BigInteger kept;
-        if (shift > 0)
-        {
-            kept = n >> shift;
-            var dropped = n - (kept << shift);
-            var half = BigInteger.One << (shift - 1);
-            int cmp = dropped.CompareTo(half);
-            if (cmp == 0 && sticky) cmp = 1;
-            if (cmp > 0 || (cmp == 0 && !kept.IsEven)) kept += 1;
-        }
-        else
-        {
-            kept = n << -shift;
-        }
-        int exponent = e2 + shift;
-        if (kept.GetBitLength() > SignificandBits)
-        {
-            kept >>= 1;
-            exponent++;
-        }
+        var (kept, exponent) = FloatBits.Round(n, e2, sticky, SignificandBits, MinExponent);
         if (exponent > MaxExponent) return new LongDouble(negative, 0, 0, infinity: true);
-        return new LongDouble(negative, (ulong)kept, exponent);
+        return new LongDouble(negative, (ulong)kept, (int)exponent);
     }
 
     private BigInteger Signed => IsNegative ? -(BigInteger)_mantissa : _mantissa;

@@ -186,18 +186,56 @@ public static class Numbers
         return Utf8Parser.TryParse(text, out value, out int consumed) && consumed == text.Length && (text[0] != '+');
     }
 
-    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
+    /// <summary>Redis's getDoubleFromObject: the whole text is a strtod number (decimal, hexadecimal, inf/infinity;
+    /// no blank at either end), not NaN; with <paramref name="rejectOutOfRange"/>, a text that overflows to infinity
+    /// or underflows to zero (strtod's ERANGE) is refused too, as Redis refuses it everywhere but in score ranges.</summary>
+    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value, bool rejectOutOfRange = true)
     {
         value = 0;
         if (text.IsEmpty || text.Length > 5000 || char.IsWhiteSpace((char)text[0]) || char.IsWhiteSpace((char)text[^1]))
             return false;
+        var unsigned = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
+        if (unsigned.Length > 2 && unsigned[0] == '0' && (unsigned[1] | 0x20) == 'x')
+            return TryParseHexDouble(unsigned[2..], text[0] == '-', out value, rejectOutOfRange);
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
-            // strtold's spellings of infinity, which Redis accepts
-            var word = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
-            if (!Ascii.EqualsIgnoreCase(word, "inf"u8) && !Ascii.EqualsIgnoreCase(word, "infinity"u8)) return false;
+            // strtod's spellings of infinity, which Redis accepts
+            if (!Ascii.EqualsIgnoreCase(unsigned, "inf"u8) && !Ascii.EqualsIgnoreCase(unsigned, "infinity"u8)) return false;
             value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
         }
-        return !double.IsNaN(value);
+        if (double.IsNaN(value)) return false;
+        bool infinityWord = Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8);
+        if (rejectOutOfRange && double.IsInfinity(value) && !infinityWord) return false; // overflow
+        if (rejectOutOfRange && value == 0 && HasNonZeroDigit(unsigned)) return false; // underflow
+        return true;
+    }
+
+    private static bool HasNonZeroDigit(ReadOnlySpan<byte> text)
+    {
+        foreach (var b in text)
+        {
+            if (b is (byte)'e' or (byte)'E') return false;
+            if (b is >= (byte)'1' and <= (byte)'9') return true;
+        }
+        return false;
+    }
+
+    private static bool TryParseHexDouble(ReadOnlySpan<byte> hex, bool negative, out double value, bool rejectOutOfRange)
+    {
+        value = 0;
+        if (!FloatBits.TryScanHex(hex, out var n, out long e2)) return false;
+        if (!n.IsZero)
+        {
+            if (e2 + (long)n.GetBitLength() > 1100) value = double.PositiveInfinity;
+            else
+            {
+                var (kept, exponent) = FloatBits.Round(n, e2, sticky: false, bits: 53, minExponent: -1074);
+                value = exponent > 971 ? double.PositiveInfinity : Math.ScaleB((double)kept, (int)exponent);
+            }
+            if (rejectOutOfRange && (double.IsInfinity(value) || value == 0)) return false;
+        }
+        if (negative) value = -value;
+        return true;
     }
 }

@@ -32,14 +32,15 @@ public readonly struct ScoreRange(double min, bool minExclusive, double max, boo
         return StrToD(text, out value);
     }
 
-    /// <summary>C's strtod over the whole text: leading white space skipped, an empty text is 0, NaN refused.</summary>
+    /// <summary>C's strtod over the whole text: leading white space skipped, an empty text is 0, NaN refused,
+    /// out-of-range texts taken as infinity or zero (zslParseRange does not look at ERANGE).</summary>
     internal static bool StrToD(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
         while (!text.IsEmpty && text[0] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r')
             text = text[1..];
         if (text.IsEmpty) return true;
-        return Numbers.TryParseDouble(text, out value);
+        return Numbers.TryParseDouble(text, out value, rejectOutOfRange: false);
     }
 }
 
