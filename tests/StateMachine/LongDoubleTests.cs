@@ -48,6 +48,7 @@ public class LongDoubleTests
     [InlineData("1e")]
     [InlineData("infin")]
     [InlineData(".")]
+    [InlineData("5\0a")] // strtold stops at the NUL, short of the text's end
     public void Texts_that_strtold_refuses_or_that_overflow_are_not_floats(string text)
         => Assert.False(LongDouble.TryParse(Encoding.ASCII.GetBytes(text), out _));
 
