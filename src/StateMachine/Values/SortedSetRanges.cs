@@ -110,7 +110,7 @@ public static class ScoreText
     {
         if (double.IsPositiveInfinity(value)) return "inf";
         if (double.IsNegativeInfinity(value)) return "-inf";
-        if (value == 0) return "0";
+        if (value == 0) return double.IsNegative(value) ? "-0" : "0"; // "%.17g": ZINCRBY of -0 on a new member says "-0"
         string text = value.ToString("G17", CultureInfo.InvariantCulture);
         int e = text.IndexOf('E');
         if (e < 0) return text;
