@@ -148,8 +148,12 @@ public static class StringCommands
     {
         long offset = ArgParse.Int64(a[2]);
         if (offset < 0) throw new CommandError("ERR offset is out of range");
-        if (offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+        // As Redis: an empty value only answers the length, and the key's type is checked before the size
+        if (!a[3].IsEmpty && offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+        {
+            if (c.Store.TypeOf(c.Session, a[1]) is not ("none" or "string")) throw CommandError.WrongType();
             throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
-        r.Integer(c.Store.SetRange(c.Session, a[1], (int)offset, a[3]));
+        }
+        r.Integer(c.Store.SetRange(c.Session, a[1], a[3].IsEmpty ? 0 : (int)offset, a[3]));
     }
 }
