@@ -82,8 +82,8 @@ public sealed class StringDifferentialTests(NodeFixture node) : DifferentialTest
             case 13: return new(["STRLEN", key]);
             case 14: case 15: return new([Pick(random, "GETRANGE", "SUBSTR"), key, Index(random), Index(random)]);
             case 16: case 17:
-                return new(["SETRANGE", key, random.Next(6) == 0 ? Pick(random, "-1", "536870912", "abc", "536870911") : random.Next(0, 20).ToString(),
-                            random.Next(8) == 0 ? "" : Value(random)]);
+                return new(["SETRANGE", key, random.Next(6) == 0 ? Pick(random, "-1", "536870912", "abc", "99999999999") : random.Next(0, 20).ToString(),
+                            random.Next(8) == 0 ? "" : Value(random)]); // no 512 MB value: offset + length never lands on the limit
             case 18: case 19: return new([Pick(random, "INCR", "DECR"), key]);
             case 20: case 21: return new([Pick(random, "INCRBY", "DECRBY"), key, random.Next(2) == 0 ? OddInt(random) : random.Next(-1000, 1000).ToString()]);
             case 22: case 23: return new(["INCRBYFLOAT", key, random.Next(3) == 0 ? (random.Next(-50, 50) / 4.0).ToString(System.Globalization.CultureInfo.InvariantCulture) : Pick(random, Floats)]);

@@ -50,6 +50,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
 {
     private RawRespClient? _reference;
     private int _number;
+    private int _seed;
 
     /// <summary>The real redis-server's connection (valid inside <see cref="RunAsync"/>).</summary>
     protected RawRespClient Reference => _reference ?? throw new InvalidOperationException("not running");
@@ -58,6 +59,11 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     /// every <paramref name="stateEvery"/> commands and at the end.</summary>
     protected async Task RunAsync(int seed, int count, Func<Random, Step> next, int stateEvery = 500)
     {
+        // HYPERCACHE_DIFF_SEED=n explores another seed (locally; CI keeps the fixed ones)
+        if (int.TryParse(Environment.GetEnvironmentVariable("HYPERCACHE_DIFF_SEED"), out var explore))
+        {
+            seed ^= explore;
+        }
         var redis = NodeFixture.RedisServer();
         await redis.InitializeAsync();
         try
@@ -65,6 +71,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
             using var reference = redis.Raw();
             _reference = reference;
             Both("FLUSHALL");
+            _seed = seed;
             var random = new Random(seed);
             for (_number = 0; _number < count; _number++)
             {
@@ -138,7 +145,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     protected (string Expected, string Actual) Both(params string[] args) => (Reference.Command(args), Cmd(args));
 
     protected void Fail(string[] args, string expected, string actual, string? why = null) =>
-        Assert.Fail($"command #{_number}: {string.Join(' ', args.Select(RawRespClient.Escape))}\n" +
+        Assert.Fail($"command #{_number} (seed {_seed}): {string.Join(' ', args.Select(RawRespClient.Escape))}\n" +
                     (why is null ? "" : why + "\n") +
                     $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
 
