@@ -28,7 +28,7 @@ public sealed class HashDifferentialTests(NodeFixture node) : DifferentialTest(n
     private Step Next(Random random)
     {
         var key = Key(random, 5);
-        switch (random.Next(28))
+        switch (random.Next(29))
         {
             case 0: case 1: case 2:
                 return new(Repeat([Pick(random, "HSET", "HSET", "HMSET"), key], random.Next(1, 4), () => [Field(random), Value(random)]));
@@ -63,6 +63,10 @@ public sealed class HashDifferentialTests(NodeFixture node) : DifferentialTest(n
             case 21: return new(["TYPE", key]);
             case 22: return new(["OBJECT", "ENCODING", key]);
             case 23: return new(["DEL", key]);
+            // past 128 fields or a 64-byte value: the hashtable encoding
+            case 24 when random.Next(6) == 0:
+                return new(Repeat(["HSET", key], random.Next(100, 140), () => ["g" + random.Next(150), random.Next(100).ToString(CultureInfo.InvariantCulture)]));
+            case 24: return new(["HSET", key, Field(random), new string('v', random.Next(60, 70))]);
             default: return ForeignWrite(random, key);
         }
     }

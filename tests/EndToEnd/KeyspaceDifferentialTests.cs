@@ -36,7 +36,7 @@ public sealed class KeyspaceDifferentialTests(NodeFixture node) : DifferentialTe
     private Step Next(Random random)
     {
         var key = Key(random);
-        switch (random.Next(30))
+        switch (random.Next(29))
         {
             case 0: case 1: case 2: case 3: return ForeignWrite(random, key);
             case 4: return new(Repeat([Pick(random, "DEL", "UNLINK")], random.Next(1, 3), () => [Key(random)]));
@@ -74,7 +74,10 @@ public sealed class KeyspaceDifferentialTests(NodeFixture node) : DifferentialTe
             case 24: return new([Pick(random, "GET", "LLEN", "SCARD", "HLEN", "ZCARD"), key]);
             case 25: return new(["SET", key, "v", Pick(random, "EX", "PX"), random.Next(2) == 0 ? "100000" : "200000000"]);
             case 26: return new(["GETEX", key, "PERSIST"]);
-            default: return new(["SET", key, "v" + random.Next(3), "KEEPTTL"]);
+            case 27: return new(["SET", key, "v" + random.Next(3), "KEEPTTL"]);
+            // int, embstr (up to 44 bytes) and raw strings, for OBJECT ENCODING. No APPEND/SETRANGE: Redis makes their
+            // result raw, which we do not remember (docs/decisions.md, "Connection features", OBJECT)
+            default: return new(["SET", key, Pick(random, "123", "-5", "007", "9223372036854775808", new string('e', 44), new string('r', 45), "1.5")]);
         }
     }
 }

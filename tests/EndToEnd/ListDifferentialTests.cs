@@ -73,7 +73,8 @@ public sealed class ListDifferentialTests(NodeFixture node) : DifferentialTest(n
             case 24: return new(["BLMPOP", Pick(random, "0.01", "-1"), "2", key, Key(random, 5), Pick(random, "LEFT", "RIGHT"), "COUNT", Count(random)]);
             case 25: return new(["TYPE", key]);
             case 26: return new(["OBJECT", "ENCODING", key]);
-            case 27: return new(["DEL", key]);
+            case 27 when random.Next(2) == 0: return new(["DEL", key]);
+            case 27: return new(Repeat(["RPUSH", key], random.Next(100, 200), () => [Element(random)]));
             default: return ForeignWrite(random, key);
         }
     }

@@ -62,6 +62,10 @@ public sealed class SetDifferentialTests(NodeFixture node) : DifferentialTest(no
             case 21: return new(["TYPE", key]);
             case 22: return new(["OBJECT", "ENCODING", key]);
             case 23: return new(["DEL", key]);
+            // past 512 integers (intset) or 128 texts: the big encodings
+            case 24 when random.Next(6) == 0:
+                return new(Repeat(["SADD", key], random.Next(120, 530), () => [random.Next(2) == 0 ? random.Next(0, 600).ToString(CultureInfo.InvariantCulture) : "t" + random.Next(200)]));
+            case 24: return new(["SADD", key, new string('x', random.Next(60, 70))]);
             default: return ForeignWrite(random, key);
         }
     }
