@@ -17,6 +17,9 @@ public sealed class HashDifferentialTests(NodeFixture node) : DifferentialTest(n
     [RedisServerFact]
     public Task Random_hash_commands_reply_as_redis_server_does_second_seed() => RunAsync(13, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_hash_commands_reply_as_redis_server_does_in_resp3() => RunAsync(47, 2000, Next, resp3: true);
+
     private static string Field(Random random) => random.Next(12) == 0 ? Pick(random, "", "F", "f\0") : "f" + random.Next(8);
 
     private static string Value(Random random) => random.Next(3) switch

@@ -17,6 +17,9 @@ public sealed class KeyspaceDifferentialTests(NodeFixture node) : DifferentialTe
     [RedisServerFact]
     public Task Random_keyspace_commands_reply_as_redis_server_does_second_seed() => RunAsync(23, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_keyspace_commands_reply_as_redis_server_does_in_resp3() => RunAsync(61, 2000, Next, resp3: true);
+
     /// <summary>Relative seconds that never run out mid-test, or that delete at once (zero, negative), or overflow.</summary>
     private static string Seconds(Random random) => random.Next(4) switch
     {

@@ -16,6 +16,9 @@ public sealed class ListDifferentialTests(NodeFixture node) : DifferentialTest(n
     [RedisServerFact]
     public Task Random_list_commands_reply_as_redis_server_does_second_seed() => RunAsync(11, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_list_commands_reply_as_redis_server_does_in_resp3() => RunAsync(43, 2000, Next, resp3: true);
+
     private static string Element(Random random) => random.Next(10) == 0 ? Pick(random, "", "1", "-1", "a\0b") : "e" + random.Next(6);
 
     private static string Index(Random random) => random.Next(4) == 0 ? OddInt(random) : random.Next(-12, 12).ToString();

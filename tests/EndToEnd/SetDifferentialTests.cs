@@ -17,6 +17,9 @@ public sealed class SetDifferentialTests(NodeFixture node) : DifferentialTest(no
     [RedisServerFact]
     public Task Random_set_commands_reply_as_redis_server_does_second_seed() => RunAsync(17, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_set_commands_reply_as_redis_server_does_in_resp3() => RunAsync(53, 2000, Next, resp3: true);
+
     private static string Member(Random random) => random.Next(3) switch
     {
         0 => random.Next(-3, 10).ToString(CultureInfo.InvariantCulture),

@@ -17,6 +17,9 @@ public sealed class SortedSetDifferentialTests(NodeFixture node) : DifferentialT
     [RedisServerFact]
     public Task Random_sorted_set_commands_reply_as_redis_server_does_second_seed() => RunAsync(19, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_sorted_set_commands_reply_as_redis_server_does_in_resp3() => RunAsync(59, 2000, Next, resp3: true);
+
     /// <summary>With sets past 128 members or with a 64-byte member (Redis's skiplist encoding), and without any
     /// way to make a -0 score: Redis keeps -0 in a skiplist, we store 0 (docs/decisions.md, "Differences from
     /// Redis 7.0 (found by differential tests)").</summary>

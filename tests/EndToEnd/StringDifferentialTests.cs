@@ -15,6 +15,9 @@ public sealed class StringDifferentialTests(NodeFixture node) : DifferentialTest
     [RedisServerFact]
     public Task Random_string_commands_reply_as_redis_server_does_second_seed() => RunAsync(7, 3000, Next);
 
+    [RedisServerFact]
+    public Task Random_string_commands_reply_as_redis_server_does_in_resp3() => RunAsync(41, 2000, Next, resp3: true);
+
     private static readonly string[] Values =
         ["", "a", "hello", "10", "-5", "0", "3.5", "1e3", "9223372036854775807", "-9223372036854775808", "abc",
          " 1", "0x10", "inf", "1.7976931348623157e308", "007", "-0", "12345678901234567890", "héllo\0\r\n"];

@@ -57,7 +57,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
 
     /// <summary>Random commands from <paramref name="next"/>, <paramref name="count"/> of them, then a full state comparison
     /// every <paramref name="stateEvery"/> commands and at the end.</summary>
-    protected async Task RunAsync(int seed, int count, Func<Random, Step> next, int stateEvery = 500)
+    protected async Task RunAsync(int seed, int count, Func<Random, Step> next, int stateEvery = 500, bool resp3 = false)
     {
         // HYPERCACHE_DIFF_SEED=n explores another seed (locally; CI keeps the fixed ones)
         if (int.TryParse(Environment.GetEnvironmentVariable("HYPERCACHE_DIFF_SEED"), out var explore))
@@ -70,6 +70,11 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         {
             using var reference = redis.Raw();
             _reference = reference;
+            if (resp3)
+            {
+                var (theirs, ours) = Both("HELLO", "3"); // the server descriptions differ; what follows must not
+                Assert.True(theirs.StartsWith('%') && ours.StartsWith('%'), $"HELLO 3: {RawRespClient.Escape(ours)}");
+            }
             Both("FLUSHALL");
             _seed = seed;
             var random = new Random(seed);
@@ -136,8 +141,8 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     private bool HasMixedScores(string key)
     {
         var reply = Reference.Command("ZRANGE", key, "0", "-1", "WITHSCORES");
-        if (!reply.StartsWith('*')) return false;
-        var items = Elements(reply);
+        if (!IsAggregate(reply)) return false;
+        var items = Flatten(reply);
         return Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i + 1]).Distinct().Count() > 1;
     }
 
@@ -158,7 +163,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         switch (how)
         {
             case Compare.Unordered or Compare.UnorderedPairs:
-                if (!expected.StartsWith('*') || !actual.StartsWith('*'))
+                if (!IsAggregate(expected) || expected[0] != actual[0])
                 {
                     return false;
                 }
@@ -195,7 +200,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         var pos = 0;
         var header = Line(reply, ref pos);
         var items = new List<string>();
-        var n = int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture);
+        var n = int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture) * (header[0] == '%' ? 2 : 1);
         for (var i = 0; i < n; i++)
         {
             var start = pos;
@@ -210,15 +215,15 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         var line = Line(reply, ref pos);
         switch (line[0])
         {
-            case '$':
+            case '$' or '=' or '!':
                 var len = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture);
                 if (len >= 0)
                 {
                     pos += len + 2;
                 }
                 return;
-            case '*':
-                var n = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture);
+            case '*' or '~' or '>' or '%':
+                var n = int.Parse(line.AsSpan(1), CultureInfo.InvariantCulture) * (line[0] == '%' ? 2 : 1);
                 for (var i = 0; i < n; i++)
                 {
                     Skip(reply, ref pos);
@@ -262,7 +267,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
                 return reply;
             }
             var parts = Elements(reply);
-            var cursor = Resp.Parse(parts[0]) as string ?? "?";
+            var cursor = Text(parts[0]) ?? "?";
             var items = Elements(parts[1]);
             for (var i = 0; i < items.Count; i += pairs ? 2 : 1)
             {
@@ -281,29 +286,29 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     private void CheckRandomMembers(string[] args)
     {
         var (expected, actual) = Both(args);
-        if (expected == actual || expected[0] != actual[0] || expected[0] is not ('*' or '$'))
+        if (expected == actual || expected[0] != actual[0] || !(expected[0] == '$' || IsAggregate(expected)))
         {
             if (expected != actual) Fail(args, expected, actual);
             return;
         }
         var command = args[0].ToUpperInvariant();
         bool withValues = args.Length > 3;
-        var items = actual[0] == '$' ? [actual] : Elements(actual);
-        if (expected[0] == '*' && Elements(expected).Count != items.Count)
+        var items = actual[0] == '$' ? [actual] : Flatten(actual);
+        if (IsAggregate(expected) && Flatten(expected).Count != items.Count)
         {
             Fail(args, expected, actual, "(a different number of random elements)");
         }
         var members = new List<string>();
         for (var i = 0; i < items.Count; i += withValues ? 2 : 1)
         {
-            var member = BulkText(items[i]) ?? "";
+            var member = Text(items[i]) ?? "";
             members.Add(member);
-            string? value = withValues ? BulkText(items[i + 1]) : null;
+            string? value = withValues ? Text(items[i + 1]) : null;
             var probe = command switch
             {
                 "SRANDMEMBER" => Reference.Command("SISMEMBER", args[1], member) == ":1\r\n",
-                "HRANDFIELD" => BulkText(Reference.Command("HGET", args[1], member)) is { } v && (value is null || v == value),
-                _ => BulkText(Reference.Command("ZSCORE", args[1], member)) is { } s && (value is null || s == value),
+                "HRANDFIELD" => Text(Reference.Command("HGET", args[1], member)) is { } v && (value is null || v == value),
+                _ => Text(Reference.Command("ZSCORE", args[1], member)) is { } s && (value is null || s == value),
             };
             if (!probe)
             {
@@ -325,12 +330,12 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         {
             return;
         }
-        if (expected[0] != actual[0] || expected[0] is not ('*' or '$'))
+        if (expected[0] != actual[0] || !(expected[0] == '$' || IsAggregate(expected)))
         {
             Fail(args, expected, actual);
         }
-        var ours = actual[0] == '$' ? [BulkText(actual)!] : Elements(actual).Select(e => BulkText(e)!).ToList();
-        var theirs = expected[0] == '$' ? [BulkText(expected)!] : Elements(expected).Select(e => BulkText(e)!).ToList();
+        var ours = Flatten(actual).Select(e => Text(e)!).ToList();
+        var theirs = Flatten(expected).Select(e => Text(e)!).ToList();
         if (ours.Count != theirs.Count || ours.Distinct().Count() != ours.Count)
         {
             Fail(args, expected, actual, "(a different number of popped members, or a member popped twice)");
@@ -353,17 +358,37 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         {
             return;
         }
-        if (expected[0] != '$' || BulkText(actual) is not { } key || Reference.Command("EXISTS", key) != ":1\r\n")
+        if (expected[0] != '$' || actual[0] != '$' || Text(actual) is not { } key || Reference.Command("EXISTS", key) != ":1\r\n")
         {
             Fail(args, expected, actual);
         }
+    }
+
+    /// <summary>RESP2 and RESP3 aggregates: array, set, map, push.</summary>
+    protected static bool IsAggregate(string reply) => reply.Length > 0 && reply[0] is '*' or '~' or '%' or '>';
+
+    /// <summary>An aggregate's scalars in order, nested pairs (RESP3's [member, score]) flattened.</summary>
+    protected static List<string> Flatten(string reply) =>
+        IsAggregate(reply) ? Elements(reply).SelectMany(Flatten).ToList() : [reply];
+
+    /// <summary>A scalar reply's text (bulk, simple, integer, double), null for nil or anything else.</summary>
+    protected static string? Text(string reply)
+    {
+        if (reply.Length == 0) return null;
+        if (reply[0] is '$' or '=')
+        {
+            int end = reply.IndexOf("\r\n", StringComparison.Ordinal);
+            int len = int.Parse(reply.AsSpan(1, end - 1), CultureInfo.InvariantCulture);
+            return len < 0 ? null : reply.Substring(end + 2, len);
+        }
+        return reply[0] is '+' or ':' or ',' or '(' ? reply[1..^2] : null;
     }
 
     /// <summary>Compares the whole key space: the key names, then each key's type, contents and TTL.</summary>
     protected void CompareState()
     {
         Check(new Step(["DBSIZE"]));
-        var keys = Elements(Reference.Command("KEYS", "*")).Select(k => (string)Resp.Parse(k)!).Order(StringComparer.Ordinal).ToList();
+        var keys = Elements(Reference.Command("KEYS", "*")).Select(k => Text(k)!).Order(StringComparer.Ordinal).ToList();
         Check(new Step(["KEYS", "*"], Compare.Unordered));
         foreach (var key in keys)
         {
@@ -429,8 +454,6 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         return [.. args];
     }
 
-    /// <summary>Parses a bulk-string reply's text (null for nil or anything else).</summary>
-    protected static string? BulkText(string reply) => reply.StartsWith('$') ? Resp.Parse(reply) as string : null;
 
     protected static string Describe(IEnumerable<string> items) => new StringBuilder().AppendJoin(' ', items).ToString();
 }
