@@ -98,4 +98,14 @@ public sealed class DifferentialRegressionTests(NodeFixture node) : E2ETest(node
         Expect(Resp.SyntaxError, "BLMPOP", "-1", "1", K("l"), "UP");
         Expect(Resp.Err("ERR timeout is negative"), "BZMPOP", "-1", "1", K("z"), "MIN");
     }
+
+    [Fact]
+    public void Blmove_inside_exec_answers_an_empty_source_with_a_null_bulk()
+    {
+        Expect(Resp.Ok, "MULTI");
+        Expect(Resp.Simple("QUEUED"), "BLMOVE", K("empty"), K("d"), "LEFT", "LEFT", "0");
+        Expect(Resp.Simple("QUEUED"), "BRPOPLPUSH", K("empty"), K("d"), "0");
+        Expect(Resp.Simple("QUEUED"), "BLPOP", K("empty"), "0");
+        Expect("*3\r\n$-1\r\n$-1\r\n*-1\r\n", "EXEC");
+    }
 }

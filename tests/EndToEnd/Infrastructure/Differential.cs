@@ -80,6 +80,11 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
             var random = new Random(seed);
             for (_number = 0; _number < count; _number++)
             {
+                if (random.Next(50) == 0)
+                {
+                    Transaction(random, next);
+                    continue;
+                }
                 var step = next(random);
                 if (random.Next(40) == 0 && step.Mutable && step.How is Compare.Exact or Compare.Unordered or Compare.UnorderedPairs)
                 {
@@ -98,6 +103,24 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
             _reference = null;
             await redis.DisposeAsync();
         }
+    }
+
+    /// <summary>A few commands inside MULTI/EXEC: the QUEUED replies (or the queue-time errors and EXECABORT) and
+    /// EXEC's array must match too. Commands whose replies are not compared byte for byte run outside.</summary>
+    private void Transaction(Random random, Func<Random, Step> next)
+    {
+        var steps = Enumerable.Range(0, random.Next(1, 5)).Select(_ => next(random)).ToList();
+        if (steps.Any(s => s.How != Compare.Exact || s.LexKey is not null))
+        {
+            steps.ForEach(Check);
+            return;
+        }
+        Check(new Step(["MULTI"]));
+        foreach (var step in steps)
+        {
+            Check(random.Next(10) == 0 && step.Mutable ? step with { Args = Mutate(random, step.Args) } : step);
+        }
+        Check(new Step([random.Next(15) == 0 ? "DISCARD" : "EXEC"]));
     }
 
     /// <summary>Occasionally a command loses or gains an argument: arity and syntax errors must match too.</summary>
