@@ -59,10 +59,15 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     /// every <paramref name="stateEvery"/> commands and at the end.</summary>
     protected async Task RunAsync(int seed, int count, Func<Random, Step> next, int stateEvery = 500, bool resp3 = false)
     {
-        // HYPERCACHE_DIFF_SEED=n explores another seed (locally; CI keeps the fixed ones)
+        // HYPERCACHE_DIFF_SEED=n explores another seed, HYPERCACHE_DIFF_SCALE=n runs n times as many commands
+        // (locally; CI keeps the fixed ones)
         if (int.TryParse(Environment.GetEnvironmentVariable("HYPERCACHE_DIFF_SEED"), out var explore))
         {
             seed ^= explore;
+        }
+        if (int.TryParse(Environment.GetEnvironmentVariable("HYPERCACHE_DIFF_SCALE"), out var scale) && scale > 1)
+        {
+            count *= scale;
         }
         var redis = NodeFixture.RedisServer();
         await redis.InitializeAsync();
