@@ -415,9 +415,19 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
     /// <summary>Compares the whole key space: the key names, then each key's type, contents and TTL.</summary>
     protected void CompareState()
     {
-        Check(new Step(["DBSIZE"]));
         var keys = Elements(Reference.Command("KEYS", "*")).Select(k => Text(k)!).Order(StringComparer.Ordinal).ToList();
         Check(new Step(["KEYS", "*"], Compare.Unordered));
+        // SET ... EXAT 1 leaves an expired key that DBSIZE counts until it is reclaimed: by Redis's next read of it or
+        // its active expiry, by our active expiry only (docs/decisions.md, "Differences from Redis 7.0"); so wait
+        string expected = "", actual = "";
+        try
+        {
+            Eventually.True(() => ((expected, actual) = Both("DBSIZE")).expected == actual, "DBSIZE agrees");
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            Fail(["DBSIZE"], expected, actual, "(still different after both active expiries had 5 s)");
+        }
         foreach (var key in keys)
         {
             var (type, actualType) = Both("TYPE", key);
