@@ -121,11 +121,19 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
             return;
         }
         Check(new Step(["MULTI"]));
+        var queued = new List<string>();
         foreach (var step in steps)
         {
-            Check(random.Next(10) == 0 && step.Mutable ? step with { Args = Mutate(random, step.Args) } : step);
+            var sent = random.Next(10) == 0 && step.Mutable ? step with { Args = Mutate(random, step.Args) } : step;
+            queued.Add(string.Join(' ', sent.Args.Select(RawRespClient.Escape)));
+            Check(sent);
         }
-        Check(new Step([random.Next(15) == 0 ? "DISCARD" : "EXEC"]));
+        string[] end = [random.Next(15) == 0 ? "DISCARD" : "EXEC"];
+        var (expected, actual) = Both(end);
+        if (expected != actual)
+        {
+            Fail(end, expected, actual, "(queued: " + string.Join(" | ", queued) + ")");
+        }
     }
 
     /// <summary>Occasionally a command loses or gains an argument: arity and syntax errors must match too.</summary>
