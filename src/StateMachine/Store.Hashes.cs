@@ -153,18 +153,19 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>HINCRBYFLOAT, logged as the resulting value; returns its text.</summary>
-    public byte[] HashIncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, double delta)
+    /// <summary>HINCRBYFLOAT in Redis's long double, logged as the resulting value; returns its text.</summary>
+    public byte[] HashIncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, LongDouble delta)
     {
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
             var value = HashForWrite(session, shard, key, NowMs())?.Get(field);
-            double current = 0;
-            if (value != null && !Numbers.TryParseDouble(value, out current))
+            var current = LongDouble.Zero;
+            if (value != null && !LongDouble.TryParse(value, out current))
                 throw new CommandError("ERR hash value is not a float");
-            var text = Numbers.FormatSum(current, delta)
-                ?? throw new CommandError("ERR increment would produce NaN or Infinity");
+            var sum = current + delta;
+            if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+            var text = sum.ToHumanText();
             LogHashField(session, key, field, text);
             return text;
         }

@@ -152,19 +152,22 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>INCRBYFLOAT; returns the new value's text, exactly as stored and logged.</summary>
-    public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, double delta)
+    /// <summary>INCRBYFLOAT in Redis's long double; returns the new value's text, exactly as stored and logged.
+    /// Checked in Redis's order: the key's type, its value, the increment, the sum.</summary>
+    public byte[] IncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> increment)
     {
         var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            double current = 0;
-            if (!Unsafe.IsNullRef(ref entry) && !Numbers.TryParseDouble(AsString(ref entry), out current))
+            var current = LongDouble.Zero;
+            if (!Unsafe.IsNullRef(ref entry) && !LongDouble.TryParse(AsString(ref entry), out current))
                 throw CommandError.NotFloat();
-            var text = Numbers.FormatSum(current, delta)
-                ?? throw new CommandError("ERR increment would produce NaN or Infinity");
+            if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
+            var sum = current + delta;
+            if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+            var text = sum.ToHumanText();
             LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
             return text;
         }
@@ -183,39 +186,56 @@ public static class Numbers
         return Utf8Parser.TryParse(text, out value, out int consumed) && consumed == text.Length && (text[0] != '+');
     }
 
-    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
+    /// <summary>Redis's getDoubleFromObject: the whole text is a strtod number (decimal, hexadecimal, inf/infinity;
+    /// no blank at either end), not NaN; with <paramref name="rejectOutOfRange"/>, a text that overflows to infinity
+    /// or underflows to zero (strtod's ERANGE) is refused too, as Redis refuses it everywhere but in score ranges.</summary>
+    public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value, bool rejectOutOfRange = true)
     {
         value = 0;
         if (text.IsEmpty || text.Length > 5000 || char.IsWhiteSpace((char)text[0]) || char.IsWhiteSpace((char)text[^1]))
             return false;
+        var unsigned = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
+        if (unsigned.Length > 2 && unsigned[0] == '0' && (unsigned[1] | 0x20) == 'x')
+            return TryParseHexDouble(unsigned[2..], text[0] == '-', out value, rejectOutOfRange);
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
-            // strtold's spellings of infinity, which Redis accepts
-            var word = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
-            if (!Ascii.EqualsIgnoreCase(word, "inf"u8) && !Ascii.EqualsIgnoreCase(word, "infinity"u8)) return false;
+            // strtod's spellings of infinity, which Redis accepts
+            if (!Ascii.EqualsIgnoreCase(unsigned, "inf"u8) && !Ascii.EqualsIgnoreCase(unsigned, "infinity"u8)) return false;
             value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
         }
-        return !double.IsNaN(value);
+        if (double.IsNaN(value)) return false;
+        bool infinityWord = Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8);
+        if (rejectOutOfRange && double.IsInfinity(value) && !infinityWord) return false; // overflow
+        if (rejectOutOfRange && value == 0 && HasNonZeroDigit(unsigned)) return false; // underflow
+        return true;
     }
 
-    /// <summary>current + delta as Redis prints it (no exponent, no trailing zeros). Decimal arithmetic where it
-    /// fits, so 0.1 + 0.2 is 0.3 as with Redis's long double; null when the sum is not finite.</summary>
-    public static byte[]? FormatSum(double current, double delta)
+    private static bool HasNonZeroDigit(ReadOnlySpan<byte> text)
     {
-        double sum = current + delta;
-        if (double.IsNaN(sum) || double.IsInfinity(sum)) return null;
-        string text;
-        if (Math.Abs(current) < 7.9e27 && Math.Abs(delta) < 7.9e27 && Math.Abs(sum) < 7.9e27)
+        foreach (var b in text)
         {
-            decimal exact = (decimal)current + (decimal)delta;
-            text = exact.ToString(CultureInfo.InvariantCulture);
-            if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.');
+            if (b is (byte)'e' or (byte)'E') return false;
+            if (b is >= (byte)'1' and <= (byte)'9') return true;
         }
-        else
+        return false;
+    }
+
+    private static bool TryParseHexDouble(ReadOnlySpan<byte> hex, bool negative, out double value, bool rejectOutOfRange)
+    {
+        value = 0;
+        if (!FloatBits.TryScanHex(hex, out var n, out long e2)) return false;
+        if (!n.IsZero)
         {
-            text = sum.ToString("0.#################", CultureInfo.InvariantCulture);
+            if (e2 + (long)n.GetBitLength() > 1100) value = double.PositiveInfinity;
+            else
+            {
+                var (kept, exponent) = FloatBits.Round(n, e2, sticky: false, bits: 53, minExponent: -1074);
+                value = exponent > 971 ? double.PositiveInfinity : Math.ScaleB((double)kept, (int)exponent);
+            }
+            if (rejectOutOfRange && (double.IsInfinity(value) || value == 0)) return false;
         }
-        if (text == "-0") text = "0";
-        return System.Text.Encoding.ASCII.GetBytes(text);
+        if (negative) value = -value;
+        return true;
     }
 }

@@ -33,7 +33,7 @@ public class ReplayTests
                     case 2: store.Append(session, Of(Key()), Of("+a")); break;
                     case 3: store.SetRange(session, Of(Key()), random.Next(6), Of("RR")); break;
                     case 4: store.IncrementBy(session, Of("n" + random.Next(5)), random.Next(-3, 4)); break;
-                    case 5: store.IncrementByFloat(session, Of("f" + random.Next(5)), random.NextDouble()); break;
+                    case 5: store.IncrementByFloat(session, Of("f" + random.Next(5)), Of(random.NextDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture))); break;
                     case 6: store.Delete(session, Keys.Of(Key(), Key(), Key()), 0); break;
                     case 7: store.Expire(session, Of(Key()), Later(), (ExpireCondition)(1 << random.Next(4)) & (ExpireCondition)random.Next(16)); break;
                     case 8: store.Persist(session, Of(Key())); break;
@@ -89,7 +89,7 @@ public class ReplayTests
         long at = clock.Now.ToUnixTimeMilliseconds() + 60_000;
         logged.Store.Set(s, Of("n"), Of("10"), SetCondition.Always, at, false, out _);
         Assert.Equal(15, logged.Store.IncrementBy(s, Of("n"), 5));
-        Assert.Equal("15.5", Text(logged.Store.IncrementByFloat(s, Of("n"), 0.5)));
+        Assert.Equal("15.5", Text(logged.Store.IncrementByFloat(s, Of("n"), Of("0.5"))));
         var replayed = logged.Replay();
         Assert.Equal("15.5", Text(replayed.GetString(s, Of("n"))));
         Assert.Equal(at, replayed.ExpiryOf(s, Of("n")));

@@ -21,15 +21,6 @@ public class StringSemanticsTests
     public void Integers_parse_as_strictly_as_redis(string text, bool ok)
         => Assert.Equal(ok, Numbers.TryParseInt64(Of(text), out _));
 
-    [Theory]
-    [InlineData(10.5, 0.1, "10.6")]
-    [InlineData(0.1, 0.2, "0.3")]
-    [InlineData(5.0e3, 2.0e2, "5200")]
-    [InlineData(3, -3, "0")]
-    [InlineData(1e30, 1, "1000000000000000000000000000000")]
-    public void Float_sums_print_as_redis_prints_them(double a, double b, string expected)
-        => Assert.Equal(expected, Text(Numbers.FormatSum(a, b)));
-
     [Fact]
     public void Increment_overflow_is_refused_and_leaves_the_value()
     {

@@ -32,14 +32,15 @@ public readonly struct ScoreRange(double min, bool minExclusive, double max, boo
         return StrToD(text, out value);
     }
 
-    /// <summary>C's strtod over the whole text: leading white space skipped, an empty text is 0, NaN refused.</summary>
+    /// <summary>C's strtod over the whole text: leading white space skipped, an empty text is 0, NaN refused,
+    /// out-of-range texts taken as infinity or zero (zslParseRange does not look at ERANGE).</summary>
     internal static bool StrToD(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
         while (!text.IsEmpty && text[0] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r')
             text = text[1..];
         if (text.IsEmpty) return true;
-        return Numbers.TryParseDouble(text, out value);
+        return Numbers.TryParseDouble(text, out value, rejectOutOfRange: false);
     }
 }
 
@@ -109,7 +110,7 @@ public static class ScoreText
     {
         if (double.IsPositiveInfinity(value)) return "inf";
         if (double.IsNegativeInfinity(value)) return "-inf";
-        if (value == 0) return "0";
+        if (value == 0) return double.IsNegative(value) ? "-0" : "0"; // "%.17g": ZINCRBY of -0 on a new member says "-0"
         string text = value.ToString("G17", CultureInfo.InvariantCulture);
         int e = text.IndexOf('E');
         if (e < 0) return text;

@@ -40,8 +40,8 @@ public static class HashCommands
         t.Key("hincrby", 4, W, (c, a, r) => r.Integer(c.Store.HashIncrementBy(c.Session, a[1], a[2], ArgParse.Int64(a[3]))));
         t.Key("hincrbyfloat", 4, W, (c, a, r) =>
         {
-            double delta = ArgParse.Double(a[3]);
-            if (double.IsInfinity(delta)) throw new CommandError("ERR value is NaN or Infinity");
+            if (!LongDouble.TryParse(a[3], out var delta)) throw CommandError.NotFloat();
+            if (delta.IsInfinity) throw new CommandError("ERR value is NaN or Infinity");
             r.Bulk(c.Store.HashIncrementByFloat(c.Session, a[1], a[2], delta));
         });
         t.Key("hrandfield", -2, CommandFlags.ReadOnly, RandomFields);

@@ -21,7 +21,7 @@ public static class KeyCommands
         t.Key("expiretime", 2, R, (c, a, r) =>
         {
             long at = c.Store.ExpiryOf(c.Session, a[1]);
-            r.Integer(at < 0 ? at : (at + 500) / 1000);
+            r.Integer(at < 0 ? at : RoundToSeconds(at));
         });
         t.Key("pexpiretime", 2, R, (c, a, r) => r.Integer(c.Store.ExpiryOf(c.Session, a[1])));
         t.Key("persist", 2, W | CommandFlags.Fast, (c, a, r) => r.Integer(c.Store.Persist(c.Session, a[1]) ? 1 : 0));
@@ -37,7 +37,6 @@ public static class KeyCommands
     /// <summary>EXPIRE key amount [NX|XX|GT|LT]</summary>
     private static void Expire(RespClient c, CommandArgs a, RespWriter r, ExpiryUnit unit, string name)
     {
-        long amount = ArgParse.Int64(a[2]);
         var condition = ExpireCondition.None;
         for (int i = 3; i < a.Count; i++)
         {
@@ -51,6 +50,7 @@ public static class KeyCommands
             throw new CommandError("ERR NX and XX, GT or LT options at the same time are not compatible");
         if ((condition & (ExpireCondition.IfGreater | ExpireCondition.IfLess)) == (ExpireCondition.IfGreater | ExpireCondition.IfLess))
             throw new CommandError("ERR GT and LT options at the same time are not compatible");
+        long amount = ArgParse.Int64(a[2]); // after the options, as Redis checks them
         long expireAt = Expiry.Absolute(amount, unit, c.Store.NowMs(), name);
         r.Integer(c.Store.Expire(c.Session, a[1], expireAt, condition) ? 1 : 0);
     }
@@ -61,8 +61,12 @@ public static class KeyCommands
         long at = c.Store.ExpiryOf(c.Session, key);
         if (at < 0) return at;
         long left = Math.Max(0, at - c.Store.NowMs());
-        return unitMs == 1 ? left : (left + 500) / 1000;
+        return unitMs == 1 ? left : RoundToSeconds(left);
     }
+
+    /// <summary>Redis's (ms + 500) / 1000 for ms &gt;= 0, without overflowing near long.MaxValue (where Redis's
+    /// answer, e.g. 9223372036854776 for PEXPIREAT 9223372036854775807, is the rounded value too).</summary>
+    private static long RoundToSeconds(long ms) => ms / 1000 + (ms % 1000 >= 500 ? 1 : 0);
 
     private static void Rename(RespClient c, CommandArgs a, RespWriter r, bool nx)
     {

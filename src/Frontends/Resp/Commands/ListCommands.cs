@@ -117,7 +117,6 @@ public static class ListCommands
     /// <paramref name="numKeysAt"/>). Replies [key, [elements]], or a null array.</summary>
     private static void MultiPop(RespClient c, CommandArgs a, RespWriter r, int numKeysAt, bool block)
     {
-        long timeout = block ? BlockingArgs.Timeout(a[1]) : 0;
         if (!Numbers.TryParseInt64(a[numKeysAt], out long keys) || keys <= 0)
             throw new CommandError("ERR numkeys should be greater than 0");
         int first = numKeysAt + 1;
@@ -135,6 +134,7 @@ public static class ListCommands
             }
             else throw CommandError.Syntax();
         }
+        long timeout = block ? BlockingArgs.Timeout(a[1]) : 0; // Redis checks the timeout last
         var popped = c.Store.ListPopFirst(c.Session, a, first, end, side, count, block && BlockingArgs.MayBlock(c), out var waiter);
         BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndElements);
     }
@@ -147,15 +147,15 @@ public static class ListCommands
         BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndElement);
     }
 
-    /// <summary>BLMOVE/BRPOPLPUSH: the element moved, or a null array on timeout (as Redis 7.0 replies).</summary>
+    /// <summary>BLMOVE/BRPOPLPUSH: the element moved, or a null array on timeout, a null bulk inside EXEC (as Redis 7.0
+    /// replies).</summary>
     private static void BlockingMove(RespClient c, CommandArgs a, RespWriter r, ListSide from, ListSide to, long timeout)
     {
         byte[]? moved;
         if (!BlockingArgs.MayBlock(c))
         {
-            moved = c.Store.ListMove(c.Session, a[1], a[2], from, to);
-            if (moved is null) r.NullArray();
-            else r.Bulk(moved);
+            // inside EXEC Redis answers an empty source with a null bulk (its timeout reply is a null array)
+            r.Bulk(c.Store.ListMove(c.Session, a[1], a[2], from, to));
             return;
         }
         moved = c.Store.ListMoveOrBlock(c.Session, a[1], a[2], from, to, out var waiter);

@@ -23,7 +23,6 @@ public static class SortedSetBlockingCommands
     /// <summary>BZMPOP timeout numkeys key... MIN|MAX [COUNT count]: [key, [[member, score], ...]], or a null array.</summary>
     private static void BlockingMultiPop(RespClient c, CommandArgs a, RespWriter r)
     {
-        long timeout = BlockingArgs.Timeout(a[1]);
         if (!Numbers.TryParseInt64(a[2], out long keyCount) || keyCount < 1)
             throw new CommandError("ERR numkeys should be greater than 0");
         if (keyCount >= a.Count - 3) throw CommandError.Syntax();
@@ -41,6 +40,7 @@ public static class SortedSetBlockingCommands
             }
             else throw CommandError.Syntax();
         }
+        long timeout = BlockingArgs.Timeout(a[1]); // Redis checks the timeout last
         var popped = c.Store.SortedSetPopFirst(c.Session, a, first, end, max, count, BlockingArgs.MayBlock(c), out var waiter);
         BlockingArgs.ReplyOrBlock(c, r, popped, waiter, timeout, WriteKeyAndMembers);
     }

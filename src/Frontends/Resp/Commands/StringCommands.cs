@@ -37,12 +37,7 @@ public static class StringCommands
             if (delta == long.MinValue) throw new CommandError("ERR decrement would overflow");
             r.Integer(c.Store.IncrementBy(c.Session, a[1], -delta));
         });
-        t.Key("incrbyfloat", 3, W | CommandFlags.Fast, (c, a, r) =>
-        {
-            double delta = ArgParse.Double(a[2]);
-            if (double.IsInfinity(delta)) throw new CommandError("ERR increment would produce NaN or Infinity");
-            r.Bulk(c.Store.IncrementByFloat(c.Session, a[1], delta));
-        });
+        t.Key("incrbyfloat", 3, W | CommandFlags.Fast, (c, a, r) => r.Bulk(c.Store.IncrementByFloat(c.Session, a[1], a[2])));
     }
 
     /// <summary>Writes the string as a bulk reply while its shard lock is held: the stored array may be overwritten
@@ -62,24 +57,10 @@ public static class StringCommands
     /// <summary>SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]</summary>
     private static void Set(RespClient c, CommandArgs a, RespWriter r)
     {
-        var condition = SetCondition.Always;
-        bool get = false, keepTtl = false, hasExpiry = false;
-        long expireAt = 0;
-        for (int i = 3; i < a.Count; i++)
-        {
-            if (a.Is(i, "NX"u8) && condition != SetCondition.IfExists) condition = SetCondition.IfNotExists;
-            else if (a.Is(i, "XX"u8) && condition != SetCondition.IfNotExists) condition = SetCondition.IfExists;
-            else if (a.Is(i, "GET"u8)) get = true;
-            else if (a.Is(i, "KEEPTTL"u8) && !hasExpiry) keepTtl = true;
-            else if (Expiry.TryUnit(a, i, out var unit) && !hasExpiry && !keepTtl && i + 1 < a.Count)
-            {
-                hasExpiry = true;
-                expireAt = Expiry.Positive(a[++i], unit, c.Store.NowMs(), "set");
-            }
-            else throw CommandError.Syntax();
-        }
-        bool written = c.Store.Set(c.Session, a[1], a[2], condition, keepTtl ? Store.KeepTtl : expireAt, get, out var previous);
-        if (get) r.Bulk(previous);
+        var options = StringOptions.Parse(a, set: true);
+        long expireAt = options.KeepTtl ? Store.KeepTtl : options.ExpireAt(a, c, "set");
+        bool written = c.Store.Set(c.Session, a[1], a[2], options.Condition, expireAt, options.Get, out var previous);
+        if (options.Get) r.Bulk(previous);
         else if (written) r.Ok();
         else r.NullBulk();
     }
@@ -94,10 +75,22 @@ public static class StringCommands
     /// <summary>GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]</summary>
     private static void GetEx(RespClient c, CommandArgs a, RespWriter r)
     {
-        long expireAt = Store.KeepTtl;
-        if (a.Count == 3 && a.Is(2, "PERSIST"u8)) expireAt = 0;
-        else if (a.Count == 4 && Expiry.TryUnit(a, 2, out var unit)) expireAt = Expiry.Positive(a[3], unit, c.Store.NowMs(), "getex");
-        else if (a.Count != 2) throw CommandError.Syntax();
+        var options = StringOptions.Parse(a, set: false);
+        long expireAt;
+        try
+        {
+            expireAt = options.Persist ? 0 : options.Unit is null ? Store.KeepTtl : options.ExpireAt(a, c, "getex");
+        }
+        catch (CommandError)
+        {
+            // Redis looks the key up before it checks the time: a missing key is nil, another type WRONGTYPE
+            switch (c.Store.TypeOf(c.Session, a[1]))
+            {
+                case "none": r.NullBulk(); return;
+                case "string": throw;
+                default: throw CommandError.WrongType();
+            }
+        }
         r.Bulk(c.Store.GetAndExpire(c.Session, a[1], expireAt));
     }
 
@@ -155,8 +148,12 @@ public static class StringCommands
     {
         long offset = ArgParse.Int64(a[2]);
         if (offset < 0) throw new CommandError("ERR offset is out of range");
-        if (offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+        // As Redis: an empty value only answers the length, and the key's type is checked before the size
+        if (!a[3].IsEmpty && offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+        {
+            if (c.Store.TypeOf(c.Session, a[1]) is not ("none" or "string")) throw CommandError.WrongType();
             throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
-        r.Integer(c.Store.SetRange(c.Session, a[1], (int)offset, a[3]));
+        }
+        r.Integer(c.Store.SetRange(c.Session, a[1], a[3].IsEmpty ? 0 : (int)offset, a[3]));
     }
 }
