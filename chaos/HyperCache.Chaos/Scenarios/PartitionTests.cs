@@ -87,7 +87,11 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
         long fullSyncsBefore;
         try
         {
-            Eventually.True(() => Acked(writers) >= 100 && InfoLong("replica-b", "slave_repl_offset") > 0, "replicas streaming writes", Deadline);
+            Eventually.True(() => Acked(writers) >= 100, "writes acknowledged", Deadline);
+            // replica-b must hold data (and so a position to resume from) before the cut: right after its full sync
+            // began it reports the log's start with no position yet, and would rightly need a full sync again.
+            long primaryAt = InfoLong("primary", "master_repl_offset");
+            Eventually.True(() => InfoLong("replica-b", "slave_repl_offset") >= primaryAt, "replica-b applied the first writes", Deadline);
             fullSyncsBefore = InfoLong("replica-b", "replica_full_syncs");
             long partialBefore = InfoLong("primary", "sync_partial_ok");
             // Longer than the replica's dead-stream timeout (5 heartbeats of 1 s), so it must notice and reconnect.
@@ -173,8 +177,9 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     public void AsyncMode_LogCompactedDuringPartition_ReplicaFullSyncsAndConverges() =>
         Run(nameof(AsyncMode_LogCompactedDuringPartition_ReplicaFullSyncsAndConverges), () =>
     {
-        // Snapshots every MB of log: once the primary dropped the cut replica, nothing holds the log back for it.
-        Define("primary", "everysec", "--snapshot-after-mb", "1");
+        // A snapshot (and so a compaction) after every MB of log, however big the last snapshot was: once the primary
+        // dropped the cut replica, nothing holds the log back for it.
+        Define("primary", "everysec", "--snapshot-after-mb", "1", "--snapshot-after-percent", "0");
         Define("replica", "everysec");
         Driver.Start("primary");
         Driver.Start("replica");
@@ -193,8 +198,14 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
             var cut = Stopwatch.StartNew();
             long cutAt = InfoLong("replica", "slave_repl_offset");
             Eventually.True(() => InfoLong("primary", "connected_slaves") == 0, "the primary drops the cut replica", Deadline);
-            Eventually.True(() => InfoLong("primary", "repl_backlog_first_byte_offset") > cutAt,
-                $"the primary's log compacted past the replica's offset {cutAt}", Deadline);
+            Eventually.True(() =>
+            {
+                if (InfoLong("primary", "repl_backlog_first_byte_offset") > cutAt) return true;
+                // The writers may have reached their cap before the primary dropped the replica: then no new log
+                // triggers the next snapshot, so compact by hand (a snapshot, then truncation below the older one).
+                using (var c = Client("primary")) c.Command("BGREWRITEAOF");
+                return false;
+            }, $"the primary's log compacted past the replica's offset {cutAt}", Deadline);
             long ahead = InfoLong("primary", "master_repl_offset");
             Driver.Heal();
             Log($"replica cut {cut.Elapsed.TotalSeconds:0.0}s at offset {cutAt}; the primary's log now begins at " +

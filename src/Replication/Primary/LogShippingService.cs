@@ -49,6 +49,9 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
             else
             {
                 registry.CountFullSync();
+                if (request.ReplicationId.Length > 0)
+                    logger.LogInformation("Replica {Replica} cannot resume: it asked for {Id} at {Address}; this log is {Own}, {Begin}..{Committed} committed",
+                        link.Key, request.ReplicationId, request.FromAddress, replid, log.BeginAddress, log.CommittedUntilAddress);
                 if (replicator.LogHoldsWholeState())
                 {
                     next = log.BeginAddress;
