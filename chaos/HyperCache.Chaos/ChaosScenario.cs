@@ -104,6 +104,17 @@ public abstract class ChaosScenario : IDisposable
     }
 
     /// <summary>One field of the node's INFO replication ("" when absent).</summary>
+    /// <summary>"primary" in sync mode (min_acks 1, a 500 ms timeout) and "replica" following it, connected.</summary>
+    protected void StartSyncPair()
+    {
+        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
+        Define("replica", "everysec");
+        Driver.Start("primary");
+        Driver.Start("replica");
+        Follow("replica", "primary");
+        Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "replica connected", Deadline);
+    }
+
     protected string Info(string node, string field)
     {
         using var c = Client(node);

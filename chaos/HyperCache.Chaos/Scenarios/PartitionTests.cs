@@ -23,12 +23,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     public void SyncMode_Partitioned_RefusesThenReplicaCatchesUp() =>
         Run(nameof(SyncMode_Partitioned_RefusesThenReplicaCatchesUp), () =>
     {
-        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
-        Define("replica", "everysec");
-        Driver.Start("primary");
-        Driver.Start("replica");
-        Follow("replica", "primary");
-        Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "replica connected", Deadline);
+        StartSyncPair();
 
         bool forbidden = false;
         var writers = Writers(2);
@@ -139,12 +134,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     public void SyncMode_PrimaryPartitionedThenKilled_PromotedReplicaHoldsEveryAcknowledgedWrite() =>
         Run(nameof(SyncMode_PrimaryPartitionedThenKilled_PromotedReplicaHoldsEveryAcknowledgedWrite), () =>
     {
-        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
-        Define("replica", "everysec");
-        Driver.Start("primary");
-        Driver.Start("replica");
-        Follow("replica", "primary");
-        Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "replica connected", Deadline);
+        StartSyncPair();
 
         bool forbidden = false;
         var writers = Writers(2);

@@ -56,12 +56,7 @@ public sealed class PauseTests(ITestOutputHelper output) : ChaosScenario(output)
     [Fact]
     public void SyncMode_PausedNodes_NeverAcknowledgeSilently() => Run(nameof(SyncMode_PausedNodes_NeverAcknowledgeSilently), () =>
     {
-        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
-        Define("replica", "everysec");
-        Driver.Start("primary");
-        Driver.Start("replica");
-        Follow("replica", "primary");
-        Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "replica connected", Deadline);
+        StartSyncPair();
 
         bool forbidden = false;
         var writers = Writers(2);
