@@ -15,10 +15,8 @@ public sealed partial class Store
     {
         for (int i = 0; i < fields; i++)
         {
-            if (r.ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
-            int kind = r.ReadInt32();
-            if (kind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
-            Apply(checked((byte)kind), r.ReadBytes());
+            byte kind = r.ReadBatchPair(out var body);
+            Apply(kind, body);
         }
     }
 

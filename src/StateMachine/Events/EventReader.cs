@@ -45,6 +45,17 @@ public ref struct EventReader(ReadOnlySpan<byte> body)
         };
     }
 
+    /// <summary>One [kind, body] item of a Batch entry's body; a malformed item or a nested batch is refused.</summary>
+    public byte ReadBatchPair(out ReadOnlySpan<byte> body)
+    {
+        if (ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
+        int kind = ReadInt32();
+        if (kind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
+        byte checkedKind = checked((byte)kind);
+        body = ReadBytes();
+        return checkedKind;
+    }
+
     public ReadOnlySpan<byte> ReadBytes()
     {
         byte code = Next();

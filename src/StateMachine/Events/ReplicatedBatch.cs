@@ -50,10 +50,8 @@ internal sealed class ReplicatedBatch
         int inner = r.ReadArrayHeader();
         for (int i = 0; i < inner; i++)
         {
-            if (r.ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
-            int innerKind = r.ReadInt32();
-            if (innerKind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
-            AddPair(checked((byte)innerKind), r.ReadBytes());
+            byte innerKind = r.ReadBatchPair(out var innerBody);
+            AddPair(innerKind, innerBody);
         }
     }
 

@@ -69,10 +69,8 @@ public sealed class ParallelApply : IDisposable
         int count = r.ReadArrayHeader();
         for (int i = 0; i < count; i++)
         {
-            if (r.ReadArrayHeader() != 2) throw new InvalidDataException("batch item is not [kind, body]");
-            int kind = r.ReadInt32();
-            if (kind == (int)EventKind.Batch) throw new InvalidDataException("nested batch");
-            Apply(checked((byte)kind), r.ReadBytes());
+            byte kind = r.ReadBatchPair(out var body);
+            Apply(kind, body);
         }
     }
 
