@@ -104,14 +104,21 @@ public abstract class ChaosScenario : IDisposable
     }
 
     /// <summary>One field of the node's INFO replication ("" when absent).</summary>
-    /// <summary>"primary" in sync mode (min_acks 1, a 500 ms timeout) and "replica" following it, connected.</summary>
-    protected void StartSyncPair()
+    /// <summary>"primary" (with <paramref name="primaryFlags"/>) and "replica" started, the replica following it;
+    /// the caller waits for the link as its scenario needs.</summary>
+    protected void StartPair(params string[] primaryFlags)
     {
-        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
+        Define("primary", "everysec", primaryFlags);
         Define("replica", "everysec");
         Driver.Start("primary");
         Driver.Start("replica");
         Follow("replica", "primary");
+    }
+
+    /// <summary>"primary" in sync mode (min_acks 1, a 500 ms timeout) and "replica" following it, connected.</summary>
+    protected void StartSyncPair()
+    {
+        StartPair("--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "500");
         Eventually.True(() => InfoLong("primary", "connected_slaves") == 1, "replica connected", Deadline);
     }
 

@@ -169,11 +169,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : ChaosScenario(out
     {
         // A snapshot (and so a compaction) after every MB of log, however big the last snapshot was: once the primary
         // dropped the cut replica, nothing holds the log back for it.
-        Define("primary", "everysec", "--snapshot-after-mb", "1", "--snapshot-after-percent", "0");
-        Define("replica", "everysec");
-        Driver.Start("primary");
-        Driver.Start("replica");
-        Follow("replica", "primary");
+        StartPair("--snapshot-after-mb", "1", "--snapshot-after-percent", "0");
         Eventually.True(() => Info("replica", "master_link_status") == "up", "replica linked", Deadline);
 
         var writers = Writers(2);

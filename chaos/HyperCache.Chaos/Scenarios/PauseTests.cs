@@ -17,11 +17,7 @@ public sealed class PauseTests(ITestOutputHelper output) : ChaosScenario(output)
     [Fact]
     public void AsyncReplicaPaused_CatchesUpAfterResume() => Run(nameof(AsyncReplicaPaused_CatchesUpAfterResume), () =>
     {
-        Define("primary", "everysec");
-        Define("replica", "everysec");
-        Driver.Start("primary");
-        Driver.Start("replica");
-        Follow("replica", "primary");
+        StartPair();
         Eventually.True(() => Info("replica", "master_link_status") == "up", "replica linked", Deadline);
 
         var writers = Writers(2);
