@@ -143,9 +143,9 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        if (!existed) database.SetValue(ref entry, suffix.ToArray());
-        else if (entry.Value is Values.StringBuffer buffer && Volatile.Read(ref _cut) is null && buffer.TryAppend(suffix)) { }
-        else database.SetValue(ref entry, Values.StringBuffer.Joined(StringSpan(entry.Value), suffix));
+        bool inPlace = existed && entry.Value is Values.StringBuffer buffer && Volatile.Read(ref _cut) is null && buffer.TryAppend(suffix);
+        if (!inPlace)
+            database.SetValue(ref entry, existed ? Values.StringBuffer.Joined(StringSpan(entry.Value), suffix) : suffix.ToArray());
         TouchApplied(ref entry, existed);
     }
 
