@@ -21,14 +21,19 @@ public sealed class PinnedClockTests
             thread.Start();
             thread.Join();
             Assert.Equal(start + 5000, elsewhere); // another thread
-            store.PinClock(); // pinned again after a slow command: the time moves on
+            long stamp = store.AdvanceClock(); // after a slow command: the time moves on, by the monotonic clock
             Assert.Equal(start + 5000, store.NowMs());
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            Assert.Equal(TimeSpan.FromMilliseconds(250).Ticks, store.AdvanceClock() - stamp);
+            Assert.Equal(start + 5250, store.NowMs());
+            store.PinClock(); // a new batch reads the wall clock again
+            Assert.Equal(start + 5250, store.NowMs());
         }
         finally
         {
             store.UnpinClock();
         }
         clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(start + 6000, store.NowMs());
+        Assert.Equal(start + 6250, store.NowMs());
     }
 }

@@ -8,6 +8,8 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = start;
     public override DateTimeOffset GetUtcNow() => Now;
+    public override long GetTimestamp() => Now.UtcTicks; // monotonic time moves with it (Store.AdvanceClock)
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
     public void Advance(TimeSpan by) => Now += by;
 }
 

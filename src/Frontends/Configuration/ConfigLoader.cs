@@ -27,6 +27,8 @@ public static class ConfigLoader
         new("network.http_port", c => Text(c.HttpPort), (c, v) => c.HttpPort = Port(v)),
         new("network.max_clients", c => Text(c.MaxClients), (c, v) => c.MaxClients = Positive(v), "maxclients"),
         new("network.timeout", c => Text(c.Timeout), (c, v) => c.Timeout = NonNegative(v), "timeout"),
+        new("logging.slowlog_log_slower_than", c => Text(c.SlowlogLogSlowerThan), (c, v) => c.SlowlogLogSlowerThan = long.Parse(v, CultureInfo.InvariantCulture), "slowlog-log-slower-than"),
+        new("logging.slowlog_max_len", c => Text(c.SlowlogMaxLen), (c, v) => c.SlowlogMaxLen = NonNegative(v), "slowlog-max-len"),
         new("persistence.enabled", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v)),
         new("persistence.enable_aof", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v), "appendonly"),
         new("persistence.sync_policy", c => c.AppendFsync.Name(), (c, v) => c.AppendFsync = ParseFsync(v), "appendfsync"),

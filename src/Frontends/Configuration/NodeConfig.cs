@@ -18,6 +18,10 @@ public sealed class NodeConfig
     public int MaxClients { get; set; } = 10000;
     /// <summary>Seconds of idleness before a client is closed; 0 = never, Redis's default.</summary>
     public int Timeout { get; set; }
+    /// <summary>SLOWLOG: microseconds from which a command is logged (negative: off; 0: every command).</summary>
+    public long SlowlogLogSlowerThan { get; set; } = 10_000;
+    /// <summary>SLOWLOG entries kept.</summary>
+    public int SlowlogMaxLen { get; set; } = 128;
     /// <summary>How RESP sockets are driven: "epoll" (our own epoll loops; the default on Linux x64, and elsewhere
     /// it falls back to sockets) or "sockets" (Kestrel's socket transport). See Transport/RespTransport.cs.</summary>
     public string RespTransport { get; set; } = Transport.RespTransport.Default;

@@ -24,6 +24,7 @@ public sealed class Node : IDisposable
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         Commands = CommandCatalog.Build();
+        SlowLog.Configure(config);
         Metrics = new NodeMetrics(this, registry);
     }
 
@@ -39,6 +40,7 @@ public sealed class Node : IDisposable
     public PubSubHub PubSub { get; } = new();
     /// <summary>Clients in MONITOR mode and the feed of commands to them.</summary>
     public MonitorFeed Monitors { get; } = new();
+    public SlowLog SlowLog { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);

@@ -11,9 +11,13 @@ public sealed class CommandDispatcher(Node node)
     /// refused ones too.</summary>
     public bool LastWasFast { get; private set; }
 
+    /// <summary>The last command that ran (null when it was unknown or refused before running).</summary>
+    public CommandSpec? LastSpec { get; private set; }
+
     public void Execute(RespClient client, CommandArgs args)
     {
         LastWasFast = false;
+        LastSpec = null;
         var reply = client.Writer;
         if (!node.Commands.TryFind(args[0], out var spec))
         {
@@ -48,6 +52,7 @@ public sealed class CommandDispatcher(Node node)
         // command cost ~6 % of a pipelined GET (perf), and a 1-in-8 sample keeps the percentiles.
         long started = (++client.MeterTicks & 7) == 0 ? Stopwatch.GetTimestamp() : 0;
         LastWasFast = spec.Flags.HasFlag(CommandFlags.Fast);
+        LastSpec = spec;
         try
         {
             spec.Handler(client, args, reply);

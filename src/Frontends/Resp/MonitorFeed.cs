@@ -53,7 +53,7 @@ public sealed class MonitorFeed
     }
 
     /// <summary>AUTH's password (and user), HELLO's AUTH user and password.</summary>
-    private static bool Redacted(CommandSpec spec, CommandArgs args, int i)
+    internal static bool Redacted(CommandSpec spec, CommandArgs args, int i)
     {
         if (spec.Name == "auth") return i >= 1;
         if (spec.Name != "hello" || i < 2) return false;

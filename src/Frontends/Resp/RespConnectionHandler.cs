@@ -146,7 +146,8 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         var remaining = buffer;
         executed = 0;
         prefetch.Reset();
-        node.Store.PinClock();
+        long mark = node.Store.PinClock();
+        var slowLog = node.SlowLog;
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
@@ -183,7 +184,14 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         dispatcher.Execute(client, client.Args);
                         node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
-                        if (!dispatcher.LastWasFast) node.Store.PinClock(); // it may have taken long: read the clock again
+                        if (!dispatcher.LastWasFast || slowLog.TimesEveryCommand)
+                        {
+                            // It may have taken long: move the clock on, and time it for the slow log (with the fast
+                            // commands since the last mark: a few microseconds at most).
+                            long now = node.Store.AdvanceClock();
+                            if (dispatcher.LastSpec is { } ran) slowLog.Consider(now - mark, client, client.Args, ran);
+                            mark = now;
+                        }
                         break;
                 }
                 remaining = remaining.Slice(used);

@@ -34,6 +34,7 @@ public sealed class Transaction
             args.Reset(bytes);
             for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
             client.LastCommand = spec.Name;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 spec.Handler(client, args, reply);
@@ -42,6 +43,7 @@ public sealed class Transaction
             {
                 reply.Error(e.Message);
             }
+            client.Node.SlowLog.Consider(System.Diagnostics.Stopwatch.GetTimestamp() - started, client, args, spec); // as Redis: each, not EXEC as a whole
             if (client.Node.Monitors.Active) client.Node.Monitors.Feed(client, args, spec); // as Redis: each, as it runs
         }
     }

@@ -142,7 +142,7 @@ public class NodeFixture : IAsyncLifetime
         foreach (var a in new[]
                  {
                      "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                     "--dir", DataDir,
+                     "--dir", DataDir, "--enable-debug-command", "local",
                  })
         {
             psi.ArgumentList.Add(a);

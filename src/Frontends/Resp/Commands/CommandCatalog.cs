@@ -25,6 +25,7 @@ public static class CommandCatalog
         ObjectCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
+        SlowLogCommands.Register(table);
         return table;
     }
 }

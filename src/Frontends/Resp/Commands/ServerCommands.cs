@@ -63,7 +63,17 @@ public static class ServerCommands
             r.EmptyArray();
         });
         t.Container("debug", A,
-            new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))));
+            new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))),
+            new Subcommand("SLEEP", 3, DebugSleep));
+    }
+
+    /// <summary>DEBUG SLEEP seconds: holds this connection's I/O thread, as Redis holds its one thread (for tests of
+    /// slow commands: SLOWLOG, timeouts).</summary>
+    private static void DebugSleep(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (!Numbers.TryParseDouble(a[2], out double seconds) || double.IsNaN(seconds)) throw new CommandError("ERR value is not a valid float");
+        if (seconds > 0) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(seconds, int.MaxValue / 1000.0)));
+        r.Ok();
     }
 
     private static void FlushMode(CommandArgs a)
@@ -184,11 +194,12 @@ public static class ServerCommands
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
         if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
         c.Store.ConfigureMemory(c.Node.Config.MemorySettings());
+        c.Node.SlowLog.Configure(c.Node.Config);
         r.Ok();
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "slowlog-log-slower-than", "slowlog-max-len"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =
