@@ -149,16 +149,38 @@ public sealed partial class Store
         TouchApplied(ref entry, existed);
     }
 
+    /// <summary>SETRANGE: in place when the bytes land inside the stored string (or inside a
+    /// <see cref="Values.StringBuffer"/>'s room), as Redis does; past the end, into a string with room to spare, so
+    /// a string built up by SETRANGE at growing offsets is not copied whole each time. A missing key becomes an exact
+    /// array. Never in place while a snapshot shares the stored strings, nor on a HyperLogLog (see
+    /// <see cref="CanOverwriteInPlace"/>).</summary>
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        var old = existed ? StringSpan(entry.Value) : [];
-        var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
-        old.CopyTo(value);
-        bytes.CopyTo(value.AsSpan(offset));
-        database.SetValue(ref entry, value);
+        if (!existed || !TrySetRangeInPlace(entry.Value, offset, bytes))
+        {
+            var old = existed ? StringSpan(entry.Value) : [];
+            if (existed && offset + bytes.Length > old.Length)
+                database.SetValue(ref entry, Values.StringBuffer.Spliced(old, offset, bytes));
+            else
+            {
+                var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
+                old.CopyTo(value);
+                bytes.CopyTo(value.AsSpan(offset));
+                database.SetValue(ref entry, value);
+            }
+        }
         TouchApplied(ref entry, existed);
+    }
+
+    private bool TrySetRangeInPlace(object stored, int offset, ReadOnlySpan<byte> bytes)
+    {
+        if (Volatile.Read(ref _cut) is not null) return false;
+        if (stored is Values.StringBuffer buffer) return !Values.HyperLogLog.IsHll(buffer.Span) && buffer.TryWrite(offset, bytes);
+        if (stored is not byte[] array || (long)offset + bytes.Length > array.Length || Values.HyperLogLog.IsHll(array)) return false;
+        bytes.CopyTo(array.AsSpan(offset));
+        return true;
     }
 
     private void ApplyCopy(int sourceDb, ReadOnlySpan<byte> source, int destinationDb, ReadOnlySpan<byte> destination, bool removeSource)
