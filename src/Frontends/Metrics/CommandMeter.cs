@@ -5,13 +5,16 @@ namespace HyperCache.Frontends.Metrics;
 
 /// <summary>
 /// The metric children of one command, created once and kept on its <see cref="Resp.CommandSpec"/>, so counting a
-/// command is two field reads and two lock-free increments: no label lookup and no allocation per call.
+/// command is a field read and one increment on the running CPU's own cache line (<see cref="StripedCounter"/>):
+/// no label lookup, no allocation and no shared line per call. The Prometheus counter of successful calls is
+/// brought up to that count when scraped (<see cref="Publish"/>).
 /// </summary>
 public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogram.Child duration)
 {
+    private readonly StripedCounter _ok = new();
+    private readonly Counter.Child _published = ok;
     private long _failed, _rejected; // INFO commandstats' failed_calls and rejected_calls (both rare)
 
-    public Counter.Child Ok { get; } = ok;
     public Counter.Child Error { get; } = error;
     public Histogram.Child Duration { get; } = duration;
 
@@ -19,9 +22,12 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     /// command that is counted but not timed (the dispatcher times a sample).</param>
     public void Succeeded(long started)
     {
-        Ok.Inc();
+        _ok.Increment();
         if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
+
+    /// <summary>Before a scrape: the Prometheus counter catches up with the calls counted since.</summary>
+    public void Publish() => _published.IncTo(_ok.Sum);
 
     public void Failed(long started)
     {
@@ -35,10 +41,10 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     public void Rejected() => Interlocked.Increment(ref _rejected);
 
     /// <summary>Calls so far, successful or not (for /stats).</summary>
-    public long Calls => (long)(Ok.Value + Error.Value);
+    public long Calls => _ok.Sum + (long)Error.Value;
 
     /// <summary>Calls that ran (Redis's calls: successful or failed while running, not rejected).</summary>
-    public long Executed => (long)Ok.Value + Interlocked.Read(ref _failed);
+    public long Executed => _ok.Sum + Interlocked.Read(ref _failed);
     public long FailedCalls => Interlocked.Read(ref _failed);
     public long RejectedCalls => Interlocked.Read(ref _rejected);
 

@@ -24,6 +24,8 @@ public sealed class NodeMetrics
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
     private readonly Node _node;
+    private readonly List<CommandMeter> _meters = []; // every meter, published before each scrape
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CommandMeter> _otherMeters = new();
     private readonly Counter _commands;
     private readonly Histogram _commandDuration;
     private readonly Counter _hits, _misses, _expired, _evicted, _connectionsReceived, _connectionsRejected;
@@ -96,13 +98,18 @@ public sealed class NodeMetrics
 
     /// <summary>The meter of a command by name (HTTP operations count as the RESP command they perform).</summary>
     public CommandMeter Command(string name)
-        => _node.Commands.TryFind(name, out var spec) && spec.Meter is { } meter ? meter : MeterFor(name);
+        => _node.Commands.TryFind(name, out var spec) && spec.Meter is { } meter ? meter : _otherMeters.GetOrAdd(name, MeterFor);
 
     private CommandMeter MeterFor(string name)
-        => new(_commands.WithLabels(name, "ok"), _commands.WithLabels(name, "error"), _commandDuration.WithLabels(name));
+    {
+        var meter = new CommandMeter(_commands.WithLabels(name, "ok"), _commands.WithLabels(name, "error"), _commandDuration.WithLabels(name));
+        lock (_meters) _meters.Add(meter);
+        return meter;
+    }
 
     private void UpdateScrapeTimeValues()
     {
+        lock (_meters) foreach (var meter in _meters) meter.Publish();
         var node = _node;
         var (hits, misses, expired) = node.Store.Counters();
         _hits.IncTo(hits);
