@@ -113,6 +113,9 @@ public sealed partial class Store
 
     public long SetRange(Session session, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
     {
+        // Checked here too, before anything is logged: an event that cannot apply would fail every replay.
+        if (offset < 0 || (long)offset + bytes.Length > Array.MaxLength)
+            throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         var shard = ShardOf(key);
         long now = NowMs();
         lock (shard.Lock)

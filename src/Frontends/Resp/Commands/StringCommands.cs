@@ -149,7 +149,7 @@ public static class StringCommands
         long offset = ArgParse.Int64(a[2]);
         if (offset < 0) throw new CommandError("ERR offset is out of range");
         // As Redis: an empty value only answers the length, and the key's type is checked before the size
-        if (!a[3].IsEmpty && offset + a[3].Length > c.Node.Config.ProtoMaxBulkLen)
+        if (!a[3].IsEmpty && offset > c.Node.Config.ProtoMaxBulkLen - a[3].Length) // offset + length, without overflow
         {
             if (c.Store.TypeOf(c.Session, a[1]) is not ("none" or "string")) throw CommandError.WrongType();
             throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
