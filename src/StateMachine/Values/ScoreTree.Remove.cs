@@ -22,6 +22,11 @@ public sealed partial class ScoreTree
 
         public int Index(Leaf leaf)
         {
+            // The caller's member is usually the array the leaf holds: look for it among the equal scores by
+            // reference, without reading other members' bytes (each a cache miss).
+            var scores = leaf.Scores;
+            for (int k = LowerBoundOfScore(leaf, score); k < leaf.Count && scores[k] == score; k++)
+                if (ReferenceEquals(leaf.Members[k], member)) return k;
             int j = LowerBound(leaf, score, member);
             return j < leaf.Count && Compare(score, member, leaf.Scores[j], leaf.Members[j]) == 0 ? j : -1;
         }

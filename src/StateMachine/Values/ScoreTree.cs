@@ -1,3 +1,8 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using HyperCache.StateMachine.Keyspace;
+
 namespace HyperCache.StateMachine.Values;
 
 /// <summary>
@@ -109,6 +114,30 @@ public sealed partial class ScoreTree
         return new ScoreCursor((Leaf)node, (int)index);
     }
 
+    /// <summary>The first position in the leaf whose score is at least <paramref name="score"/>.</summary>
+    private static int LowerBoundOfScore(Leaf leaf, double score)
+    {
+        int low = 0, high = leaf.Count;
+        var scores = leaf.Scores;
+        PrefetchScores(scores, high);
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (scores[middle] < score) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
+    /// <summary>Asks for every cache line of a node's scores at once: a binary search's probes each depend on the
+    /// one before, so their misses would otherwise come one after another.</summary>
+    private static void PrefetchScores(double[] scores, int count)
+    {
+        if (!Sse.IsSupported) return;
+        ref double first = ref MemoryMarshal.GetArrayDataReference(scores);
+        for (int i = 0; i < count; i += 8) ChainPrefetch.Prefetch(ref Unsafe.Add(ref first, i));
+    }
+
     private static long Sum(long[] counts, int end)
     {
         long sum = 0;
@@ -122,6 +151,7 @@ public sealed partial class ScoreTree
     {
         int low = 1, high = inner.Count;
         var scores = inner.Scores;
+        PrefetchScores(scores, high);
         while (low < high)
         {
             int middle = (low + high) >>> 1;
@@ -138,6 +168,7 @@ public sealed partial class ScoreTree
     {
         int low = 0, high = leaf.Count;
         var scores = leaf.Scores;
+        PrefetchScores(scores, high);
         while (low < high)
         {
             int middle = (low + high) >>> 1;
