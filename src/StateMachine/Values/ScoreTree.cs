@@ -10,8 +10,8 @@ namespace HyperCache.StateMachine.Values;
 /// sets. Leaves hold up to <see cref="LeafCapacity"/> elements in parallel arrays (scores compared inline, member
 /// bytes read only between equal scores); inner nodes hold separator keys and the element count under each child,
 /// so insert, remove, rank of an element and element at a rank are O(log n) with a few nodes per descent (a skip
-/// list over 100 k elements hops ~25 scattered nodes, each a cache miss). Removal rebalances, merging emptied-out
-/// nodes, so memory follows the element count. The member arrays are the caller's, never copied or mutated.
+/// list over 100 k elements hops ~25 scattered nodes, each a cache miss). Removal rebalances, merging nodes left
+/// under a quarter full, so memory follows the element count. The member arrays are the caller's, never copied or mutated.
 /// Not thread-safe: callers hold the shard lock.
 /// </summary>
 public sealed partial class ScoreTree
@@ -61,8 +61,9 @@ public sealed partial class ScoreTree
         return true;
     }
 
-    /// <summary>Gives the element (score, member), which is in the tree, the score <paramref name="newScore"/>: in
-    /// place when it keeps its position among its leaf neighbours, else removed and inserted again.</summary>
+    /// <summary>Gives the element (score, member), which is in the tree, the score <paramref name="newScore"/> (never
+    /// NaN, which sorted sets refuse): in place when it keeps its position among its leaf neighbours, else removed
+    /// and inserted again.</summary>
     public void Move(double score, byte[] member, double newScore)
     {
         var locator = new KeyLocator(score, member, newScore);
