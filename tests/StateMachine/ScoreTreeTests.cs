@@ -127,6 +127,28 @@ public class ScoreTreeTests
         for (int i = 0; i < 10_000; i += 37) Assert.Equal(i, sorted.RankOf(i, Name(i)));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Removing_from_one_end_borrows_from_full_siblings_then_merges(bool fromLow)
+    {
+        // A sorted load leaves full leaves and full inner nodes: the end being emptied underflows next to a full
+        // sibling (which lends it entries) over and over, at both levels, until the siblings are small enough to merge.
+        var tree = new ScoreTree();
+        const int Size = 3 * ScoreTree.InnerCapacity * ScoreTree.LeafCapacity;
+        for (int i = 0; i < Size; i++) tree.Insert(i, Name(i));
+        tree.Validate();
+        for (int n = 0; n < Size; n++)
+        {
+            int i = fromLow ? n : Size - 1 - n;
+            Assert.Equal(fromLow ? 0 : Size - 1 - n, tree.RankOf(i, Name(i)));
+            Assert.Equal(Name(i), fromLow ? tree.RemoveAt(0) : tree.RemoveAt(tree.Count - 1));
+            if (n % 211 == 0) tree.Validate();
+        }
+        Assert.Equal(0, tree.Count);
+        tree.Validate();
+    }
+
     [Fact]
     public void Bytes_follow_the_elements()
     {
