@@ -132,30 +132,30 @@ public sealed partial class Store
         {
             long start = query.Start, stop = query.Stop;
             if (!NormalizeRanks(zset.Count, ref start, ref stop)) return;
-            var at = tree.At(reverse ? zset.Count - 1 - start : start);
-            for (long n = stop - start + 1; n > 0 && at.IsValid; n--, at.Move(reverse))
-                into.Add(new ScoredMember(at.Member, at.Score));
+            var element = tree.At(reverse ? zset.Count - 1 - start : start);
+            for (long n = stop - start + 1; n > 0 && element.IsValid; n--, element.Move(reverse))
+                into.Add(new ScoredMember(element.Member, element.Score));
             return;
         }
         long offset = query.Offset, limit = query.Limit;
         // Redis walks a negative offset off the end of the set, and stops early on an offset past it.
         if (offset < 0 || (offset > 0 && offset >= zset.Count)) return;
-        var node = query.By == ZRangeBy.Score
+        var at = query.By == ZRangeBy.Score
             ? reverse ? tree.LastInRange(query.Scores) : tree.FirstInRange(query.Scores)
             : reverse ? tree.LastInRange(query.Lex) : tree.FirstInRange(query.Lex);
-        if (!node.IsValid) return;
+        if (!at.IsValid) return;
         if (offset > 0)
         {
-            long rank = tree.RankOf(node.Score, node.Member);
-            node = tree.At(reverse ? rank - offset : rank + offset);
+            long rank = tree.RankOf(at.Score, at.Member);
+            at = tree.At(reverse ? rank - offset : rank + offset);
         }
-        for (; node.IsValid && limit-- != 0; node.Move(reverse))
+        for (; at.IsValid && limit-- != 0; at.Move(reverse))
         {
             bool inside = query.By == ZRangeBy.Score
-                ? reverse ? query.Scores.AboveMin(node.Score) : query.Scores.BelowMax(node.Score)
-                : reverse ? query.Lex.AboveMin(node.Member) : query.Lex.BelowMax(node.Member);
+                ? reverse ? query.Scores.AboveMin(at.Score) : query.Scores.BelowMax(at.Score)
+                : reverse ? query.Lex.AboveMin(at.Member) : query.Lex.BelowMax(at.Member);
             if (!inside) break;
-            into.Add(new ScoredMember(node.Member, node.Score));
+            into.Add(new ScoredMember(at.Member, at.Score));
         }
     }
 
@@ -180,13 +180,13 @@ public sealed partial class Store
             {
                 for (long i = Math.Abs(count); i > 0; i--)
                 {
-                    var node = tree.At(random.NextInt64(size));
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(random.NextInt64(size));
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             else if (count >= size)
             {
-                for (var node = tree.Last; node.IsValid; node.MovePrevious()) picked.Add(new ScoredMember(node.Member, node.Score));
+                for (var at = tree.Last; at.IsValid; at.MovePrevious()) picked.Add(new ScoredMember(at.Member, at.Score));
             }
             else if (count * 3 > size)
             {
@@ -197,8 +197,8 @@ public sealed partial class Store
                 {
                     long j = i + random.NextInt64(size - i);
                     (ranks[i], ranks[j]) = (ranks[j], ranks[i]);
-                    var node = tree.At(ranks[i]);
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(ranks[i]);
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             else
@@ -208,8 +208,8 @@ public sealed partial class Store
                 {
                     long rank = random.NextInt64(size);
                     if (!seen.Add(rank)) continue;
-                    var node = tree.At(rank);
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(rank);
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             return picked;
