@@ -105,7 +105,7 @@ public sealed partial class Store
     {
         if (source is ZSetValue zset)
         {
-            for (var node = zset.List.Last; node is not null; node = node.Backward) yield return new ScoredMember(node.Member, node.Score);
+            for (var at = zset.Tree.Last; at.IsValid; at.MovePrevious()) yield return new ScoredMember(at.Member, at.Score);
         }
         else
         {

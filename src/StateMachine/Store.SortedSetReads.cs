@@ -86,7 +86,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForRead(shard, session, key, NowMs());
-            if (zset is null || !zset.List.RanksInRange(range, out long first, out long last)) return 0;
+            if (zset is null || !zset.Tree.RanksInRange(range, out long first, out long last)) return 0;
             return last - first + 1;
         }
     }
@@ -97,11 +97,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForRead(shard, session, key, NowMs());
-            if (zset is null) return 0;
-            var first = zset.List.FirstInRange(range);
-            var last = first is null ? null : zset.List.LastInRange(range);
-            if (first is null || last is null) return 0;
-            return Math.Max(0, zset.List.RankOf(last.Score, last.Member) - zset.List.RankOf(first.Score, first.Member) + 1);
+            return zset is null ? 0 : Math.Max(0, zset.Tree.LexEnd(range) - zset.Tree.LexStart(range));
         }
     }
 
@@ -130,36 +126,36 @@ public sealed partial class Store
 
     private static void CollectRange(ZSetValue zset, in ZRangeQuery query, List<ScoredMember> into)
     {
-        var list = zset.List;
+        var tree = zset.Tree;
         bool reverse = query.Reverse;
         if (query.By == ZRangeBy.Rank)
         {
             long start = query.Start, stop = query.Stop;
             if (!NormalizeRanks(zset.Count, ref start, ref stop)) return;
-            var at = reverse ? list.ByRank(zset.Count - start) : list.ByRank(start + 1);
-            for (long n = stop - start + 1; n > 0 && at is not null; n--, at = reverse ? at.Backward : at.Next)
-                into.Add(new ScoredMember(at.Member, at.Score));
+            var element = tree.At(reverse ? zset.Count - 1 - start : start);
+            for (long n = stop - start + 1; n > 0 && element.IsValid; n--, element.Move(reverse))
+                into.Add(new ScoredMember(element.Member, element.Score));
             return;
         }
         long offset = query.Offset, limit = query.Limit;
         // Redis walks a negative offset off the end of the set, and stops early on an offset past it.
         if (offset < 0 || (offset > 0 && offset >= zset.Count)) return;
-        ZNode? node = query.By == ZRangeBy.Score
-            ? reverse ? list.LastInRange(query.Scores) : list.FirstInRange(query.Scores)
-            : reverse ? list.LastInRange(query.Lex) : list.FirstInRange(query.Lex);
-        if (node is null) return;
+        var at = query.By == ZRangeBy.Score
+            ? reverse ? tree.LastInRange(query.Scores) : tree.FirstInRange(query.Scores)
+            : reverse ? tree.LastInRange(query.Lex) : tree.FirstInRange(query.Lex);
+        if (!at.IsValid) return;
         if (offset > 0)
         {
-            long rank = list.RankOf(node.Score, node.Member);
-            node = list.ByRank(reverse ? rank - offset : rank + offset);
+            long rank = tree.RankOf(at.Score, at.Member);
+            at = tree.At(reverse ? rank - offset : rank + offset);
         }
-        for (; node is not null && limit-- != 0; node = reverse ? node.Backward : node.Next)
+        for (; at.IsValid && limit-- != 0; at.Move(reverse))
         {
             bool inside = query.By == ZRangeBy.Score
-                ? reverse ? query.Scores.AboveMin(node.Score) : query.Scores.BelowMax(node.Score)
-                : reverse ? query.Lex.AboveMin(node.Member) : query.Lex.BelowMax(node.Member);
+                ? reverse ? query.Scores.AboveMin(at.Score) : query.Scores.BelowMax(at.Score)
+                : reverse ? query.Lex.AboveMin(at.Member) : query.Lex.BelowMax(at.Member);
             if (!inside) break;
-            into.Add(new ScoredMember(node.Member, node.Score));
+            into.Add(new ScoredMember(at.Member, at.Score));
         }
     }
 
@@ -177,32 +173,32 @@ public sealed partial class Store
             var zset = ZSetForRead(shard, session, key, NowMs());
             if (zset is null) return null;
             long size = zset.Count;
-            var list = zset.List;
+            var tree = zset.Tree;
             var picked = new List<ScoredMember>((int)Math.Min(Math.Abs(count), Math.Max(size, 1024)));
             if (count == 0) return picked;
             if (count < 0 || count == 1)
             {
                 for (long i = Math.Abs(count); i > 0; i--)
                 {
-                    var node = list.ByRank(random.NextInt64(size) + 1)!;
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(random.NextInt64(size));
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             else if (count >= size)
             {
-                for (var node = list.Last; node is not null; node = node.Backward) picked.Add(new ScoredMember(node.Member, node.Score));
+                for (var at = tree.Last; at.IsValid; at.MovePrevious()) picked.Add(new ScoredMember(at.Member, at.Score));
             }
             else if (count * 3 > size)
             {
                 // Few left out: a partial shuffle of all ranks.
                 var ranks = new long[size];
-                for (long i = 0; i < size; i++) ranks[i] = i + 1;
+                for (long i = 0; i < size; i++) ranks[i] = i;
                 for (long i = 0; i < count; i++)
                 {
                     long j = i + random.NextInt64(size - i);
                     (ranks[i], ranks[j]) = (ranks[j], ranks[i]);
-                    var node = list.ByRank(ranks[i])!;
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(ranks[i]);
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             else
@@ -210,10 +206,10 @@ public sealed partial class Store
                 var seen = new HashSet<long>();
                 while (picked.Count < count)
                 {
-                    long rank = random.NextInt64(size) + 1;
+                    long rank = random.NextInt64(size);
                     if (!seen.Add(rank)) continue;
-                    var node = list.ByRank(rank)!;
-                    picked.Add(new ScoredMember(node.Member, node.Score));
+                    var at = tree.At(rank);
+                    picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             return picked;
@@ -234,8 +230,8 @@ public sealed partial class Store
             if (zset is null) return 0;
             if (!zset.IsSkiplist)
             {
-                for (var node = zset.List.First; node is not null; node = node.Next)
-                    if (all || Glob.Match(pattern, node.Member)) into.Add(new ScoredMember(node.Member, node.Score));
+                for (var at = zset.Tree.First; at.IsValid; at.MoveNext())
+                    if (all || Glob.Match(pattern, at.Member)) into.Add(new ScoredMember(at.Member, at.Score));
                 return 0;
             }
             var table = zset.Table;
@@ -243,10 +239,10 @@ public sealed partial class Store
             for (long i = cursor; i < table.Capacity; i++)
             {
                 if (seen >= count) return i;
-                var node = table.At((int)i);
-                if (node is null) continue;
+                var member = table.MemberAt((int)i);
+                if (member is null) continue;
                 seen++;
-                if (all || Glob.Match(pattern, node.Member)) into.Add(new ScoredMember(node.Member, node.Score));
+                if (all || Glob.Match(pattern, member)) into.Add(new ScoredMember(member, table.ScoreAt((int)i)));
             }
             return 0;
         }

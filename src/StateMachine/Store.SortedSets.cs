@@ -189,7 +189,7 @@ public sealed partial class Store
             int present = 0;
             for (int i = first; i < args.Count; i++)
             {
-                if (zset.Find(args[i]) is null) continue;
+                if (!zset.Contains(args[i])) continue;
                 if (seen.Set is not null ? !seen.Add(args[i]) : SeenBefore(args, first, i, chosen)) continue;
                 chosen[i] = true;
                 present++;
@@ -222,9 +222,8 @@ public sealed partial class Store
             int n = (int)Math.Min(count, zset.Count);
             var popped = new List<ScoredMember>(n);
             if (n == 0) return popped;
-            var node = max ? zset.List.Last : zset.List.First;
-            for (int i = 0; i < n; i++, node = max ? node!.Backward : node!.Next)
-                popped.Add(new ScoredMember(node!.Member, node.Score));
+            var at = max ? zset.Tree.Last : zset.Tree.First;
+            for (int i = 0; i < n; i++, at.Move(reverse: max)) popped.Add(new ScoredMember(at.Member, at.Score));
             var buffer = EventBuffer.Start(SortedSetEvents.Remove);
             buffer.WriteArrayHeader(2 + n);
             buffer.Write(session.Db);
@@ -253,8 +252,8 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
-            if (zset is null || !zset.List.RanksInRange(range, out long first, out long last)) return 0;
-            return LogRemoveRanks(session, key, first - 1, last - 1);
+            if (zset is null || !zset.Tree.RanksInRange(range, out long first, out long last)) return 0;
+            return LogRemoveRanks(session, key, first, last);
         }
     }
 
@@ -265,12 +264,12 @@ public sealed partial class Store
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
             if (zset is null) return 0;
-            var first = zset.List.FirstInRange(range);
-            if (first is null) return 0;
+            var first = zset.Tree.FirstInRange(range);
+            if (!first.IsValid) return 0;
             // Like Redis: from the first member in range, forward while below the maximum (which, in a set whose
             // scores differ, is not the same as "up to the last member in range").
-            long start = zset.List.RankOf(first.Score, first.Member) - 1, count = 0;
-            for (var node = first; node is not null && range.BelowMax(node.Member); node = node.Next) count++;
+            long start = zset.Tree.RankOf(first.Score, first.Member), count = 0;
+            for (var at = first; at.IsValid && range.BelowMax(at.Member); at.MoveNext()) count++;
             return LogRemoveRanks(session, key, start, start + count - 1);
         }
     }

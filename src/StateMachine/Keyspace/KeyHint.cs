@@ -60,7 +60,7 @@ public readonly struct KeyHint
 }
 
 /// <summary>The member stages of a <see cref="KeyHint"/>: the slot, then the element (and a hash's value) or the
-/// sorted set's node.</summary>
+/// sorted set's member bytes.</summary>
 public readonly struct ElementHint
 {
     private readonly ElementTable? _elements;
@@ -83,6 +83,6 @@ public readonly struct ElementHint
     public void Element()
     {
         _elements?.PrefetchElement(_hash);
-        _members?.PrefetchNode(_hash);
+        _members?.PrefetchMember(_hash);
     }
 }

@@ -3,9 +3,9 @@ using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine.Tests;
 
-/// <summary>The sorted set's skip list and member table against a naive model (a sorted list), under random
+/// <summary>The sorted set (its score tree and member table) against a naive model (a sorted list), under random
 /// inserts, score updates and removals: order, ranks, element at a rank, score and lex ranges, rank-range removal.</summary>
-public class SkipListTests
+public class ZSetValueTests
 {
     private sealed record Element(double Score, byte[] Member);
 
@@ -72,17 +72,16 @@ public class SkipListTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Score_moves_in_a_tall_list_keep_order_and_ranks(int seed)
+    public void Score_moves_in_a_big_set_keep_order_and_ranks(int seed)
     {
-        // ZADD's benchmark shape, smaller: thousands of members (nodes up to 6-7 levels, so the levels kept out of
-        // the node are used), mostly moves of an existing member, some to a neighbouring score (moved in place),
-        // some adds and removals.
+        // ZADD's benchmark shape, smaller: thousands of members (a tree of three levels), mostly moves of an
+        // existing member, some to a neighbouring score (moved in place), some adds and removals.
         var random = new Random(seed);
         var zset = new ZSetValue();
         var scores = new Dictionary<string, double>();
-        for (int step = 0; step < 30000; step++)
+        for (int step = 0; step < 60000; step++)
         {
-            string name = "element:" + random.Next(3000);
+            string name = "element:" + random.Next(6000);
             var member = Encoding.ASCII.GetBytes(name);
             if (random.Next(20) == 0)
             {
@@ -99,7 +98,7 @@ public class SkipListTests
                 Assert.Equal(!scores.ContainsKey(name), zset.Set(score, member));
                 scores[name] = score;
             }
-            if (step % 3000 == 2999)
+            if (step % 6000 == 5999)
             {
                 var model = scores.Select(e => new Element(e.Value, Encoding.ASCII.GetBytes(e.Key))).ToList();
                 model.Sort(Order);
@@ -117,11 +116,12 @@ public class SkipListTests
         Assert.True(zset.Remove("m3"u8));
         Assert.False(zset.TryGetScore("m3"u8, out _));
         Assert.True(zset.Set(30, "m3"u8));
-        Assert.Equal(30, zset.Find("m3"u8)!.Score);
+        Assert.True(zset.TryGetScore("m3"u8, out double score));
+        Assert.Equal(30, score);
 
-        Assert.NotNull(zset.Find("m0"u8)); // the lowest element, about to go by rank
+        Assert.True(zset.Contains("m0"u8)); // the lowest element, about to go by rank
         zset.RemoveRankRange(0, 1);
-        Assert.Null(zset.Find("m0"u8));
+        Assert.False(zset.Contains("m0"u8));
         Assert.True(zset.Set(5, "m0"u8));
         Assert.Equal(9, zset.Count);
         Assert.Equal(2, zset.RankOf("m0"u8, reverse: false, out _)); // after m2 and m4, before m5 (tied at 5)
@@ -132,21 +132,23 @@ public class SkipListTests
         Assert.Equal(model.Count, zset.Count);
         Assert.Equal(model.Count, zset.Table.Count);
         if (!full) return;
+        zset.Tree.Validate();
         int i = 0;
-        for (var node = zset.List.First; node is not null; node = node.Next, i++)
+        for (var at = zset.Tree.First; at.IsValid; at.MoveNext(), i++)
         {
-            Assert.Equal(model[i].Member, node.Member);
-            Assert.Equal(model[i].Score, node.Score);
-            Assert.Same(node, zset.List.ByRank(i + 1));
-            Assert.Equal(i, zset.RankOf(node.Member, reverse: false, out double score));
+            Assert.Equal(model[i].Member, at.Member);
+            Assert.Equal(model[i].Score, at.Score);
+            Assert.Same(at.Member, zset.Tree.At(i).Member);
+            Assert.Equal(i, zset.RankOf(at.Member, reverse: false, out double score));
             Assert.Equal(model[i].Score, score);
-            Assert.Equal(model.Count - 1 - i, zset.RankOf(node.Member, reverse: true, out _));
-            if (node.Next is not null) Assert.Same(node, node.Next.Backward);
+            Assert.Equal(model.Count - 1 - i, zset.RankOf(at.Member, reverse: true, out _));
         }
         Assert.Equal(model.Count, i);
-        Assert.Equal(model.Count == 0 ? null : model[^1].Member, zset.List.Last?.Member);
-        Assert.Null(zset.List.ByRank(model.Count + 1));
-        Assert.Null(zset.List.ByRank(0));
+        i = model.Count - 1;
+        for (var at = zset.Tree.Last; at.IsValid; at.MovePrevious(), i--) Assert.Equal(model[i].Member, at.Member);
+        Assert.Equal(-1, i);
+        Assert.False(zset.Tree.At(model.Count).IsValid);
+        Assert.False(zset.Tree.At(-1).IsValid);
     }
 
     private static void CheckRanges(ZSetValue zset, List<Element> model, Random random)
@@ -154,8 +156,14 @@ public class SkipListTests
         double[] bounds = [double.NegativeInfinity, -1.5, 0, 1, 2, 3.25, 5, double.PositiveInfinity];
         var range = new ScoreRange(bounds[random.Next(bounds.Length)], random.Next(2) == 0, bounds[random.Next(bounds.Length)], random.Next(2) == 0);
         var inScore = model.Where(e => range.AboveMin(e.Score) && range.BelowMax(e.Score)).ToList();
-        Assert.Equal(inScore.FirstOrDefault()?.Member, zset.List.FirstInRange(range)?.Member);
-        Assert.Equal(inScore.LastOrDefault()?.Member, zset.List.LastInRange(range)?.Member);
+        Assert.Equal(inScore.FirstOrDefault()?.Member, MemberOf(zset.Tree.FirstInRange(range)));
+        Assert.Equal(inScore.LastOrDefault()?.Member, MemberOf(zset.Tree.LastInRange(range)));
+        Assert.Equal(inScore.Count > 0, zset.Tree.RanksInRange(range, out long first, out long last));
+        if (inScore.Count > 0)
+        {
+            Assert.Equal(model.IndexOf(inScore[0]), first);
+            Assert.Equal(model.IndexOf(inScore[^1]), last);
+        }
 
         // Lex ranges are defined on sets whose scores are all equal: check them on the elements scored 0.
         var flat = new ZSetValue();
@@ -167,9 +175,12 @@ public class SkipListTests
         var inLex = new List<byte[]>();
         foreach (var m in members)
             if (lex.AboveMin(m) && lex.BelowMax(m)) inLex.Add(m);
-        Assert.Equal(inLex.FirstOrDefault(), flat.List.FirstInRange(lex)?.Member);
-        Assert.Equal(inLex.LastOrDefault(), flat.List.LastInRange(lex)?.Member);
+        Assert.Equal(inLex.FirstOrDefault(), MemberOf(flat.Tree.FirstInRange(lex)));
+        Assert.Equal(inLex.LastOrDefault(), MemberOf(flat.Tree.LastInRange(lex)));
+        Assert.Equal(inLex.Count, Math.Max(0, flat.Tree.LexEnd(lex) - flat.Tree.LexStart(lex)));
     }
+
+    private static byte[]? MemberOf(ScoreCursor at) => at.IsValid ? at.Member : null;
 
     [Fact]
     public void Range_parsing_follows_redis()
@@ -214,7 +225,8 @@ public class SkipListTests
         Assert.Equal("skiplist", copy.Encoding);
         copy.Set(1000, "m0"u8);
         Assert.NotEqual(Digest(a), Digest(copy));
-        Assert.Equal(0, a.Find("m0"u8)!.Score);
+        Assert.True(a.TryGetScore("m0"u8, out double score));
+        Assert.Equal(0, score);
     }
 
     private static ulong Digest(ZSetValue value)
