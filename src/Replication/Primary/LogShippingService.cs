@@ -11,8 +11,9 @@ namespace HyperCache.Replication.Primary;
 
 /// <summary>
 /// The primary's side of log shipping (gRPC). <see cref="Subscribe"/> streams committed entries in address order
-/// and then tails the log; a replica that cannot continue where it is (other history, or its address was truncated
-/// away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
+/// and then tails the log; a replica of this node's previous primary continues in this node's log when it can
+/// (<see cref="PreviousHistoryResume"/>, told so by a <c>Continue</c> message); a replica that cannot continue where
+/// it is (other history, or its address was truncated away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
 /// and the entries after it.
 /// </summary>
 public sealed class LogShippingService(Replicator replicator, IHostApplicationLifetime lifetime, ILogger<LogShippingService> logger)
@@ -37,11 +38,27 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         long next = request.FromAddress;
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
         bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
+        // A replica of this node's previous primary (PSYNC2): continues in this node's log when it holds it.
+        long? continueAt = !resumable && replicator.Previous is { } previous && request.ReplicationId == previous.ReplicationId
+            ? await Task.Run(() => PreviousHistoryResume.Find(log, previous, request.FromAddress), ct)
+            : null;
+        if (continueAt is { } at)
+        {
+            resumable = true;
+            next = at;
+        }
         var link = registry.Attach(host, request.ReplicaPort, request.ReplicaId, resumable ? next : log.BeginAddress);
         SnapshotHeader? snapshot = null;
         try
         {
-            if (resumable)
+            if (continueAt is not null)
+            {
+                registry.CountPartialSync();
+                logger.LogInformation("Replica {Replica} of the previous primary {Id} at {From} continues here at {Address}",
+                    link.Key, request.ReplicationId, request.FromAddress, next);
+                await stream.WriteAsync(new ShipMessage { Resume = new Continue { ReplicationId = replid, StartAddress = next } }, ct);
+            }
+            else if (resumable)
             {
                 registry.CountPartialSync();
                 logger.LogInformation("Replica {Replica} resumes at {Address}", link.Key, next);

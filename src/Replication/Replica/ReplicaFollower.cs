@@ -179,6 +179,18 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         if (full.Snapshot) snapshot.Begin();
                         break;
                     }
+                    case ShipMessage.BodyOneofCase.Resume:
+                    {
+                        // Our primary was promoted from a replica of the primary we followed (PSYNC2): we keep our
+                        // data, and our position is in its log from now on (recorded with the next batch).
+                        var resume = message.Resume;
+                        _logger.LogInformation("Continuing at {Host}:{Port} (replication id {Id}) at {Address} without a full sync",
+                            Host, Port, resume.ReplicationId, resume.StartAddress);
+                        replid = resume.ReplicationId;
+                        next = resume.StartAddress;
+                        AppliedAddress = next;
+                        break;
+                    }
                     case ShipMessage.BodyOneofCase.SnapshotChunk:
                         snapshot.Append(message.SnapshotChunk);
                         break;
