@@ -1,8 +1,10 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using Google.Protobuf;
 using Grpc.Core;
 using HyperCache.Log;
 using HyperCache.Replication.Grpc;
+using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Snapshots;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,13 +41,13 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
         bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
         // A replica of this node's previous primary (PSYNC2): continues in this node's log when it holds it.
-        long? continueAt = !resumable && replicator.Previous is { } previous && request.ReplicationId == previous.ReplicationId
-            ? await Task.Run(() => PreviousHistoryResume.Find(log, previous, request.FromAddress), ct)
+        var continueAt = !resumable && replicator.Previous is { } previous && request.ReplicationId == previous.ReplicationId
+            ? await Task.Run(() => PreviousHistoryResume.Find(log, previous, request.FromAddress, request.FromSequence), ct)
             : null;
-        if (continueAt is { } at)
+        if (continueAt is not null)
         {
             resumable = true;
-            next = at;
+            next = continueAt.Address;
         }
         var link = registry.Attach(host, request.ReplicaPort, request.ReplicaId, resumable ? next : log.BeginAddress);
         SnapshotHeader? snapshot = null;
@@ -57,6 +59,11 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
                 logger.LogInformation("Replica {Replica} of the previous primary {Id} at {From} continues here at {Address}",
                     link.Key, request.ReplicationId, request.FromAddress, next);
                 await stream.WriteAsync(new ShipMessage { Resume = new Continue { ReplicationId = replid, StartAddress = next } }, ct);
+                if (continueAt.Rest is { } rest)
+                {
+                    await stream.WriteAsync(new ShipMessage { Batch = RestOfEntry(continueAt, rest) }, ct);
+                    next = continueAt.AfterRest;
+                }
             }
             else if (resumable)
             {
@@ -90,6 +97,23 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         {
             registry.Detach(link, request.ReplicaId);
         }
+    }
+
+    /// <summary>The part of this node's entry at <see cref="ResumePoint.Address"/> that a continuing replica lacks,
+    /// as a batch of one entry standing for the whole entry (same addresses and sequence number).</summary>
+    private EntryBatch RestOfEntry(ResumePoint at, byte[] rest)
+    {
+        var packed = new byte[4 + EntryHeader.Size + rest.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(packed, EntryHeader.Size + rest.Length);
+        var entry = packed.AsSpan(4);
+        rest.CopyTo(entry[EntryHeader.Size..]);
+        EntryHeader.Write(entry, (byte)EventKind.Batch, at.RestSequence);
+        return new EntryBatch
+        {
+            FirstAddress = at.Address, EntryCount = 1, NextAddress = at.AfterRest,
+            PrimaryCommitted = replicator.Log.CommittedUntilAddress, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            PackedEntries = UnsafeByteOperations.UnsafeWrap(packed),
+        };
     }
 
     private async Task<(long Next, SnapshotHeader Header)> SendSnapshotAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, string replid, CancellationToken ct)

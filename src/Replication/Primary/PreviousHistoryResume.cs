@@ -3,43 +3,67 @@ using HyperCache.StateMachine.Events;
 
 namespace HyperCache.Replication.Primary;
 
+/// <summary>Where a replica of the previous primary continues in this node's log: from <see cref="Address"/>;
+/// when it holds the first pairs of the entry there, <see cref="Rest"/> is what it lacks of that entry (a Batch
+/// body, to ship in its place) and the log follows from <see cref="AfterRest"/>.</summary>
+internal sealed record ResumePoint(long Address, byte[]? Rest = null, ulong RestSequence = 0, long AfterRest = 0);
+
 /// <summary>
 /// Where a replica of this node's old primary continues in this node's log (PSYNC2). The replica stands at
-/// <c>from</c> in the old primary's log; this node logged each batch it received from that primary with the old
-/// primary's address the batch ended at (<see cref="ReplicationMarks"/>). Right after the entry whose mark is exactly
-/// (old id, from), this node's state was the replica's state, so shipping this node's log from the next entry on
-/// (old batches, the promotion mark, its own writes) brings the replica to this node's state. No such entry means a
-/// full sync: the replica is ahead of this node, or that part of the log was compacted away, or <c>from</c> falls
-/// inside one of this node's batches (this node's and the replica's batches were cut at different places, and a
-/// batch does not record where each of the old primary's entries in it began, so the replica's part of it cannot be
-/// told apart; shipping the whole batch would apply writes twice).
+/// <c>from</c> (address) / <c>fromSequence</c> (the old primary's sequence number of the last entry it applied) in
+/// the old primary's log; this node logged each batch it received from that primary with a mark of the old
+/// primary's address and sequence number the batch ended at, and where each entry's pairs begin
+/// (<see cref="ReplicationMarks"/>). In this node's last batch that ends at the replica's position, or holds the
+/// replica's last entry, the pairs after the replica's last entry are what the replica lacks of that batch; this
+/// node's later entries (old batches, the promotion mark, its own writes) follow. Nothing found means a full sync:
+/// the replica is ahead of this node, or that part of the log was compacted away, or the marks there carry no
+/// sequence numbers (written before they did) and the replica's position is inside a batch.
 /// </summary>
 internal static class PreviousHistoryResume
 {
-    /// <summary>The address in <paramref name="log"/> to ship from; null when the replica must full-sync.</summary>
-    public static long? Find(AppendOnlyLog log, PreviousHistory history, long from)
+    /// <summary>Where to ship from; null when the replica must full-sync.</summary>
+    public static ResumePoint? Find(AppendOnlyLog log, PreviousHistory history, long from, ulong fromSequence)
     {
         if (from > history.EndAddress) return null;
         long begin = log.BeginAddress;
         if (history.PromotionAddress < begin) return null;
-        var finder = new Finder(System.Text.Encoding.ASCII.GetBytes(history.ReplicationId), from);
+        var finder = new Finder(System.Text.Encoding.ASCII.GetBytes(history.ReplicationId), from, fromSequence);
         var scan = log.Scan(begin, history.PromotionAddress + 1, finder);
         if (!scan.Clean) return null;
-        long? at = finder.Matched ? scan.NextAddress : finder.ResumeAt;
-        return at >= log.BeginAddress ? at : null;
+        var found = finder.Result(scan.NextAddress);
+        return found is not null && found.Address >= log.BeginAddress ? found : null;
     }
 
-    private sealed class Finder(byte[] id, long from) : IEntryVisitor
+    private sealed class Finder(byte[] id, long from, ulong fromSequence) : IEntryVisitor
     {
-        /// <summary>The last entry visited carries the mark looked for.</summary>
-        public bool Matched { get; private set; }
-        /// <summary>The entry after the last one that carried it.</summary>
-        public long? ResumeAt { get; private set; }
+        private bool _wholeMatched;       // the last entry visited ends exactly where the replica stands
+        private ResumePoint? _found;
+        private ResumePoint? _partial;    // the last entry visited holds the replica's last entry: ends at the next
+
+        public ResumePoint? Result(long end)
+        {
+            if (_wholeMatched) return new ResumePoint(end);
+            if (_partial is { } p) return p with { AfterRest = end };
+            return _found;
+        }
 
         public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body)
         {
-            if (Matched) ResumeAt = address;
-            Matched = ReplicationMarks.TryReadLast(kind, body.Span, out var markId, out long next) && next == from && markId.SequenceEqual(id);
+            if (_wholeMatched) _found = new ResumePoint(address);
+            if (_partial is { } p) _found = p with { AfterRest = address };
+            _wholeMatched = false;
+            _partial = null;
+            if (!ReplicationMarks.TryReadLast(kind, body.Span, out ReplicationMark mark, out _) || !mark.ReplicationId.SequenceEqual(id)) return;
+            ulong first = mark.FirstSequence;
+            if (mark.NextAddress == from || (fromSequence > 0 && fromSequence == mark.LastSequence))
+            {
+                _wholeMatched = true;
+            }
+            else if (fromSequence > 0 && first > 0 && fromSequence >= first && fromSequence < mark.LastSequence)
+            {
+                int skip = mark.PairsOf((int)(fromSequence - first + 1));
+                _partial = new ResumePoint(address, ReplicationMarks.BatchWithout(body.Span, skip), sequence);
+            }
         }
     }
 }
