@@ -45,6 +45,13 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
         Assert.Equal("-1", Info(p, "second_repl_offset"));
         Write(p, 1);
         WaitConverged(p, a, b);
+        using (var c = p.Raw())
+        {
+            // Acknowledged = durable on the replica: a SIGKILLed B keeps everything up to here.
+            Assert.Equal(Resp.Ok, c.Command("SET", "durable", "1"));
+            Assert.Equal(Resp.Int(2), c.Command("WAIT", "2", "20000"));
+        }
+        WaitConverged(p, a, b);
         return pid;
     }
 
@@ -105,6 +112,53 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
     }
 
     [HyperCacheFact]
+    public void ReplicaFrozenMidStream_ContinuesAtThePromotedReplica_WithoutFullSync()
+    {
+        using var p = Create();
+        p.Start();
+        using var a = Create();
+        using var b = Create("everysec", "--replicaof", $"127.0.0.1 {p.Port}");
+        try
+        {
+            Trio(p, a, b);
+            // B freezes wherever it is in the stream (its batches and A's cut at different places), P goes on.
+            bool stop = false;
+            var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() => ReplicationTests.Workload(p.Port, 60 + w, 100_000, () => Volatile.Read(ref stop)))).ToArray();
+            long from = InfoLong(b, "slave_repl_offset");
+            Eventually.True(() => InfoLong(b, "slave_repl_offset") > from + 20_000, "B streaming", Converge);
+            Signal("STOP", b.Pid);
+            long frozen = InfoLong(a, "slave_repl_offset");
+            Eventually.True(() => InfoLong(a, "slave_repl_offset") > frozen + 20_000, "A streaming on", Converge);
+            Volatile.Write(ref stop, true);
+            Task.WaitAll(writers);
+            WaitConverged(p, a);
+            p.Kill9();
+            b.Kill9();
+
+            Promote(a);
+            Write(a, 3);
+            b.Start();
+            Follow(b, a);
+            WaitConverged(a, b);
+            Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
+            Assert.Equal(0, InfoLong(a, "sync_full"));
+            Assert.Equal(1, InfoLong(a, "sync_partial_ok"));
+            output.WriteLine(a.LogTail(400).Split('\n').LastOrDefault(l => l.Contains("continues here")) ?? "");
+        }
+        finally
+        {
+            output.WriteLine(a.LogTail(30));
+            output.WriteLine(b.LogTail(30));
+        }
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", $"-{signal} {pid}");
+        kill.WaitForExit();
+    }
+
+    [HyperCacheFact]
     public void PromotedReplicaRestarted_StillLetsTheOtherReplicaContinue()
     {
         using var p = Create();
@@ -153,7 +207,8 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Write(a, 3);
             Write(p, 2);
             WaitConverged(p, b);
-            Assert.True(InfoLong(b, "slave_repl_offset") > InfoLong(a, "second_repl_offset"), "B is ahead of A in P's log");
+            long second = InfoLong(a, "second_repl_offset");
+            Eventually.True(() => InfoLong(b, "slave_repl_offset") > second, "B is ahead of A in P's log", Converge);
             p.Kill9();
 
             Follow(b, a);

@@ -112,8 +112,13 @@ public sealed class PreviousHistoryResumeTests : IDisposable
         var own = _a.Entries();
         Assert.Equal(own[1].Address, at.Address);
         Assert.Equal(own[2].Address, at.AfterRest);
+        // Exactly the pairs of the entries B lacks (a transaction is as many pairs as it has events), and A's mark.
+        int lacking = _entries.Skip(n / 3).Take(n / 2 - n / 3).Sum(e => PairsOf(e.Entry)) + 1;
+        Assert.Equal(lacking, new EventReader(at.Rest).ReadArrayHeader());
         AssertBContinuesInA(at);
     }
+
+    private static int PairsOf(ShippedEntry e) => e.Kind == (byte)EventKind.Batch ? new EventReader(e.Body.Span).ReadArrayHeader() : 1;
 
     [Fact]
     public void A_replica_ahead_of_us_on_compacted_log_or_inside_a_batch_without_sequences_has_no_resume_point()

@@ -56,8 +56,9 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
             if (continueAt is not null)
             {
                 registry.CountPartialSync();
-                logger.LogInformation("Replica {Replica} of the previous primary {Id} at {From} continues here at {Address}",
-                    link.Key, request.ReplicationId, request.FromAddress, next);
+                logger.LogInformation("Replica {Replica} of the previous primary {Id} at {From} (sequence {Sequence}) continues here at {Address}{Rest}",
+                    link.Key, request.ReplicationId, request.FromAddress, request.FromSequence, next,
+                    continueAt.Rest is null ? "" : ", with the rest of the entry there");
                 await stream.WriteAsync(new ShipMessage { Resume = new Continue { ReplicationId = replid, StartAddress = next } }, ct);
                 if (continueAt.Rest is { } rest)
                 {

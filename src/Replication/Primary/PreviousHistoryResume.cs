@@ -24,7 +24,9 @@ internal static class PreviousHistoryResume
     /// <summary>Where to ship from; null when the replica must full-sync.</summary>
     public static ResumePoint? Find(AppendOnlyLog log, PreviousHistory history, long from, ulong fromSequence)
     {
-        if (from > history.EndAddress) return null;
+        // Ahead of this node: past its end address, or (when the replica knows its sequence number, which also
+        // matches a position that differs only by clock entries after it) a sequence no mark here holds.
+        if (fromSequence == 0 && from > history.EndAddress) return null;
         long begin = log.BeginAddress;
         if (history.PromotionAddress < begin) return null;
         var finder = new Finder(System.Text.Encoding.ASCII.GetBytes(history.ReplicationId), from, fromSequence);
