@@ -33,7 +33,7 @@ public sealed record PreviousHistory(string ReplicationId, long EndAddress, long
         string path = Path.Combine(dataDir, FileName);
         if (history is null)
         {
-            File.Delete(path);
+            if (File.Exists(path)) File.Delete(path);
             return;
         }
         Directory.CreateDirectory(dataDir);

@@ -40,10 +40,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         long next = request.FromAddress;
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
         bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
-        // A replica of this node's previous primary (PSYNC2): continues in this node's log when it holds it.
-        var continueAt = !resumable && replicator.Previous is { } previous && request.ReplicationId == previous.ReplicationId
-            ? await Task.Run(() => PreviousHistoryResume.Find(log, previous, request.FromAddress, request.FromSequence), ct)
-            : null;
+        var continueAt = resumable ? null : await FindContinueAsync(request, ct);
         if (continueAt is not null)
         {
             resumable = true;
@@ -97,6 +94,22 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         finally
         {
             registry.Detach(link, request.ReplicaId);
+        }
+    }
+
+    /// <summary>Where a replica of this node's previous primary (PSYNC2) continues in this node's log; null for
+    /// any other replica, or when it cannot (then it full-syncs). The lookup reads the log: off the gRPC thread.</summary>
+    private async Task<ResumePoint?> FindContinueAsync(SubscribeRequest request, CancellationToken ct)
+    {
+        if (replicator.Previous is not { } previous || request.ReplicationId != previous.ReplicationId) return null;
+        try
+        {
+            return await Task.Run(() => PreviousHistoryResume.Find(replicator.Log, previous, request.FromAddress, request.FromSequence), ct);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Looking up where a replica of {Id} continues failed ({Error}); it gets a full sync", previous.ReplicationId, e.Message);
+            return null;
         }
     }
 
