@@ -31,7 +31,9 @@ public sealed partial class Store
     /// <summary>
     /// Logs and applies <paramref name="entries"/> (in order) plus a mark of <paramref name="position"/>, as one
     /// entry, with every shard locked (it may touch any key; the snapshot cut relies on that). A shipped
-    /// transaction's pairs are inlined (batches do not nest); it stays atomic inside the enclosing entry.
+    /// transaction's pairs are inlined (batches do not nest); it stays atomic inside the enclosing entry. The mark
+    /// also records the entries' sequence numbers and which of them are several pairs (<see cref="ReplicationMarks"/>:
+    /// taken from the entries, not from <paramref name="position"/>), for a promoted node's PSYNC2 lookup.
     /// The entry is built once and its pairs are applied from the logged bytes themselves, in order, each through
     /// <see cref="Apply"/> as replay's <see cref="EventKind.Batch"/> does, with a look-ahead that fetches the
     /// keys of the pairs to come (applying a batch of random keys is otherwise mostly cache misses).
