@@ -34,6 +34,9 @@ public sealed class Replicator : IAsyncDisposable
         _logHoldsWholeState = logHoldsWholeState;
         _logger = logger;
         ReplicationId = Replication.ReplicationId.LoadOrCreate(dataDir, renewId);
+        // A cut log changed what its addresses mean: the previous history's promotion address with them.
+        if (renewId) PreviousHistory.Save(dataDir, null);
+        Previous = PreviousHistory.Load(dataDir, ReplicationId);
         Replicas = new ReplicaRegistry(log, options);
         log.AddTruncationFloor(Replicas);
         Strategy = ReplicationStrategies.Create(options.Mode, new StrategyContext(this, options));
@@ -53,6 +56,8 @@ public sealed class Replicator : IAsyncDisposable
     public IReplicationStrategy Strategy { get; }
     public ReplicaRegistry Replicas { get; }
     public string ReplicationId { get; private set; }
+    /// <summary>The history this node followed before its last promotion (master_replid2); null when none.</summary>
+    public PreviousHistory? Previous { get; private set; }
     public ReplicaFollower? Follower => Volatile.Read(ref _follower);
     public bool IsPrimary => Follower is null;
     public long BytesShipped => Interlocked.Read(ref _bytesShipped);
@@ -79,7 +84,8 @@ public sealed class Replicator : IAsyncDisposable
     }
 
     /// <summary>REPLICAOF NO ONE: stop following and become a primary of a new history (new replication id); the
-    /// data stays.</summary>
+    /// data stays. The old primary's id and how far this node had applied its log are kept (<see cref="Previous"/>),
+    /// so the old primary's other replicas can continue here without a full sync.</summary>
     public async Task PromoteAsync()
     {
         ReplicaFollower? old;
@@ -90,10 +96,16 @@ public sealed class Replicator : IAsyncDisposable
         }
         if (old is null) return;
         await old.DisposeAsync();
+        var origin = Store.ReplicationOrigin;
         // Logged, so that after a restart the node does not believe it still holds the old primary's position
         // while its own writes have diverged from it.
-        await Log.WaitForCommitAsync(Store.ApplyReplicated([], null));
+        long promotion = Store.ApplyReplicated([], null);
+        await Log.WaitForCommitAsync(promotion);
+        // Written before the new id: a crash between the two leaves the old id in both, which Load ignores.
+        var previous = origin is { } o && promotion >= 0 ? new PreviousHistory(o.ReplicationId, o.NextAddress, promotion) : null;
+        PreviousHistory.Save(DataDir, previous);
         ReplicationId = Replication.ReplicationId.Save(DataDir, Replication.ReplicationId.New());
+        Previous = previous;
     }
 
     public async ValueTask DisposeAsync()

@@ -98,7 +98,7 @@ public sealed partial class Store
                 ApplyBatch(ref r, fields);
                 break;
             case (byte)EventKind.ReplicationMark:
-                ApplyReplicationMark(ref r);
+                ApplyReplicationMark(body);
                 break;
             // Each data type applies its own events (kind ranges in EventKind.cs), in its own Store.<Type>.cs.
             case >= (byte)EventKind.ListFirst and <= (byte)EventKind.ListLast:

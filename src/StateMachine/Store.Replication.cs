@@ -1,15 +1,15 @@
-using System.Text;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.StateMachine;
 
-/// <summary>Where a replica stands in its primary's log: the primary's replication id and the address of the first
-/// entry it has not applied yet.</summary>
-public readonly record struct ReplicationPosition(string ReplicationId, long NextAddress);
+/// <summary>Where a replica stands in its primary's log: the primary's replication id, the address of the first
+/// entry it has not applied yet, and the sequence number of the last entry it applied (0: unknown).</summary>
+public readonly record struct ReplicationPosition(string ReplicationId, long NextAddress, ulong LastSequence = 0);
 
-/// <summary>One entry shipped from a primary: its event kind and MessagePack body (header already verified).</summary>
-public readonly record struct ShippedEntry(byte Kind, ReadOnlyMemory<byte> Body);
+/// <summary>One entry shipped from a primary: its event kind, MessagePack body (header already verified) and the
+/// primary's sequence number of it (0: unknown).</summary>
+public readonly record struct ShippedEntry(byte Kind, ReadOnlyMemory<byte> Body, ulong Sequence = 0);
 
 /// <summary>
 /// A replica's side of log shipping. Entries received from the primary are logged here as one
@@ -21,6 +21,7 @@ public sealed partial class Store
 {
     private readonly ReplicatedBatch _replicated = new();
     private readonly EventBuffer _replicationMark = new();
+    private int[] _multiPair = new int[64]; // (entry index, pairs) of the shipped entries that are not one pair
     private readonly KeyHint[] _replicaHints = new KeyHint[ReplicaHintRing];
 
     /// <summary>The position the last applied <see cref="EventKind.ReplicationMark"/> recorded; null when none (or
@@ -30,7 +31,9 @@ public sealed partial class Store
     /// <summary>
     /// Logs and applies <paramref name="entries"/> (in order) plus a mark of <paramref name="position"/>, as one
     /// entry, with every shard locked (it may touch any key; the snapshot cut relies on that). A shipped
-    /// transaction's pairs are inlined (batches do not nest); it stays atomic inside the enclosing entry.
+    /// transaction's pairs are inlined (batches do not nest); it stays atomic inside the enclosing entry. The mark
+    /// also records the entries' sequence numbers and which of them are several pairs (<see cref="ReplicationMarks"/>:
+    /// taken from the entries, not from <paramref name="position"/>), for a promoted node's PSYNC2 lookup.
     /// The entry is built once and its pairs are applied from the logged bytes themselves, in order, each through
     /// <see cref="Apply"/> as replay's <see cref="EventKind.Batch"/> does, with a look-ahead that fetches the
     /// keys of the pairs to come (applying a batch of random keys is otherwise mostly cache misses).
@@ -39,15 +42,19 @@ public sealed partial class Store
     public long ApplyReplicated(IReadOnlyList<ShippedEntry> entries, ReplicationPosition? position)
     {
         using var locks = LockAll(stackalloc ulong[MaskWords]);
-        var mark = _replicationMark;
-        mark.Reset(EventKind.ReplicationMark);
-        mark.WriteArrayHeader(2);
-        mark.Write(position is { } p ? Encoding.ASCII.GetBytes(p.ReplicationId) : []);
-        mark.Write(position?.NextAddress ?? 0);
-
         var batch = _replicated;
-        int count = 1;
-        for (int i = 0; i < entries.Count; i++) count += ReplicatedBatch.PairsIn(entries[i].Kind, entries[i].Body.Span);
+        int count = 1, multi = 0;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            int pairs = ReplicatedBatch.PairsIn(entries[i].Kind, entries[i].Body.Span);
+            count += pairs;
+            if (pairs == 1) continue;
+            if (multi + 2 > _multiPair.Length) Array.Resize(ref _multiPair, _multiPair.Length * 2);
+            _multiPair[multi++] = i;
+            _multiPair[multi++] = pairs;
+        }
+        var mark = _replicationMark;
+        ReplicationMarks.Write(mark, position, entries, _multiPair.AsSpan(0, multi));
         batch.Start(count);
         for (int i = 0; i < entries.Count; i++) batch.Add(entries[i].Kind, entries[i].Body.Span);
         batch.AddPair((byte)EventKind.ReplicationMark, mark.Body);
@@ -86,10 +93,5 @@ public sealed partial class Store
         return Hint(ShardOf(key).DbIfExists(body[1])?.Table, key);
     }
 
-    private void ApplyReplicationMark(ref EventReader r)
-    {
-        var id = r.ReadBytes();
-        long next = r.ReadInt64();
-        ReplicationOrigin = id.IsEmpty ? null : new ReplicationPosition(Encoding.ASCII.GetString(id), next);
-    }
+    private void ApplyReplicationMark(ReadOnlySpan<byte> body) => ReplicationOrigin = ReplicationMarks.Position(body);
 }

@@ -15,7 +15,7 @@ namespace HyperCache.EndToEnd.Tests;
 public sealed class ReplicationTests(ITestOutputHelper output)
 {
     /// <summary>A mixed workload over every type, MULTI/EXEC and TTLs; stops on a broken connection.</summary>
-    private static int Workload(int port, int seed, int ops, Func<bool>? stop = null)
+    internal static int Workload(int port, int seed, int ops, Func<bool>? stop = null)
     {
         var rng = new Random(seed);
         int done = 0;

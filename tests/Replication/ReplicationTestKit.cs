@@ -36,11 +36,12 @@ public sealed class TempNode : IDisposable
         Open();
     }
 
-    /// <summary>Every entry of the log as (address, kind, body), as a primary ships them.</summary>
-    public List<(long Address, ShippedEntry Entry)> Entries(long from = 0)
+    /// <summary>Every entry of the log as (address, kind, body), as a primary ships them; with their sequence
+    /// numbers if asked (a replica then marks its batches with them).</summary>
+    public List<(long Address, ShippedEntry Entry)> Entries(long from = 0, bool sequences = false)
     {
         Log.Commit();
-        var collector = new Collector();
+        var collector = new Collector { Sequences = sequences };
         Log.Scan(Math.Max(from, Log.BeginAddress), Log.CommittedUntilAddress, collector);
         return collector.Items;
     }
@@ -48,7 +49,8 @@ public sealed class TempNode : IDisposable
     private sealed class Collector : IEntryVisitor
     {
         public List<(long, ShippedEntry)> Items { get; } = [];
-        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Items.Add((address, new ShippedEntry(kind, body.ToArray())));
+        public bool Sequences { get; init; }
+        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Items.Add((address, new ShippedEntry(kind, body.ToArray(), Sequences ? sequence : 0)));
     }
 
     public void Dispose()

@@ -12,7 +12,7 @@ namespace HyperCache.Replication.Tests;
 /// </summary>
 public sealed class ResumePositionTests
 {
-    private static void Workload(Store store, int seed)
+    internal static void Workload(Store store, int seed)
     {
         var s = new Session();
         var rng = new Random(seed);

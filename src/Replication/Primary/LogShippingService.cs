@@ -1,8 +1,10 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using Google.Protobuf;
 using Grpc.Core;
 using HyperCache.Log;
 using HyperCache.Replication.Grpc;
+using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Snapshots;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,8 +13,9 @@ namespace HyperCache.Replication.Primary;
 
 /// <summary>
 /// The primary's side of log shipping (gRPC). <see cref="Subscribe"/> streams committed entries in address order
-/// and then tails the log; a replica that cannot continue where it is (other history, or its address was truncated
-/// away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
+/// and then tails the log; a replica of this node's previous primary continues in this node's log when it can
+/// (<see cref="PreviousHistoryResume"/>, told so by a <c>Continue</c> message); a replica that cannot continue where
+/// it is (other history, or its address was truncated away) first gets a full sync: the whole log when the log alone still rebuilds the state, else a snapshot file
 /// and the entries after it.
 /// </summary>
 public sealed class LogShippingService(Replicator replicator, IHostApplicationLifetime lifetime, ILogger<LogShippingService> logger)
@@ -37,11 +40,30 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         long next = request.FromAddress;
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
         bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
+        var continueAt = resumable ? null : await FindContinueAsync(request, ct);
+        if (continueAt is not null)
+        {
+            resumable = true;
+            next = continueAt.Address;
+        }
         var link = registry.Attach(host, request.ReplicaPort, request.ReplicaId, resumable ? next : log.BeginAddress);
         SnapshotHeader? snapshot = null;
         try
         {
-            if (resumable)
+            if (continueAt is not null)
+            {
+                registry.CountPartialSync();
+                logger.LogInformation("Replica {Replica} of the previous primary {Id} at {From} (sequence {Sequence}) continues here at {Address}{Rest}",
+                    link.Key, request.ReplicationId, request.FromAddress, request.FromSequence, next,
+                    continueAt.Rest is null ? "" : ", with the rest of the entry there");
+                await stream.WriteAsync(new ShipMessage { Resume = new Continue { ReplicationId = replid, StartAddress = next } }, ct);
+                if (continueAt.Rest is { } rest)
+                {
+                    await stream.WriteAsync(new ShipMessage { Batch = RestOfEntry(continueAt, rest) }, ct);
+                    next = continueAt.AfterRest;
+                }
+            }
+            else if (resumable)
             {
                 registry.CountPartialSync();
                 logger.LogInformation("Replica {Replica} resumes at {Address}", link.Key, next);
@@ -73,6 +95,39 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         {
             registry.Detach(link, request.ReplicaId);
         }
+    }
+
+    /// <summary>Where a replica of this node's previous primary (PSYNC2) continues in this node's log; null for
+    /// any other replica, or when it cannot (then it full-syncs). The lookup reads the log: off the gRPC thread.</summary>
+    private async Task<ResumePoint?> FindContinueAsync(SubscribeRequest request, CancellationToken ct)
+    {
+        if (replicator.Previous is not { } previous || request.ReplicationId != previous.ReplicationId) return null;
+        try
+        {
+            return await Task.Run(() => PreviousHistoryResume.Find(replicator.Log, previous, request.FromAddress, request.FromSequence), ct);
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Looking up where a replica of {Id} continues failed ({Error}); it gets a full sync", previous.ReplicationId, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The part of this node's entry at <see cref="ResumePoint.Address"/> that a continuing replica lacks,
+    /// as a batch of one entry standing for the whole entry (same addresses and sequence number).</summary>
+    private EntryBatch RestOfEntry(ResumePoint at, byte[] rest)
+    {
+        var packed = new byte[4 + EntryHeader.Size + rest.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(packed, EntryHeader.Size + rest.Length);
+        var entry = packed.AsSpan(4);
+        rest.CopyTo(entry[EntryHeader.Size..]);
+        EntryHeader.Write(entry, (byte)EventKind.Batch, at.RestSequence);
+        return new EntryBatch
+        {
+            FirstAddress = at.Address, EntryCount = 1, NextAddress = at.AfterRest,
+            PrimaryCommitted = replicator.Log.CommittedUntilAddress, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            PackedEntries = UnsafeByteOperations.UnsafeWrap(packed),
+        };
     }
 
     private async Task<(long Next, SnapshotHeader Header)> SendSnapshotAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, string replid, CancellationToken ct)

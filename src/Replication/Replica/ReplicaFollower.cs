@@ -129,6 +129,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
         {
             ReplicationId = replid,
             FromAddress = next,
+            FromSequence = position?.LastSequence ?? 0,
             ReplicaId = connectionId,
             ReplicaPort = _replicator.OwnPort,
         });
@@ -177,6 +178,18 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         replid = full.ReplicationId;
                         next = full.StartAddress;
                         if (full.Snapshot) snapshot.Begin();
+                        break;
+                    }
+                    case ShipMessage.BodyOneofCase.Resume:
+                    {
+                        // Our primary was promoted from a replica of the primary we followed (PSYNC2): we keep our
+                        // data, and our position is in its log from now on (recorded with the next batch).
+                        var resume = message.Resume;
+                        _logger.LogInformation("Continuing at {Host}:{Port} (replication id {Id}) at {Address} without a full sync",
+                            Host, Port, resume.ReplicationId, resume.StartAddress);
+                        replid = resume.ReplicationId;
+                        next = resume.StartAddress;
+                        AppliedAddress = next;
                         break;
                     }
                     case ShipMessage.BodyOneofCase.SnapshotChunk:
@@ -234,9 +247,9 @@ public sealed class ReplicaFollower : IAsyncDisposable
                 throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} has a bad length ({size})");
             var raw = packed.Slice(4, size);
             packed = packed[(4 + size)..];
-            if (!EntryHeader.TryRead(raw.Span, out byte kind, out _, out var body))
+            if (!EntryHeader.TryRead(raw.Span, out byte kind, out ulong sequence, out var body))
                 throw new InvalidDataException($"entry {i} of the batch at primary address {batch.FirstAddress} fails its checksum");
-            entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..]));
+            entries.Add(new ShippedEntry(kind, raw[(raw.Length - body.Length)..], sequence));
         }
         if (!packed.IsEmpty) throw new InvalidDataException($"{packed.Length} bytes after the last entry of a batch");
         return entries;

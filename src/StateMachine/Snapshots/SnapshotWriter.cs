@@ -106,9 +106,10 @@ public static class SnapshotWriter
         public void WriteOrigin(ReplicationPosition origin)
         {
             var buffer = EventBuffer.Start(EventKind.ReplicationMark);
-            buffer.WriteArrayHeader(2);
+            buffer.WriteArrayHeader(origin.LastSequence > 0 ? 3 : 2);
             buffer.Write(System.Text.Encoding.ASCII.GetBytes(origin.ReplicationId));
             buffer.Write(origin.NextAddress);
+            if (origin.LastSequence > 0) buffer.Write((long)origin.LastSequence);
             Emit(buffer);
         }
 

@@ -55,9 +55,11 @@ public static class ReplicationInfo
             yield return ("replication_mode", replication.Strategy.Name);
             yield return ("master_failover_state", "no-failover");
             yield return ("master_replid", replication.ReplicationId);
-            yield return ("master_replid2", new string('0', 40));
+            // PSYNC2: the history followed before promotion; its end is an address of the old primary's log.
+            var previous = replication.Previous;
+            yield return ("master_replid2", previous?.ReplicationId ?? new string('0', 40));
             yield return ("master_repl_offset", committed.ToString(inv));
-            yield return ("second_repl_offset", "-1");
+            yield return ("second_repl_offset", previous?.EndAddress.ToString(inv) ?? "-1");
         }
         yield return ("sync_full", replication.Replicas.FullSyncs.ToString(inv));
         yield return ("sync_partial_ok", replication.Replicas.PartialSyncs.ToString(inv));
