@@ -61,6 +61,23 @@ public sealed class LoggedStore : IDisposable
         return replayed;
     }
 
+    /// <summary>A fresh store loaded from a snapshot of this one (written to a temporary file, then deleted).</summary>
+    public Store FromSnapshot()
+    {
+        string path = Path.Combine(_dir, "snapshot-" + Guid.NewGuid().ToString("N") + ".hcs");
+        try
+        {
+            Snapshots.SnapshotWriter.Write(Store, path, "t", Log);
+            var loaded = new Store(Options, null);
+            Snapshots.SnapshotFile.Load(path, loaded);
+            return loaded;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public void Dispose()
     {
         Log.Dispose();
