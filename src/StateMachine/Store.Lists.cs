@@ -28,6 +28,9 @@ public static class ListEvents
     /// <summary>[db, source, fromSide, destination, toSide] — LMOVE, RPOPLPUSH and their blocking forms: pops one
     /// element and pushes it onto the destination (created if absent); an emptied source is deleted.</summary>
     public const EventKind Move = EventKind.ListFirst + 6;
+    /// <summary>[db, key, element...] — SORT ... STORE: the key becomes a new list of these elements, in order,
+    /// whatever it held before (and without its TTL).</summary>
+    public const EventKind Store = EventKind.ListFirst + 7;
 }
 
 /// <summary>Lists: how their events change state. The commands are in Store.ListCommands.cs.</summary>
@@ -91,6 +94,17 @@ public sealed partial class Store
                 var destination = r.ReadBytes();
                 var to = (ListSide)r.ReadInt32();
                 ApplyListMove(db, key, from, destination, to);
+                break;
+            }
+            case ListEvents.Store:
+            {
+                ApplyDelete(db, key);
+                var database = ShardOf(key).Db(db);
+                ref Entry entry = ref database.GetOrAdd(key, out _);
+                var list = new ListValue(fields - 2);
+                for (int i = 2; i < fields; i++) list.Push(ListSide.Right, r.ReadBytes().ToArray());
+                database.SetValue(ref entry, list);
+                SignalKeyReady(db, key);
                 break;
             }
             default:
