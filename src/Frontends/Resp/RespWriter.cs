@@ -142,6 +142,13 @@ public sealed class RespWriter
         Line((byte)',', FormatDouble(value));
     }
 
+    /// <summary>A double already written out (GEO's 17-decimal coordinates): RESP2 a bulk string, RESP3 a double.</summary>
+    public void Double(string text)
+    {
+        if (Protocol != 3) Bulk(text);
+        else Line((byte)',', text);
+    }
+
     /// <summary>Text meant for people (INFO, CLIENT LIST): RESP3 verbatim string "txt:", RESP2 bulk string.</summary>
     public void Verbatim(string text)
     {

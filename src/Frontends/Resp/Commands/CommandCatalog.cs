@@ -27,6 +27,7 @@ public static class CommandCatalog
         ReplicationCommands.Register(table);
         SlowLogCommands.Register(table);
         SortCommands.Register(table);
+        GeoCommands.Register(table);
         return table;
     }
 }
