@@ -31,7 +31,7 @@ public static class GeoCommands
 
     /// <summary>Where a search command's arguments are: the source key, the first optional argument, and for the
     /// GEORADIUS forms the fixed centre (lon lat or member) and radius before it.</summary>
-    private sealed record Form(int Source, int Base, bool GeoSearch = false, int Destination = 0, bool FromLonLat = false, bool CanStore = false);
+    internal sealed record Form(int Source, int Base, bool GeoSearch = false, int Destination = 0, bool FromLonLat = false, bool CanStore = false);
 
     private static void Add(RespClient c, CommandArgs a, RespWriter r)
     {
@@ -64,7 +64,7 @@ public static class GeoCommands
         public ReadOnlySpan<byte> this[int index] => _args[firstMember + 3 * (index / 2)];
     }
 
-    private static (double Lon, double Lat) Point(CommandArgs a, int at)
+    internal static (double Lon, double Lat) Point(CommandArgs a, int at)
     {
         double lon = ArgParse.Double(a[at]), lat = ArgParse.Double(a[at + 1]);
         if (!GeoHash.ValidPoint(lon, lat))
@@ -119,104 +119,11 @@ public static class GeoCommands
 
     private static void Search(RespClient c, CommandArgs a, RespWriter r, Form form)
     {
-        var source = a[form.Source];
-        // In Redis's order: the source's type first; a member centre is looked up only when the source exists (a
-        // missing source answers empty, whatever the member and, for GEORADIUSBYMEMBER, the radius).
-        bool exists = c.Store.SortedSetCard(c.Session, source) > 0;
-        double lon = 0, lat = 0, radius = 0, width = 0, height = 0, unit = 1;
-        bool fromMember = false, fromLonLat = false, byRadius = false, byBox = false;
-        if (!form.GeoSearch)
-        {
-            // GEORADIUS key lon lat radius unit / GEORADIUSBYMEMBER key member radius unit
-            if (form.FromLonLat) (lon, lat) = Point(a, 2);
-            else if (exists) (lon, lat) = MemberPoint(c, source, a[2]);
-            (fromLonLat, fromMember) = (form.FromLonLat, !form.FromLonLat);
-            if (form.FromLonLat || exists) (radius, unit) = Radius(a, form.Base - 2);
-            byRadius = true;
-        }
-        bool withDist = false, withHash = false, withCoord = false, any = false, storeDist = false;
-        int sort = 0; // 0 none, 1 ascending, -1 descending
-        long count = 0;
-        byte[]? destination = form.Destination > 0 ? a[form.Destination].ToArray() : null;
-        for (int i = form.Base; i < a.Count; i++)
-        {
-            int left = a.Count - i - 1;
-            if (a.Is(i, "WITHDIST"u8)) withDist = true;
-            else if (a.Is(i, "WITHHASH"u8)) withHash = true;
-            else if (a.Is(i, "WITHCOORD"u8)) withCoord = true;
-            else if (a.Is(i, "ANY"u8)) any = true;
-            else if (a.Is(i, "ASC"u8)) sort = 1;
-            else if (a.Is(i, "DESC"u8)) sort = -1;
-            else if (a.Is(i, "COUNT"u8) && left >= 1)
-            {
-                count = ArgParse.Int64(a[++i]);
-                if (count <= 0) throw new CommandError("ERR COUNT must be > 0");
-            }
-            else if ((a.Is(i, "STORE"u8) || a.Is(i, "STOREDIST"u8)) && left >= 1 && form.CanStore)
-            {
-                storeDist = a.Is(i, "STOREDIST"u8);
-                destination = a[++i].ToArray();
-            }
-            else if (a.Is(i, "STOREDIST"u8) && form.Destination > 0) storeDist = true;
-            else if (a.Is(i, "FROMMEMBER"u8) && left >= 1 && form.GeoSearch && !fromLonLat)
-            {
-                i++;
-                if (exists) (lon, lat) = MemberPoint(c, source, a[i]);
-                fromMember = true;
-            }
-            else if (a.Is(i, "FROMLONLAT"u8) && left >= 2 && form.GeoSearch && !fromMember)
-            {
-                (lon, lat) = Point(a, i + 1);
-                fromLonLat = true;
-                i += 2;
-            }
-            else if (a.Is(i, "BYRADIUS"u8) && left >= 2 && form.GeoSearch && !byBox)
-            {
-                (radius, unit) = Radius(a, i + 1);
-                byRadius = true;
-                i += 2;
-            }
-            else if (a.Is(i, "BYBOX"u8) && left >= 3 && form.GeoSearch && !byRadius)
-            {
-                if (!Numbers.TryParseDouble(a[i + 1], out width)) throw new CommandError("ERR need numeric width");
-                if (!Numbers.TryParseDouble(a[i + 2], out height)) throw new CommandError("ERR need numeric height");
-                if (width < 0 || height < 0) throw new CommandError("ERR height or width cannot be negative");
-                unit = Unit(a[i + 3]);
-                byBox = true;
-                i += 3;
-            }
-            else throw CommandError.Syntax();
-        }
-        if (destination != null && (withDist || withHash || withCoord))
-            throw new CommandError($"ERR {(form.Destination > 0 ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS")} is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
-        if (form.GeoSearch && !(fromMember || fromLonLat))
-            throw new CommandError($"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {a.Text(0)}");
-        if (form.GeoSearch && !(byRadius || byBox))
-            throw new CommandError($"ERR exactly one of BYRADIUS and BYBOX can be specified for {a.Text(0)}");
-        if (any && count == 0) throw new CommandError("ERR the ANY argument requires COUNT argument");
-        if (count != 0 && sort == 0 && !any) sort = 1; // the closest N need sorting
-        var shape = new GeoShape(lon, lat, byRadius, radius, width, height, unit);
-        long limit = any ? count : 0;
-        List<GeoPoint> Select(List<ScoredMember> candidates)
-        {
-            var found = new List<GeoPoint>();
-            foreach (var candidate in candidates)
-            {
-                if (limit > 0 && found.Count >= limit) break;
-                if (shape.Contains(candidate.Score, out var point, candidate.Member)) found.Add(point);
-            }
-            if (sort != 0)
-            {
-                var ordered = found.OrderBy(p => p.Distance).ToList(); // stable: equal distances keep scan order
-                if (sort < 0) ordered.Reverse();
-                found = ordered;
-            }
-            if (count > 0 && found.Count > count) found.RemoveRange((int)count, found.Count - (int)count);
-            return found;
-        }
-        var result = c.Store.SortedSetScoreRanges(c.Session, source, shape.Cells(), Select, destination,
-            p => new ScoredMember(p.Member, storeDist ? p.Distance / unit : p.Score));
-        if (destination != null)
+        var query = GeoQuery.Parse(c, a, form);
+        var shape = query.Shape;
+        var result = c.Store.SortedSetScoreRanges(c.Session, a[form.Source], shape.Cells(), query.Select, query.Destination,
+            p => new ScoredMember(p.Member, query.StoreDistance ? p.Distance / shape.Conversion : p.Score));
+        if (query.Destination != null)
         {
             r.Integer(result?.Count ?? 0);
             return;
@@ -226,15 +133,15 @@ public static class GeoCommands
             r.EmptyArray();
             return;
         }
-        int options = (withDist ? 1 : 0) + (withHash ? 1 : 0) + (withCoord ? 1 : 0);
+        int options = (query.WithDistance ? 1 : 0) + (query.WithHash ? 1 : 0) + (query.WithCoordinates ? 1 : 0);
         r.ArrayHeader(result.Count);
         foreach (var point in result)
         {
             if (options > 0) r.ArrayHeader(options + 1);
             r.Bulk(point.Member);
-            if (withDist) Meters(r, point.Distance / unit);
-            if (withHash) r.Integer((long)point.Score);
-            if (withCoord)
+            if (query.WithDistance) Meters(r, point.Distance / shape.Conversion);
+            if (query.WithHash) r.Integer((long)point.Score);
+            if (query.WithCoordinates)
             {
                 r.ArrayHeader(2);
                 Coordinate(r, point.Lon);
@@ -243,19 +150,19 @@ public static class GeoCommands
         }
     }
 
-    private static (double Lon, double Lat) MemberPoint(RespClient c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)
+    internal static (double Lon, double Lat) MemberPoint(RespClient c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)
         => c.Store.SortedSetScore(c.Session, key, member) is { } score
             ? GeoHash.PointOf(score)
             : throw new CommandError("ERR could not decode requested zset member");
 
-    private static (double Radius, double Unit) Radius(CommandArgs a, int at)
+    internal static (double Radius, double Unit) Radius(CommandArgs a, int at)
     {
         if (!Numbers.TryParseDouble(a[at], out double radius)) throw new CommandError("ERR need numeric radius");
         if (radius < 0) throw new CommandError("ERR radius cannot be negative");
         return (radius, Unit(a[at + 1]));
     }
 
-    private static double Unit(ReadOnlySpan<byte> unit)
+    internal static double Unit(ReadOnlySpan<byte> unit)
     {
         if (System.Text.Ascii.EqualsIgnoreCase(unit, "m"u8)) return 1;
         if (System.Text.Ascii.EqualsIgnoreCase(unit, "km"u8)) return 1000;
