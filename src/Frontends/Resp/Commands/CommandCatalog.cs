@@ -26,6 +26,7 @@ public static class CommandCatalog
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
         SlowLogCommands.Register(table);
+        Scripting.ScriptCommands.Register(table);
         return table;
     }
 }
