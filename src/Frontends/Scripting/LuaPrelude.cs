@@ -22,11 +22,27 @@ internal static class LuaPrelude
         local function raise(message) error({err = message}) end
 
         local redis = {}
-        function redis.call(...)
-          local reply, failed = native_call(...)
-          if failed then error(reply) end
-          return reply
+        -- redis.call must be a C function, as in Redis: a script's `return redis.call(...)` is a tail call, and a
+        -- tail call to a Lua function would drop the script's frame, so an error could not name the script's line.
+        -- coroutine.wrap gives a C function that runs a Lua body and re-raises its errors as they are. An error
+        -- ends that coroutine, so before raising, the body puts a fresh one in place (upvalue 1 of the C closure)
+        -- and keeps the dying one referenced until the next error.
+        local create, wrap, yield, running, setupvalue = coroutine.create, coroutine.wrap, coroutine.yield, coroutine.running, dbg.setupvalue
+        local call, dying
+        local function call_body(...)
+          local args = pack(...)
+          while true do
+            local reply, failed = native_call(unpack(args, 1, args.n))
+            if failed then
+              dying = running()
+              setupvalue(call, 1, create(call_body))
+              error(reply)
+            end
+            args = pack(yield(reply))
+          end
         end
+        call = wrap(call_body)
+        redis.call = call
         function redis.pcall(...)
           return (native_call(...))
         end
@@ -90,7 +106,7 @@ internal static class LuaPrelude
         end
 
         -- What Redis's Lua 5.1 has under names Lua 5.4 dropped.
-        unpack = table.unpack
+        _G.unpack = table.unpack
         table.getn = function(t) return #t end
         math.pow = function(x, y) return x ^ y end
         math.mod = math.fmod

@@ -32,7 +32,13 @@ public static class ScriptCommands
         "    Prints this help.",
     ];
 
-    public static ScriptEngine EngineOf(Node node) => Engines.GetValue(node, n => new ScriptEngine(n));
+    private static readonly Lock Creating = new();
+
+    public static ScriptEngine EngineOf(Node node)
+    {
+        if (Engines.TryGetValue(node, out var engine)) return engine;
+        lock (Creating) return Engines.GetValue(node, n => new ScriptEngine(n)); // one Lua state per node, even in a race
+    }
 
     public static void Register(CommandTable t)
     {

@@ -66,8 +66,7 @@ public sealed unsafe partial class ScriptEngine
             spec = sub;
         }
         if (!spec.ArityOk(a.Count)) return Failed(L, "Wrong number of args calling Redis command from script"u8);
-        int bar = spec.Name.IndexOf('|');
-        if (NotInScriptsByName.Contains(bar < 0 ? spec.Name : spec.Name.AsSpan(0, bar)) && !spec.Name.EndsWith("|help", StringComparison.Ordinal)) return Failed(L, "This Redis command is not allowed from script"u8);
+        if (!AllowedInScripts(spec)) return Failed(L, "This Redis command is not allowed from script"u8);
         if (spec.Flags.HasFlag(CommandFlags.Write))
         {
             if (_run.ReadOnly) return Failed(L, "Write commands are not allowed from read-only scripts."u8);
@@ -94,6 +93,14 @@ public sealed unsafe partial class ScriptEngine
         LuaReplies.Push(L, reply);
         lua_pushboolean(L, reply.Length > 0 && reply[0] == '-' ? 1 : 0);
         return 2;
+    }
+
+    private static bool AllowedInScripts(CommandSpec spec)
+    {
+        string name = spec.Name;
+        int bar = name.IndexOf('|');
+        var family = name.AsSpan(0, bar < 0 ? name.Length : bar);
+        return !NotInScriptsByName.Contains(family) || name.EndsWith("|help", StringComparison.Ordinal);
     }
 
     /// <summary>Copies the call's arguments into one buffer (numbers as Redis formats them: integers plainly,
