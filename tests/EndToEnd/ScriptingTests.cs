@@ -68,6 +68,36 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Values_are_binary_safe_both_ways()
+    {
+        const string binary = "a\0b\r\n\u00ff";
+        Expect(Resp.Bulk(binary), "EVAL", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", "1", K(), binary);
+        Expect(Resp.Int(6), "EVAL", "return string.len(ARGV[1])", "0", binary);
+    }
+
+    [Fact]
+    public void Setresp_3_gives_the_script_resp3_types()
+    {
+        Expect(Resp.Int(1), "HSET", K("h"), "f", "v");
+        Expect(Resp.Int(1), "ZADD", K("z"), "1.5", "m");
+        Expect(Resp.BulkArray("f", "v"), "EVAL", "redis.setresp(3) return redis.call('hgetall', KEYS[1])", "1", K("h"));
+        Expect(Resp.Bulk("v"), "EVAL", "redis.setresp(3) return redis.call('hgetall', KEYS[1]).map.f", "1", K("h"));
+        Expect(Resp.Bulk("1.5"), "EVAL", "redis.setresp(3) return redis.call('zscore', KEYS[1], 'm')", "1", K("z"));
+        Expect(Resp.Int(1), "EVAL", "redis.setresp(3) return redis.call('get', KEYS[1]) == nil", "1", K("missing"));
+        Expect(Resp.Int(1), "EVAL", "return redis.call('get', KEYS[1]) == false", "1", K("missing"));
+        const string bad = "redis.setresp(4)";
+        Expect(Raised("ERR RESP version must be 2 or 3.", bad), "EVAL", bad, "0");
+    }
+
+    [Fact]
+    public void Redis_log_accepts_its_levels_and_refuses_others()
+    {
+        Expect(Resp.Nil, "EVAL", "redis.log(redis.LOG_WARNING, 'from a script', 1)", "0");
+        const string bad = "redis.log(7, 'x')";
+        Expect(Raised("ERR Invalid debug level.", bad), "EVAL", bad, "0");
+    }
+
+    [Fact]
     public void Keys_and_argv_are_tables_of_strings()
     {
         Expect(Resp.BulkArray(K("a"), K("b"), "x", "y z"), "EVAL", "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}", "2", K("a"), K("b"), "x", "y z");
