@@ -265,7 +265,7 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     }
 }
 
-/// <summary>A script's writes are in the log: a restart replays them to the same state.</summary>
+/// <summary>A script's writes are in the log: a restart replays them to the same state, a replica applies them.</summary>
 [Collection(CrashCollection.Name)]
 public sealed class ScriptingRestartTests
 {
@@ -304,5 +304,27 @@ public sealed class ScriptingRestartTests
             Assert.Equal(Resp.BulkArray("c", "a", "b", "c"), c.Command("LRANGE", "l", "0", "-1"));
             Assert.NotEqual(Resp.Int(-1), c.Command("PTTL", "h"));
         }
+    }
+
+    [HyperCacheFact]
+    public void A_replica_applies_a_scripts_writes_and_refuses_writes_from_its_own_scripts()
+    {
+        using var primary = ReplicationNodes.Create();
+        primary.Start();
+        using var replica = ReplicationNodes.Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}");
+        replica.Start();
+        Eventually.True(() => ReplicationNodes.Info(replica, "master_link_status") == "up", "replica linked", ReplicationNodes.Converge);
+        using (var c = primary.Raw())
+        {
+            for (int i = 0; i < 20; i++)
+                Assert.Equal(Resp.Int(i + 1), c.Command("EVAL", "redis.call('rpush', KEYS[2], ARGV[1]) return redis.call('incr', KEYS[1])", "2", "n", "l", "v" + i));
+        }
+        ReplicationNodes.WaitConverged(primary, replica);
+        using var r = replica.Raw();
+        Assert.Equal(Resp.Bulk("20"), r.Command("EVAL_RO", "return redis.call('get', KEYS[1])", "1", "n"));
+        const string write = "return redis.call('incr', KEYS[1])";
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(write)));
+        Assert.Equal(Resp.Err($"READONLY You can't write against a read only replica. script: {sha}, on @user_script:1."), r.Command("EVAL", write, "1", "n"));
+        Assert.Equal(Resp.Bulk("20"), r.Command("GET", "n"));
     }
 }
