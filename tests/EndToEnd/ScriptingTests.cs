@@ -154,6 +154,9 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
         // Lua's own pcall gets the error's text (Redis 7 unwraps its error tables there)
         Expect(Resp.Bulk("ERR value is not an integer or out of range"), "EVAL",
             "local ok, e = pcall(redis.call, 'incr', KEYS[1]) return e", "1", K());
+        // redis.call keeps working after errors it raised were caught, also through a saved reference
+        Expect(Resp.Bulk("not a number"), "EVAL",
+            "local call = redis.call pcall(call, 'incr', KEYS[1]) pcall(redis.call, 'incr', KEYS[1]) return call('get', KEYS[1])", "1", K());
     }
 
     [Theory]

@@ -8,8 +8,8 @@ namespace HyperCache.Frontends.Scripting;
 /// </summary>
 internal static class LuaPrelude
 {
-    /// <summary>The chunk name of this code: the message handler skips its frames, so an error raised by
-    /// redis.call points at the user's line, as in Redis (where redis.call is a C function).</summary>
+    /// <summary>The chunk name of this code: the message handler skips its frames, so an error raised here (by a
+    /// redis.* helper, or the read-only globals) points at the script's own line, as Redis's C functions do.</summary>
     public const string ChunkName = "=hypercache";
 
     public const string Code = """
