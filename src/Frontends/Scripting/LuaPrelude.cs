@@ -1,0 +1,149 @@
+namespace HyperCache.Frontends.Scripting;
+
+/// <summary>
+/// The Lua side of the sandbox, run once per Lua state: the <c>redis</c> table, Lua 5.1 names that scripts written
+/// for Redis use, the removal of what Redis does not expose (os, io, package, require, dofile, loadfile, print,
+/// debug, utf8), read-only globals, and the message handler that gives errors Redis's {err, source, line} shape.
+/// Native functions come in as the chunk's arguments; the chunk returns the message handler.
+/// </summary>
+internal static class LuaPrelude
+{
+    /// <summary>The chunk name of this code: the message handler skips its frames, so an error raised here (by a
+    /// redis.* helper, or the read-only globals) points at the script's own line, as Redis's C functions do.</summary>
+    public const string ChunkName = "=hypercache";
+
+    public const string Code = """
+        local native_call, native_sha1hex, native_log, native_setresp = ...
+        local dbg = debug
+        local error, type, select, tostring, tonumber, rawget = error, type, select, tostring, tonumber, rawget
+        local pack, unpack, concat = table.pack, table.unpack, table.concat
+
+        -- A native function never raises (see LuaNative); it returns (value, failed) and this raises.
+        local function raise(message) error({err = message}) end
+
+        local redis = {}
+        -- redis.call must be a C function, as in Redis: a script's `return redis.call(...)` is a tail call, and a
+        -- tail call to a Lua function would drop the script's frame, so an error could not name the script's line.
+        -- coroutine.wrap gives a C function that runs a Lua body and re-raises its errors as they are. An error
+        -- ends that coroutine, so before raising, the body puts a fresh one in place (upvalue 1 of the C closure)
+        -- and keeps the dying one referenced until the next error.
+        local create, wrap, yield, running, setupvalue = coroutine.create, coroutine.wrap, coroutine.yield, coroutine.running, dbg.setupvalue
+        local call, dying
+        local function call_body(...)
+          local args = pack(...)
+          while true do
+            local reply, failed = native_call(unpack(args, 1, args.n))
+            if failed then
+              dying = running()
+              setupvalue(call, 1, create(call_body))
+              error(reply)
+            end
+            args = pack(yield(reply))
+          end
+        end
+        call = wrap(call_body)
+        redis.call = call
+        function redis.pcall(...)
+          return (native_call(...))
+        end
+        function redis.sha1hex(...)
+          if select('#', ...) ~= 1 then raise('ERR wrong number of arguments') end
+          return native_sha1hex((...))
+        end
+        function redis.status_reply(...)
+          local s = ...
+          if select('#', ...) ~= 1 or type(s) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
+          return {ok = s}
+        end
+        function redis.error_reply(...)
+          local s = ...
+          if select('#', ...) ~= 1 or type(s) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
+          if s:sub(1, 1) ~= '-' then s = '-' .. s end
+          local space = s:find(' ', 1, true)
+          local code, message
+          if space then code, message = s:sub(2, space - 1), s:sub(space + 1) else code, message = 'ERR', s:sub(2) end
+          message = message:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+          return {err = code .. ' ' .. message}
+        end
+        redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+        function redis.log(...)
+          local n = select('#', ...)
+          if n < 2 then raise('ERR redis.log() requires two arguments or more.') end
+          local level = tonumber((...))
+          if not level then raise('ERR First argument must be a number (log level).') end
+          level = level - level % 1
+          if level < 0 or level > 3 then raise('ERR Invalid debug level.') end
+          local parts = {}
+          for i = 2, n do
+            local v = select(i, ...)
+            if type(v) == 'string' or type(v) == 'number' then parts[#parts + 1] = tostring(v) end
+          end
+          native_log(level, concat(parts, ' '))
+        end
+        function redis.setresp(...)
+          if select('#', ...) ~= 1 then raise('ERR redis.setresp() requires one argument.') end
+          local resp = tonumber((...))
+          if resp ~= 2 and resp ~= 3 then raise('ERR RESP version must be 2 or 3.') end
+          native_setresp(resp)
+        end
+        redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+        function redis.set_repl() end               -- every write is logged as the script's effects
+        function redis.replicate_commands() return true end
+        function redis.breakpoint() return false end
+        function redis.debug() end
+        redis.REDIS_VERSION = '7.0.15'
+        redis.REDIS_VERSION_NUM = 0x07000f
+        _G.redis = redis
+
+        -- Redis's pcall: an error table comes back as its message.
+        local lua_pcall = pcall
+        function pcall(f, ...)
+          local results = pack(lua_pcall(f, ...))
+          if not results[1] and type(results[2]) == 'table' and type(rawget(results[2], 'err')) == 'string' then
+            results[2] = results[2].err
+          end
+          return unpack(results, 1, results.n)
+        end
+
+        -- What Redis's Lua 5.1 has under names Lua 5.4 dropped.
+        _G.unpack = table.unpack
+        table.getn = function(t) return #t end
+        math.pow = function(x, y) return x ^ y end
+        math.mod = math.fmod
+        math.log10 = function(x) return math.log(x, 10) end
+        string.gfind = string.gmatch
+        local lua_load = load
+        load = function(chunk, name) return lua_load(chunk, name, 't') end   -- source only, never bytecode
+        loadstring = load
+
+        os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
+
+        -- Globals are read-only, and reading a missing one is an error (Redis 7).
+        setmetatable(_G, {
+          __index = function(_, name)
+            error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+          end,
+          __newindex = function(_, name)
+            error("Attempt to modify a readonly table", 2)
+          end,
+          __metatable = false,
+        })
+
+        -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
+        -- script's own line.
+        return function(err)
+          local level = 2
+          local info = dbg.getinfo(level, 'nSl')
+          while info and (info.what == 'C' or info.source == '=hypercache') do
+            level = level + 1
+            info = dbg.getinfo(level, 'nSl')
+          end
+          if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+          if info then
+            err.source = info.source
+            err.line = info.currentline
+          end
+          return err
+        end
+        """;
+}

@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using HyperCache.Frontends.Resp;
+using HyperCache.StateMachine;
+using Microsoft.Extensions.Logging;
+using static HyperCache.Frontends.Scripting.LuaNative;
+
+namespace HyperCache.Frontends.Scripting;
+
+/// <summary>redis.call / redis.pcall and the other native functions the prelude is given.</summary>
+public sealed unsafe partial class ScriptEngine
+{
+    /// <summary>What the running script may do: EVAL_RO or a no-writes shebang refuses writes; when the node was
+    /// over maxmemory as the script started, commands that may grow memory are refused (as Redis).</summary>
+    private readonly record struct RunState(bool ReadOnly, bool OverMemory);
+
+    /// <summary>The engine whose script runs on this thread (native callbacks carry no context of their own).</summary>
+    [ThreadStatic] private static ScriptEngine? t_running;
+
+    private RunState _run;
+    private readonly CommandArgs _args = new();
+    private byte[] _argBytes = new byte[256];
+
+    /// <summary>Commands Redis 7.0.15 flags noscript (COMMAND's flags there), by family: a container's listed
+    /// subcommands all are, but its HELP is not. Blocking pops are refused, as there (BLMPOP/BZMPOP are not: they
+    /// just do not block, as inside EXEC).</summary>
+    private static readonly HashSet<string> NotInScripts = new(StringComparer.Ordinal)
+    {
+        "auth", "bgrewriteaof", "bgsave", "blmove", "blpop", "brpop", "brpoplpush", "bzpopmax", "bzpopmin", "debug",
+        "discard", "eval", "eval_ro", "evalsha", "evalsha_ro", "exec", "failover", "fcall", "fcall_ro", "hello",
+        "monitor", "multi", "psubscribe", "psync", "punsubscribe", "quit", "replconf", "replicaof", "reset", "role",
+        "save", "shutdown", "slaveof", "ssubscribe", "subscribe", "sunsubscribe", "sync", "unsubscribe", "unwatch",
+        "wait", "watch", "acl", "client", "config", "function", "latency", "module", "script",
+    };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NotInScriptsByName = NotInScripts.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>native_call(...) → (reply, failed). The command's reply in Lua form, or an error table and true.</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeCall(IntPtr L)
+    {
+        try
+        {
+            var engine = t_running;
+            if (engine is null) return Failed(L, "redis.call/pcall can only be called inside a script invocation"u8);
+            return engine.Call(L);
+        }
+        catch (Exception e)
+        {
+            return Failed(L, Encoding.UTF8.GetBytes(e.Message));
+        }
+    }
+
+    private int Call(IntPtr L)
+    {
+        int count = lua_gettop(L);
+        if (count == 0) return Failed(L, "Please specify at least one argument for this redis lib call"u8);
+        if (!CollectArgs(L, count)) return Failed(L, "Lua redis lib command arguments must be strings or integers"u8);
+        lua_settop(L, 0);
+        var a = _args;
+        if (!_node.Commands.TryFind(a[0], out var spec)) return Failed(L, "Unknown Redis command called from script"u8);
+        if (spec.Subcommands != null && a.Count >= 2)
+        {
+            if (!spec.TryFindSubcommand(a[1], out var sub)) return Failed(L, "Unknown Redis command called from script"u8);
+            spec = sub;
+        }
+        if (!spec.ArityOk(a.Count)) return Failed(L, "Wrong number of args calling Redis command from script"u8);
+        if (!AllowedInScripts(spec)) return Failed(L, "This Redis command is not allowed from script"u8);
+        if (spec.Flags.HasFlag(CommandFlags.Write))
+        {
+            if (_run.ReadOnly) return Failed(L, "Write commands are not allowed from read-only scripts."u8);
+            if (_node.IsReplica) return FailedCoded(L, "READONLY You can't write against a read only replica."u8);
+            if (_node.Replication is { Strategy: var strategy } && !strategy.MayWrite())
+                return FailedCoded(L, "NOREPLICAS Not enough good replicas to write."u8);
+        }
+        if (_run.OverMemory && spec.Flags.HasFlag(CommandFlags.DenyOom)) return FailedCoded(L, Encoding.ASCII.GetBytes(OomRules.Error));
+
+        _replies.Clear();
+        var writer = _client.Writer;
+        _client.LastCommand = spec.Name;
+        try
+        {
+            spec.Handler(_client, a, writer);
+        }
+        catch (CommandError e)
+        {
+            writer.Error(e.Message);
+        }
+        writer.Commit();
+        var reply = _replies.Written;
+        lua_checkstack(L, 2);
+        LuaReplies.Push(L, reply);
+        lua_pushboolean(L, reply.Length > 0 && reply[0] == '-' ? 1 : 0);
+        return 2;
+    }
+
+    private static bool AllowedInScripts(CommandSpec spec)
+    {
+        string name = spec.Name;
+        int bar = name.IndexOf('|');
+        var family = name.AsSpan(0, bar < 0 ? name.Length : bar);
+        return !NotInScriptsByName.Contains(family) || name.EndsWith("|help", StringComparison.Ordinal);
+    }
+
+    /// <summary>Copies the call's arguments into one buffer (numbers as Redis formats them: integers plainly,
+    /// others "%.17g"); false when one is neither a string nor a number.</summary>
+    private bool CollectArgs(IntPtr L, int count)
+    {
+        Span<int> lengths = count <= 64 ? stackalloc int[count] : new int[count];
+        int total = 0;
+        for (int i = 1; i <= count; i++)
+        {
+            int type = lua_type(L, i);
+            ReadOnlySpan<byte> bytes;
+            if (type == TypeNumber)
+            {
+                string text = lua_isinteger(L, i) != 0
+                    ? lua_tointegerx(L, i, out _).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : HyperCache.StateMachine.Values.ScoreText.Format(lua_tonumberx(L, i, out _));
+                bytes = Encoding.ASCII.GetBytes(text);
+            }
+            else if (type == TypeString) bytes = ToBytes(L, i);
+            else return false;
+            if (_argBytes.Length - total < bytes.Length) Array.Resize(ref _argBytes, Math.Max(_argBytes.Length * 2, total + bytes.Length));
+            bytes.CopyTo(_argBytes.AsSpan(total));
+            lengths[i - 1] = bytes.Length;
+            total += bytes.Length;
+        }
+        _args.Reset(_argBytes);
+        for (int i = 0, at = 0; i < count; at += lengths[i], i++) _args.Add(at, lengths[i]);
+        return true;
+    }
+
+    /// <summary>An error of the scripting layer, "ERR ..." (Redis's luaPushError without a code).</summary>
+    private static int Failed(IntPtr L, ReadOnlySpan<byte> message)
+    {
+        lua_settop(L, 0);
+        LuaReplies.PushError(L, message);
+        lua_pushboolean(L, 1);
+        return 2;
+    }
+
+    /// <summary>An error that carries its own code (READONLY, OOM...).</summary>
+    private static int FailedCoded(IntPtr L, ReadOnlySpan<byte> message)
+    {
+        lua_settop(L, 0);
+        lua_createtable(L, 0, 1);
+        PushBytes(L, LuaReplies.ErrorText(message, coded: true));
+        RawSetField(L, -2, "err"u8);
+        lua_pushboolean(L, 1);
+        return 2;
+    }
+
+    /// <summary>native_sha1hex(s): the SHA1 of a string in hex (redis.sha1hex).</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeSha1Hex(IntPtr L)
+    {
+        try
+        {
+            var hex = ScriptCache.Sha1Hex(ToBytes(L, 1));
+            PushBytes(L, Encoding.ASCII.GetBytes(hex));
+            return 1;
+        }
+        catch
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>native_log(level, text): redis.log into the node's log (Redis levels 0-3: debug..warning).</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeLog(IntPtr L)
+    {
+        try
+        {
+            var engine = t_running;
+            if (engine is null) return 0;
+            int level = (int)LuaReplies.ToInteger(L, 1);
+            string text = Encoding.UTF8.GetString(ToBytes(L, 2));
+            var logLevel = level switch { 0 => LogLevel.Debug, 1 => LogLevel.Information, 2 => LogLevel.Information, _ => LogLevel.Warning };
+            engine._node.Logger.Log(logLevel, "Lua script: {Text}", text);
+        }
+        catch
+        {
+            // a log line is not worth failing a script over
+        }
+        return 0;
+    }
+
+    /// <summary>native_setresp(2|3): the protocol commands reply in to the script (redis.setresp).</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeSetResp(IntPtr L)
+    {
+        var engine = t_running;
+        if (engine != null) engine._client.Protocol = (int)LuaReplies.ToInteger(L, 1);
+        return 0;
+    }
+}

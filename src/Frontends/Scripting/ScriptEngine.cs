@@ -1,0 +1,223 @@
+using System.Text;
+using HyperCache.Frontends.Hosting;
+using HyperCache.Frontends.Resp;
+using HyperCache.StateMachine;
+using static HyperCache.Frontends.Scripting.LuaNative;
+
+namespace HyperCache.Frontends.Scripting;
+
+/// <summary>
+/// A node's Lua scripting, as Redis 7.0's EVAL: one Lua state, the script cache, and the script's own client
+/// through which redis.call runs ordinary command handlers. A script runs with every shard locked and its writes
+/// go to the log as one entry (<see cref="Store.RunScript"/>), so it is atomic like EXEC and replays and
+/// replicates with nothing new. One script runs at a time, as in Redis.
+/// </summary>
+public sealed unsafe partial class ScriptEngine : IDisposable
+{
+    public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
+
+    private readonly Node _node;
+    /// <summary>Guards the Lua state and the cache. Taken after the shard locks when a script runs; SCRIPT LOAD,
+    /// EXISTS and FLUSH take it alone.</summary>
+    private readonly Lock _gate = new();
+    private readonly ScriptCache _cache = new();
+    private readonly RespClient _client;        // the script's client: its own db (SELECT), RESP2, never blocks
+    private readonly ReplyBuffer _replies = new();
+    private IntPtr _lua;
+    private int _handler;                       // registry ref of the error message handler
+
+    public ScriptEngine(Node node)
+    {
+        _node = node;
+        _client = new RespClient(0, node, "lua", "") { Authenticated = true, InExec = true };
+        _client.Writer.Attach(_replies);
+        Open();
+    }
+
+    public int CachedScripts
+    {
+        get { lock (_gate) return _cache.Count; }
+    }
+
+    /// <summary>EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: a[1] is the body or its SHA1, a[2] numkeys.</summary>
+    public void Run(RespClient caller, CommandArgs a, bool bySha, bool readOnly, RespWriter reply)
+    {
+        int keys = NumKeys(a);
+        string sha = bySha ? ScriptCache.Normalize(a[1]) : ScriptCache.Sha1Hex(a[1]);
+        // Redis decides "over maxmemory" once, before the script (pre_command_oom_state). Never evict under the
+        // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
+        bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
+        _node.Store.RunScript(caller.Session, _client.Session, () =>
+        {
+            lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
+        });
+    }
+
+    private static int NumKeys(CommandArgs a)
+    {
+        long keys = ArgParse.Int64(a[2]);
+        if (keys > a.Count - 3) throw new CommandError("ERR Number of keys can't be greater than number of args");
+        if (keys < 0) throw new CommandError("ERR Number of keys can't be negative");
+        return (int)keys;
+    }
+
+    /// <summary>SCRIPT LOAD: compiles and caches; returns the SHA1.</summary>
+    public string Load(ReadOnlySpan<byte> body)
+    {
+        string sha = ScriptCache.Sha1Hex(body);
+        lock (_gate)
+        {
+            if (!_cache.Contains(sha)) _cache.Add(sha, Compile(body));
+        }
+        return sha;
+    }
+
+    public bool Exists(ReadOnlySpan<byte> sha)
+    {
+        string key = ScriptCache.Normalize(sha);
+        lock (_gate) return _cache.Contains(key);
+    }
+
+    /// <summary>SCRIPT FLUSH: a fresh Lua state and an empty cache (Redis resets its interpreter too).</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            _cache.Clear();
+            lua_close(_lua);
+            Open();
+        }
+    }
+
+    private void Execute(RespClient caller, CommandArgs a, string sha, bool bySha, int keys, bool readOnly, bool overMemory, RespWriter reply)
+    {
+        if (!_cache.TryGet(sha, out var script))
+        {
+            if (bySha)
+            {
+                reply.Error(NoScript);
+                return;
+            }
+            try
+            {
+                script = Compile(a[1]);
+            }
+            catch (CommandError e)
+            {
+                reply.Error(e.Message);
+                return;
+            }
+            _cache.Add(sha, script);
+        }
+        var L = _lua;
+        lua_settop(L, 0);
+        SetGlobalArray(L, "KEYS"u8, a, 3, keys);
+        SetGlobalArray(L, "ARGV"u8, a, 3 + keys, a.Count - 3 - keys);
+        lua_rawgeti(L, RegistryIndex, _handler);
+        lua_rawgeti(L, RegistryIndex, script.Function);
+        _client.Session.Db = caller.Session.Db;
+        _client.Protocol = 2;
+        _run = new RunState(readOnly || script.NoWrites, overMemory);
+        t_running = this;
+        int status;
+        try
+        {
+            status = lua_pcallk(L, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
+        }
+        finally
+        {
+            t_running = null;
+        }
+        if (status != 0) reply.Error(FailureMessage(L, sha));
+        else LuaReplies.Write(L, reply);
+        lua_settop(L, 0);
+    }
+
+    /// <summary>Compiles a body as the chunk "@user_script" (so errors say "user_script:LINE:", as Redis's) and
+    /// keeps the function in the registry. Source only: Lua bytecode is refused.</summary>
+    private CompiledScript Compile(ReadOnlySpan<byte> body)
+    {
+        int skip = Shebang.Parse(body, out bool noWrites);
+        var L = _lua;
+        int status;
+        fixed (byte* code = body)
+        fixed (byte* name = "@user_script\0"u8)
+        fixed (byte* mode = "t\0"u8)
+            status = luaL_loadbufferx(L, code + skip, (nuint)(body.Length - skip), name, mode);
+        if (status != 0)
+        {
+            string message = Encoding.UTF8.GetString(ToBytes(L, -1));
+            lua_settop(L, 0);
+            throw new CommandError("ERR Error compiling script (new function): " + message);
+        }
+        return new CompiledScript(luaL_ref(L, RegistryIndex), noWrites);
+    }
+
+    /// <summary>The reply for a script that raised: "&lt;err&gt; script: &lt;sha&gt;, on @user_script:&lt;line&gt;.", as Redis 7.0.</summary>
+    private static string FailureMessage(IntPtr L, string sha)
+    {
+        if (lua_type(L, -1) != TypeTable)
+            return $"ERR Error running script {sha}, {Encoding.UTF8.GetString(ToBytes(L, -1))}";
+        string message = RawGetField(L, -1, "err"u8) == TypeString ? Encoding.UTF8.GetString(ToBytes(L, -1)) : "ERR unknown error";
+        Pop(L, 1);
+        string? source = RawGetField(L, -1, "source"u8) == TypeString ? Encoding.UTF8.GetString(ToBytes(L, -1)) : null;
+        Pop(L, 1);
+        long? line = RawGetField(L, -1, "line"u8) == TypeNumber ? LuaReplies.ToInteger(L, -1) : null;
+        Pop(L, 1);
+        return source != null && line != null ? $"{message} script: {sha}, on {source}:{line}." : message;
+    }
+
+    private static void SetGlobalArray(IntPtr L, ReadOnlySpan<byte> name, CommandArgs a, int first, int count)
+    {
+        PushGlobals(L);
+        lua_createtable(L, count, 0);
+        for (int i = 0; i < count; i++)
+        {
+            PushBytes(L, a[first + i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        RawSetField(L, -2, name);
+        Pop(L, 1);
+    }
+
+    /// <summary>A new Lua state with the sandbox of <see cref="LuaPrelude"/>.</summary>
+    private void Open()
+    {
+        var L = luaL_newstate();
+        if (L == IntPtr.Zero) throw new InvalidOperationException("Lua: cannot create a state");
+        luaL_openlibs(L);
+        var prelude = Encoding.UTF8.GetBytes(LuaPrelude.Code);
+        var name = Encoding.UTF8.GetBytes(LuaPrelude.ChunkName + "\0");
+        int status;
+        fixed (byte* code = prelude)
+        fixed (byte* chunk = name)
+        fixed (byte* mode = "t\0"u8)
+            status = luaL_loadbufferx(L, code, (nuint)prelude.Length, chunk, mode);
+        if (status == 0)
+        {
+            lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeCall, 0);
+            lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeSha1Hex, 0);
+            lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeLog, 0);
+            lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeSetResp, 0);
+            status = lua_pcallk(L, 4, 1, 0, IntPtr.Zero, IntPtr.Zero);
+        }
+        if (status != 0)
+        {
+            string error = Encoding.UTF8.GetString(ToBytes(L, -1));
+            lua_close(L);
+            throw new InvalidOperationException("Lua: the scripting prelude failed: " + error);
+        }
+        _handler = luaL_ref(L, RegistryIndex);
+        _lua = L;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_lua == IntPtr.Zero) return;
+            lua_close(_lua);
+            _lua = IntPtr.Zero;
+        }
+    }
+}

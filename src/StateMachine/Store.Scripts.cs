@@ -1,0 +1,48 @@
+using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Transactions;
+
+namespace HyperCache.StateMachine;
+
+/// <summary>
+/// Lua scripts (EVAL): atomic like EXEC, without WATCH. The script's commands run on a session of its own (its
+/// SELECT does not change the caller's database, as in Redis 7), with every shard locked, and their events are
+/// logged as one <see cref="EventKind.Batch"/> entry, which replay and replicas apply as they do a transaction's.
+/// </summary>
+public sealed partial class Store
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> with every shard locked; the writes made through <paramref name="script"/> are
+    /// applied as they come and logged afterwards as one entry, whose address becomes the caller's last write.
+    /// Inside EXEC the script's events join the transaction's entry instead, so the log keeps their order.
+    /// </summary>
+    public void RunScript(Session caller, Session script, Action body)
+    {
+        using var locks = LockAll(stackalloc ulong[MaskWords]);
+        if (caller.Batch is { } transaction)
+        {
+            script.Batch = transaction;
+            try
+            {
+                body();
+            }
+            finally
+            {
+                script.Batch = null;
+            }
+            return;
+        }
+        var batch = new EventBatch();
+        script.Batch = batch;
+        try
+        {
+            body();
+        }
+        finally
+        {
+            // Even if the script failed halfway, what it applied must be logged: state = log.
+            script.Batch = null;
+            if (batch.Count > 0 && _log != null)
+                caller.LastLogAddress = _log.Append(batch.ToEntry().Entry, (byte)EventKind.Batch);
+        }
+    }
+}
