@@ -284,7 +284,7 @@ public sealed class KeyspaceNotificationTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Ok, "SET", K("a"), "2");
         Expect(Resp.Int(1), "RPUSH", K("l"), "x");
         Expect(Resp.Int(2), "RPUSH", K("l"), "y");
-        ExpectEvents(listener, ("new", "a"), ("set", "a"), ("set", "a"), ("new", "l"), ("rpush", "l"));
+        ExpectEvents(listener, ("new", "a"), ("set", "a"), ("set", "a"), ("new", "l"), ("rpush", "l"), ("rpush", "l"));
     }
 
     [Fact]
