@@ -33,7 +33,7 @@ public sealed partial class Store
             if (condition == SetCondition.Always && !wantPrevious && expireAt != KeepTtl)
             {
                 // Plain SET replaces whatever is there, expired or not: no need to look first.
-                NotifySet(LogSet(session, key, value, expireAt), session.Db, key, expireAt);
+                if (LogSet(session, key, value, expireAt) is { } notify) NotifySet(notify, session.Db, key, expireAt);
                 previous = null;
                 return true;
             }
@@ -42,15 +42,15 @@ public sealed partial class Store
             previous = exists && wantPrevious ? AsString(ref entry).ToArray() : null; // a copy: the SET may overwrite it in place
             if (condition == SetCondition.IfNotExists && exists) return false;
             if (condition == SetCondition.IfExists && !exists) return false;
-            NotifySet(LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0), session.Db, key, expireAt);
+            if (LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0) is { } notified)
+                NotifySet(notified, session.Db, key, expireAt);
             return true;
         }
     }
 
     /// <summary>SET's events: "set", and "expire" when it gave the key a time to live.</summary>
-    private static void NotifySet(KeyspaceNotifier? notify, int db, ReadOnlySpan<byte> key, long expireAt)
+    private static void NotifySet(KeyspaceNotifier notify, int db, ReadOnlySpan<byte> key, long expireAt)
     {
-        if (notify is null) return;
         notify.Raise(KeyspaceEventTypes.String, "set"u8, db, key);
         if (expireAt > 0) notify.Raise(KeyspaceEventTypes.Generic, "expire"u8, db, key);
     }
