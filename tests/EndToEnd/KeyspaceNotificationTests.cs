@@ -248,6 +248,32 @@ public sealed class KeyspaceNotificationTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void A_transaction_publishes_its_commands_events_in_order()
+    {
+        Notify("K$lg");
+        using var listener = Listen();
+        Expect(Resp.Ok, "MULTI");
+        Expect(Resp.Simple("QUEUED"), "SET", K("a"), "1");
+        Expect(Resp.Simple("QUEUED"), "RPUSH", K("l"), "x");
+        Expect(Resp.Simple("QUEUED"), "DEL", K("a"));
+        Expect(Resp.Array(Resp.Ok, Resp.Int(1), Resp.Int(1)), "EXEC");
+        ExpectEvents(listener, ("set", "a"), ("rpush", "l"), ("del", "a"));
+    }
+
+    [Fact]
+    public void A_blocked_pop_served_by_a_push_publishes_the_push_then_the_pop()
+    {
+        Notify("Klg");
+        using var listener = Listen();
+        using var blocked = Node.Raw();
+        blocked.Send(RawRespClient.Encode("BLPOP", K("q"), "5"));
+        Eventually.True(() => Cmd("INFO", "clients").Contains("blocked_clients:1\r\n"), "the client blocks");
+        Expect(Resp.Int(1), "RPUSH", K("q"), "job");
+        Assert.Equal(Resp.BulkArray(K("q"), "job"), blocked.ReadReply());
+        ExpectEvents(listener, ("rpush", "q"), ("lpop", "q"), ("del", "q"));
+    }
+
+    [Fact]
     public void Writes_that_change_nothing_publish_nothing()
     {
         Notify("KA");
