@@ -72,7 +72,11 @@ public sealed partial class Store
             lock (shard.Lock)
             {
                 ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-                if (Unsafe.IsNullRef(ref entry)) continue;
+                if (Unsafe.IsNullRef(ref entry))
+                {
+                    NotifyMiss(session, key);
+                    continue;
+                }
                 count++;
                 if (touch) Touch(ref entry, clock);
             }
@@ -108,7 +112,11 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            if (Unsafe.IsNullRef(ref entry)) return -2;
+            if (Unsafe.IsNullRef(ref entry))
+            {
+                NotifyMiss(session, key);
+                return -2;
+            }
             return entry.ExpireAt == 0 ? -1 : entry.ExpireAt;
         }
     }
@@ -134,7 +142,9 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            return Unsafe.IsNullRef(ref entry) ? "none" : TypeName(entry.Value);
+            if (!Unsafe.IsNullRef(ref entry)) return TypeName(entry.Value);
+            NotifyMiss(session, key);
+            return "none";
         }
     }
 

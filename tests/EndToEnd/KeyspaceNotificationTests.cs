@@ -322,7 +322,11 @@ public sealed class KeyspaceNotificationTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Ok, "SET", K("a"), "1");
         Expect(Resp.Bulk("1"), "GET", K("a"));
         Expect(Resp.Int(0), "LLEN", K("nolist"));
-        ExpectEvents(listener, ("keymiss", "none"), ("keymiss", "nolist"));
+        Expect(Resp.Int(1), "EXISTS", K("a"), K("b"));
+        Expect(Resp.Int(-2), "TTL", K("c"));
+        Expect(Resp.Simple("none"), "TYPE", K("d"));
+        Expect(Resp.Int(-1), "TTL", K("a"));
+        ExpectEvents(listener, ("keymiss", "none"), ("keymiss", "nolist"), ("keymiss", "b"), ("keymiss", "c"), ("keymiss", "d"));
     }
 
     [Fact]
