@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.StateMachine;
 
@@ -26,7 +27,7 @@ public sealed partial class Store
         if (database is null) return ref Unsafe.NullRef<Entry>();
         ref Entry entry = ref database.Find(key);
         if (Unsafe.IsNullRef(ref entry) || !entry.IsExpired(now)) return ref entry;
-        LogDelete(session, session.Db, key);
+        LogDelete(session, session.Db, key)?.Raise(KeyspaceEventTypes.Expired, "expired"u8, session.Db, key);
         shard.ExpiredKeys++;
         return ref Unsafe.NullRef<Entry>();
     }
@@ -46,7 +47,7 @@ public sealed partial class Store
     /// the code that needs an array: bitmaps and HyperLogLogs).</summary>
     private static byte[] ExactString(object value) => value as byte[] ?? StringSpan(value).ToArray();
 
-    private void LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
+    private KeyspaceNotifier? LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
     {
         var buffer = EventBuffer.Start(EventKind.Set);
         buffer.WriteArrayHeader(4);
@@ -54,30 +55,30 @@ public sealed partial class Store
         buffer.Write(key);
         buffer.Write(value);
         buffer.Write(expireAt);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
-    private void LogDelete(Session session, int db, ReadOnlySpan<byte> key)
+    private KeyspaceNotifier? LogDelete(Session session, int db, ReadOnlySpan<byte> key)
     {
         var buffer = EventBuffer.Start(EventKind.Delete);
         buffer.WriteArrayHeader(2);
         buffer.Write(db);
         buffer.Write(key);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
-    private void LogExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
+    private KeyspaceNotifier? LogExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
     {
         var buffer = EventBuffer.Start(EventKind.Expire);
         buffer.WriteArrayHeader(3);
         buffer.Write(session.Db);
         buffer.Write(key);
         buffer.Write(expireAt);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
     /// <summary>Logs and applies [db, key, args[first], args[first+1]...]: the shape of SADD- and HSET-like events.</summary>
-    private void LogKeyAndArgs<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first)
+    private KeyspaceNotifier? LogKeyAndArgs<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first)
         where TArgs : IKeyList, allows ref struct
     {
         var buffer = EventBuffer.Start(kind);
@@ -85,26 +86,26 @@ public sealed partial class Store
         buffer.Write(session.Db);
         buffer.Write(key);
         for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
-    private void LogKeyAndBytes(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
+    private KeyspaceNotifier? LogKeyAndBytes(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
     {
         var buffer = EventBuffer.Start(kind);
         buffer.WriteArrayHeader(3);
         buffer.Write(session.Db);
         buffer.Write(key);
         buffer.Write(bytes);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
-    private void LogDbEvent(Session session, EventKind kind, int a, int b = -1)
+    private KeyspaceNotifier? LogDbEvent(Session session, EventKind kind, int a, int b = -1)
     {
         var buffer = EventBuffer.Start(kind);
         int count = a < 0 ? 0 : b < 0 ? 1 : 2;
         buffer.WriteArrayHeader(count);
         if (a >= 0) buffer.Write(a);
         if (b >= 0) buffer.Write(b);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -39,8 +40,9 @@ public sealed partial class Store
                 buffer.Write(key);
                 buffer.Write(offset);
                 buffer.Write(bit);
-                LogAndApply(session, buffer);
+                LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.String, "setbit"u8, session.Db, key);
             }
+            else _notify?.Raise(KeyspaceEventTypes.String, "setbit"u8, session.Db, key); // Redis publishes it unchanged too
             return previous;
         }
     }
@@ -117,7 +119,9 @@ public sealed partial class Store
                 buffer.Write(bits);
                 buffer.Write((long)field);
             }
-            LogAndApply(session, buffer);
+            var notify = LogAndApply(session, buffer);
+            // Redis publishes "setbit" when any SET/INCRBY op was carried out (an overflow under FAIL is not).
+            if (written > 0) notify?.Raise(KeyspaceEventTypes.String, "setbit"u8, session.Db, key);
         }
     }
 
@@ -142,9 +146,9 @@ public sealed partial class Store
         }
         var result = Bitmap.Combine(operation, sources);
         var target = args[destination];
-        if (result.Length > 0) LogSet(session, target, result, 0);
+        if (result.Length > 0) LogSet(session, target, result, 0)?.Raise(KeyspaceEventTypes.String, "set"u8, session.Db, target);
         else if (ShardOf(target).DbIfExists(session.Db) is { } db && !Unsafe.IsNullRef(ref db.Find(target)))
-            LogDelete(session, session.Db, target);
+            LogDelete(session, session.Db, target)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, target);
         return result.Length;
     }
 

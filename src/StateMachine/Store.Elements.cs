@@ -15,6 +15,7 @@ public sealed partial class Store
         if (Unsafe.IsNullRef(ref entry))
         {
             shard.Misses++;
+            NotifyMiss(session, key);
             return null;
         }
         shard.Hits++;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.StateMachine;
 
@@ -105,7 +106,7 @@ public sealed partial class Store
                     break;
             }
             if (key is null || db is null) return false;
-            LogDelete(_evictionSession, db.Index, key);
+            LogDelete(_evictionSession, db.Index, key)?.Raise(KeyspaceEventTypes.Evicted, "evicted"u8, db.Index, key);
             shard.EvictedKeys++;
             return true;
         }

@@ -1,4 +1,5 @@
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.StateMachine;
 
@@ -31,7 +32,7 @@ public sealed partial class Store
                         {
                             ref Entry entry = ref database.Find(candidate);
                             if (!entry.IsExpired(now)) continue;
-                            LogDelete(_expirySession, db, candidate);
+                            LogDelete(_expirySession, db, candidate)?.Raise(KeyspaceEventTypes.Expired, "expired"u8, db, candidate);
                             shard.ExpiredKeys++;
                             found++;
                         }

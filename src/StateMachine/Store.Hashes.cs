@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -26,7 +27,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             long before = HashForWrite(session, shard, key, NowMs())?.Count ?? 0;
-            LogKeyAndArgs(session, HashEvents.Set, key, args, first);
+            LogKeyAndArgs(session, HashEvents.Set, key, args, first)?.Raise(KeyspaceEventTypes.Hash, "hset"u8, session.Db, key);
             return CollectionCount(shard, session.Db, key) - before;
         }
     }
@@ -39,7 +40,7 @@ public sealed partial class Store
         {
             var hash = HashForWrite(session, shard, key, NowMs());
             if (hash != null && hash.Table.Contains(field)) return false;
-            LogHashField(session, key, field, value);
+            LogHashField(session, key, field, value)?.Raise(KeyspaceEventTypes.Hash, "hset"u8, session.Db, key);
             return true;
         }
     }
@@ -116,7 +117,9 @@ public sealed partial class Store
             buffer.Write(key);
             for (int i = first; i < args.Count; i++)
                 if (hash.Table.Contains(args[i])) buffer.Write(args[i]);
-            LogAndApply(session, buffer);
+            var notify = LogAndApply(session, buffer);
+            notify?.Raise(KeyspaceEventTypes.Hash, "hdel"u8, session.Db, key);
+            NotifyIfGone(notify, session.Db, key);
             return before - CollectionCount(shard, session.Db, key);
         }
     }
@@ -148,7 +151,7 @@ public sealed partial class Store
             long result = current + delta;
             Span<byte> text = stackalloc byte[20];
             Utf8Formatter.TryFormat(result, text, out int written);
-            LogHashField(session, key, field, text[..written]);
+            LogHashField(session, key, field, text[..written])?.Raise(KeyspaceEventTypes.Hash, "hincrby"u8, session.Db, key);
             return result;
         }
     }
@@ -166,7 +169,7 @@ public sealed partial class Store
             var sum = current + delta;
             if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
             var text = sum.ToHumanText();
-            LogHashField(session, key, field, text);
+            LogHashField(session, key, field, text)?.Raise(KeyspaceEventTypes.Hash, "hincrbyfloat"u8, session.Db, key);
             return text;
         }
     }
@@ -252,7 +255,7 @@ public sealed partial class Store
         return Unsafe.IsNullRef(ref entry) ? null : entry.Value as HashValue ?? throw CommandError.WrongType();
     }
 
-    private void LogHashField(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    private KeyspaceNotifier? LogHashField(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
         var buffer = EventBuffer.Start(HashEvents.Set);
         buffer.WriteArrayHeader(4);
@@ -260,7 +263,7 @@ public sealed partial class Store
         buffer.Write(key);
         buffer.Write(field);
         buffer.Write(value);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
     private void ApplyHash(EventKind kind, ref EventReader r, int fields)

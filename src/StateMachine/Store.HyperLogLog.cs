@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -56,7 +57,7 @@ public sealed partial class Store
                 buffer.Write(session.Db);
                 buffer.Write(key);
                 buffer.Write(raised.AsSpan(0, length));
-                LogAndApply(session, buffer);
+                LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.String, "pfadd"u8, session.Db, key);
                 return true;
             }
             finally
@@ -81,6 +82,7 @@ public sealed partial class Store
                 if (Unsafe.IsNullRef(ref found))
                 {
                     shard.Misses++;
+                    NotifyMiss(session, key);
                     return 0;
                 }
                 var value = ExactString(found.Value);
@@ -132,7 +134,7 @@ public sealed partial class Store
         if (anyDense) writer.MakeDense();
         for (int i = 0; i < max.Length; i++)
             if (max[i] != 0) writer.Raise(i, max[i]);
-        LogSet(session, destination, writer.ToArray(), exists ? KeepTtl : 0);
+        LogSet(session, destination, writer.ToArray(), exists ? KeepTtl : 0)?.Raise(KeyspaceEventTypes.String, "pfadd"u8, session.Db, destination);
     }
 
     private static byte[] AsHll(ref Entry entry)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.StateMachine;
 
@@ -19,6 +20,7 @@ public sealed partial class Store
         using var locks = LockKeys(args, first, 1, stackalloc ulong[MaskWords]);
         int present = 0, live = 0;
         Span<bool> chosen = args.Count <= 256 ? stackalloc bool[args.Count] : new bool[args.Count];
+        Span<bool> expired = args.Count <= 256 ? stackalloc bool[args.Count] : new bool[args.Count];
         for (int i = first; i < args.Count; i++)
         {
             var key = args[i];
@@ -30,7 +32,11 @@ public sealed partial class Store
             chosen[i] = true;
             present++;
             if (!entry.IsExpired(now)) live++;
-            else shard.ExpiredKeys++;
+            else
+            {
+                shard.ExpiredKeys++;
+                expired[i] = true;
+            }
         }
         if (present == 0) return 0;
         var buffer = EventBuffer.Start(EventKind.Delete);
@@ -38,7 +44,12 @@ public sealed partial class Store
         buffer.Write(session.Db);
         for (int i = first; i < args.Count; i++)
             if (chosen[i]) buffer.Write(args[i]);
-        LogAndApply(session, buffer);
+        if (LogAndApply(session, buffer) is { } notify)
+        {
+            // As Redis: a key that had expired is reported expired (its lookup deletes it), the others deleted.
+            for (int i = first; i < args.Count; i++)
+                if (chosen[i]) notify.Raise(expired[i] ? KeyspaceEventTypes.Expired : KeyspaceEventTypes.Generic, expired[i] ? "expired"u8 : "del"u8, session.Db, args[i]);
+        }
         return live;
     }
 
@@ -61,7 +72,11 @@ public sealed partial class Store
             lock (shard.Lock)
             {
                 ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-                if (Unsafe.IsNullRef(ref entry)) continue;
+                if (Unsafe.IsNullRef(ref entry))
+                {
+                    NotifyMiss(session, key);
+                    continue;
+                }
                 count++;
                 if (touch) Touch(ref entry, clock);
             }
@@ -83,8 +98,8 @@ public sealed partial class Store
             if ((condition & ExpireCondition.IfHasTtl) != 0 && current == 0) return false;
             if ((condition & ExpireCondition.IfGreater) != 0 && (current == 0 || expireAt <= current)) return false;
             if ((condition & ExpireCondition.IfLess) != 0 && current != 0 && expireAt >= current) return false;
-            if (expireAt <= now) LogDelete(session, session.Db, key);
-            else LogExpire(session, key, expireAt);
+            if (expireAt <= now) LogDelete(session, session.Db, key)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, key);
+            else LogExpire(session, key, expireAt)?.Raise(KeyspaceEventTypes.Generic, "expire"u8, session.Db, key);
             return true;
         }
     }
@@ -97,7 +112,11 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            if (Unsafe.IsNullRef(ref entry)) return -2;
+            if (Unsafe.IsNullRef(ref entry))
+            {
+                NotifyMiss(session, key);
+                return -2;
+            }
             return entry.ExpireAt == 0 ? -1 : entry.ExpireAt;
         }
     }
@@ -110,7 +129,7 @@ public sealed partial class Store
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry) || entry.ExpireAt == 0) return false;
-            LogExpire(session, key, 0);
+            LogExpire(session, key, 0)?.Raise(KeyspaceEventTypes.Generic, "persist"u8, session.Db, key);
             return true;
         }
     }
@@ -123,7 +142,9 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            return Unsafe.IsNullRef(ref entry) ? "none" : TypeName(entry.Value);
+            if (!Unsafe.IsNullRef(ref entry)) return TypeName(entry.Value);
+            NotifyMiss(session, key);
+            return "none";
         }
     }
 
@@ -181,7 +202,11 @@ public sealed partial class Store
         buffer.Write(session.Db);
         buffer.Write(source);
         buffer.Write(destination);
-        LogAndApply(session, buffer);
+        if (LogAndApply(session, buffer) is { } notify)
+        {
+            notify.Raise(KeyspaceEventTypes.Generic, "rename_from"u8, session.Db, source);
+            notify.Raise(KeyspaceEventTypes.Generic, "rename_to"u8, session.Db, destination);
+        }
         return RenameResult.Renamed;
     }
 
@@ -201,7 +226,7 @@ public sealed partial class Store
         buffer.Write(source);
         buffer.Write(destinationDb);
         buffer.Write(destination);
-        LogAndApply(session, buffer);
+        LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.Generic, "copy_to"u8, destinationDb, destination);
         return true;
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -22,6 +23,7 @@ public sealed partial class Store
         if (Unsafe.IsNullRef(ref entry))
         {
             shard.Misses++;
+            NotifyMiss(session, key);
             return null;
         }
         var list = AsList(ref entry);
@@ -43,7 +45,7 @@ public sealed partial class Store
             long before = list?.Length ?? 0;
             var buffer = StartListPush(session.Db, key, side, elements.Count - first);
             for (int i = first; i < elements.Count; i++) buffer.Write(elements[i]);
-            LogAndApply(session, buffer);
+            LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.List, side == ListSide.Left ? "lpush"u8 : "rpush"u8, session.Db, key);
             return before + elements.Count - first;
         }
     }
@@ -90,7 +92,9 @@ public sealed partial class Store
         buffer.Write(key);
         buffer.Write((byte)side);
         buffer.Write(count);
-        LogAndApply(session, buffer);
+        var notify = LogAndApply(session, buffer);
+        notify?.Raise(KeyspaceEventTypes.List, side == ListSide.Left ? "lpop"u8 : "rpop"u8, session.Db, key);
+        NotifyIfGone(notify, session.Db, key);
     }
 
     public long ListLength(Session session, ReadOnlySpan<byte> key)
@@ -148,11 +152,11 @@ public sealed partial class Store
             if (!Numbers.TryParseInt64(indexText, out long index)) throw CommandError.NotInteger();
             if (index < 0) index += list.Length;
             if (index < 0 || index >= list.Length) throw new CommandError("ERR index out of range");
-            LogListElementAt(session, ListEvents.Set, key, (int)index, element);
+            LogListElementAt(session, ListEvents.Set, key, (int)index, element)?.Raise(KeyspaceEventTypes.List, "lset"u8, session.Db, key);
         }
     }
 
-    private void LogListElementAt(Session session, EventKind kind, ReadOnlySpan<byte> key, int index, ReadOnlySpan<byte> element)
+    private KeyspaceNotifier? LogListElementAt(Session session, EventKind kind, ReadOnlySpan<byte> key, int index, ReadOnlySpan<byte> element)
     {
         var buffer = EventBuffer.Start(kind);
         buffer.WriteArrayHeader(4);
@@ -160,7 +164,7 @@ public sealed partial class Store
         buffer.Write(key);
         buffer.Write(index);
         buffer.Write(element);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
     /// <summary>LINSERT: the new length, -1 when the pivot is not found, 0 when the key is absent.</summary>
@@ -173,7 +177,7 @@ public sealed partial class Store
             if (list is null) return 0;
             int at = list.IndexOf(pivot);
             if (at < 0) return -1;
-            LogListElementAt(session, ListEvents.Insert, key, after ? at + 1 : at, element);
+            LogListElementAt(session, ListEvents.Insert, key, after ? at + 1 : at, element)?.Raise(KeyspaceEventTypes.List, "linsert"u8, session.Db, key);
             return list.Length;
         }
     }
@@ -194,7 +198,9 @@ public sealed partial class Store
             buffer.Write(key);
             buffer.Write(count);
             buffer.Write(element);
-            LogAndApply(session, buffer);
+            var notify = LogAndApply(session, buffer);
+            notify?.Raise(KeyspaceEventTypes.List, "lrem"u8, session.Db, key);
+            NotifyIfGone(notify, session.Db, key);
             return removed;
         }
     }
@@ -209,17 +215,23 @@ public sealed partial class Store
             if (list is null) return;
             if (!ClampRange(list.Length, ref start, ref stop))
             {
-                LogDelete(session, session.Db, key);
+                var emptied = LogDelete(session, session.Db, key);
+                emptied?.Raise(KeyspaceEventTypes.List, "ltrim"u8, session.Db, key);
+                emptied?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, key);
                 return;
             }
-            if (start == 0 && stop == list.Length - 1) return;
+            if (start == 0 && stop == list.Length - 1)
+            {
+                _notify?.Raise(KeyspaceEventTypes.List, "ltrim"u8, session.Db, key); // Redis publishes it even when nothing went
+                return;
+            }
             var buffer = EventBuffer.Start(ListEvents.Trim);
             buffer.WriteArrayHeader(4);
             buffer.Write(session.Db);
             buffer.Write(key);
             buffer.Write(start);
             buffer.Write(stop);
-            LogAndApply(session, buffer);
+            LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.List, "ltrim"u8, session.Db, key);
         }
     }
 
@@ -275,7 +287,13 @@ public sealed partial class Store
         buffer.Write((byte)from);
         buffer.Write(destination);
         buffer.Write((byte)to);
-        LogAndApply(session, buffer);
+        if (LogAndApply(session, buffer) is { } notify)
+        {
+            // Redis's order: the push onto the destination, the pop from the source, the source's deletion.
+            notify.Raise(KeyspaceEventTypes.List, to == ListSide.Left ? "lpush"u8 : "rpush"u8, session.Db, destination);
+            notify.Raise(KeyspaceEventTypes.List, from == ListSide.Left ? "lpop"u8 : "rpop"u8, session.Db, source);
+            NotifyIfGone(notify, session.Db, source);
+        }
         return element;
     }
 }

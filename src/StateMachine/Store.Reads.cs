@@ -18,6 +18,7 @@ public sealed partial class Store
             if (Unsafe.IsNullRef(ref entry))
             {
                 shard.Misses++;
+                NotifyMiss(session, key);
                 expireAt = 0;
                 return null;
             }

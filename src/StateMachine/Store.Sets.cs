@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -34,7 +35,7 @@ public sealed partial class Store
             var set = SetForWrite(session, shard, key, NowMs());
             if (set is null)
             {
-                LogKeyAndArgs(session, SetEvents.Add, key, args, first);
+                LogKeyAndArgs(session, SetEvents.Add, key, args, first)?.Raise(KeyspaceEventTypes.Set, "sadd"u8, session.Db, key);
                 return CollectionCount(shard, session.Db, key);
             }
             int absent = 0;
@@ -42,8 +43,10 @@ public sealed partial class Store
                 if (!set.Contains(args[i])) absent++;
             if (absent == 0) return 0;
             long before = set.Count;
-            if (absent == args.Count - first) LogKeyAndArgs(session, SetEvents.Add, key, args, first);
-            else LogKeyAndMembers(session, SetEvents.Add, key, args, first, absent, set, present: false);
+            var notify = absent == args.Count - first
+                ? LogKeyAndArgs(session, SetEvents.Add, key, args, first)
+                : LogKeyAndMembers(session, SetEvents.Add, key, args, first, absent, set, present: false);
+            notify?.Raise(KeyspaceEventTypes.Set, "sadd"u8, session.Db, key);
             return CollectionCount(shard, session.Db, key) - before;
         }
     }
@@ -61,7 +64,9 @@ public sealed partial class Store
                 if (set.Contains(args[i])) present++;
             if (present == 0) return 0;
             long before = set.Count;
-            LogKeyAndMembers(session, SetEvents.Remove, key, args, first, present, set, present: true);
+            var notify = LogKeyAndMembers(session, SetEvents.Remove, key, args, first, present, set, present: true);
+            notify?.Raise(KeyspaceEventTypes.Set, "srem"u8, session.Db, key);
+            NotifyIfGone(notify, session.Db, key);
             return before - CollectionCount(shard, session.Db, key);
         }
     }
@@ -108,7 +113,7 @@ public sealed partial class Store
             var set = SetForWrite(session, shard, key, NowMs());
             if (set is null) return null;
             var member = set.Table.KeyAt(set.Table.RandomIndex(Random.Shared))!;
-            LogKeyAndBytes(session, SetEvents.Remove, key, member);
+            NotifySetPop(LogKeyAndBytes(session, SetEvents.Remove, key, member), session.Db, key);
             return member;
         }
     }
@@ -125,7 +130,7 @@ public sealed partial class Store
             if (count >= set.Count)
             {
                 var members = set.Members();
-                LogDelete(session, session.Db, key);
+                NotifySetPop(LogDelete(session, session.Db, key), session.Db, key);
                 return members;
             }
             var picked = new List<int>();
@@ -137,7 +142,7 @@ public sealed partial class Store
             buffer.Write(session.Db);
             buffer.Write(key);
             foreach (var member in removed) buffer.Write(member);
-            LogAndApply(session, buffer);
+            NotifySetPop(LogAndApply(session, buffer), session.Db, key);
             return removed;
         }
     }
@@ -182,14 +187,27 @@ public sealed partial class Store
         var to = SetForWrite(session, ShardOf(destination), destination, now);
         if (!from.Contains(member)) return false;
         if (ReferenceEquals(from, to)) return true; // same key: nothing moves
+        bool destinationHad = to?.Contains(member) == true;
         var buffer = EventBuffer.Start(SetEvents.Move);
         buffer.WriteArrayHeader(4);
         buffer.Write(session.Db);
         buffer.Write(source);
         buffer.Write(destination);
         buffer.Write(member);
-        LogAndApply(session, buffer);
+        if (LogAndApply(session, buffer) is { } notify)
+        {
+            notify.Raise(KeyspaceEventTypes.Set, "srem"u8, session.Db, source);
+            NotifyIfGone(notify, session.Db, source);
+            if (!destinationHad) notify.Raise(KeyspaceEventTypes.Set, "sadd"u8, session.Db, destination);
+        }
         return true;
+    }
+
+    /// <summary>SPOP's events: "spop", and "del" when it took the last member.</summary>
+    private void NotifySetPop(KeyspaceNotifier? notify, int db, ReadOnlySpan<byte> key)
+    {
+        notify?.Raise(KeyspaceEventTypes.Set, "spop"u8, db, key);
+        NotifyIfGone(notify, db, key);
     }
 
     /// <summary>SINTER, SUNION, SDIFF of the keys args[first..end).</summary>
@@ -217,7 +235,8 @@ public sealed partial class Store
         if (result.Length == 0)
         {
             var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination))) LogDelete(session, session.Db, destination);
+            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination)))
+                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
             return 0;
         }
         var buffer = EventBuffer.Start(SetEvents.Store);
@@ -225,7 +244,12 @@ public sealed partial class Store
         buffer.Write(session.Db);
         buffer.Write(destination);
         foreach (var member in result) buffer.Write(member);
-        LogAndApply(session, buffer);
+        LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.Set, operation switch
+        {
+            SetOperation.Intersection => "sinterstore"u8,
+            SetOperation.Union => "sunionstore"u8,
+            _ => "sdiffstore"u8,
+        }, session.Db, destination);
         return result.Length;
     }
 
@@ -318,7 +342,7 @@ public sealed partial class Store
     /// <summary>Logs and applies [db, key, m...] for the <paramref name="count"/> members of args[first..] whose
     /// presence in <paramref name="set"/> is <paramref name="present"/> (a member given twice is written twice; the
     /// event's Apply is idempotent per member).</summary>
-    private void LogKeyAndMembers<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first,
+    private KeyspaceNotifier? LogKeyAndMembers<TArgs>(Session session, EventKind kind, ReadOnlySpan<byte> key, TArgs args, int first,
         int count, SetValue set, bool present) where TArgs : IKeyList, allows ref struct
     {
         var buffer = EventBuffer.Start(kind);
@@ -327,7 +351,7 @@ public sealed partial class Store
         buffer.Write(key);
         for (int i = first; i < args.Count; i++)
             if (set.Contains(args[i]) == present) buffer.Write(args[i]);
-        LogAndApply(session, buffer);
+        return LogAndApply(session, buffer);
     }
 
     /// <summary>The live set at the key for a read (counting the hit or miss), null when absent; WRONGTYPE for

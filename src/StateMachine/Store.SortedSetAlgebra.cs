@@ -25,7 +25,12 @@ public sealed partial class Store
     {
         using var locks = LockKeySpan(args, firstKey, weights.Length, destination, true, stackalloc ulong[MaskWords]);
         var result = Combine(session, operation, args, firstKey, weights, aggregate);
-        return StoreSortedSet(session, destination, result);
+        return StoreSortedSet(session, destination, result, operation switch
+        {
+            ZSetOperation.Union => "zunionstore"u8,
+            ZSetOperation.Inter => "zinterstore"u8,
+            _ => "zdiffstore"u8,
+        });
     }
 
     private ShardLocks LockKeySpan<TArgs>(TArgs args, int first, int count, ReadOnlySpan<byte> extra, bool hasExtra, Span<ulong> mask)
@@ -78,6 +83,7 @@ public sealed partial class Store
         if (Unsafe.IsNullRef(ref entry))
         {
             shard.Misses++;
+            NotifyMiss(session, key);
             return null;
         }
         if (entry.Value is not (ZSetValue or IMemberSet)) throw CommandError.WrongType();

@@ -29,6 +29,7 @@ public sealed partial class Store
         if (Unsafe.IsNullRef(ref entry))
         {
             shard.Misses++;
+            NotifyMiss(session, key);
             return null;
         }
         var zset = entry.Value as ZSetValue ?? throw CommandError.WrongType();
@@ -121,7 +122,7 @@ public sealed partial class Store
         var elements = new List<ScoredMember>();
         if (zset is not null) CollectRange(zset, query, elements);
         if (query.Reverse) elements.Reverse();
-        return StoreSortedSet(session, destination, elements);
+        return StoreSortedSet(session, destination, elements, "zrangestore"u8);
     }
 
     private static void CollectRange(ZSetValue zset, in ZRangeQuery query, List<ScoredMember> into)

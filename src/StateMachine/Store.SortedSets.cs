@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -167,7 +168,7 @@ public sealed partial class Store
                     buffer.Write(BitConverter.DoubleToInt64Bits(score));
                     buffer.Write(args[arg]);
                 }
-                LogAndApply(session, buffer);
+                LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.ZSet, incr ? "zincr"u8 : "zadd"u8, session.Db, key);
             }
             long count = (flags & ZAddFlags.Changed) != 0 ? added + updated : added;
             return new ZAddResult(count, processed ? result : null);
@@ -201,7 +202,9 @@ public sealed partial class Store
             buffer.Write(key);
             for (int i = first; i < args.Count; i++)
                 if (chosen[i]) buffer.Write(args[i]);
-            LogAndApply(session, buffer);
+            var notify = LogAndApply(session, buffer);
+            notify?.Raise(KeyspaceEventTypes.ZSet, "zrem"u8, session.Db, key);
+            NotifyIfGone(notify, session.Db, key);
             return present;
         }
     }
@@ -229,7 +232,9 @@ public sealed partial class Store
             buffer.Write(session.Db);
             buffer.Write(key);
             foreach (var element in popped) buffer.Write(element.Member);
-            LogAndApply(session, buffer);
+            var notify = LogAndApply(session, buffer);
+            notify?.Raise(KeyspaceEventTypes.ZSet, max ? "zpopmax"u8 : "zpopmin"u8, session.Db, key);
+            NotifyIfGone(notify, session.Db, key);
             return popped;
         }
     }
@@ -242,7 +247,7 @@ public sealed partial class Store
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
             if (zset is null || !NormalizeRanks(zset.Count, ref start, ref stop)) return 0;
-            return LogRemoveRanks(session, key, start, stop);
+            return LogRemoveRanks(session, key, start, stop, "zremrangebyrank"u8);
         }
     }
 
@@ -253,7 +258,7 @@ public sealed partial class Store
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
             if (zset is null || !zset.Tree.RanksInRange(range, out long first, out long last)) return 0;
-            return LogRemoveRanks(session, key, first, last);
+            return LogRemoveRanks(session, key, first, last, "zremrangebyscore"u8);
         }
     }
 
@@ -270,11 +275,11 @@ public sealed partial class Store
             // scores differ, is not the same as "up to the last member in range").
             long start = zset.Tree.RankOf(first.Score, first.Member), count = 0;
             for (var at = first; at.IsValid && range.BelowMax(at.Member); at.MoveNext()) count++;
-            return LogRemoveRanks(session, key, start, start + count - 1);
+            return LogRemoveRanks(session, key, start, start + count - 1, "zremrangebylex"u8);
         }
     }
 
-    private long LogRemoveRanks(Session session, ReadOnlySpan<byte> key, long start, long end)
+    private long LogRemoveRanks(Session session, ReadOnlySpan<byte> key, long start, long end, ReadOnlySpan<byte> eventName)
     {
         var buffer = EventBuffer.Start(SortedSetEvents.RemoveRankRange);
         buffer.WriteArrayHeader(4);
@@ -282,7 +287,9 @@ public sealed partial class Store
         buffer.Write(key);
         buffer.Write(start);
         buffer.Write(end);
-        LogAndApply(session, buffer);
+        var notify = LogAndApply(session, buffer);
+        notify?.Raise(KeyspaceEventTypes.ZSet, eventName, session.Db, key);
+        NotifyIfGone(notify, session.Db, key);
         return end - start + 1;
     }
 
@@ -299,12 +306,13 @@ public sealed partial class Store
 
     /// <summary>Replaces <paramref name="destination"/> with <paramref name="elements"/> (sorted), or deletes it
     /// when there are none; returns the new size. Callers hold the destination's shard lock.</summary>
-    private long StoreSortedSet(Session session, ReadOnlySpan<byte> destination, List<ScoredMember> elements)
+    private long StoreSortedSet(Session session, ReadOnlySpan<byte> destination, List<ScoredMember> elements, ReadOnlySpan<byte> eventName)
     {
         if (elements.Count == 0)
         {
             var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database is not null && !Unsafe.IsNullRef(ref database.Find(destination))) LogDelete(session, session.Db, destination);
+            if (database is not null && !Unsafe.IsNullRef(ref database.Find(destination)))
+                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
             return 0;
         }
         var buffer = EventBuffer.Start(SortedSetEvents.Store);
@@ -316,7 +324,7 @@ public sealed partial class Store
             buffer.Write(BitConverter.DoubleToInt64Bits(element.Score));
             buffer.Write(element.Member);
         }
-        LogAndApply(session, buffer);
+        LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.ZSet, eventName, session.Db, destination);
         return elements.Count;
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.StateMachine;
 
@@ -32,7 +33,7 @@ public sealed partial class Store
             if (condition == SetCondition.Always && !wantPrevious && expireAt != KeepTtl)
             {
                 // Plain SET replaces whatever is there, expired or not: no need to look first.
-                LogSet(session, key, value, expireAt);
+                if (LogSet(session, key, value, expireAt) is { } notify) NotifySet(notify, session.Db, key, expireAt);
                 previous = null;
                 return true;
             }
@@ -41,9 +42,17 @@ public sealed partial class Store
             previous = exists && wantPrevious ? AsString(ref entry).ToArray() : null; // a copy: the SET may overwrite it in place
             if (condition == SetCondition.IfNotExists && exists) return false;
             if (condition == SetCondition.IfExists && !exists) return false;
-            LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0);
+            if (LogSet(session, key, value, exists || expireAt != KeepTtl ? expireAt : 0) is { } notified)
+                NotifySet(notified, session.Db, key, expireAt);
             return true;
         }
+    }
+
+    /// <summary>SET's events: "set", and "expire" when it gave the key a time to live.</summary>
+    private static void NotifySet(KeyspaceNotifier notify, int db, ReadOnlySpan<byte> key, long expireAt)
+    {
+        notify.Raise(KeyspaceEventTypes.String, "set"u8, db, key);
+        if (expireAt > 0) notify.Raise(KeyspaceEventTypes.Generic, "expire"u8, db, key);
     }
 
     /// <summary>MSET / MSETNX over key-value pairs args[first], args[first+1], ... Atomic: all shards locked.</summary>
@@ -64,7 +73,8 @@ public sealed partial class Store
         buffer.WriteArrayHeader(1 + args.Count - first);
         buffer.Write(session.Db);
         for (int i = first; i < args.Count; i++) buffer.Write(args[i]);
-        LogAndApply(session, buffer);
+        if (LogAndApply(session, buffer) is { } notify)
+            for (int i = first; i < args.Count; i += 2) notify.Raise(KeyspaceEventTypes.String, "set"u8, session.Db, args[i]);
         return true;
     }
 
@@ -77,7 +87,7 @@ public sealed partial class Store
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
             var value = ExactString(entry.Value); // no longer stored once deleted: the caller may keep it
-            LogDelete(session, session.Db, key);
+            LogDelete(session, session.Db, key)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, key);
             return value;
         }
     }
@@ -92,8 +102,9 @@ public sealed partial class Store
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             if (Unsafe.IsNullRef(ref entry)) return null;
             var value = AsString(ref entry).ToArray(); // a copy: a later SET may overwrite the stored one in place
-            if (expireAt > 0 && expireAt <= now) LogDelete(session, session.Db, key);
-            else if (expireAt > 0 || (expireAt == 0 && entry.ExpireAt != 0)) LogExpire(session, key, expireAt);
+            if (expireAt > 0 && expireAt <= now) LogDelete(session, session.Db, key)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, key);
+            else if (expireAt > 0 || (expireAt == 0 && entry.ExpireAt != 0))
+                LogExpire(session, key, expireAt)?.Raise(KeyspaceEventTypes.Generic, expireAt > 0 ? "expire"u8 : "persist"u8, session.Db, key);
             return value;
         }
     }
@@ -106,7 +117,7 @@ public sealed partial class Store
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
             long length = Unsafe.IsNullRef(ref entry) ? 0 : AsString(ref entry).Length;
-            LogKeyAndBytes(session, EventKind.Append, key, suffix);
+            LogKeyAndBytes(session, EventKind.Append, key, suffix)?.Raise(KeyspaceEventTypes.String, "append"u8, session.Db, key);
             return length + suffix.Length;
         }
     }
@@ -129,7 +140,7 @@ public sealed partial class Store
             buffer.Write(key);
             buffer.Write(offset);
             buffer.Write(bytes);
-            LogAndApply(session, buffer);
+            LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.String, "setrange"u8, session.Db, key);
             return Math.Max(length, (long)offset + bytes.Length);
         }
     }
@@ -150,7 +161,7 @@ public sealed partial class Store
             long result = current + delta;
             Span<byte> text = stackalloc byte[20];
             Utf8Formatter.TryFormat(result, text, out int written);
-            LogSet(session, key, text[..written], Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
+            LogSet(session, key, text[..written], Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl)?.Raise(KeyspaceEventTypes.String, "incrby"u8, session.Db, key);
             return result;
         }
     }
@@ -171,7 +182,7 @@ public sealed partial class Store
             var sum = current + delta;
             if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
             var text = sum.ToHumanText();
-            LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl);
+            LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl)?.Raise(KeyspaceEventTypes.String, "incrbyfloat"u8, session.Db, key);
             return text;
         }
     }

@@ -36,6 +36,7 @@ public sealed partial class Store
             if (Unsafe.IsNullRef(ref entry))
             {
                 shard.Misses++;
+                NotifyMiss(session, key);
                 return missing;
             }
             var value = AsString(ref entry);

@@ -81,13 +81,18 @@ public sealed partial class Store : IEntryVisitor
 
     private Shard ShardOf(ReadOnlySpan<byte> key) => _shards[Slots.Of(key) & (_shards.Length - 1)];
 
-    /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it.</summary>
-    private void LogAndApply(Session session, EventBuffer buffer)
+    /// <summary>Appends the event in <paramref name="buffer"/> to the log (if any), then applies it. Returns the
+    /// keyspace notifier in effect (null while notifications are off), for the command to publish its events with
+    /// (Store.Notifications.cs).</summary>
+    private Notifications.KeyspaceNotifier? LogAndApply(Session session, EventBuffer buffer)
     {
         if (session.Batch is { } batch) batch.Add(buffer); // inside EXEC: logged with the rest, as one entry
         else if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
         if (_watchedKeys != 0) TouchWatched(buffer);
-        Apply((byte)buffer.Kind, buffer.Body);
+        var notify = _notify;
+        if (notify is null) Apply((byte)buffer.Kind, buffer.Body);
+        else ApplyNoticingNewKeys(notify, buffer.Kind, buffer.Body);
+        return notify;
     }
 
     /// <summary>Replay: every verified log entry is applied as it was live.</summary>

@@ -51,6 +51,7 @@ public static class CliApp
             (new Option<string?>("--max-lag-bytes") { Description = "A replica further behind stops holding back log truncation (default 256mb)" }, "replication.max_lag_bytes"),
             (new Option<string?>("--maxmemory") { Description = "Memory limit for keys and values, e.g. 100mb (default 0 = none)" }, "cache.max_memory"),
             (new Option<string?>("--maxmemory-policy") { Description = "noeviction | allkeys-lru | volatile-lru | allkeys-lfu | volatile-lfu | allkeys-random | volatile-random | volatile-ttl | session | allkeys-sieve | allkeys-s3fifo" }, "cache.eviction_policy"),
+            (new Option<string?>("--notify-keyspace-events") { Description = "Keyspace notification classes, as Redis's notify-keyspace-events, e.g. KEA or Ex (default \"\" = off)" }, "cache.notify_keyspace_events"),
             (new Option<string?>("--protected-mode") { Description = "yes | no: refuse to bind a non-loopback address without a password (default yes)" }, "security.protected_mode"),
         };
         var cut = new Option<bool>("--cut-corrupt-log")

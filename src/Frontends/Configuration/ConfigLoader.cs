@@ -49,6 +49,7 @@ public static class ConfigLoader
         new("cache.memory_critical", c => Ratio(c.MemoryCritical), (c, v) => c.MemoryCritical = ParseRatio(v)),
         new("cache.memory_panic", c => Ratio(c.MemoryPanic), (c, v) => c.MemoryPanic = ParseRatio(v)),
         new("cache.keyspace_filter", c => Bool(c.KeyspaceFilter), (c, v) => c.KeyspaceFilter = ParseBool(v)),
+        new("cache.notify_keyspace_events", c => c.NotifyKeyspaceEvents, (c, v) => c.NotifyKeyspaceEvents = KeyspaceEvents(v), "notify-keyspace-events"),
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
         new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),
@@ -128,6 +129,12 @@ public static class ConfigLoader
 
     private static string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
     private static string Ratio(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>notify-keyspace-events, stored in Redis's canonical form (what CONFIG GET answers).</summary>
+    private static string KeyspaceEvents(string v)
+        => StateMachine.Notifications.KeyspaceEventFlags.TryParse(v, out var flags)
+            ? StateMachine.Notifications.KeyspaceEventFlags.Format(flags)
+            : throw new ArgumentException(StateMachine.Notifications.KeyspaceEventFlags.InvalidError);
 
     private static string Policy(string v)
         => StateMachine.EvictionPolicies.TryParse(v.Trim(), out var policy) ? policy.PolicyName() : throw new ArgumentException("argument(s) must be one of the following: " + string.Join(", ", StateMachine.EvictionPolicies.AllNames));

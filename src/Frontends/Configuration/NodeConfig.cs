@@ -71,6 +71,8 @@ public sealed class NodeConfig
         PanicRatio = MemoryPanic,
     };
     public int HzExpiry { get; set; } = 10;
+    /// <summary>notify-keyspace-events in Redis's canonical form; "" (the default) publishes nothing.</summary>
+    public string NotifyKeyspaceEvents { get; set; } = "";
     /// <summary>Keep a Cuckoo filter of each shard's keys (see docs/decisions.md, "Cuckoo filters").</summary>
     public bool KeyspaceFilter { get; set; } = false;
 

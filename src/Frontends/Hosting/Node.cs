@@ -23,6 +23,7 @@ public sealed class Node : IDisposable
         Store = store;
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
+        KeyspaceEventPublisher.Configure(this);
         Commands = CommandCatalog.Build();
         SlowLog.Configure(config);
         Metrics = new NodeMetrics(this, registry);

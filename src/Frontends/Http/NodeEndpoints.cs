@@ -86,6 +86,7 @@ public static class NodeEndpoints
     public const string Redacted = "***";
 
     public static bool IsSecret(string path)
-        => path.Contains("key", StringComparison.OrdinalIgnoreCase) || path.Contains("pass", StringComparison.OrdinalIgnoreCase)
+        => path.Replace("keyspace", "", StringComparison.OrdinalIgnoreCase).Contains("key", StringComparison.OrdinalIgnoreCase)
+           || path.Contains("pass", StringComparison.OrdinalIgnoreCase)
            || path.Contains("secret", StringComparison.OrdinalIgnoreCase) || path.Contains("token", StringComparison.OrdinalIgnoreCase);
 }

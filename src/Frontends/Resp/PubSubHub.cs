@@ -80,8 +80,9 @@ public sealed class PubSubHub
     }
 
     /// <summary>PUBLISH: queues the message for every channel subscriber and every matching pattern (a client with
-    /// several matches gets it several times, as in Redis). Returns how many deliveries were made.</summary>
-    public int Publish(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient publisher)
+    /// several matches gets it several times, as in Redis). Returns how many deliveries were made. The publisher is
+    /// null for keyspace events.</summary>
+    public int Publish(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient? publisher)
     {
         List<(RespClient Client, byte[]? Pattern)>? deliveries = null;
         lock (_lock)
