@@ -66,8 +66,16 @@ public sealed partial class Store
     /// <summary>Serves the key's waiters, oldest first, until it cannot serve the next one.</summary>
     private void ServeKey(WaitKey key, Span<ulong> mask)
     {
-        while (_waiters.First(key) is { } waiter)
+        while (true)
         {
+            if (_waiters.First(key) is not { } waiter)
+            {
+                // Another thread may have taken the last waiter and be serving it under the key's lock: once that
+                // lock is ours, its serve is complete, and only then is "nobody left to serve" true for the caller.
+                using (LockKeys(key.Key, key.Key, mask))
+                    if (_waiters.First(key) is null) return;
+                continue;
+            }
             using var locks = LockKeys(key.Key, waiter.OtherKey ?? key.Key, mask);
             if (!waiter.IsWaiting)
             {

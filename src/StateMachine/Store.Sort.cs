@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -161,7 +162,8 @@ public sealed partial class Store
         if (result.Count == 0)
         {
             var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination))) LogDelete(session, session.Db, destination);
+            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination)))
+                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
             return;
         }
         var buffer = EventBuffer.Start(ListEvents.Store);
@@ -169,6 +171,6 @@ public sealed partial class Store
         buffer.Write(session.Db);
         buffer.Write(destination);
         foreach (var item in result) buffer.Write(item ?? []); // a missing GET value is stored as "", as Redis
-        LogAndApply(session, buffer);
+        LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.List, "sortstore"u8, session.Db, destination);
     }
 }

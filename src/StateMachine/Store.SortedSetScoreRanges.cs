@@ -12,9 +12,11 @@ public sealed partial class Store
 {
     /// <summary>The members whose scores lie in any of [Min, Max) of <paramref name="ranges"/>, in range order (a
     /// range equal to the one before it is read once), passed through <paramref name="select"/>. Null when the key
-    /// does not exist (and then nothing is stored).</summary>
+    /// does not exist (and then nothing is stored). <paramref name="storeEvent"/> names the keyspace notification of a
+    /// store ("geosearchstore", "georadiusstore").</summary>
     public List<T>? SortedSetScoreRanges<T>(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<(double Min, double Max)> ranges,
-        Func<List<ScoredMember>, List<T>> select, ReadOnlySpan<byte> destination = default, Func<T, ScoredMember>? stored = null)
+        Func<List<ScoredMember>, List<T>> select, ReadOnlySpan<byte> destination = default, Func<T, ScoredMember>? stored = null,
+        ReadOnlySpan<byte> storeEvent = default)
     {
         long now = NowMs();
         using var locks = destination.IsEmpty ? LockKeys(key, key, stackalloc ulong[MaskWords]) : LockKeys(key, destination, stackalloc ulong[MaskWords]);
@@ -31,7 +33,7 @@ public sealed partial class Store
             }
         }
         var result = select(candidates);
-        if (!destination.IsEmpty && stored != null) StoreSortedSet(session, destination, result.ConvertAll(r => stored(r)));
+        if (!destination.IsEmpty && stored != null) StoreSortedSet(session, destination, result.ConvertAll(r => stored(r)), storeEvent);
         return zset is null ? null : result;
     }
 }

@@ -122,7 +122,8 @@ public static class GeoCommands
         var query = GeoQuery.Parse(c, a, form);
         var shape = query.Shape;
         var result = c.Store.SortedSetScoreRanges(c.Session, a[form.Source], shape.Cells(), query.Select, query.Destination,
-            p => new ScoredMember(p.Member, query.StoreDistance ? p.Distance / shape.Conversion : p.Score));
+            p => new ScoredMember(p.Member, query.StoreDistance ? p.Distance / shape.Conversion : p.Score),
+            form.GeoSearch ? "geosearchstore"u8 : "georadiusstore"u8);
         if (query.Destination != null)
         {
             r.Integer(result?.Count ?? 0);
