@@ -42,7 +42,15 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
 }
 
 /// <summary>A subcommand: its arity counts the whole request, as Redis's does (CONFIG GET is -3).</summary>
-public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0);
+public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0)
+{
+    /// <summary>A container's HELP: its lines, each a simple string, as Redis writes them.</summary>
+    public static Subcommand Help(params string[] lines) => new("HELP", 2, (c, a, r) =>
+    {
+        r.ArrayHeader(lines.Length);
+        foreach (var line in lines) r.Simple(line);
+    });
+}
 
 /// <summary>Name → command, looked up case-insensitively from the request bytes without allocating.</summary>
 public sealed class CommandTable

@@ -62,10 +62,6 @@ public static class ScriptCommands
                 r.Ok();
             }),
             new Subcommand("KILL", 2, (c, a, r) => throw new CommandError("NOTBUSY No scripts in execution right now.")),
-            new Subcommand("HELP", 2, (c, a, r) =>
-            {
-                r.ArrayHeader(Help.Length);
-                foreach (var line in Help) r.Simple(line);
-            }));
+            Subcommand.Help(Help));
     }
 }

@@ -44,11 +44,7 @@ public static class ObjectCommands
                 if (!c.Store.Memory.Policy.UsesLfu()) throw new CommandError(NoLfu);
                 r.Integer(c.Store.Frequency(c.Session, a[2]) ?? 0);
             }), 2),
-            new Subcommand("HELP", 2, (c, a, r) =>
-            {
-                r.ArrayHeader(Help.Length);
-                foreach (var line in Help) r.Simple(line);
-            }));
+            Subcommand.Help(Help));
     }
 
     private static void With(RespClient c, CommandArgs a, RespWriter r, Action<ObjectDescription> answer)

@@ -29,19 +29,12 @@ public static class PubSubCommands
                 }
             }),
             new Subcommand("NUMPAT", 2, (c, a, r) => r.Integer(c.Node.PubSub.PatternCount)),
-            new Subcommand("HELP", 2, (c, a, r) =>
-            {
-                string[] help =
-                [
-                    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
-                    "NUMPAT", "    Return number of subscriptions to patterns.",
-                    "NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding", "    pattern subscriptions(default: no channels).",
-                    "HELP", "    Prints this help.",
-                ];
-                r.ArrayHeader(help.Length);
-                foreach (var line in help) r.Simple(line);
-            }));
+            Subcommand.Help(
+                "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
+                "NUMPAT", "    Return number of subscriptions to patterns.",
+                "NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding", "    pattern subscriptions(default: no channels).",
+                "HELP", "    Prints this help."));
     }
 
     /// <summary>One confirmation per name: [kind, name, count after].</summary>

@@ -31,11 +31,7 @@ public static class SlowLogCommands
                 c.Node.SlowLog.Reset();
                 r.Ok();
             }),
-            new Subcommand("HELP", 2, (c, a, r) =>
-            {
-                r.ArrayHeader(Help.Length);
-                foreach (var line in Help) r.Simple(line);
-            }));
+            Subcommand.Help(Help));
     }
 
     private static void Get(RespClient c, CommandArgs a, RespWriter r)
