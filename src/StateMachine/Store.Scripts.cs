@@ -1,5 +1,4 @@
 using HyperCache.StateMachine.Events;
-using HyperCache.StateMachine.Transactions;
 
 namespace HyperCache.StateMachine;
 
@@ -31,18 +30,6 @@ public sealed partial class Store
             }
             return;
         }
-        var batch = new EventBatch();
-        script.Batch = batch;
-        try
-        {
-            body();
-        }
-        finally
-        {
-            // Even if the script failed halfway, what it applied must be logged: state = log.
-            script.Batch = null;
-            if (batch.Count > 0 && _log != null)
-                caller.LastLogAddress = _log.Append(batch.ToEntry().Entry, (byte)EventKind.Batch);
-        }
+        RunAsOneEntry(script, caller, body);
     }
 }

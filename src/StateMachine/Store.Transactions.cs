@@ -32,22 +32,27 @@ public sealed partial class Store
         bool aborted = WatchedKeyChanged(session);
         Unwatch(session);
         if (aborted) return false;
+        RunAsOneEntry(session, session, commands);
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the events of <paramref name="writer"/> collected, applied as they
+    /// come, then logged as one <see cref="EventKind.Batch"/> entry whose address becomes <paramref name="owner"/>'s
+    /// last write (EXEC, and EVAL on the script's own session). The caller holds every shard lock.</summary>
+    private void RunAsOneEntry(Session writer, Session owner, Action body)
+    {
         var batch = new EventBatch();
-        session.Batch = batch;
+        writer.Batch = batch;
         try
         {
-            commands();
+            body();
         }
         finally
         {
-            // Even if a command failed unexpectedly, what was applied must be logged: state = log.
-            session.Batch = null;
+            // Even if a command failed halfway, what was applied must be logged: state = log.
+            writer.Batch = null;
             if (batch.Count > 0 && _log != null)
-            {
-                var entry = batch.ToEntry();
-                session.LastLogAddress = _log.Append(entry.Entry, (byte)EventKind.Batch);
-            }
+                owner.LastLogAddress = _log.Append(batch.ToEntry().Entry, (byte)EventKind.Batch);
         }
-        return true;
     }
 }
