@@ -153,7 +153,7 @@ public sealed partial class Store
     /// <see cref="Values.StringBuffer"/>'s room), as Redis does; past the end, into a string with room to spare, so
     /// a string built up by SETRANGE at growing offsets is not copied whole each time. A missing key becomes an exact
     /// array. Never in place while a snapshot shares the stored strings, nor on a HyperLogLog (see
-    /// <see cref="CanOverwriteInPlace"/>).</summary>
+    /// <see cref="MayChangeInPlace"/>).</summary>
     private void ApplySetRange(int db, ReadOnlySpan<byte> key, int offset, ReadOnlySpan<byte> bytes)
     {
         var database = ShardOf(key).Db(db);
@@ -176,9 +176,8 @@ public sealed partial class Store
 
     private bool TrySetRangeInPlace(object stored, int offset, ReadOnlySpan<byte> bytes)
     {
-        if (Volatile.Read(ref _cut) is not null) return false;
-        if (stored is Values.StringBuffer buffer) return !Values.HyperLogLog.IsHll(buffer.Span) && buffer.TryWrite(offset, bytes);
-        if (stored is not byte[] array || (long)offset + bytes.Length > array.Length || Values.HyperLogLog.IsHll(array)) return false;
+        if (stored is Values.StringBuffer buffer) return MayChangeInPlace(buffer.Span) && buffer.TryWrite(offset, bytes);
+        if (stored is not byte[] array || (long)offset + bytes.Length > array.Length || !MayChangeInPlace(array)) return false;
         bytes.CopyTo(array.AsSpan(offset));
         return true;
     }

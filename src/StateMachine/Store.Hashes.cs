@@ -279,7 +279,7 @@ public sealed partial class Store
                 if (!existed) database.SetValue(ref entry, new HashValue());
                 var hash = Unshared(database, ref entry) as HashValue ?? throw new InvalidDataException("hash event on a key of another type");
                 // Same-length values are overwritten in place, except while a snapshot that shares the arrays is
-                // being written (the rule of CanOverwriteInPlace for strings).
+                // being written (the rule of MayChangeInPlace for strings).
                 bool inPlace = Volatile.Read(ref _cut) is null;
                 for (int i = 2; i + 1 < fields; i += 2)
                 {

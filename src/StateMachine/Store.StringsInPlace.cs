@@ -15,7 +15,7 @@ public delegate TResult StringReader<in TState, out TResult>(ReadOnlySpan<byte> 
 /// stored: nothing may keep a reference to it past the shard lock. Readers therefore either read it in place
 /// under the lock (<see cref="ReadString"/>: GET copies it straight into the reply) or take a copy
 /// (<see cref="GetString"/>, GETSET, GETEX, the HTTP API). The arrays that are still shared beyond a lock are kept
-/// out of the in-place path: see <see cref="CanOverwriteInPlace"/>.
+/// out of the in-place path: see <see cref="MayChangeInPlace"/>.
 /// </summary>
 public sealed partial class Store
 {
@@ -58,13 +58,16 @@ public sealed partial class Store
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }
 
+    /// <summary>Whether <paramref name="stored"/> may be overwritten in place by a string of
+    /// <paramref name="length"/> bytes: it is a string of that length that <see cref="MayChangeInPlace"/>.</summary>
+    private bool CanOverwriteInPlace(object stored, int length)
+        => stored is byte[] bytes && bytes.Length == length && MayChangeInPlace(bytes);
+
     /// <summary>
-    /// Whether <paramref name="stored"/> may be overwritten in place by a string of <paramref name="length"/>
-    /// bytes: it is a string of that length, and no one outside the shard lock can be reading it. Two kinds of
-    /// reader may: a snapshot in progress (its capture shares the arrays and serializes them after the lock;
+    /// Whether a stored string may change where it lies: no one outside the shard lock can be reading it. Two kinds
+    /// of reader may: a snapshot in progress (its capture shares the arrays and serializes them after the lock;
     /// the shard lock orders this check after the capture, and the cut ends only when the file is written),
     /// and HyperLogLog's count cache, which is keyed by the array, so an HLL is never rewritten in place.
     /// </summary>
-    private bool CanOverwriteInPlace(object stored, int length)
-        => stored is byte[] bytes && bytes.Length == length && Volatile.Read(ref _cut) is null && !HyperLogLog.IsHll(bytes);
+    private bool MayChangeInPlace(ReadOnlySpan<byte> current) => Volatile.Read(ref _cut) is null && !HyperLogLog.IsHll(current);
 }
