@@ -19,20 +19,15 @@ public sealed class CommandDispatcher(Node node)
         LastWasFast = false;
         LastSpec = null;
         var reply = client.Writer;
-        if (!node.Commands.TryFind(args[0], out var spec))
+        switch (node.Commands.Resolve(args, out var spec))
         {
-            ConnectionGate.Reject(client, null, CommandTable.UnknownCommandError(args));
-            node.Metrics.Unknown.Error.Inc();
-            return;
-        }
-        if (spec.Subcommands != null && args.Count >= 2)
-        {
-            if (!spec.TryFindSubcommand(args[1], out var sub))
-            {
+            case CommandLookup.UnknownCommand:
+                ConnectionGate.Reject(client, null, CommandTable.UnknownCommandError(args));
+                node.Metrics.Unknown.Error.Inc();
+                return;
+            case CommandLookup.UnknownSubcommand:
                 ConnectionGate.Reject(client, spec, $"ERR unknown subcommand '{Clip(args.Text(1))}'. Try {spec.Name.ToUpperInvariant()} HELP.");
                 return;
-            }
-            spec = sub;
         }
         client.LastCommand = spec.Name;
         if (!spec.ArityOk(args.Count))

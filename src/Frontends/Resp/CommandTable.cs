@@ -41,6 +41,8 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
     }
 }
 
+public enum CommandLookup { Found, UnknownCommand, UnknownSubcommand }
+
 /// <summary>A subcommand: its arity counts the whole request, as Redis's does (CONFIG GET is -3).</summary>
 public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0)
 {
@@ -91,6 +93,17 @@ public sealed class CommandTable
     }
 
     public bool TryFind(string name, out CommandSpec spec) => _commands.TryGetValue(name, out spec!);
+
+    /// <summary>The command a request names, down to its subcommand (CONFIG GET). On
+    /// <see cref="CommandLookup.UnknownSubcommand"/>, <paramref name="spec"/> is the container.</summary>
+    public CommandLookup Resolve(CommandArgs args, out CommandSpec spec)
+    {
+        if (!TryFind(args[0], out spec)) return CommandLookup.UnknownCommand;
+        if (spec.Subcommands == null || args.Count < 2) return CommandLookup.Found;
+        if (!spec.TryFindSubcommand(args[1], out var sub)) return CommandLookup.UnknownSubcommand;
+        spec = sub;
+        return CommandLookup.Found;
+    }
 
     /// <summary>Redis's wording: "unknown command 'x', with args beginning with: 'a' 'b' ".</summary>
     public static string UnknownCommandError(CommandArgs args)

@@ -59,12 +59,7 @@ public sealed unsafe partial class ScriptEngine
         if (!CollectArgs(L, count)) return Failed(L, "Lua redis lib command arguments must be strings or integers"u8);
         lua_settop(L, 0);
         var a = _args;
-        if (!_node.Commands.TryFind(a[0], out var spec)) return Failed(L, "Unknown Redis command called from script"u8);
-        if (spec.Subcommands != null && a.Count >= 2)
-        {
-            if (!spec.TryFindSubcommand(a[1], out var sub)) return Failed(L, "Unknown Redis command called from script"u8);
-            spec = sub;
-        }
+        if (_node.Commands.Resolve(a, out var spec) != CommandLookup.Found) return Failed(L, "Unknown Redis command called from script"u8);
         if (!spec.ArityOk(a.Count)) return Failed(L, "Wrong number of args calling Redis command from script"u8);
         if (!AllowedInScripts(spec)) return Failed(L, "This Redis command is not allowed from script"u8);
         if (spec.Flags.HasFlag(CommandFlags.Write))
