@@ -67,6 +67,15 @@ public sealed partial class Store
         return LogAndApply(session, buffer);
     }
 
+    /// <summary>A *STORE command with an empty result (SINTERSTORE, ZRANGESTORE, SORT ... STORE...): the destination
+    /// is deleted when it exists, logged and published as "del", as Redis does.</summary>
+    private void DeleteStoreDestination(Session session, ReadOnlySpan<byte> destination)
+    {
+        var database = ShardOf(destination).DbIfExists(session.Db);
+        if (database is not null && !Unsafe.IsNullRef(ref database.Find(destination)))
+            LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+    }
+
     private KeyspaceNotifier? LogExpire(Session session, ReadOnlySpan<byte> key, long expireAt)
     {
         var buffer = EventBuffer.Start(EventKind.Expire);

@@ -234,9 +234,7 @@ public sealed partial class Store
         var destination = args[first];
         if (result.Length == 0)
         {
-            var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination)))
-                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+            DeleteStoreDestination(session, destination);
             return 0;
         }
         var buffer = EventBuffer.Start(SetEvents.Store);

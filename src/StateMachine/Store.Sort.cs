@@ -161,9 +161,7 @@ public sealed partial class Store
     {
         if (result.Count == 0)
         {
-            var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database != null && !Unsafe.IsNullRef(ref database.Find(destination)))
-                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+            DeleteStoreDestination(session, destination);
             return;
         }
         var buffer = EventBuffer.Start(ListEvents.Store);

@@ -310,9 +310,7 @@ public sealed partial class Store
     {
         if (elements.Count == 0)
         {
-            var database = ShardOf(destination).DbIfExists(session.Db);
-            if (database is not null && !Unsafe.IsNullRef(ref database.Find(destination)))
-                LogDelete(session, session.Db, destination)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+            DeleteStoreDestination(session, destination);
             return 0;
         }
         var buffer = EventBuffer.Start(SortedSetEvents.Store);
