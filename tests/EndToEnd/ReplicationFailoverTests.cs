@@ -64,14 +64,29 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
         p.Kill9();
     }
 
-    [HyperCacheFact]
-    public void PromotedReplica_LetsTheOtherReplicaContinue_WithoutFullSync()
+    /// <summary>P started, A created, B created following P (the test starts them); A's and B's last log lines go to
+    /// the test output whatever happens.</summary>
+    private void WithNodes(Action<NodeProcess, NodeProcess, NodeProcess> test)
     {
         using var p = Create();
         p.Start();
         using var a = Create();
         using var b = Create("everysec", "--replicaof", $"127.0.0.1 {p.Port}");
         try
+        {
+            test(p, a, b);
+        }
+        finally
+        {
+            output.WriteLine(a.LogTail(30));
+            output.WriteLine(b.LogTail(30));
+        }
+    }
+
+    [HyperCacheFact]
+    public void PromotedReplica_LetsTheOtherReplicaContinue_WithoutFullSync()
+    {
+        WithNodes((p, a, b) =>
         {
             string pid = Trio(p, a, b);
             KillBThenP(p, a, b);
@@ -103,22 +118,13 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             WaitConverged(a, b);
             Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
             Assert.Equal(0, InfoLong(a, "sync_full"));
-        }
-        finally
-        {
-            output.WriteLine(a.LogTail(30));
-            output.WriteLine(b.LogTail(30));
-        }
+        });
     }
 
     [HyperCacheFact]
     public void ReplicaFrozenMidStream_ContinuesAtThePromotedReplica_WithoutFullSync()
     {
-        using var p = Create();
-        p.Start();
-        using var a = Create();
-        using var b = Create("everysec", "--replicaof", $"127.0.0.1 {p.Port}");
-        try
+        WithNodes((p, a, b) =>
         {
             Trio(p, a, b);
             // B freezes wherever it is in the stream (its batches and A's cut at different places), P goes on.
@@ -144,12 +150,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Assert.Equal(0, InfoLong(a, "sync_full"));
             Assert.Equal(1, InfoLong(a, "sync_partial_ok"));
             output.WriteLine(a.LogTail(400).Split('\n').LastOrDefault(l => l.Contains("continues here")) ?? "");
-        }
-        finally
-        {
-            output.WriteLine(a.LogTail(30));
-            output.WriteLine(b.LogTail(30));
-        }
+        });
     }
 
     private static void Signal(string signal, int pid)
@@ -161,11 +162,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
     [HyperCacheFact]
     public void PromotedReplicaRestarted_StillLetsTheOtherReplicaContinue()
     {
-        using var p = Create();
-        p.Start();
-        using var a = Create();
-        using var b = Create("everysec", "--replicaof", $"127.0.0.1 {p.Port}");
-        try
+        WithNodes((p, a, b) =>
         {
             string pid = Trio(p, a, b);
             KillBThenP(p, a, b);
@@ -185,22 +182,13 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
             Assert.Equal(0, InfoLong(a, "sync_full"));
             Assert.Equal(1, InfoLong(a, "sync_partial_ok"));
-        }
-        finally
-        {
-            output.WriteLine(a.LogTail(30));
-            output.WriteLine(b.LogTail(30));
-        }
+        });
     }
 
     [HyperCacheFact]
     public void ReplicaAheadOfThePromotedNode_FullSyncs_AndConverges()
     {
-        using var p = Create();
-        p.Start();
-        using var a = Create();
-        using var b = Create("everysec", "--replicaof", $"127.0.0.1 {p.Port}");
-        try
+        WithNodes((p, a, b) =>
         {
             Trio(p, a, b);
             Promote(a); // while P goes on: B gets P's later writes, which A never sees
@@ -216,11 +204,6 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Assert.Equal(1, InfoLong(b, "replica_full_syncs"));
             Assert.Equal(1, InfoLong(a, "sync_full"));
             Assert.Equal(0, InfoLong(a, "sync_partial_ok"));
-        }
-        finally
-        {
-            output.WriteLine(a.LogTail(30));
-            output.WriteLine(b.LogTail(30));
-        }
+        });
     }
 }
