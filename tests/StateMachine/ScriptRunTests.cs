@@ -10,20 +10,6 @@ public class ScriptRunTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed class EntryKinds : IEntryVisitor
-    {
-        public readonly List<(long Address, byte Kind)> Entries = [];
-        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add((address, kind));
-    }
-
-    private static List<(long Address, byte Kind)> Entries(LoggedStore logged)
-    {
-        logged.Log.Commit();
-        var kinds = new EntryKinds();
-        logged.Log.Scan(logged.Log.BeginAddress, -1, kinds);
-        return kinds.Entries;
-    }
-
     [Fact]
     public void A_scripts_writes_are_one_entry_that_the_caller_waits_on()
     {
@@ -32,7 +18,7 @@ public class ScriptRunTests
         var caller = new Session();
         var script = new Session { Db = 3 };
         store.Set(caller, Of("before"), Of("1"), SetCondition.Always, 0, false, out _);
-        int entriesBefore = Entries(logged).Count;
+        int entriesBefore = logged.EntryKinds().Count;
 
         store.RunScript(caller, script, () =>
         {
@@ -41,7 +27,7 @@ public class ScriptRunTests
             store.Append(script, Of("{s}b"), Of("xy"));
         });
 
-        var entries = Entries(logged);
+        var entries = logged.EntryKinds();
         Assert.Equal(entriesBefore + 1, entries.Count);
         Assert.Equal((byte)EventKind.Batch, entries[^1].Kind);
         Assert.Equal(entries[^1].Address, caller.LastLogAddress);
@@ -56,9 +42,9 @@ public class ScriptRunTests
         using var logged = new LoggedStore(new ManualClock(T0));
         var store = logged.Store;
         var caller = new Session();
-        int entriesBefore = Entries(logged).Count;
+        int entriesBefore = logged.EntryKinds().Count;
         store.RunScript(caller, new Session(), () => Assert.Null(store.GetString(caller, Of("x"))));
-        Assert.Equal(entriesBefore, Entries(logged).Count);
+        Assert.Equal(entriesBefore, logged.EntryKinds().Count);
         Assert.Equal(-1, caller.LastLogAddress);
     }
 
@@ -69,7 +55,7 @@ public class ScriptRunTests
         var store = logged.Store;
         var client = new Session();
         var script = new Session();
-        int entriesBefore = Entries(logged).Count;
+        int entriesBefore = logged.EntryKinds().Count;
 
         store.RunTransaction(client, () =>
         {
@@ -78,7 +64,7 @@ public class ScriptRunTests
             Assert.Equal(12, store.IncrementBy(client, Of("n"), 1));
         });
 
-        var entries = Entries(logged);
+        var entries = logged.EntryKinds();
         Assert.Equal(entriesBefore + 1, entries.Count);
         Assert.Equal((byte)EventKind.Batch, entries[^1].Kind);
         var replayed = logged.Replay(shards: 2);

@@ -61,6 +61,21 @@ public sealed class LoggedStore : IDisposable
         return replayed;
     }
 
+    /// <summary>Address and kind of every entry in the log, in order.</summary>
+    public List<(long Address, byte Kind)> EntryKinds()
+    {
+        Log.Commit();
+        var kinds = new KindsVisitor();
+        Log.Scan(Log.BeginAddress, -1, kinds);
+        return kinds.Entries;
+    }
+
+    private sealed class KindsVisitor : IEntryVisitor
+    {
+        public readonly List<(long Address, byte Kind)> Entries = [];
+        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add((address, kind));
+    }
+
     /// <summary>A fresh store loaded from a snapshot of this one (written to a temporary file, then deleted).</summary>
     public Store FromSnapshot()
     {

@@ -9,20 +9,6 @@ public class TransactionTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed class EntryKinds : IEntryVisitor
-    {
-        public readonly List<(long Address, byte Kind)> Entries = [];
-        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add((address, kind));
-    }
-
-    private static List<(long Address, byte Kind)> Entries(LoggedStore logged)
-    {
-        logged.Log.Commit();
-        var kinds = new EntryKinds();
-        logged.Log.Scan(logged.Log.BeginAddress, -1, kinds);
-        return kinds.Entries;
-    }
-
     [Fact]
     public void A_transaction_is_one_batch_entry_and_replays_whole()
     {
@@ -30,7 +16,7 @@ public class TransactionTests
         var store = logged.Store;
         var session = new Session();
         store.Set(session, Of("before"), Of("1"), SetCondition.Always, 0, false, out _);
-        int entriesBefore = Entries(logged).Count;
+        int entriesBefore = logged.EntryKinds().Count;
 
         bool ran = store.RunTransaction(session, () =>
         {
@@ -43,7 +29,7 @@ public class TransactionTests
         });
 
         Assert.True(ran);
-        var entries = Entries(logged);
+        var entries = logged.EntryKinds();
         Assert.Equal(entriesBefore + 1, entries.Count);
         Assert.Equal((byte)EventKind.Batch, entries[^1].Kind);
         Assert.Equal(entries[^1].Address, session.LastLogAddress);
@@ -68,7 +54,7 @@ public class TransactionTests
             store.Set(session, Of("x"), Of("new"), SetCondition.Always, 0, false, out _);
             store.Set(session, Of("y"), Of("new"), SetCondition.Always, 0, false, out _);
         });
-        var entries = Entries(logged);
+        var entries = logged.EntryKinds();
 
         // Replaying only up to the batch's address (as after a crash that lost it) gives the state before EXEC.
         var partial = new Store(logged.Options, null);
@@ -82,9 +68,9 @@ public class TransactionTests
         using var logged = new LoggedStore(new ManualClock(T0));
         var store = logged.Store;
         var session = new Session();
-        int before = Entries(logged).Count;
+        int before = logged.EntryKinds().Count;
         Assert.True(store.RunTransaction(session, () => store.GetString(session, Of("none"))));
-        Assert.Equal(before, Entries(logged).Count);
+        Assert.Equal(before, logged.EntryKinds().Count);
         Assert.Equal(-1, session.LastLogAddress);
     }
 
@@ -98,7 +84,7 @@ public class TransactionTests
         store.Set(session, Of("t"), Of("v"), SetCondition.Always, T0.ToUnixTimeMilliseconds() + 10, false, out _);
         clock.Advance(TimeSpan.FromSeconds(1));
         store.RunTransaction(session, () => store.Append(session, Of("t"), Of("new")));
-        Assert.Equal((byte)EventKind.Batch, Entries(logged)[^1].Kind);
+        Assert.Equal((byte)EventKind.Batch, logged.EntryKinds()[^1].Kind);
         Assert.Equal("new", Text(store.GetString(session, Of("t"))));
         Assert.Equal(store.Digest(), logged.Replay().Digest());
     }
