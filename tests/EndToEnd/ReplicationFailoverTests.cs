@@ -64,6 +64,15 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
         p.Kill9();
     }
 
+    /// <summary>B, pointed at A, converges with A, and neither counted a full sync.</summary>
+    private static void ContinuesWithoutFullSync(NodeProcess b, NodeProcess a)
+    {
+        Follow(b, a);
+        WaitConverged(a, b);
+        Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
+        Assert.Equal(0, InfoLong(a, "sync_full"));
+    }
+
     /// <summary>P started, A created, B created following P (the test starts them); A's and B's last log lines go to
     /// the test output whatever happens.</summary>
     private void WithNodes(Action<NodeProcess, NodeProcess, NodeProcess> test)
@@ -100,10 +109,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Write(a, 3);
 
             b.Start(); // still follows the dead P until told otherwise
-            Follow(b, a);
-            WaitConverged(a, b);
-            Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
-            Assert.Equal(0, InfoLong(a, "sync_full"));
+            ContinuesWithoutFullSync(b, a);
             Assert.True(InfoLong(a, "sync_partial_ok") >= 1);
             Assert.Contains("hypercache_replication_full_syncs_total 0", Metrics(a));
             Assert.Equal(Info(a, "master_replid"), Info(b, "master_replid"));
@@ -114,10 +120,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             b.Kill9();
             Write(a, 5);
             b.Start();
-            Follow(b, a);
-            WaitConverged(a, b);
-            Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
-            Assert.Equal(0, InfoLong(a, "sync_full"));
+            ContinuesWithoutFullSync(b, a);
         });
     }
 
@@ -144,10 +147,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Promote(a);
             Write(a, 3);
             b.Start();
-            Follow(b, a);
-            WaitConverged(a, b);
-            Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
-            Assert.Equal(0, InfoLong(a, "sync_full"));
+            ContinuesWithoutFullSync(b, a);
             Assert.Equal(1, InfoLong(a, "sync_partial_ok"));
             output.WriteLine(a.LogTail(400).Split('\n').LastOrDefault(l => l.Contains("continues here")) ?? "");
         });
@@ -177,10 +177,7 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Write(a, 4);
 
             b.Start();
-            Follow(b, a);
-            WaitConverged(a, b);
-            Assert.Equal(0, InfoLong(b, "replica_full_syncs"));
-            Assert.Equal(0, InfoLong(a, "sync_full"));
+            ContinuesWithoutFullSync(b, a);
             Assert.Equal(1, InfoLong(a, "sync_partial_ok"));
         });
     }
