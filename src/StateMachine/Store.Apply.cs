@@ -9,8 +9,29 @@ public sealed partial class Store
     /// <summary>
     /// The one way state changes. Never reads the clock and never logs: given the same events in the same order it
     /// builds the same state. Callers hold the locks of the shards the event touches (replay is single-threaded).
+    /// Returns false when applying a known event failed: that is a fault (<see cref="ApplyFault"/>), contained here
+    /// alike live, on replay and on replicas, so a logged event a bug cannot apply never stops a node from starting.
+    /// An event of an unknown kind throws <see cref="UnknownEventKindException"/>.
     /// </summary>
-    public void Apply(byte kind, ReadOnlySpan<byte> body)
+    public bool Apply(byte kind, ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            ApplyEvent(kind, body);
+            return true;
+        }
+        catch (Exception e) when (e is not UnknownEventKindException)
+        {
+            Faulted(kind, e);
+            return false;
+        }
+    }
+
+    /// <summary>Apply without containing faults: loading a snapshot, where an event that does not apply means the
+    /// file is damaged and the one before it is used instead.</summary>
+    internal void ApplyStrict(byte kind, ReadOnlySpan<byte> body) => ApplyEvent(kind, body);
+
+    private void ApplyEvent(byte kind, ReadOnlySpan<byte> body)
     {
         var r = new EventReader(body);
         int fields = r.ReadArrayHeader();
@@ -120,7 +141,7 @@ public sealed partial class Store
                 ApplyCuckoo((EventKind)kind, ref r, fields);
                 break;
             default:
-                throw new InvalidDataException($"unknown event kind {kind}");
+                throw new UnknownEventKindException($"unknown event kind {kind}");
         }
     }
 

@@ -181,7 +181,7 @@ public sealed partial class Store
                 ApplyPfAdd(db, key, r.ReadBytes());
                 break;
             default:
-                throw new InvalidDataException($"unknown Bitmaps event kind {(byte)kind}");
+                throw new UnknownEventKindException($"unknown Bitmaps event kind {(byte)kind}");
         }
     }
 

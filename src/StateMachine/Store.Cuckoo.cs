@@ -203,7 +203,7 @@ namespace HyperCache.StateMachine
                     break;
                 }
                 default:
-                    throw new InvalidDataException($"unknown Cuckoo event kind {(byte)kind}");
+                    throw new UnknownEventKindException($"unknown Cuckoo event kind {(byte)kind}");
             }
         }
     }

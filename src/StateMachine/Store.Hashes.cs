@@ -300,7 +300,7 @@ public sealed partial class Store
                 break;
             }
             default:
-                throw new InvalidDataException($"unknown Hashes event kind {(byte)kind}");
+                throw new UnknownEventKindException($"unknown Hashes event kind {(byte)kind}");
         }
     }
 }

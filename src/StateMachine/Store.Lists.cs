@@ -108,7 +108,7 @@ public sealed partial class Store
                 break;
             }
             default:
-                throw new InvalidDataException($"unknown Lists event kind {(byte)kind}");
+                throw new UnknownEventKindException($"unknown Lists event kind {(byte)kind}");
         }
     }
 

@@ -36,14 +36,11 @@ public sealed partial class Store
 
     /// <summary>Apply of a live write while notifications are on: also publishes "new" for a key the event creates
     /// (Redis's dbAdd), before the command publishes its own event.</summary>
-    private void ApplyNoticingNewKeys(KeyspaceNotifier notify, EventKind kind, ReadOnlySpan<byte> body)
+    private bool ApplyNoticingNewKeys(KeyspaceNotifier notify, EventKind kind, ReadOnlySpan<byte> body)
     {
         if (!notify.Wants(KeyspaceEventTypes.New) || kind is EventKind.Delete or EventKind.Expire or EventKind.FlushDb
                 or EventKind.FlushAll or EventKind.SwapDb or EventKind.Batch or EventKind.ReplicationMark)
-        {
-            Apply((byte)kind, body);
-            return;
-        }
+            return Apply((byte)kind, body);
         var r = new EventReader(body);
         int fields = r.ReadArrayHeader();
         int db = r.ReadInt32();
@@ -58,9 +55,9 @@ public sealed partial class Store
                     r.ReadBytes();
                     if (!KeyExists(db, key)) created.Add(key.ToArray());
                 }
-                Apply((byte)kind, body);
+                if (!Apply((byte)kind, body)) return false;
                 foreach (var key in created) notify.Raise(KeyspaceEventTypes.New, "new"u8, db, key);
-                return;
+                return true;
             }
             case EventKind.Rename:
             case EventKind.Copy:
@@ -69,9 +66,9 @@ public sealed partial class Store
                 r.ReadBytes();
                 if (kind == EventKind.Copy) db = r.ReadInt32();
                 var destination = r.ReadBytes();
-                Apply((byte)kind, body);
+                if (!Apply((byte)kind, body)) return false;
                 notify.Raise(KeyspaceEventTypes.New, "new"u8, db, destination);
-                return;
+                return true;
             }
             default:
             {
@@ -79,9 +76,9 @@ public sealed partial class Store
                 if (kind == ListEvents.Move) { r.ReadInt32(); key = r.ReadBytes(); }       // [db, source, side, destination, side]
                 else if (kind == SetEvents.Move) key = r.ReadBytes();                       // [db, source, destination, member]
                 bool existed = KeyExists(db, key);
-                Apply((byte)kind, body);
+                if (!Apply((byte)kind, body)) return false;
                 if (!existed && KeyExists(db, key)) notify.Raise(KeyspaceEventTypes.New, "new"u8, db, key);
-                return;
+                return true;
             }
         }
     }

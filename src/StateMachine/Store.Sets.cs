@@ -432,7 +432,7 @@ public sealed partial class Store
                 break;
             }
             default:
-                throw new InvalidDataException($"unknown Sets event kind {(byte)kind}");
+                throw new UnknownEventKindException($"unknown Sets event kind {(byte)kind}");
         }
     }
 }

@@ -91,7 +91,7 @@ public sealed partial class Store
                 break;
             }
             default:
-                throw new InvalidDataException($"unknown SortedSets event kind {(byte)kind}");
+                throw new UnknownEventKindException($"unknown SortedSets event kind {(byte)kind}");
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class Store : IEntryVisitor
             throw new ArgumentException("shards must be a power of two no larger than 16384");
         _log = log;
         _time = options.Time;
+        _onApplyFault = options.OnApplyFault;
         Databases = options.Databases;
         _shardBits = BitOperations.Log2((uint)options.Shards);
         _shards = new Shard[options.Shards];
@@ -90,8 +91,8 @@ public sealed partial class Store : IEntryVisitor
         else if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
         if (_watchedKeys != 0) TouchWatched(buffer);
         var notify = _notify;
-        if (notify is null) Apply((byte)buffer.Kind, buffer.Body);
-        else ApplyNoticingNewKeys(notify, buffer.Kind, buffer.Body);
+        bool applied = notify is null ? Apply((byte)buffer.Kind, buffer.Body) : ApplyNoticingNewKeys(notify, buffer.Kind, buffer.Body);
+        if (!applied) throw ApplyFailed(buffer.Kind);
         return notify;
     }
 

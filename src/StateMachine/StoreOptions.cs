@@ -8,6 +8,8 @@ public sealed record StoreOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>Keep a Cuckoo filter of each shard's keys (<see cref="Store.MightContain"/>); cache.keyspace_filter.</summary>
     public bool KeyspaceFilter { get; init; } = false;
+    /// <summary>Told of each event whose apply failed (<see cref="Store.ApplyFaults"/>), on the applying thread.</summary>
+    public Action<ApplyFault>? OnApplyFault { get; init; }
 
     public static int DefaultShards() => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount * 4);
 }

@@ -71,6 +71,7 @@ public static class ReplayCommand
             ["last_clock"] = CliOutput.Time(outcome.LastClockUnixMs),
             ["entries_applied"] = outcome.Applied,
             ["entries_skipped"] = outcome.Skipped,
+            ["entries_faulted"] = store.ApplyFaults,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
             ["entries_per_second"] = (long)((outcome.Applied + outcome.Skipped) / Math.Max(1e-6, clock.Elapsed.TotalSeconds)),
             ["keys"] = Enumerable.Range(0, databases).Sum(db => store.DbSize(db)),

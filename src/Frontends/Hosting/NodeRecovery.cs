@@ -37,7 +37,11 @@ public static class NodeRecovery
 
     public static (AppendOnlyLog? Log, Store Store, RecoveryReport Report) Open(NodeConfig config, ILogger logger, string? damagedLogKeptAt = null)
     {
-        var storeOptions = new StoreOptions { Shards = config.Shards, Databases = config.Databases, KeyspaceFilter = config.KeyspaceFilter };
+        var storeOptions = new StoreOptions
+        {
+            Shards = config.Shards, Databases = config.Databases, KeyspaceFilter = config.KeyspaceFilter,
+            OnApplyFault = fault => LogApplyFault(logger, fault),
+        };
         var snapshots = new SnapshotDirectory(config.SnapshotDirectory);
         var clock = Stopwatch.StartNew();
         void Warn(string message) => logger.LogWarning("{Message}", message);
@@ -104,6 +108,9 @@ public static class NodeRecovery
             var report = new RecoveryReport(scan.EntriesRead, store.DbSize(0), clock.Elapsed, damagedLogKeptAt, loaded?.Path, replay.Applied, replay.Skipped);
             logger.LogInformation("Recovered {Entries} log entries ({Applied} applied, {Skipped} already in the snapshot) in {Ms:F1} ms (log {Begin}..{Tail})",
                 scan.EntriesRead, replay.Applied, replay.Skipped, clock.Elapsed.TotalMilliseconds, log.BeginAddress, log.TailAddress);
+            if (store.ApplyFaults > 0)
+                logger.LogError("{Faults} replayed events could not be applied (errors above); the node starts without their effects, as it ran before",
+                    store.ApplyFaults);
             return (log, store, report);
         }
         catch
@@ -133,6 +140,18 @@ public static class NodeRecovery
         string path = snapshots.NextPath();
         SnapshotWriter.Write(store, path, config.NodeId, null, tail);
         logger.LogWarning("Old snapshots moved to {Aside}; the recovered state was saved as {Path} at log address {Tail}", aside, path, tail);
+    }
+
+    /// <summary>The first faults in full, then one line at each power of two: a replay of many faulting entries
+    /// must not drown the log.</summary>
+    private static void LogApplyFault(ILogger logger, ApplyFault fault)
+    {
+        if (fault.Count <= 10)
+            logger.LogError(fault.Error, "A logged {Kind} event could not be applied (fault {Count}); the node goes on without it. This is a bug: please report it with this message",
+                (HyperCache.StateMachine.Events.EventKind)fault.Kind, fault.Count);
+        else if (System.Numerics.BitOperations.IsPow2(fault.Count))
+            logger.LogError("{Count} logged events could not be applied so far; the last: {Kind}, {Error}",
+                fault.Count, (HyperCache.StateMachine.Events.EventKind)fault.Kind, fault.Error.Message);
     }
 
     /// <summary>serve --from-snapshot: a new data directory starts from a snapshot file (e.g. a point-in-time replay).</summary>

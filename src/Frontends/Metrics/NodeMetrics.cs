@@ -28,7 +28,7 @@ public sealed class NodeMetrics
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CommandMeter> _otherMeters = new();
     private readonly Counter _commands;
     private readonly Histogram _commandDuration;
-    private readonly Counter _hits, _misses, _expired, _evicted, _connectionsReceived, _connectionsRejected;
+    private readonly Counter _hits, _misses, _expired, _evicted, _applyFaults, _connectionsReceived, _connectionsRejected;
     private readonly Gauge _keys, _expiringKeys, _memoryUsed, _memoryMax, _memoryPressure, _clients;
     private readonly Gauge _logBegin, _logCommitted, _logTail, _logSize, _snapshotAge, _uptime;
     private readonly Histogram _commitDuration;
@@ -52,6 +52,8 @@ public sealed class NodeMetrics
         _misses = factory.CreateCounter("hypercache_keyspace_misses_total", "Key lookups that found no live key.");
         _expired = factory.CreateCounter("hypercache_expired_keys_total", "Keys deleted because their TTL passed.");
         _evicted = factory.CreateCounter("hypercache_evicted_keys_total", "Keys evicted to stay under maxmemory.");
+        _applyFaults = factory.CreateCounter("hypercache_apply_faults_total",
+            "Logged events that could not be applied (a bug; the node goes on without their effects, see its log).");
         _keys = factory.CreateGauge("hypercache_keys", "Keys per database (including expired keys not yet reclaimed).", "db");
         _expiringKeys = factory.CreateGauge("hypercache_expiring_keys", "Keys with a TTL, per database.", "db");
         _memoryUsed = factory.CreateGauge("hypercache_memory_used_bytes", "Bytes the keyspace costs (keys, values, tables), INFO's used_memory, which maxmemory limits.");
@@ -116,6 +118,7 @@ public sealed class NodeMetrics
         _misses.IncTo(misses);
         _expired.IncTo(expired);
         _evicted.IncTo(node.Store.EvictedKeys);
+        _applyFaults.IncTo(node.Store.ApplyFaults);
         _memoryUsed.Set(node.Store.UsedMemory);
         _memoryMax.Set(node.Store.Memory.MaxMemory);
         _memoryPressure.Set((int)node.Store.Pressure);

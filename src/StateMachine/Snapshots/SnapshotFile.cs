@@ -115,7 +115,7 @@ public static class SnapshotFile
             if (!Ensure(5 + size)) throw new SnapshotCorruptException(path, "truncated record");
             try
             {
-                store.Apply(kind, buffer.AsSpan(start + 5, size));
+                store.ApplyStrict(kind, buffer.AsSpan(start + 5, size));
             }
             catch (Exception e) when (e is InvalidDataException or InvalidCastException or OverflowException or ArgumentException or IndexOutOfRangeException)
             {
@@ -153,7 +153,7 @@ public static class SnapshotFile
             {
                 try
                 {
-                    store.Apply(kind, record.AsSpan(0, length));
+                    store.ApplyStrict(kind, record.AsSpan(0, length));
                 }
                 catch (Exception e) when (e is InvalidDataException or InvalidCastException or OverflowException or ArgumentException or IndexOutOfRangeException)
                 {

@@ -95,6 +95,7 @@ public static class ServerInfo
                 yield return ("rejected_connections", node.Clients.Rejected.ToString(inv));
                 yield return ("expired_keys", expired.ToString(inv));
                 yield return ("evicted_keys", node.Store.EvictedKeys.ToString(inv));
+                yield return ("hypercache_apply_faults", node.Store.ApplyFaults.ToString(inv));
                 yield return ("keyspace_hits", hits.ToString(inv));
                 yield return ("keyspace_misses", misses.ToString(inv));
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
