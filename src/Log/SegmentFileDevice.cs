@@ -14,9 +14,10 @@ namespace HyperCache.Log;
 /// write itself is a <c>pwrite</c> of FASTER's page memory (no copy).
 /// </para>
 /// <para>
-/// Durability is the old device's: segment files are opened with <see cref="FileOptions.WriteThrough"/>
-/// (O_SYNC), and an I/O's completion callback runs only after its <c>pwrite</c> returned, so a FasterLog commit,
-/// which waits for the flushes below it, still means the data is on disk.
+/// Durability is the old device's: segment files are opened unbuffered and synchronous (<see cref="DirectFile"/>:
+/// O_DIRECT | O_DSYNC, or <see cref="FileOptions.WriteThrough"/> where unbuffered I/O is refused), and an I/O's
+/// completion callback runs only after its <c>pwrite</c> returned, so a FasterLog commit, which waits for the
+/// flushes below it, still means the data is on disk.
 /// </para>
 /// </summary>
 public sealed class SegmentFileDevice : StorageDeviceBase
@@ -32,6 +33,7 @@ public sealed class SegmentFileDevice : StorageDeviceBase
     private readonly Stack<IoRequest> _free = new(PooledRequests);
     private int _pending;
     private bool _disposed;
+    private bool _buffered; // an unbuffered I/O was refused once: open buffered from then on (FallBackToBuffered)
     /// <summary>Writes completed so far (their callbacks returned); appenders waiting for a flush watch it.</summary>
     private long _writesCompleted;
     private readonly object _writeGate = new();
@@ -105,10 +107,31 @@ public sealed class SegmentFileDevice : StorageDeviceBase
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_handles.TryGetValue(segmentId, out var handle)) return handle;
-            handle = File.OpenHandle(SegmentPath(segmentId), FileMode.OpenOrCreate, FileAccess.ReadWrite,
-                FileShare.ReadWrite, FileOptions.WriteThrough);
+            string path = SegmentPath(segmentId);
+            handle = (_buffered ? null : DirectFile.TryOpen(path))
+                     ?? File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.WriteThrough);
             _handles.Add(segmentId, handle);
             return handle;
+        }
+    }
+
+    /// <summary>
+    /// An unbuffered I/O was refused (EINVAL: an address, offset or length off the sector alignment it needs).
+    /// FasterLog aligns everything it does, so this is not expected; if it happens anyway the device goes on with
+    /// buffered files (O_DSYNC still) rather than fail the log. Returns whether the I/O is worth retrying.
+    /// </summary>
+    private bool FallBackToBuffered(int segmentId, SafeFileHandle refused)
+    {
+        lock (_lock)
+        {
+            if (_disposed) return false;
+            _buffered = true;
+            if (_handles.TryGetValue(segmentId, out var current) && current == refused)
+            {
+                _handles.Remove(segmentId);
+                refused.Dispose(); // closes once the I/Os still using it are done (SafeHandle reference counting)
+            }
+            return true;
         }
     }
 
@@ -220,28 +243,42 @@ public sealed class SegmentFileDevice : StorageDeviceBase
             _context = null;
         }
 
-        public unsafe void Execute()
+        private const int EInval = 22;
+
+        /// <summary>The read or write itself; returns the bytes moved.</summary>
+        private unsafe uint Transfer(SafeFileHandle handle)
+        {
+            if (_write)
+            {
+                RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)_memory, (int)_length), _offset);
+                return _length;
+            }
+            // pread may return less than asked; stop early only at the end of the file (FASTER reads whole
+            // sector-aligned pages, the last of which may lie partly past the end).
+            var into = new Span<byte>((void*)_memory, (int)_length);
+            uint done = 0;
+            while (done < _length)
+            {
+                int read = RandomAccess.Read(handle, into[(int)done..], _offset + done);
+                if (read == 0) break;
+                done += (uint)read;
+            }
+            return done;
+        }
+
+        public void Execute()
         {
             uint error = 0, done = 0;
             try
             {
                 var handle = device.HandleFor(_segment);
-                if (_write)
+                try
                 {
-                    RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)_memory, (int)_length), _offset);
-                    done = _length;
+                    done = Transfer(handle);
                 }
-                else
+                catch (IOException e) when (e.HResult == EInval && device.FallBackToBuffered(_segment, handle))
                 {
-                    // pread may return less than asked; stop early only at the end of the file (FASTER reads whole
-                    // sector-aligned pages, the last of which may lie partly past the end).
-                    var into = new Span<byte>((void*)_memory, (int)_length);
-                    while (done < _length)
-                    {
-                        int read = RandomAccess.Read(handle, into[(int)done..], _offset + done);
-                        if (read == 0) break;
-                        done += (uint)read;
-                    }
+                    done = Transfer(device.HandleFor(_segment));
                 }
             }
             catch (Exception e)

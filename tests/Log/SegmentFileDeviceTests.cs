@@ -126,4 +126,60 @@ public unsafe class SegmentFileDeviceTests
         Assert.NotEqual(0u, error);
         Assert.Equal(0u, bytes);
     }
+
+    /// <summary>The open flags of this process's descriptor of <paramref name="path"/> (Linux /proc), or null.</summary>
+    private static int? OpenFlags(string path)
+    {
+        foreach (var fd in Directory.EnumerateFiles("/proc/self/fd"))
+        {
+            string? target;
+            try { target = new FileInfo(fd).LinkTarget; } catch (IOException) { continue; }
+            if (target != path) continue;
+            foreach (var line in File.ReadLines("/proc/self/fdinfo/" + Path.GetFileName(fd)))
+                if (line.StartsWith("flags:")) return Convert.ToInt32(line["flags:".Length..].Trim(), 8);
+        }
+        return null;
+    }
+
+    [Fact]
+    public void Segments_are_written_unbuffered_where_the_file_system_allows_it()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return; // the flags below are Linux x64's
+        using var dir = new TempDir();
+        var name = Path.Combine(dir.Path, "hlog");
+        using var device = new SegmentFileDevice(name);
+        device.Initialize(Segment);
+        using var data = new Aligned(4096);
+        Random.Shared.NextBytes(data.Span);
+        Assert.Equal(0u, Write(device, data, 0, 4096, 0).Error);
+
+        int flags = OpenFlags(Path.GetFullPath(name + ".0")) ?? throw new Xunit.Sdk.XunitException("segment 0 is not open");
+        const int direct = 0x4000, dataSync = 0x1000;
+        // tmpfs refuses O_DIRECT; the device then opens the file buffered, O_SYNC (which includes O_DSYNC's bit).
+        bool tmpfs = File.ReadLines("/proc/self/mounts").Select(l => l.Split(' ')).Any(f => f.Length > 2 && f[2] == "tmpfs" && dir.Path.StartsWith(f[1] + "/"));
+        if (!tmpfs) Assert.Equal(direct, flags & direct);
+        Assert.Equal(dataSync, flags & dataSync);
+    }
+
+    [Fact]
+    public void An_unaligned_write_falls_back_to_buffered_io_and_lands()
+    {
+        using var dir = new TempDir();
+        var name = Path.Combine(dir.Path, "hlog");
+        using var device = new SegmentFileDevice(name);
+        device.Initialize(Segment);
+        using var data = new Aligned(8192);
+        Random.Shared.NextBytes(data.Span);
+
+        // From one byte past a sector boundary, 1000 bytes: O_DIRECT refuses both the address and the length.
+        Assert.Equal((0u, 1000u, (object?)"write context"), Write(device, data, 1, 1000, 0));
+        Assert.Equal((0u, 4096u, (object?)"write context"), Write(device, data, 4096, 4096, 4096));
+
+        // The device went on buffered: the segment's descriptor no longer has O_DIRECT (x64's bit).
+        Assert.Equal(0, (OpenFlags(Path.GetFullPath(name + ".0")) ?? 0) & 0x4000);
+        var file = File.ReadAllBytes(name + ".0");
+        Assert.True(file.AsSpan(0, 1000).SequenceEqual(data.Span.Slice(1, 1000)));
+        Assert.True(file.AsSpan(4096, 4096).SequenceEqual(data.Span.Slice(4096, 4096)));
+        Assert.Equal(0, device.Pending);
+    }
 }
