@@ -106,11 +106,14 @@ public sealed class EpollTransportTests : IAsyncLifetime
         var (client, server) = await ConnectAsync();
         using (client)
         {
+            // Awaited, not waited on: a blocked pool thread is one the token's callback (queued to the pool) may need.
+            var closed = new TaskCompletionSource();
+            server.ConnectionClosed.Register(() => closed.TrySetResult());
             var reading = server.Transport.Input.ReadAsync().AsTask();
             await Task.Run(() => server.Abort());
             Assert.Equal(0, await client.ReceiveAsync(new byte[16]).WaitAsync(Deadline)); // EOF: shut down
             await Assert.ThrowsAsync<ConnectionAbortedException>(() => reading.WaitAsync(Deadline));
-            Assert.True(server.ConnectionClosed.WaitHandle.WaitOne(Deadline));
+            await closed.Task.WaitAsync(Deadline);
             await server.DisposeAsync().AsTask().WaitAsync(Deadline);
         }
     }
