@@ -14,21 +14,12 @@ public sealed class ApplyFaultTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed class Collector : IEntryVisitor
-    {
-        public List<ShippedEntry> Entries { get; } = [];
-        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add(new ShippedEntry(kind, body.ToArray()));
-    }
-
     /// <summary>RPUSH k a b, as logged by a store where k was free.</summary>
     private static ShippedEntry PushOntoK()
     {
         using var source = new LoggedStore(new ManualClock(T0));
         source.Store.ListPush(new Session(), Of("k"), Keys.Of("a", "b"), 0, ListSide.Right, false);
-        source.Log.Commit();
-        var collector = new Collector();
-        source.Log.Scan(source.Log.BeginAddress, -1, collector);
-        return Assert.Single(collector.Entries);
+        return Assert.Single(source.Shipped()).Entry;
     }
 
     private static void AppendRaw(AppendOnlyLog log, byte kind, ReadOnlySpan<byte> body)
@@ -90,12 +81,10 @@ public sealed class ApplyFaultTests
     public void A_replica_applies_the_rest_of_a_shipped_batch_and_its_own_log_replays_to_the_same_state()
     {
         using var primary = LogWithPoisonEntry();
-        primary.Log.Commit();
-        var shipped = new Collector();
-        primary.Log.Scan(primary.Log.BeginAddress, -1, shipped);
+        var shipped = primary.Shipped().Select(e => e.Entry).ToList();
         using var replica = new LoggedStore(new ManualClock(T0));
 
-        replica.Store.ApplyReplicated(shipped.Entries, null);
+        replica.Store.ApplyReplicated(shipped, null);
 
         AssertSkippedOnlyThePush(replica.Store);
         // The replica logged the batch, poison pair included; its restart meets the same fault inside the batch.

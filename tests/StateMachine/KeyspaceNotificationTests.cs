@@ -124,12 +124,6 @@ public class KeyspaceNotificationTests
         Assert.Equal(["keymiss nothing"], events.Take());
     }
 
-    private sealed class Collector : HyperCache.Log.IEntryVisitor
-    {
-        public List<ShippedEntry> Entries { get; } = [];
-        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add(new ShippedEntry(kind, body.ToArray()));
-    }
-
     [Fact]
     public void A_replica_applying_shipped_entries_raises_nothing()
     {
@@ -138,14 +132,12 @@ public class KeyspaceNotificationTests
         primary.Store.Set(s, Of("k"), Of("v"), SetCondition.Always, 0, false, out _);
         primary.Store.ListPush(s, Of("l"), Keys.Of("a"), 0, Values.ListSide.Left, onlyIfExists: false);
         primary.Store.ListPop(s, Of("l"), Values.ListSide.Left, 1);
-        primary.Log.Commit();
-        var shipped = new Collector();
-        primary.Log.Scan(primary.Log.BeginAddress, primary.Log.CommittedUntilAddress, shipped);
+        var shipped = primary.Shipped().Select(e => e.Entry).ToList();
 
         var replica = new Store(primary.Options, null);
         var recorder = new Recorder();
         replica.SetKeyspaceNotifier(new KeyspaceNotifier(KeyspaceEventTypes.All | KeyspaceEventTypes.New | KeyspaceEventTypes.Keyspace, recorder));
-        replica.ApplyReplicated(shipped.Entries, new ReplicationPosition("primary", primary.Log.CommittedUntilAddress));
+        replica.ApplyReplicated(shipped, new ReplicationPosition("primary", primary.Log.CommittedUntilAddress));
         Assert.Equal(primary.Store.Digest(), replica.Digest());
         Assert.Empty(recorder.Events);
     }

@@ -70,6 +70,21 @@ public sealed class LoggedStore : IDisposable
         return kinds.Entries;
     }
 
+    /// <summary>Every committed entry with its address, as a primary ships them (after a commit).</summary>
+    public List<(long Address, ShippedEntry Entry)> Shipped()
+    {
+        Log.Commit();
+        var shipped = new ShippedVisitor();
+        Log.Scan(Log.BeginAddress, Log.CommittedUntilAddress, shipped);
+        return shipped.Entries;
+    }
+
+    private sealed class ShippedVisitor : IEntryVisitor
+    {
+        public readonly List<(long Address, ShippedEntry Entry)> Entries = [];
+        public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => Entries.Add((address, new ShippedEntry(kind, body.ToArray())));
+    }
+
     private sealed class KindsVisitor : IEntryVisitor
     {
         public readonly List<(long Address, byte Kind)> Entries = [];
