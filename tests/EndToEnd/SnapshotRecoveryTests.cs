@@ -172,14 +172,16 @@ public sealed class SnapshotRecoveryTests(ITestOutputHelper output)
         File.WriteAllBytes(newest, original[..(original.Length * 2 / 3)]);
         Assert.Equal(1, HyperCacheCli.Run("snapshot", "inspect", newest).Exit);
         // What the last start logged (all of it, not the last 60 lines: on a loaded machine more lines come after).
-        string SinceStart()
+        // The node's output reaches the test through an asynchronous reader, which a loaded machine can hold back
+        // past the node's first replies: wait for the line, within a deadline.
+        void LoggedSinceStart(string text) => Eventually.True(() =>
         {
             string log = node.LogTail(int.MaxValue);
-            return log[Math.Max(0, log.LastIndexOf("--- starting:", StringComparison.Ordinal))..];
-        }
+            return log[Math.Max(0, log.LastIndexOf("--- starting:", StringComparison.Ordinal))..].Contains(text, StringComparison.OrdinalIgnoreCase);
+        }, $"the node logged \"{text}\" at its last start", TimeSpan.FromSeconds(30));
         node.Start();
         Assert.Equal(reference, Digest(node));
-        Assert.Contains("damaged", SinceStart(), StringComparison.OrdinalIgnoreCase);
+        LoggedSinceStart("damaged");
         using (var c = node.Raw()) Assert.Equal(snapshots[0], Info(c, "snapshot_loaded"));
         node.Kill9();
 
@@ -192,7 +194,7 @@ public sealed class SnapshotRecoveryTests(ITestOutputHelper output)
         Assert.Contains("hash", inspect.Json["problem"]!.GetValue<string>());
         node.Start();
         Assert.Equal(reference, Digest(node));
-        Assert.Contains("falling back", SinceStart());
+        LoggedSinceStart("falling back");
     }
 
     [HyperCacheFact]
