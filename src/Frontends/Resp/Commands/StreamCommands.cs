@@ -208,7 +208,7 @@ public static class StreamCommands
         if (a.Count > 3)
         {
             throw a.Is(3, "FULL"u8) ? new CommandError("ERR XINFO STREAM FULL is not supported by this server")
-                : new CommandError("ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.");
+                : new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try XINFO HELP.");
         }
         var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();
         r.MapHeader(10);
