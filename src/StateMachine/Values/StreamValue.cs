@@ -284,7 +284,7 @@ public sealed class StreamValue : CollectionValue
     public override CollectionValue Clone()
     {
         var copy = new StreamValue { LastId = LastId, MaxDeletedId = MaxDeletedId, EntriesAdded = EntriesAdded };
-        copy._chunks = new Chunk[Math.Max(1, _chunkCount)];
+        copy._chunks = new Chunk[_chunks.Length];
         for (int c = 0; c < _chunkCount; c++)
         {
             var chunk = _chunks[c];
