@@ -131,12 +131,14 @@ public sealed partial class StreamTests(NodeFixture node) : E2ETest(node)
         Expect(Entries(1, 2), "XRANGE", K(), "(1", "(2");
         Expect(Entries(5, 4), "XREVRANGE", K(), "+", "-", "COUNT", "5", "COUNT", "2");
         Expect(Resp.EmptyArray, "XRANGE", K(), "5", "1");
-        Expect(Resp.EmptyArray, "XRANGE", K(), "-", "+", "COUNT", "-1");
+        Expect(NullArray, "XRANGE", K(), "-", "+", "COUNT", "-1"); // a negative count is 0
         Expect(NullArray, "XRANGE", K(), "-", "+", "COUNT", "0");
         Expect(NullArray, "XREVRANGE", K(), "+", "-", "COUNT", "0");
         Expect(Resp.EmptyArray, "XRANGE", K("missing"), "-", "+", "COUNT", "0");
         Expect(Resp.EmptyArray, "XRANGE", K("missing"), "-", "+");
         Expect(Resp.EmptyArray, "XRANGE", K(), "-", "-");
+        Expect(Resp.EmptyArray, "XRANGE", K(), "3", "(0-1"); // (0-1 is 0-0: a valid, empty interval
+        Expect(Entries(1), "XRANGE", K(), "(0-0", "(1-2");
     }
 
     [Fact]

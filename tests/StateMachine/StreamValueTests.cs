@@ -114,6 +114,21 @@ public class StreamValueTests
         Assert.Equal(new StreamId(7, 5), copy.MaxDeletedId);
     }
 
+    [Fact]
+    public void Next_and_previous_ids_step_over_the_seq_limit_and_stop_at_the_ends()
+    {
+        var id = new StreamId(0, 1);
+        Assert.True(id.TryPrevious(out id)); // into the same variable
+        Assert.Equal(StreamId.Zero, id);
+        Assert.False(id.TryPrevious(out _));
+        id = new StreamId(3, ulong.MaxValue);
+        Assert.True(id.TryNext(out id));
+        Assert.Equal(new StreamId(4, 0), id);
+        Assert.True(id.TryPrevious(out id));
+        Assert.Equal(new StreamId(3, ulong.MaxValue), id);
+        Assert.False(StreamId.Max.TryNext(out _));
+    }
+
     [Theory]
     [InlineData("1-2", 1UL, 2UL, true)]
     [InlineData("5", 5UL, 9UL, true)]

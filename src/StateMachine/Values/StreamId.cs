@@ -21,15 +21,17 @@ public readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stream
     /// <summary>The next ID (Redis's streamIncrID); false for <see cref="Max"/>, which has none.</summary>
     public bool TryNext(out StreamId next)
     {
+        bool ok = this != Max; // read before writing next, which may be this very variable (id.TryNext(out id))
         next = Seq != ulong.MaxValue ? new StreamId(Ms, Seq + 1) : Ms != ulong.MaxValue ? new StreamId(Ms + 1, 0) : this;
-        return this != Max;
+        return ok;
     }
 
     /// <summary>The previous ID (streamDecrID); false for <see cref="Zero"/>.</summary>
     public bool TryPrevious(out StreamId previous)
     {
+        bool ok = this != Zero;
         previous = Seq != 0 ? new StreamId(Ms, Seq - 1) : Ms != 0 ? new StreamId(Ms - 1, ulong.MaxValue) : this;
-        return this != Zero;
+        return ok;
     }
 
     /// <summary>Writes "ms-seq" into <paramref name="destination"/> (at least <see cref="MaxTextLength"/> bytes).</summary>
