@@ -364,6 +364,27 @@ public sealed partial class StreamTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void One_xadd_serves_every_client_blocked_on_the_stream()
+    {
+        Fill(K(), 1);
+        using var first = Block("XREAD", "BLOCK", "0", "STREAMS", K(), "$");
+        using var second = Block("XREAD", "COUNT", "5", "BLOCK", "0", "STREAMS", K("a"), K(), "0", "1-1");
+        Expect(Resp.Bulk("2-1"), "XADD", K(), "2-1", "f", "v2");
+        Assert.Equal(Resp.Array(Resp.Array(Resp.Bulk(K()), Entries(2))), first.ReadReply());
+        Assert.Equal(Resp.Array(Resp.Array(Resp.Bulk(K()), Entries(2))), second.ReadReply());
+        Eventually.True(() => BlockedClients() == 0, "nobody is blocked any more");
+    }
+
+    [Fact]
+    public void An_xadd_trimmed_away_at_once_still_wakes_the_reader_with_no_entries()
+    {
+        Fill(K(), 1);
+        using var blocked = Block("XREAD", "BLOCK", "0", "STREAMS", K(), "$");
+        Expect(Resp.Bulk("2-1"), "XADD", K(), "MAXLEN", "0", "2-1", "f", "v2");
+        Assert.Equal(Resp.Array(Resp.Array(Resp.Bulk(K()), Resp.EmptyArray)), blocked.ReadReply());
+    }
+
+    [Fact]
     public void Xread_block_times_out_with_a_null_array()
     {
         Fill(K(), 1);
