@@ -15,7 +15,7 @@ namespace HyperCache.StateMachine
     public readonly record struct StreamTrim(StreamTrimStrategy Strategy, long MaxLength, StreamId MinId, long Limit);
 
     /// <summary>
-    /// Streams: XADD, XDEL, XTRIM, XLEN, XRANGE/XREVRANGE (XREAD is in Store.StreamReads.cs). Every choice is made
+    /// Streams: XADD, XDEL, XTRIM, XSETID, XLEN, XRANGE/XREVRANGE (XREAD is in Store.StreamReads.cs). Every choice is made
     /// here on the command path and logged as its outcome: the ID XADD generated from the clock, and a trim as the
     /// number of oldest entries it removes, so Apply reads no clock and repeats nothing it could decide otherwise.
     /// </summary>
@@ -158,6 +158,38 @@ namespace HyperCache.StateMachine
             }
         }
 
+        /// <summary>
+        /// XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id], the options already checked against each other
+        /// (<paramref name="entriesAdded"/> -1 and <paramref name="maxDeletedId"/> 0-0 when not given). Redis 7.0.15's
+        /// checks: the key must hold a stream, and when it has entries, the ID must not be below the last entry and
+        /// entries-added not below the length. Logged as the counters that result.
+        /// </summary>
+        public void StreamSetId(Session session, ReadOnlySpan<byte> key, StreamId lastId, long entriesAdded, StreamId maxDeletedId)
+        {
+            var shard = ShardOf(key);
+            lock (shard.Lock)
+            {
+                var stream = StreamForWrite(session, shard, key, NowMs()) ?? throw CommandError.NoSuchKey();
+                if (stream.Last is { } last)
+                {
+                    if (lastId < last.Id) throw new CommandError("ERR The ID specified in XSETID is smaller than the target stream top item");
+                    if (entriesAdded != -1 && stream.Count > entriesAdded)
+                        throw new CommandError("ERR The entries_added specified in XSETID is smaller than the target stream length");
+                }
+                var buffer = EventBuffer.Start(StreamEvents.SetId);
+                buffer.WriteArrayHeader(7);
+                buffer.Write(session.Db);
+                buffer.Write(key);
+                buffer.Write((long)lastId.Ms);
+                buffer.Write((long)lastId.Seq);
+                var maxDeleted = maxDeletedId == StreamId.Zero ? stream.MaxDeletedId : maxDeletedId;
+                buffer.Write((long)maxDeleted.Ms);
+                buffer.Write((long)maxDeleted.Seq);
+                buffer.Write(entriesAdded == -1 ? stream.EntriesAdded : entriesAdded);
+                LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.Stream, "xsetid"u8, session.Db, key);
+            }
+        }
+
         public long StreamLength(Session session, ReadOnlySpan<byte> key)
         {
             var shard = ShardOf(key);
@@ -233,7 +265,7 @@ namespace HyperCache.StateMachine
                     var lastId = ReadStreamId(ref r);
                     var maxDeleted = ReadStreamId(ref r);
                     var stream = new StreamValue();
-                    stream.Restore(lastId, maxDeleted, r.ReadInt64());
+                    stream.SetCounters(lastId, maxDeleted, r.ReadInt64());
                     database.SetValue(ref database.GetOrAdd(key, out _), stream);
                     SignalKeyReady(db, key);
                     break;
@@ -249,6 +281,13 @@ namespace HyperCache.StateMachine
                         stream.Load(id, pairs);
                         read += 3 + pairs.Length;
                     }
+                    break;
+                }
+                case StreamEvents.SetId:
+                {
+                    var lastId = ReadStreamId(ref r);
+                    var maxDeleted = ReadStreamId(ref r);
+                    StreamAt(database, key)?.SetCounters(lastId, maxDeleted, r.ReadInt64());
                     break;
                 }
                 default:
@@ -294,5 +333,8 @@ namespace HyperCache.StateMachine.Events
         /// <summary>[db, key, (ms, seq, n, field, value... (n items))...] — snapshots: entries appended as they were
         /// (the counters stay).</summary>
         public const EventKind Entries = EventKind.StreamFirst + 4;
+        /// <summary>[db, key, lastMs, lastSeq, maxDeletedMs, maxDeletedSeq, entriesAdded] — XSETID: the counters that
+        /// result, on an existing stream.</summary>
+        public const EventKind SetId = EventKind.StreamFirst + 5;
     }
 }

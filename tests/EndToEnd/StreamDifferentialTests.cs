@@ -5,7 +5,7 @@ namespace HyperCache.EndToEnd.Tests;
 
 /// <summary>
 /// Differential: random stream commands (small explicit IDs and "ms-*" so replies are comparable, MAXLEN/MINID with
-/// "=", XDEL, XTRIM, XRANGE/XREVRANGE with exclusive and incomplete bounds, non-blocking XREAD, keys of other types)
+/// "=", XDEL, XTRIM, XSETID, XRANGE/XREVRANGE with exclusive and incomplete bounds, non-blocking XREAD, keys of other types)
 /// sent to this node and to redis-server; replies and the final state must match. "*" IDs (clock) and "~" trims
 /// (Redis trims whole nodes, docs/decisions.md "Streams") are left out.
 /// </summary>
@@ -46,7 +46,7 @@ public sealed class StreamDifferentialTests(NodeFixture node) : DifferentialTest
     private Step Next(Random random)
     {
         var key = Key(random, 4);
-        switch (random.Next(20))
+        switch (random.Next(21))
         {
             case < 5:
             {
@@ -81,6 +81,13 @@ public sealed class StreamDifferentialTests(NodeFixture node) : DifferentialTest
             case 14: return new(["OBJECT", "ENCODING", key]);
             case 15: return new(["DEL", key]);
             case 16: return new(["COPY", key, Key(random, 4)]);
+            case 17:
+            {
+                List<string> a = ["XSETID", key, Id(random)];
+                if (random.Next(3) == 0) a.AddRange(["ENTRIESADDED", random.Next(4) == 0 ? OddInt(random) : random.Next(0, 30).ToString(CultureInfo.InvariantCulture)]);
+                if (random.Next(3) == 0) a.AddRange(["MAXDELETEDID", Id(random)]);
+                return new([.. a]);
+            }
             default: return ForeignWrite(random, key);
         }
     }

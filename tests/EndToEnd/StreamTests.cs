@@ -5,7 +5,7 @@ using HyperCache.EndToEnd.Tests.Infrastructure;
 namespace HyperCache.EndToEnd.Tests;
 
 /// <summary>
-/// Streams: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XREAD (BLOCK too), XINFO STREAM, with Redis 7.0.15's exact
+/// Streams: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK too), XINFO STREAM, with Redis 7.0.15's exact
 /// replies and errors (the suite passes against both targets). Explicit IDs keep the replies exact; "*" IDs are
 /// checked by their shape and order.
 /// </summary>
@@ -318,6 +318,43 @@ public sealed partial class StreamTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Err("ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP."), "XINFO", "STREAM", K(), "foo");
         Expect(Resp.Err("ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP."), "XINFO", "stream", K(), "foo");
         Expect(Resp.WrongArity("xinfo"), "XINFO");
+    }
+
+    [Fact]
+    public void Xsetid_sets_the_counters_within_redis_rules()
+    {
+        Expect(Resp.Err("ERR no such key"), "XSETID", K(), "1-1");
+        Fill(K(), 2);
+        Expect(Resp.Int(1), "XDEL", K(), "2-1");
+        Expect(Resp.Err("ERR The ID specified in XSETID is smaller than the target stream top item"), "XSETID", K(), "1-0");
+        Expect(Resp.Ok, "XSETID", K(), "1-1"); // below max-deleted-entry-id: 7.0.15 allows it
+        Expect(Resp.Bulk("1-2"), "XADD", K(), "1-*", "f", "v");
+        Expect(Resp.Err("ERR The entries_added specified in XSETID is smaller than the target stream length"),
+            "XSETID", K(), "5-5", "ENTRIESADDED", "1");
+        Expect(Resp.Err("ERR entries_added must be positive"), "XSETID", K(), "5-5", "ENTRIESADDED", "-1");
+        Expect(Resp.NotInteger, "XSETID", K(), "5-5", "ENTRIESADDED", "x");
+        Expect(Resp.Err("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"),
+            "XSETID", K(), "5-5", "MAXDELETEDID", "6-0");
+        Expect(Resp.SyntaxError, "XSETID", K(), "5-5", "MAXDELETEDID");
+        Expect(Resp.SyntaxError, "XSETID", K(), "5-5", "FOO", "1");
+        Expect(Resp.Err(InvalidId), "XSETID", K(), "5-*");
+        Expect(Resp.WrongArity("xsetid"), "XSETID", K());
+        Expect(Resp.Ok, "XSETID", K(), "9-9", "ENTRIESADDED", "40", "MAXDELETEDID", "3-3");
+        Expect(Resp.Array(
+            Resp.Bulk("length"), Resp.Int(2),
+            Resp.Bulk("radix-tree-keys"), Resp.Int(1),
+            Resp.Bulk("radix-tree-nodes"), Resp.Int(2),
+            Resp.Bulk("last-generated-id"), Resp.Bulk("9-9"),
+            Resp.Bulk("max-deleted-entry-id"), Resp.Bulk("3-3"),
+            Resp.Bulk("entries-added"), Resp.Int(40),
+            Resp.Bulk("recorded-first-entry-id"), Resp.Bulk("1-1"),
+            Resp.Bulk("groups"), Resp.Int(0),
+            Resp.Bulk("first-entry"), Entry("1-1", "f", "v1"),
+            Resp.Bulk("last-entry"), Entry("1-2", "f", "v")), "XINFO", "STREAM", K());
+        Expect(Resp.Err(TooSmall), "XADD", K(), "9-9", "f", "v");
+        Expect(Resp.Ok, "SET", K("str"), "x");
+        Expect(Resp.WrongType, "XSETID", K("str"), "1-1");
+        Expect(Resp.Err("ERR entries_added must be positive"), "XSETID", K("str"), "1-1", "ENTRIESADDED", "-3");
     }
 
     private int BlockedClients()

@@ -64,6 +64,10 @@ public class StreamReplayTests
                         break;
                     case 8: store.Copy(session, Of(Key()), Of(Key()), random.Next(2), random.Next(2) == 0); break;
                     case 9: store.Expire(session, Of(Key()), clock.Now.ToUnixTimeMilliseconds() + random.Next(-100, 2000), ExpireCondition.None); break;
+                    case 10 when random.Next(4) == 0:
+                        store.StreamSetId(session, Of(Key()), new StreamId((ulong)(T0.ToUnixTimeMilliseconds() + random.Next(0, 4000)), 0),
+                            random.Next(2) == 0 ? -1 : random.Next(0, 400), random.Next(2) == 0 ? StreamId.Zero : new StreamId(5, 5));
+                        break;
                     case 10: store.Set(session, Of(Key()), Of("str"), SetCondition.IfNotExists, 0, false, out _); break;
                     default: store.ExpireCycle(); break;
                 }

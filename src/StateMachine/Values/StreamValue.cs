@@ -29,7 +29,7 @@ public sealed class StreamValue : CollectionValue
     public override string Encoding => "stream";
     public override long Count => _length;
 
-    /// <summary>The ID the last XADD generated (it stays when that entry is deleted).</summary>
+    /// <summary>The ID the last XADD generated (it stays when that entry is deleted; XSETID sets it).</summary>
     public StreamId LastId { get; private set; }
 
     /// <summary>The largest ID XDEL removed (Redis 7's max_deleted_entry_id; trimming does not move it).</summary>
@@ -71,8 +71,8 @@ public sealed class StreamValue : CollectionValue
         Resized();
     }
 
-    /// <summary>Snapshot rebuild: restores the stream's counters (before its entries are loaded).</summary>
-    public void Restore(StreamId lastId, StreamId maxDeletedId, long entriesAdded)
+    /// <summary>Sets the stream's counters: a snapshot rebuild (before its entries are loaded), XSETID.</summary>
+    public void SetCounters(StreamId lastId, StreamId maxDeletedId, long entriesAdded)
     {
         LastId = lastId;
         MaxDeletedId = maxDeletedId;

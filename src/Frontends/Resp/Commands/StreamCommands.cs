@@ -4,7 +4,7 @@ using HyperCache.StateMachine.Values;
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
-/// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XREAD (BLOCK included) and XINFO STREAM's
+/// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK included) and XINFO STREAM's
 /// basic form. Consumer groups are not implemented. Arguments are checked in the order Redis 7.0 checks them (IDs
 /// and options before the key's type), so the same bad request gets the same error.
 /// </summary>
@@ -23,6 +23,7 @@ public static class StreamCommands
         t.Key("xrevrange", -4, R, (c, a, r) => Range(c, a, r, reverse: true));
         t.Key("xdel", -3, W | F, Delete);
         t.Key("xtrim", -4, W, Trim);
+        t.Key("xsetid", -3, W | F, SetId);
         t.Add("xread", -4, R, Read);
         t.Container("xinfo", CommandFlags.None,
             new Subcommand("STREAM", -3, Info, FirstKey: 2),
@@ -58,6 +59,33 @@ public static class StreamCommands
         var added = c.Store.StreamAdd(c.Session, a[1], noMakeStream, mode, id, trim, a, fieldsAt);
         if (added is { } newId) WriteId(r, newId);
         else r.NullBulk();
+    }
+
+    /// <summary>XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]: the options are
+    /// checked before the key, as Redis 7.0.15 does (the last of a repeated option wins).</summary>
+    private static void SetId(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (!StreamId.TryParse(a[2], 0, false, out var lastId, out _)) throw Store.InvalidStreamId();
+        long entriesAdded = -1;
+        var maxDeleted = StreamId.Zero;
+        for (int i = 3; i < a.Count; i += 2)
+        {
+            bool more = i + 1 < a.Count;
+            if (a.Is(i, "ENTRIESADDED"u8) && more)
+            {
+                entriesAdded = ArgParse.Int64(a[i + 1]);
+                if (entriesAdded < 0) throw new CommandError("ERR entries_added must be positive");
+            }
+            else if (a.Is(i, "MAXDELETEDID"u8) && more)
+            {
+                if (!StreamId.TryParse(a[i + 1], 0, false, out maxDeleted, out _)) throw Store.InvalidStreamId();
+                if (lastId < maxDeleted)
+                    throw new CommandError("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+            }
+            else throw CommandError.Syntax();
+        }
+        c.Store.StreamSetId(c.Session, a[1], lastId, entriesAdded, maxDeleted);
+        r.Ok();
     }
 
     /// <summary>XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]</summary>
