@@ -140,6 +140,9 @@ public sealed partial class Store
             case >= (byte)EventKind.CuckooFirst and <= (byte)EventKind.CuckooLast:
                 ApplyCuckoo((EventKind)kind, ref r, fields);
                 break;
+            case >= (byte)EventKind.StreamFirst and <= (byte)EventKind.StreamLast:
+                ApplyStream((EventKind)kind, ref r, fields);
+                break;
             default:
                 throw new UnknownEventKindException($"unknown event kind {kind}");
         }

@@ -39,9 +39,11 @@ public sealed class CommandFuzzTests(ITestOutputHelper output)
         "FAIL", "u8", "i64", "u63", "i65", "#1", "ENCODING", "FREQ", "IDLETIME", "HELP", "ASYNC", "SYNC", "BIT", "BYTE",
         "AND", "OR", "XOR", "NOT", "FIELDS", "NOVALUES", "DB", "REPLACE", "ABSTTL", "CAPACITY", "ITEMS", "NOCREATE",
         "EXPANSION", "BUCKETSIZE", "MAXITERATIONS", "string", "list", "hash", "set", "zset", "none",
+        "STREAMS", "NOMKSTREAM", "MINID", "~", "=", "$", "1-1", "0-0", "5-*", "18446744073709551615-18446744073709551615",
+        "stream",
     ];
 
-    private static readonly string[] TypedKeys = ["fz:str", "fz:int", "fz:list", "fz:hash", "fz:set", "fz:zset", "fz:hll", "fz:cf", "fz:bits", "fz:missing", "{fz}:a", "{fz}:b"];
+    private static readonly string[] TypedKeys = ["fz:str", "fz:int", "fz:list", "fz:hash", "fz:set", "fz:zset", "fz:hll", "fz:cf", "fz:bits", "fz:stream", "fz:missing", "{fz}:a", "{fz}:b"];
 
     /// <summary>Three seeds per run (each its own node, ~3 s); HYPERCACHE_FUZZ_SEED runs that one instead.</summary>
     [HyperCacheFact]
@@ -126,6 +128,7 @@ public sealed class CommandFuzzTests(ITestOutputHelper output)
         c.Command("PFADD", "fz:hll", "a", "b");
         c.Command("CF.ADD", "fz:cf", "a");
         c.Command("SETBIT", "fz:bits", "100", "1");
+        c.Command("XADD", "fz:stream", "*", "f", "v", "n", "5");
     }
 
     private static bool NoExpiredKeysLeft(RawRespClient c)

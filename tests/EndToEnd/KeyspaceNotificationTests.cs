@@ -248,6 +248,22 @@ public sealed class KeyspaceNotificationTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Stream_commands_and_an_emptied_stream_that_stays()
+    {
+        Notify("Ktg");
+        using var listener = Listen();
+        Expect(Resp.Bulk("1-1"), "XADD", K("s"), "1-1", "f", "v");
+        Expect(Resp.Bulk("2-1"), "XADD", K("s"), "MAXLEN", "1", "2-1", "f", "v");
+        Expect(Resp.Int(0), "XDEL", K("s"), "9-9");
+        Expect(Resp.Int(1), "XDEL", K("s"), "2-1");
+        Expect(Resp.Int(0), "XTRIM", K("s"), "MAXLEN", "0");
+        Expect(Resp.Bulk("3-1"), "XADD", K("s"), "3-1", "f", "v");
+        Expect(Resp.Int(1), "XTRIM", K("s"), "MINID", "4");
+        Expect(Resp.Nil, "XADD", K("none"), "NOMKSTREAM", "*", "f", "v");
+        ExpectEvents(listener, ("xadd", "s"), ("xadd", "s"), ("xtrim", "s"), ("xdel", "s"), ("xadd", "s"), ("xtrim", "s"));
+    }
+
+    [Fact]
     public void A_transaction_publishes_its_commands_events_in_order()
     {
         Notify("K$lg");

@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo", "stream"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -114,7 +114,7 @@ public class MemoryAccountingTests
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var logged = new LoggedStore(clock);
         var session = new Session();
-        string[] types = ["string", "hash", "list", "set", "intset", "zset", "cuckoo"];
+        string[] types = ["string", "hash", "list", "set", "intset", "zset", "cuckoo", "stream"];
         for (int db = 0; db < types.Length; db++)
         {
             session.Db = db; // one type per database: the same key names
@@ -172,6 +172,11 @@ public class MemoryAccountingTests
                     break;
                 case "cuckoo":
                     store.CuckooReserve(session, key, 4096, 2, 20, 1);
+                    break;
+                case "stream": // 50 entries of two fields, one deleted from the middle
+                    for (int j = 1; j <= 50; j++)
+                        store.StreamAdd(session, key, false, StreamIdMode.Explicit, new StreamId((ulong)j, 1), default, Keys.Of("field", "value" + j, "n", j.ToString()), 0);
+                    store.StreamDelete(session, key, Keys.Of("25-1"), 0);
                     break;
             }
         }

@@ -20,7 +20,7 @@ public sealed class SnapshotCopyOnWriteTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private static readonly string[] Types = ["list", "hash", "set", "zset", "cuckoo"];
+    private static readonly string[] Types = ["list", "hash", "set", "zset", "cuckoo", "stream"];
 
     /// <summary>One random write to a collection key "type:n" (n below <paramref name="keys"/>), through the
     /// commands: every kind of collection event, and keys moved, copied and deleted.</summary>
@@ -52,6 +52,11 @@ public sealed class SnapshotCopyOnWriteTests : IDisposable
                 case ("cuckoo", 0 or 1 or 2 or 3):
                     store.CuckooInsert(session, Of(Key()), [CuckooFilter.Hash(Of(Element()))], false, 64, new CuckooInsertResult[1]); break;
                 case ("cuckoo", _): store.CuckooDelete(session, Of(Key()), CuckooFilter.Hash(Of(Element()))); break;
+                case ("stream", 0 or 1 or 2):
+                    store.StreamAdd(session, Of(Key()), false, StreamIdMode.AutoSeq, new StreamId((ulong)i, 0), default, Keys.Of("f", Element()), 0); break;
+                case ("stream", 3): store.StreamDelete(session, Of(Key()), Keys.Of($"{random.Next(i + 1)}-0"), 0); break;
+                case ("stream", _):
+                    store.StreamTrimEntries(session, Of(Key()), new StreamTrim(StreamTrimStrategy.MaxLength, random.Next(10), default, 0)); break;
             }
             if (random.Next(50) == 0) store.Rename(session, Of(Key()), Of(Key()), false);
             else if (random.Next(50) == 0) store.Copy(session, Of(Key()), Of(Key()), session.Db, true);

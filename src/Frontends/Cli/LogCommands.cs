@@ -136,6 +136,7 @@ public static class LogCommands
             >= (byte)EventKind.SetFirst and <= (byte)EventKind.SetLast => $"Set#{kind}",
             >= (byte)EventKind.SortedSetFirst and <= (byte)EventKind.SortedSetLast => $"SortedSet#{kind}",
             >= (byte)EventKind.BitmapFirst and <= (byte)EventKind.BitmapLast => $"Bitmap#{kind}",
+            >= (byte)EventKind.StreamFirst and <= (byte)EventKind.StreamLast => $"Stream#{kind}",
             _ => $"#{kind}",
         };
 

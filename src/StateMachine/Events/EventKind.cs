@@ -43,4 +43,5 @@ public enum EventKind : byte
     /// <summary>Bitmaps and HyperLogLog: both are strings to Redis.</summary>
     BitmapFirst = 100, BitmapLast = 119,
     CuckooFirst = 120, CuckooLast = 139,
+    StreamFirst = 140, StreamLast = 159,
 }

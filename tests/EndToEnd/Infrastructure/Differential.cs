@@ -450,6 +450,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
                 "+hash\r\n" => new(["HGETALL", key], Compare.UnorderedPairs),
                 "+set\r\n" => new(["SMEMBERS", key], Compare.Unordered),
                 "+zset\r\n" => new(["ZRANGE", key, "0", "-1", "WITHSCORES"]),
+                "+stream\r\n" => new(["XRANGE", key, "-", "+"]),
                 _ => new(["EXISTS", key]),
             };
             Check(read);

@@ -28,6 +28,7 @@ public static class CommandCatalog
         SlowLogCommands.Register(table);
         SortCommands.Register(table);
         GeoCommands.Register(table);
+        StreamCommands.Register(table);
         Scripting.ScriptCommands.Register(table);
         return table;
     }
