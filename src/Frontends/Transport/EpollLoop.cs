@@ -9,6 +9,10 @@ namespace HyperCache.Frontends.Transport;
 /// read only when the kernel says it is readable (one read per request, never a read that finds nothing).
 /// Other threads reach the loop through <see cref="Post"/> (an eventfd wakes it): adding connections to its table,
 /// aborting and closing them all happen here, so a socket is closed on the one thread that could still read it.
+/// When a script goes past busy-reply-threshold, every loop whose thread is held in connection code (running the
+/// script, or waiting for the shard locks it holds) gets a stand-in thread (<see cref="StandInForHeldLoops"/>),
+/// which serves the loop's other connections until the loop thread is back: otherwise their SCRIPT KILL could never
+/// be read.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
@@ -19,11 +23,24 @@ internal sealed unsafe class EpollLoop
     private readonly int _wakeFd;
     private readonly Thread _thread;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly ConcurrentQueue<(EpollConnection? About, Action Action)> _posted = new();
     private readonly Dictionary<ulong, EpollConnection> _connections = [];
     private int _wakePending;
     private volatile bool _stopping;
     private long _stopDeadline;
+
+    private static EpollLoop[] s_loops = [];
+    private static readonly Lock s_loopsLock = new();
+
+    // The loop thread's phase: Waiting (in epoll_wait or between events), Handling (running connection code, for
+    // _handling), StoodIn (a stand-in serves the loop until the thread is back from that code).
+    private const int Waiting = 0, Handling = 1, StoodIn = 2;
+    private int _phase;
+    private EpollConnection? _handling;
+    private Thread? _standIn;
+    private volatile bool _standInStarted; // set by the thread that started it, last: the loop thread waits for it
+    private volatile bool _standInStop;
+    private readonly List<Action> _deferred = []; // the held connection's posted actions: run on the loop thread, after
 
     public EpollLoop(int index, ILogger logger)
     {
@@ -35,14 +52,17 @@ internal sealed unsafe class EpollLoop
             throw new IOException($"eventfd for the epoll loop failed: errno {Errno}");
         _thread = new Thread(Run) { IsBackground = true, Name = $"resp-epoll-{index}" };
         _thread.Start();
+        lock (s_loopsLock) s_loops = [.. s_loops, this];
     }
 
     public int EpollFd => _epfd;
 
     /// <summary>Runs <paramref name="action"/> on the loop thread, soon (after the events in hand).</summary>
-    public void Post(Action action)
+    /// <param name="about">The connection the action touches, if any: while that connection's handler holds the loop
+    /// thread, its actions wait for the thread instead of running on the stand-in.</param>
+    public void Post(EpollConnection? about, Action action)
     {
-        _posted.Enqueue(action);
+        _posted.Enqueue((about, action));
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             ulong one = 1;
@@ -51,7 +71,7 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>Takes a new, registered connection into the table that events are looked up in (loop thread).</summary>
-    public void Add(EpollConnection connection) => Post(() =>
+    public void Add(EpollConnection connection) => Post(connection, () =>
     {
         _connections.Add(connection.Id, connection);
         if (_stopping) connection.Abort(ShuttingDown());
@@ -64,7 +84,7 @@ internal sealed unsafe class EpollLoop
     /// closes what is left and ends the thread.</summary>
     public void Stop(TimeSpan wait)
     {
-        Post(() =>
+        Post(null, () =>
         {
             _stopDeadline = Environment.TickCount64 + (long)wait.TotalMilliseconds / 2;
             _stopping = true;
@@ -88,19 +108,105 @@ internal sealed unsafe class EpollLoop
                 _logger.LogCritical("epoll_wait failed: errno {Errno}; RESP loop {Name} stops", errno, _thread.Name);
                 break;
             }
-            for (int i = 0; i < n; i++)
-            {
-                if (events[i].Data == WakeData) continue; // drained below, after the connections' events
-                // A connection closed by an earlier event of this batch is gone from the table: skip its events.
-                if (_connections.TryGetValue(events[i].Data, out var connection))
-                    RunGuarded(connection, events[i].Events);
-            }
-            RunPosted();
+            Dispatch(events, n, onStandIn: false);
+            RunPosted(onStandIn: false);
         }
+        lock (s_loopsLock) s_loops = [.. s_loops.Where(l => l != this)];
         // Stopping: whatever did not close by itself in time is closed now (the node is exiting).
         foreach (var connection in _connections.Values.ToArray()) connection.CloseOnLoop();
         close(_wakeFd);
         close(_epfd);
+    }
+
+    /// <summary>Hands each connection its events; on a stand-in (<paramref name="onStandIn"/>), all but the held one.</summary>
+    private void Dispatch(EpollEvent* events, int n, bool onStandIn, EpollConnection? held = null)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            if (events[i].Data == WakeData) continue; // drained by RunPosted, after the connections' events
+            // A connection closed by an earlier event of this batch is gone from the table: skip its events.
+            if (!_connections.TryGetValue(events[i].Data, out var connection) || connection == held) continue;
+            if (onStandIn)
+            {
+                RunGuarded(connection, events[i].Events);
+                continue;
+            }
+            Enter(connection);
+            RunGuarded(connection, events[i].Events);
+            Leave();
+        }
+    }
+
+    /// <summary>Loop thread, before connection code (a volatile write).</summary>
+    private void Enter(EpollConnection? connection)
+    {
+        _handling = connection;
+        Volatile.Write(ref _phase, Handling);
+    }
+
+    /// <summary>Loop thread, after connection code (one compare-exchange): takes the loop back if a stand-in ran it.</summary>
+    private void Leave()
+    {
+        if (Interlocked.CompareExchange(ref _phase, Waiting, Handling) != Handling) Reclaim();
+    }
+
+    /// <summary>
+    /// A script just went past busy-reply-threshold. Scripts run inline on the loop thread of the connection that sent
+    /// them, and a command sent before the node was busy may be waiting for the shard locks the script holds, on its
+    /// own loop thread: each loop held in connection code now gets a stand-in thread, which serves its other
+    /// connections until the loop thread is back. The connection being handled is left alone meanwhile: its fd
+    /// leaves epoll and its posted actions wait for the loop thread.
+    /// </summary>
+    public static void StandInForHeldLoops()
+    {
+        foreach (var loop in Volatile.Read(ref s_loops))
+            if (Interlocked.CompareExchange(ref loop._phase, StoodIn, Handling) == Handling) loop.StartStandIn();
+    }
+
+    private void StartStandIn()
+    {
+        var held = _handling;
+        held?.HoldEvents();
+        _standInStop = false;
+        _standIn = new Thread(StandIn) { IsBackground = true, Name = _thread.Name + "-standin" };
+        _standIn.Start(held);
+        _standInStarted = true;
+        _logger.LogInformation("RESP epoll loop {Name} is held by a busy script: a stand-in thread serves its other connections", _thread.Name);
+    }
+
+    private void StandIn(object? held)
+    {
+        var skip = (EpollConnection?)held;
+        var events = stackalloc EpollEvent[MaxEvents];
+        while (!_standInStop)
+        {
+            int n = epoll_wait(_epfd, events, MaxEvents, -1);
+            if (n < 0)
+            {
+                if (Errno == EINTR) continue;
+                break;
+            }
+            Dispatch(events, n, onStandIn: true, skip);
+            RunPosted(onStandIn: true, skip);
+        }
+    }
+
+    /// <summary>Loop thread, back from the connection code that held it: stops and joins the stand-in, lets the held
+    /// connection's fd rejoin epoll and runs its deferred actions.</summary>
+    private void Reclaim()
+    {
+        var spin = new SpinWait();
+        while (!_standInStarted) spin.SpinOnce(); // StandInForHeldLoops, on another thread, may still be starting it
+        _standInStarted = false;
+        _standInStop = true;
+        Post(null, static () => { }); // wakes the stand-in's epoll_wait
+        _standIn!.Join();
+        _standIn = null;
+        var held = _handling;
+        held?.ReleaseEvents();
+        Volatile.Write(ref _phase, Waiting);
+        foreach (var action in _deferred) RunAction(action);
+        _deferred.Clear();
     }
 
     private void RunGuarded(EpollConnection connection, uint events)
@@ -117,22 +223,36 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    private void RunPosted()
+    /// <param name="held">On a stand-in: the held connection, whose actions wait for the loop thread.</param>
+    private void RunPosted(bool onStandIn, EpollConnection? held = null)
     {
         if (Volatile.Read(ref _wakePending) == 0) return;
         ulong value;
         read(_wakeFd, (byte*)&value, sizeof(ulong));
         Volatile.Write(ref _wakePending, 0); // before dequeuing: a post after this point writes the eventfd again
-        while (_posted.TryDequeue(out var action))
+        while (_posted.TryDequeue(out var item))
         {
-            try
+            if (onStandIn)
             {
-                action();
+                if (item.About != null && item.About == held) _deferred.Add(item.Action);
+                else RunAction(item.Action);
+                continue;
             }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "RESP epoll loop {Name}: a posted action failed", _thread.Name);
-            }
+            Enter(item.About);
+            RunAction(item.Action);
+            Leave();
+        }
+    }
+
+    private void RunAction(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "RESP epoll loop {Name}: a posted action failed", _thread.Name);
         }
     }
 }
