@@ -136,12 +136,14 @@ internal static class LuaPrelude
           end
         end
         local function arm() sethook(guard, '', {{HookInstructions}}) end
-        local function guarded(f)
-          if type(f) ~= 'function' then return f end      -- create/wrap raise their own error for it
+        local function guarded(f, name)
+          if type(f) ~= 'function' then       -- Lua's own words, at the script's line (level 3)
+            error("bad argument #1 to '" .. name .. "' (function expected, got " .. type(f) .. ")", 3)
+          end
           return function(...) arm() return f(...) end
         end
-        coroutine.create = function(f) local co = create(guarded(f)) return co end
-        coroutine.wrap = function(f) local co = wrap(guarded(f)) return co end
+        coroutine.create = function(f) local co = create(guarded(f, 'create')) return co end
+        coroutine.wrap = function(f) local co = wrap(guarded(f, 'wrap')) return co end
 
         os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
 
