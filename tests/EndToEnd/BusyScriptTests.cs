@@ -57,6 +57,7 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
         Threshold(100);
         Expect(Resp.Ok, "SET", K("before"), "v");
         if (command.StartsWith("EVALSHA", StringComparison.Ordinal)) Expect(Resp.Bulk(Sha1(Loop)), "SCRIPT", "LOAD", Loop);
+        string keys = Cmd("DBSIZE");
         using var runner = Start(Node.Port, command, command.StartsWith("EVALSHA", StringComparison.Ordinal) ? Sha1(Loop) : Loop, "0");
 
         WaitUntilBusy(Raw, "PING");
@@ -67,6 +68,7 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Ok, "SCRIPT", "KILL");
 
         Assert.Equal(Killed(Loop), runner.ReadReply());
+        Expect(keys, "DBSIZE"); // the keyspace is as it was
         Expect(Resp.Bulk("v"), "GET", K("before"));
         Expect(Resp.Int(0), "EXISTS", K("other"));
         Expect(Resp.Ok, "SET", K("after"), "w");
