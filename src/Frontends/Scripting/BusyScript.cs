@@ -10,8 +10,8 @@ namespace HyperCache.Frontends.Scripting;
 /// that has not written. The script's thread (the Lua count hook, redis.call) and SCRIPT KILL meet here.
 /// <para>A command that comes while a script runs, not yet busy, waits here for the script (<see cref="MustRefuse"/>)
 /// rather than on the shard locks, so that it is answered BUSY if the script goes past the threshold, as in Redis
-/// (where it would wait in the socket). Only a command that passed the check in the instant the script started
-/// waits on the locks until the script ends.</para>
+/// (where it would wait in the socket). Only a command that passed the check in the instant the script took its
+/// locks, or one behind an EXEC that holds them before its script starts, waits on the locks until the script ends.</para>
 /// </summary>
 public sealed class BusyScript
 {
@@ -28,12 +28,12 @@ public sealed class BusyScript
         "auth", "hello", "quit", "reset", "multi", "discard", "unwatch", "shutdown", "replconf", "script|kill",
     };
 
-    // The script's phase: the one read the command path pays (Quiet). Written with full fences (see Wake).
+    // The script's phase, the one read the command path pays (Quiet); written with full fences (see SetPhase).
     private const int Idle = 0, Running = 1, Busy = 2;
     private volatile int _phase;
-    private readonly object _waitRoom = new();
+    private readonly object _waitRoom = new(); // commands waiting for a running script
     private int _waiters;
-    private int _state;
+    private int _state; // NoScript, Killable, Writing, KillRequested: where SCRIPT KILL and the script's writes meet
     // The script's thread only:
     private long _startedAt, _limit; // Stopwatch ticks
     private bool _dirty;
