@@ -10,8 +10,9 @@ namespace HyperCache.Frontends.Scripting;
 /// that has not written. The script's thread (the Lua count hook, redis.call) and SCRIPT KILL meet here.
 /// <para>A command that comes while a script runs, not yet busy, waits here for the script (<see cref="MustRefuse"/>)
 /// rather than on the shard locks, so that it is answered BUSY if the script goes past the threshold, as in Redis
-/// (where it would wait in the socket). Only a command that passed the check in the instant the script took its
-/// locks, or one behind an EXEC that holds them before its script starts, waits on the locks until the script ends.</para>
+/// (where it would wait in the socket). The script announces itself before it takes its locks
+/// (<see cref="Announce"/>); only a command that passed the check just before that, or one behind an EXEC that holds
+/// the locks before its script starts, waits on the locks until the script ends.</para>
 /// </summary>
 public sealed class BusyScript
 {
@@ -81,7 +82,12 @@ public sealed class BusyScript
     public static CommandFlags WithAllowBusy(string name, CommandFlags flags)
         => AllowedWhileBusy.Contains(name) ? flags | CommandFlags.AllowBusy : flags;
 
-    /// <summary>Script thread: a script starts; it may run <paramref name="thresholdMs"/> before the node is busy.</summary>
+    /// <summary>Script thread, before it takes the shard locks: from now on other commands wait for the script
+    /// (<see cref="MustRefuse"/>) rather than block on its locks. Leaves a script that already runs alone.</summary>
+    public void Announce() => Interlocked.CompareExchange(ref _phase, Running, Idle);
+
+    /// <summary>Script thread, first thing under the shard locks: the script starts; it may run
+    /// <paramref name="thresholdMs"/> before the node is busy.</summary>
     public void Begin(long thresholdMs)
     {
         _startedAt = Stopwatch.GetTimestamp();

@@ -53,20 +53,31 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
         bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
         long threshold = _node.Config.BusyReplyThreshold;
-        _node.Store.RunScript(caller.Session, _client.Session, () =>
+        // From here a command of another client waits for the script (or gets BUSY) before it takes any lock,
+        // instead of blocking on the script's locks until it ends. Begin and End run under the locks: one script at
+        // a time owns the busy state.
+        _busy.Announce();
+        bool began = false;
+        try
         {
-            // First thing under the locks: from here a command of another client waits for the script (or gets
-            // BUSY) before it takes any lock, instead of blocking on the locks until the script ends.
-            _busy.Begin(threshold);
-            try
+            _node.Store.RunScript(caller.Session, _client.Session, () =>
             {
-                lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
-            }
-            finally
-            {
-                _busy.End();
-            }
-        });
+                began = true;
+                _busy.Begin(threshold);
+                try
+                {
+                    lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
+                }
+                finally
+                {
+                    _busy.End();
+                }
+            });
+        }
+        finally
+        {
+            if (!began) _busy.End(); // never reached the locks: do not leave commands waiting
+        }
     }
 
     private static int NumKeys(CommandArgs a)
