@@ -12,6 +12,9 @@ public sealed class Session
     /// <summary>While EXEC runs: the events gathered for its one log entry.</summary>
     internal EventBatch? Batch;
 
+    /// <summary>Events gathered so far for that entry (a script's writes: SCRIPT KILL refuses once one was made).</summary>
+    public int BatchedEvents => Batch?.Count ?? 0;
+
     /// <summary>The keys this client WATCHes, or null.</summary>
     internal WatchSet? Watches;
 

@@ -40,6 +40,7 @@ public static class CliApp
             (new Option<string?>("--snapshot-after-percent") { Description = "... and after the log grew this % of the last snapshot's size (default 100; 0 = only the MB rule)" }, "persistence.snapshot_after_percent"),
             (new Option<string?>("--log-segment-mb") { Description = "AOF segment size in MB for a new data directory (power of two, >= 4; default 64)" }, "persistence.log_segment_mb"),
             (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
+            (new Option<string?>("--busy-reply-threshold") { Description = "Milliseconds a Lua script runs before other clients get BUSY and SCRIPT KILL may stop it (default 5000; alias lua-time-limit)" }, "scripting.busy_reply_threshold"),
             (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),
             (new Option<string?>("--replicaof") { Description = "\"host port\": start as a replica of that primary" }, "replication.replicaof"),
             (new Option<string?>("--replication-port") { Description = "Log-shipping (gRPC) port (default RESP port + 10000)" }, "network.replication_port"),

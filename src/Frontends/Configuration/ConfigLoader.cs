@@ -51,6 +51,8 @@ public static class ConfigLoader
         new("cache.keyspace_filter", c => Bool(c.KeyspaceFilter), (c, v) => c.KeyspaceFilter = ParseBool(v)),
         new("cache.notify_keyspace_events", c => c.NotifyKeyspaceEvents, (c, v) => c.NotifyKeyspaceEvents = KeyspaceEvents(v), "notify-keyspace-events"),
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
+        new("scripting.busy_reply_threshold", c => Text(c.BusyReplyThreshold), (c, v) => c.BusyReplyThreshold = NonNegativeLong(v), "busy-reply-threshold"),
+        new("scripting.lua_time_limit", c => Text(c.BusyReplyThreshold), (c, v) => c.BusyReplyThreshold = NonNegativeLong(v), "lua-time-limit"),
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
         new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),
         new("security.requirepass", c => c.RequirePass, (c, v) => c.RequirePass = v, "requirepass"),
@@ -202,6 +204,13 @@ public static class ConfigLoader
     {
         int n = int.Parse(v, CultureInfo.InvariantCulture);
         return n >= 0 ? n : throw new ArgumentException("must not be negative");
+    }
+
+    /// <summary>Redis's wording for its long long settings with a floor of 0 (CONFIG SET shows the message).</summary>
+    private static long NonNegativeLong(string v)
+    {
+        long n = long.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return n >= 0 ? n : throw new ArgumentException("argument must be between 0 and 9223372036854775807 inclusive");
     }
 
     private static int SegmentMb(string v)

@@ -76,6 +76,10 @@ public sealed class NodeConfig
     /// <summary>Keep a Cuckoo filter of each shard's keys (see docs/decisions.md, "Cuckoo filters").</summary>
     public bool KeyspaceFilter { get; set; } = false;
 
+    /// <summary>busy-reply-threshold (alias lua-time-limit): milliseconds a script runs before other clients get
+    /// BUSY and SCRIPT KILL may stop it (Redis's default 5000).</summary>
+    public long BusyReplyThreshold { get; set; } = 5000;
+
     public long ProtoMaxBulkLen { get; set; } = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit { get; set; } = 1024L * 1024 * 1024;
 

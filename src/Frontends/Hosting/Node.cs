@@ -42,6 +42,8 @@ public sealed class Node : IDisposable
     /// <summary>Clients in MONITOR mode and the feed of commands to them.</summary>
     public MonitorFeed Monitors { get; } = new();
     public SlowLog SlowLog { get; } = new();
+    /// <summary>A script past busy-reply-threshold: other clients get BUSY; SCRIPT KILL.</summary>
+    public Scripting.BusyScript BusyScript { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);

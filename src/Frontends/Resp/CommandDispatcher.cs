@@ -7,6 +7,8 @@ namespace HyperCache.Frontends.Resp;
 /// <summary>Finds a parsed command, checks its arity, runs it, and turns a <see cref="CommandError"/> into a reply.</summary>
 public sealed class CommandDispatcher(Node node)
 {
+    private readonly Scripting.BusyScript _busyScript = node.BusyScript;
+
     /// <summary>Whether the last command run was one Redis calls fast (O(1) or O(log n)); false for unknown or
     /// refused ones too.</summary>
     public bool LastWasFast { get; private set; }
@@ -36,6 +38,13 @@ public sealed class CommandDispatcher(Node node)
             spec.Meter?.Error.Inc();
             return;
         }
+        // A running script holds every shard lock: wait for it, or answer BUSY once it is past busy-reply-threshold,
+        // before taking any lock (one volatile read when no script runs).
+        if (!_busyScript.Quiet && !spec.Flags.HasFlag(CommandFlags.AllowBusy) && _busyScript.MustRefuse())
+        {
+            RefuseWhileBusy(client, spec);
+            return;
+        }
         if (RefusedForMemory(client, spec))
         {
             ConnectionGate.Reject(client, spec, OomRules.Error); // inside MULTI this dooms the transaction, as in Redis
@@ -59,6 +68,14 @@ public sealed class CommandDispatcher(Node node)
             spec.Meter?.Failed(started);
         }
         if (node.Monitors.Active) node.Monitors.Feed(client, args, spec);
+    }
+
+    /// <summary>Redis's order: NOAUTH before BUSY; inside MULTI the refusal dooms the transaction.</summary>
+    private static void RefuseWhileBusy(RespClient client, CommandSpec spec)
+    {
+        bool noAuth = !client.Authenticated && !spec.Flags.HasFlag(CommandFlags.NoAuth);
+        ConnectionGate.Reject(client, spec, noAuth ? "NOAUTH Authentication required." : Scripting.BusyScript.BusyError);
+        spec.Meter?.Error.Inc();
     }
 
     /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)

@@ -17,6 +17,8 @@ public enum CommandFlags
     /// <summary>Refused with OOM when used memory is over maxmemory and eviction cannot bring it back (Redis's
     /// denyoom). Set by <see cref="CommandTable.Add"/> on every write that may grow memory (<see cref="OomRules"/>).</summary>
     DenyOom = 32,
+    /// <summary>Runs while a script is busy (Redis's allow_busy; see <see cref="Scripting.BusyScript"/>).</summary>
+    AllowBusy = 64,
 }
 
 /// <summary>One command: its arity as Redis states it (negative = at least), flags and key positions (for
@@ -65,7 +67,7 @@ public sealed class CommandTable
     public IReadOnlyCollection<CommandSpec> All => _commands.Values;
 
     public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)
-        => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, OomRules.WithDenyOom(name, flags), firstKey, lastKey, step, handler);
+        => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, Scripting.BusyScript.WithAllowBusy(name, OomRules.WithDenyOom(name, flags)), firstKey, lastKey, step, handler);
 
     /// <summary>A container command; the dispatcher picks the subcommand and checks its arity.</summary>
     public void Container(string name, CommandFlags flags, params Subcommand[] subcommands)
@@ -76,7 +78,7 @@ public sealed class CommandTable
     {
         var table = new Dictionary<string, CommandSpec>(StringComparer.OrdinalIgnoreCase);
         foreach (var sub in subcommands)
-            table[sub.Name] = new CommandSpec($"{name}|{sub.Name.ToLowerInvariant()}", sub.Arity, flags, sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
+            table[sub.Name] = new CommandSpec($"{name}|{sub.Name.ToLowerInvariant()}", sub.Arity, Scripting.BusyScript.WithAllowBusy($"{name}|{sub.Name.ToLowerInvariant()}", flags), sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
         _commands[name] = new CommandSpec(name, arity, flags, 0, 0, 0, alone) { Subcommands = table };
     }
 

@@ -3,8 +3,9 @@ namespace HyperCache.Frontends.Scripting;
 /// <summary>
 /// The Lua side of the sandbox, run once per Lua state: the <c>redis</c> table, Lua 5.1 names that scripts written
 /// for Redis use, the removal of what Redis does not expose (os, io, package, require, dofile, loadfile, print,
-/// debug, utf8), read-only globals, and the message handler that gives errors Redis's {err, source, line} shape.
-/// Native functions come in as the chunk's arguments; the chunk returns the message handler.
+/// debug, utf8), read-only globals, the time-limit hook, and the message handler that gives errors Redis's
+/// {err, source, line} shape. Native functions come in as the chunk's arguments; the chunk returns the message
+/// handler and the function that re-arms the hook.
 /// </summary>
 internal static class LuaPrelude
 {
@@ -12,8 +13,14 @@ internal static class LuaPrelude
     /// redis.* helper, or the read-only globals) points at the script's own line, as Redis's C functions do.</summary>
     public const string ChunkName = "=hypercache";
 
-    public const string Code = """
-        local native_call, native_sha1hex, native_log, native_setresp = ...
+    /// <summary>Instructions between two looks at the clock and at SCRIPT KILL (Redis's luaMaskCountHook: 100000).</summary>
+    public const int HookInstructions = 100_000;
+
+    /// <summary>The error a killed script ends with (Redis 7.0's words; the handler adds "script: ..., on ...").</summary>
+    public const string KilledError = "ERR Script killed by user with SCRIPT KILL...";
+
+    public static readonly string Code = $$"""
+        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop = ...
         local dbg = debug
         local error, type, select, tostring, tonumber, rawget = error, type, select, tostring, tonumber, rawget
         local pack, unpack, concat = table.pack, table.unpack, table.concat
@@ -116,6 +123,28 @@ internal static class LuaPrelude
         load = function(chunk, name) return lua_load(chunk, name, 't') end   -- source only, never bytecode
         loadstring = load
 
+        -- busy-reply-threshold and SCRIPT KILL: a count hook asks the node every {{HookInstructions}} instructions
+        -- (native_must_stop also makes the node busy once the script is past the threshold). A killed script gets a
+        -- line hook, as in Redis, so a pcall in the script cannot catch the kill for good: the next line raises again.
+        -- Hooks are per coroutine, so the script's own coroutines arm theirs as they start.
+        local sethook = dbg.sethook
+        local guard
+        guard = function()
+          if native_must_stop() then
+            sethook(guard, 'l')
+            error({err = '{{KilledError}}'})
+          end
+        end
+        local function arm() sethook(guard, '', {{HookInstructions}}) end
+        local function guarded(f, name)
+          if type(f) ~= 'function' then       -- Lua's own words, at the script's line (level 3)
+            error("bad argument #1 to '" .. name .. "' (function expected, got " .. type(f) .. ")", 3)
+          end
+          return function(...) arm() return f(...) end
+        end
+        coroutine.create = function(f) local co = create(guarded(f, 'create')) return co end
+        coroutine.wrap = function(f) local co = wrap(guarded(f, 'wrap')) return co end
+
         os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
 
         -- Globals are read-only, and reading a missing one is an error (Redis 7).
@@ -131,6 +160,7 @@ internal static class LuaPrelude
 
         -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
         -- script's own line.
+        arm()
         return function(err)
           local level = 2
           local info = dbg.getinfo(level, 'nSl')
@@ -144,6 +174,6 @@ internal static class LuaPrelude
             err.line = info.currentline
           end
           return err
-        end
+        end, arm
         """;
 }

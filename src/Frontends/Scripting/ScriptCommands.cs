@@ -61,7 +61,11 @@ public static class ScriptCommands
                 EngineOf(c.Node).Flush();
                 r.Ok();
             }),
-            new Subcommand("KILL", 2, (c, a, r) => throw new CommandError("NOTBUSY No scripts in execution right now.")),
+            new Subcommand("KILL", 2, (c, a, r) =>
+            {
+                if (c.Node.BusyScript.Kill() is { } error) throw new CommandError(error);
+                r.Ok();
+            }),
             Subcommand.Help(Help));
     }
 }

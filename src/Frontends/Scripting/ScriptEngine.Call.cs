@@ -71,9 +71,13 @@ public sealed unsafe partial class ScriptEngine
         }
         if (_run.OverMemory && spec.Flags.HasFlag(CommandFlags.DenyOom)) return FailedCoded(L, Encoding.ASCII.GetBytes(OomRules.Error));
 
+        bool write = spec.Flags.HasFlag(CommandFlags.Write);
+        if (write && !_busy.BeginWrite()) return FailedCoded(L, Encoding.ASCII.GetBytes(LuaPrelude.KilledError));
+
         _replies.Clear();
         var writer = _client.Writer;
         _client.LastCommand = spec.Name;
+        int eventsBefore = _client.Session.BatchedEvents;
         try
         {
             spec.Handler(_client, a, writer);
@@ -81,6 +85,10 @@ public sealed unsafe partial class ScriptEngine
         catch (CommandError e)
         {
             writer.Error(e.Message);
+        }
+        finally
+        {
+            if (write) _busy.EndWrite(changed: _client.Session.BatchedEvents != eventsBefore);
         }
         writer.Commit();
         var reply = _replies.Written;
@@ -145,6 +153,37 @@ public sealed unsafe partial class ScriptEngine
         RawSetField(L, -2, "err"u8);
         lua_pushboolean(L, 1);
         return 2;
+    }
+
+    /// <summary>native_must_stop() → true when the script must stop (SCRIPT KILL); called by the count hook. The first
+    /// call past busy-reply-threshold makes the node busy: logged as Redis does, and an epoll loop thread held by the
+    /// script gets a stand-in for its other connections.</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeMustStop(IntPtr L)
+    {
+        bool stop = false;
+        try
+        {
+            if (t_running is { } engine)
+            {
+                stop = engine._busy.MustStop(out bool becameBusy);
+                if (becameBusy) engine.BecameBusy();
+                if (stop) engine._killRaised = true;
+            }
+        }
+        catch (Exception)
+        {
+            // never raise into Lua from here (see LuaNative)
+        }
+        lua_pushboolean(L, stop ? 1 : 0);
+        return 1;
+    }
+
+    private void BecameBusy()
+    {
+        _node.Logger.LogWarning("Slow script detected: still in execution after {Ms} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: {Sha}.",
+            _node.Config.BusyReplyThreshold, _sha);
+        Transport.EpollLoop.StandInForHeldLoops();
     }
 
     /// <summary>native_sha1hex(s): the SHA1 of a string in hex (redis.sha1hex).</summary>

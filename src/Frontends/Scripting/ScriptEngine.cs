@@ -25,10 +25,15 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     private readonly ReplyBuffer _replies = new();
     private IntPtr _lua;
     private int _handler;                       // registry ref of the error message handler
+    private int _arm;                           // registry ref of the function that re-arms the count hook
+    private readonly BusyScript _busy;
+    private string _sha = "";                   // the running script's, for the slow-script warning
+    private bool _killRaised;                   // the hook raised the kill: the main thread's hook needs re-arming
 
     public ScriptEngine(Node node)
     {
         _node = node;
+        _busy = node.BusyScript;
         _client = new RespClient(0, node, "lua", "") { Authenticated = true, InExec = true };
         _client.Writer.Attach(_replies);
         Open();
@@ -47,10 +52,32 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         // Redis decides "over maxmemory" once, before the script (pre_command_oom_state). Never evict under the
         // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
         bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
-        _node.Store.RunScript(caller.Session, _client.Session, () =>
+        long threshold = _node.Config.BusyReplyThreshold;
+        // From here a command of another client waits for the script (or gets BUSY) before it takes any lock,
+        // instead of blocking on the script's locks until it ends. Begin and End run under the locks: one script at
+        // a time owns the busy state.
+        _busy.Announce();
+        bool began = false;
+        try
         {
-            lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
-        });
+            _node.Store.RunScript(caller.Session, _client.Session, () =>
+            {
+                began = true;
+                _busy.Begin(threshold);
+                try
+                {
+                    lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
+                }
+                finally
+                {
+                    _busy.End();
+                }
+            });
+        }
+        finally
+        {
+            if (!began) _busy.End(); // never reached the locks: do not leave commands waiting
+        }
     }
 
     private static int NumKeys(CommandArgs a)
@@ -118,6 +145,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         _client.Session.Db = caller.Session.Db;
         _client.Protocol = 2;
         _run = new RunState(readOnly || script.NoWrites, overMemory);
+        _sha = sha;
         t_running = this;
         int status;
         try
@@ -128,9 +156,18 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         {
             t_running = null;
         }
+        if (_killRaised) Rearm(L);
         if (status != 0) reply.Error(FailureMessage(L, sha));
         else LuaReplies.Write(L, reply);
         lua_settop(L, 0);
+    }
+
+    /// <summary>After a kill the main thread's hook fires on every line (see <see cref="LuaPrelude"/>): back to counting.</summary>
+    private void Rearm(IntPtr L)
+    {
+        _killRaised = false;
+        lua_rawgeti(L, RegistryIndex, _arm);
+        if (lua_pcallk(L, 0, 0, 0, IntPtr.Zero, IntPtr.Zero) != 0) Pop(L, 1);
     }
 
     /// <summary>Compiles a body as the chunk "@user_script" (so errors say "user_script:LINE:", as Redis's) and
@@ -199,7 +236,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeSha1Hex, 0);
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeLog, 0);
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeSetResp, 0);
-            status = lua_pcallk(L, 4, 1, 0, IntPtr.Zero, IntPtr.Zero);
+            lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeMustStop, 0);
+            status = lua_pcallk(L, 5, 2, 0, IntPtr.Zero, IntPtr.Zero);
         }
         if (status != 0)
         {
@@ -207,6 +245,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             lua_close(L);
             throw new InvalidOperationException("Lua: the scripting prelude failed: " + error);
         }
+        _arm = luaL_ref(L, RegistryIndex);     // the top result
         _handler = luaL_ref(L, RegistryIndex);
         _lua = L;
     }

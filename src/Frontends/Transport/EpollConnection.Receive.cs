@@ -100,7 +100,7 @@ internal sealed partial class EpollConnection
         {
             readerGone = true;
         }
-        _loop.Post(() =>
+        _loop.Post(this, () =>
         {
             if (!_receiving) return;
             _inputPaused = false;

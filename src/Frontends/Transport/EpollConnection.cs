@@ -29,6 +29,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
     private readonly Lock _interestLock = new();
     private uint _interest; // what the fd is registered for; changed by the loop (EPOLLIN) and the sender (EPOLLOUT)
     private bool _registered;
+    private bool _eventsHeld; // out of epoll while its handler holds the loop thread (EpollLoop's stand-in)
     private int _sidesOpen = 2; // receive and send: the last one to finish closes the socket
     private volatile ConnectionAbortedException? _abortReason;
     private IDictionary<object, object?>? _items;
@@ -79,7 +80,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         }
         _output.Reader.CancelPendingRead();
         _writable.Signal(false);
-        _loop.Post(() =>
+        _loop.Post(this, () =>
         {
             if (_socketClosed.Task.IsCompleted) return;
             shutdown(_fd, SHUT_RDWR);
@@ -95,14 +96,14 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
     {
         await _input.Reader.CompleteAsync();
         await _output.Writer.CompleteAsync();
-        _loop.Post(() => EndReceive(null, unregister: false));
+        _loop.Post(this, () => EndReceive(null, unregister: false));
         await _socketClosed.Task;
     }
 
     /// <summary>One side (receive or send) finished; the second one to finish has the socket closed.</summary>
     private void SideDone()
     {
-        if (Interlocked.Decrement(ref _sidesOpen) == 0) _loop.Post(CloseOnLoop);
+        if (Interlocked.Decrement(ref _sidesOpen) == 0) _loop.Post(this, CloseOnLoop);
     }
 
     /// <summary>Loop thread: stop watching the fd, close it, forget the connection.</summary>
@@ -125,6 +126,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
             uint wanted = (_interest | add) & ~remove;
             if (wanted == _interest) return true;
             _interest = wanted;
+            if (_eventsHeld) return true; // registered again, with this interest, by ReleaseEvents
             return Control(_loop.EpollFd, EPOLL_CTL_MOD, _fd, wanted, Id) == 0;
         }
     }
@@ -135,7 +137,31 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         {
             if (!_registered) return;
             _registered = false;
+            if (!_eventsHeld) Control(_loop.EpollFd, EPOLL_CTL_DEL, _fd, 0, Id);
+        }
+    }
+
+    /// <summary>While this connection's handler holds the loop thread, its fd leaves epoll, so the loop's stand-in
+    /// (which must not run this connection's code) is not woken by it again and again (HUP is always reported).</summary>
+    internal void HoldEvents()
+    {
+        lock (_interestLock)
+        {
+            if (!_registered || _eventsHeld) return;
+            _eventsHeld = true;
             Control(_loop.EpollFd, EPOLL_CTL_DEL, _fd, 0, Id);
+        }
+    }
+
+    /// <summary>Back on its loop thread: the fd rejoins epoll with what it is interested in now (level-triggered, so
+    /// input that arrived meanwhile is reported at once).</summary>
+    internal void ReleaseEvents()
+    {
+        lock (_interestLock)
+        {
+            if (!_eventsHeld) return;
+            _eventsHeld = false;
+            if (_registered) Control(_loop.EpollFd, EPOLL_CTL_ADD, _fd, _interest, Id);
         }
     }
 

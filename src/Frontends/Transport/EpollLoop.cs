@@ -9,8 +9,12 @@ namespace HyperCache.Frontends.Transport;
 /// read only when the kernel says it is readable (one read per request, never a read that finds nothing).
 /// Other threads reach the loop through <see cref="Post"/> (an eventfd wakes it): adding connections to its table,
 /// aborting and closing them all happen here, so a socket is closed on the one thread that could still read it.
+/// When a script goes past busy-reply-threshold, every loop whose thread is held in connection code (running the
+/// script, or waiting for the shard locks it holds) gets a stand-in thread (<see cref="StandInForHeldLoops"/>),
+/// which serves the loop's other connections until the loop thread is back: otherwise their SCRIPT KILL could never
+/// be read.
 /// </summary>
-internal sealed unsafe class EpollLoop
+internal sealed unsafe partial class EpollLoop
 {
     private const ulong WakeData = 0; // the eventfd's event; connections have ids from 1
     private const int MaxEvents = 256;
@@ -19,7 +23,7 @@ internal sealed unsafe class EpollLoop
     private readonly int _wakeFd;
     private readonly Thread _thread;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly ConcurrentQueue<(EpollConnection? About, Action Action)> _posted = new();
     private readonly Dictionary<ulong, EpollConnection> _connections = [];
     private int _wakePending;
     private volatile bool _stopping;
@@ -35,14 +39,17 @@ internal sealed unsafe class EpollLoop
             throw new IOException($"eventfd for the epoll loop failed: errno {Errno}");
         _thread = new Thread(Run) { IsBackground = true, Name = $"resp-epoll-{index}" };
         _thread.Start();
+        lock (s_loopsLock) s_loops = [.. s_loops, this];
     }
 
     public int EpollFd => _epfd;
 
     /// <summary>Runs <paramref name="action"/> on the loop thread, soon (after the events in hand).</summary>
-    public void Post(Action action)
+    /// <param name="about">The connection the action touches, if any: while that connection's handler holds the loop
+    /// thread, its actions wait for the thread instead of running on the stand-in.</param>
+    public void Post(EpollConnection? about, Action action)
     {
-        _posted.Enqueue(action);
+        _posted.Enqueue((about, action));
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             ulong one = 1;
@@ -51,7 +58,7 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>Takes a new, registered connection into the table that events are looked up in (loop thread).</summary>
-    public void Add(EpollConnection connection) => Post(() =>
+    public void Add(EpollConnection connection) => Post(connection, () =>
     {
         _connections.Add(connection.Id, connection);
         if (_stopping) connection.Abort(ShuttingDown());
@@ -64,7 +71,7 @@ internal sealed unsafe class EpollLoop
     /// closes what is left and ends the thread.</summary>
     public void Stop(TimeSpan wait)
     {
-        Post(() =>
+        Post(null, () =>
         {
             _stopDeadline = Environment.TickCount64 + (long)wait.TotalMilliseconds / 2;
             _stopping = true;
@@ -88,19 +95,33 @@ internal sealed unsafe class EpollLoop
                 _logger.LogCritical("epoll_wait failed: errno {Errno}; RESP loop {Name} stops", errno, _thread.Name);
                 break;
             }
-            for (int i = 0; i < n; i++)
-            {
-                if (events[i].Data == WakeData) continue; // drained below, after the connections' events
-                // A connection closed by an earlier event of this batch is gone from the table: skip its events.
-                if (_connections.TryGetValue(events[i].Data, out var connection))
-                    RunGuarded(connection, events[i].Events);
-            }
-            RunPosted();
+            Dispatch(events, n, onStandIn: false);
+            RunPosted(onStandIn: false);
         }
+        lock (s_loopsLock) s_loops = [.. s_loops.Where(l => l != this)];
         // Stopping: whatever did not close by itself in time is closed now (the node is exiting).
         foreach (var connection in _connections.Values.ToArray()) connection.CloseOnLoop();
         close(_wakeFd);
         close(_epfd);
+    }
+
+    /// <summary>Hands each connection its events; on a stand-in (<paramref name="onStandIn"/>), all but the held one.</summary>
+    private void Dispatch(EpollEvent* events, int n, bool onStandIn, EpollConnection? held = null)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            if (events[i].Data == WakeData) continue; // drained by RunPosted, after the connections' events
+            // A connection closed by an earlier event of this batch is gone from the table: skip its events.
+            if (!_connections.TryGetValue(events[i].Data, out var connection) || connection == held) continue;
+            if (onStandIn)
+            {
+                RunGuarded(connection, events[i].Events);
+                continue;
+            }
+            Enter(connection);
+            RunGuarded(connection, events[i].Events);
+            Leave();
+        }
     }
 
     private void RunGuarded(EpollConnection connection, uint events)
@@ -117,22 +138,36 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    private void RunPosted()
+    /// <param name="held">On a stand-in: the held connection, whose actions wait for the loop thread.</param>
+    private void RunPosted(bool onStandIn, EpollConnection? held = null)
     {
         if (Volatile.Read(ref _wakePending) == 0) return;
         ulong value;
         read(_wakeFd, (byte*)&value, sizeof(ulong));
         Volatile.Write(ref _wakePending, 0); // before dequeuing: a post after this point writes the eventfd again
-        while (_posted.TryDequeue(out var action))
+        while (_posted.TryDequeue(out var item))
         {
-            try
+            if (onStandIn)
             {
-                action();
+                if (item.About != null && item.About == held) _deferred.Add(item.Action);
+                else RunAction(item.Action);
+                continue;
             }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "RESP epoll loop {Name}: a posted action failed", _thread.Name);
-            }
+            Enter(item.About);
+            RunAction(item.Action);
+            Leave();
+        }
+    }
+
+    private void RunAction(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "RESP epoll loop {Name}: a posted action failed", _thread.Name);
         }
     }
 }

@@ -132,6 +132,7 @@ public static class ServerCommands
         if (spec.Flags.HasFlag(CommandFlags.Admin)) flags.Add("admin");
         if (spec.Flags.HasFlag(CommandFlags.Fast)) flags.Add("fast");
         if (spec.Flags.HasFlag(CommandFlags.NoAuth)) flags.Add("no_auth");
+        if (spec.Flags.HasFlag(CommandFlags.AllowBusy)) flags.Add("allow_busy");
         r.SetHeader(flags.Count);
         foreach (var flag in flags) r.Simple(flag);
         r.Integer(spec.FirstKey);
@@ -200,7 +201,7 @@ public static class ServerCommands
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "slowlog-log-slower-than", "slowlog-max-len", "notify-keyspace-events"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "slowlog-log-slower-than", "slowlog-max-len", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =

@@ -8,7 +8,8 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// reply and exits. Every acknowledged write is already in the log; SHUTDOWN commits it (as Redis fsyncs its AOF),
 /// and with SAVE first writes a snapshot, so the next start replays nothing. NOW and FORCE are accepted: there is no
 /// wait for lagging replicas to skip, and with FORCE a failed SAVE does not stop the shutdown. ABORT has nothing to
-/// abort (the shutdown is never delayed).
+/// abort (the shutdown is never delayed). While a script is busy only NOSAVE is accepted, and the process exits at
+/// once (<see cref="ShutdownWhileBusy"/>).
 /// </summary>
 public static class ShutdownCommand
 {
@@ -30,12 +31,23 @@ public static class ShutdownCommand
         if (abort) throw new CommandError("ERR No shutdown in progress.");
 
         var node = c.Node;
+        if (node.BusyScript.Active) ShutdownWhileBusy(c, noSave);
         if (node.StopHost is not { } stop) throw new CommandError("ERR Errors trying to SHUTDOWN. Check logs.");
         if (save && !Save(node) && !force) throw new CommandError("ERR Errors trying to SHUTDOWN. Check logs.");
         node.Log?.Commit();
         node.Logger.LogWarning("SHUTDOWN by client {Client}: {Mode}", c.RemoteAddress, save ? "after a snapshot" : "log committed");
         c.CloseAfterReply = true; // no reply: Redis closes the connection, and so does the exit
         stop();
+    }
+
+    /// <summary>A script is busy: only NOSAVE, as Redis. The script never finishes: its writes were never logged as an
+    /// entry (gone after the restart) and its caller never answered; what was acknowledged is committed first.</summary>
+    private static void ShutdownWhileBusy(RespClient c, bool noSave)
+    {
+        if (!noSave) throw new CommandError(Scripting.BusyScript.BusyError);
+        c.Node.Log?.Commit();
+        c.Node.Logger.LogWarning("SHUTDOWN NOSAVE by client {Client} while a script is busy: log committed, exiting now", c.RemoteAddress);
+        Hosting.HardExit.Now(0);
     }
 
     private static bool Save(Hosting.Node node)
