@@ -118,6 +118,58 @@ public sealed class EpollTransportTests : IAsyncLifetime
         }
     }
 
+    /// <summary>An echo handler as the RESP one runs: inline on the loop thread, reading its input and flushing a
+    /// reply of <paramref name="replyBytes"/> for each read (the reply goes out at the end of the loop's round).</summary>
+    private static async Task EchoAsync(ConnectionContext server, int replyBytes)
+    {
+        var input = server.Transport.Input;
+        var output = server.Transport.Output;
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            long length = result.Buffer.Length;
+            input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) break;
+            for (int written = 0; written < replyBytes;)
+            {
+                var span = output.GetSpan(4096);
+                int n = Math.Min(span.Length, replyBytes - written);
+                span[..n].Fill((byte)length);
+                output.Advance(n);
+                written += n;
+            }
+            await output.FlushAsync(); // over 64 KB this waits for the send, which waits for the round's end
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(3 * 1024 * 1024)] // far over the output pipe's 64 KB pause: the flush waits on a deferred send
+    public async Task Replies_flushed_on_the_loop_thread_reach_every_client(int replyBytes)
+    {
+        if (!Runs) return;
+        var pairs = new List<(Socket Client, ConnectionContext Server)>();
+        for (int i = 0; i < 8; i++) pairs.Add(await ConnectAsync());
+        var echoes = pairs.Select(p => Task.Run(() => EchoAsync(p.Server, replyBytes))).ToList();
+        for (int round = 1; round <= 3; round++)
+        {
+            // Every client sends at once, so one epoll round on a loop finds several of them ready.
+            foreach (var (client, _) in pairs) await client.SendAsync(new byte[round]);
+            foreach (var (client, _) in pairs)
+            {
+                var reply = await ReceiveAllAsync(client, replyBytes);
+                Assert.All(reply, b => Assert.Equal((byte)round, b));
+            }
+        }
+        foreach (var (client, server) in pairs)
+        {
+            client.Shutdown(SocketShutdown.Send);
+            client.Dispose();
+        }
+        await Task.WhenAll(echoes).WaitAsync(Deadline);
+        foreach (var (_, server) in pairs) await server.DisposeAsync().AsTask().WaitAsync(Deadline);
+    }
+
     [Fact]
     public async Task A_client_that_does_not_read_holds_the_flush_until_it_reads_then_gets_every_byte()
     {

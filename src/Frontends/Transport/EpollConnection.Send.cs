@@ -3,13 +3,15 @@ using static HyperCache.Frontends.Transport.EpollNative;
 namespace HyperCache.Frontends.Transport;
 
 /// <summary>
-/// The send side: one async loop over the output pipe. Its reader continuation is inline, so a flush by the handler
-/// (on the loop thread) or by a pub/sub publisher (on its own thread) sends right there; the pipe lets one send run
-/// at a time. When the kernel's buffer is full it waits for EPOLLOUT and the loop thread finishes the send.
+/// The send side: one async loop over the output pipe. Its reader continuation is inline: a flush by a pub/sub
+/// publisher (on its own thread) sends right there; a flush by the handler on the loop thread sends at the end of the
+/// loop's round of events, with the other connections' replies (<see cref="EpollLoop.TryDeferSend"/>). The pipe lets
+/// one send run at a time. When the kernel's buffer is full it waits for EPOLLOUT and the loop thread finishes it.
 /// </summary>
 internal sealed partial class EpollConnection
 {
     private readonly WritableSignal _writable = new();
+    private readonly WritableSignal _sendTurn = new(); // the loop's end of a round of events (EpollLoop.TryDeferSend)
 
     private async Task SendLoopAsync()
     {
@@ -21,6 +23,13 @@ internal sealed partial class EpollConnection
                 var result = await reader.ReadAsync();
                 if (result.IsCanceled || _abortReason != null) break;
                 var buffer = result.Buffer;
+                if (!result.IsCompleted && _loop.TryDeferSend(this))
+                {
+                    // Sent with the round's other replies, after the loop has handled every ready connection.
+                    if (!await _sendTurn.Arm()) break;
+                    reader.AdvanceTo(buffer.Start); // read again: the handler may have flushed more meanwhile
+                    continue;
+                }
                 var sender = new FdSender(_fd);
                 var status = SocketSend.SendAll(ref sender, buffer, out long sent, out _);
                 if (status == SendStatus.Done)
@@ -43,6 +52,9 @@ internal sealed partial class EpollConnection
             SideDone();
         }
     }
+
+    /// <summary>Loop thread, at the end of a round of events: the deferred send goes now (inline).</summary>
+    internal void SendDeferred() => _sendTurn.Signal(true);
 
     /// <summary>Asks epoll for EPOLLOUT and waits for it; false when the connection is aborted or gone.</summary>
     private ValueTask<bool> WaitWritableAsync()

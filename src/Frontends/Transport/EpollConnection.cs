@@ -80,6 +80,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         }
         _output.Reader.CancelPendingRead();
         _writable.Signal(false);
+        _sendTurn.Signal(false);
         _loop.Post(this, () =>
         {
             if (_socketClosed.Task.IsCompleted) return;

@@ -28,6 +28,8 @@ internal sealed unsafe partial class EpollLoop
     private int _wakePending;
     private volatile bool _stopping;
     private long _stopDeadline;
+    private bool _dispatching; // loop thread: handing out a round of events (TryDeferSend)
+    private readonly List<EpollConnection> _pendingSends = [];
 
     public EpollLoop(int index, ILogger logger)
     {
@@ -95,7 +97,10 @@ internal sealed unsafe partial class EpollLoop
                 _logger.LogCritical("epoll_wait failed: errno {Errno}; RESP loop {Name} stops", errno, _thread.Name);
                 break;
             }
+            _dispatching = true;
             Dispatch(events, n, onStandIn: false);
+            _dispatching = false;
+            SendDeferred();
             RunPosted(onStandIn: false);
         }
         lock (s_loopsLock) s_loops = [.. s_loops.Where(l => l != this)];
@@ -103,6 +108,27 @@ internal sealed unsafe partial class EpollLoop
         foreach (var connection in _connections.Values.ToArray()) connection.CloseOnLoop();
         close(_wakeFd);
         close(_epfd);
+    }
+
+    /// <summary>
+    /// Loop thread, while it hands out a round of events: a reply flushed now waits until every ready connection has
+    /// been handled, then all go out together (<see cref="SendDeferred"/>), as Redis writes its replies before it
+    /// sleeps. A client with many connections (redis-benchmark: one thread, 50) then wakes once for many replies
+    /// instead of once for each: against replies sent one by one it spent 12 % more CPU per request, in 5x the
+    /// epoll_waits. Elsewhere (a publisher's thread, a stand-in) replies go at once.
+    /// </summary>
+    internal bool TryDeferSend(EpollConnection connection)
+    {
+        if (!_dispatching || Thread.CurrentThread != _thread) return false;
+        _pendingSends.Add(connection);
+        return true;
+    }
+
+    private void SendDeferred()
+    {
+        // Each send runs inline and may let its handler go on (a paused flush resumes); nothing defers now.
+        for (int i = 0; i < _pendingSends.Count; i++) _pendingSends[i].SendDeferred();
+        _pendingSends.Clear();
     }
 
     /// <summary>Hands each connection its events; on a stand-in (<paramref name="onStandIn"/>), all but the held one.</summary>
