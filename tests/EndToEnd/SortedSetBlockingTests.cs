@@ -14,24 +14,6 @@ public sealed partial class SortedSetBlockingTests(NodeFixture node) : E2ETest(n
 {
     private const string NullArray = "*-1\r\n";
 
-    private int BlockedClients()
-    {
-        var info = (string?)Resp.Parse(Cmd("INFO", "clients")) ?? "";
-        return int.Parse(BlockedLine().Match(info).Groups[1].Value);
-    }
-
-    [GeneratedRegex(@"blocked_clients:(\d+)")]
-    private static partial Regex BlockedLine();
-
-    private RawRespClient Block(params string[] command)
-    {
-        int before = BlockedClients();
-        var client = Node.Raw();
-        client.Send(RawRespClient.Encode(command));
-        Eventually.True(() => BlockedClients() > before, $"{command[0]} is blocked");
-        return client;
-    }
-
     [Fact]
     public void Blocking_pops_answer_at_once_when_a_key_has_members()
     {

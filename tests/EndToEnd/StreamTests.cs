@@ -357,25 +357,6 @@ public sealed partial class StreamTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Err("ERR entries_added must be positive"), "XSETID", K("str"), "1-1", "ENTRIESADDED", "-3");
     }
 
-    private int BlockedClients()
-    {
-        var info = (string?)Resp.Parse(Cmd("INFO", "clients")) ?? "";
-        return int.Parse(BlockedLine().Match(info).Groups[1].Value);
-    }
-
-    [GeneratedRegex(@"blocked_clients:(\d+)")]
-    private static partial Regex BlockedLine();
-
-    /// <summary>Sends a blocking command on a connection of its own, and waits until the server counts it blocked.</summary>
-    private RawRespClient Block(params string[] command)
-    {
-        int before = BlockedClients();
-        var client = Node.Raw();
-        client.Send(RawRespClient.Encode(command));
-        Eventually.True(() => BlockedClients() > before, $"{command[0]} is blocked");
-        return client;
-    }
-
     [Fact]
     public void Xread_block_answers_at_once_when_entries_are_there()
     {

@@ -4,7 +4,7 @@ namespace HyperCache.EndToEnd.Tests.Infrastructure;
 /// Base for test classes: xunit makes a new instance per test, so each test gets its own key prefix
 /// and its own raw connection (opened on first use).
 /// </summary>
-public abstract class E2ETest : IDisposable
+public abstract partial class E2ETest : IDisposable
 {
     private RawRespClient? _raw;
 
