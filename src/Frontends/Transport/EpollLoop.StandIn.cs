@@ -64,6 +64,8 @@ internal sealed unsafe partial class EpollLoop
     private void StandIn(object? held)
     {
         var skip = (EpollConnection?)held;
+        SendDeferred(); // replies the held round had kept for its end, which now waits for the script
+
         var events = stackalloc EpollEvent[MaxEvents];
         while (!_standInStop)
         {
