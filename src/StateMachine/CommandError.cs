@@ -5,6 +5,9 @@ public sealed class CommandError(string message) : Exception(message)
 {
     public const string WrongTypeText = "WRONGTYPE Operation against a key holding the wrong kind of value";
     public const string NotIntegerText = "ERR value is not an integer or out of range";
+    /// <summary>How the error of a logged write that could not be applied begins (Store.ApplyFaults): the node's
+    /// fault, not the request's (HTTP answers 500).</summary>
+    public const string InternalErrorPrefix = "ERR internal error";
 
     public static CommandError WrongType() => new(WrongTypeText);
     public static CommandError NotInteger() => new(NotIntegerText);

@@ -27,5 +27,5 @@ public sealed partial class Store
 
     /// <summary>The error a live write gets when its event could not be applied.</summary>
     private static CommandError ApplyFailed(EventKind kind)
-        => new($"ERR internal error applying this write ({kind}); the node logged the details and goes on");
+        => new($"{CommandError.InternalErrorPrefix} applying this write ({kind}); the node logged the details and goes on");
 }

@@ -39,7 +39,7 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
         {
             await WriteAsync(context, StatusCodes.Status507InsufficientStorage, ErrorCodes.OutOfMemory, e.Message);
         }
-        catch (CommandError e) when (e.Message.StartsWith("ERR internal error", StringComparison.Ordinal))
+        catch (CommandError e) when (e.Message.StartsWith(CommandError.InternalErrorPrefix, StringComparison.Ordinal))
         {
             // A logged write that could not be applied (Store.ApplyFaults): the node's fault, not the request's.
             await WriteAsync(context, StatusCodes.Status500InternalServerError, ErrorCodes.Internal, e.Message);
