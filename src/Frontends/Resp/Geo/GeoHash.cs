@@ -110,23 +110,18 @@ public static class GeoHash
     {
         ulong bits = cell.Bits;
         int shift = 64 - cell.Step * 2;
-        if (dx != 0)
-        {
-            ulong x = bits & 0xaaaaaaaaaaaaaaaaUL, y = bits & 0x5555555555555555UL;
-            ulong zz = 0x5555555555555555UL >> shift;
-            x = dx > 0 ? x + (zz + 1) : (x | zz) - (zz + 1);
-            x &= 0xaaaaaaaaaaaaaaaaUL >> shift;
-            bits = x | y;
-        }
-        if (dy != 0)
-        {
-            ulong x = bits & 0xaaaaaaaaaaaaaaaaUL, y = bits & 0x5555555555555555UL;
-            ulong zz = 0xaaaaaaaaaaaaaaaaUL >> shift;
-            y = dy > 0 ? y + (zz + 1) : (y | zz) - (zz + 1);
-            y &= 0x5555555555555555UL >> shift;
-            bits = x | y;
-        }
+        if (dx != 0) bits = MoveAlong(bits, 0xaaaaaaaaaaaaaaaaUL, dx, shift);
+        if (dy != 0) bits = MoveAlong(bits, 0x5555555555555555UL, dy, shift);
         return cell with { Bits = bits };
+    }
+
+    /// <summary>One cell along the axis whose bits <paramref name="axis"/> selects, the other axis's bits left as
+    /// they are: filling the other axis's bits with ones makes the carry (or borrow) skip over them.</summary>
+    private static ulong MoveAlong(ulong bits, ulong axis, int delta, int shift)
+    {
+        ulong along = bits & axis, zz = ~axis >> shift;
+        along = delta > 0 ? along + (zz + 1) : (along | zz) - (zz + 1);
+        return (along & (axis >> shift)) | (bits & ~axis);
     }
 
     private static ulong Interleave(uint xlo, uint ylo)
