@@ -13,6 +13,7 @@ namespace HyperCache.Log;
 internal static partial class DirectFile
 {
     private const int ReadWrite = 0x2, Create = 0x40, DataSync = 0x1000, CloseOnExec = 0x80000;
+    private const int Mode = 0b110_100_100; // 0644: rw-r--r--
 
     public static SafeFileHandle? TryOpen(string path)
     {
@@ -24,7 +25,7 @@ internal static partial class DirectFile
             _ => 0,
         };
         if (direct == 0) return null;
-        int fd = Open(path, ReadWrite | Create | DataSync | CloseOnExec | direct, Convert.ToInt32("644", 8));
+        int fd = Open(path, ReadWrite | Create | DataSync | CloseOnExec | direct, Mode);
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using HyperCache.Frontends.Configuration;
 using HyperCache.Log;
 using HyperCache.StateMachine;
+using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Snapshots;
 using Microsoft.Extensions.Logging;
 
@@ -148,10 +149,10 @@ public static class NodeRecovery
     {
         if (fault.Count <= 10)
             logger.LogError(fault.Error, "A logged {Kind} event could not be applied (fault {Count}); the node goes on without it. This is a bug: please report it with this message",
-                (HyperCache.StateMachine.Events.EventKind)fault.Kind, fault.Count);
+                (EventKind)fault.Kind, fault.Count);
         else if (System.Numerics.BitOperations.IsPow2(fault.Count))
             logger.LogError("{Count} logged events could not be applied so far; the last: {Kind}, {Error}",
-                fault.Count, (HyperCache.StateMachine.Events.EventKind)fault.Kind, fault.Error.Message);
+                fault.Count, (EventKind)fault.Kind, fault.Error.Message);
     }
 
     /// <summary>serve --from-snapshot: a new data directory starts from a snapshot file (e.g. a point-in-time replay).</summary>
