@@ -130,6 +130,14 @@ public sealed class KeyTable
 
     public ref Entry EntryAt(int index) => ref _slots[index].Entry;
 
+    /// <summary>For a walk over the slots in index order (a snapshot's capture): the value object of a slot ahead,
+    /// whose first touch is otherwise a cache miss per key. A hint: an index past the end is ignored.</summary>
+    public void PrefetchValueAt(int index)
+    {
+        var slots = _slots;
+        if ((uint)index < (uint)slots.Length && slots[index].Entry.Value is not null) ChainPrefetch.PrefetchObject(ref slots[index].Entry.Value!);
+    }
+
     public void Clear()
     {
         _buckets = new int[4];

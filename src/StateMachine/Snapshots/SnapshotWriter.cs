@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using HyperCache.Log;
 using HyperCache.StateMachine.Events;
+using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine.Snapshots;
@@ -37,7 +39,12 @@ public static class SnapshotWriter
                 {
                     var capture = store.TakeCapture(cut, i);
                     long before = sink.Bytes, events = sink.Events;
-                    foreach (var key in capture.Keys) sink.WriteKey(key);
+                    var keys = CollectionsMarshal.AsSpan(capture.Keys);
+                    for (int k = 0; k < keys.Length; k++)
+                    {
+                        if (k + Store.CapturePrefetchDistance < keys.Length) Prefetch(keys[k + Store.CapturePrefetchDistance]);
+                        sink.WriteKey(keys[k]);
+                    }
                     capture.Token.Release(); // written out: writes to its collections need no copy any more
                     // A replica's resume position goes with its data (counted in the last shard's image).
                     if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
@@ -61,6 +68,15 @@ public static class SnapshotWriter
             FileSync.Directory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             return header;
         }
+    }
+
+    /// <summary>A key's array and value, asked for a few keys before they are written (hints only).</summary>
+    private static void Prefetch(in CapturedKey key)
+    {
+        object? array = key.Key, value = key.Value;
+        ChainPrefetch.PrefetchObject(ref array);
+        ChainPrefetch.PrefetchObject(ref value);
+        ChainPrefetch.PrefetchObject(ref value, 64); // a 64-byte string and its array header span two lines
     }
 
     /// <summary>Serializes records into the file, hashing what it writes.</summary>
