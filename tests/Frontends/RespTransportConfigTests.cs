@@ -10,12 +10,20 @@ public sealed class RespTransportConfigTests
         => ConfigLoader.Load(null, flags, name => env?.GetValueOrDefault(name));
 
     [Fact]
-    public void Defaults_to_epoll_where_it_runs_with_one_loop_per_core()
+    public void Defaults_to_epoll_where_it_runs_with_one_loop_per_core_but_one()
     {
         var config = Load([]);
         Assert.Equal(EpollRuns ? RespTransport.Epoll : RespTransport.Sockets, config.RespTransport);
-        Assert.Equal(Environment.ProcessorCount, config.IoThreads);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), config.IoThreads);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(4, 3)]
+    [InlineData(16, 15)]
+    public void The_default_loop_count_leaves_one_core_to_the_log_and_background_work(int processors, int loops)
+        => Assert.Equal(loops, NodeConfig.DefaultIoThreads(processors));
 
     [Fact]
     public void Flag_and_environment_choose_epoll_and_the_loop_count()

@@ -31,7 +31,7 @@ public static class CliApp
             (new Option<string?>("--appendfsync") { Description = "always | everysec | no (default everysec)" }, "persistence.sync_policy"),
             (new Option<string?>("--node-id") { Description = "This node's id" }, "node.id"),
             (new Option<string?>("--resp-transport") { Description = "epoll | sockets: how RESP sockets are driven (default epoll on Linux x64, else sockets)" }, "network.resp_transport"),
-            (new Option<string?>("--io-threads") { Description = "I/O loop threads of the epoll transport (default: processor count)" }, "network.io_threads"),
+            (new Option<string?>("--io-threads") { Description = "I/O loop threads of the epoll transport (default: processor count - 1, at least 1)" }, "network.io_threads"),
             (new Option<string?>("--maxclients") { Description = "Most simultaneous RESP clients (default 10000)" }, "network.max_clients"),
             (new Option<string?>("--log-dir") { Description = "Directory of the JSON log file <node-id>.log (default logs)" }, "logging.log_dir"),
             (new Option<string?>("--http-api-key") { Description = "Bearer key every HTTP route but /health requires (or HYPERCACHE_HTTP_API_KEY)" }, "http.api_key"),

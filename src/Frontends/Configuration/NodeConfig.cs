@@ -25,8 +25,14 @@ public sealed class NodeConfig
     /// <summary>How RESP sockets are driven: "epoll" (our own epoll loops; the default on Linux x64, and elsewhere
     /// it falls back to sockets) or "sockets" (Kestrel's socket transport). See Transport/RespTransport.cs.</summary>
     public string RespTransport { get; set; } = Transport.RespTransport.Default;
-    /// <summary>I/O loop threads of the epoll transport.</summary>
-    public int IoThreads { get; set; } = Environment.ProcessorCount;
+    /// <summary>I/O loop threads of the epoll transport (commands run on them).</summary>
+    public int IoThreads { get; set; } = DefaultIoThreads(Environment.ProcessorCount);
+
+    /// <summary>One loop per core but one, at least one: the log's page writes and commits, snapshots, replication
+    /// and the GC run on threads of their own, and a loop that shares its core with them, or two loops that take
+    /// turns on one key's lock, serve fewer requests (docs/decisions.md, "Threads"). Redis, too, advises fewer I/O
+    /// threads than cores.</summary>
+    public static int DefaultIoThreads(int processors) => Math.Max(1, processors - 1);
 
     public bool AppendOnly { get; set; } = true;
     public Durability AppendFsync { get; set; } = Durability.EverySec;
