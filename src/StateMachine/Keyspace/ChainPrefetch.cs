@@ -19,7 +19,12 @@ internal static class ChainPrefetch
     public static void Slot<TSlot>(int[] buckets, TSlot[] slots, uint hash)
     {
         int index = FirstSlot(buckets, slots, hash);
-        if (index >= 0) Prefetch(ref slots[index]);
+        if (index < 0) return;
+        ref TSlot slot = ref slots[index];
+        Prefetch(ref slot);
+        // A slot whose size does not divide 64 (the key table's are 48 bytes) may end on the next cache line, where
+        // the key table keeps the value's reference.
+        Prefetch(ref Unsafe.Add(ref Unsafe.As<TSlot, byte>(ref slot), Unsafe.SizeOf<TSlot>() - 1));
     }
 
     /// <summary>The index of the chain's first slot, or -1 (empty bucket, or arrays swapped in between).</summary>

@@ -22,8 +22,12 @@ public sealed class KeyTable
         public Entry Entry;
     }
 
-    private int[] _buckets = new int[4];   // slot index + 1; 0 = empty bucket
+    private int[] _buckets = new int[4 * BucketsPerSlot];   // slot index + 1; 0 = empty bucket
     private Slot[] _slots = new Slot[4];
+    // Two buckets per slot: at most half the buckets are in use, so a lookup that hits finds its key in the chain's
+    // first slot ~80 % of the time instead of ~60 % at one bucket per slot; a second slot is a cache miss the
+    // look-aheads do not fetch. Costs 4 bytes per slot.
+    private const int BucketsPerSlot = 2;
     private int _used;                      // slots ever handed out (high-water mark)
     private int _free = -1;                 // head of the free list
     private int _freeCount;
@@ -140,7 +144,7 @@ public sealed class KeyTable
 
     public void Clear()
     {
-        _buckets = new int[4];
+        _buckets = new int[4 * BucketsPerSlot];
         _slots = new Slot[4];
         _used = 0;
         _free = -1;
@@ -199,7 +203,7 @@ public sealed class KeyTable
     private void Grow()
     {
         Array.Resize(ref _slots, _slots.Length * 2);
-        _buckets = new int[_slots.Length];
+        _buckets = new int[_slots.Length * BucketsPerSlot];
         uint mask = (uint)(_buckets.Length - 1);
         for (int i = 0; i < _used; i++)
         {
