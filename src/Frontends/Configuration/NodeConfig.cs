@@ -30,7 +30,7 @@ public sealed class NodeConfig
 
     /// <summary>One loop per core but one, at least one: the log's page writes and commits, snapshots, replication
     /// and the GC run on threads of their own, and a loop that shares its core with them, or two loops that take
-    /// turns on one key's lock, serve fewer requests (docs/decisions.md, "Threads"). Redis, too, advises fewer I/O
+    /// turns on one key's lock, serve fewer requests (docs/decisions.md, "Loop threads"). Redis, too, advises fewer I/O
     /// threads than cores.</summary>
     public static int DefaultIoThreads(int processors) => Math.Max(1, processors - 1);
 
