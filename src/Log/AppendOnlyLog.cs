@@ -15,6 +15,10 @@ public sealed class AppendOnlyLog : IDisposable
     private readonly SegmentFileDevice? _segments; // _device when it is ours (null when a test passes FASTER's)
     private readonly FasterLog _log;
     private readonly Lock _appendLock = new();
+    /// <summary>Staging for one fragment at a time (under the append lock), kept: a replica logs each shipped batch
+    /// of a page or more as fragments, several times a second, and a fresh page-sized array each time was a
+    /// large-object allocation the kernel had to fault in and zero.</summary>
+    private byte[]? _fragment;
     private readonly SemaphoreSlim _commitSignal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _committer;
@@ -160,7 +164,7 @@ public sealed class AppendOnlyLog : IDisposable
     private long AppendFragments(ReadOnlySpan<byte> body, byte kind)
     {
         int chunk = MaxEntry - EntryHeader.Size;
-        var fragment = new byte[MaxEntry];
+        var fragment = _fragment ??= new byte[MaxEntry];
         long address = -1;
         for (int offset = 0; offset < body.Length; offset += chunk)
         {
@@ -194,8 +198,11 @@ public sealed class AppendOnlyLog : IDisposable
     /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
     public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
 
-    /// <summary>Commits everything appended so far, blocking until it is durable.</summary>
-    public void Commit() => _log.Commit(spinWait: true);
+    /// <summary>Commits everything appended so far, blocking until it is durable. Blocks on the commit's task:
+    /// FasterLog's <c>Commit(spinWait: true)</c> calls Thread.Yield in a loop for as long as the flush takes (a
+    /// snapshot's commit writes up to a commit interval of appends), which on a busy machine is CPU taken from the
+    /// threads serving clients, in one yield system call after another.</summary>
+    public void Commit() => _log.CommitAsync().AsTask().GetAwaiter().GetResult();
 
     private void RequestCommit()
     {
@@ -377,7 +384,7 @@ public sealed class AppendOnlyLog : IDisposable
             foreach (var floor in _floors) until = Math.Min(until, floor.LowestNeededAddress);
         if (until <= _log.BeginAddress) return _log.BeginAddress;
         _log.TruncateUntil(until);
-        _log.Commit(spinWait: true);
+        Commit();
         return _log.BeginAddress;
     }
 

@@ -170,6 +170,32 @@ public class FragmentTests
         Assert.Equal("after", System.Text.Encoding.ASCII.GetString(bodies[2].Body));
     }
 
+    [Fact]
+    public void Fragments_of_consecutive_large_entries_do_not_mix()
+    {
+        // The fragment staging buffer is reused: a shorter second entry must not carry the first one's tail.
+        using var dir = new TempDir();
+        var options = new LogOptions { Directory = dir.Path, PageSize = 1 << 16, MemorySize = 1 << 20 };
+        var first = new byte[EntryHeader.Size + 300_000];
+        var second = new byte[EntryHeader.Size + 150_001];
+        new Random(1).NextBytes(first.AsSpan(EntryHeader.Size));
+        new Random(2).NextBytes(second.AsSpan(EntryHeader.Size));
+        using (var log = AppendOnlyLog.Open(options))
+        {
+            log.Scan(log.BeginAddress, -1, null);
+            log.Append(first.ToArray(), kind: 9);
+            log.Append(second.ToArray(), kind: 10);
+            log.Commit();
+        }
+        using var reopened = AppendOnlyLog.Open(options);
+        var bodies = new List<(byte Kind, byte[] Body)>();
+        Assert.True(reopened.Scan(reopened.BeginAddress, -1, new Capture(bodies)).Clean);
+        Assert.Equal(2, bodies.Count);
+        Assert.Equal(first.AsSpan(EntryHeader.Size).ToArray(), bodies[0].Body);
+        Assert.Equal((byte)10, bodies[1].Kind);
+        Assert.Equal(second.AsSpan(EntryHeader.Size).ToArray(), bodies[1].Body);
+    }
+
     private sealed class Capture(List<(byte, byte[])> into) : IEntryVisitor
     {
         public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => into.Add((kind, body.ToArray()));
