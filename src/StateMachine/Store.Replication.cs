@@ -65,10 +65,11 @@ public sealed partial class Store
     }
 
     // The look-ahead of ApplyPairs, as replay's (Snapshots.ReplayPrefetch): each link of a lookup's chain of
-    // misses asked for a few pairs before it is needed: bucket eight ahead, slot five, key and value three. (It was
-    // 6 / 4 / 2 until lookups got cheaper and the hints started to arrive late: ReplicaApplyBenchmarks 122-142 ->
-    // 95-118 ns per entry. Replay's distances stay 6 / 4 / 2: not measured again.)
-    private const int ReplicaBucketAhead = 8, ReplicaSlotAhead = 5, ReplicaKeyAhead = 3, ReplicaHintRing = 16;
+    // misses asked for a few pairs before it is needed: bucket twelve ahead, slot eight, key and value four. (6 / 4 /
+    // 2 until lookups got cheaper: 8 / 5 / 3 took ReplicaApplyBenchmarks from 122-142 to 95-118 ns per entry; 12 / 8 /
+    // 4 is the same there, and in a live replica beside a loaded primary, whose misses take longer, gave the primary
+    // 1-3 % more replicated SETs in five interleaved rounds. Replay's distances stay 6 / 4 / 2: not measured again.)
+    private const int ReplicaBucketAhead = 12, ReplicaSlotAhead = 8, ReplicaKeyAhead = 4, ReplicaHintRing = 16;
 
     private void ApplyPairs(ReplicatedBatch batch)
     {
