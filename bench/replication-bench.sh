@@ -23,6 +23,9 @@
 # is part of what the primary loses; redis-repl shows what that costs Redis under the same conditions. What
 # replication costs the primary itself, wherever its replicas run, is its CPU per request (primary_us/op), which
 # the table gives next to the replica's (counted until the replica has acknowledged everything the run wrote).
+# loop_wait is how long the primary's request threads sat runnable without a CPU (schedstat), as a share of the
+# run: on two cores a busy replica pushes redis-benchmark's wake-ups onto the request thread's core (measured at
+# the ninth stop: the loop was preempted by redis-benchmark ~4,100 times a second with a replica, ~230 without).
 #
 # Each setup is warmed up first (WARMUP_N SETs, not recorded; then the replica is let catch up). Every setup starts
 # fresh processes, and .NET's tiered JIT re-compiles methods once they have been called 30 times: the per-request
@@ -112,6 +115,19 @@ TICKS=$(getconf CLK_TCK)
 # cpu_ticks PID: user + system CPU of a process so far, in clock ticks (0 for no pid).
 cpu_ticks() { if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then awk '{ print $14 + $15 }' "/proc/$1/stat"; else echo 0; fi; }
 
+# request_wait_ns PID: nanoseconds the server's request threads (HyperCache's resp-epoll loops, redis-server's main
+# thread) have spent runnable but waiting for a CPU (/proc/PID/task/TID/schedstat, second field); 0 without one.
+request_wait_ns() {
+  [ -n "$1" ] && [ -d "/proc/$1/task" ] || { echo 0; return; }
+  local t total=0 comm
+  for t in /proc/"$1"/task/*; do
+    comm=$(cat "$t/comm" 2>/dev/null) || continue
+    [[ $comm == resp-epoll-* || ${t##*/} == "$1" && $comm == redis-server ]] || continue
+    total=$(( total + $(awk '{ print $2 }' "$t/schedstat" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
+
 field() { redis-cli -h $HOST -p "$1" info replication | tr -d '\r' | sed -n "s/^$2:\(.*\)/\1/p"; }
 
 run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag samples to $OUT/lag-SETUP.txt
@@ -156,11 +172,12 @@ run_setup() { # run_setup SETUP ROUND: appends "rps" to $OUT/rps-SETUP.txt, lag 
     sampler=$!
     echo "pid $sampler" >>"$STARTED"
   fi
-  local pc0 rc0 pc1 rc1
-  pc0=$(cpu_ticks "$ppid"); rc0=$(cpu_ticks "$rpid")
+  local pc0 rc0 pc1 rc1 w0 w1 t0 t1
+  pc0=$(cpu_ticks "$ppid"); rc0=$(cpu_ticks "$rpid"); w0=$(request_wait_ns "$ppid"); t0=$(date +%s%N)
   timeout "$BENCH_TIMEOUT" redis-benchmark -h $HOST -p "$pport" -c 50 -P 16 -t set -n "$N" -r 100000 -d 64 --csv \
     >"$OUT/bench-$setup-$round.csv"
-  pc1=$(cpu_ticks "$ppid")
+  pc1=$(cpu_ticks "$ppid"); w1=$(request_wait_ns "$ppid"); t1=$(date +%s%N)
+  awk -v w=$((w1 - w0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f\n", w / t * 100 }' >>"$OUT/wait-primary-$setup.txt"
   if [ -n "$sampler" ]; then
     kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
     # Each INFO lists slave0 (with the replica's acknowledged offset) before master_repl_offset.
@@ -197,7 +214,7 @@ median_lines() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else 
 p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n" 'NR==int(n*0.99+0.999){print; exit}' || echo -; }
 
 {
-  printf '%-11s %12s %10s %16s %8s %14s %14s\n' setup set_rps cost lag_p99_bytes samples primary_us/op replica_us/op
+  printf '%-11s %12s %10s %16s %8s %14s %14s %12s\n' setup set_rps cost lag_p99_bytes samples primary_us/op replica_us/op loop_wait
   for setup in $SETUPS; do
     rps=$(median_lines "$OUT/rps-$setup.txt")
     case "$setup" in hc-*) base=hc-none ;; *) base=redis-none ;; esac
@@ -209,9 +226,11 @@ p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n
     lag=-; [ "$samples" -gt 0 ] && lag=$(p99 "$OUT/lag-$setup.txt")
     pcpu=$(median_lines "$OUT/cpu-primary-$setup.txt"); rcpu=-
     [ -s "$OUT/cpu-replica-$setup.txt" ] && rcpu=$(median_lines "$OUT/cpu-replica-$setup.txt")
-    printf '%-11s %12s %10s %16s %8s %14s %14s\n' "$setup" "$rps" "$cost" "$lag" "$samples" "$pcpu" "$rcpu"
+    printf '%-11s %12s %10s %16s %8s %14s %14s %11s%%\n' "$setup" "$rps" "$cost" "$lag" "$samples" "$pcpu" "$rcpu" \
+      "$(median_lines "$OUT/wait-primary-$setup.txt")"
   done
   echo "(us/op: CPU time (user + system, /proc/PID/stat) of each process during the measured run, per request; the replica's until it caught up)"
+  echo "(loop_wait: time the primary's request threads were runnable but waiting for a CPU, % of the run: schedstat)"
   echo "($ROUNDS rounds, median rps; cost = 1 - rps / same server alone; redis-benchmark -c 50 -P 16 -t set -n $N -r 100000 -d 64)"
 } | tee "$OUT/table.txt"
 echo "raw output: $OUT"
