@@ -217,7 +217,7 @@ namespace HyperCache.StateMachine
             lock (shard.Lock)
             {
                 if (ReadStream(session, shard, key) is not { } s) return null;
-                return new StreamSummary(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last);
+                return new StreamSummary(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last, s.GroupCount);
             }
         }
 
@@ -290,6 +290,9 @@ namespace HyperCache.StateMachine
                     StreamAt(database, key)?.SetCounters(lastId, maxDeleted, r.ReadInt64());
                     break;
                 }
+                case >= StreamEvents.GroupCreate and <= StreamEvents.Claim:
+                    ApplyStreamGroup(kind, ref r, fields, db, database, key);
+                    break;
                 default:
                     throw new UnknownEventKindException($"unknown Streams event kind {(byte)kind}");
             }
@@ -311,7 +314,7 @@ namespace HyperCache.StateMachine
 
     /// <summary>XINFO STREAM's basic fields.</summary>
     public sealed record StreamSummary(long Length, StreamId LastId, StreamId MaxDeletedId, long EntriesAdded, StreamId FirstId,
-        StreamEntry? First, StreamEntry? Last);
+        StreamEntry? First, StreamEntry? Last, int Groups);
 }
 
 namespace HyperCache.StateMachine.Events
@@ -336,5 +339,33 @@ namespace HyperCache.StateMachine.Events
         /// <summary>[db, key, lastMs, lastSeq, maxDeletedMs, maxDeletedSeq, entriesAdded] — XSETID: the counters that
         /// result, on an existing stream.</summary>
         public const EventKind SetId = EventKind.StreamFirst + 5;
+
+        // Consumer groups (Store.StreamGroups.cs). Times are the command's clock, logged; Apply reads none.
+        /// <summary>[db, key, group, ms, seq, entriesRead] — XGROUP CREATE (and snapshots): a group with this last
+        /// delivered ID; creates an empty stream when the key is absent (MKSTREAM).</summary>
+        public const EventKind GroupCreate = EventKind.StreamFirst + 6;
+        /// <summary>[db, key, group, ms, seq, entriesRead] — XGROUP SETID.</summary>
+        public const EventKind GroupSetId = EventKind.StreamFirst + 7;
+        /// <summary>[db, key, group] — XGROUP DESTROY.</summary>
+        public const EventKind GroupDestroy = EventKind.StreamFirst + 8;
+        /// <summary>[db, key, group, consumer, seenTime, activeTime, (ms, seq, deliveryTime, deliveryCount)...] —
+        /// XGROUP CREATECONSUMER (no entries) and snapshots: the consumer, created if absent, with these times and
+        /// these pending entries.</summary>
+        public const EventKind Consumer = EventKind.StreamFirst + 9;
+        /// <summary>[db, key, group, consumer] — XGROUP DELCONSUMER, with its pending entries.</summary>
+        public const EventKind ConsumerDelete = EventKind.StreamFirst + 10;
+        /// <summary>[db, key, group, consumer, time, mode, lastMs, lastSeq, entriesRead, (ms, seq)...] — XREADGROUP
+        /// on one stream: the consumer (created if absent) is seen at time. Mode 0 (">"): the IDs were delivered and
+        /// join the PEL with time and count 1, and the group moves to the last ID and entries-read given; mode 1:
+        /// the same with NOACK (no PEL); mode 2 (history): the IDs, pending for this consumer, were delivered again
+        /// (time, count + 1).</summary>
+        public const EventKind GroupRead = EventKind.StreamFirst + 11;
+        /// <summary>[db, key, group, (ms, seq)...] — XACK: the IDs leave the PEL.</summary>
+        public const EventKind Ack = EventKind.StreamFirst + 12;
+        /// <summary>[db, key, group, consumer, time, lastMs, lastSeq, (ms, seq, deliveryTime, deliveryCount)...] —
+        /// XCLAIM, XAUTOCLAIM: the consumer (created if absent) is seen at time; the group's last delivered ID rises
+        /// to last if above (LASTID); each ID is given to the consumer with that time and count, or, with count -1,
+        /// leaves the PEL (its entry was deleted from the stream). Active at time when it got any.</summary>
+        public const EventKind Claim = EventKind.StreamFirst + 13;
     }
 }

@@ -17,7 +17,7 @@ public static class OomRules
         "del", "unlink", "getdel", "getex", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
         "move", "swapdb", "flushdb", "flushall", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
         "hdel", "srem", "spop", "smove", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin",
-        "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "pfdebug", "select", "exec", "multi",
+        "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "xreadgroup", "pfdebug", "select", "exec", "multi",
     };
 
     public static CommandFlags WithDenyOom(string name, CommandFlags flags)

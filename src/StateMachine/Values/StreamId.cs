@@ -92,4 +92,11 @@ public readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stream
 
 /// <summary>One stream entry: its ID and its field-value pairs, flattened (field, value, field, value...). The
 /// arrays are never changed once stored, so readers may keep them after the shard lock is released.</summary>
-public readonly record struct StreamEntry(StreamId Id, byte[][] Fields);
+public readonly record struct StreamEntry(StreamId Id, byte[][] Fields)
+{
+    /// <summary>The fields of an entry deleted from the stream while still pending in a group: XREADGROUP's history
+    /// answers such an entry with its ID and a null array, as Redis does. Compared by reference.</summary>
+    public static readonly byte[][] DeletedFields = new byte[0][];
+
+    public bool IsDeleted => ReferenceEquals(Fields, DeletedFields);
+}

@@ -24,6 +24,8 @@ public sealed class StreamValue : CollectionValue
     private int _chunkCount;
     private long _length;
     private long _entryBytes, _chunkBytes;
+    /// <summary>Consumer groups by name; null until the first XGROUP CREATE (a stream without groups pays one reference).</summary>
+    private SortedDictionary<byte[], StreamGroup>? _groups;
 
     public override string TypeName => "stream";
     public override string Encoding => "stream";
@@ -48,9 +50,80 @@ public sealed class StreamValue : CollectionValue
         public StreamId LastId => Items[Count - 1].Id;
     }
 
-    // Fields: the base's 24 bytes, the chunk array reference, count, length, two byte counters, two IDs, entries added.
+    /// <summary>The consumer groups in name order (empty when there are none).</summary>
+    public IEnumerable<StreamGroup> Groups => _groups?.Values ?? Enumerable.Empty<StreamGroup>();
+
+    public int GroupCount => _groups?.Count ?? 0;
+
+    public StreamGroup? Group(ReadOnlySpan<byte> name)
+        => _groups != null && _groups.TryGetValue(name.ToArray(), out var group) ? group : null;
+
+    /// <summary>XGROUP CREATE (and a snapshot's groups): false when the name is taken.</summary>
+    public bool CreateGroup(ReadOnlySpan<byte> name, StreamId lastId, long entriesRead)
+    {
+        _groups ??= new SortedDictionary<byte[], StreamGroup>(StreamGroup.ByteOrder);
+        var key = name.ToArray();
+        if (!_groups.TryAdd(key, new StreamGroup(key) { LastId = lastId, EntriesRead = entriesRead })) return false;
+        Resized();
+        return true;
+    }
+
+    /// <summary>XGROUP DESTROY: whether the group existed.</summary>
+    public bool DestroyGroup(ReadOnlySpan<byte> name)
+    {
+        if (_groups is null || !_groups.Remove(name.ToArray())) return false;
+        if (_groups.Count == 0) _groups = null;
+        Resized();
+        return true;
+    }
+
+    /// <summary>Redis's streamEstimateDistanceFromFirstEverEntry: the entries-read counter that matches having read
+    /// up to <paramref name="id"/>, or -1 when fragmentation (deleted entries) makes it unknown.</summary>
+    public long EstimateEntriesRead(StreamId id)
+    {
+        if (EntriesAdded == 0) return 0;
+        if (_length == 0 && id <= LastId) return EntriesAdded;
+        int last = id.CompareTo(LastId);
+        if (last == 0) return EntriesAdded;
+        if (last > 0) return StreamGroup.EntriesReadUnknown;
+        var first = First!.Value.Id;
+        if (MaxDeletedId == StreamId.Zero || MaxDeletedId < first)
+        {
+            if (id < first) return EntriesAdded - _length;
+            if (id == first) return EntriesAdded - _length + 1;
+        }
+        return StreamGroup.EntriesReadUnknown;
+    }
+
+    /// <summary>Redis's streamRangeHasTombstones(start, +): may an entry at or after <paramref name="start"/> have
+    /// been deleted?</summary>
+    public bool HasTombstonesFrom(StreamId start)
+        => _length != 0 && MaxDeletedId != StreamId.Zero && First!.Value.Id <= MaxDeletedId && start <= MaxDeletedId;
+
+    /// <summary>The group's lag (XINFO GROUPS), Redis's streamReplyWithCGLag; null when it cannot be known.</summary>
+    public long? Lag(StreamGroup group)
+    {
+        if (EntriesAdded == 0) return 0;
+        if (group.EntriesRead != StreamGroup.EntriesReadUnknown && !HasTombstonesFrom(group.LastId)) return EntriesAdded - group.EntriesRead;
+        long read = EstimateEntriesRead(group.LastId);
+        return read == StreamGroup.EntriesReadUnknown ? null : EntriesAdded - read;
+    }
+
+    /// <summary>A group changed: its size is counted again.</summary>
+    public void GroupChanged() => Resized();
+
+    // Fields: the base's 24 bytes, the chunk array and groups references, count, length, two byte counters, two
+    // IDs, entries added.
     protected override long MeasureBytes()
-        => MemorySize.Object(104) + MemorySize.Array(_chunks.Length, MemorySize.Reference) + _chunkBytes + _entryBytes;
+        => MemorySize.Object(112) + MemorySize.Array(_chunks.Length, MemorySize.Reference) + _chunkBytes + _entryBytes
+            + (_groups is null ? 0 : GroupsBytes());
+
+    private long GroupsBytes()
+    {
+        long bytes = 64; // the dictionary
+        foreach (var group in _groups!.Values) bytes += group.Bytes + MemorySize.Object(32);
+        return bytes;
+    }
 
     private static long ChunkBytes(int capacity) => MemorySize.Object(12) + MemorySize.Array(capacity, 24);
 
@@ -187,6 +260,13 @@ public sealed class StreamValue : CollectionValue
         return (lo, a);
     }
 
+    /// <summary>The entry with this ID, if the stream holds it.</summary>
+    public StreamEntry? Find(StreamId id)
+    {
+        var (c, i) = LowerBound(id);
+        return c < _chunkCount && _chunks[c].Items[i].Id == id ? _chunks[c].Items[i] : null;
+    }
+
     /// <summary>How many entries have an ID below <paramref name="id"/>, counting no further than
     /// <paramref name="cap"/> (MINID trimming).</summary>
     public long CountBelow(StreamId id, long cap)
@@ -278,6 +358,10 @@ public sealed class StreamValue : CollectionValue
                 }
             }
         }
+        if (_groups is null) return; // a stream without groups hashes as it did before groups existed
+        BinaryPrimitives.WriteInt32LittleEndian(header, _groups.Count);
+        hash.Append(header[..4]);
+        foreach (var group in _groups.Values) group.AppendDigest(hash);
     }
 
     /// <summary>The chunks are copied; the entries' arrays, never changed in place, are shared.</summary>
@@ -296,12 +380,18 @@ public sealed class StreamValue : CollectionValue
         copy._length = _length;
         copy._entryBytes = _entryBytes;
         copy._chunkBytes = _chunkBytes;
+        if (_groups != null)
+        {
+            copy._groups = new SortedDictionary<byte[], StreamGroup>(StreamGroup.ByteOrder);
+            foreach (var (name, group) in _groups) copy._groups[name] = group.Clone();
+        }
         copy.Resized();
         return copy;
     }
 
     /// <summary>A restore event with the counters (it creates the empty stream, which a stream may be), then one
-    /// entries event per <see cref="RebuildChunk"/> entries, oldest first.</summary>
+    /// entries event per <see cref="RebuildChunk"/> entries, oldest first, then each group: its create event, and
+    /// per consumer a consumer event with its times and up to <see cref="RebuildChunk"/> of its pending entries.</summary>
     public override void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink)
     {
         var buffer = EventBuffer.Start(StreamEvents.Restore);
@@ -325,6 +415,46 @@ public sealed class StreamValue : CollectionValue
             }
         }
         if (batch.Count > 0) EmitEntries(db, key, batch, sink);
+        foreach (var group in Groups) EmitGroup(db, key, group, sink);
+    }
+
+    private static void EmitGroup(int db, ReadOnlySpan<byte> key, StreamGroup group, IRebuildSink sink)
+    {
+        var buffer = EventBuffer.Start(StreamEvents.GroupCreate);
+        buffer.WriteArrayHeader(6);
+        buffer.Write(db);
+        buffer.Write(key);
+        buffer.Write(group.Name);
+        buffer.Write((long)group.LastId.Ms);
+        buffer.Write((long)group.LastId.Seq);
+        buffer.Write(group.EntriesRead);
+        sink.Emit(buffer);
+        foreach (var consumer in group.Consumers.Values)
+        {
+            var pending = consumer.Pending.ToArray();
+            int start = 0;
+            do
+            {
+                int n = Math.Min(RebuildChunk, pending.Length - start);
+                buffer = EventBuffer.Start(StreamEvents.Consumer);
+                buffer.WriteArrayHeader(6 + 4 * n);
+                buffer.Write(db);
+                buffer.Write(key);
+                buffer.Write(group.Name);
+                buffer.Write(consumer.Name);
+                buffer.Write(consumer.SeenTime);
+                buffer.Write(consumer.ActiveTime);
+                for (int i = start; i < start + n; i++)
+                {
+                    buffer.Write((long)pending[i].Id.Ms);
+                    buffer.Write((long)pending[i].Id.Seq);
+                    buffer.Write(pending[i].DeliveryTime);
+                    buffer.Write(pending[i].DeliveryCount);
+                }
+                sink.Emit(buffer);
+                start += n;
+            } while (start < pending.Length);
+        }
     }
 
     private static void EmitEntries(int db, ReadOnlySpan<byte> key, List<StreamEntry> batch, IRebuildSink sink)

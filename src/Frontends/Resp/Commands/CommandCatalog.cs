@@ -29,6 +29,7 @@ public static class CommandCatalog
         SortCommands.Register(table);
         GeoCommands.Register(table);
         StreamCommands.Register(table);
+        StreamGroupCommands.Register(table);
         Scripting.ScriptCommands.Register(table);
         return table;
     }

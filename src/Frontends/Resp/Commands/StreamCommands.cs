@@ -5,7 +5,7 @@ namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
 /// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK included) and XINFO STREAM's
-/// basic form. Consumer groups are not implemented. Arguments are checked in the order Redis 7.0 checks them (mostly
+/// basic form (consumer groups are in <see cref="StreamGroupCommands"/>). Arguments are checked in the order Redis 7.0 checks them (mostly
 /// IDs and options before the key's type; XDEL and XREAD look at the keys first), so the same bad request gets the
 /// same error.
 /// </summary>
@@ -27,7 +27,8 @@ public static class StreamCommands
         t.Key("xsetid", -3, W | F, SetId);
         t.Add("xread", -4, R, Read);
         t.Container("xinfo", CommandFlags.None,
-            new Subcommand("STREAM", -3, Info, FirstKey: 2),
+            [new Subcommand("STREAM", -3, Info, FirstKey: 2),
+            .. StreamGroupCommands.InfoSubcommands,
             Subcommand.Help(
                 "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "CONSUMERS <key> <groupname>",
@@ -37,7 +38,7 @@ public static class StreamCommands
                 "STREAM <key> [FULL [COUNT <count>]",
                 "    Show information about the stream.",
                 "HELP",
-                "    Prints this help."));
+                "    Prints this help.")]);
     }
 
     /// <summary>XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]</summary>
@@ -183,7 +184,7 @@ public static class StreamCommands
 
     /// <summary>An XRANGE bound: "-", "+", "ms" (seq <paramref name="missingSeq"/>), "ms-seq", or "(" before an ID
     /// to exclude it.</summary>
-    private static StreamId IntervalId(ReadOnlySpan<byte> text, ulong missingSeq, out bool excluded)
+    internal static StreamId IntervalId(ReadOnlySpan<byte> text, ulong missingSeq, out bool excluded)
     {
         excluded = text.Length > 1 && text[0] == '(';
         if (excluded) text = text[1..];
@@ -224,7 +225,7 @@ public static class StreamCommands
     }
 
     /// <summary>BLOCK's milliseconds: an integer, not negative (0 waits forever), as Redis's UNIT_MILLISECONDS timeout.</summary>
-    private static long BlockTimeout(ReadOnlySpan<byte> text)
+    internal static long BlockTimeout(ReadOnlySpan<byte> text)
     {
         if (!Numbers.TryParseInt64(text, out long ms)) throw new CommandError("ERR timeout is not an integer or out of range");
         if (ms < 0) throw new CommandError("ERR timeout is negative");
@@ -250,7 +251,7 @@ public static class StreamCommands
         r.Bulk("max-deleted-entry-id"u8); WriteId(r, info.MaxDeletedId);
         r.Bulk("entries-added"u8); r.Integer(info.EntriesAdded);
         r.Bulk("recorded-first-entry-id"u8); WriteId(r, info.FirstId);
-        r.Bulk("groups"u8); r.Integer(0);
+        r.Bulk("groups"u8); r.Integer(info.Groups);
         r.Bulk("first-entry"u8); WriteEntryOrNull(r, info.First);
         r.Bulk("last-entry"u8); WriteEntryOrNull(r, info.Last);
     }
@@ -262,7 +263,7 @@ public static class StreamCommands
     }
 
     /// <summary>XREAD's reply: [[key, entries], ...] in RESP2, a map of key → entries in RESP3.</summary>
-    private static void WriteRead(RespWriter r, List<StreamRead> read)
+    internal static void WriteRead(RespWriter r, List<StreamRead> read)
     {
         if (r.Protocol == 3) r.MapHeader(read.Count);
         else r.ArrayHeader(read.Count);
@@ -280,16 +281,21 @@ public static class StreamCommands
         foreach (var entry in entries) WriteEntry(r, entry);
     }
 
-    /// <summary>[id, [field, value, ...]]</summary>
-    private static void WriteEntry(RespWriter r, StreamEntry entry)
+    /// <summary>[id, [field, value, ...]]; [id, null] for a pending entry since deleted (XREADGROUP's history).</summary>
+    internal static void WriteEntry(RespWriter r, StreamEntry entry)
     {
         r.ArrayHeader(2);
         WriteId(r, entry.Id);
+        if (entry.IsDeleted)
+        {
+            r.NullArray();
+            return;
+        }
         r.ArrayHeader(entry.Fields.Length);
         foreach (var field in entry.Fields) r.Bulk(field);
     }
 
-    private static void WriteId(RespWriter r, StreamId id)
+    internal static void WriteId(RespWriter r, StreamId id)
     {
         Span<byte> text = stackalloc byte[StreamId.MaxTextLength];
         r.Bulk(text[..id.Format(text)]);
