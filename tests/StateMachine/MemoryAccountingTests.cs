@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo", "stream"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo", "stream", "stream-groups"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -114,7 +114,7 @@ public class MemoryAccountingTests
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var logged = new LoggedStore(clock);
         var session = new Session();
-        string[] types = ["string", "hash", "list", "set", "intset", "zset", "cuckoo", "stream"];
+        string[] types = ["string", "hash", "list", "set", "intset", "zset", "cuckoo", "stream", "stream-groups"];
         for (int db = 0; db < types.Length; db++)
         {
             session.Db = db; // one type per database: the same key names
@@ -177,6 +177,15 @@ public class MemoryAccountingTests
                     for (int j = 1; j <= 50; j++)
                         store.StreamAdd(session, key, false, StreamIdMode.Explicit, new StreamId((ulong)j, 1), default, Keys.Of("field", "value" + j, "n", j.ToString()), 0);
                     store.StreamDelete(session, key, Keys.Of("25-1"), 0);
+                    break;
+                case "stream-groups": // 50 entries, two groups; one read them all into two consumers' PELs, 10 acked
+                    for (int j = 1; j <= 50; j++)
+                        store.StreamAdd(session, key, false, StreamIdMode.Explicit, new StreamId((ulong)j, 1), default, Keys.Of("field", "value" + j), 0);
+                    store.StreamGroupCreate(session, key, Of("group-a"), Of("0"), false, -1);
+                    store.StreamGroupCreate(session, key, Of("group-b"), Of("$"), false, -1);
+                    store.StreamReadGroup(session, Of("group-a"), Of("consumer-1"), new Keys(key, Of(">")), 0, 1, 25, false, false, out _);
+                    store.StreamReadGroup(session, Of("group-a"), Of("consumer-2"), new Keys(key, Of(">")), 0, 1, 0, false, false, out _);
+                    store.StreamAcknowledge(session, key, Of("group-a"), Enumerable.Range(1, 10).Select(j => new StreamId((ulong)j, 1)).ToArray());
                     break;
             }
         }
