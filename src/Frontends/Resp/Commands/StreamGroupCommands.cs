@@ -113,7 +113,7 @@ public static class StreamGroupCommands
                 streamsAt = i + 1;
                 streams = a.Count - streamsAt;
                 if (streams % 2 != 0)
-                    throw new CommandError("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.");
+                    throw new CommandError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."); // 7.0.15's words
                 streams /= 2;
                 break;
             }
