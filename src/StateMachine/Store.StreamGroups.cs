@@ -131,7 +131,11 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             GroupStreamForWrite(session, shard, key, group, out var g);
-            if (g.Consumer(consumer) is not { } c) return 0;
+            if (g.Consumer(consumer) is not { } c)
+            {
+                _notify?.Raise(KeyspaceEventTypes.Stream, "xgroup-delconsumer"u8, session.Db, key); // as Redis, even so
+                return 0;
+            }
             long pending = c.Pending.Count;
             var buffer = EventBuffer.Start(StreamEvents.ConsumerDelete);
             buffer.WriteArrayHeader(4);

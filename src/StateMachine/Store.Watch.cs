@@ -141,6 +141,15 @@ public sealed partial class Store
                 case EventKind.SwapDb:
                     TouchExisting(r.ReadInt32(), r.ReadInt32());
                     break;
+                case >= StreamEvents.GroupCreate and <= StreamEvents.Claim:
+                {
+                    // As Redis 7.0: group changes (reads into a PEL, acks, claims) leave WATCH alone; only the stream
+                    // XGROUP CREATE ... MKSTREAM makes counts as a write of the key.
+                    int db = r.ReadInt32();
+                    var key = r.ReadBytes();
+                    if (e.Kind == StreamEvents.GroupCreate && !KeyExists(db, key)) TouchKey(db, key, deleting: false);
+                    break;
+                }
                 default:
                     // A data type's event: [db, ...]. Every binary field after the db is taken for a key. A value
                     // equal to a watched key's name costs a needless abort, never a missed one.

@@ -190,6 +190,26 @@ public sealed class StreamGroupTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Group_writes_leave_watch_alone_but_mkstream_creates_a_watched_key()
+    {
+        Fill(K(), 1);
+        Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "0");
+        using var other = Node.Raw();
+        Expect(Resp.Ok, "WATCH", K(), K("new"));
+        other.Command("XREADGROUP", "GROUP", "g", "c", "STREAMS", K(), ">");
+        other.Command("XACK", K(), "g", "1-1");
+        other.Command("XGROUP", "SETID", K(), "g", "0");
+        Expect(Resp.Ok, "MULTI");
+        Expect(Resp.Simple("QUEUED"), "PING");
+        Expect(Resp.Array(Resp.Pong), "EXEC"); // as Redis 7.0: not a write of the key for WATCH
+        Expect(Resp.Ok, "WATCH", K("new"));
+        Assert.Equal(Resp.Ok, other.Command("XGROUP", "CREATE", K("new"), "g", "$", "MKSTREAM"));
+        Expect(Resp.Ok, "MULTI");
+        Expect(Resp.Simple("QUEUED"), "PING");
+        Expect(NullArray, "EXEC");
+    }
+
+    [Fact]
     public void Xinfo_consumers_reports_idle_and_inactive_times()
     {
         Fill(K(), 1);

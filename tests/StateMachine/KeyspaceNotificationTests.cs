@@ -97,6 +97,28 @@ public class KeyspaceNotificationTests
     }
 
     [Fact]
+    public void Consumer_group_changes_publish_redis_event_names()
+    {
+        var (store, events, _) = Notifying("KEtn");
+        var s = new Session();
+        var x = Of("x");
+        store.StreamGroupCreate(s, x, Of("g"), Of("$"), true, -1);
+        store.StreamConsumerCreate(s, x, Of("g"), Of("c"));
+        store.StreamAdd(s, x, false, StreamIdMode.Explicit, new Values.StreamId(1, 1), default, Keys.Of("f", "v"), 0);
+        events.Take();
+        store.StreamReadGroup(s, Of("g"), Of("reader"), Keys.Of("x", ">"), 0, 1, 0, false, false, out _);
+        store.StreamReadGroup(s, Of("g"), Of("reader"), Keys.Of("x", ">"), 0, 1, 0, false, false, out _);
+        store.StreamClaim(s, x, Of("g"), Of("claimer"), 0, [new Values.StreamId(1, 1)], new StreamClaimOptions(null, null, -1, false, false, default));
+        store.StreamAcknowledge(s, x, Of("g"), [new Values.StreamId(1, 1)]);
+        store.StreamGroupSetId(s, x, Of("g"), Of("0"), -1);
+        store.StreamConsumerDelete(s, x, Of("g"), Of("c"));
+        store.StreamGroupDestroy(s, x, Of("g"));
+        Assert.Equal(["xgroup-createconsumer x", "xgroup-createconsumer x", "xgroup-setid x", "xgroup-delconsumer x", "xgroup-destroy x"], events.Take());
+        store.StreamGroupCreate(s, Of("y"), Of("g"), Of("$"), true, -1);
+        Assert.Equal(["new y", "xgroup-create y"], events.Take());
+    }
+
+    [Fact]
     public void Expired_comes_from_a_write_that_finds_the_key_expired_and_from_the_active_cycle()
     {
         var (store, events, clock) = Notifying("Kgx$");
