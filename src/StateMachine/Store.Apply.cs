@@ -150,7 +150,8 @@ public sealed partial class Store
 
     private void ApplyDelete(int db, ReadOnlySpan<byte> key)
     {
-        ShardOf(key).DbIfExists(db)?.Remove(key);
+        if (ShardOf(key).DbIfExists(db)?.Remove(key) == true)
+            SignalKeyReady(db, key); // an XREADGROUP blocked on a deleted stream hears UNBLOCKED, as in Redis
     }
 
     private void ApplyExpire(int db, ReadOnlySpan<byte> key, long expireAt)

@@ -154,16 +154,17 @@ public sealed partial class Store
     }
 
     /// <summary>A client blocked in XREADGROUP on ">": served once a stream's last generated ID passes its group's
-    /// last delivered ID (Redis's test), or with NOGROUP once the group is gone.</summary>
+    /// last delivered ID (Redis's test); with an error once the key is deleted (UNBLOCKED) or the group is gone
+    /// (NOGROUP), as Redis 7.0 answers.</summary>
     private sealed class StreamGroupWaiter(Session session, byte[][] keys, byte[] group, byte[] consumer, long count, bool noAck)
         : KeyWaiter(session, keys)
     {
         protected internal override bool CanServe(Store store, byte[] key)
-            => store.StreamAtForRead(Session, key) is { } stream && (stream.Group(group) is not { } g || stream.LastId > g.LastId);
+            => store.StreamAtForRead(Session, key) is not { } stream || stream.Group(group) is not { } g || stream.LastId > g.LastId;
 
         protected internal override object Serve(Store store, byte[] key)
         {
-            var stream = store.StreamAtForRead(Session, key)!;
+            var stream = store.StreamAtForRead(Session, key) ?? throw new CommandError("UNBLOCKED the stream key no longer exists");
             var g = stream.Group(group) ?? throw new CommandError("NOGROUP the consumer group this client was blocked on no longer exists");
             var entries = store.DeliverNew(Session, key, stream, g, consumer, count, noAck, store.NowMs(), onlyIfNew: false)!;
             return new List<StreamRead> { new(key, entries) };

@@ -237,13 +237,19 @@ public sealed class StreamGroupTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
-    public void Xreadgroup_block_hears_nogroup_when_its_group_is_destroyed_and_times_out_with_a_null_array()
+    public void Xreadgroup_block_hears_nogroup_or_unblocked_when_its_group_or_key_goes_and_times_out_with_a_null_array()
     {
         Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
         using var blocked = Block("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
         Expect(Resp.Int(1), "XGROUP", "DESTROY", K(), "g");
         Assert.Equal(Resp.Err("NOGROUP the consumer group this client was blocked on no longer exists"), blocked.ReadReply());
         Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$");
+        using (var deleted = Block("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">"))
+        {
+            Expect(Resp.Int(1), "DEL", K());
+            Assert.Equal(Resp.Err("UNBLOCKED the stream key no longer exists"), deleted.ReadReply());
+        }
+        Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
         Expect(NullArray, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "50", "STREAMS", K(), ">");
         Expect(Resp.Ok, "MULTI");
         Expect(Resp.Simple("QUEUED"), "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
