@@ -22,8 +22,8 @@ public sealed partial class Store
     /// XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id...: keys are
     /// args[first..first+n), their IDs the n after. For each key in turn: its type, the key and group (NOGROUP), its
     /// ID ("$" refused, ">" for new entries, else a strict ID: the consumer's pending entries after it). Then each
-    /// stream is read and logged as one <see cref="StreamEvents.GroupRead"/> event (which also creates the consumer
-    /// and sets its seen time, even when nothing is read, as Redis does). Returns the streams read, in argument
+    /// stream that answers is read and logged as one <see cref="StreamEvents.GroupRead"/> event (which also creates
+    /// the consumer and sets its seen time, as Redis 7.0 does only then). Returns the streams read, in argument
     /// order: a history read always answers its stream, a ">" read only when it has new entries; null when none.
     /// When all are ">" with nothing new and <paramref name="block"/> is set, a waiter is queued under the same locks.
     /// </summary>
@@ -46,18 +46,19 @@ public sealed partial class Store
                 throw new CommandError("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
             if (text.SequenceEqual(">"u8)) continue;
             if (!StreamId.TryParse(text, 0, false, out var id, out _)) throw InvalidStreamId();
-            after[i] = id;
+            if (id != StreamId.Max) after[i] = id; // Redis marks ">" as the maximum ID, so that ID reads as ">" too
         }
         List<StreamRead>? read = null;
         for (int i = 0; i < n; i++)
         {
             var key = args[first + i];
-            var stream = (StreamValue)ReadCollection(session, ShardOf(key), key)!;
+            var stream = (StreamValue)Live(ShardOf(key).DbIfExists(session.Db), key, now).Value; // checked above, same clock
             var g = stream.Group(group)!;
-            List<StreamEntry>? entries = after[i] is { } id
-                ? ReadPendingHistory(session, key, stream, g, consumer, id, count)
-                : DeliverNew(session, key, stream, g, consumer, count, noAck, now, onlyIfNew: true);
-            if (entries != null) (read ??= []).Add(new StreamRead(key.ToArray(), entries));
+            List<StreamEntry>? entries;
+            if (after[i] is { } id) entries = ReadPendingHistory(session, key, stream, g, consumer, id, count, now);
+            else if (stream.Last is { } last && last.Id > g.LastId) entries = DeliverNew(session, key, stream, g, consumer, count, noAck, now);
+            else continue; // nothing new: nothing logged, the consumer not even created (as Redis 7.0)
+            (read ??= []).Add(new StreamRead(key.ToArray(), entries));
         }
         if (read != null || !block) return read;
         var waiting = new StreamGroupWaiter(session, DistinctKeys(args, first, first + n), group.ToArray(), consumer.ToArray(), count, noAck);
@@ -69,14 +70,12 @@ public sealed partial class Store
     /// <summary>
     /// A ">" read: the entries after the group's last delivered ID (at most <paramref name="count"/>, 0: all), logged
     /// with the group's new last ID and entries-read counter (Redis's per-entry rule: counted on while no deleted
-    /// entry may lie ahead, else estimated). With <paramref name="onlyIfNew"/>, null (and only the consumer's seen
-    /// time logged) when the stream's last entry is not past the group's ID.
+    /// entry may lie ahead, else estimated). A blocked reader woken by an XADD whose entry was trimmed at once gets none.
     /// </summary>
-    private List<StreamEntry>? DeliverNew(Session session, ReadOnlySpan<byte> key, StreamValue stream, StreamGroup g,
-        ReadOnlySpan<byte> consumer, long count, bool noAck, long now, bool onlyIfNew)
+    private List<StreamEntry> DeliverNew(Session session, ReadOnlySpan<byte> key, StreamValue stream, StreamGroup g,
+        ReadOnlySpan<byte> consumer, long count, bool noAck, long now)
     {
-        bool hasNew = stream.Last is { } last && last.Id > g.LastId;
-        var entries = hasNew || !onlyIfNew ? EntriesAfter(stream, g.LastId, count) : [];
+        var entries = EntriesAfter(stream, g.LastId, count);
         var lastId = g.LastId;
         long entriesRead = g.EntriesRead;
         foreach (var entry in entries)
@@ -92,15 +91,15 @@ public sealed partial class Store
             buffer.Write((long)entry.Id.Ms);
             buffer.Write((long)entry.Id.Seq);
         }
-        LogGroupRead(session, key, g, consumer, buffer);
-        return hasNew || !onlyIfNew ? entries : null;
+        LogGroupRead(session, key, buffer, g.Consumer(consumer) is null);
+        return entries;
     }
 
     /// <summary>A history read: the consumer's pending entries after <paramref name="after"/> (an entry since
     /// deleted from the stream comes back with <see cref="StreamEntry.DeletedFields"/>); those still in the stream
     /// count one more delivery, now.</summary>
     private List<StreamEntry> ReadPendingHistory(Session session, ReadOnlySpan<byte> key, StreamValue stream, StreamGroup g,
-        ReadOnlySpan<byte> consumer, StreamId after, long count)
+        ReadOnlySpan<byte> consumer, StreamId after, long count, long now)
     {
         var entries = new List<StreamEntry>();
         int delivered = 0;
@@ -117,14 +116,14 @@ public sealed partial class Store
                 else entries.Add(new StreamEntry(pending.Id, StreamEntry.DeletedFields));
             }
         }
-        var buffer = StartGroupRead(session, key, g, consumer, NowMs(), GroupReadMode.History, g.LastId, g.EntriesRead, delivered);
+        var buffer = StartGroupRead(session, key, g, consumer, now, GroupReadMode.History, g.LastId, g.EntriesRead, delivered);
         foreach (var entry in entries)
         {
             if (entry.IsDeleted) continue;
             buffer.Write((long)entry.Id.Ms);
             buffer.Write((long)entry.Id.Seq);
         }
-        LogGroupRead(session, key, g, consumer, buffer);
+        LogGroupRead(session, key, buffer, g.Consumer(consumer) is null);
         return entries;
     }
 
@@ -146,10 +145,9 @@ public sealed partial class Store
     }
 
     /// <summary>Logs a read or claim; "xgroup-createconsumer" when it created the consumer, as Redis publishes it.</summary>
-    private void LogGroupRead(Session session, ReadOnlySpan<byte> key, StreamGroup g, ReadOnlySpan<byte> consumer, EventBuffer buffer)
+    private void LogGroupRead(Session session, ReadOnlySpan<byte> key, EventBuffer buffer, bool createsConsumer)
     {
-        bool creates = g.Consumer(consumer) is null;
-        if (LogAndApply(session, buffer) is { } notify && creates)
+        if (LogAndApply(session, buffer) is { } notify && createsConsumer)
             notify.Raise(KeyspaceEventTypes.Stream, "xgroup-createconsumer"u8, session.Db, key);
     }
 
@@ -166,7 +164,7 @@ public sealed partial class Store
         {
             var stream = store.StreamAtForRead(Session, key) ?? throw new CommandError("UNBLOCKED the stream key no longer exists");
             var g = stream.Group(group) ?? throw new CommandError("NOGROUP the consumer group this client was blocked on no longer exists");
-            var entries = store.DeliverNew(Session, key, stream, g, consumer, count, noAck, store.NowMs(), onlyIfNew: false)!;
+            var entries = store.DeliverNew(Session, key, stream, g, consumer, count, noAck, store.NowMs());
             return new List<StreamRead> { new(key, entries) };
         }
     }
@@ -175,8 +173,9 @@ public sealed partial class Store
     /// XCLAIM key group consumer min-idle id... with <paramref name="options"/>: each ID in turn (an ID given twice
     /// is claimed twice, as Redis does), if its entry is still in the stream and it is pending and idle for at least
     /// <paramref name="minIdle"/> ms (or FORCE adds it), goes to the consumer with the new delivery time and count;
-    /// a pending ID whose entry is gone leaves the PEL. Logged as one <see cref="StreamEvents.Claim"/> event, even
-    /// when nothing is claimed (the consumer is created and seen). Returns the claimed entries, in argument order.
+    /// a pending ID whose entry is gone leaves the PEL. Logged as one <see cref="StreamEvents.Claim"/> event when
+    /// anything changes (the consumer is created and seen only when it gets an entry, as Redis 7.0). Returns the
+    /// claimed entries, in argument order.
     /// </summary>
     public List<StreamEntry> StreamClaim(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer,
         long minIdle, StreamId[] ids, StreamClaimOptions options)
@@ -219,7 +218,7 @@ public sealed partial class Store
                 done[id] = (deliveryTime, deliveries);
                 claimed.Add(entry);
             }
-            LogClaim(session, key, g, consumer, now, options.LastId, records);
+            if (records.Count > 0 || options.LastId > g.LastId) LogClaim(session, key, g, consumer, now, options.LastId, records);
             return claimed;
         }
     }
@@ -263,7 +262,7 @@ public sealed partial class Store
                 }
                 if (scan.MoveNext()) next = scan.Current.Id;
             }
-            LogClaim(session, key, g, consumer, now, StreamId.Zero, records);
+            if (records.Count > 0) LogClaim(session, key, g, consumer, now, StreamId.Zero, records);
             return new StreamAutoClaimResult(next, claimed, deleted);
         }
     }
@@ -287,6 +286,6 @@ public sealed partial class Store
             buffer.Write(time);
             buffer.Write(deliveries);
         }
-        LogGroupRead(session, key, g, consumer, buffer);
+        LogGroupRead(session, key, buffer, g.Consumer(consumer) is null && records.Exists(record => record.Count != -1));
     }
 }

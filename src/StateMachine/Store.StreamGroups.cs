@@ -166,18 +166,12 @@ public sealed partial class Store
         return stream;
     }
 
-    /// <summary>
-    /// The checks XCLAIM makes before its arguments (and XAUTOCLAIM, XACK before theirs, with
-    /// <paramref name="needGroup"/> false): WRONGTYPE, then, when asked, NOGROUP for a missing key or group.
-    /// </summary>
-    public void StreamCheckGroup(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, bool needGroup)
+    /// <summary>Whether the key holds a stream with this group (WRONGTYPE for another type): the check XACK and
+    /// XCLAIM make before parsing their arguments, and XAUTOCLAIM's type check.</summary>
+    public bool StreamHasGroup(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
     {
         var shard = ShardOf(key);
-        lock (shard.Lock)
-        {
-            var stream = ReadStream(session, shard, key);
-            if (needGroup && stream?.Group(group) is null) throw NoKeyOrGroup(key, group);
-        }
+        lock (shard.Lock) return ReadStream(session, shard, key)?.Group(group) != null;
     }
 
     /// <summary>XACK: how many of the IDs were pending (each counted once); 0 for a missing key or group.</summary>
@@ -362,21 +356,25 @@ public sealed partial class Store
             {
                 var consumerName = r.ReadBytes();
                 long time = r.ReadInt64();
-                var consumer = group.GetOrAddConsumer(consumerName, time, out _);
-                consumer.SeenTime = time;
                 var last = ReadStreamId(ref r);
                 if (last > group.LastId) group.LastId = last;
+                StreamConsumer? consumer = null;
                 for (int i = 7; i < fields; i += 4)
                 {
                     var id = ReadStreamId(ref r);
                     long deliveryTime = r.ReadInt64();
                     long deliveryCount = r.ReadInt64();
-                    if (deliveryCount == -1) group.Acknowledge(id);
-                    else
+                    if (deliveryCount == -1)
                     {
-                        group.Assign(id, consumer, deliveryTime, deliveryCount);
-                        consumer.ActiveTime = time;
+                        group.Acknowledge(id);
+                        continue;
                     }
+                    if (consumer is null)
+                    {
+                        consumer = group.GetOrAddConsumer(consumerName, time, out _);
+                        consumer.SeenTime = consumer.ActiveTime = time;
+                    }
+                    group.Assign(id, consumer, deliveryTime, deliveryCount);
                 }
                 break;
             }

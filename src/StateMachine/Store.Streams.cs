@@ -363,9 +363,9 @@ namespace HyperCache.StateMachine.Events
         /// <summary>[db, key, group, (ms, seq)...] — XACK: the IDs leave the PEL.</summary>
         public const EventKind Ack = EventKind.StreamFirst + 12;
         /// <summary>[db, key, group, consumer, time, lastMs, lastSeq, (ms, seq, deliveryTime, deliveryCount)...] —
-        /// XCLAIM, XAUTOCLAIM: the consumer (created if absent) is seen at time; the group's last delivered ID rises
-        /// to last if above (LASTID); each ID is given to the consumer with that time and count, or, with count -1,
-        /// leaves the PEL (its entry was deleted from the stream). Active at time when it got any.</summary>
+        /// XCLAIM, XAUTOCLAIM: the group's last delivered ID rises to last if above (LASTID); each ID is given to the
+        /// consumer (created if absent, seen and active at time) with that time and count, or, with count -1, leaves
+        /// the PEL (its entry was deleted from the stream).</summary>
         public const EventKind Claim = EventKind.StreamFirst + 13;
     }
 }

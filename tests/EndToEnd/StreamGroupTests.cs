@@ -160,6 +160,7 @@ public sealed class StreamGroupTests(NodeFixture node) : E2ETest(node)
         Fill(K(), 2);
         Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "0");
         Expect(Resp.Int(0), "XACK", K("missing"), "g", "1-1");
+        Expect(Resp.Int(0), "XACK", K(), "nog", "x"); // the group is looked up before the IDs are parsed
         Expect(Resp.Err("ERR Invalid stream ID specified as stream command argument"), "XACK", K(), "g", "x");
         Expect(Resp.Err($"NOGROUP No such key '{K()}' or consumer group 'nog'"), "XPENDING", K(), "nog");
         Expect(Resp.Array(Resp.Int(0), Resp.Nil, Resp.Nil, NullArray), "XPENDING", K(), "g");

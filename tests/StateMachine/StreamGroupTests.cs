@@ -116,6 +116,30 @@ public class StreamGroupTests
     }
 
     [Fact]
+    public void Reads_and_claims_that_take_nothing_log_nothing_and_create_no_consumer()
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var store = logged.Store;
+        var s = new Session();
+        Add(store, s, "x", "1-0");
+        Create(store, s, "x", "g", "$");
+        int entries = logged.EntryKinds().Count;
+        var none = new StreamClaimOptions(null, null, -1, false, false, StreamId.Zero);
+        Assert.Null(Read(store, s, "g", "poller", "x"));
+        Assert.Empty(store.StreamClaim(s, Of("x"), Of("g"), Of("claimer"), 0, [new(1, 0)], none)); // not pending
+        Assert.Empty(store.StreamAutoClaim(s, Of("x"), Of("g"), Of("auto"), 0, StreamId.Zero, 10, false).Claimed);
+        Assert.Equal(entries, logged.EntryKinds().Count);
+        Assert.Empty(store.StreamConsumers(s, Of("x"), Of("g")));
+
+        // The maximum ID reads as ">" (Redis marks ">" with it), so it is no history read either.
+        Assert.Null(Read(store, s, "g", "poller", "x", StreamId.Max.ToString()));
+        Add(store, s, "x", "2-0");
+        Assert.Equal("2-0", Ids(Read(store, s, "g", "poller", "x", StreamId.Max.ToString())!));
+        Assert.Equal(["poller"], store.StreamConsumers(s, Of("x"), Of("g")).Select(c => Text(c.Name)));
+    }
+
+    [Fact]
     public void Noack_reads_move_the_group_without_a_pel_and_setid_back_reassigns()
     {
         var store = new Store(new StoreOptions { Shards = 4 }, null);

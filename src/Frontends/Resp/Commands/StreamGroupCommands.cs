@@ -135,10 +135,14 @@ public static class StreamGroupCommands
     /// <summary>A strict ID (no "-" or "+"), as XACK, XCLAIM and XREADGROUP take them.</summary>
     private static bool TryStrictId(ReadOnlySpan<byte> text, out StreamId id) => StreamId.TryParse(text, 0, false, out id, out _);
 
-    /// <summary>XACK key group id [id ...]: the type, then every ID, then the key and group (missing: 0).</summary>
+    /// <summary>XACK key group id [id ...]: the type, the key and group (missing: 0), then every ID.</summary>
     private static void Acknowledge(RespClient c, CommandArgs a, RespWriter r)
     {
-        c.Store.StreamCheckGroup(c.Session, a[1], a[2], needGroup: false);
+        if (!c.Store.StreamHasGroup(c.Session, a[1], a[2]))
+        {
+            r.Integer(0);
+            return;
+        }
         var ids = new StreamId[a.Count - 3];
         for (int i = 3; i < a.Count; i++)
             if (!TryStrictId(a[i], out ids[i - 3])) throw Store.InvalidStreamId();
@@ -207,7 +211,7 @@ public static class StreamGroupCommands
     /// one), then the options.</summary>
     private static void Claim(RespClient c, CommandArgs a, RespWriter r)
     {
-        c.Store.StreamCheckGroup(c.Session, a[1], a[2], needGroup: true);
+        if (!c.Store.StreamHasGroup(c.Session, a[1], a[2])) throw Store.NoKeyOrGroup(a[1], a[2]);
         long minIdle = Math.Max(0, Integer(a[4], "ERR Invalid min-idle-time argument for XCLAIM"));
         var ids = new List<StreamId>();
         int i = 5;
@@ -247,7 +251,7 @@ public static class StreamGroupCommands
     /// arguments, then the key and group.</summary>
     private static void AutoClaim(RespClient c, CommandArgs a, RespWriter r)
     {
-        c.Store.StreamCheckGroup(c.Session, a[1], a[2], needGroup: false);
+        c.Store.StreamHasGroup(c.Session, a[1], a[2]); // the type first; a missing group is refused after the arguments
         long minIdle = Math.Max(0, Integer(a[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM"));
         var start = StreamCommands.IntervalId(a[5], 0, out bool excluded);
         if (excluded && !start.TryNext(out start)) throw new CommandError("ERR invalid start ID for the interval");
