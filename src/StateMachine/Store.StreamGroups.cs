@@ -167,7 +167,7 @@ public sealed partial class Store
     }
 
     /// <summary>Whether the key holds a stream with this group (WRONGTYPE for another type): the check XACK and
-    /// XCLAIM make before parsing their arguments, and XAUTOCLAIM's type check.</summary>
+    /// XCLAIM make before parsing their arguments.</summary>
     public bool StreamHasGroup(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
     {
         var shard = ShardOf(key);

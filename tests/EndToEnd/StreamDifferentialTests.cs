@@ -7,7 +7,9 @@ namespace HyperCache.EndToEnd.Tests;
 /// Differential: random stream commands (small explicit IDs and "ms-*" so replies are comparable, MAXLEN/MINID with
 /// "=", XDEL, XTRIM, XSETID, XRANGE/XREVRANGE with exclusive and incomplete bounds, non-blocking XREAD, keys of other types)
 /// sent to this node and to redis-server; replies and the final state must match. "*" IDs (clock) and "~" trims
-/// (Redis trims whole nodes, docs/decisions.md "Streams") are left out.
+/// (Redis trims whole nodes, docs/decisions.md "Streams") are left out. Consumer groups too: XGROUP, non-blocking
+/// XREADGROUP, XACK, XPENDING's summary, XCLAIM and XAUTOCLAIM with min-idle-time 0, XINFO GROUPS and STREAM (the
+/// replies that show idle times are left out: they depend on when each server ran the command).
 /// </summary>
 [Collection(DifferentialCollection.Name)]
 public sealed class StreamDifferentialTests(NodeFixture node) : DifferentialTest(node)
@@ -43,11 +45,78 @@ public sealed class StreamDifferentialTests(NodeFixture node) : DifferentialTest
         _ => ["MINID", Id(random)],
     };
 
+    private static string Group(Random random) => "g" + random.Next(2);
+
+    private static string Consumer(Random random) => "c" + random.Next(3);
+
+    private static string GroupId(Random random) => random.Next(4) switch
+    {
+        0 => "$",
+        1 => "0",
+        _ => Id(random),
+    };
+
+    private static string Count(Random random) => random.Next(5) == 0 ? OddInt(random) : random.Next(0, 5).ToString(CultureInfo.InvariantCulture);
+
+    private static Step GroupCommand(Random random, string key)
+    {
+        switch (random.Next(12))
+        {
+            case 0:
+            {
+                List<string> a = ["XGROUP", "CREATE", key, Group(random), GroupId(random)];
+                if (random.Next(2) == 0) a.Add("MKSTREAM");
+                if (random.Next(4) == 0) a.AddRange(["ENTRIESREAD", Count(random)]);
+                return new([.. a]);
+            }
+            case 1:
+            {
+                List<string> a = ["XGROUP", "SETID", key, Group(random), GroupId(random)];
+                if (random.Next(3) == 0) a.AddRange(["ENTRIESREAD", Count(random)]);
+                return new([.. a]);
+            }
+            case 2: return new(["XGROUP", Pick(random, "DESTROY", "CREATECONSUMER", "DELCONSUMER"), key, Group(random), .. random.Next(4) == 0 ? [] : new[] { Consumer(random) }]);
+            case 3: case 4: case 5:
+            {
+                List<string> a = ["XREADGROUP", "GROUP", Group(random), Consumer(random)];
+                if (random.Next(3) == 0) a.AddRange(["COUNT", Count(random)]);
+                if (random.Next(5) == 0) a.Add("NOACK");
+                a.Add("STREAMS");
+                int n = random.Next(1, 3);
+                for (int i = 0; i < n; i++) a.Add(i == 0 ? key : Key(random, 4));
+                for (int i = 0; i < n; i++) a.Add(random.Next(3) == 0 ? Id(random) : ">");
+                return new([.. a]);
+            }
+            case 6: return new(Repeat(["XACK", key, Group(random)], random.Next(1, 4), () => [Id(random)]));
+            case 7: return new(["XPENDING", key, Group(random)]);
+            case 8:
+            {
+                var a = Repeat(["XCLAIM", key, Group(random), Consumer(random), "0"], random.Next(1, 4), () => [Id(random)]).ToList();
+                if (random.Next(3) == 0) a.Add("JUSTID");
+                if (random.Next(4) == 0) a.Add("FORCE");
+                if (random.Next(4) == 0) a.AddRange(["RETRYCOUNT", Count(random)]);
+                if (random.Next(4) == 0) a.AddRange(["LASTID", Id(random)]);
+                if (random.Next(4) == 0) a.AddRange([Pick(random, "IDLE", "TIME"), Count(random)]);
+                return new([.. a]);
+            }
+            case 9:
+            {
+                List<string> a = ["XAUTOCLAIM", key, Group(random), Consumer(random), "0", random.Next(3) == 0 ? Bound(random, true) : "0"];
+                if (random.Next(2) == 0) a.AddRange(["COUNT", Count(random)]);
+                if (random.Next(3) == 0) a.Add("JUSTID");
+                return new([.. a]);
+            }
+            case 10: return new(["XINFO", "GROUPS", key]);
+            default: return new(["XINFO", "STREAM", key]);
+        }
+    }
+
     private Step Next(Random random)
     {
         var key = Key(random, 4);
-        switch (random.Next(21))
+        switch (random.Next(28))
         {
+            case >= 21: return GroupCommand(random, key);
             case < 5:
             {
                 List<string> a = ["XADD", key];

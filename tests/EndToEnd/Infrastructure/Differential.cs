@@ -454,6 +454,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
                 _ => new(["EXISTS", key]),
             };
             Check(read);
+            if (type == "+stream\r\n") Check(new Step(["XINFO", "GROUPS", key]));
             Check(new Step(["PTTL", key], Compare.Millis));
         }
     }

@@ -232,15 +232,16 @@ public static class StreamCommands
         return ms;
     }
 
-    /// <summary>XINFO STREAM key: the basic form (FULL is not implemented).</summary>
+    /// <summary>XINFO STREAM key: the basic form (FULL is not implemented). The key is looked up before the
+    /// arguments after it, as Redis does.</summary>
     private static void Info(RespClient c, CommandArgs a, RespWriter r)
     {
+        var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();
         if (a.Count > 3)
         {
             throw a.Is(3, "FULL"u8) ? new CommandError("ERR XINFO STREAM FULL is not supported by this server")
                 : new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try XINFO HELP.");
         }
-        var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();
         r.MapHeader(10);
         r.Bulk("length"u8); r.Integer(info.Length);
         // Redis's radix tree of listpacks; here a sorted array of chunks, reported as one key per chunk.

@@ -247,11 +247,10 @@ public static class StreamGroupCommands
         WriteClaimed(r, claimed, justId);
     }
 
-    /// <summary>XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]: the type first, the
-    /// arguments, then the key and group.</summary>
+    /// <summary>XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]: the arguments, then the
+    /// key's type, then the key and group.</summary>
     private static void AutoClaim(RespClient c, CommandArgs a, RespWriter r)
     {
-        c.Store.StreamHasGroup(c.Session, a[1], a[2]); // the type first; a missing group is refused after the arguments
         long minIdle = Math.Max(0, Integer(a[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM"));
         var start = StreamCommands.IntervalId(a[5], 0, out bool excluded);
         if (excluded && !start.TryNext(out start)) throw new CommandError("ERR invalid start ID for the interval");
