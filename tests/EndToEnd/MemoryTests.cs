@@ -88,6 +88,25 @@ public sealed class MemoryTests
     }
 
     [HyperCacheFact]
+    public void Xgroup_subcommands_are_refused_when_full_as_redis_flags_them_denyoom()
+    {
+        using var node = Start(300_000, "noeviction");
+        using var c = node.Raw();
+        Assert.StartsWith("$", c.Command("XADD", "s", "1-1", "f", "v"));
+        Assert.Equal(Resp.Ok, c.Command("XGROUP", "CREATE", "s", "g", "0"));
+        Assert.Equal(Resp.Int(1), c.Command("XGROUP", "CREATECONSUMER", "s", "g", "a"));
+        int written = 0;
+        while (c.Command("SET", "k" + written, new string('v', 1000)) == Resp.Ok) written++;
+        // CREATE and CREATECONSUMER grow memory (denyoom); the rest may run on a full node, HELP included.
+        Assert.Equal(Resp.Err(Oom), c.Command("XGROUP", "CREATE", "s", "h", "0"));
+        Assert.Equal(Resp.Err(Oom), c.Command("XGROUP", "CREATECONSUMER", "s", "g", "b"));
+        Assert.StartsWith("*", c.Command("XGROUP", "HELP"));
+        Assert.Equal(Resp.Ok, c.Command("XGROUP", "SETID", "s", "g", "$"));
+        Assert.Equal(Resp.Int(0), c.Command("XGROUP", "DELCONSUMER", "s", "g", "a"));
+        Assert.Equal(Resp.Int(1), c.Command("XGROUP", "DESTROY", "s", "g"));
+    }
+
+    [HyperCacheFact]
     public void A_write_heavy_run_stays_under_the_limit_and_keeps_a_re_read_hot_set() => WriteHeavyRun("allkeys-lru");
 
     [HyperCacheFact]

@@ -6,7 +6,7 @@ namespace HyperCache.EndToEnd.Tests;
 
 /// <summary>Consumer groups reach a replica: those made before it linked through the full sync's snapshot, later
 /// reads, acks and claims through the log; the replica's state equals the primary's (DEBUG DIGEST covers groups,
-/// delivery and seen times included) and it refuses the group writes as a read-only replica.</summary>
+/// delivery and seen times included) and it refuses the group writes as a read-only replica (XGROUP HELP is no write).</summary>
 [Collection(CrashCollection.Name)]
 public sealed class StreamGroupReplicationTests(ITestOutputHelper output)
 {
@@ -45,6 +45,10 @@ public sealed class StreamGroupReplicationTests(ITestOutputHelper output)
             Assert.Equal(readOnly, r.Command("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"));
             Assert.Equal(readOnly, r.Command("XGROUP", "CREATE", "s", "x", "0"));
             Assert.Equal(readOnly, r.Command("XACK", "s", "g", "2-1"));
+            Assert.Equal(readOnly, r.Command("XGROUP", "DESTROY", "s", "g"));
+            // Each XGROUP subcommand has its own flags, as in Redis: HELP is no write, so a replica answers it.
+            Assert.Equal(p.Command("XGROUP", "HELP"), r.Command("XGROUP", "HELP"));
+            Assert.StartsWith("*", r.Command("XINFO", "HELP"));
         }
         finally
         {

@@ -45,15 +45,17 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
 
 public enum CommandLookup { Found, UnknownCommand, UnknownSubcommand }
 
-/// <summary>A subcommand: its arity counts the whole request, as Redis's does (CONFIG GET is -3).</summary>
-public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0)
+/// <summary>A subcommand: its arity counts the whole request, as Redis's does (CONFIG GET is -3). Its flags are the
+/// container's unless <paramref name="Flags"/> says otherwise (XGROUP HELP is no write).</summary>
+public sealed record Subcommand(string Name, int Arity, CommandHandler Handler, int FirstKey = 0, CommandFlags? Flags = null)
 {
-    /// <summary>A container's HELP: its lines, each a simple string, as Redis writes them.</summary>
+    /// <summary>A container's HELP: its lines, each a simple string, as Redis writes them. No flags, as Redis flags
+    /// every HELP: it runs on a replica and over maxmemory, and MONITOR sees it.</summary>
     public static Subcommand Help(params string[] lines) => new("HELP", 2, (c, a, r) =>
     {
         r.ArrayHeader(lines.Length);
         foreach (var line in lines) r.Simple(line);
-    });
+    }, Flags: CommandFlags.None);
 }
 
 /// <summary>Name → command, looked up case-insensitively from the request bytes without allocating.</summary>
@@ -73,12 +75,17 @@ public sealed class CommandTable
     public void Container(string name, CommandFlags flags, params Subcommand[] subcommands)
         => Container(name, flags, -2, (c, a, r) => { }, subcommands);
 
-    /// <summary>A container that also does something with no subcommand (COMMAND alone lists all commands).</summary>
+    /// <summary>A container that also does something with no subcommand (COMMAND alone lists all commands). Each
+    /// subcommand gets its own flags, denyoom and allow_busy by its full name ("xgroup|create").</summary>
     public void Container(string name, CommandFlags flags, int arity, CommandHandler alone, params Subcommand[] subcommands)
     {
         var table = new Dictionary<string, CommandSpec>(StringComparer.OrdinalIgnoreCase);
         foreach (var sub in subcommands)
-            table[sub.Name] = new CommandSpec($"{name}|{sub.Name.ToLowerInvariant()}", sub.Arity, Scripting.BusyScript.WithAllowBusy($"{name}|{sub.Name.ToLowerInvariant()}", flags), sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
+        {
+            string full = $"{name}|{sub.Name.ToLowerInvariant()}";
+            var subFlags = Scripting.BusyScript.WithAllowBusy(full, OomRules.WithDenyOom(full, sub.Flags ?? flags));
+            table[sub.Name] = new CommandSpec(full, sub.Arity, subFlags, sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
+        }
         _commands[name] = new CommandSpec(name, arity, flags, 0, 0, 0, alone) { Subcommands = table };
     }
 

@@ -11,13 +11,14 @@ public static class OomRules
 {
     public const string Error = "OOM command not allowed when used memory > 'maxmemory'.";
 
-    /// <summary>Write commands Redis 7.0.15 does not flag denyoom.</summary>
+    /// <summary>Write commands (and subcommands, by full name) Redis 7.0.15 does not flag denyoom.</summary>
     private static readonly HashSet<string> MayRunWhenFull = new(StringComparer.OrdinalIgnoreCase)
     {
         "del", "unlink", "getdel", "getex", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
         "move", "swapdb", "flushdb", "flushall", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
         "hdel", "srem", "spop", "smove", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin",
         "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "xreadgroup", "pfdebug", "select", "exec", "multi",
+        "xgroup|destroy", "xgroup|delconsumer", "xgroup|setid",
     };
 
     public static CommandFlags WithDenyOom(string name, CommandFlags flags)

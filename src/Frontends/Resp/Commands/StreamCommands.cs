@@ -26,7 +26,7 @@ public static class StreamCommands
         t.Key("xtrim", -4, W, Trim);
         t.Key("xsetid", -3, W | F, SetId);
         t.Add("xread", -4, R, Read);
-        t.Container("xinfo", CommandFlags.None,
+        t.Container("xinfo", R,
             [new Subcommand("STREAM", -3, Info, FirstKey: 2),
             .. StreamGroupCommands.InfoSubcommands,
             Subcommand.Help(
