@@ -253,12 +253,13 @@ public sealed partial class Store
         {
             var stream = ReadStream(session, shard, key) ?? throw CommandError.NoSuchKey();
             var groups = new List<StreamGroupInfo>(stream.GroupCount);
-            foreach (var g in stream.Groups)
-                groups.Add(new StreamGroupInfo(g.Name, g.Consumers.Count, g.Pending.Count, g.LastId,
-                    g.EntriesRead == StreamGroup.EntriesReadUnknown ? null : g.EntriesRead, stream.Lag(g)));
+            foreach (var g in stream.Groups) groups.Add(GroupInfo(stream, g));
             return groups;
         }
     }
+
+    private static StreamGroupInfo GroupInfo(StreamValue stream, StreamGroup g)
+        => new(g.Name, g.Consumers.Count, g.Pending.Count, g.LastId, g.EntriesRead == StreamGroup.EntriesReadUnknown ? null : g.EntriesRead, stream.Lag(g));
 
     /// <summary>XINFO CONSUMERS key group.</summary>
     public List<StreamConsumerInfo> StreamConsumers(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)

@@ -216,10 +216,12 @@ namespace HyperCache.StateMachine
             var shard = ShardOf(key);
             lock (shard.Lock)
             {
-                if (ReadStream(session, shard, key) is not { } s) return null;
-                return new StreamSummary(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last, s.GroupCount);
+                return ReadStream(session, shard, key) is { } s ? Summary(s) : null;
             }
         }
+
+        private static StreamSummary Summary(StreamValue s)
+            => new(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last, s.GroupCount);
 
         private StreamValue? ReadStream(Session session, Shard shard, ReadOnlySpan<byte> key)
             => ReadCollection(session, shard, key) is { } value ? value as StreamValue ?? throw CommandError.WrongType() : null;

@@ -4,8 +4,8 @@ using HyperCache.StateMachine.Values;
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
-/// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK included) and XINFO STREAM's
-/// basic form (consumer groups are in <see cref="StreamGroupCommands"/>). Arguments are checked in the order Redis 7.0 checks them (mostly
+/// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK included) and XINFO STREAM
+/// (FULL's reply in <see cref="StreamInfoFull"/>; consumer groups are in <see cref="StreamGroupCommands"/>). Arguments are checked in the order Redis 7.0 checks them (mostly
 /// IDs and options before the key's type; XDEL and XREAD look at the keys first), so the same bad request gets the
 /// same error.
 /// </summary>
@@ -232,17 +232,27 @@ public static class StreamCommands
         return ms;
     }
 
-    /// <summary>XINFO STREAM key: the basic form (FULL is not implemented). The key is looked up before the
-    /// arguments after it, as Redis does.</summary>
+    /// <summary>XINFO STREAM key [FULL [COUNT n]]. The key is looked up before the arguments after it, as Redis does.</summary>
     private static void Info(RespClient c, CommandArgs a, RespWriter r)
     {
-        var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();
-        if (a.Count > 3)
+        var badOptions = StreamInfoFull.Options(a, out long count);
+        if (badOptions is null && count >= 0)
         {
-            throw a.Is(3, "FULL"u8) ? new CommandError("ERR XINFO STREAM FULL is not supported by this server")
-                : new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try XINFO HELP.");
+            StreamInfoFull.Write(r, c.Store.StreamInfoFull(c.Session, a[2], count) ?? throw CommandError.NoSuchKey());
+            return;
         }
+        var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();
+        if (badOptions is not null) throw badOptions;
         r.MapHeader(10);
+        WriteCounters(r, info);
+        r.Bulk("groups"u8); r.Integer(info.Groups);
+        r.Bulk("first-entry"u8); WriteEntryOrNull(r, info.First);
+        r.Bulk("last-entry"u8); WriteEntryOrNull(r, info.Last);
+    }
+
+    /// <summary>The fields both forms of XINFO STREAM start with.</summary>
+    internal static void WriteCounters(RespWriter r, StreamSummary info)
+    {
         r.Bulk("length"u8); r.Integer(info.Length);
         // Redis's radix tree of listpacks; here a sorted array of chunks, reported as one key per chunk.
         long chunks = (info.Length + StreamValue.ChunkCapacity - 1) / StreamValue.ChunkCapacity;
@@ -252,9 +262,6 @@ public static class StreamCommands
         r.Bulk("max-deleted-entry-id"u8); WriteId(r, info.MaxDeletedId);
         r.Bulk("entries-added"u8); r.Integer(info.EntriesAdded);
         r.Bulk("recorded-first-entry-id"u8); WriteId(r, info.FirstId);
-        r.Bulk("groups"u8); r.Integer(info.Groups);
-        r.Bulk("first-entry"u8); WriteEntryOrNull(r, info.First);
-        r.Bulk("last-entry"u8); WriteEntryOrNull(r, info.Last);
     }
 
     private static void WriteEntryOrNull(RespWriter r, StreamEntry? entry)
@@ -276,7 +283,7 @@ public static class StreamCommands
         }
     }
 
-    private static void WriteEntries(RespWriter r, List<StreamEntry> entries)
+    internal static void WriteEntries(RespWriter r, List<StreamEntry> entries)
     {
         r.ArrayHeader(entries.Count);
         foreach (var entry in entries) WriteEntry(r, entry);

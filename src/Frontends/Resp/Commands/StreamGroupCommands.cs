@@ -302,7 +302,7 @@ public static class StreamGroupCommands
         }
     }
 
-    private static void IntegerOrNull(RespWriter r, long? value)
+    internal static void IntegerOrNull(RespWriter r, long? value)
     {
         if (value is { } v) r.Integer(v);
         else r.NullBulk();
