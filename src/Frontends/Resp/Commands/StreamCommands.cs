@@ -235,10 +235,10 @@ public static class StreamCommands
     /// <summary>XINFO STREAM key [FULL [COUNT n]]. The key is looked up before the arguments after it, as Redis does.</summary>
     private static void Info(RespClient c, CommandArgs a, RespWriter r)
     {
-        var badOptions = StreamInfoFull.Options(a, out long count);
-        if (badOptions is null && count >= 0)
+        var badOptions = StreamInfoFull.Options(a, out long? count);
+        if (count is { } full)
         {
-            StreamInfoFull.Write(r, c.Store.StreamInfoFull(c.Session, a[2], count) ?? throw CommandError.NoSuchKey());
+            StreamInfoFull.Write(r, c.Store.StreamInfoFull(c.Session, a[2], full) ?? throw CommandError.NoSuchKey());
             return;
         }
         var info = c.Store.StreamInfo(c.Session, a[2]) ?? throw CommandError.NoSuchKey();

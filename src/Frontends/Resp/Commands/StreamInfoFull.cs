@@ -9,21 +9,18 @@ internal static class StreamInfoFull
     /// <summary>Redis's default COUNT, so that a large stream does not block the server.</summary>
     private const long DefaultCount = 10;
 
-    /// <summary>The options after the key: <paramref name="count"/> is -1 for the basic form, 0 for all. An error
+    /// <summary>The options after the key: <paramref name="count"/> is null for the basic form, 0 for all. An error
     /// is returned, not thrown, as Redis reports it only once the key is found to be a stream.</summary>
-    public static CommandError? Options(CommandArgs a, out long count)
+    public static CommandError? Options(CommandArgs a, out long? count)
     {
-        count = -1;
+        count = null;
         int options = a.Count - 3;
         if (options == 0) return null;
         if ((options != 1 && options != 3) || !a.Is(3, "FULL"u8) || (options == 3 && !a.Is(4, "COUNT"u8)))
             return new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try XINFO HELP.");
-        count = DefaultCount;
-        if (options == 3)
-        {
-            if (!Numbers.TryParseInt64(a[5], out count)) return CommandError.NotInteger();
-            if (count < 0) count = DefaultCount; // as Redis: a negative COUNT is the default
-        }
+        long n = DefaultCount;
+        if (options == 3 && !Numbers.TryParseInt64(a[5], out n)) return CommandError.NotInteger();
+        count = n < 0 ? DefaultCount : n; // as Redis: a negative COUNT is the default
         return null;
     }
 
