@@ -15,7 +15,8 @@ public enum CommandFlags
     /// <summary>Allowed before AUTH (AUTH, HELLO, QUIT).</summary>
     NoAuth = 16,
     /// <summary>Refused with OOM when used memory is over maxmemory and eviction cannot bring it back (Redis's
-    /// denyoom). Set by <see cref="CommandTable.Add"/> on every write that may grow memory (<see cref="OomRules"/>).</summary>
+    /// denyoom). Set by <see cref="CommandTable"/> on every write, or write subcommand, that may grow memory
+    /// (<see cref="OomRules"/>).</summary>
     DenyOom = 32,
     /// <summary>Runs while a script is busy (Redis's allow_busy; see <see cref="Scripting.BusyScript"/>).</summary>
     AllowBusy = 64,
