@@ -210,7 +210,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # median_lines FILE: median of a file of one number per line ("-" when empty); not lib.sh's median, which reads its TSV.
-median_lines() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# (An even count averages the middle two, printed in fixed point: awk's default format turns 1,025,730 into 1.02573e+06.)
+median_lines() { sort -n "$1" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 p99() { local n; n=$(wc -l <"$1"); [ "$n" -gt 0 ] && sort -n "$1" | awk -v n="$n" 'NR==int(n*0.99+0.999){print; exit}' || echo -; }
 
 {
