@@ -98,7 +98,7 @@ public sealed partial class Store
         {
             var stream = StreamForWrite(session, shard, key, NowMs()) ?? throw new CommandError(XGroupNeedsKey);
             if (stream.Group(group) is null) return false;
-            LogKeyAndGroup(session, StreamEvents.GroupDestroy, key, group)?.Raise(KeyspaceEventTypes.Stream, "xgroup-destroy"u8, session.Db, key);
+            LogKeyAndBytes(session, StreamEvents.GroupDestroy, key, group)?.Raise(KeyspaceEventTypes.Stream, "xgroup-destroy"u8, session.Db, key);
             return true;
         }
     }
@@ -146,16 +146,6 @@ public sealed partial class Store
             LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.Stream, "xgroup-delconsumer"u8, session.Db, key);
             return pending;
         }
-    }
-
-    private KeyspaceNotifier? LogKeyAndGroup(Session session, EventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
-    {
-        var buffer = EventBuffer.Start(kind);
-        buffer.WriteArrayHeader(3);
-        buffer.Write(session.Db);
-        buffer.Write(key);
-        buffer.Write(group);
-        return LogAndApply(session, buffer);
     }
 
     /// <summary>XGROUP's checks for the subcommands that need an existing group: the key, then the group.</summary>
