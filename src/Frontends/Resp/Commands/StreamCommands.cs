@@ -163,10 +163,8 @@ public static class StreamCommands
     /// null array, as Redis 7.0 does.</summary>
     private static void Range(RespClient c, CommandArgs a, RespWriter r, bool reverse)
     {
-        var start = IntervalId(a[reverse ? 3 : 2], 0, out bool startExcluded);
-        if (startExcluded && !start.TryNext(out start)) throw new CommandError("ERR invalid start ID for the interval");
-        var end = IntervalId(a[reverse ? 2 : 3], ulong.MaxValue, out bool endExcluded);
-        if (endExcluded && !end.TryPrevious(out end)) throw new CommandError("ERR invalid end ID for the interval");
+        var start = RangeStart(a[reverse ? 3 : 2]);
+        var end = RangeEnd(a[reverse ? 2 : 3]);
         long count = -1;
         for (int i = 4; i < a.Count; i++)
         {
@@ -182,9 +180,23 @@ public static class StreamCommands
         else WriteEntries(r, entries);
     }
 
+    /// <summary>An interval's first ID, inclusive (XRANGE, XPENDING, XAUTOCLAIM): "(" excludes the ID given.</summary>
+    internal static StreamId RangeStart(ReadOnlySpan<byte> text)
+    {
+        var id = IntervalId(text, 0, out bool excluded);
+        return !excluded || id.TryNext(out id) ? id : throw new CommandError("ERR invalid start ID for the interval");
+    }
+
+    /// <summary>An interval's last ID, inclusive: "(" excludes the ID given.</summary>
+    internal static StreamId RangeEnd(ReadOnlySpan<byte> text)
+    {
+        var id = IntervalId(text, ulong.MaxValue, out bool excluded);
+        return !excluded || id.TryPrevious(out id) ? id : throw new CommandError("ERR invalid end ID for the interval");
+    }
+
     /// <summary>An XRANGE bound: "-", "+", "ms" (seq <paramref name="missingSeq"/>), "ms-seq", or "(" before an ID
     /// to exclude it.</summary>
-    internal static StreamId IntervalId(ReadOnlySpan<byte> text, ulong missingSeq, out bool excluded)
+    private static StreamId IntervalId(ReadOnlySpan<byte> text, ulong missingSeq, out bool excluded)
     {
         excluded = text.Length > 1 && text[0] == '(';
         if (excluded) text = text[1..];

@@ -185,10 +185,8 @@ public static class StreamGroupCommands
             at = 5;
         }
         long count = Math.Max(0, ArgParse.Int64(a[at + 2]));
-        var start = StreamCommands.IntervalId(a[at], 0, out bool startExcluded);
-        if (startExcluded && !start.TryNext(out start)) throw new CommandError("ERR invalid start ID for the interval");
-        var end = StreamCommands.IntervalId(a[at + 1], ulong.MaxValue, out bool endExcluded);
-        if (endExcluded && !end.TryPrevious(out end)) throw new CommandError("ERR invalid end ID for the interval");
+        var start = StreamCommands.RangeStart(a[at]);
+        var end = StreamCommands.RangeEnd(a[at + 1]);
         bool consumerGiven = at + 3 < a.Count;
         var lines = c.Store.StreamPendingRange(c.Session, a[1], a[2], minIdle, start, end, count,
             consumerGiven ? a[at + 3] : default, consumerGiven);
@@ -252,8 +250,7 @@ public static class StreamGroupCommands
     private static void AutoClaim(RespClient c, CommandArgs a, RespWriter r)
     {
         long minIdle = Math.Max(0, Integer(a[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM"));
-        var start = StreamCommands.IntervalId(a[5], 0, out bool excluded);
-        if (excluded && !start.TryNext(out start)) throw new CommandError("ERR invalid start ID for the interval");
+        var start = StreamCommands.RangeStart(a[5]);
         long count = 100;
         bool justId = false;
         for (int i = 6; i < a.Count; i++)
