@@ -227,7 +227,7 @@ public sealed partial class Store
             foreach (var entry in pel.GetViewBetween(StreamPendingEntry.Probe(start), StreamPendingEntry.Probe(end)))
             {
                 long idle = Math.Max(0, now - entry.DeliveryTime);
-                if (minIdle > 0 && now - entry.DeliveryTime < minIdle) continue;
+                if (idle < minIdle) continue;
                 lines.Add(new StreamPendingLine(entry.Id, entry.Consumer.Name, idle, entry.DeliveryCount));
                 if (lines.Count == count) break;
             }
