@@ -5,9 +5,9 @@ namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
 /// The stream commands: XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XSETID, XREAD (BLOCK included) and XINFO STREAM
-/// (FULL's reply in <see cref="StreamInfoFull"/>; consumer groups are in <see cref="StreamGroupCommands"/>). Arguments are checked in the order Redis 7.0 checks them (mostly
-/// IDs and options before the key's type; XDEL and XREAD look at the keys first), so the same bad request gets the
-/// same error.
+/// (FULL's reply in <see cref="StreamInfoFull"/>; consumer groups are in <see cref="StreamGroupCommands"/>). Arguments
+/// are checked in the order Redis 7.0 checks them (mostly IDs and options before the key's type; XDEL and XREAD look
+/// at the keys first), so the same bad request gets the same error.
 /// </summary>
 public static class StreamCommands
 {
