@@ -17,7 +17,6 @@ internal static unsafe partial class LuaNative
     private const string Lib = "lua54";
 
     public const int RegistryIndex = -1_000_000 - 1000; // LUA_REGISTRYINDEX for LUAI_MAXSTACK = 1000000
-    public const int GlobalsInRegistry = 2;              // LUA_RIDX_GLOBALS
     public const int MultipleResults = -1;               // LUA_MULTRET
     public const int NoRef = -2;                         // LUA_NOREF
 
@@ -51,6 +50,7 @@ internal static unsafe partial class LuaNative
     [LibraryImport(Lib)] public static partial void lua_pushboolean(IntPtr L, int value);
     [LibraryImport(Lib)] public static partial byte* lua_pushlstring(IntPtr L, byte* text, nuint length);
     [LibraryImport(Lib)] public static partial void lua_pushcclosure(IntPtr L, IntPtr function, int upvalues);
+    [LibraryImport(Lib)] public static partial void lua_pushlightuserdata(IntPtr L, IntPtr pointer);
 
     [LibraryImport(Lib)] public static partial void lua_createtable(IntPtr L, int arrayHint, int recordHint);
     [LibraryImport(Lib)] public static partial int lua_rawgeti(IntPtr L, int index, long n);
@@ -94,6 +94,4 @@ internal static unsafe partial class LuaNative
         lua_rawset(L, absolute);   // pops both
         Pop(L, 1);                 // the original value
     }
-
-    public static void PushGlobals(IntPtr L) => lua_rawgeti(L, RegistryIndex, GlobalsInRegistry);
 }

@@ -4,8 +4,8 @@ namespace HyperCache.Frontends.Scripting;
 /// The Lua side of the sandbox, run once per Lua state: the <c>redis</c> table, Lua 5.1 names that scripts written
 /// for Redis use, the removal of what Redis does not expose (os, io, package, require, dofile, loadfile, print,
 /// debug, utf8), read-only globals, the time-limit hook, and the message handler that gives errors Redis's
-/// {err, source, line} shape. Native functions come in as the chunk's arguments; the chunk returns the message
-/// handler and the function that re-arms the hook.
+/// {err, source, line} shape. Native functions and the libraries' chunk come in as the chunk's arguments; the chunk returns
+/// the message handler, the function that re-arms the hook and the real globals table (scripts see a read-only view).
 /// </summary>
 internal static class LuaPrelude
 {
@@ -20,7 +20,7 @@ internal static class LuaPrelude
     public const string KilledError = "ERR Script killed by user with SCRIPT KILL...";
 
     public static readonly string Code = $$"""
-        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop = ...
+        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop, load_libraries, json_null = ...
         local dbg = debug
         local error, type, select, tostring, tonumber, rawget = error, type, select, tostring, tonumber, rawget
         local pack, unpack, concat = table.pack, table.unpack, table.concat
@@ -145,6 +145,53 @@ internal static class LuaPrelude
         coroutine.create = function(f) local co = create(guarded(f, 'create')) return co end
         coroutine.wrap = function(f) local co = wrap(guarded(f, 'wrap')) return co end
 
+        -- cjson, cmsgpack, bit and struct (LuaLibraries.lua). Their functions are Lua, but each must behave as a C
+        -- function, as in Redis, for the same reason as redis.call: after `return cjson.decode(x)` (a tail call) an
+        -- error must still name the script's line. So each is the C closure of coroutine.wrap around a loop that
+        -- runs it under pcall and yields its results; its errors are raised without position, and the C closure
+        -- adds the caller's "user_script:N: ", as luaL_error does in a C module. On an error the loop puts a fresh
+        -- coroutine in place first (as call_body). Cost: one resume/yield per call, no table.
+        local wrappers = setmetatable({}, {__mode = 'k'})
+        local main = running()
+        local function cfunc(impl)
+          local fn, dying
+          local function body(...)
+            arm()
+            local function step(ok, ...)
+              if not ok then
+                dying = running()
+                setupvalue(fn, 1, create(body))
+                error((...), 0)
+              end
+              return step(lua_pcall(impl, yield(...)))
+            end
+            return step(lua_pcall(impl, ...))
+          end
+          fn = wrap(body)
+          wrappers[fn] = true
+          return fn
+        end
+        -- The name a "bad argument" error gives the function, as luaL_argerror finds it: how the caller named it
+        -- (`bit.band`: 'band'; `local f = bit.band`: 'f'; through pcall: '?'). The caller is the main thread's
+        -- running C function when it is one of ours; else (a call from a script's own coroutine) the usual name.
+        local function callername(usual)
+          local info = dbg.getinfo(main, 0, 'nf')
+          if info and wrappers[info.func] then return info.name or '?', info.namewhat end
+          return usual, ''
+        end
+        -- Read-only, as Redis 7 makes them: assigning a field raises Redis's error. A proxy (stock Lua has no
+        -- read-only tables): pairs() sees the fields; rawset on the proxy is not refused.
+        local function readonly(t)
+          return setmetatable({}, {
+            __index = t,
+            __newindex = function() error("Attempt to modify a readonly table", 2) end,
+            __pairs = function() return next, t, nil end,
+            __metatable = false,
+          })
+        end
+        local cjson, cmsgpack, bit, struct = load_libraries(json_null, cfunc, callername)
+        _G.cjson, _G.cmsgpack, _G.bit, _G.struct = readonly(cjson), readonly(cmsgpack), readonly(bit), readonly(struct)
+
         os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
 
         -- Globals are read-only, and reading a missing one is an error (Redis 7).
@@ -157,6 +204,19 @@ internal static class LuaPrelude
           end,
           __metatable = false,
         })
+
+        -- Existing globals are read-only too (redis = nil, KEYS = 1, cjson = nil...), as in Redis 7: scripts see an
+        -- empty table that reads through to the real globals and refuses every assignment. Chunks loaded from here
+        -- on (scripts, and load() inside them) get it as their _ENV; the engine sets KEYS and ARGV in the real one.
+        local globals = _G
+        local env = setmetatable({}, {
+          __index = globals,
+          __newindex = function() error("Attempt to modify a readonly table", 2) end,
+          __pairs = function() return next, globals, nil end,
+          __metatable = false,
+        })
+        rawset(globals, '_G', env)
+        dbg.getregistry()[2] = env   -- LUA_RIDX_GLOBALS
 
         -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
         -- script's own line.
@@ -174,6 +234,6 @@ internal static class LuaPrelude
             err.line = info.currentline
           end
           return err
-        end, arm
+        end, arm, globals
         """;
 }

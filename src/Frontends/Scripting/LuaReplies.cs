@@ -198,7 +198,9 @@ public static class LuaReplies
     {
         if (lua_isinteger(L, index) != 0) return lua_tointegerx(L, index, out _);
         double d = lua_tonumberx(L, index, out _);
-        return double.IsNaN(d) ? long.MinValue : (long)d; // C's (long long)NAN is LLONG_MIN on x86-64
+        // C's (long long) cast on x86-64 gives LLONG_MIN for NaN, infinities and anything out of range (1e300, 2^63);
+        // .NET's saturates instead.
+        return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (long)d : long.MinValue;
     }
 
     private static void WriteTable(IntPtr L, RespWriter reply, int depth)

@@ -26,6 +26,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     private IntPtr _lua;
     private int _handler;                       // registry ref of the error message handler
     private int _arm;                           // registry ref of the function that re-arms the count hook
+    private int _globals;                       // registry ref of the real globals table (KEYS and ARGV go there)
     private readonly BusyScript _busy;
     private string _sha = "";                   // the running script's, for the slow-script warning
     private bool _killRaised;                   // the hook raised the kill: the main thread's hook needs re-arming
@@ -204,9 +205,9 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         return source != null && line != null ? $"{message} script: {sha}, on {source}:{line}." : message;
     }
 
-    private static void SetGlobalArray(IntPtr L, ReadOnlySpan<byte> name, CommandArgs a, int first, int count)
+    private void SetGlobalArray(IntPtr L, ReadOnlySpan<byte> name, CommandArgs a, int first, int count)
     {
-        PushGlobals(L);
+        lua_rawgeti(L, RegistryIndex, _globals);
         lua_createtable(L, count, 0);
         for (int i = 0; i < count; i++)
         {
@@ -237,7 +238,12 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeLog, 0);
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeSetResp, 0);
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeMustStop, 0);
-            status = lua_pcallk(L, 5, 2, 0, IntPtr.Zero, IntPtr.Zero);
+            status = LuaLibraries.Load(L);      // the libraries' chunk, run by the prelude
+            if (status == 0)
+            {
+                lua_pushlightuserdata(L, IntPtr.Zero); // cjson.null, a NULL lightuserdata as lua-cjson's
+                status = lua_pcallk(L, 7, 3, 0, IntPtr.Zero, IntPtr.Zero);
+            }
         }
         if (status != 0)
         {
@@ -245,7 +251,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             lua_close(L);
             throw new InvalidOperationException("Lua: the scripting prelude failed: " + error);
         }
-        _arm = luaL_ref(L, RegistryIndex);     // the top result
+        _globals = luaL_ref(L, RegistryIndex); // the top result
+        _arm = luaL_ref(L, RegistryIndex);
         _handler = luaL_ref(L, RegistryIndex);
         _lua = L;
     }
