@@ -23,10 +23,10 @@ internal static unsafe class LuaLibraries
     }
 
     /// <summary>Compiles the chunk and pushes it (or the error message); returns the status of luaL_loadbufferx.
-    /// Its chunk name is the prelude's, so the error handler skips its frames as it skips the prelude's.</summary>
+    /// Its functions run in coroutines of their own, never in the script's frames.</summary>
     public static int Load(IntPtr L)
     {
-        var name = System.Text.Encoding.UTF8.GetBytes(LuaPrelude.ChunkName + "\0");
+        var name = System.Text.Encoding.UTF8.GetBytes(LuaPrelude.LibrariesChunkName + "\0");
         fixed (byte* code = Code)
         fixed (byte* chunk = name)
         fixed (byte* mode = "t\0"u8)

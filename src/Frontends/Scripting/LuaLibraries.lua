@@ -135,6 +135,13 @@ end
 local function variadic(name, op)
   return function(...)
     local count = select('#', ...)
+    if count == 2 then
+      local a, b = ...
+      if mtype(a) == 'integer' and mtype(b) == 'integer' and a > -2251799813685248 and a < 2251799813685248
+        and b > -2251799813685248 and b < 2251799813685248 then
+        return bret(op(a & M32, b & M32))
+      end
+    end
     local b = barg((...), 1, name, count >= 1)
     for i = count, 2, -1 do b = op(b, barg((select(i, ...)), i, name, true)) end
     return bret(b)
@@ -657,7 +664,7 @@ local function new_cjson()
   }
 
   ------------------------------------------------------------------------------------------------ encode
-  local buf, n
+  local buf, n, keys     -- the output pieces, their count, the object keys already written in this call
 
   local function number(v)
     if v ~= v or v == huge or v == -huge then
@@ -666,6 +673,9 @@ local function new_cjson()
       if mode == 2 then return 'null' end
       if v ~= v then return 'nan' end
       return v > 0 and 'inf' or '-inf'
+    end
+    if mtype(v) == 'integer' and v < 100000000000000 and v > -100000000000000 and cfg.precision == 14 then
+      return tostring(v)                  -- what %.14g writes for an integer of at most 14 digits
     end
     return format(cfg.number_fmt, v)
   end
@@ -708,10 +718,12 @@ local function new_cjson()
     for k, v in next, t do
       if comma then n = n + 1; buf[n] = ',' else comma = true end
       local kt = type(k)
-      if kt == 'number' then
+      if kt == 'string' then
+        local key = keys[k]
+        if not key then key = json_string(k) .. ':'; keys[k] = key end
+        n = n + 1; buf[n] = key
+      elseif kt == 'number' then
         n = n + 1; buf[n] = '"' .. number(k) .. '":'
-      elseif kt == 'string' then
-        n = n + 1; buf[n] = json_string(k) .. ':'
       else
         fail('Cannot serialise ' .. kt .. ': table key must be a number or string')
       end
@@ -733,10 +745,10 @@ local function new_cjson()
 
   local function encode(...)
     if select('#', ...) ~= 1 then argerror(1, 'encode', 'expected 1 argument') end
-    buf, n = {}, 0
+    buf, n, keys = {}, 0, {}
     append((...), 0)
     local json = concat(buf, '', 1, n)
-    buf = nil
+    buf, keys = nil, nil
     return json
   end
 
@@ -790,7 +802,17 @@ local function new_cjson()
   end
 
   local function number_token(i)
-    local v, e = strtod(i)
+    local e = match(data, '^-?%d+()', i)
+    if e then
+      local c = byte(data, e)
+      if not (c == 46 or c == 101 or c == 69 or c == 120 or c == 88) and e - i < 16 then  -- no . e E x X: an integer
+        local v = tonumber(sub(data, i, e - 1))
+        if v == 0 and byte(data, i) == 45 then v = -0.0 end
+        return 'T_NUMBER', v, i - 1, e
+      end
+    end
+    local v
+    v, e = strtod(i)
     if v == nil then return 'T_ERROR', 'invalid number', i - 1, i end
     return 'T_NUMBER', num51(v), i - 1, e
   end
@@ -837,8 +859,11 @@ local function new_cjson()
 
   -- The next token from data[i]: type, value, 0-based index (for messages), next index.
   local function next_token(i)
-    i = find(data, '[^ \t\n\r]', i) or len + 1
     local c = byte(data, i)
+    if c == 32 or c == 9 or c == 10 or c == 13 then
+      i = find(data, '[^ \t\n\r]', i) or len + 1
+      c = byte(data, i)
+    end
     if c == nil or c == 0 then return 'T_END', nil, i - 1, i end
     local single = json_single[c]
     if single then return single, nil, i - 1, i + 1 end

@@ -13,6 +13,10 @@ internal static class LuaPrelude
     /// redis.* helper, or the read-only globals) points at the script's own line, as Redis's C functions do.</summary>
     public const string ChunkName = "=hypercache";
 
+    /// <summary>The chunk name of the libraries (LuaLibraries.lua). Their code runs in coroutines of its own, never
+    /// in the script's frames, so the message handler need not skip it.</summary>
+    public const string LibrariesChunkName = "=hypercache-libraries";
+
     /// <summary>Instructions between two looks at the clock and at SCRIPT KILL (Redis's luaMaskCountHook: 100000).</summary>
     public const int HookInstructions = 100_000;
 
@@ -151,12 +155,15 @@ internal static class LuaPrelude
         -- runs it under pcall and yields its results; its errors are raised without position, and the C closure
         -- adds the caller's "user_script:N: ", as luaL_error does in a C module. On an error the loop puts a fresh
         -- coroutine in place first (as call_body). Cost: one resume/yield per call, no table.
+        -- These coroutines have no time-limit hook: a library call is one step for SCRIPT KILL and
+        -- busy-reply-threshold, as Redis's C functions are (checked again at the script's next count), and its
+        -- code runs without the per-instruction trap that any count hook costs in Lua 5.4 (see decisions.md).
         local wrappers = setmetatable({}, {__mode = 'k'})
         local main = running()
         local function cfunc(impl)
           local fn, dying
           local function body(...)
-            arm()
+            sethook()                -- a coroutine starts with its creator's hook: none here
             local function step(ok, ...)
               if not ok then
                 dying = running()
