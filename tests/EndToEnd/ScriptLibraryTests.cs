@@ -97,7 +97,7 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
     public Task Struct_is_redis_s() => CompareWithRedis(StructCases);
 
     [Fact]
-    public Task Library_tables_and_globals_are_read_only_as_redis_s() => CompareWithRedis(GlobalsCases);
+    public Task Globals_and_library_tables_are_read_only_and_odd_numbers_reply_as_redis_s() => CompareWithRedis(GlobalsCases);
 
     private static readonly string[] StructCases =
     [
@@ -394,6 +394,20 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
 
     private static readonly string[] GlobalsCases =
     [
+        @"redis = nil return 1",
+        @"KEYS = 1 return 1",
+        @"ARGV = {} return 1",
+        @"_G.redis = nil return 1",
+        @"_G.x = 1 return 1",
+        @"_G.cjson = 1 return 1",
+        @"return type(_G.redis), type(_G.cjson), type(_G)",
+        @"local n = 0 for k in pairs(_G) do if k == 'cjson' or k == 'redis' or k == 'bit' or k == 'struct' or k == 'cmsgpack' or k == 'KEYS' then n = n + 1 end end return n",
+        @"return type(redis), type(cjson), type(KEYS)",
+        @"return {1e300, -1e300, 2^63, -2^63, 2^63 - 1024, 1/0, -1/0}",
+        @"return cjson.decode('1e300')",
+        @"return cjson.decode('-infinity')",
+        @"local f = loadstring('x = 1') return select(2, pcall(f))",
+        @"local f = loadstring('return type(cjson)') return f()",
         @"return cjson.null",
         @"return {1, cjson.null, 2}",
         @"cjson.encode = nil return 1",

@@ -2,10 +2,11 @@ namespace HyperCache.Frontends.Scripting;
 
 /// <summary>
 /// The Lua side of the sandbox, run once per Lua state: the <c>redis</c> table, Lua 5.1 names that scripts written
-/// for Redis use, the removal of what Redis does not expose (os, io, package, require, dofile, loadfile, print,
-/// debug, utf8), read-only globals, the time-limit hook, and the message handler that gives errors Redis's
-/// {err, source, line} shape. Native functions and the libraries' chunk come in as the chunk's arguments; the chunk returns
-/// the message handler, the function that re-arms the hook and the real globals table (scripts see a read-only view).
+/// for Redis use, Redis's cjson, cmsgpack, bit and struct (<see cref="LuaLibraries"/>), the removal of what Redis
+/// does not expose (os, io, package, require, dofile, loadfile, print, debug, utf8), read-only globals, the time-limit
+/// hook, and the message handler that gives errors Redis's {err, source, line} shape. Native functions, the
+/// libraries' chunk and cjson's null come in as the chunk's arguments; the chunk returns the message handler, the
+/// function that re-arms the hook and the real globals table (scripts see a read-only view of it).
 /// </summary>
 internal static class LuaPrelude
 {
