@@ -109,6 +109,24 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Pong, "PING");
     }
 
+    /// <summary>A loop that spends its time in cjson, cmsgpack, bit and struct: a library call is one step (no hook
+    /// inside, as Redis's C functions), so the kill lands in the script between calls; the libraries work after.</summary>
+    [Fact]
+    public void A_loop_of_library_calls_is_killed_between_them_and_the_libraries_work_after()
+    {
+        Threshold(100);
+        const string script = "local s = cjson.encode({1, 2, {a = 'b'}}) local n = 0 while true do n = bit.band(n + #cjson.decode(s) + #cmsgpack.pack(n), 0xffff) + struct.size('i') end";
+        const string after = "return {cjson.encode({1}), bit.band(3, 1), #cmsgpack.pack(1), struct.size('i'), #cjson.decode('[1,2]')}";
+        for (int round = 0; round < 3; round++)
+        {
+            using var runner = Start(Node.Port, "EVAL", script, "0");
+            WaitUntilBusy(Raw, "PING");
+            Expect(Resp.Ok, "SCRIPT", "KILL");
+            Assert.Equal(Killed(script), runner.ReadReply());
+            Expect(Resp.Array(Resp.Bulk("[1]"), Resp.Int(1), Resp.Int(1), Resp.Int(4), Resp.Int(2)), "EVAL", after, "0");
+        }
+    }
+
     [Fact]
     public void A_script_inside_exec_gets_the_limit_and_a_transaction_queued_meanwhile_is_aborted()
     {
