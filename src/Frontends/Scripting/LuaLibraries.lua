@@ -6,9 +6,10 @@
 -- `callername`, which names the called function in "bad argument" errors as luaL_argerror does.
 --
 -- Errors: `fail` raises a string without position; the C wrapper adds "user_script:<line>: " (luaL_where of the
--- caller), as luaL_error does for a C function. Redis's Lua is 5.1, where every number is a double: a number these
--- libraries return is a Lua integer when it is integral and within +-2^53, else a float, so that it prints,
--- compares and replies as Redis's (see docs/decisions.md, "Scripting").
+-- caller), as luaL_error does for a C function. Redis's Lua is 5.1, where every number is a double printed with
+-- "%.14g": a number these libraries return is a Lua integer when it is integral and has at most 14 digits, else a
+-- float (which 5.4 prints with "%.14g" too), so that it prints, compares and replies as Redis's (see
+-- docs/decisions.md, "Scripting").
 local null, cfunc, callername = ...
 callername = callername or function(name) return name, '' end
 
@@ -22,6 +23,7 @@ local spack, sunpack = string.pack, string.unpack
 local concat, tunpack = table.concat, table.unpack
 
 local TWO53 = 9007199254740992
+local PLAIN = 100000000000000              -- 10^14: "%.14g" writes integers below it digit by digit
 local NAN = -(0 / 0)                       -- 0/0 is the negative NaN on x86; C's nan() and strtod("nan") are positive
 if format('%f', NAN):sub(1, 1) == '-' then NAN = 0 / 0 end
 
@@ -41,27 +43,36 @@ local function typeerror(n, name, expected, value, present)
   argerror(n, name, expected .. ' expected, got ' .. (present and type(value) or 'no value'))
 end
 
--- A number as Redis's Lua 5.1 would hold it (a double), given back as an integer when that loses nothing.
+-- A number as Redis's Lua 5.1 would hold it (a double): an integer when it prints the same as one.
 local function num51(v)
   if mtype(v) == 'integer' then
-    if v >= -TWO53 and v <= TWO53 then return v end
+    if v > -PLAIN and v < PLAIN then return v end
     return v + 0.0
   end
-  if v == floor(v) and v >= -TWO53 and v <= TWO53 and not (v == 0 and 1 / v < 0) then return tointeger(v) end
+  if v == floor(v) and v > -PLAIN and v < PLAIN and not (v == 0 and 1 / v < 0) then return tointeger(v) end
   return v
 end
 
--- lua_tonumber of 5.1: a number, or a string that reads as one.
+-- lua_tonumber of 5.1: a number, or a string that reads as one (as a double: 5.4 would read a long integer exactly).
 local function tonum(v)
   local t = type(v)
   if t == 'number' then return v end
-  if t == 'string' then return tonumber(v) end
+  if t == 'string' then
+    v = tonumber(v)
+    if mtype(v) == 'integer' and (v > TWO53 or v < -TWO53) then return v + 0.0 end
+    return v
+  end
   return nil
 end
 
--- A number as 5.1's lua_tostring writes it ("%.14g").
+-- A number given to a library, as the double Redis's Lua would hold (integers beyond 2^53 round).
+local function double51(x)
+  if mtype(x) == 'integer' and (x > TWO53 or x < -TWO53) then return x + 0.0 end
+  return x
+end
+
+-- A number as 5.1's lua_tostring writes it.
 local function numstring(n)
-  if mtype(n) == 'integer' then return tostring(n) end
   return format('%.14g', n)
 end
 
@@ -271,12 +282,18 @@ local function putinteger(x, little, size)
   return reverse(bytes)
 end
 
+-- An unsigned 64-bit value held in a Lua integer, as the double C converts it to (rounded once).
+local function unsigned_double(l)
+  if l >= 0 then return l + 0.0 end
+  return (((l >> 1) | (l & 1)) + 0.0) * 2
+end
+
 local function getinteger(data, pos, little, signed, size)
   local l
   if size <= 8 then
     l = sunpack((little and '<' or '>') .. (signed and 'i' or 'I') .. size, data, pos)
     if signed or size < 8 or l >= 0 then return num51(l) end
-    return l + 18446744073709551616.0        -- an unsigned long above 2^63, as a double
+    return unsigned_double(l)                -- an unsigned long above 2^63, as a double
   end
   -- More than 8 bytes: C's unsigned long keeps the last 8 it shifted in, the least significant ones.
   local chunk = sub(data, pos, pos + size - 1)
@@ -287,7 +304,7 @@ local function getinteger(data, pos, little, signed, size)
     return num51(l)
   end
   if l >= 0 then return num51(l) end
-  return l + 18446744073709551616.0
+  return unsigned_double(l)
 end
 
 local struct = library({
@@ -306,7 +323,7 @@ local struct = library({
       total = total + toalign
       if toalign > 0 then count = count + 1; out[count] = rep('\0', toalign) end
       if struct_int[opt] then
-        local x = checknumber((select(arg, ...)), arg, 'pack', true)
+        local x = double51(checknumber((select(arg, ...)), arg, 'pack', true))
         arg = arg + 1
         count = count + 1; out[count] = putinteger(x, little, size)
       elseif opt == 'x' then
@@ -364,7 +381,7 @@ local struct = library({
         if size == 0 then
           local previous = n > 0 and tonum(results[n])
           if not previous then fail("format 'c0' needs a previous size") end
-          size = truncate(previous)
+          size = tounsigned(previous)          -- C's size_t of the double
           n = n - 1
           if size < 0 or not (size <= ld and pos <= ld - size) then argerror(2, 'unpack', 'data string too short') end
         end
@@ -478,6 +495,7 @@ mp_encode = function(v, out, count, level)
     out[count] = v and '\xc3' or '\xc2'
   elseif t == 'number' then
     count = count + 1
+    v = double51(v)
     if mtype(v) == 'integer' then
       mp_int(v, out, count)
     elseif v == floor(v) and v >= -2^63 and v < 2^63 then
@@ -806,9 +824,9 @@ local function new_cjson()
     if e then
       local c = byte(data, e)
       if not (c == 46 or c == 101 or c == 69 or c == 120 or c == 88) and e - i < 16 then  -- no . e E x X: an integer
-        local v = tonumber(sub(data, i, e - 1))
+        local v = tonumber(sub(data, i, e - 1))                                          -- below 2^53, exact
         if v == 0 and byte(data, i) == 45 then v = -0.0 end
-        return 'T_NUMBER', v, i - 1, e
+        return 'T_NUMBER', num51(v), i - 1, e
       end
     end
     local v
