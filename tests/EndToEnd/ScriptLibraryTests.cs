@@ -368,6 +368,10 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
 
     private static readonly string[] CjsonEncodeCases =
     [
+        @"return cjson.encode({[2^40]=1})",
+        @"return cjson.encode({[2^31]=1})",
+        @"return cjson.encode({[2^31-1]=1})",
+        @"return cjson.encode({'x', 0, [2^40]=-1})",
         @"return cjson.encode({1,2,3})",
         @"return cjson.encode({})",
         @"return cjson.encode({a=1})",

@@ -698,12 +698,13 @@ local function new_cjson()
     return format(cfg.number_fmt, v)
   end
 
-  -- lua_array_length: the array's size, or -1 for an object.
+  -- lua_array_length: the array's size, or -1 for an object. Its largest index is a C int: an index past 2^31-1
+  -- becomes INT_MIN there (x86-64's conversion), and a table whose largest index ends so is an object.
   local function array_length(t)
     local max, items = 0, 0
     for k in next, t do
       if type(k) == 'number' and k ~= 0 and floor(k) == k and k >= 1 then
-        if k > max then max = k end
+        if k > max then max = k < 2147483648 and tointeger(k) or -2147483648 end
         items = items + 1
       else
         return -1
@@ -713,7 +714,7 @@ local function new_cjson()
       if not cfg.sparse_convert then fail('Cannot serialise table: excessively sparse array') end
       return -1
     end
-    return max
+    return max > 0 and max or -1
   end
 
   local append
