@@ -78,25 +78,25 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
         }
     }
 
-    [Fact]
+    [RedisServerFact]
     public Task Cjson_encode_is_redis_s() => CompareWithRedis(CjsonEncodeCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Cjson_decode_is_redis_s() => CompareWithRedis(CjsonDecodeCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Cjson_settings_are_redis_s() => CompareWithRedis(CjsonSettingsCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Cmsgpack_is_redis_s() => CompareWithRedis(CmsgpackCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Bit_is_redis_s() => CompareWithRedis(BitCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Struct_is_redis_s() => CompareWithRedis(StructCases);
 
-    [Fact]
+    [RedisServerFact]
     public Task Globals_and_library_tables_are_read_only_and_odd_numbers_reply_as_redis_s() => CompareWithRedis(GlobalsCases);
 
     private static readonly string[] StructCases =
