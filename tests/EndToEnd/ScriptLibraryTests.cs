@@ -405,6 +405,15 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
 
     private static readonly string[] GlobalsCases =
     [
+        @"return type(rawget(_G, 'redis')), type(rawget(_G, 'nope')), type(rawget(cjson, 'encode')), type(rawget(_G, 'KEYS'))",
+        @"return rawget(_G)",
+        @"return rawget(1, 2)",
+        @"return rawget()",
+        @"return rawget({5}, 1)",
+        @"local t = setmetatable({}, {__index = function() return 1 end}) return rawget(t, 'x') == nil",
+        @"return select(2, pcall(rawget))",
+        @"local r = rawget return r(nil)",
+        @"return rawget(_G, nil)",
         @"redis = nil return 1",
         @"KEYS = 1 return 1",
         @"ARGV = {} return 1",

@@ -188,14 +188,17 @@ internal static class LuaPrelude
           return usual, ''
         end
         -- Read-only, as Redis 7 makes them: assigning a field raises Redis's error. A proxy (stock Lua has no
-        -- read-only tables): pairs() sees the fields; rawset on the proxy is not refused.
+        -- read-only tables): pairs() and rawget() (below) see the fields; rawset on the proxy is not refused.
+        local behind_proxy = setmetatable({}, {__mode = 'k'})
         local function readonly(t)
-          return setmetatable({}, {
+          local proxy = setmetatable({}, {
             __index = t,
             __newindex = function() error("Attempt to modify a readonly table", 2) end,
             __pairs = function() return next, t, nil end,
             __metatable = false,
           })
+          behind_proxy[proxy] = t
+          return proxy
         end
         local cjson, cmsgpack, bit, struct = load_libraries(json_null, cfunc, callername)
         _G.cjson, _G.cmsgpack, _G.bit, _G.struct = readonly(cjson), readonly(cmsgpack), readonly(bit), readonly(struct)
@@ -225,6 +228,19 @@ internal static class LuaPrelude
         })
         rawset(globals, '_G', env)
         dbg.getregistry()[2] = env   -- LUA_RIDX_GLOBALS
+        -- rawget reads through the read-only views (`rawget(_G, name)` is how a script asks for a global that may
+        -- be missing without an error), with Lua's argument checks and texts; a C function (cfunc) for their position.
+        behind_proxy[env] = globals
+        rawset(globals, 'rawget', cfunc(function(...)
+          local t, k = ...
+          local n = select('#', ...)
+          if type(t) ~= 'table' then
+            error("bad argument #1 to '" .. callername('rawget') .. "' (table expected, got " .. (n >= 1 and type(t) or 'no value') .. ")", 0)
+          elseif n < 2 then
+            error("bad argument #2 to '" .. callername('rawget') .. "' (value expected)", 0)
+          end
+          return rawget(behind_proxy[t] or t, k)
+        end))
 
         -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
         -- script's own line.
