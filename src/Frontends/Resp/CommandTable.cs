@@ -20,6 +20,8 @@ public enum CommandFlags
     DenyOom = 32,
     /// <summary>Runs while a script is busy (Redis's allow_busy; see <see cref="Scripting.BusyScript"/>).</summary>
     AllowBusy = 64,
+    /// <summary>Refused inside MULTI, dooming the transaction (Redis's no_multi: SAVE, SHUTDOWN).</summary>
+    NoMulti = 128,
 }
 
 /// <summary>One command: its arity as Redis states it (negative = at least), flags and key positions (for
@@ -33,6 +35,13 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
 
     /// <summary>For container commands (CONFIG, CLIENT, COMMAND, OBJECT): their subcommands, named "config|get".</summary>
     public Dictionary<string, CommandSpec>? Subcommands { get; init; }
+
+    /// <summary>A command Redis does not split into subcommands although HyperCache dispatches its first argument like
+    /// one (DEBUG): COMMAND describes it as one command and lists no subcommands.</summary>
+    public bool SubcommandsHidden { get; init; }
+
+    /// <summary>The subcommands COMMAND INFO, DOCS and LIST describe.</summary>
+    public IEnumerable<CommandSpec> ListedSubcommands => Subcommands is null || SubcommandsHidden ? [] : Subcommands.Values;
 
     public bool TryFindSubcommand(ReadOnlySpan<byte> name, out CommandSpec spec)
     {
@@ -72,13 +81,27 @@ public sealed class CommandTable
     public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)
         => _commands[name] = new CommandSpec(name.ToLowerInvariant(), arity, Scripting.BusyScript.WithAllowBusy(name, OomRules.WithDenyOom(name, flags)), firstKey, lastKey, step, handler);
 
-    /// <summary>A container command; the dispatcher picks the subcommand and checks its arity.</summary>
+    /// <summary>A container command; the dispatcher picks the subcommand and checks its arity.
+    /// <paramref name="flags"/> are its subcommands' (each may declare its own); the container itself has none, as in
+    /// Redis (it only runs to report a wrong arity).</summary>
     public void Container(string name, CommandFlags flags, params Subcommand[] subcommands)
         => Container(name, flags, -2, (c, a, r) => { }, subcommands);
 
     /// <summary>A container that also does something with no subcommand (COMMAND alone lists all commands). Each
     /// subcommand gets its own flags, denyoom and allow_busy by its full name ("xgroup|create").</summary>
     public void Container(string name, CommandFlags flags, int arity, CommandHandler alone, params Subcommand[] subcommands)
+        => _commands[name] = new CommandSpec(name, arity, CommandFlags.None, 0, 0, 0, alone) { Subcommands = SubcommandTable(name, flags, subcommands) };
+
+    /// <summary>A command Redis 7.0 does not split into subcommands (DEBUG) but HyperCache dispatches like a container:
+    /// it keeps <paramref name="flags"/> itself, and COMMAND describes it as one command.</summary>
+    public void Multiplexed(string name, CommandFlags flags, params Subcommand[] subcommands)
+        => _commands[name] = new CommandSpec(name, -2, OomRules.WithDenyOom(name, flags), 0, 0, 0, (c, a, r) => { })
+        {
+            Subcommands = SubcommandTable(name, flags, subcommands),
+            SubcommandsHidden = true,
+        };
+
+    private static Dictionary<string, CommandSpec> SubcommandTable(string name, CommandFlags flags, Subcommand[] subcommands)
     {
         var table = new Dictionary<string, CommandSpec>(StringComparer.OrdinalIgnoreCase);
         foreach (var sub in subcommands)
@@ -87,7 +110,7 @@ public sealed class CommandTable
             var subFlags = Scripting.BusyScript.WithAllowBusy(full, OomRules.WithDenyOom(full, sub.Flags ?? flags));
             table[sub.Name] = new CommandSpec(full, sub.Arity, subFlags, sub.FirstKey, sub.FirstKey, sub.FirstKey > 0 ? 1 : 0, sub.Handler);
         }
-        _commands[name] = new CommandSpec(name, arity, flags, 0, 0, 0, alone) { Subcommands = table };
+        return table;
     }
 
     /// <summary>Shorthand for the common single-key command (key at position 1).</summary>
@@ -103,6 +126,16 @@ public sealed class CommandTable
     }
 
     public bool TryFind(string name, out CommandSpec spec) => _commands.TryGetValue(name, out spec!);
+
+    /// <summary>A command or a listed subcommand by its full name, as COMMAND INFO takes it ("xgroup|create").</summary>
+    public bool TryFindFullName(string name, out CommandSpec spec)
+    {
+        int bar = name.IndexOf('|');
+        if (bar < 0) return TryFind(name, out spec);
+        spec = null!;
+        if (!TryFind(name[..bar], out var container) || container.SubcommandsHidden || container.Subcommands is null) return false;
+        return container.Subcommands.TryGetValue(name[(bar + 1)..], out spec!);
+    }
 
     /// <summary>The command a request names, down to its subcommand (CONFIG GET). On
     /// <see cref="CommandLookup.UnknownSubcommand"/>, <paramref name="spec"/> is the container.</summary>

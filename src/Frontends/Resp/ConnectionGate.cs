@@ -39,7 +39,7 @@ public static class ConnectionGate
         }
         if (client.Transaction is { } transaction && !TransactionCommands.ControlsTransaction(spec))
         {
-            if (spec.Name == "shutdown") // Redis's no-multi flag: refused, and the transaction is doomed
+            if (spec.Flags.HasFlag(CommandFlags.NoMulti)) // refused, and the transaction is doomed
             {
                 Reject(client, spec, "ERR Command not allowed inside a transaction");
                 return true;

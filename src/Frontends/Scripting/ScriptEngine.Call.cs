@@ -98,7 +98,7 @@ public sealed unsafe partial class ScriptEngine
         return 2;
     }
 
-    private static bool AllowedInScripts(CommandSpec spec)
+    internal static bool AllowedInScripts(CommandSpec spec)
     {
         string name = spec.Name;
         int bar = name.IndexOf('|');

@@ -11,6 +11,7 @@ public static class CommandCatalog
         ConnectionCommands.Register(table);
         SortedSetCommands.Register(table);
         ServerCommands.Register(table);
+        CommandCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
         BitmapCommands.Register(table);

@@ -117,7 +117,8 @@ public static class ConnectionCommands
         }),
         new("SETINFO", 4, (c, a, r) => r.Ok()),
         new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine() + "\n")),
-        new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n")))),
-        new("KILL", -3, ClientKill.Run),
+        // admin, as Redis flags them (so MONITOR does not show them either)
+        new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n"))), Flags: CommandFlags.Admin),
+        new("KILL", -3, ClientKill.Run, Flags: CommandFlags.Admin),
     ];
 }

@@ -8,7 +8,7 @@ public static class PersistenceCommands
     public static void Register(CommandTable t)
     {
         const CommandFlags A = CommandFlags.Admin;
-        t.Add("save", 1, A, (c, a, r) =>
+        t.Add("save", 1, A | CommandFlags.NoMulti, (c, a, r) =>
         {
             // Shard by shard under each shard's lock: unlike Redis's SAVE, the rest of the node keeps serving.
             if (!c.Node.Snapshots.TrySave(out _, out string? error)) throw new CommandError("ERR Background save already in progress");

@@ -5,7 +5,7 @@ using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>INFO, COMMAND, CONFIG, TIME, database-wide commands, and the few cluster/replication answers a
+/// <summary>INFO, CONFIG, TIME, database-wide commands, and the few cluster/replication answers a
 /// standalone Redis gives so that clients probing for them carry on.</summary>
 public static class ServerCommands
 {
@@ -13,15 +13,6 @@ public static class ServerCommands
     {
         const CommandFlags W = CommandFlags.Write, A = CommandFlags.Admin;
         t.Add("info", -1, CommandFlags.None, (c, a, r) => r.Verbatim(ServerInfo.Build(c.Node, a)));
-        t.Container("command", CommandFlags.None, -1, (c, a, r) => AllCommandInfo(c, r),
-            new Subcommand("COUNT", 2, (c, a, r) => r.Integer(c.Node.Commands.All.Count)),
-            new Subcommand("INFO", -2, CommandInfo),
-            new Subcommand("DOCS", -2, CommandDocs),
-            new Subcommand("LIST", -2, (c, a, r) =>
-            {
-                r.ArrayHeader(c.Node.Commands.All.Count);
-                foreach (var spec in c.Node.Commands.All) r.Bulk(spec.Name);
-            }));
         t.Container("config", A,
             new Subcommand("GET", -3, ConfigGet),
             new Subcommand("SET", -4, ConfigSet),
@@ -62,7 +53,7 @@ public static class ServerCommands
             r.Integer(c.Node.Log?.TailAddress ?? 0);
             r.EmptyArray();
         });
-        t.Container("debug", A,
+        t.Multiplexed("debug", A,
             new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))),
             new Subcommand("SLEEP", 3, DebugSleep));
     }
@@ -79,69 +70,6 @@ public static class ServerCommands
     private static void FlushMode(CommandArgs a)
     {
         if (a.Count > 2 || (a.Count == 2 && !a.Is(1, "ASYNC"u8) && !a.Is(1, "SYNC"u8))) throw CommandError.Syntax();
-    }
-
-    private static void AllCommandInfo(RespClient c, RespWriter r)
-    {
-        r.ArrayHeader(c.Node.Commands.All.Count);
-        foreach (var spec in c.Node.Commands.All) WriteInfo(r, spec);
-    }
-
-    private static void CommandInfo(RespClient c, CommandArgs a, RespWriter r)
-    {
-        if (a.Count == 2)
-        {
-            AllCommandInfo(c, r);
-            return;
-        }
-        r.ArrayHeader(a.Count - 2);
-        for (int i = 2; i < a.Count; i++)
-        {
-            if (c.Node.Commands.TryFind(a[i], out var spec)) WriteInfo(r, spec);
-            else r.NullBulk();
-        }
-    }
-
-    /// <summary>Names given: a short doc map each. None: an empty map, so redis-cli falls back to its own help.</summary>
-    private static void CommandDocs(RespClient c, CommandArgs a, RespWriter r)
-    {
-        var found = new List<CommandSpec>();
-        for (int i = 2; i < a.Count; i++)
-            if (c.Node.Commands.TryFind(a[i], out var spec)) found.Add(spec);
-        r.MapHeader(found.Count);
-        foreach (var spec in found)
-        {
-            r.Bulk(spec.Name);
-            r.MapHeader(3);
-            r.Bulk("summary"u8); r.Bulk(spec.Name.ToUpperInvariant() + " (see the Redis documentation)");
-            r.Bulk("since"u8); r.Bulk("1.0.0"u8);
-            r.Bulk("group"u8); r.Bulk(spec.Flags.HasFlag(CommandFlags.Write) ? "write"u8 : "generic"u8);
-        }
-    }
-
-    /// <summary>Redis 7's COMMAND INFO entry: name, arity, flags, first/last key, step, ACL categories, tips,
-    /// key specs, subcommands.</summary>
-    private static void WriteInfo(RespWriter r, CommandSpec spec)
-    {
-        r.ArrayHeader(10);
-        r.Bulk(spec.Name);
-        r.Integer(spec.Arity);
-        var flags = new List<string>();
-        if (spec.Flags.HasFlag(CommandFlags.Write)) flags.Add("write");
-        if (spec.Flags.HasFlag(CommandFlags.ReadOnly)) flags.Add("readonly");
-        if (spec.Flags.HasFlag(CommandFlags.Admin)) flags.Add("admin");
-        if (spec.Flags.HasFlag(CommandFlags.Fast)) flags.Add("fast");
-        if (spec.Flags.HasFlag(CommandFlags.NoAuth)) flags.Add("no_auth");
-        if (spec.Flags.HasFlag(CommandFlags.AllowBusy)) flags.Add("allow_busy");
-        r.SetHeader(flags.Count);
-        foreach (var flag in flags) r.Simple(flag);
-        r.Integer(spec.FirstKey);
-        r.Integer(spec.LastKey);
-        r.Integer(spec.Step);
-        r.SetHeader(0); // ACL categories
-        r.SetHeader(0); // tips
-        r.EmptyArray(); // key specs
-        r.SetHeader(0); // subcommands
     }
 
     private static List<ConfigLoader.Setting> RedisSettings() => ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();

@@ -13,7 +13,7 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// </summary>
 public static class ShutdownCommand
 {
-    public static void Register(CommandTable t) => t.Add("shutdown", -1, CommandFlags.Admin, Shutdown);
+    public static void Register(CommandTable t) => t.Add("shutdown", -1, CommandFlags.Admin | CommandFlags.NoMulti, Shutdown);
 
     private static void Shutdown(RespClient c, CommandArgs a, RespWriter r)
     {

@@ -7,23 +7,23 @@ public static class StringCommands
 {
     public static void Register(CommandTable t)
     {
-        const CommandFlags R = CommandFlags.ReadOnly | CommandFlags.Fast, W = CommandFlags.Write;
+        const CommandFlags R = CommandFlags.ReadOnly | CommandFlags.Fast, W = CommandFlags.Write, WF = W | CommandFlags.Fast;
         t.Key("get", 2, R, Get);
         t.Key("set", -3, W, Set);
-        t.Key("setnx", 3, W, (c, a, r) => r.Integer(c.Store.Set(c.Session, a[1], a[2], SetCondition.IfNotExists, 0, false, out _) ? 1 : 0));
+        t.Key("setnx", 3, WF, (c, a, r) => r.Integer(c.Store.Set(c.Session, a[1], a[2], SetCondition.IfNotExists, 0, false, out _) ? 1 : 0));
         t.Key("setex", 4, W, (c, a, r) => SetWithExpiry(c, a, r, ExpiryUnit.Seconds, "setex"));
         t.Key("psetex", 4, W, (c, a, r) => SetWithExpiry(c, a, r, ExpiryUnit.Milliseconds, "psetex"));
-        t.Key("getset", 3, W, (c, a, r) =>
+        t.Key("getset", 3, WF, (c, a, r) =>
         {
             c.Store.Set(c.Session, a[1], a[2], SetCondition.Always, 0, true, out var previous);
             r.Bulk(previous);
         });
-        t.Key("getdel", 2, W, (c, a, r) => r.Bulk(c.Store.GetDelete(c.Session, a[1])));
-        t.Key("getex", -2, W, GetEx);
+        t.Key("getdel", 2, WF, (c, a, r) => r.Bulk(c.Store.GetDelete(c.Session, a[1])));
+        t.Key("getex", -2, WF, GetEx);
         t.Add("mget", -2, R, MGet, 1, -1, 1);
         t.Add("mset", -3, W, (c, a, r) => MSet(c, a, r, "mset"), 1, -1, 2);
         t.Add("msetnx", -3, W, (c, a, r) => MSet(c, a, r, "msetnx"), 1, -1, 2);
-        t.Key("append", 3, W, (c, a, r) => r.Integer(c.Store.Append(c.Session, a[1], a[2])));
+        t.Key("append", 3, WF, (c, a, r) => r.Integer(c.Store.Append(c.Session, a[1], a[2])));
         t.Key("strlen", 2, R, (c, a, r) => r.Integer(c.Store.ReadString(c.Session, a[1], 0, static (value, _) => value.Length, 0)));
         t.Key("getrange", 4, CommandFlags.ReadOnly, GetRange);
         t.Key("substr", 4, CommandFlags.ReadOnly, GetRange);
