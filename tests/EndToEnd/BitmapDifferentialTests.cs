@@ -122,10 +122,14 @@ public sealed class BitmapDifferentialTests(NodeFixture node) : E2ETest(node)
 /// <summary>A fact that needs redis-server on the PATH (skipped, saying so, without it).</summary>
 public sealed class RedisServerFactAttribute : FactAttribute
 {
+    public const string Missing = "redis-server is not on the PATH (Debian: apt-get install redis-server)";
+
+    /// <summary>Whether redis-server is on the PATH.</summary>
+    public static bool Available => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, "redis-server")));
+
     public RedisServerFactAttribute()
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        if (!path.Split(Path.PathSeparator).Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, "redis-server"))))
-            Skip = "redis-server is not on the PATH (Debian: apt-get install redis-server)";
+        if (!Available) Skip = Missing;
     }
 }

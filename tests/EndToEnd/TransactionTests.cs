@@ -46,6 +46,17 @@ public sealed class TransactionTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Save_is_refused_inside_multi_and_dooms_it()
+    {
+        // Redis flags SAVE (and SHUTDOWN, see ShutdownTests) no_multi
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "SET", K(), "1");
+        Expect(Resp.Err("ERR Command not allowed inside a transaction"), "SAVE");
+        Expect(Resp.Err("EXECABORT Transaction discarded because of previous errors."), "EXEC");
+        Expect(Resp.Nil, "GET", K());
+    }
+
+    [Fact]
     public void Discard_drops_the_queue()
     {
         Expect(Resp.Ok, "MULTI");

@@ -260,6 +260,38 @@ def family_pubsub(r, k):
     p.close()
 
 
+def family_command_table(r, k):
+    # what a cluster client reads: COMMAND's key positions and flags, COMMAND GETKEYS for movable keys
+    def text(x):
+        return x.decode() if isinstance(x, bytes) else x
+    info = r.command()
+    get = info["get"]
+    check((get["arity"], get["first_key_pos"], get["last_key_pos"], get["step_count"]), (2, 1, 1, 1), "COMMAND's GET")
+    check(sorted(text(f) for f in get["flags"]), ["fast", "readonly"], "GET's flags")
+    check(sorted(text(f) for f in info["set"]["flags"]), ["denyoom", "write"], "SET's flags")
+    check(sorted(text(f) for f in info["xreadgroup"]["flags"]), ["blocking", "movablekeys", "write"], "XREADGROUP's flags")
+    check(len(info["xgroup"]["subcommands"]) > 0, True, "XGROUP lists its subcommands")
+    try:
+        from redis.commands.parser import CommandsParser
+    except ImportError:  # redis-py before 4: COMMAND alone is checked
+        return
+    parser = CommandsParser(r)
+    a, b, d = k("a"), k("b"), k("d")
+    for line, keys in [
+        (["GET", a], [a]),
+        (["MSET", a, "1", b, "2"], [a, b]),
+        (["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", a, b, "0", "0"], [a, b]),
+        (["XREAD", "BLOCK", "0", "STREAMS", a, b, "$", "$"], [a, b]),
+        (["EVAL", "return 1", "2", a, b, "x"], [a, b]),
+        (["ZUNIONSTORE", d, "2", a, b], [d, a, b]),
+        (["SORT", a, "BY", "w", "STORE", d], [a, d]),
+        (["LMPOP", "2", a, b, "LEFT"], [a, b]),
+        (["XGROUP", "CREATE", a, "g", "$"], [a]),
+        (["OBJECT", "ENCODING", a], [a]),
+    ]:
+        check([text(x) for x in parser.get_keys(r, *line)], keys, "keys of " + " ".join(line[:2]))
+
+
 FAMILIES = [
     ("strings", family_strings),
     ("keys", family_keys),
@@ -272,6 +304,7 @@ FAMILIES = [
     ("sorted_sets", family_sorted_sets),
     ("transactions", family_transactions),
     ("pubsub", family_pubsub),
+    ("command_table", family_command_table),
 ]
 
 
