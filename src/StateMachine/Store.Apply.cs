@@ -143,6 +143,10 @@ public sealed partial class Store
             case >= (byte)EventKind.StreamFirst and <= (byte)EventKind.StreamLast:
                 ApplyStream((EventKind)kind, ref r, fields);
                 break;
+            case (byte)EventKind.FunctionLoad or (byte)EventKind.FunctionDelete or (byte)EventKind.FunctionFlush
+                or (byte)EventKind.FunctionRestore:
+                ApplyFunction((EventKind)kind, ref r, fields);
+                break;
             default:
                 throw new UnknownEventKindException($"unknown event kind {kind}");
         }

@@ -183,6 +183,6 @@ public sealed partial class Store
                 }
             }
         }
-        return digest;
+        return digest + LibrariesDigest();
     }
 }

@@ -141,6 +141,8 @@ public sealed partial class Store
                 case EventKind.SwapDb:
                     TouchExisting(r.ReadInt32(), r.ReadInt32());
                     break;
+                case EventKind.FunctionLoad or EventKind.FunctionDelete or EventKind.FunctionFlush or EventKind.FunctionRestore:
+                    break; // libraries are not keys: WATCH does not see them (as Redis)
                 case >= StreamEvents.GroupCreate and <= StreamEvents.Claim:
                 {
                     // As Redis 7.0: group changes (reads into a PEL, acks, claims) leave WATCH alone; only the stream

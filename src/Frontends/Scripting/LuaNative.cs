@@ -20,7 +20,7 @@ internal static unsafe partial class LuaNative
     public const int MultipleResults = -1;               // LUA_MULTRET
     public const int NoRef = -2;                         // LUA_NOREF
 
-    public const int TypeNil = 0, TypeBoolean = 1, TypeNumber = 3, TypeString = 4, TypeTable = 5;
+    public const int TypeNil = 0, TypeBoolean = 1, TypeNumber = 3, TypeString = 4, TypeTable = 5, TypeFunction = 6;
 
     [LibraryImport(Lib)] public static partial IntPtr luaL_newstate();
     [LibraryImport(Lib)] public static partial void luaL_openlibs(IntPtr L);
@@ -58,6 +58,8 @@ internal static unsafe partial class LuaNative
     [LibraryImport(Lib)] public static partial int lua_rawget(IntPtr L, int index);
     [LibraryImport(Lib)] public static partial void lua_rawset(IntPtr L, int index);
     [LibraryImport(Lib)] public static partial int lua_next(IntPtr L, int index);
+
+    [LibraryImport(Lib)] public static partial byte* lua_setupvalue(IntPtr L, int function, int n);
 
     [LibraryImport(Lib)] public static partial int luaL_ref(IntPtr L, int table);
     [LibraryImport(Lib)] public static partial void luaL_unref(IntPtr L, int table, int reference);

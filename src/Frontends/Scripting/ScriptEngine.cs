@@ -81,7 +81,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         }
     }
 
-    private static int NumKeys(CommandArgs a)
+    internal static int NumKeys(CommandArgs a)
     {
         long keys = ArgParse.Int64(a[2]);
         if (keys > a.Count - 3) throw new CommandError("ERR Number of keys can't be greater than number of args");
@@ -157,17 +157,17 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         {
             t_running = null;
         }
-        if (_killRaised) Rearm(L);
+        if (_killRaised) Rearm(L, _arm);
         if (status != 0) reply.Error(FailureMessage(L, sha));
         else LuaReplies.Write(L, reply);
         lua_settop(L, 0);
     }
 
     /// <summary>After a kill the main thread's hook fires on every line (see <see cref="LuaPrelude"/>): back to counting.</summary>
-    private void Rearm(IntPtr L)
+    private void Rearm(IntPtr L, int arm)
     {
         _killRaised = false;
-        lua_rawgeti(L, RegistryIndex, _arm);
+        lua_rawgeti(L, RegistryIndex, arm);
         if (lua_pcallk(L, 0, 0, 0, IntPtr.Zero, IntPtr.Zero) != 0) Pop(L, 1);
     }
 
@@ -218,8 +218,12 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         Pop(L, 1);
     }
 
-    /// <summary>A new Lua state with the sandbox of <see cref="LuaPrelude"/>.</summary>
-    private void Open()
+    /// <summary>A new Lua state for EVAL with the sandbox of <see cref="LuaPrelude"/>.</summary>
+    private void Open() => _lua = OpenState(out _handler, out _arm, out _globals);
+
+    /// <summary>A new Lua state with the sandbox of <see cref="LuaPrelude"/>: the scripts' (SCRIPT FLUSH replaces it)
+    /// and the functions' (a state of their own, as in Redis 7, so SCRIPT FLUSH leaves functions alone).</summary>
+    private static IntPtr OpenState(out int handler, out int arm, out int globals)
     {
         var L = luaL_newstate();
         if (L == IntPtr.Zero) throw new InvalidOperationException("Lua: cannot create a state");
@@ -251,10 +255,10 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             lua_close(L);
             throw new InvalidOperationException("Lua: the scripting prelude failed: " + error);
         }
-        _globals = luaL_ref(L, RegistryIndex); // the top result
-        _arm = luaL_ref(L, RegistryIndex);
-        _handler = luaL_ref(L, RegistryIndex);
-        _lua = L;
+        globals = luaL_ref(L, RegistryIndex); // the top result
+        arm = luaL_ref(L, RegistryIndex);
+        handler = luaL_ref(L, RegistryIndex);
+        return L;
     }
 
     public void Dispose()
@@ -264,6 +268,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             if (_lua == IntPtr.Zero) return;
             lua_close(_lua);
             _lua = IntPtr.Zero;
+            CloseFunctions();
         }
     }
 }

@@ -173,8 +173,11 @@ public sealed class ReplicaFollower : IAsyncDisposable
                         SyncInProgress = true;
                         _logger.LogInformation("Full sync from {Host}:{Port} (replication id {Id}, {Kind})", Host, Port, full.ReplicationId,
                             full.Snapshot ? "snapshot + log" : "whole log");
-                        // Drop our data and our position in one entry: a crash before the sync ends restarts it.
-                        store.ApplyReplicated([new ShippedEntry((byte)EventKind.FlushAll, new byte[] { 0x90 })], null);
+                        // Drop our data, our functions and our position in one entry: a crash before the sync ends restarts it.
+                        // FLUSHALL leaves function libraries alone (as Redis), so they are dropped too: the primary's
+                        // come with its snapshot or log.
+                        store.ApplyReplicated([new ShippedEntry((byte)EventKind.FlushAll, new byte[] { 0x90 }),
+                            new ShippedEntry((byte)EventKind.FunctionFlush, new byte[] { 0x90 })], null);
                         replid = full.ReplicationId;
                         next = full.StartAddress;
                         if (full.Snapshot) snapshot.Begin();

@@ -44,4 +44,16 @@ public enum EventKind : byte
     BitmapFirst = 100, BitmapLast = 119,
     CuckooFirst = 120, CuckooLast = 139,
     StreamFirst = 140, StreamLast = 159,
+
+    // Redis 7 functions (Store.Functions.cs): libraries as name -> Lua source. The state machine never runs Lua;
+    // the front end compiles what these events leave. Logged under every shard lock.
+    /// <summary>[name, code] — adds a library or replaces the one of that name.</summary>
+    FunctionLoad = 160,
+    /// <summary>[name]</summary>
+    FunctionDelete = 161,
+    /// <summary>[] — FUNCTION FLUSH (FLUSHALL leaves libraries alone, as in Redis).</summary>
+    FunctionFlush = 162,
+    /// <summary>[flush, name, code, name, code...] — FUNCTION RESTORE: flush (1) drops every library first, then
+    /// each pair is added or replaces the library of that name (the front end has checked the policy).</summary>
+    FunctionRestore = 163,
 }

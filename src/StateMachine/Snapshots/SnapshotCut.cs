@@ -10,8 +10,11 @@ public readonly record struct CapturedKey(int Db, byte[] Key, object Value, long
 /// <param name="Origin">A replica's resume position as of this capture. Replicated batches lock every shard, so it
 /// is the same for every shard of one cut, and covers exactly the batches below the covered addresses.</param>
 /// <param name="Token">Held by the capture's collections until the writer has written them out.</param>
+/// <param name="Libraries">Shard 0's capture only: the function libraries (name → code). Their events lock every
+/// shard, so shard 0's lock orders them against its capture like any multi-shard write.</param>
 public sealed record ShardCapture(int Shard, long CoveredAddress, List<CapturedKey> Keys, CaptureToken Token,
-    ReplicationPosition? Origin = null);
+    ReplicationPosition? Origin = null,
+    System.Collections.Immutable.ImmutableSortedDictionary<string, byte[]>? Libraries = null);
 
 /// <summary>
 /// A snapshot being taken, shard by shard: each shard is captured under its own lock, with the log tail at that

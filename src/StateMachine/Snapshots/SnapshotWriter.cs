@@ -45,6 +45,9 @@ public static class SnapshotWriter
                         if (k + Store.CapturePrefetchDistance < keys.Length) Prefetch(keys[k + Store.CapturePrefetchDistance]);
                         sink.WriteKey(keys[k]);
                     }
+                    // Function libraries travel with shard 0, one FunctionLoad record each (counted in its image).
+                    if (capture.Libraries is { } libraries)
+                        foreach (var (name, code) in libraries) sink.WriteLibrary(name, code);
                     capture.Token.Release(); // written out: writes to its collections need no copy any more
                     // A replica's resume position goes with its data (counted in the last shard's image).
                     if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
@@ -117,6 +120,15 @@ public static class SnapshotWriter
                 default:
                     throw new InvalidOperationException($"cannot snapshot a value of type {key.Value?.GetType().Name ?? "null"}");
             }
+        }
+
+        public void WriteLibrary(string name, byte[] code)
+        {
+            var buffer = EventBuffer.Start(EventKind.FunctionLoad);
+            buffer.WriteArrayHeader(2);
+            buffer.Write(System.Text.Encoding.UTF8.GetBytes(name));
+            buffer.Write(code);
+            Emit(buffer);
         }
 
         public void WriteOrigin(ReplicationPosition origin)

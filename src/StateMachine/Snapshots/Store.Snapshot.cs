@@ -64,7 +64,8 @@ public sealed partial class Store
                 keys.Add(new CapturedKey(db, key, entry.Value, entry.ExpireAt));
             }
         }
-        return new ShardCapture(shard.Index, coveredAddress, keys, token, ReplicationOrigin);
+        return new ShardCapture(shard.Index, coveredAddress, keys, token, ReplicationOrigin,
+            shard.Index == 0 ? Libraries : null);
     }
 
     /// <summary>

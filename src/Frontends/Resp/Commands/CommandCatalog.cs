@@ -32,6 +32,7 @@ public static class CommandCatalog
         StreamCommands.Register(table);
         StreamGroupCommands.Register(table);
         Scripting.ScriptCommands.Register(table);
+        Scripting.FunctionCommands.Register(table);
         return table;
     }
 }
