@@ -77,7 +77,8 @@ public static class FunctionCommands
             }, Flags: CommandFlags.Write),
             new Subcommand("FLUSH", -2, (c, a, r) =>
             {
-                if (a.Count > 3 || (a.Count == 3 && !a.Is(2, "SYNC"u8) && !a.Is(2, "ASYNC"u8)))
+                if (a.Count > 3) throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try FUNCTION HELP.");
+                if (a.Count == 3 && !a.Is(2, "SYNC"u8) && !a.Is(2, "ASYNC"u8))
                     throw new CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
                 ScriptCommands.EngineOf(c.Node).FlushLibraries(c);
                 r.Ok();
@@ -176,11 +177,11 @@ public static class FunctionCommands
         r.MapHeader(1);
         r.Bulk("LUA");
         r.MapHeader(2);
+        var (libraries, functions) = engine.Counts();
         r.Bulk("libraries_count");
-        var libraries = engine.Libraries();
-        r.Integer(libraries.Count);
+        r.Integer(libraries);
         r.Bulk("functions_count");
-        r.Integer(libraries.Sum(l => l.Functions.Count));
+        r.Integer(functions);
     }
 
     /// <summary>FUNCTION DUMP's payload, HyperCache's own (Redis's is an RDB fragment): "HCFN", a version byte (1),

@@ -69,6 +69,7 @@ public sealed unsafe partial class ScriptEngine
         _libraries.Clear();
         _functions.Clear();
         _syncedFrom = null;
+        Counted();
     }
 
     /// <summary>The library's name from its first line, <c>#!lua name=NAME</c>, and that line's length (not
@@ -188,6 +189,32 @@ public sealed unsafe partial class ScriptEngine
         Uninstall(library.Name);
         _libraries[library.Name] = library;
         foreach (var function in library.Functions) _functions[function.Name] = function;
+        Counted();
+    }
+
+    /// <summary>Library and function counts for FUNCTION STATS, which runs while a function holds the gate.</summary>
+    private volatile int _libraryCount, _functionCount;
+
+    private void Counted()
+    {
+        _libraryCount = _libraries.Count;
+        _functionCount = _functions.Count;
+    }
+
+    internal (int Libraries, int Functions) Counts()
+    {
+        if (_gate.TryEnter())
+        {
+            try
+            {
+                SyncFunctions();
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+        }
+        return (_libraryCount, _functionCount);
     }
 
     private void Uninstall(string name)
@@ -196,6 +223,7 @@ public sealed unsafe partial class ScriptEngine
         foreach (var function in old.Functions)
             if (_functions.TryGetValue(function.Name, out var current) && current.Library == name) _functions.Remove(function.Name);
         Discard(old);
+        Counted();
     }
 
     /// <summary>
