@@ -257,6 +257,11 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
             Eventually.True(() => other.Command("FUNCTION", "STATS").Contains(Resp.Bulk("spin")), "FUNCTION STATS shows the running function",
                 TimeSpan.FromSeconds(10));
             var stats = other.Command("FUNCTION", "STATS");
+            // once busy: other commands are told to use FUNCTION KILL, and SCRIPT KILL does not stop a function
+            Eventually.True(() => other.Command("GET", K()).StartsWith("-BUSY"), "the node is busy", TimeSpan.FromSeconds(10));
+            const string busy = "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
+            Assert.Equal(busy, other.Command("GET", K()));
+            Assert.Equal(busy, other.Command("SCRIPT", "KILL"));
             Assert.Contains(Resp.Bulk("command") + Resp.BulkArray("FCALL", "spin", "0"), stats);
             Assert.Contains(Resp.Bulk("duration_ms"), stats);
             // STATS shows the function from its start; KILL answers NOTBUSY until the threshold has passed

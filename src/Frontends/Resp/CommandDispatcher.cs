@@ -74,7 +74,7 @@ public sealed class CommandDispatcher(Node node)
     private static void RefuseWhileBusy(RespClient client, CommandSpec spec)
     {
         bool noAuth = !client.Authenticated && !spec.Flags.HasFlag(CommandFlags.NoAuth);
-        ConnectionGate.Reject(client, spec, noAuth ? "NOAUTH Authentication required." : Scripting.BusyScript.BusyError);
+        ConnectionGate.Reject(client, spec, noAuth ? "NOAUTH Authentication required." : client.Node.BusyScript.BusyText);
         spec.Meter?.Error.Inc();
     }
 

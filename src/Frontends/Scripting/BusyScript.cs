@@ -18,6 +18,13 @@ public sealed class BusyScript
 {
     public const string BusyError = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
     public const string NotBusyError = "NOTBUSY No scripts in execution right now.";
+    /// <summary>The same while a function (FCALL) is busy: Redis names FUNCTION KILL then.</summary>
+    public const string FunctionBusyError = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+    private volatile bool _function;
+
+    /// <summary>The BUSY refusal for what runs now (a script or a function).</summary>
+    public string BusyText => _function ? FunctionBusyError : BusyError;
     public const string UnkillableError = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 
     private const int NoScript = 0, Killable = 1, Writing = 2, KillRequested = 3;
@@ -88,8 +95,9 @@ public sealed class BusyScript
 
     /// <summary>Script thread, first thing under the shard locks: the script starts; it may run
     /// <paramref name="thresholdMs"/> before the node is busy.</summary>
-    public void Begin(long thresholdMs)
+    public void Begin(long thresholdMs, bool function = false)
     {
+        _function = function;
         _startedAt = Stopwatch.GetTimestamp();
         _limit = thresholdMs >= long.MaxValue / Stopwatch.Frequency ? long.MaxValue : thresholdMs * Stopwatch.Frequency / 1000;
         _dirty = false;
@@ -132,9 +140,11 @@ public sealed class BusyScript
     }
 
     /// <summary>SCRIPT KILL: null when the script will stop at its next hook, otherwise the error to reply.</summary>
-    public string? Kill()
+    public string? Kill(bool function = false)
     {
         if (_phase != Busy) return NotBusyError;
+        // As Redis: SCRIPT KILL does not stop a function, nor FUNCTION KILL a script; each is told which to use.
+        if (function != _function) return BusyText;
         return Interlocked.CompareExchange(ref _state, KillRequested, Killable) switch
         {
             Killable or KillRequested => null,

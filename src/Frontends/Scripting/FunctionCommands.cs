@@ -87,7 +87,7 @@ public static class FunctionCommands
             new Subcommand("STATS", 2, Stats, Flags: CommandFlags.AllowBusy),
             new Subcommand("KILL", 2, (c, a, r) =>
             {
-                if (c.Node.BusyScript.Kill() is { } error) throw new CommandError(error);
+                if (c.Node.BusyScript.Kill(function: true) is { } error) throw new CommandError(error);
                 r.Ok();
             }, Flags: CommandFlags.AllowBusy),
             new Subcommand("DUMP", 2, (c, a, r) => r.Bulk(Dump(ScriptCommands.EngineOf(c.Node).Libraries().Select(l => l.Code)))),

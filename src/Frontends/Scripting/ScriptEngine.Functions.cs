@@ -416,7 +416,7 @@ public sealed unsafe partial class ScriptEngine
             _node.Store.RunScript(caller.Session, _client.Session, () =>
             {
                 began = true;
-                _busy.Begin(threshold);
+                _busy.Begin(threshold, function: true);
                 try
                 {
                     lock (_gate) ExecuteFunction(caller, a, name, keys, readOnly, overMemory, reply);

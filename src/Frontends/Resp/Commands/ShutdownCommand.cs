@@ -44,7 +44,7 @@ public static class ShutdownCommand
     /// entry (gone after the restart) and its caller never answered; what was acknowledged is committed first.</summary>
     private static void ShutdownWhileBusy(RespClient c, bool noSave)
     {
-        if (!noSave) throw new CommandError(Scripting.BusyScript.BusyError);
+        if (!noSave) throw new CommandError(c.Node.BusyScript.BusyText);
         c.Node.Log?.Commit();
         c.Node.Logger.LogWarning("SHUTDOWN NOSAVE by client {Client} while a script is busy: log committed, exiting now", c.RemoteAddress);
         Hosting.HardExit.Now(0);
