@@ -47,7 +47,7 @@ public sealed class CommandTableTests(NodeFixture node, RedisReference redis) : 
         "XREAD STREAMS a b 0 0", "XREAD COUNT 2 STREAMS s1 s2 s3 0 0 0", "XREAD STREAMS a b c", "XREAD BLOCK 0 STREAMS a 0", "XREAD a b",
         "XREADGROUP GROUP g c STREAMS a b 0 0", "XREADGROUP GROUP g c COUNT 1 NOACK STREAMS s >", "XREADGROUP GROUP STREAMS c STREAMS s >",
         "XREADGROUP GROUP g c STREAMS s", "EVAL s 2 a b c", "EVAL s 0", "EVAL s 3 a b", "EVAL s abc a", "EVAL s -1 a", "EVAL s 01 a", "EVAL s 1x a", "ZUNIONSTORE d 2x a b", "EVAL s 9 a",
-        "EVALSHA x 1 k", "EVAL_RO s 1 k a", "EVALSHA_RO x 2 a b", "ZUNIONSTORE d 2 a b", "ZUNIONSTORE d 2 a b WEIGHTS 1 2",
+        "EVALSHA x 1 k", "EVAL_RO s 1 k a", "EVALSHA_RO x 2 a b", "FCALL f 2 a b c", "FCALL_RO f 1 k a", "FCALL f 0", "FCALL f 3 a", "ZUNIONSTORE d 2 a b", "ZUNIONSTORE d 2 a b WEIGHTS 1 2",
         "ZUNIONSTORE d 3 a b", "ZUNIONSTORE d x a", "ZINTERSTORE d 1 a", "ZDIFFSTORE d 2 a b", "ZUNION 2 a b",
         "ZINTER 2 a b WITHSCORES", "ZDIFF 1 a", "ZINTERCARD 2 a b LIMIT 1", "ZDIFF 0 a", "SINTERCARD 2 a b", "SINTERCARD 3 a b",
         "SINTER a b", "SUNIONSTORE d a b", "SDIFFSTORE d a", "LMPOP 2 a b LEFT", "LMPOP 1 a RIGHT COUNT 2", "LMPOP 0 a LEFT",

@@ -105,6 +105,8 @@ public static class KeyFinder
         ["evalsha"] = a => Counted(a, 0, 2, 3),
         ["eval_ro"] = a => Counted(a, 0, 2, 3),
         ["evalsha_ro"] = a => Counted(a, 0, 2, 3),
+        ["fcall"] = a => Counted(a, 0, 2, 3),
+        ["fcall_ro"] = a => Counted(a, 0, 2, 3),
         ["lmpop"] = a => Counted(a, 0, 1, 2),
         ["zmpop"] = a => Counted(a, 0, 1, 2),
         ["blmpop"] = a => Counted(a, 0, 2, 3),
