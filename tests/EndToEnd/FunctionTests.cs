@@ -84,6 +84,8 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
         ["FUNCTION", "LOAD", "#!lua name=mylib\nreturn 1"],
         ["FUNCTION", "LOAD", "FOO", MyLib],
         ["FUNCTION", "LOAD"],
+        ["FUNCTION", "LOAD", "#!lua name=x\nwhile true do end"], // Redis's 500 ms limit on a library's top level
+        ["FCALL", "f1", "1", "after-timeout"],
         ["FUNCTION", "LOAD", Single],
         ["FUNCTION", "LIST", "LIBRARYNAME", "sin*"],
         ["FUNCTION", "LIST", "LIBRARYNAME", "single", "WITHCODE"],

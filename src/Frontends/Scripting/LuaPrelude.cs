@@ -135,9 +135,10 @@ internal static class LuaPrelude
         local sethook = dbg.sethook
         local guard
         guard = function()
-          if native_must_stop() then
+          local stop, message = native_must_stop()
+          if stop then
             sethook(guard, 'l')
-            error({err = '{{KilledError}}'})
+            error({err = message or '{{KilledError}}'})
           end
         end
         local function arm() sethook(guard, '', {{HookInstructions}}) end

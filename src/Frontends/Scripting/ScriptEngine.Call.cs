@@ -161,10 +161,16 @@ public sealed unsafe partial class ScriptEngine
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static int NativeMustStop(IntPtr L)
     {
-        bool stop = false;
+        bool stop = false, loadTimeout = false;
         try
         {
-            if (t_running is { } engine)
+            if (t_running is { LoadDeadline: > 0 } loading)
+            {
+                // FUNCTION LOAD: a library's top level gets Redis's 500 ms, then fails (it holds every shard lock)
+                stop = loadTimeout = Environment.TickCount64 > loading.LoadDeadline;
+                if (stop) loading._killRaised = true;
+            }
+            else if (t_running is { } engine)
             {
                 stop = engine._busy.MustStop(out bool becameBusy);
                 if (becameBusy) engine.BecameBusy();
@@ -176,7 +182,9 @@ public sealed unsafe partial class ScriptEngine
             // never raise into Lua from here (see LuaNative)
         }
         lua_pushboolean(L, stop ? 1 : 0);
-        return 1;
+        if (!loadTimeout) return 1;
+        PushBytes(L, "ERR FUNCTION LOAD timeout"u8);
+        return 2;
     }
 
     private void BecameBusy()

@@ -29,6 +29,10 @@ public sealed unsafe partial class ScriptEngine
     private const int GlobalsIndex = 2; // LUA_RIDX_GLOBALS: the read-only view the prelude installed
 
     private IntPtr _fn;
+    /// <summary>Redis's limit on a library's top level (FUNCTION LOAD, and compiling a replayed library).</summary>
+    private const long LoadTimeoutMs = 500;
+    /// <summary>While a library's top level runs: when it must stop (Environment.TickCount64), else 0.</summary>
+    internal long LoadDeadline;
     private int _fnHandler, _fnArm, _fnGlobals, _fnLoader;
     private readonly Dictionary<string, CompiledLibrary> _libraries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LuaFunction> _functions = new(StringComparer.Ordinal);
@@ -127,6 +131,7 @@ public sealed unsafe partial class ScriptEngine
         lua_pushvalue(L, 1);
         var running = t_running;
         t_running = this;
+        LoadDeadline = Environment.TickCount64 + LoadTimeoutMs;
         try
         {
             status = lua_pcallk(L, 0, 0, 4, IntPtr.Zero, IntPtr.Zero);
@@ -134,7 +139,9 @@ public sealed unsafe partial class ScriptEngine
         finally
         {
             t_running = running;
+            LoadDeadline = 0;
         }
+        if (_killRaised) Rearm(L, _fnArm);
         lua_rawgeti(L, RegistryIndex, GlobalsIndex);
         lua_setupvalue(L, 1, 1);                 // from now on the functions see the ordinary read-only globals
         if (status != 0)
