@@ -212,8 +212,9 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
         Assert.StartsWith("$", dump);
         string payload = (string)Resp.Parse(dump)!;
 
-        Assert.Equal(Resp.Err("ERR Library mylib already exists"), c.Command("FUNCTION", "RESTORE", payload));
-        Assert.Equal(Resp.Err("ERR Library mylib already exists"), c.Command("FUNCTION", "RESTORE", payload, "APPEND"));
+        // the first library of the payload that exists is named (payload order is the server's)
+        Assert.Matches("^-ERR Library (mylib|single) already exists\r\n$", c.Command("FUNCTION", "RESTORE", payload));
+        Assert.Matches("^-ERR Library (mylib|single) already exists\r\n$", c.Command("FUNCTION", "RESTORE", payload, "APPEND"));
         Assert.Equal(Resp.Ok, c.Command("FUNCTION", "RESTORE", payload, "REPLACE"));
         Assert.Equal(listed, c.Command("FUNCTION", "LIST", "WITHCODE"));
 
