@@ -76,28 +76,6 @@ public sealed unsafe partial class ScriptEngine
         Counted();
     }
 
-    /// <summary>The library's name from its first line, <c>#!lua name=NAME</c>, and that line's length (not
-    /// compiled; its newline is, so line numbers stay right). Redis 7.0.15's errors.</summary>
-    internal static (string Name, int Skip) ParseLibraryHeader(ReadOnlySpan<byte> code)
-    {
-        if (!code.StartsWith("#!"u8)) throw new CommandError("ERR Missing library metadata");
-        int end = code.IndexOf((byte)'\n');
-        if (end < 0) throw new CommandError("ERR Invalid library metadata");
-        var parts = Encoding.UTF8.GetString(code[..end]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string? name = null;
-        foreach (var part in parts.Skip(1))
-        {
-            if (!part.StartsWith("name=", StringComparison.Ordinal)) throw new CommandError($"ERR Invalid metadata value given: {part}");
-            name = part[5..];
-        }
-        if (name is null) throw new CommandError("ERR Library name was not given");
-        string engine = parts.Length == 0 ? "" : parts[0][2..];
-        if (!engine.Equals("lua", StringComparison.OrdinalIgnoreCase)) throw new CommandError($"ERR Engine '{engine}' not found");
-        if (name.Length == 0 || !name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_'))
-            throw new CommandError("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
-        return (name, end);
-    }
-
     /// <summary>Compiles a library and runs its top level in the load environment (see <see cref="FunctionLoader"/>),
     /// collecting what it registers. Under the gate.</summary>
     private CompiledLibrary CompileLibrary(string name, byte[] code, int skip)
@@ -250,7 +228,7 @@ public sealed unsafe partial class ScriptEngine
             if (_libraries.ContainsKey(name)) continue;
             try
             {
-                var (_, skip) = ParseLibraryHeader(code);
+                var (_, skip) = Shebang.ParseLibrary(code);
                 Install(CompileLibrary(name, code, skip));
             }
             catch (CommandError e)
@@ -268,7 +246,7 @@ public sealed unsafe partial class ScriptEngine
     /// library, keeps the compiled one. Returns the library's name.</summary>
     public string LoadLibrary(RespClient caller, byte[] code, bool replace)
     {
-        var (name, skip) = ParseLibraryHeader(code);
+        var (name, skip) = Shebang.ParseLibrary(code);
         _node.Store.WithAllLocks(() =>
         {
             lock (_gate)
@@ -345,7 +323,7 @@ public sealed unsafe partial class ScriptEngine
                         foreach (var function in _functions.Values) functionOwners[function.Name] = function.Library;
                     foreach (var code in codes)
                     {
-                        var (name, skip) = ParseLibraryHeader(code);
+                        var (name, skip) = Shebang.ParseLibrary(code);
                         if (!names.Add(name)) throw new CommandError($"ERR Library {name} already exists");
                         if (policy == RestorePolicy.Append && _node.Store.Libraries.ContainsKey(name))
                             throw new CommandError($"ERR Library {name} already exists");

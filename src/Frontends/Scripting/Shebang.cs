@@ -4,7 +4,8 @@ using HyperCache.StateMachine;
 namespace HyperCache.Frontends.Scripting;
 
 /// <summary>
-/// Redis 7's optional first line <c>#!lua flags=no-writes,...</c>. Only <c>no-writes</c> changes anything here
+/// Redis 7's optional first line of a script, <c>#!lua flags=no-writes,...</c>, and the required one of a function
+/// library, <c>#!lua name=NAME</c> (<see cref="ParseLibrary"/>). Only <c>no-writes</c> changes anything here
 /// (the script runs as EVAL_RO would); the other flags Redis knows are accepted. The line itself is not compiled,
 /// but its newline is, so line numbers in errors stay right (as Redis does).
 /// </summary>
@@ -18,9 +19,7 @@ internal static class Shebang
     {
         noWrites = false;
         if (!body.StartsWith("#!"u8)) return 0;
-        int end = body.IndexOf((byte)'\n');
-        if (end < 0) throw new CommandError("ERR Invalid script shebang");
-        var parts = Encoding.UTF8.GetString(body[..end]).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        int end = Line(body, "ERR Invalid script shebang", out var parts, [' ', '\t', '\r']);
         if (parts.Length == 0) throw new CommandError("ERR Invalid engine in script shebang");
         if (parts[0] != "#!lua") throw new CommandError($"ERR Unexpected engine in script shebang: {parts[0]}");
         foreach (var part in parts.Skip(1))
@@ -33,6 +32,36 @@ internal static class Shebang
                 noWrites |= flag == "no-writes";
             }
         }
+        return end;
+    }
+
+    /// <summary>A function library's first line, <c>#!lua name=NAME</c> (FUNCTION LOAD): the library's name and the
+    /// line's length (not compiled; its newline is, as for scripts). Redis 7.0.15's errors, which differ from
+    /// EVAL's shebang ones.</summary>
+    public static (string Name, int Skip) ParseLibrary(ReadOnlySpan<byte> code)
+    {
+        if (!code.StartsWith("#!"u8)) throw new CommandError("ERR Missing library metadata");
+        int end = Line(code, "ERR Invalid library metadata", out var parts, [' ']); // Redis splits on spaces only here
+        string? name = null;
+        foreach (var part in parts.Skip(1))
+        {
+            if (!part.StartsWith("name=", StringComparison.Ordinal)) throw new CommandError($"ERR Invalid metadata value given: {part}");
+            name = part[5..];
+        }
+        if (name is null) throw new CommandError("ERR Library name was not given");
+        string engine = parts.Length == 0 ? "" : parts[0][2..];
+        if (!engine.Equals("lua", StringComparison.OrdinalIgnoreCase)) throw new CommandError($"ERR Engine '{engine}' not found");
+        if (name.Length == 0 || !name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_'))
+            throw new CommandError("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+        return (name, end);
+    }
+
+    /// <summary>The first line's length and its words; <paramref name="noLine"/> when there is no newline.</summary>
+    private static int Line(ReadOnlySpan<byte> body, string noLine, out string[] parts, char[] separators)
+    {
+        int end = body.IndexOf((byte)'\n');
+        if (end < 0) throw new CommandError(noLine);
+        parts = Encoding.UTF8.GetString(body[..end]).Split(separators, StringSplitOptions.RemoveEmptyEntries);
         return end;
     }
 }
