@@ -125,7 +125,12 @@ public sealed class FunctionDurabilityTests(ITestOutputHelper output)
     }
 
     [HyperCacheFact]
-    public void A_replica_gets_functions_by_full_sync_and_by_the_stream()
+    public void A_replica_gets_functions_by_a_snapshot_full_sync_and_by_the_stream() => ReplicaGetsFunctions(snapshotFirst: true);
+
+    [HyperCacheFact]
+    public void A_replica_gets_functions_by_a_whole_log_full_sync_and_by_the_stream() => ReplicaGetsFunctions(snapshotFirst: false);
+
+    private void ReplicaGetsFunctions(bool snapshotFirst)
     {
         using var primary = Create();
         primary.Start();
@@ -135,7 +140,8 @@ public sealed class FunctionDurabilityTests(ITestOutputHelper output)
             using var p = primary.Raw();
             Load(p, Library("a", "fa", 1), Library("b", "fb", 2, noWrites: false), Writer);
             Assert.Equal(Resp.Int(1), p.Command("FCALL", "put", "2", "rk", "rn", "r1"));
-            Assert.Equal(Resp.Ok, p.Command("SAVE")); // the full sync goes through a snapshot
+            // with a snapshot the full sync sends it and the log after it; without one, the whole log
+            if (snapshotFirst) Assert.Equal(Resp.Ok, p.Command("SAVE"));
 
             replica.Start();
             using (var r0 = replica.Raw())
@@ -173,6 +179,14 @@ public sealed class FunctionDurabilityTests(ITestOutputHelper output)
             WaitConverged(primary, replica);
             Assert.Equal(p.Command("FUNCTION", "LIST", "WITHCODE"), r.Command("FUNCTION", "LIST", "WITHCODE"));
             Assert.Equal(Resp.Int(3), r.Command("FCALL", "fc", "0"));
+
+            // the replica's own log (replicated batches) rebuilds them after SIGKILL
+            string before = Snapshot(replica);
+            replica.Kill9();
+            replica.Start();
+            Assert.Equal(before, Snapshot(replica));
+            using var again = replica.Raw();
+            Assert.Equal(Resp.Int(3), again.Command("FCALL_RO", "fc", "0"));
         }
         finally
         {
