@@ -21,31 +21,7 @@ public sealed class ScriptLibraryDifferentialTests(NodeFixture node) : Different
     [RedisServerFact]
     public Task Random_library_calls_reply_as_redis_server_does_second_seed() => RunAsync(71, 2000, Next);
 
-    private const string Render = """
-        local function render(v, depth)
-          depth = depth or 0
-          local t = type(v)
-          if t == 'string' then
-            return '"' .. v:gsub('[^%w%p ]', function(c) return string.format('\\x%02x', c:byte()) end) .. '"'
-          elseif t == 'number' then return string.format('%.17g', v)
-          elseif t == 'table' then
-            if depth > 20 then return '{...}' end
-            local keys = {}
-            for k in pairs(v) do keys[#keys+1] = k end
-            table.sort(keys, function(a, b) return render(a, 99) < render(b, 99) end)
-            local parts = {}
-            for _, k in ipairs(keys) do parts[#parts+1] = render(k, depth+1) .. '=' .. render(v[k], depth+1) end
-            return '{' .. table.concat(parts, ',') .. '}'
-          elseif t == 'userdata' then return 'NULL:' .. tostring(v == cjson.null)
-          else return t .. ':' .. tostring(v) end
-        end
-        local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
-        local function show(...)
-          local n = select('#', ...)
-          local parts = {}
-          for i = 1, n do parts[#parts+1] = render((select(i, ...))) end
-          return table.concat(parts, ' | ')
-        end
+    private static readonly string Render = LuaRender.Code("string.format('%.17g', v)", "render(a, 99) < render(b, 99)") + """
         local function numbers(first)
           local args = {}
           for i = first, #ARGV do args[#args+1] = tonumber(ARGV[i]) or ARGV[i] end
@@ -54,17 +30,17 @@ public sealed class ScriptLibraryDifferentialTests(NodeFixture node) : Different
 
         """;
 
-    private const string Decode = Render + "return show(pcall(cjson.decode, ARGV[1]))";
-    private const string RoundTrip = Render + "local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return v end return show(pcall(function() return cjson.decode(cjson.encode(v)) end))";
-    private const string Unpack = Render + "return show(cmsgpack.unpack(ARGV[1]))";
-    private const string UnpackLimit = Render + "return show(cmsgpack.unpack_limit(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])))";
-    private const string Repack = Render + "return show(cmsgpack.unpack(cmsgpack.pack(cmsgpack.unpack(ARGV[1]))))";
-    private const string StructUnpack = Render + "return show(pcall(struct.unpack, ARGV[1], ARGV[2]))";
-    private const string StructPack = Render + "local ok, s = pcall(struct.pack, ARGV[1], numbers(2)) if not ok then return s end return hex(s)";
-    private const string StructSize = Render + "return show(pcall(struct.size, ARGV[1]))";
-    private const string Bit = Render + "return show(pcall(bit[ARGV[1]], numbers(2)))";
-    private const string Encode = Render + "local t = loadstring('return ' .. ARGV[1])() local ok, s = pcall(cjson.encode, t) if not ok then return s end return show(#s, cjson.decode(s))";
-    private const string Pack = Render + "local t = loadstring('return ' .. ARGV[1])() local ok, s = pcall(cmsgpack.pack, t) if not ok then return s end return show(#s, cmsgpack.unpack(s))";
+    private static readonly string Decode = Render + "return show(pcall(cjson.decode, ARGV[1]))";
+    private static readonly string RoundTrip = Render + "local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return v end return show(pcall(function() return cjson.decode(cjson.encode(v)) end))";
+    private static readonly string Unpack = Render + "return show(cmsgpack.unpack(ARGV[1]))";
+    private static readonly string UnpackLimit = Render + "return show(cmsgpack.unpack_limit(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])))";
+    private static readonly string Repack = Render + "return show(cmsgpack.unpack(cmsgpack.pack(cmsgpack.unpack(ARGV[1]))))";
+    private static readonly string StructUnpack = Render + "return show(pcall(struct.unpack, ARGV[1], ARGV[2]))";
+    private static readonly string StructPack = Render + "local ok, s = pcall(struct.pack, ARGV[1], numbers(2)) if not ok then return s end return hex(s)";
+    private static readonly string StructSize = Render + "return show(pcall(struct.size, ARGV[1]))";
+    private static readonly string Bit = Render + "return show(pcall(bit[ARGV[1]], numbers(2)))";
+    private static readonly string Encode = Render + "local t = loadstring('return ' .. ARGV[1])() local ok, s = pcall(cjson.encode, t) if not ok then return s end return show(#s, cjson.decode(s))";
+    private static readonly string Pack = Render + "local t = loadstring('return ' .. ARGV[1])() local ok, s = pcall(cmsgpack.pack, t) if not ok then return s end return show(#s, cmsgpack.unpack(s))";
 
     private static string Choose(Random random, params string[] items) => items[random.Next(items.Length)];
 

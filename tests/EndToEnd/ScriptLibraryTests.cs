@@ -15,36 +15,8 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
 {
     private static string Sha1(string script) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(script)));
 
-    /// <summary>Runs the case inside pcall and renders what it returned: numbers with tostring, strings with their
-    /// bytes escaped, tables with their keys sorted (so the order of an object's keys, which Lua 5.1 and 5.4 traverse
-    /// differently, does not count), cjson.null as such.</summary>
-    private const string Render = """
-        local function render(v, depth)
-          depth = depth or 0
-          local t = type(v)
-          if t == 'string' then
-            return '"' .. v:gsub('[^%w%p ]', function(c) return string.format('\\x%02x', c:byte()) end) .. '"'
-          elseif t == 'number' then return tostring(v)
-          elseif t == 'table' then
-            if depth > 20 then return '{...}' end
-            local keys = {}
-            for k in pairs(v) do keys[#keys+1] = k end
-            table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-            local parts = {}
-            for _, k in ipairs(keys) do parts[#parts+1] = render(k, depth+1) .. '=' .. render(v[k], depth+1) end
-            return '{' .. table.concat(parts, ',') .. '}'
-          elseif t == 'userdata' then return 'NULL:' .. tostring(v == cjson.null)
-          else return t .. ':' .. tostring(v) end
-        end
-        local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', c:byte()) end)) end
-        local function show(...)
-          local n = select('#', ...)
-          local parts = {}
-          for i = 1, n do parts[#parts+1] = render((select(i, ...))) end
-          return table.concat(parts, ' | ')
-        end
-        return show(pcall(function()
-        """;
+    /// <summary>Runs the case inside pcall and renders what it returned (<see cref="LuaRender"/>), numbers with tostring.</summary>
+    private static readonly string Render = LuaRender.Code("tostring(v)", "tostring(a) < tostring(b)") + "return show(pcall(function()\n";
 
     /// <summary>The plain form gets hex() too (same line numbers in both forms do not matter: each is compared with
     /// its own twin on redis-server).</summary>
