@@ -174,6 +174,29 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
     }
 
     [Fact]
+    public void Info_memory_counts_cached_scripts_functions_and_libraries()
+    {
+        using var c = Node.Raw();
+        c.Command("FUNCTION", "FLUSH");
+        c.Command("SCRIPT", "FLUSH");
+        Assert.Equal(Resp.Bulk("mylib"), c.Command("FUNCTION", "LOAD", MyLib));
+        Assert.Equal(Resp.Bulk("single"), c.Command("FUNCTION", "LOAD", Single));
+        c.Command("SCRIPT", "LOAD", "return 1");
+        c.Command("SCRIPT", "LOAD", "return 2");
+        c.Command("SCRIPT", "LOAD", "return 3");
+        string info = c.Command("INFO", "memory");
+        Assert.Contains("number_of_cached_scripts:3\r\n", info);
+        Assert.Contains("number_of_functions:9\r\n", info); // mylib's f1..f8 and single's one
+        Assert.Contains("number_of_libraries:2\r\n", info);
+        c.Command("FUNCTION", "FLUSH");
+        c.Command("SCRIPT", "FLUSH");
+        info = c.Command("INFO", "memory");
+        Assert.Contains("number_of_cached_scripts:0\r\n", info);
+        Assert.Contains("number_of_functions:0\r\n", info);
+        Assert.Contains("number_of_libraries:0\r\n", info);
+    }
+
+    [Fact]
     public void Script_flush_and_flushall_keep_functions()
     {
         using var c = Node.Raw();

@@ -34,6 +34,9 @@ public static class ScriptCommands
 
     private static readonly Lock Creating = new();
 
+    /// <summary>The node's engine if a script or function has made one (INFO must not start a Lua state).</summary>
+    public static ScriptEngine? StartedEngineOf(Node node) => Engines.TryGetValue(node, out var engine) ? engine : null;
+
     public static ScriptEngine EngineOf(Node node)
     {
         if (Engines.TryGetValue(node, out var engine)) return engine;

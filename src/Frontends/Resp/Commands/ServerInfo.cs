@@ -32,6 +32,19 @@ public static class ServerInfo
         return text.ToString();
     }
 
+    /// <summary>Redis 7.0's scripting counts (INFO memory): cached EVAL scripts, function libraries and their
+    /// functions. Libraries are the store's; counting their functions needs them compiled, so a node that has
+    /// libraries (replayed or replicated) but never ran a script compiles them here.</summary>
+    private static IEnumerable<(string, string)> ScriptingFields(Node node)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var engine = node.Store.Libraries.Count > 0 ? Scripting.ScriptCommands.EngineOf(node) : Scripting.ScriptCommands.StartedEngineOf(node);
+        var (libraries, functions) = engine?.Counts() ?? (0, 0);
+        yield return ("number_of_cached_scripts", (engine?.CachedScripts ?? 0).ToString(inv));
+        yield return ("number_of_functions", functions.ToString(inv));
+        yield return ("number_of_libraries", libraries.ToString(inv));
+    }
+
     private static IEnumerable<(string, string)> Fields(Node node, string section)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -84,6 +97,7 @@ public static class ServerInfo
                 yield return ("maxmemory_policy", settings.Policy.PolicyName());
                 yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
                 yield return ("hypercache_pressure", store.Pressure.ToString().ToLowerInvariant());
+                foreach (var field in ScriptingFields(node)) yield return field;
                 break;
             case "persistence":
                 foreach (var field in PersistenceInfo.Fields(node)) yield return field;
