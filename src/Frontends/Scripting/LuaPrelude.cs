@@ -189,8 +189,11 @@ internal static class LuaPrelude
           return usual, ''
         end
         -- Read-only, as Redis 7 makes them: assigning a field raises Redis's error. A proxy (stock Lua has no
-        -- read-only tables): pairs() and rawget() (below) see the fields; rawset on the proxy is not refused.
+        -- read-only tables): pairs() and rawget() (below) see the fields, rawset() (below) is refused.
         local behind_proxy = setmetatable({}, {__mode = 'k'})
+        -- Errors Lua raises without a position (rawset's, below), carried as tables so that the C closure adds
+        -- none; pcall gives their message, the message handler prefixes "ERR " as for any string error.
+        local unpositioned_errors = setmetatable({}, {__mode = 'k'})
         local function readonly(t)
           local proxy = setmetatable({}, {
             __index = t,
@@ -242,6 +245,31 @@ internal static class LuaPrelude
           end
           return rawget(behind_proxy[t] or t, k)
         end))
+        -- rawset must not write into a read-only view either: a field set there would shadow the real one and stay
+        -- for every later script (Redis refuses it). Lua's argument checks and texts as rawget's; the refusal and
+        -- Lua's own index errors without a position, as Redis gives them.
+        local lua_rawset = rawset
+        local function unpositioned(message)
+          local e = {err = message}
+          unpositioned_errors[e] = true
+          error(e, 0)
+        end
+        rawset(globals, 'rawset', cfunc(function(...)
+          local t, k = ...
+          local n = select('#', ...)
+          if type(t) ~= 'table' then
+            error("bad argument #1 to '" .. callername('rawset') .. "' (table expected, got " .. (n >= 1 and type(t) or 'no value') .. ")", 0)
+          elseif n < 3 then
+            error("bad argument #" .. (n < 2 and 2 or 3) .. " to '" .. callername('rawset') .. "' (value expected)", 0)
+          elseif behind_proxy[t] then
+            unpositioned('Attempt to modify a readonly table')
+          elseif k == nil then
+            unpositioned('table index is nil')
+          elseif k ~= k then
+            unpositioned('table index is NaN')
+          end
+          return lua_rawset(t, k, (select(3, ...)))
+        end))
 
         -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
         -- script's own line.
@@ -253,7 +281,8 @@ internal static class LuaPrelude
             level = level + 1
             info = dbg.getinfo(level, 'nSl')
           end
-          if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+          if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)}
+          elseif unpositioned_errors[err] then err.err = 'ERR ' .. err.err end
           if info then
             err.source = info.source
             err.line = info.currentline
