@@ -57,6 +57,7 @@ public sealed class CommandDispatcher(Node node)
         long started = (++client.MeterTicks & 7) == 0 ? Stopwatch.GetTimestamp() : 0;
         LastWasFast = spec.Flags.HasFlag(CommandFlags.Fast);
         LastSpec = spec;
+        if (spec.Flags.HasFlag(CommandFlags.SkipMonitor) && node.Monitors.Active) node.Monitors.FeedBefore(client, args, spec); // scripts: as they start
         try
         {
             spec.Handler(client, args, reply);

@@ -22,6 +22,10 @@ public enum CommandFlags
     AllowBusy = 64,
     /// <summary>Refused inside MULTI, dooming the transaction (Redis's no_multi: SAVE, SHUTDOWN).</summary>
     NoMulti = 128,
+    /// <summary>Shown to MONITOR as it starts instead of after it ran (Redis's skip_monitor: EVAL, EVALSHA, FCALL and
+    /// their _RO forms, so that the line comes before those of the commands the script calls). COMMAND INFO takes
+    /// skip_monitor from Redis's description, not from here.</summary>
+    SkipMonitor = 256,
 }
 
 /// <summary>One command: its arity as Redis states it (negative = at least), flags and key positions (for

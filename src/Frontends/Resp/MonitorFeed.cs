@@ -7,7 +7,7 @@ namespace HyperCache.Frontends.Resp;
 /// MONITOR: every command run on the node, after it ran, as one line to each monitoring client, in Redis's format
 /// (<c>+1795679580.124391 [0 127.0.0.1:44672] "SET" "k" "v"</c>, arguments escaped as Redis's sdscatrepr does).
 /// Admin commands (CONFIG, DEBUG, SHUTDOWN...) are not shown and AUTH's arguments are redacted, as in Redis. With no
-/// monitor, a command pays one volatile read.
+/// monitor, a command pays one volatile read; so does each command a script calls (redis.call, redis.pcall).
 /// </summary>
 public sealed class MonitorFeed
 {
@@ -26,8 +26,21 @@ public sealed class MonitorFeed
         lock (_lock) Volatile.Write(ref _monitors, _monitors.Where(m => m != client).ToArray());
     }
 
-    /// <summary>After <paramref name="spec"/> ran for <paramref name="client"/> with <paramref name="args"/>.</summary>
+    /// <summary>After <paramref name="spec"/> ran for <paramref name="client"/> with <paramref name="args"/> (a
+    /// script's client included: its commands show as <c>[db lua]</c>, the db after the command, as Redis).</summary>
     public void Feed(RespClient client, CommandArgs args, CommandSpec spec)
+    {
+        if (!spec.Flags.HasFlag(CommandFlags.SkipMonitor)) Write(client, args, spec);
+    }
+
+    /// <summary>Before <paramref name="spec"/> runs: a script (EVAL, FCALL...: skip_monitor) is shown as it starts,
+    /// whether or not it then fails, so that its line comes before those of the commands it calls, as Redis 7.0.</summary>
+    public void FeedBefore(RespClient client, CommandArgs args, CommandSpec spec)
+    {
+        if (spec.Flags.HasFlag(CommandFlags.SkipMonitor)) Write(client, args, spec);
+    }
+
+    private void Write(RespClient client, CommandArgs args, CommandSpec spec)
     {
         var monitors = Volatile.Read(ref _monitors);
         if (monitors.Length == 0 || spec.Flags.HasFlag(CommandFlags.Admin)) return;

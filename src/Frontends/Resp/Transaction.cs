@@ -35,6 +35,7 @@ public sealed class Transaction
             for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
             client.LastCommand = spec.Name;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (spec.Flags.HasFlag(CommandFlags.SkipMonitor) && client.Node.Monitors.Active) client.Node.Monitors.FeedBefore(client, args, spec); // scripts: as they start
             try
             {
                 spec.Handler(client, args, reply);

@@ -57,8 +57,8 @@ public static class FunctionCommands
 
     public static void Register(CommandTable t)
     {
-        t.Add("fcall", -3, CommandFlags.None, (c, a, r) => ScriptCommands.EngineOf(c.Node).CallFunction(c, a, readOnly: false, r));
-        t.Add("fcall_ro", -3, CommandFlags.ReadOnly, (c, a, r) => ScriptCommands.EngineOf(c.Node).CallFunction(c, a, readOnly: true, r));
+        t.Add("fcall", -3, CommandFlags.SkipMonitor, (c, a, r) => ScriptCommands.EngineOf(c.Node).CallFunction(c, a, readOnly: false, r));
+        t.Add("fcall_ro", -3, CommandFlags.ReadOnly | CommandFlags.SkipMonitor, (c, a, r) => ScriptCommands.EngineOf(c.Node).CallFunction(c, a, readOnly: true, r));
         t.Container("function", CommandFlags.None,
             new Subcommand("LOAD", -3, (c, a, r) =>
             {

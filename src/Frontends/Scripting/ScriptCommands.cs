@@ -45,10 +45,10 @@ public static class ScriptCommands
 
     public static void Register(CommandTable t)
     {
-        t.Add("eval", -3, CommandFlags.None, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: false, readOnly: false, r));
-        t.Add("evalsha", -3, CommandFlags.None, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: true, readOnly: false, r));
-        t.Add("eval_ro", -3, CommandFlags.ReadOnly, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: false, readOnly: true, r));
-        t.Add("evalsha_ro", -3, CommandFlags.ReadOnly, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: true, readOnly: true, r));
+        t.Add("eval", -3, CommandFlags.SkipMonitor, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: false, readOnly: false, r));
+        t.Add("evalsha", -3, CommandFlags.SkipMonitor, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: true, readOnly: false, r));
+        t.Add("eval_ro", -3, CommandFlags.ReadOnly | CommandFlags.SkipMonitor, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: false, readOnly: true, r));
+        t.Add("evalsha_ro", -3, CommandFlags.ReadOnly | CommandFlags.SkipMonitor, (c, a, r) => EngineOf(c.Node).Run(c, a, bySha: true, readOnly: true, r));
         t.Container("script", CommandFlags.None,
             new Subcommand("LOAD", 3, (c, a, r) => r.Bulk(EngineOf(c.Node).Load(a[2]))),
             new Subcommand("EXISTS", -3, (c, a, r) =>

@@ -91,6 +91,9 @@ public sealed unsafe partial class ScriptEngine
             if (write) _busy.EndWrite(changed: _client.Session.BatchedEvents != eventsBefore);
         }
         writer.Commit();
+        // MONITOR shows what the script ran, as Redis: "[db lua]" (the script client's db after the command), hidden
+        // and redacted by the same rules; not the calls refused above. One volatile read with no monitor.
+        if (_node.Monitors.Active) _node.Monitors.Feed(_client, a, spec);
         var reply = _replies.Written;
         lua_checkstack(L, 2);
         LuaReplies.Push(L, reply);
