@@ -14,9 +14,7 @@ public sealed class StreamGroup(byte[] name)
     /// <summary>Redis's SCG_INVALID_ENTRIES_READ.</summary>
     public const long EntriesReadUnknown = -1;
 
-    public static readonly IComparer<byte[]> ByteOrder = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
-
-    // Estimates: a SortedSet/SortedDictionary node is an object of four fields; each tree object about 64 bytes.
+    // Estimates: a SortedSet node is an object of four fields; each tree object about 64 bytes.
     private static readonly long NodeBytes = MemorySize.Object(32);
     private const long TreeBytes = 64;
     private static readonly long PendingBytes = MemorySize.Object(40) + 2 * NodeBytes; // the entry, in two trees
@@ -25,27 +23,26 @@ public sealed class StreamGroup(byte[] name)
     public StreamId LastId { get; internal set; }
     public long EntriesRead { get; internal set; } = EntriesReadUnknown;
     public SortedSet<StreamPendingEntry> Pending { get; } = new(StreamPendingEntry.ById);
-    public SortedDictionary<byte[], StreamConsumer> Consumers { get; } = new(ByteOrder);
+    public NameMap<StreamConsumer> Consumers { get; } = new();
 
-    public long Bytes { get; private set; } = MemorySize.Object(56) + MemorySize.ByteArray(name.Length) + 2 * TreeBytes;
+    // The group's object, its name and its PEL's tree; the consumers' map counts itself (its arrays grow and shrink).
+    private long _bytes = MemorySize.Object(56) + MemorySize.ByteArray(name.Length) + TreeBytes;
+
+    public long Bytes => _bytes + Consumers.Bytes;
 
     private static long ConsumerBytes(StreamConsumer consumer)
-        => MemorySize.Object(32) + MemorySize.ByteArray(consumer.Name.Length) + TreeBytes + NodeBytes;
+        => MemorySize.Object(32) + MemorySize.ByteArray(consumer.Name.Length) + TreeBytes;
 
-    public StreamConsumer? Consumer(ReadOnlySpan<byte> name)
-        => Consumers.TryGetValue(name.ToArray(), out var consumer) ? consumer : null;
+    /// <summary>The consumer named <paramref name="name"/>, or null (allocates nothing).</summary>
+    public StreamConsumer? Consumer(ReadOnlySpan<byte> name) => Consumers.Find(name);
 
-    /// <summary>The consumer, created (seen at <paramref name="seenTime"/>, never active) when missing.</summary>
+    /// <summary>The consumer, created (seen at <paramref name="seenTime"/>, never active) when missing; only a new
+    /// consumer's name is copied.</summary>
     public StreamConsumer GetOrAddConsumer(ReadOnlySpan<byte> name, long seenTime, out bool created)
     {
-        var key = name.ToArray();
-        created = !Consumers.TryGetValue(key, out var consumer);
-        if (created)
-        {
-            Consumers[key] = consumer = new StreamConsumer(key) { SeenTime = seenTime };
-            Bytes += ConsumerBytes(consumer);
-        }
-        return consumer!;
+        var consumer = Consumers.GetOrAdd(name, seenTime, static (key, seen) => new StreamConsumer(key) { SeenTime = seen }, out created);
+        if (created) _bytes += ConsumerBytes(consumer);
+        return consumer;
     }
 
     /// <summary>XGROUP DELCONSUMER: drops the consumer and its pending entries; how many it had (-1: no such consumer).</summary>
@@ -54,7 +51,7 @@ public sealed class StreamGroup(byte[] name)
         if (Consumer(name) is not { } consumer) return -1;
         long pending = consumer.Pending.Count;
         foreach (var entry in consumer.Pending) Pending.Remove(entry);
-        Bytes -= pending * PendingBytes + ConsumerBytes(consumer);
+        _bytes -= pending * PendingBytes + ConsumerBytes(consumer);
         Consumers.Remove(consumer.Name);
         return pending;
     }
@@ -81,7 +78,7 @@ public sealed class StreamGroup(byte[] name)
         entry = new StreamPendingEntry(id, consumer, deliveryTime, deliveryCount);
         Pending.Add(entry);
         consumer.Pending.Add(entry);
-        Bytes += PendingBytes;
+        _bytes += PendingBytes;
     }
 
     /// <summary>XACK (and a claim of a deleted entry): removes the ID from the PEL; whether it was there.</summary>
@@ -90,7 +87,7 @@ public sealed class StreamGroup(byte[] name)
         if (FindPending(id) is not { } entry) return false;
         Pending.Remove(entry);
         entry.Consumer.Pending.Remove(entry);
-        Bytes -= PendingBytes;
+        _bytes -= PendingBytes;
         return true;
     }
 
@@ -104,7 +101,7 @@ public sealed class StreamGroup(byte[] name)
             c.ActiveTime = consumer.ActiveTime;
         }
         foreach (var entry in Pending)
-            copy.Assign(entry.Id, copy.Consumers[entry.Consumer.Name], entry.DeliveryTime, entry.DeliveryCount);
+            copy.Assign(entry.Id, copy.Consumers.Find(entry.Consumer.Name)!, entry.DeliveryTime, entry.DeliveryCount);
         return copy;
     }
 

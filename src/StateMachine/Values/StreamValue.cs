@@ -25,7 +25,7 @@ public sealed class StreamValue : CollectionValue
     private long _length;
     private long _entryBytes, _chunkBytes;
     /// <summary>Consumer groups by name; null until the first XGROUP CREATE (a stream without groups pays one reference).</summary>
-    private SortedDictionary<byte[], StreamGroup>? _groups;
+    private NameMap<StreamGroup>? _groups;
 
     public override string TypeName => "stream";
     public override string Encoding => "stream";
@@ -55,15 +55,16 @@ public sealed class StreamValue : CollectionValue
 
     public int GroupCount => _groups?.Count ?? 0;
 
-    public StreamGroup? Group(ReadOnlySpan<byte> name)
-        => _groups != null && _groups.TryGetValue(name.ToArray(), out var group) ? group : null;
+    /// <summary>The group named <paramref name="name"/>, or null (allocates nothing).</summary>
+    public StreamGroup? Group(ReadOnlySpan<byte> name) => _groups?.Find(name);
 
     /// <summary>XGROUP CREATE (and a snapshot's groups): false when the name is taken.</summary>
     public bool CreateGroup(ReadOnlySpan<byte> name, StreamId lastId, long entriesRead)
     {
-        _groups ??= new SortedDictionary<byte[], StreamGroup>(StreamGroup.ByteOrder);
+        _groups ??= new NameMap<StreamGroup>();
+        if (_groups.Find(name) != null) return false;
         var key = name.ToArray();
-        if (!_groups.TryAdd(key, new StreamGroup(key) { LastId = lastId, EntriesRead = entriesRead })) return false;
+        _groups.TryAdd(key, new StreamGroup(key) { LastId = lastId, EntriesRead = entriesRead });
         Resized();
         return true;
     }
@@ -71,7 +72,7 @@ public sealed class StreamValue : CollectionValue
     /// <summary>XGROUP DESTROY: whether the group existed.</summary>
     public bool DestroyGroup(ReadOnlySpan<byte> name)
     {
-        if (_groups is null || !_groups.Remove(name.ToArray())) return false;
+        if (_groups is null || !_groups.Remove(name)) return false;
         if (_groups.Count == 0) _groups = null;
         Resized();
         return true;
@@ -120,8 +121,8 @@ public sealed class StreamValue : CollectionValue
 
     private long GroupsBytes()
     {
-        long bytes = 64; // the dictionary
-        foreach (var group in _groups!.Values) bytes += group.Bytes + MemorySize.Object(32);
+        long bytes = _groups!.Bytes;
+        foreach (var group in _groups.Values) bytes += group.Bytes;
         return bytes;
     }
 
@@ -382,8 +383,8 @@ public sealed class StreamValue : CollectionValue
         copy._chunkBytes = _chunkBytes;
         if (_groups != null)
         {
-            copy._groups = new SortedDictionary<byte[], StreamGroup>(StreamGroup.ByteOrder);
-            foreach (var (name, group) in _groups) copy._groups[name] = group.Clone();
+            copy._groups = new NameMap<StreamGroup>();
+            foreach (var group in _groups.Values) copy._groups.TryAdd(group.Name, group.Clone());
         }
         copy.Resized();
         return copy;
