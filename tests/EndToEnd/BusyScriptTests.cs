@@ -78,6 +78,33 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Http_requests_are_refused_503_busy_while_a_script_is_busy_and_served_after_the_kill()
+    {
+        Threshold(100);
+        Expect(Resp.Ok, "SET", K("h"), "v");
+        using var http = new HttpApi(Node.HttpPort);
+        using var runner = Start(Node.Port, "EVAL", Loop, "0");
+        WaitUntilBusy(Raw, "PING");
+        foreach (var reply in new[]
+        {
+            http.Get("/api/cache/" + K("h")),
+            http.Put("/api/cache/" + K("h"), "{\"value\": \"w\"}"),
+            http.Delete("/api/cache/" + K("h")),
+            http.Post("/api/cache/batch/get", $"{{\"keys\": [{HttpApi.Q(K("h"))}]}}"),
+            http.Post("/api/cache/batch/set", $"{{\"items\": [{{\"key\": {HttpApi.Q(K("h"))}, \"value\": \"w\"}}]}}"),
+        })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, reply.Status);
+            Assert.Equal("busy", reply.Str("error"));
+            Assert.Equal(Busy[1..^2], reply.Str("message"));
+        }
+        Expect(Resp.Ok, "SCRIPT", "KILL");
+        Assert.Equal(Killed(Loop), runner.ReadReply());
+        Assert.Equal(System.Net.HttpStatusCode.OK, http.Put("/api/cache/" + K("h"), "{\"value\": \"w\"}").Status);
+        Assert.Equal("w", http.Get("/api/cache/" + K("h")).Str("value"));
+    }
+
+    [Fact]
     public void Script_kill_with_no_script_running_is_notbusy()
     {
         Expect(Resp.Err("NOTBUSY No scripts in execution right now."), "SCRIPT", "KILL");

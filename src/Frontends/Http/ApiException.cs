@@ -24,6 +24,8 @@ public static class ErrorCodes
     public const string CommandFailed = "command_failed";
     public const string NotReady = "not_ready";
     public const string ReadOnlyReplica = "read_only_replica";
+    /// <summary>A Lua script or function is busy (past busy-reply-threshold): Redis's BUSY.</summary>
+    public const string Busy = "busy";
     public const string Internal = "internal_error";
 
     /// <summary>The code for a bare status (an unknown route, a wrong method) that no handler explained.</summary>

@@ -32,6 +32,7 @@ public static class BatchEndpoints
         var keys = body.Keys ?? throw ApiException.BadJson("the body needs \"keys\": [..]");
         CheckCount(node, keys.Count);
         var keyBytes = keys.Select(k => ToKey(k)).ToArray();
+        BusyGate.Check(node); // once the body is in: a script may have started while it came
         var session = new Session();
         long now = node.Store.NowMs();
         var items = CacheEndpoints.Measure(node.Metrics.Command("mget"), () =>
@@ -69,6 +70,7 @@ public static class BatchEndpoints
                 ValueCodec.ToBytes(item.Value, base64, node.Config.HttpMaxValueBytes),
                 ValueCodec.ExpireAt(item.TtlHours, item.TtlSeconds, now));
         }
+        BusyGate.Check(node); // once the body is in: a script may have started while it came
         var session = new Session();
         CacheEndpoints.Measure(node.Metrics.Command("mset"), () =>
         {

@@ -33,6 +33,7 @@ public static class CacheEndpoints
 
     private static IResult Get(HttpContext context, Node node, string? key)
     {
+        BusyGate.Check(node);
         var bytes = CacheKey.FromRequest(context);
         bool base64 = ValueCodec.WantsBase64(context);
         var meter = node.Metrics.Command("get");
@@ -62,6 +63,7 @@ public static class CacheEndpoints
         bool base64 = ValueCodec.WantsBase64(context);
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.PutRequest);
         var value = ValueCodec.ToBytes(body.Value, base64, node.Config.HttpMaxValueBytes);
+        BusyGate.Check(node); // once the body is in: a script may have started while it came
         long now = node.Store.NowMs();
         long expireAt = ValueCodec.ExpireAt(body.TtlHours, body.TtlSeconds, now);
         var session = new Session();
@@ -77,6 +79,7 @@ public static class CacheEndpoints
 
     private static async Task<IResult> Delete(HttpContext context, Node node, string? key)
     {
+        BusyGate.Check(node);
         if (node.IsReplica) throw ApiException.ReadOnlyReplica();
         var bytes = CacheKey.FromRequest(context);
         var session = new Session();

@@ -84,12 +84,12 @@ public static class FunctionCommands
                 r.Ok();
             }, Flags: CommandFlags.Write),
             new Subcommand("LIST", -2, List),
-            new Subcommand("STATS", 2, Stats, Flags: CommandFlags.AllowBusy),
+            new Subcommand("STATS", 2, Stats, Flags: CommandFlags.None),
             new Subcommand("KILL", 2, (c, a, r) =>
             {
                 if (c.Node.BusyScript.Kill(function: true) is { } error) throw new CommandError(error);
                 r.Ok();
-            }, Flags: CommandFlags.AllowBusy),
+            }, Flags: CommandFlags.None),
             new Subcommand("DUMP", 2, (c, a, r) => r.Bulk(Dump(ScriptCommands.EngineOf(c.Node).Libraries().Select(l => l.Code)))),
             new Subcommand("RESTORE", -3, (c, a, r) =>
             {
