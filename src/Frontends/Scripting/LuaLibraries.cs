@@ -24,12 +24,5 @@ internal static unsafe class LuaLibraries
 
     /// <summary>Compiles the chunk and pushes it (or the error message); returns the status of luaL_loadbufferx.
     /// Its functions run in coroutines of their own, never in the script's frames.</summary>
-    public static int Load(IntPtr L)
-    {
-        var name = System.Text.Encoding.UTF8.GetBytes(LuaPrelude.LibrariesChunkName + "\0");
-        fixed (byte* code = Code)
-        fixed (byte* chunk = name)
-        fixed (byte* mode = "t\0"u8)
-            return luaL_loadbufferx(L, code, (nuint)Code.Length, chunk, mode);
-    }
+    public static int Load(IntPtr L) => LoadSource(L, Code, LuaPrelude.LibrariesChunkName);
 }

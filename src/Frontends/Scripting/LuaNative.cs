@@ -29,6 +29,18 @@ internal static unsafe partial class LuaNative
     [LibraryImport(Lib)]
     public static partial int luaL_loadbufferx(IntPtr L, byte* buffer, nuint size, byte* name, byte* mode);
 
+    /// <summary>Compiles Lua source (mode "t": bytecode is refused) as chunk <paramref name="chunkName"/> and pushes
+    /// the function, or the error message; returns luaL_loadbufferx's status.</summary>
+    public static int LoadSource(IntPtr L, ReadOnlySpan<byte> source, string chunkName)
+    {
+        Span<byte> name = stackalloc byte[System.Text.Encoding.UTF8.GetByteCount(chunkName) + 1];
+        name[System.Text.Encoding.UTF8.GetBytes(chunkName, name)] = 0;
+        fixed (byte* code = source)
+        fixed (byte* chunk = name)
+        fixed (byte* mode = "t\0"u8)
+            return luaL_loadbufferx(L, code, (nuint)source.Length, chunk, mode);
+    }
+
     [LibraryImport(Lib)]
     public static partial int lua_pcallk(IntPtr L, int nargs, int nresults, int messageHandler, IntPtr context, IntPtr continuation);
 

@@ -47,13 +47,7 @@ public sealed unsafe partial class ScriptEngine
     private void OpenFunctions()
     {
         var L = OpenState(out _fnHandler, out _fnArm, out _fnGlobals);
-        var code = Encoding.UTF8.GetBytes(FunctionLoader.Code);
-        var name = Encoding.UTF8.GetBytes(FunctionLoader.ChunkName + "\0");
-        int status;
-        fixed (byte* p = code)
-        fixed (byte* chunk = name)
-        fixed (byte* mode = "t\0"u8)
-            status = luaL_loadbufferx(L, p, (nuint)code.Length, chunk, mode);
+        int status = LoadSource(L, Encoding.UTF8.GetBytes(FunctionLoader.Code), FunctionLoader.ChunkName);
         if (status == 0) status = lua_pcallk(L, 0, 1, 0, IntPtr.Zero, IntPtr.Zero);
         if (status != 0)
         {
@@ -83,17 +77,7 @@ public sealed unsafe partial class ScriptEngine
         if (_fn == IntPtr.Zero) OpenFunctions();
         var L = _fn;
         lua_settop(L, 0);
-        int status;
-        fixed (byte* p = code)
-        fixed (byte* chunkName = "@user_function\0"u8)
-        fixed (byte* mode = "t\0"u8)
-            status = luaL_loadbufferx(L, p + skip, (nuint)(code.Length - skip), chunkName, mode);
-        if (status != 0)
-        {
-            string message = Encoding.UTF8.GetString(ToBytes(L, -1));
-            lua_settop(L, 0);
-            throw new CommandError("ERR Error compiling function: " + message);
-        }
+        if (LoadSource(L, code.AsSpan(skip), "@user_function") != 0) ThrowCompileError(L, "ERR Error compiling function: ");
         // 1: chunk
         lua_rawgeti(L, RegistryIndex, _fnLoader);
         if (lua_pcallk(L, 0, 2, 0, IntPtr.Zero, IntPtr.Zero) != 0)
@@ -110,6 +94,7 @@ public sealed unsafe partial class ScriptEngine
         var running = t_running;
         t_running = this;
         LoadDeadline = Environment.TickCount64 + LoadTimeoutMs;
+        int status;
         try
         {
             status = lua_pcallk(L, 0, 0, 4, IntPtr.Zero, IntPtr.Zero);

@@ -177,18 +177,17 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     {
         int skip = Shebang.Parse(body, out bool noWrites);
         var L = _lua;
-        int status;
-        fixed (byte* code = body)
-        fixed (byte* name = "@user_script\0"u8)
-        fixed (byte* mode = "t\0"u8)
-            status = luaL_loadbufferx(L, code + skip, (nuint)(body.Length - skip), name, mode);
-        if (status != 0)
-        {
-            string message = Encoding.UTF8.GetString(ToBytes(L, -1));
-            lua_settop(L, 0);
-            throw new CommandError("ERR Error compiling script (new function): " + message);
-        }
+        if (LoadSource(L, body[skip..], "@user_script") != 0) ThrowCompileError(L, "ERR Error compiling script (new function): ");
         return new CompiledScript(luaL_ref(L, RegistryIndex), noWrites);
+    }
+
+    /// <summary>A script's or a library's source did not compile: the error (on the stack) as Redis words it.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowCompileError(IntPtr L, string prefix)
+    {
+        string message = Encoding.UTF8.GetString(ToBytes(L, -1));
+        lua_settop(L, 0);
+        throw new CommandError(prefix + message);
     }
 
     /// <summary>The reply for a script that raised: "&lt;err&gt; script: &lt;sha&gt;, on @user_script:&lt;line&gt;.", as Redis 7.0.</summary>
@@ -228,13 +227,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         var L = luaL_newstate();
         if (L == IntPtr.Zero) throw new InvalidOperationException("Lua: cannot create a state");
         luaL_openlibs(L);
-        var prelude = Encoding.UTF8.GetBytes(LuaPrelude.Code);
-        var name = Encoding.UTF8.GetBytes(LuaPrelude.ChunkName + "\0");
-        int status;
-        fixed (byte* code = prelude)
-        fixed (byte* chunk = name)
-        fixed (byte* mode = "t\0"u8)
-            status = luaL_loadbufferx(L, code, (nuint)prelude.Length, chunk, mode);
+        int status = LoadSource(L, Encoding.UTF8.GetBytes(LuaPrelude.Code), LuaPrelude.ChunkName);
         if (status == 0)
         {
             lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeCall, 0);
