@@ -197,6 +197,44 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
     }
 
     [Fact]
+    public void Info_memory_reports_the_lua_heaps_and_what_scripts_and_libraries_hold() => ScriptMemoryFields(Node);
+
+    [RedisServerFact]
+    public void Info_memory_script_fields_are_redis_7_0_15s() => ScriptMemoryFields(redis.Server);
+
+    /// <summary>Redis 7.0's scripting sizes: the heaps of the EVAL and functions Lua states (with the old name
+    /// used_memory_lua), what cached scripts and libraries hold, and the sums; SCRIPT FLUSH and FUNCTION FLUSH
+    /// empty the cache's and the libraries' parts.</summary>
+    private static void ScriptMemoryFields(NodeFixture server)
+    {
+        using var c = server.Raw();
+        c.Command("FUNCTION", "FLUSH");
+        c.Command("SCRIPT", "FLUSH");
+        c.Command("SCRIPT", "LOAD", "return 'a script body of some length'");
+        Assert.Equal(Resp.Bulk("mylib"), c.Command("FUNCTION", "LOAD", MyLib));
+        var info = InfoFields(c.Command("INFO", "memory"));
+        long Field(string name) => long.Parse(info[name]);
+        Assert.True(Field("used_memory_vm_eval") > 0);
+        Assert.Equal(Field("used_memory_vm_eval"), Field("used_memory_lua"));
+        Assert.True(Field("used_memory_vm_functions") > 0);
+        Assert.Equal(Field("used_memory_vm_eval") + Field("used_memory_vm_functions"), Field("used_memory_vm_total"));
+        Assert.True(Field("used_memory_scripts_eval") > "return 'a script body of some length'".Length);
+        Assert.True(Field("used_memory_functions") > MyLib.Length);
+        Assert.Equal(Field("used_memory_scripts_eval") + Field("used_memory_functions"), Field("used_memory_scripts"));
+        foreach (var human in new[] { "used_memory_lua_human", "used_memory_vm_total_human", "used_memory_scripts_human" })
+            Assert.Matches(@"^\d+(B|\.\d\dK)$", info[human]);
+
+        c.Command("SCRIPT", "FLUSH");
+        c.Command("FUNCTION", "FLUSH");
+        info = InfoFields(c.Command("INFO", "memory"));
+        Assert.Equal(0, Field("used_memory_scripts_eval"));
+        Assert.True(Field("used_memory_functions") < MyLib.Length); // Redis keeps an empty library table's overhead
+    }
+
+    private static Dictionary<string, string> InfoFields(string bulk) =>
+        bulk.Split("\r\n").Where(l => l.Contains(':') && !l.StartsWith('$')).ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..]);
+
+    [Fact]
     public void Script_flush_and_flushall_keep_functions()
     {
         using var c = Node.Raw();

@@ -26,6 +26,14 @@ internal static unsafe partial class LuaNative
     [LibraryImport(Lib)] public static partial void luaL_openlibs(IntPtr L);
     [LibraryImport(Lib)] public static partial void lua_close(IntPtr L);
 
+    public const int GcCount = 3, GcCountBytes = 4;        // LUA_GCCOUNT (KB), LUA_GCCOUNTB (remainder)
+    /// <summary>Variadic in C; the two counting options read no further argument.</summary>
+    [LibraryImport(Lib)] public static partial int lua_gc(IntPtr L, int what);
+
+    /// <summary>The bytes a Lua state's heap holds now (0 for no state).</summary>
+    public static long HeapBytes(IntPtr L) =>
+        L == IntPtr.Zero ? 0 : (long)lua_gc(L, GcCount) * 1024 + lua_gc(L, GcCountBytes);
+
     [LibraryImport(Lib)]
     public static partial int luaL_loadbufferx(IntPtr L, byte* buffer, nuint size, byte* name, byte* mode);
 

@@ -13,13 +13,26 @@ internal sealed class ScriptCache
 
     public int Count => _scripts.Count;
 
+    /// <summary>What the cache holds outside the Lua heap, for INFO's used_memory_scripts_eval: each script's body
+    /// (kept by Lua as its source) counted once with its SHA1 key and a dictionary entry.</summary>
+    public long Bytes { get; private set; }
+
+    private const int EntryOverhead = 64;
+
     public bool TryGet(string sha, out CompiledScript script) => _scripts.TryGetValue(sha, out script);
 
     public bool Contains(string sha) => _scripts.ContainsKey(sha);
 
-    public void Add(string sha, CompiledScript script) => _scripts[sha] = script;
+    public void Add(string sha, CompiledScript script, int bodyLength)
+    {
+        if (_scripts.TryAdd(sha, script)) Bytes += bodyLength + sha.Length * sizeof(char) + EntryOverhead;
+    }
 
-    public void Clear() => _scripts.Clear();
+    public void Clear()
+    {
+        _scripts.Clear();
+        Bytes = 0;
+    }
 
     /// <summary>Redis's name for a script body: its SHA1 in lower-case hex.</summary>
     public static string Sha1Hex(ReadOnlySpan<byte> body)

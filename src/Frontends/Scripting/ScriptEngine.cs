@@ -45,6 +45,29 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         get { lock (_gate) return _cache.Count; }
     }
 
+    private ScriptMemory _memory;
+
+    /// <summary>INFO memory's scripting sizes. Read under the gate when it is free; while a script holds it, the
+    /// last sizes read (INFO must not wait for a script).</summary>
+    internal ScriptMemory Memory()
+    {
+        if (_gate.TryEnter())
+        {
+            try
+            {
+                SyncFunctions();
+                long libraries = 0;
+                foreach (var library in _libraries.Values) libraries += library.Code.Length + library.Name.Length * sizeof(char) + 64 * (1 + library.Functions.Count);
+                _memory = new ScriptMemory(HeapBytes(_lua), _cache.Bytes, HeapBytes(_fn), libraries);
+            }
+            finally
+            {
+                _gate.Exit();
+            }
+        }
+        return _memory;
+    }
+
     /// <summary>EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: a[1] is the body or its SHA1, a[2] numkeys.</summary>
     public void Run(RespClient caller, CommandArgs a, bool bySha, bool readOnly, RespWriter reply)
     {
@@ -95,7 +118,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         string sha = ScriptCache.Sha1Hex(body);
         lock (_gate)
         {
-            if (!_cache.Contains(sha)) _cache.Add(sha, Compile(body));
+            if (!_cache.Contains(sha)) _cache.Add(sha, Compile(body), body.Length);
         }
         return sha;
     }
@@ -135,7 +158,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
                 reply.Error(e.Message);
                 return;
             }
-            _cache.Add(sha, script);
+            _cache.Add(sha, script, a[1].Length);
         }
         var L = _lua;
         lua_settop(L, 0);

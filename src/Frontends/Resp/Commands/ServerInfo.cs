@@ -32,17 +32,29 @@ public static class ServerInfo
         return text.ToString();
     }
 
-    /// <summary>Redis 7.0's scripting counts (INFO memory): cached EVAL scripts, function libraries and their
-    /// functions. Libraries are the store's; counting their functions needs them compiled, so a node that has
+    /// <summary>Redis 7.0's scripting fields (INFO memory): the Lua states' heaps, what the script cache and the
+    /// libraries hold, cached EVAL scripts, function libraries and their functions. Libraries are the store's; counting their functions needs them compiled, so a node that has
     /// libraries (replayed or replicated) but never ran a script compiles them here.</summary>
     private static IEnumerable<(string, string)> ScriptingFields(Node node)
     {
         var inv = CultureInfo.InvariantCulture;
         var engine = node.Store.Libraries.Count > 0 ? Scripting.ScriptCommands.EngineOf(node) : Scripting.ScriptCommands.StartedEngineOf(node);
         var (libraries, functions) = engine?.Counts() ?? (0, 0);
+        var memory = engine?.Memory() ?? default;
+        long vm = memory.EvalVm + memory.FunctionsVm, scripts = memory.EvalCache + memory.Functions;
+        yield return ("used_memory_lua", memory.EvalVm.ToString(inv)); // Redis 7.0 keeps the old name too
+        yield return ("used_memory_vm_eval", memory.EvalVm.ToString(inv));
+        yield return ("used_memory_lua_human", Human(memory.EvalVm));
+        yield return ("used_memory_scripts_eval", memory.EvalCache.ToString(inv));
         yield return ("number_of_cached_scripts", (engine?.CachedScripts ?? 0).ToString(inv));
         yield return ("number_of_functions", functions.ToString(inv));
         yield return ("number_of_libraries", libraries.ToString(inv));
+        yield return ("used_memory_vm_functions", memory.FunctionsVm.ToString(inv));
+        yield return ("used_memory_vm_total", vm.ToString(inv));
+        yield return ("used_memory_vm_total_human", Human(vm));
+        yield return ("used_memory_functions", memory.Functions.ToString(inv));
+        yield return ("used_memory_scripts", scripts.ToString(inv));
+        yield return ("used_memory_scripts_human", Human(scripts));
     }
 
     private static IEnumerable<(string, string)> Fields(Node node, string section)
