@@ -17,19 +17,32 @@ public sealed partial class Store
     public void RunScript(Session caller, Session script, Action body)
     {
         using var locks = LockAll(stackalloc ulong[MaskWords]);
-        if (caller.Batch is { } transaction)
+        _scriptHoldsLocks = true;
+        try
         {
-            script.Batch = transaction;
-            try
+            if (caller.Batch is { } transaction)
             {
-                body();
+                script.Batch = transaction;
+                try
+                {
+                    body();
+                }
+                finally
+                {
+                    script.Batch = null;
+                }
+                return;
             }
-            finally
-            {
-                script.Batch = null;
-            }
-            return;
+            RunAsOneEntry(script, caller, body);
         }
-        RunAsOneEntry(script, caller, body);
+        finally
+        {
+            _scriptHoldsLocks = false;
+        }
     }
+
+    private volatile bool _scriptHoldsLocks;
+
+    /// <summary>A script (or function) runs and holds every shard lock until it ends, however long that is.</summary>
+    internal bool ScriptHoldsLocks => _scriptHoldsLocks;
 }

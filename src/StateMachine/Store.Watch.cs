@@ -16,38 +16,60 @@ public sealed partial class Store
     /// <summary>Per database: watched key → the sessions watching it. Created on the first WATCH.</summary>
     private Dictionary<byte[], List<WatchSet>>?[]? _watchers;
     /// <summary>How many (db, key) pairs are watched; 0 lets writes skip <see cref="TouchWatched"/>. Changed
-    /// under the key's shard lock, so a writer of that key (which holds the same lock) sees it.</summary>
+    /// under <see cref="_watchLock"/> (and, but for a WATCH during a script, the key's shard lock); writers read it
+    /// volatile, so one that has not seen a new watch wrote before that WATCH registered.</summary>
     private int _watchedKeys;
+
+    /// <summary>How long a WATCH waits for its shard lock before it checks whether a script holds it.</summary>
+    private static readonly TimeSpan ScriptCheckInterval = TimeSpan.FromMilliseconds(1);
 
     /// <summary>WATCH key: from now on a write to it makes the next EXEC of this session abort.</summary>
     public void Watch(Session session, ReadOnlySpan<byte> key)
     {
         var shard = ShardOf(key);
         long now = NowMs();
-        lock (shard.Lock)
+        bool locked;
+        // Redis lets WATCH through while a script runs (allow_busy), and a script holds every shard lock until it
+        // ends. Such a WATCH registers without the lock and cannot look at the key: it records the key as not
+        // expired, so if it was already expired EXEC aborts (a spurious abort, never a missed write).
+        while (!(locked = shard.Lock.TryEnter(ScriptCheckInterval)) && !ScriptHoldsLocks) { }
+        try
         {
-            var database = shard.DbIfExists(session.Db);
-            ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
-            bool expired = !Unsafe.IsNullRef(ref entry) && entry.IsExpired(now);
-            lock (_watchLock)
+            bool expired = false;
+            if (locked)
             {
-                var set = session.Watches ??= new WatchSet();
-                _watchers ??= new Dictionary<byte[], List<WatchSet>>?[Databases];
-                var byKey = _watchers[session.Db] ??= new Dictionary<byte[], List<WatchSet>>(KeyComparer.Instance);
-                var lookup = byKey.GetAlternateLookup<ReadOnlySpan<byte>>();
-                if (lookup.TryGetValue(key, out var stored, out var sets))
-                {
-                    if (sets.Contains(set)) return; // watched already
-                }
-                else
-                {
-                    stored = key.ToArray();
-                    byKey[stored] = sets = [];
-                }
-                set.Keys.Add(new WatchedKey(session.Db, stored) { ExpiredAtWatch = expired });
-                sets.Add(set);
-                _watchedKeys++;
+                var database = shard.DbIfExists(session.Db);
+                ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+                expired = !Unsafe.IsNullRef(ref entry) && entry.IsExpired(now);
             }
+            Register(session, key, expired);
+        }
+        finally
+        {
+            if (locked) shard.Lock.Exit();
+        }
+    }
+
+    private void Register(Session session, ReadOnlySpan<byte> key, bool expired)
+    {
+        lock (_watchLock)
+        {
+            var set = session.Watches ??= new WatchSet();
+            _watchers ??= new Dictionary<byte[], List<WatchSet>>?[Databases];
+            var byKey = _watchers[session.Db] ??= new Dictionary<byte[], List<WatchSet>>(KeyComparer.Instance);
+            var lookup = byKey.GetAlternateLookup<ReadOnlySpan<byte>>();
+            if (lookup.TryGetValue(key, out var stored, out var sets))
+            {
+                if (sets.Contains(set)) return; // watched already
+            }
+            else
+            {
+                stored = key.ToArray();
+                byKey[stored] = sets = [];
+            }
+            set.Keys.Add(new WatchedKey(session.Db, stored) { ExpiredAtWatch = expired });
+            sets.Add(set);
+            _watchedKeys++;
         }
     }
 

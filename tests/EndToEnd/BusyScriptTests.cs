@@ -176,6 +176,35 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Watch_is_allowed_while_busy_and_sees_what_the_script_writes_after_it()
+    {
+        Threshold(100);
+        Expect(Resp.Ok, "MSET", K("written"), "0", K("untouched"), "0");
+        // runs 2 s by the server's clock, then writes one key and ends by itself (a script that wrote cannot be killed)
+        const string script = "local t = redis.call('TIME') local start = t[1] * 1000000 + t[2] " +
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 2000000 " +
+            "redis.call('SET', KEYS[1], 'by-script') return 'done'";
+        using var runner = Start(Node.Port, "EVAL", script, "1", K("written"));
+        WaitUntilBusy(Raw, "PING");
+
+        using var watchesWritten = Node.Raw();
+        using var watchesOther = Node.Raw();
+        Assert.Equal(Resp.Ok, watchesWritten.Command("WATCH", K("written")));   // answered at once, as in Redis
+        Assert.Equal(Resp.Ok, watchesOther.Command("WATCH", K("untouched")));
+        Assert.Equal(Busy, Raw.Command("PING")); // both WATCHes came while the script still ran
+
+        Assert.Equal(Resp.Bulk("done"), runner.ReadReply());
+        foreach (var c in new[] { watchesWritten, watchesOther })
+        {
+            Assert.Equal(Resp.Ok, c.Command("MULTI"));
+            Assert.Equal(Resp.Simple("QUEUED"), c.Command("INCR", K("untouched")));
+        }
+        Assert.Equal("*-1\r\n", watchesWritten.Command("EXEC")); // the script wrote its key after the WATCH
+        Assert.Equal("*1\r\n:1\r\n", watchesOther.Command("EXEC"));
+        Expect(Resp.Bulk("by-script"), "GET", K("written"));
+    }
+
+    [Fact]
     public void A_script_that_finishes_under_the_threshold_never_makes_anyone_see_busy()
     {
         Threshold(5000);

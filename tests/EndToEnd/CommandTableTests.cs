@@ -155,9 +155,6 @@ public sealed class CommandTableTests(NodeFixture node, RedisReference redis) : 
             case "zrank" or "zrevrank": // WITHSCORE, as Redis 7.2
                 items[1] = new RespTree { Type = ':', Text = "-3" };
                 break;
-            case "watch": // refused while a script is busy: ours takes a shard lock the script holds
-                items[2].Items!.RemoveAll(f => f.Text == "allow_busy");
-                break;
             case "cluster": // one command that answers "cluster support disabled": no subcommands
                 items[9] = new RespTree { Type = protocol == 3 ? '~' : '*', Items = [] };
                 break;

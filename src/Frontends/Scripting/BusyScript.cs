@@ -29,11 +29,10 @@ public sealed class BusyScript
 
     private const int NoScript = 0, Killable = 1, Writing = 2, KillRequested = 3;
 
-    /// <summary>Commands Redis 7.0.15 flags <c>allow_busy</c> (COMMAND INFO there), less WATCH: ours takes a shard
-    /// lock, which the script holds (docs/decisions.md, Scripting).</summary>
+    /// <summary>Commands Redis 7.0.15 flags <c>allow_busy</c> (COMMAND INFO there).</summary>
     private static readonly HashSet<string> AllowedWhileBusy = new(StringComparer.OrdinalIgnoreCase)
     {
-        "auth", "hello", "quit", "reset", "multi", "discard", "unwatch", "shutdown", "replconf", "script|kill",
+        "auth", "hello", "quit", "reset", "multi", "discard", "watch", "unwatch", "shutdown", "replconf", "script|kill",
         "function|kill", "function|stats",
     };
 
