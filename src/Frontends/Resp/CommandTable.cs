@@ -80,6 +80,9 @@ public sealed class CommandTable
 
     public CommandTable() => _lookup = _commands.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>Every command's name, lower-case (redis.acl_check_cmd's list).</summary>
+    public IEnumerable<string> Names => _commands.Values.Select(spec => spec.Name);
+
     public IReadOnlyCollection<CommandSpec> All => _commands.Values;
 
     public void Add(string name, int arity, CommandFlags flags, CommandHandler handler, int firstKey = 0, int lastKey = 0, int step = 0)

@@ -25,7 +25,7 @@ internal static class LuaPrelude
     public const string KilledError = "ERR Script killed by user with SCRIPT KILL...";
 
     public static readonly string Code = $$"""
-        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop, load_libraries, json_null = ...
+        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop, load_libraries, json_null, command_names = ...
         local dbg = debug
         local error, type, select, tostring, tonumber, rawget = error, type, select, tostring, tonumber, rawget
         local pack, unpack, concat = table.pack, table.unpack, table.concat
@@ -61,6 +61,15 @@ internal static class LuaPrelude
         function redis.sha1hex(...)
           if select('#', ...) ~= 1 then raise('ERR wrong number of arguments') end
           return native_sha1hex((...))
+        end
+        -- No ACL users here: every client may run every command, so a command that exists is allowed.
+        function redis.acl_check_cmd(...)
+          if select('#', ...) == 0 then raise('ERR Please specify at least one argument for this redis lib call') end
+          local name = ...
+          if type(name) ~= 'string' or not command_names[name:lower()] then
+            raise('ERR Invalid command passed to redis.acl_check_cmd()')
+          end
+          return true
         end
         function redis.status_reply(...)
           local s = ...
@@ -117,12 +126,62 @@ internal static class LuaPrelude
           return unpack(results, 1, results.n)
         end
 
-        -- What Redis's Lua 5.1 has under names Lua 5.4 dropped.
+        -- What Redis's Lua 5.1 has under names Lua 5.4 dropped (5.4's additions that 5.1 lacks are left: harmless
+        -- to a script written for 5.1, but for `warn`, which writes to the node's stderr).
+        _VERSION = 'Lua 5.1'
+        warn = nil
         _G.unpack = table.unpack
         table.getn = function(t) return #t end
+        table.maxn = function(t)
+          local max = 0
+          for k in next, t do
+            if type(k) == 'number' and k > max then max = k end
+          end
+          return max
+        end
+        table.foreach = function(t, f)
+          for k, v in next, t do
+            local r = f(k, v)
+            if r ~= nil then return r end
+          end
+        end
+        table.foreachi = function(t, f)
+          for i = 1, #t do
+            local r = f(i, t[i])
+            if r ~= nil then return r end
+          end
+        end
+        table.setn = function() error("'setn' is obsolete", 2) end
         math.pow = function(x, y) return x ^ y end
         math.mod = math.fmod
         math.log10 = function(x) return math.log(x, 10) end
+        math.atan2 = function(y, x) return math.atan(y, x) end
+        math.cosh = function(x) local e = math.exp(x) return (e + 1 / e) / 2 end
+        math.sinh = function(x) local e = math.exp(x) return (e - 1 / e) / 2 end
+        math.tanh = function(x)
+          if x > 20 then return 1.0 elseif x < -20 then return -1.0 end
+          local e = math.exp(2 * x)
+          return (e - 1) / (e + 1)
+        end
+        math.ldexp = function(m, e) return m * 2.0 ^ e end
+        -- frexp: x = m * 2^e with 0.5 <= |m| < 1 (x itself for 0, infinities and NaN, with e 0).
+        math.frexp = function(x)
+          if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
+          local e = math.floor(math.log(math.abs(x), 2)) + 1
+          local m = x / 2.0 ^ (e - 1) / 2   -- two steps: 2^e alone overflows for the largest doubles
+          if math.abs(m) >= 1 then m, e = m / 2, e + 1 elseif math.abs(m) < 0.5 then m, e = m * 2, e - 1 end
+          return m, e
+        end
+        gcinfo = function() return math.floor(collectgarbage('count')) end
+        -- Numbers print as Lua 5.1's doubles ("%.14g"): tostring(10 / 2) is "5" there, "5.0" in 5.4. A plain Lua
+        -- function, since scripts call it often. (`..` converts in C and keeps 5.4's form: docs/decisions.md.)
+        local lua_tostring, format = tostring, string.format
+        _G.tostring = function(...)
+          local v = ...
+          if type(v) == 'number' then return format('%.14g', v) end
+          if select('#', ...) == 0 then error("bad argument #1 to 'tostring' (value expected)", 2) end
+          return lua_tostring(v)
+        end
         string.gfind = string.gmatch
         local lua_load = load
         load = function(chunk, name) return lua_load(chunk, name, 't') end   -- source only, never bytecode
@@ -206,6 +265,16 @@ internal static class LuaPrelude
         end
         local cjson, cmsgpack, bit, struct = load_libraries(json_null, cfunc, callername)
         _G.cjson, _G.cmsgpack, _G.bit, _G.struct = readonly(cjson), readonly(cmsgpack), readonly(bit), readonly(struct)
+        -- The standard libraries, redis and the strings' metatable too: else `string.format = nil`, `redis.call =
+        -- f` or `getmetatable('').__index = nil` in one script would change every later script. Strings keep the
+        -- real library as their __index (a method call stays one lookup); getmetatable('') answers a read-only view.
+        -- The redis.* helpers that raise, as C functions (cfunc): after `return redis.sha1hex()` (a tail call) an
+        -- error still points at the script's line.
+        for _, name in ipairs({'sha1hex', 'log', 'setresp', 'acl_check_cmd'}) do redis[name] = cfunc(redis[name]) end
+        local strings = readonly(string)
+        getmetatable('').__metatable = readonly({__index = strings})
+        _G.string, _G.math, _G.table, _G.coroutine = strings, readonly(math), readonly(table), readonly(coroutine)
+        _G.redis = readonly(redis)
 
         os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
 

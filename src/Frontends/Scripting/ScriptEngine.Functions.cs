@@ -46,7 +46,7 @@ public sealed unsafe partial class ScriptEngine
 
     private void OpenFunctions()
     {
-        var L = OpenState(out _fnHandler, out _fnArm, out _fnGlobals);
+        var L = OpenState(_node.Commands.Names, out _fnHandler, out _fnArm, out _fnGlobals);
         int status = LoadSource(L, Encoding.UTF8.GetBytes(FunctionLoader.Code), FunctionLoader.ChunkName);
         if (status == 0) status = lua_pcallk(L, 0, 1, 0, IntPtr.Zero, IntPtr.Zero);
         if (status != 0)

@@ -241,11 +241,11 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     }
 
     /// <summary>A new Lua state for EVAL with the sandbox of <see cref="LuaPrelude"/>.</summary>
-    private void Open() => _lua = OpenState(out _handler, out _arm, out _globals);
+    private void Open() => _lua = OpenState(_node.Commands.Names, out _handler, out _arm, out _globals);
 
     /// <summary>A new Lua state with the sandbox of <see cref="LuaPrelude"/>: the scripts' (SCRIPT FLUSH replaces it)
     /// and the functions' (a state of their own, as in Redis 7, so SCRIPT FLUSH leaves functions alone).</summary>
-    private static IntPtr OpenState(out int handler, out int arm, out int globals)
+    private static IntPtr OpenState(IEnumerable<string> commands, out int handler, out int arm, out int globals)
     {
         var L = luaL_newstate();
         if (L == IntPtr.Zero) throw new InvalidOperationException("Lua: cannot create a state");
@@ -262,7 +262,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             if (status == 0)
             {
                 lua_pushlightuserdata(L, IntPtr.Zero); // cjson.null, a NULL lightuserdata as lua-cjson's
-                status = lua_pcallk(L, 7, 3, 0, IntPtr.Zero, IntPtr.Zero);
+                PushNameSet(L, commands);
+                status = lua_pcallk(L, 8, 3, 0, IntPtr.Zero, IntPtr.Zero);
             }
         }
         if (status != 0)
@@ -275,6 +276,19 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         arm = luaL_ref(L, RegistryIndex);
         handler = luaL_ref(L, RegistryIndex);
         return L;
+    }
+
+    /// <summary>Pushes a table with each name as a key (value true).</summary>
+    private static void PushNameSet(IntPtr L, IEnumerable<string> names)
+    {
+        lua_createtable(L, 0, 256);
+        foreach (var name in names)
+        {
+            var bytes = Encoding.UTF8.GetBytes(name);
+            fixed (byte* p = bytes) lua_pushlstring(L, p, (nuint)bytes.Length);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+        }
     }
 
     public void Dispose()
