@@ -42,6 +42,7 @@ public sealed class Node : IDisposable
     /// <summary>Clients in MONITOR mode and the feed of commands to them.</summary>
     public MonitorFeed Monitors { get; } = new();
     public SlowLog SlowLog { get; } = new();
+    public AclLog AclLog { get; } = new();
     /// <summary>A script past busy-reply-threshold: other clients get BUSY; SCRIPT KILL.</summary>
     public Scripting.BusyScript BusyScript { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;

@@ -19,18 +19,23 @@ public static class AuthCommands
         {
             if (a.Count > 3) throw CommandError.Syntax();
             if (a.Count == 2 && c.Node.Config.RequirePass.Length == 0) throw new CommandError(NoPassword);
-            Authenticate(c, a.Count == 3 ? a[1] : "default"u8, a[^1]);
+            Authenticate(c, a.Text(0), a.Count == 3 ? a[1] : "default"u8, a[^1]);
             r.Ok();
         });
     }
 
     /// <summary>AUTH and HELLO ... AUTH: the user must be "default"; with no password set, any password is right
-    /// for it (as Redis's nopass default user). Throws WRONGPASS otherwise; a failure keeps the client's state.</summary>
-    public static void Authenticate(RespClient c, ReadOnlySpan<byte> user, ReadOnlySpan<byte> password)
+    /// for it (as Redis's nopass default user). Throws WRONGPASS otherwise, logged in ACL LOG; a failure keeps the
+    /// client's state. <paramref name="command"/> as the client sent it, ACL LOG's object.</summary>
+    public static void Authenticate(RespClient c, string command, ReadOnlySpan<byte> user, ReadOnlySpan<byte> password)
     {
         string required = c.Node.Config.RequirePass;
         bool ok = user.SequenceEqual("default"u8) && (required.Length == 0 || SameSecret(password, Encoding.UTF8.GetBytes(required)));
-        if (!ok) throw new CommandError(WrongPass);
+        if (!ok)
+        {
+            c.Node.AclLog.Add("auth", c.InExec ? "multi" : "toplevel", command, Encoding.UTF8.GetString(user), c.InfoLine());
+            throw new CommandError(WrongPass);
+        }
         c.Authenticated = true;
     }
 

@@ -23,6 +23,7 @@ public static class CommandCatalog
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         AuthCommands.Register(table);
+        AclCommands.Register(table);
         ObjectCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);

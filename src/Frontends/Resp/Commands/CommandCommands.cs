@@ -216,11 +216,7 @@ public static class CommandCommands
             {
                 int index = Array.FindIndex(AclCategoryNames.Names, n => n.AsSpan(1).Equals(Encoding.UTF8.GetString(argument), StringComparison.OrdinalIgnoreCase));
                 var category = index < 0 ? AclCategories.None : (AclCategories)(1u << index);
-                keep = spec =>
-                {
-                    CommandDescriptions.Shared.TryGet(spec.Name, out var d);
-                    return category != AclCategories.None && Categories(Flags(spec, d), d).HasFlag(category);
-                };
+                keep = spec => InCategory(spec, category);
             }
             else if (a.Is(i + 1, "PATTERN"u8))
             {
@@ -230,15 +226,30 @@ public static class CommandCommands
             else throw CommandError.Syntax();
             i += 2;
         }
+        var names = Names(c.Node.Commands, keep);
+        r.ArrayHeader(names.Count);
+        foreach (var name in names) r.Bulk(name);
+    }
+
+    /// <summary>The names of the commands and subcommands in an ACL category (ACL CAT, COMMAND LIST FILTERBY ACLCAT).</summary>
+    public static List<string> NamesIn(CommandTable table, AclCategories category) => Names(table, spec => InCategory(spec, category));
+
+    private static bool InCategory(CommandSpec spec, AclCategories category)
+    {
+        CommandDescriptions.Shared.TryGet(spec.Name, out var d);
+        return category != AclCategories.None && Categories(Flags(spec, d), d).HasFlag(category);
+    }
+
+    private static List<string> Names(CommandTable table, Func<CommandSpec, bool> keep)
+    {
         var names = new List<string>();
-        foreach (var spec in c.Node.Commands.All)
+        foreach (var spec in table.All)
         {
             if (keep(spec)) names.Add(spec.Name);
             foreach (var sub in spec.ListedSubcommands)
                 if (keep(sub)) names.Add(sub.Name);
         }
-        r.ArrayHeader(names.Count);
-        foreach (var name in names) r.Bulk(name);
+        return names;
     }
 
     /// <summary>COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: the keys that command line names, found as Redis

@@ -79,7 +79,7 @@ public static class ConnectionCommands
                 else throw new CommandError($"ERR Syntax error in HELLO option '{a.Text(i)}'");
             }
         }
-        if (auth > 0) AuthCommands.Authenticate(c, a[auth], a[auth + 1]);
+        if (auth > 0) AuthCommands.Authenticate(c, a.Text(0), a[auth], a[auth + 1]);
         if (!c.Authenticated)
             throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         if (name != null) c.Name = name.Length == 0 ? null : name;
