@@ -87,6 +87,7 @@ public static class ConfigLoader
         if (yamlFile != null)
         {
             if (!File.Exists(yamlFile)) throw new ConfigException($"config file '{yamlFile}' does not exist");
+            config.ConfigFile = Path.GetFullPath(yamlFile);
             foreach (var (path, value) in ReadYaml(yamlFile)) Apply(config, path, value, $"{yamlFile}: {path}");
         }
         foreach (var (path, value) in flags) Apply(config, path, value, "flag for " + path);

@@ -8,6 +8,9 @@ namespace HyperCache.Frontends.Configuration;
 /// </summary>
 public sealed class NodeConfig
 {
+    /// <summary>The YAML file the node was started with (full path), which CONFIG REWRITE updates; null: none.</summary>
+    public string? ConfigFile { get; set; }
+
     public string NodeId { get; set; } = "node-1";
     public string DataDir { get; set; } = "./data/node-1";
 

@@ -9,6 +9,9 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// standalone Redis gives so that clients probing for them carry on.</summary>
 public static class ServerCommands
 {
+    /// <summary>Whether CONFIG SET may change the setting of this Redis name while the node runs.</summary>
+    internal static bool IsMutable(string redisName) => Mutable.Contains(redisName);
+
     public static void Register(CommandTable t)
     {
         const CommandFlags W = CommandFlags.Write, A = CommandFlags.Admin;
@@ -16,7 +19,8 @@ public static class ServerCommands
         t.Container("config", A,
             new Subcommand("GET", -3, ConfigGet),
             new Subcommand("SET", -4, ConfigSet),
-            new Subcommand("RESETSTAT", 2, (c, a, r) => r.Ok()));
+            new Subcommand("RESETSTAT", 2, (c, a, r) => r.Ok()),
+            new Subcommand("REWRITE", 2, ConfigRewriteCommand.Run));
         t.Add("time", 1, CommandFlags.Fast, (c, a, r) =>
         {
             long micros = DateTimeOffset.UtcNow.Ticks / 10 - DateTimeOffset.UnixEpoch.Ticks / 10;

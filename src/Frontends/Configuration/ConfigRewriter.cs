@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace HyperCache.Frontends.Configuration;
+
+/// <summary>
+/// CONFIG REWRITE for a YAML configuration: sets the given settings (by YAML path, "section.key") in the file's text
+/// and leaves every other line, comment and blank line as it was, as Redis does with redis.conf. A setting already in
+/// the file gets its value replaced in place (an inline comment stays); a missing one is added at the end of its
+/// section, or in a new section at the end of the file. Written to a temporary file, flushed, then renamed over the
+/// old one, so a crash leaves either file whole. Handles block-style mappings, the form HyperCache's files use.
+/// </summary>
+public static partial class ConfigRewriter
+{
+    /// <summary>A mapping entry: indent, key, and what follows the colon.</summary>
+    [GeneratedRegex(@"^(?<indent> *)(?<key>[A-Za-z0-9_\-]+|""[^""]*""|'[^']*') *:(?<rest>.*)$")]
+    private static partial Regex EntryLine();
+
+    private sealed record Entry(int Line, int Indent, string Path, bool IsSection);
+
+    public static void Rewrite(string file, IReadOnlyList<(string Path, string Value)> settings)
+    {
+        var lines = File.ReadAllLines(file).ToList();
+        foreach (var (path, value) in settings) Set(lines, path, value);
+        string temp = file + ".rewrite-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            var bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, file, overwrite: true);
+    }
+
+    /// <summary>The value at a path as the file has it (unquoted), or null; for deciding what needs writing.</summary>
+    public static string? Read(IReadOnlyList<string> lines, string path)
+    {
+        var entry = Entries(lines).LastOrDefault(e => e.Path == path && !e.IsSection);
+        if (entry is null) return null;
+        var rest = EntryLine().Match(lines[entry.Line]).Groups["rest"].Value;
+        var (start, end) = ValueSpan(rest);
+        return Unquote(rest[start..end]);
+    }
+
+    private static void Set(List<string> lines, string path, string? value)
+    {
+        var entries = Entries(lines);
+        string scalar = Quote(value);
+        if (entries.LastOrDefault(e => e.Path == path && !e.IsSection) is { } existing)
+        {
+            var match = EntryLine().Match(lines[existing.Line]);
+            string rest = match.Groups["rest"].Value;
+            var (start, end) = ValueSpan(rest);
+            string head = lines[existing.Line][..match.Groups["rest"].Index];
+            lines[existing.Line] = head + (start == 0 ? " " : rest[..start]) + scalar + rest[end..];
+            return;
+        }
+        int dot = path.LastIndexOf('.');
+        string parent = dot < 0 ? "" : path[..dot], key = path[(dot + 1)..];
+        var section = parent.Length == 0 ? null : entries.LastOrDefault(e => e.Path == parent && e.IsSection);
+        if (section is null)
+        {
+            if (parent.Length == 0)
+            {
+                lines.Add(value is null ? key + ":" : $"{key}: {scalar}");
+                return;
+            }
+            Set(lines, parent, null); // a new, empty section at the end
+            Set(lines, path, value);
+            return;
+        }
+        // after the section's last line (its children, and comments indented under it), at its children's indent
+        var children = entries.Where(e => e.Line > section.Line && e.Path.StartsWith(parent + ".", StringComparison.Ordinal)).ToList();
+        int indent = children.Count > 0 ? children[0].Indent : section.Indent + 2;
+        int last = children.Count > 0 ? children.Max(e => e.Line) : section.Line;
+        for (int i = last + 1; i < lines.Count && IsIndentedComment(lines[i], indent); i++) last = i;
+        lines.Insert(last + 1, new string(' ', indent) + key + ": " + scalar);
+    }
+
+    private static bool IsIndentedComment(string line, int indent)
+    {
+        var trimmed = line.TrimStart(' ');
+        return trimmed.StartsWith('#') && line.Length - trimmed.Length >= indent;
+    }
+
+    /// <summary>Every mapping entry with its full path, found from the indentation.</summary>
+    private static List<Entry> Entries(IReadOnlyList<string> lines)
+    {
+        var result = new List<Entry>();
+        var open = new Stack<(int Indent, string Path)>();
+        for (int i = 0; i < lines.Count; i++)
+        {
+            var match = EntryLine().Match(lines[i]);
+            if (!match.Success || lines[i].TrimStart().StartsWith('#')) continue;
+            int indent = match.Groups["indent"].Length;
+            while (open.Count > 0 && open.Peek().Indent >= indent) open.Pop();
+            string key = Unquote(match.Groups["key"].Value);
+            string path = open.Count > 0 ? open.Peek().Path + "." + key : key;
+            string rest = match.Groups["rest"].Value.Trim();
+            bool isSection = rest.Length == 0 || rest.StartsWith('#');
+            result.Add(new Entry(i, indent, path, isSection));
+            if (isSection) open.Push((indent, path));
+        }
+        return result;
+    }
+
+    /// <summary>Where the scalar after the colon starts and ends (a comment after it is not part of it).</summary>
+    private static (int Start, int End) ValueSpan(string rest)
+    {
+        int start = 0;
+        while (start < rest.Length && rest[start] == ' ') start++;
+        if (start == rest.Length || rest[start] == '#') return (start, start);
+        if (rest[start] is '"' or '\'')
+        {
+            char quote = rest[start];
+            for (int i = start + 1; i < rest.Length; i++)
+            {
+                if (quote == '"' && rest[i] == '\\') i++;
+                else if (rest[i] == quote)
+                {
+                    if (quote == '\'' && i + 1 < rest.Length && rest[i + 1] == '\'') i++;
+                    else return (start, i + 1);
+                }
+            }
+            return (start, rest.Length);
+        }
+        int comment = rest.IndexOf(" #", start, StringComparison.Ordinal);
+        int end = comment < 0 ? rest.Length : comment;
+        while (end > start && rest[end - 1] == ' ') end--;
+        return (start, end);
+    }
+
+    /// <summary>Numbers plain, everything else double-quoted with YAML's escapes; null: an empty section.</summary>
+    private static string Quote(string? value)
+    {
+        if (value is null) return "";
+        if (value.Length > 0 && value.Length < 19 && value.All(char.IsAsciiDigit)) return value;
+        var text = new StringBuilder("\"");
+        foreach (char ch in value)
+        {
+            if (ch is '"' or '\\') text.Append('\\').Append(ch);
+            else if (ch < ' ') text.Append("\\x").Append(((int)ch).ToString("x2", CultureInfo.InvariantCulture));
+            else text.Append(ch);
+        }
+        return text.Append('"').ToString();
+    }
+
+    private static string Unquote(string scalar)
+    {
+        if (scalar.Length >= 2 && scalar[0] == '\'' && scalar[^1] == '\'') return scalar[1..^1].Replace("''", "'");
+        if (scalar.Length >= 2 && scalar[0] == '"' && scalar[^1] == '"') return Regex.Unescape(scalar[1..^1]);
+        return scalar;
+    }
+}
