@@ -14,6 +14,7 @@ public static class CommandCatalog
         CommandCommands.Register(table);
         StringCommands.Register(table);
         KeyCommands.Register(table);
+        DumpCommands.Register(table);
         BitmapCommands.Register(table);
         HyperLogLogCommands.Register(table);
         CuckooCommands.Register(table);
