@@ -1,0 +1,365 @@
+using System.Buffers.Binary;
+using System.Text;
+using HyperCache.EndToEnd.Tests.Infrastructure;
+
+namespace HyperCache.EndToEnd.Tests;
+
+/// <summary>
+/// DUMP and RESTORE against a real redis-server 7.0.15, both ways: values Redis dumps in each of its encodings
+/// restore here to the same content, values this node dumps restore into Redis to the same content (and the same
+/// DEBUG DIGEST-VALUE as Redis's own value), and RESTORE's errors are Redis's, byte for byte.
+/// </summary>
+[Collection(KeysCollection.Name)]
+public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(node)
+{
+    /// <summary>A value to build with commands, and the RDB type byte redis-server's DUMP of it starts with.</summary>
+    private sealed record Sample(string Name, byte RedisType, string[][] Build, Func<string, bool>? Check = null);
+
+    private const byte RdbString = 0, RdbSet = 2, RdbHash = 4, RdbZSet2 = 5, RdbIntset = 11, RdbHashListpack = 16,
+        RdbZSetListpack = 17, RdbQuicklist2 = 18;
+
+    private static string Latin1(byte[] bytes) => RawRespClient.Latin1.GetString(bytes);
+
+    private static IEnumerable<Sample> Samples(Random random)
+    {
+        string Text(int length) => new([.. Enumerable.Range(0, length).Select(_ => (char)random.Next(32, 127))]);
+        string Binary(int length)
+        {
+            var bytes = new byte[length];
+            random.NextBytes(bytes);
+            return Latin1(bytes);
+        }
+        string[] Many(int n, Func<int, string> element) => [.. Enumerable.Range(0, n).Select(element)];
+        static bool Second(string payload, int b) => payload[1] == b;
+        static bool IntsetWidth(string payload, int width) => payload[2] == width; // [type][length][u32 width]...
+
+        yield return new("str-raw", RdbString, [["SET", "{0}", Text(15)]]);
+        yield return new("str-empty", RdbString, [["SET", "{0}", ""]]);
+        yield return new("str-int8", RdbString, [["SET", "{0}", "-100"]], p => Second(p, 0xC0));
+        yield return new("str-int16", RdbString, [["SET", "{0}", "30000"]], p => Second(p, 0xC1));
+        yield return new("str-int32", RdbString, [["SET", "{0}", "-2000000000"]], p => Second(p, 0xC2));
+        yield return new("str-int64", RdbString, [["SET", "{0}", "9000000000000"]]);
+        yield return new("str-lzf", RdbString, [["SET", "{0}", string.Concat(Enumerable.Repeat(Text(40), 5000))]], p => Second(p, 0xC3));
+        yield return new("str-binary-big", RdbString, [["SET", "{0}", Binary(300_000)]]);
+        yield return new("list-small", RdbQuicklist2, [["RPUSH", "{0}", "a", "7", "-300", "70000", "5000000000", Text(100), ""]]);
+        yield return new("list-many-nodes", RdbQuicklist2, [["RPUSH", "{0}", .. Many(20_000, i => i % 3 == 0 ? i.ToString() : Text(random.Next(1, 40)))]]);
+        yield return new("list-big-elements", RdbQuicklist2, [["RPUSH", "{0}", "x", Text(9000), Binary(20_000), "y"]]);
+        yield return new("set-int16", RdbIntset, [["SADD", "{0}", "1", "-3", "200", "32767"]], p => IntsetWidth(p, 2));
+        yield return new("set-int32", RdbIntset, [["SADD", "{0}", "1", "100000", "-2147483648"]], p => IntsetWidth(p, 4));
+        yield return new("set-int64", RdbIntset, [["SADD", "{0}", "-9223372036854775808"]], p => IntsetWidth(p, 8));
+        // Over 20 bytes, Redis LZF-compresses the intset itself.
+        yield return new("set-int64-compressed", RdbIntset, [["SADD", "{0}", .. Many(300, i => (i * 100_000_000_000L).ToString())]], p => Second(p, 0xC3));
+        yield return new("set-strings", RdbSet, [["SADD", "{0}", .. Many(50, i => Text(random.Next(1, 30)) + i)]]);
+        yield return new("set-many-ints", RdbSet, [["SADD", "{0}", .. Many(2000, i => (i * 7919 - 5000).ToString())]]);
+        yield return new("hash-small", RdbHashListpack, [["HSET", "{0}", "f", "v", "n", "12", "neg", "-5", "e", ""]]);
+        yield return new("hash-many-fields", RdbHash, [["HSET", "{0}", .. Many(1500, i => i % 2 == 0 ? "f" + i : Text(random.Next(0, 60)))]]);
+        yield return new("hash-long-value", RdbHash, [["HSET", "{0}", "f", Text(100), "g", "1"]]);
+        yield return new("zset-small", RdbZSetListpack, [["ZADD", "{0}", "1", "a", "2.5", "b", "-inf", "c", "inf", "d", "-0.125", "e", "12345678901", "f"]]);
+        yield return new("zset-skiplist", RdbZSet2, [["ZADD", "{0}", .. Many(600, i => i % 2 == 0 ? (random.NextDouble() * 1e6 - 5e5).ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "m" + i)]]);
+        yield return new("zset-long-member", RdbZSet2, [["ZADD", "{0}", "1", Text(80), "2", "b"]]);
+    }
+
+    private static string[] Bind(string[] command, string key) => [.. command.Select(a => a == "{0}" ? key : a)];
+
+    [RedisServerFact]
+    public async Task Values_dumped_by_redis_server_restore_here_and_go_back_with_the_same_digest()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            // Elements over 4 KB get plain quicklist nodes of their own (the default threshold is 1 GB).
+            Assert.Equal(Resp.Ok, reference.Command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4096"));
+            foreach (var sample in Samples(new Random(7001)))
+            {
+                string key = K(sample.Name), back = key + ":back";
+                foreach (var command in sample.Build) Assert.False(reference.Command(Bind(command, key)).StartsWith('-'), sample.Name);
+                var payload = Payload(reference, key);
+                Assert.True(payload[0] == sample.RedisType, $"{sample.Name}: redis-server wrote type {(int)payload[0]}");
+                if (sample.Check is { } check) Assert.True(check(payload), $"{sample.Name}: not the encoding the sample is meant to cover");
+
+                Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
+                Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored here with other content");
+
+                Assert.Equal(Resp.Ok, reference.Command("RESTORE", back, "0", Payload(Raw, key)));
+                Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", key), reference.Command("DEBUG", "DIGEST-VALUE", back));
+                Assert.Equal(reference.Command("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", back));
+            }
+            // A list with plain nodes was among them: container 1 (plain), then the 20000-byte element's length.
+            Assert.Contains("\x01\x80\x00\x00\x4E\x20", Payload(reference, K("list-big-elements")));
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
+    public async Task Values_built_here_restore_into_redis_server_with_the_same_content_and_encoding()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            foreach (var sample in Samples(new Random(7002)))
+            {
+                string key = K(sample.Name);
+                foreach (var command in sample.Build) Assert.False(Cmd(Bind(command, key)).StartsWith('-'), sample.Name);
+                Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", Payload(Raw, key)));
+                Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored into redis-server with other content");
+                Assert.Equal(Cmd("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", key));
+                // And back: Redis's DUMP of it restores here under another name with the same digest as ours.
+                Assert.Equal(Resp.Ok, Cmd("RESTORE", key + ":back", "0", Payload(reference, key)));
+                Assert.True(Content(Raw, key) == Content(Raw, key + ":back"), $"{sample.Name}: back here with other content");
+            }
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
+    public async Task Older_encodings_restore_as_on_redis_server()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            var ziplist = Ziplist("a", "bb", "7", "300", "-70000", "12", new string('z', 70));
+            var pairs = Ziplist("f1", "v1", "f2", "12", "f3", "");
+            var scored = Ziplist("b", "-3", "a", "1.5", "c", "inf"); // in score order, as Redis wrote them
+            byte[] zipmap = [2, 2, (byte)'f', (byte)'1', 2, 1, (byte)'v', (byte)'1', 0, 1, (byte)'g', 0, 0, 0xFF];
+            var payloads = new Dictionary<string, byte[]>
+            {
+                ["list-ziplist"] = [10, .. StringOf(ziplist)],
+                ["list-quicklist-v1"] = [14, 2, .. StringOf(ziplist), .. StringOf(Ziplist("x", "y"))],
+                ["hash-ziplist"] = [13, .. StringOf(pairs)],
+                ["hash-zipmap"] = [9, .. StringOf(zipmap)],
+                ["zset-ziplist"] = [12, .. StringOf(scored)],
+                ["zset-text-scores"] = [3, 3, 1, (byte)'a', 3, (byte)'1', (byte)'.', (byte)'5', 1, (byte)'b', 254, 1, (byte)'c', 255],
+                ["list-plain"] = [1, 2, 1, (byte)'a', 0xC0, 0x05],
+                ["set-plain"] = [2, 2, 1, (byte)'a', 0xC1, 0x2C, 0x01],
+                ["hash-plain"] = [4, 1, 1, (byte)'f', 1, (byte)'v'],
+            };
+            foreach (var (name, body) in payloads)
+            {
+                string key = K(name), payload = Latin1(WithFooter(body));
+                Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", payload));
+                Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
+                Assert.True(Content(reference, key) == Content(Raw, key), $"{name}: {Content(reference, key)} / {Content(Raw, key)}");
+            }
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
+    public async Task Restore_options_and_errors_reply_as_redis_server_does()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            foreach (var c in new[] { reference, Raw })
+            {
+                c.Command("SET", K("busy"), "v");
+                c.Command("RPUSH", K("list"), "a", "b");
+            }
+            var good = Payload(reference, K("busy"));
+            var list = Payload(reference, K("list"));
+            string Body(params byte[] body) => Latin1(WithFooter(body));
+            var flipped = good[..^1] + (char)(good[^1] ^ 1);
+            long future = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
+            string[][] steps =
+            [
+                ["RESTORE", K("busy"), "0", good],
+                ["RESTORE", K("busy"), "-5", "junk"],
+                ["RESTORE", K("n1"), "0", "x"],
+                ["RESTORE", K("n1"), "-1", good],
+                ["RESTORE", K("n1"), "abc", good],
+                ["RESTORE", K("n1"), "0", good, "IDLETIME"],
+                ["RESTORE", K("n1"), "0", good, "IDLETIME", "-1"],
+                ["RESTORE", K("n1"), "0", good, "IDLETIME", "x"],
+                ["RESTORE", K("n1"), "0", good, "FREQ", "256"],
+                ["RESTORE", K("n1"), "0", good, "FREQ", "-1"],
+                ["RESTORE", K("n1"), "0", good, "FREQ", "1", "IDLETIME", "2"],
+                ["RESTORE", K("n1"), "0", good, "IDLETIME", "1", "FREQ", "2"],
+                ["RESTORE", K("n1"), "0", good, "FOO"],
+                ["RESTORE", K("busy"), "0", good, "REPLACE", "FOO"],
+                ["RESTORE", K("n1"), "0", flipped],
+                ["RESTORE", K("n1"), "0", Latin1(WithFooter([0, 1, (byte)'v'], version: 11))],
+                ["RESTORE", K("n1"), "0", Body(0x63, 0x01)],
+                ["RESTORE", K("n1"), "0", Body(0x01, 0x00)],
+                ["RESTORE", K("n2"), "0", Body(0x02, 0x02, 0x01, (byte)'a', 0x01, (byte)'a')],
+                ["RESTORE", K("n3"), "0", Body(0x05, 0x01, 0x01, (byte)'a', 0, 0, 0, 0, 0, 0, 0xF8, 0x7F)],
+                ["RESTORE", K("n5"), "0", Body(0x01, 0x80, 0xFF, 0xFF, 0xFF, 0xFF)],
+                ["RESTORE", K("n6"), "0", Body(0x07, 0x01)],
+                ["RESTORE", K("busy"), "0", list, "REPLACE"],
+                ["LRANGE", K("busy"), "0", "-1"],
+                ["RESTORE", K("busy"), "1", good, "REPLACE", "ABSTTL"],
+                ["EXISTS", K("busy")],
+                ["RESTORE", K("gone"), "1", good, "ABSTTL"],
+                ["EXISTS", K("gone")],
+                ["RESTORE", K("ttl"), "100000", good],
+                ["RESTORE", K("abs"), future.ToString(), good, "ABSTTL"],
+                ["PEXPIRETIME", K("abs")],
+                ["RESTORE", K("idle"), "0", good, "IDLETIME", "1000", "IDLETIME", "5000"],
+                ["OBJECT", "IDLETIME", K("idle")],
+                ["RESTORE", K("freq"), "0", good, "FREQ", "100", "REPLACE", "REPLACE", "ABSTTL"],
+                ["TYPE", K("freq")],
+                ["RESTORE"],
+                ["RESTORE", K("n1"), "0"],
+                ["DUMP"],
+                ["DUMP", K("missing")],
+                ["DUMP", K("a"), K("b")],
+            ];
+            foreach (var step in steps)
+            {
+                var expected = reference.Command(step);
+                var actual = Cmd(step);
+                Assert.True(expected == actual, $"{string.Join(' ', step.Select(a => RawRespClient.Escape(a.Length > 40 ? a[..40] : a)))}\n" +
+                    $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
+            }
+            long pttl = long.Parse(Cmd("PTTL", K("ttl"))[1..^2]);
+            Assert.InRange(pttl, 90_000, 100_000);
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
+    public async Task HyperLogLogs_move_both_ways_as_strings()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            var dense = Latin1(Convert.FromBase64String(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "redis-7.0.15-hll-100k.b64")).Trim()));
+            Assert.Equal(Resp.Ok, reference.Command("SET", K("dense"), dense));
+            Assert.Equal(Resp.Ok, Cmd("RESTORE", K("dense"), "0", Payload(reference, K("dense"))));
+            Assert.Equal(reference.Command("PFCOUNT", K("dense")), Cmd("PFCOUNT", K("dense")));
+            Assert.Equal(Resp.Bulk(dense), Cmd("GET", K("dense")));
+
+            Assert.Equal(Resp.Int(1), Cmd(["PFADD", K("sparse"), .. Enumerable.Range(0, 300).Select(i => "e" + i)]));
+            Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("sparse"), "0", Payload(Raw, K("sparse"))));
+            Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
+            Assert.Equal(Resp.Int(1), reference.Command("PFADD", K("sparse"), "one more"));
+            Assert.Equal(Resp.Int(1), Cmd("PFADD", K("sparse"), "one more"));
+            Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
+    public async Task Streams_and_cuckoo_filters_give_clear_errors()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var reference = redis.Raw();
+            reference.Command("XADD", K("s"), "1-1", "f", "v");
+            Assert.Equal(Resp.Err("ERR RESTORE of stream values is not supported"), Cmd("RESTORE", K("s"), "0", Payload(reference, K("s"))));
+            Cmd("XADD", K("s"), "1-1", "f", "v");
+            Assert.Equal(Resp.Err("ERR DUMP of stream values is not supported"), Cmd("DUMP", K("s")));
+            Assert.Equal(Resp.Ok, Cmd("CF.RESERVE", K("cf"), "100"));
+            Assert.Equal(Resp.Err("ERR DUMP of Cuckoo filter values is not supported (a RedisBloom module type in Redis)"), Cmd("DUMP", K("cf")));
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    /// <summary>The bulk string DUMP replied, in Latin-1 (one char per byte).</summary>
+    internal static string Payload(RawRespClient c, string key)
+    {
+        var reply = Resp.Parse(c.Command("DUMP", key));
+        return reply as string ?? throw new Xunit.Sdk.XunitException($"DUMP {key} replied {reply}");
+    }
+
+    /// <summary>TYPE and the whole value, in an order that does not depend on the server (sets and hashes sorted).</summary>
+    internal static string Content(RawRespClient c, string key)
+    {
+        var type = (string?)Resp.Parse(c.Command("TYPE", key)) ?? "";
+        IEnumerable<string?> items = type switch
+        {
+            "string" => [(string?)Resp.Parse(c.Command("GET", key))],
+            "list" => Resp.ParseFlatArray(c.Command("LRANGE", key, "0", "-1")),
+            "set" => Resp.ParseFlatArray(c.Command("SMEMBERS", key)).Order(StringComparer.Ordinal),
+            "hash" => Resp.ParseFlatArray(c.Command("HGETALL", key)).Chunk(2).Select(p => p[0] + "\u0000" + p[1]).Order(StringComparer.Ordinal),
+            "zset" => Resp.ParseFlatArray(c.Command("ZRANGE", key, "0", "-1", "WITHSCORES")),
+            _ => [],
+        };
+        return type + ":" + string.Join("\u0001", items);
+    }
+
+    private static byte[] StringOf(byte[] bytes)
+    {
+        if (bytes.Length >= 64) return [(byte)(0x40 | (bytes.Length >> 8)), (byte)bytes.Length, .. bytes];
+        return [(byte)bytes.Length, .. bytes];
+    }
+
+    /// <summary>A ziplist of short strings (integers of up to 64 bits are stored as integers, as Redis does).</summary>
+    private static byte[] Ziplist(params string[] elements)
+    {
+        var entries = new List<byte>();
+        int previous = 0;
+        foreach (var element in elements)
+        {
+            var entry = new List<byte> { (byte)previous };
+            if (long.TryParse(element, out long n) && n.ToString() == element)
+            {
+                if (n is >= 0 and <= 12) entry.Add((byte)(0xF1 + n));
+                else if (n is >= short.MinValue and <= short.MaxValue) { entry.Add(0xC0); entry.AddRange(BitConverter.GetBytes((short)n)); }
+                else if (n is >= int.MinValue and <= int.MaxValue) { entry.Add(0xD0); entry.AddRange(BitConverter.GetBytes((int)n)); }
+                else { entry.Add(0xE0); entry.AddRange(BitConverter.GetBytes(n)); }
+            }
+            else
+            {
+                var bytes = Encoding.ASCII.GetBytes(element);
+                if (bytes.Length < 64) entry.Add((byte)bytes.Length);
+                else { entry.Add((byte)(0x40 | (bytes.Length >> 8))); entry.Add((byte)bytes.Length); }
+                entry.AddRange(bytes);
+            }
+            previous = entry.Count; // the whole entry, its own prevlen byte included
+            entries.AddRange(entry);
+        }
+        var zl = new byte[10 + entries.Count + 1];
+        BinaryPrimitives.WriteUInt32LittleEndian(zl, (uint)zl.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(zl.AsSpan(4), (uint)(10 + entries.Count - previous));
+        BinaryPrimitives.WriteUInt16LittleEndian(zl.AsSpan(8), (ushort)elements.Length);
+        entries.CopyTo(zl, 10);
+        zl[^1] = 0xFF;
+        return zl;
+    }
+
+    /// <summary>The DUMP footer: RDB version and Redis's CRC-64 (Jones polynomial, reflected, no final xor).</summary>
+    internal static byte[] WithFooter(byte[] body, int version = 10)
+    {
+        var payload = new byte[body.Length + 10];
+        body.CopyTo(payload, 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(body.Length), (ushort)version);
+        ulong crc = 0;
+        foreach (byte b in payload.AsSpan(0, body.Length + 2))
+        {
+            crc ^= b;
+            for (int i = 0; i < 8; i++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x95ac9329ac4bc9b5UL : crc >> 1;
+        }
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length + 2), crc);
+        return payload;
+    }
+}
