@@ -330,6 +330,20 @@ public sealed class KeyspaceNotificationTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Restore_publishes_new_and_restore_and_del_when_its_ttl_is_past()
+    {
+        Expect(Resp.Int(2), "RPUSH", K("src"), "x", "y");
+        var payload = (string)Resp.Parse(Cmd("DUMP", K("src")))!;
+        Notify("Kgn");
+        using var listener = Listen();
+        Expect(Resp.Ok, "RESTORE", K("a"), "0", payload);
+        Expect(Resp.Ok, "RESTORE", K("a"), "0", payload, "REPLACE");
+        Expect(Resp.Ok, "RESTORE", K("a"), "1", payload, "REPLACE", "ABSTTL"); // already expired: the old key goes
+        Expect(Resp.Ok, "RESTORE", K("b"), "1", payload, "ABSTTL");            // nothing to delete: nothing published
+        ExpectEvents(listener, ("new", "a"), ("restore", "a"), ("new", "a"), ("restore", "a"), ("del", "a"));
+    }
+
+    [Fact]
     public void Keymiss_is_published_when_a_read_finds_no_key()
     {
         Notify("Km");
