@@ -7,7 +7,8 @@ namespace HyperCache.EndToEnd.Tests;
 /// <summary>
 /// DUMP and RESTORE against a real redis-server 7.0.15, both ways: values Redis dumps in each of its encodings
 /// restore here to the same content, values this node dumps restore into Redis to the same content (and the same
-/// DEBUG DIGEST-VALUE as Redis's own value), and RESTORE's errors are Redis's, byte for byte.
+/// DEBUG DIGEST-VALUE as Redis's own value), streams with their consumer groups included, and RESTORE's errors are
+/// Redis's, byte for byte.
 /// </summary>
 [Collection(KeysCollection.Name)]
 public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(node)
@@ -103,6 +104,7 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
         try
         {
             using var reference = redis.Raw();
+            Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes")); // Redis's deep checks
             foreach (var sample in Samples(new Random(7002)))
             {
                 string key = K(sample.Name);
@@ -263,25 +265,70 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
         }
     }
 
+    /// <summary>A stream over several nodes with tombstones, entries with other fields, two groups (one with
+    /// pending entries of two consumers and an idle one), and an emptied stream.</summary>
+    private void BuildStreams(RawRespClient c, string key, string emptied)
+    {
+        for (int i = 1; i < 260; i++)
+        {
+            string id = $"{1000 + i / 3}-{i % 3}";
+            var reply = i % 7 == 0 ? c.Command("XADD", key, id, "other", "x" + i) : c.Command("XADD", key, id, "f", "v" + i, "g", i.ToString());
+            Assert.Equal(Resp.Bulk(id), reply);
+        }
+        Assert.Equal(Resp.Int(2), c.Command("XDEL", key, "1010-1", "1011-0"));
+        Assert.Equal(Resp.Ok, c.Command("XGROUP", "CREATE", key, "g1", "0", "ENTRIESREAD", "0"));
+        Assert.Equal(Resp.Ok, c.Command("XGROUP", "CREATE", key, "g2", "$"));
+        Assert.StartsWith("*1", c.Command("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "5", "STREAMS", key, ">"));
+        Assert.StartsWith("*1", c.Command("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "3", "STREAMS", key, ">"));
+        Assert.Equal(Resp.Int(1), c.Command("XACK", key, "g1", "1000-1"));
+        Assert.Equal(Resp.Int(1), c.Command("XGROUP", "CREATECONSUMER", key, "g1", "carol"));
+        Assert.Equal(Resp.Bulk("1-1"), c.Command("XADD", emptied, "1-1", "a", "b"));
+        Assert.Equal(Resp.Int(1), c.Command("XDEL", emptied, "1-1"));
+    }
+
     [RedisServerFact]
-    public async Task Streams_and_cuckoo_filters_give_clear_errors()
+    public async Task Streams_with_consumer_groups_move_both_ways()
     {
         var redis = NodeFixture.RedisServer();
         await redis.InitializeAsync();
         try
         {
             using var reference = redis.Raw();
-            reference.Command("XADD", K("s"), "1-1", "f", "v");
-            Assert.Equal(Resp.Err("ERR RESTORE of stream values is not supported"), Cmd("RESTORE", K("s"), "0", Payload(reference, K("s"))));
-            Cmd("XADD", K("s"), "1-1", "f", "v");
-            Assert.Equal(Resp.Err("ERR DUMP of stream values is not supported"), Cmd("DUMP", K("s")));
-            Assert.Equal(Resp.Ok, Cmd("CF.RESERVE", K("cf"), "100"));
-            Assert.Equal(Resp.Err("ERR DUMP of Cuckoo filter values is not supported (a RedisBloom module type in Redis)"), Cmd("DUMP", K("cf")));
+            // Redis's deep check of every listpack and stream entry, for the payloads this node writes.
+            Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes"));
+            foreach (var (from, to, name) in new[] { (reference, Raw, "redis"), (Raw, reference, "here") })
+            {
+                string key = K(name), emptied = K(name + ":emptied");
+                BuildStreams(from, key, emptied);
+                foreach (var k in new[] { key, emptied })
+                {
+                    Assert.Equal(Resp.Ok, to.Command("RESTORE", k, "0", Payload(from, k)));
+                    Assert.True(Content(from, k) == Content(to, k), $"{k}:\n{Content(from, k)}\n{Content(to, k)}");
+                }
+                // Both append to the restored stream alike (Redis into the last listpack node it was given).
+                foreach (var c in new[] { from, to })
+                {
+                    Assert.Equal(Resp.Bulk("5000-1"), c.Command("XADD", key, "5000-1", "f", "new", "g", "1"));
+                    Assert.Equal(Resp.Bulk("5000-2"), c.Command("XADD", key, "5000-2", "zzz", "new"));
+                }
+                Assert.True(Content(from, key) == Content(to, key), key);
+            }
+            // Redis's stream, through this node and back, has Redis's digest (entries, groups, PELs, consumers).
+            Assert.Equal(Resp.Ok, Cmd("RESTORE", K("trip"), "0", Payload(reference, K("redis"))));
+            Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("trip"), "0", Payload(Raw, K("trip"))));
+            Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", K("redis")), reference.Command("DEBUG", "DIGEST-VALUE", K("trip")));
         }
         finally
         {
             await redis.DisposeAsync();
         }
+    }
+
+    [HyperCacheFact]
+    public void Cuckoo_filters_give_a_clear_error()
+    {
+        Assert.Equal(Resp.Ok, Cmd("CF.RESERVE", K("cf"), "100"));
+        Assert.Equal(Resp.Err("ERR DUMP of Cuckoo filter values is not supported (a RedisBloom module type in Redis)"), Cmd("DUMP", K("cf")));
     }
 
     /// <summary>The bulk string DUMP replied, in Latin-1 (one char per byte).</summary>
@@ -302,9 +349,45 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
             "set" => Resp.ParseFlatArray(c.Command("SMEMBERS", key)).Order(StringComparer.Ordinal),
             "hash" => Resp.ParseFlatArray(c.Command("HGETALL", key)).Chunk(2).Select(p => p[0] + "\u0000" + p[1]).Order(StringComparer.Ordinal),
             "zset" => Resp.ParseFlatArray(c.Command("ZRANGE", key, "0", "-1", "WITHSCORES")),
+            "stream" => StreamContent(c, key),
             _ => [],
         };
         return type + ":" + string.Join("\u0001", items);
+    }
+
+    /// <summary>A stream's entries, counters, groups, consumers and pending entries, without the times that
+    /// depend on when the reply was made (idle times) or on the version (Redis 7.2's inactive).</summary>
+    private static IEnumerable<string?> StreamContent(RawRespClient c, string key)
+    {
+        yield return Render(Resp.Parse(c.Command("XRANGE", key, "-", "+")));
+        var info = (List<object?>)Resp.Parse(c.Command("XINFO", "STREAM", key))!;
+        string[] fields = ["length", "last-generated-id", "max-deleted-entry-id", "entries-added", "recorded-first-entry-id", "groups"];
+        for (int i = 0; i < info.Count; i += 2)
+            if (fields.Contains(info[i] as string)) yield return info[i] + "=" + Render(info[i + 1]);
+        var groups = (List<object?>)Resp.Parse(c.Command("XINFO", "GROUPS", key))!;
+        foreach (var group in groups.Cast<List<object?>>())
+        {
+            yield return Render(group);
+            var name = (string)group[1]!;
+            yield return Render(Resp.Parse(c.Command("XINFO", "CONSUMERS", key, name)));
+            var pending = (List<object?>)Resp.Parse(c.Command("XPENDING", key, name, "-", "+", "1000"))!;
+            foreach (var entry in pending.Cast<List<object?>>()) yield return $"{entry[0]} {entry[1]} {entry[3]}";
+        }
+    }
+
+    private static string Render(object? reply) => reply switch
+    {
+        List<object?> list => "[" + string.Join(",", Pairs(list)) + "]",
+        _ => reply?.ToString() ?? "nil",
+    };
+
+    private static IEnumerable<string> Pairs(List<object?> list)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] is "idle" or "inactive" && i + 1 < list.Count && list[i + 1] is long) { i++; continue; }
+            yield return Render(list[i]);
+        }
     }
 
     private static byte[] StringOf(byte[] bytes)

@@ -7,7 +7,7 @@ namespace HyperCache.EndToEnd.Tests;
 [Collection(CrashCollection.Name)]
 public sealed class DumpRestoreDurabilityTests
 {
-    private static readonly string[] Keys = ["str", "list", "hash", "set", "zset", "replaced"];
+    private static readonly string[] Keys = ["str", "list", "hash", "set", "zset", "stream", "replaced"];
 
     /// <summary>Builds one value of each type under "src:" names and restores each under its own name.</summary>
     private static void RestoreEachType(RawRespClient c)
@@ -17,11 +17,15 @@ public sealed class DumpRestoreDurabilityTests
         c.Command(["HSET", "src:hash", .. Enumerable.Range(0, 700).SelectMany(i => new[] { "f" + i, "v" + i })]);
         c.Command("SADD", "src:set", "1", "2", "70000", "x");
         c.Command("ZADD", "src:zset", "1", "a", "2.5", "b", "-inf", "c");
+        c.Command("XADD", "src:stream", "1-1", "a", "b");
+        c.Command("XADD", "src:stream", "2-1", "c", "d");
+        c.Command("XGROUP", "CREATE", "src:stream", "g", "0");
+        Assert.StartsWith("*1", c.Command("XREADGROUP", "GROUP", "g", "reader", "COUNT", "1", "STREAMS", "src:stream", ">"));
         c.Command("SET", "replaced", "old");
-        foreach (var key in Keys[..5])
+        foreach (var key in Keys[..6])
             Assert.Equal(Resp.Ok, c.Command("RESTORE", key, key == "zset" ? "600000" : "0", DumpRestoreDifferentialTests.Payload(c, "src:" + key)));
         Assert.Equal(Resp.Ok, c.Command("RESTORE", "replaced", "0", DumpRestoreDifferentialTests.Payload(c, "src:hash"), "REPLACE"));
-        Assert.Equal(Resp.Int(5), c.Command("DEL", "src:str", "src:list", "src:hash", "src:set", "src:zset", "nothing"));
+        Assert.Equal(Resp.Int(6), c.Command("DEL", "src:str", "src:list", "src:hash", "src:set", "src:zset", "src:stream", "nothing"));
     }
 
     private static string State(NodeProcess node)
@@ -38,6 +42,8 @@ public sealed class DumpRestoreDurabilityTests
         using (var c = node.Raw()) RestoreEachType(c);
         var before = State(node);
         Assert.Contains("hash:f0\u0000v0", before);
+        Assert.Contains("1-1 reader 1", before); // the stream's pending entry
+
         node.Kill9();
         node.Start();
         Assert.Equal(before, State(node));

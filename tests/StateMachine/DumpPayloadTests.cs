@@ -92,9 +92,36 @@ public class DumpPayloadTests
     }
 
     [Fact]
-    public void Streams_and_cuckoo_filters_are_not_dumped()
+    public void Streams_round_trip_with_groups_consumers_and_pending_entries()
     {
-        Assert.Equal(DumpEncoder.StreamError, Assert.Throws<CommandError>(() => DumpEncoder.Encode(new StreamValue())).Message);
+        var stream = new StreamValue();
+        for (int i = 1; i <= 250; i++)
+            stream.Add(new StreamId((ulong)(1000 + i / 3), (ulong)(i % 3)), i % 7 == 0 ? [Of("other"), Of("x" + i)] : [Of("f"), Of("v" + i), Of("g"), Of(i.ToString())]);
+        stream.Delete(new StreamId(1010, 1));
+        stream.CreateGroup(Of("g1"), new StreamId(1050, 0), 140);
+        stream.CreateGroup(Of("empty"), StreamId.Zero, StreamGroup.EntriesReadUnknown);
+        var group = stream.Group(Of("g1"))!;
+        var alice = group.GetOrAddConsumer(Of("alice"), 5000, out _);
+        group.GetOrAddConsumer(Of("bob"), 6000, out _);
+        group.Assign(new StreamId(1001, 0), alice, 4000, 3);
+        group.Assign(new StreamId(1020, 2), alice, 4500, 1);
+        stream.GroupChanged();
+        // Redis 7.0's payload has no active time: a consumer read back is taken as active when last seen (as
+        // Redis 7.2 loads such a payload), so the digests compare once the source says so too.
+        foreach (var consumer in group.Consumers.Values) consumer.ActiveTime = consumer.SeenTime;
+
+        var back = Assert.IsType<StreamValue>(DumpDecoder.Decode(DumpDecoder.VerifyFooter(DumpEncoder.Encode(stream))));
+        Assert.Equal(Digest(stream), Digest(back));
+        Assert.Equal(249, back.Count);
+        var g1 = back.Group(Of("g1"))!;
+        Assert.Equal(140, g1.EntriesRead);
+        Assert.Equal(StreamGroup.EntriesReadUnknown, back.Group(Of("empty"))!.EntriesRead);
+        Assert.Equal([new StreamId(1001, 0), new StreamId(1020, 2)], g1.Consumer(Of("alice"))!.Pending.Select(p => p.Id));
+        Assert.Equal(3, g1.FindPending(new StreamId(1001, 0))!.DeliveryCount);
+        Assert.Equal(6000, g1.Consumer(Of("bob"))!.SeenTime);
+
+        var empty = Assert.IsType<StreamValue>(DumpDecoder.Decode(DumpDecoder.VerifyFooter(DumpEncoder.Encode(new StreamValue()))));
+        Assert.Equal(0, empty.Count);
     }
 
     [Theory]

@@ -5,8 +5,9 @@ namespace HyperCache.StateMachine.Dump;
 
 /// <summary>
 /// RESTORE's reader: checks a DUMP payload's footer (RDB version, CRC-64), then turns the RDB value into what a key
-/// holds here: a byte[] for a string, or a fresh (unstored) list, hash, set or sorted set. Every encoding Redis 7.0
-/// writes is read, and the older ones it still loads (ziplists, quicklist v1, zipmap, the text-score zset).
+/// holds here: a byte[] for a string, or a fresh (unstored) list, hash, set, sorted set or stream. Every encoding Redis 7.0
+/// writes is read (streams with their consumer groups included), and the older ones it still loads (ziplists,
+/// quicklist v1, zipmap, the text-score zset).
 /// Duplicates, NaN scores and empty collections are refused, as Redis refuses them.
 /// </summary>
 public static class DumpDecoder
@@ -91,7 +92,7 @@ public static class DumpDecoder
                 Listpack.Read(r.ReadString(), elements);
                 return ToZSet(elements);
             case RdbType.StreamListpacks or RdbType.StreamListpacks2 or RdbType.StreamListpacks3:
-                throw new DumpFormatException("ERR RESTORE of stream values is not supported");
+                return StreamPayload.Read(ref r, type);
             default:
                 // Module types (RedisBloom's filters among them) and anything newer than Redis 7.0.
                 throw DumpFormatException.Bad();

@@ -60,6 +60,23 @@ public ref struct RdbReader(ReadOnlySpan<byte> data)
         }
     }
 
+    /// <summary>A plain length read as the full unsigned 64 bits (stream IDs and counters).</summary>
+    public ulong ReadUnsignedLength()
+    {
+        byte first = ReadByte();
+        return (first >> 6) switch
+        {
+            0 => (ulong)(first & 0x3f),
+            1 => (ulong)(((first & 0x3f) << 8) | ReadByte()),
+            2 when first == 0x80 => BinaryPrimitives.ReadUInt32BigEndian(ReadSpan(4)),
+            2 when first == 0x81 => BinaryPrimitives.ReadUInt64BigEndian(ReadSpan(8)),
+            _ => throw DumpFormatException.Bad(),
+        };
+    }
+
+    /// <summary>A time in Unix milliseconds: 8 little-endian bytes.</summary>
+    public long ReadMillis() => BinaryPrimitives.ReadInt64LittleEndian(ReadSpan(8));
+
     /// <summary>A count of elements, each at least <paramref name="minBytesEach"/> bytes long: more than the payload
     /// could hold is a bad payload (and never a huge allocation).</summary>
     public long ReadCount(int minBytesEach)
