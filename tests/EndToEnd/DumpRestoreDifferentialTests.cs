@@ -239,6 +239,38 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
     }
 
     [RedisServerFact]
+    public async Task Freq_sets_the_lfu_counter_under_an_lfu_policy_as_on_redis_server()
+    {
+        var redis = NodeFixture.RedisServer();
+        await redis.InitializeAsync();
+        var policy = Resp.ParseFlatArray(Cmd("CONFIG", "GET", "maxmemory-policy"))[1]!;
+        try
+        {
+            using var reference = redis.Raw();
+            foreach (var c in new[] { reference, Raw })
+            {
+                Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"));
+                c.Command("SET", K("src"), "v");
+            }
+            var payload = Payload(reference, K("src"));
+            string[][] steps =
+            [
+                ["RESTORE", K("f"), "0", payload, "FREQ", "100"],
+                ["OBJECT", "FREQ", K("f")],
+                ["RESTORE", K("i"), "0", payload, "IDLETIME", "50"],
+                ["OBJECT", "FREQ", K("i")],
+                ["OBJECT", "IDLETIME", K("i")],
+            ];
+            foreach (var step in steps) Assert.Equal(reference.Command(step), Cmd(step));
+        }
+        finally
+        {
+            Cmd("CONFIG", "SET", "maxmemory-policy", policy);
+            await redis.DisposeAsync();
+        }
+    }
+
+    [RedisServerFact]
     public async Task HyperLogLogs_move_both_ways_as_strings()
     {
         var redis = NodeFixture.RedisServer();
