@@ -71,15 +71,21 @@ public sealed partial class Store
                 RunAsOneEntry(session, session, restore.Log);
             }
             ref Entry entry = ref shard.Db(session.Db).Find(key);
-            if (_clock.TrackFrequency)
-            {
-                if (frequency >= 0) entry.Access = (AccessBits.Minutes(Clock(now)) << 8) | frequency;
-            }
-            else if (idleSeconds >= 0)
-                entry.LastAccess = Clock(now) - (int)(Math.Min(idleSeconds, 1L << 24) * AccessClock.Hz);
+            if (!Unsafe.IsNullRef(ref entry)) SetAccess(ref entry, now, idleSeconds, frequency);
             _notify?.Raise(KeyspaceEventTypes.Generic, "restore"u8, session.Db, key);
             return RestoreResult.Restored;
         }
+    }
+
+    /// <summary>RESTORE's FREQ under an LFU policy, else its IDLETIME (capped at Redis's LRU clock range, ~194 days).</summary>
+    private void SetAccess(ref Entry entry, long now, long idleSeconds, int frequency)
+    {
+        if (_clock.TrackFrequency)
+        {
+            if (frequency >= 0) entry.Access = (AccessBits.Minutes(Clock(now)) << 8) | frequency;
+        }
+        else if (idleSeconds >= 0)
+            entry.LastAccess = Clock(now) - (int)(Math.Min(idleSeconds, 1L << 24) * AccessClock.Hz);
     }
 
     /// <summary>The events of one RESTORE, through <see cref="LogAndApply"/> (so WATCH, "new" notifications and
