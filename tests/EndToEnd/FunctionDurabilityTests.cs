@@ -180,7 +180,11 @@ public sealed class FunctionDurabilityTests(ITestOutputHelper output)
             Assert.Equal(p.Command("FUNCTION", "LIST", "WITHCODE"), r.Command("FUNCTION", "LIST", "WITHCODE"));
             Assert.Equal(Resp.Int(3), r.Command("FCALL", "fc", "0"));
 
-            // the replica's own log (replicated batches) rebuilds them after SIGKILL
+            // the replica's own log (replicated batches) rebuilds them after SIGKILL: once it has acknowledged them
+            // (durable there; with everysec, applied is not yet durable), which a later write's WAIT shows
+            Assert.Equal(Resp.Ok, p.Command("SET", "after-restore", "1"));
+            Assert.Equal(Resp.Int(1), p.Command("WAIT", "1", "20000"));
+            WaitConverged(primary, replica);
             string before = Snapshot(replica);
             replica.Kill9();
             replica.Start();
