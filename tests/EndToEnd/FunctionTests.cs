@@ -305,6 +305,36 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
             c.Command("FUNCTION", "RESTORE", payload, "MERGE"));
     }
 
+    [RedisServerFact]
+    public void Dump_payloads_move_between_redis_server_and_this_node_either_way()
+    {
+        using var ours = Node.Raw();
+        using var theirs = redis.Server.Raw();
+        foreach (var c in new[] { ours, theirs }) Assert.Equal(Resp.Ok, c.Command("FUNCTION", "FLUSH"));
+        Assert.Equal(Resp.Bulk("mylib"), theirs.Command("FUNCTION", "LOAD", MyLib));
+        Assert.Equal(Resp.Bulk("single"), ours.Command("FUNCTION", "LOAD", Single));
+
+        string fromRedis = (string)Resp.Parse(theirs.Command("FUNCTION", "DUMP"))!;
+        string fromUs = (string)Resp.Parse(ours.Command("FUNCTION", "DUMP"))!;
+        Assert.Equal(Resp.Ok, ours.Command("FUNCTION", "RESTORE", fromRedis));
+        Assert.Equal(Resp.Ok, theirs.Command("FUNCTION", "RESTORE", fromUs));
+        // each now holds both libraries, code and all (the order of a library's functions is each server's own)
+        foreach (var c in new[] { ours, theirs })
+        {
+            Assert.Contains(Resp.Bulk("library_code") + Resp.Bulk(MyLib), c.Command("FUNCTION", "LIST", "LIBRARYNAME", "mylib", "WITHCODE"));
+            Assert.Contains(Resp.Bulk("library_code") + Resp.Bulk(Single), c.Command("FUNCTION", "LIST", "LIBRARYNAME", "single", "WITHCODE"));
+        }
+        Assert.Equal(theirs.Command("FCALL", "f8", "1", "k", "a", "b"), ours.Command("FCALL", "f8", "1", "k", "a", "b"));
+        Assert.Equal(Resp.Int(1), theirs.Command("FCALL", "one", "0"));
+
+        // a key's payload has a good footer but is not a library: the same error from both
+        ours.Command("SET", K("dumped"), "v");
+        string keyPayload = (string)Resp.Parse(ours.Command("DUMP", K("dumped")))!;
+        Assert.Equal(Resp.Err("ERR given type is not a function"), theirs.Command("FUNCTION", "RESTORE", keyPayload));
+        Assert.Equal(Resp.Err("ERR given type is not a function"), ours.Command("FUNCTION", "RESTORE", keyPayload));
+        foreach (var c in new[] { ours, theirs }) c.Command("FUNCTION", "FLUSH");
+    }
+
     [Fact]
     public void A_busy_function_shows_in_stats_and_function_kill_stops_it()
     {

@@ -1,8 +1,7 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using HyperCache.Frontends.Resp;
 using HyperCache.StateMachine;
+using HyperCache.StateMachine.Dump;
 using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.Frontends.Scripting;
@@ -90,7 +89,7 @@ public static class FunctionCommands
                 if (c.Node.BusyScript.Kill(function: true) is { } error) throw new CommandError(error);
                 r.Ok();
             }, Flags: CommandFlags.None),
-            new Subcommand("DUMP", 2, (c, a, r) => r.Bulk(Dump(ScriptCommands.EngineOf(c.Node).Libraries().Select(l => l.Code)))),
+            new Subcommand("DUMP", 2, (c, a, r) => r.Bulk(FunctionPayload.Encode(ScriptCommands.EngineOf(c.Node).Libraries().Select(l => l.Code)))),
             new Subcommand("RESTORE", -3, (c, a, r) =>
             {
                 var policy = ScriptEngine.RestorePolicy.Append;
@@ -102,7 +101,15 @@ public static class FunctionCommands
                     else if (a.Is(3, "REPLACE"u8)) policy = ScriptEngine.RestorePolicy.Replace;
                     else throw new CommandError("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
                 }
-                var codes = Undump(a[2]) ?? throw new CommandError("ERR DUMP payload version or checksum are wrong");
+                List<byte[]> codes;
+                try
+                {
+                    codes = FunctionPayload.Decode(a[2]);
+                }
+                catch (DumpFormatException e)
+                {
+                    throw new CommandError(e.Message);
+                }
                 ScriptCommands.EngineOf(c.Node).RestoreLibraries(c, codes, policy);
                 r.Ok();
             }, Flags: CommandFlags.Write),
@@ -182,48 +189,5 @@ public static class FunctionCommands
         r.Integer(libraries);
         r.Bulk("functions_count");
         r.Integer(functions);
-    }
-
-    /// <summary>FUNCTION DUMP's payload, HyperCache's own (Redis's is an RDB fragment): "HCFN", a version byte (1),
-    /// the library count (u32, little-endian), each library's code as a u32 length and its bytes (the name is in
-    /// the code's first line), and an XxHash64 (u64, little-endian) of everything before it.</summary>
-    public static byte[] Dump(IEnumerable<byte[]> codes)
-    {
-        var list = codes.ToList();
-        int size = 4 + 1 + 4 + list.Sum(code => 4 + code.Length) + 8;
-        var payload = new byte[size];
-        "HCFN"u8.CopyTo(payload);
-        payload[4] = 1;
-        BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(5), (uint)list.Count);
-        int at = 9;
-        foreach (var code in list)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(at), (uint)code.Length);
-            code.CopyTo(payload, at + 4);
-            at += 4 + code.Length;
-        }
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(at), XxHash64.HashToUInt64(payload.AsSpan(0, at)));
-        return payload;
-    }
-
-    /// <summary>The libraries' code in a payload of <see cref="Dump"/>; null when it is not one (wrong magic,
-    /// version, lengths or hash).</summary>
-    public static List<byte[]>? Undump(ReadOnlySpan<byte> payload)
-    {
-        if (payload.Length < 17 || !payload.StartsWith("HCFN"u8) || payload[4] != 1) return null;
-        var body = payload[..^8];
-        if (XxHash64.HashToUInt64(body) != BinaryPrimitives.ReadUInt64LittleEndian(payload[^8..])) return null;
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(body[5..]);
-        var codes = new List<byte[]>();
-        int at = 9;
-        for (uint i = 0; i < count; i++)
-        {
-            if (at + 4 > body.Length) return null;
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(body[at..]);
-            if (length > (uint)(body.Length - at - 4)) return null;
-            codes.Add(body.Slice(at + 4, (int)length).ToArray());
-            at += 4 + (int)length;
-        }
-        return at == body.Length ? codes : null;
     }
 }
