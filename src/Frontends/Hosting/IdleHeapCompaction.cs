@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -28,15 +27,13 @@ public sealed class IdleHeapCompaction(Node node, ILogger<IdleHeapCompaction> lo
         }
     }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static long Committed() => GC.GetGCMemoryInfo().TotalCommittedBytes;
+    private static long Committed() => HeapCompactor.Committed();
 
     private long Compact()
     {
         long before = Committed();
         var watch = Stopwatch.StartNew();
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        long after = Committed();
+        long after = HeapCompactor.Compact();
         logger.LogInformation("Idle heap compaction: committed {Before} MB -> {After} MB in {Ms} ms",
             before >> 20, after >> 20, watch.ElapsedMilliseconds);
         return after;

@@ -65,6 +65,12 @@ public sealed class Database
 
     public int Count => _table.Count;
     public int VolatileCount => _volatile.Count;
+
+    /// <summary>The key table's arrays (slots and buckets), as counted in <see cref="Memory"/> (MEMORY STATS).</summary>
+    public long TableBytes => _table.Bytes;
+
+    /// <summary>The volatile list's array, as counted in <see cref="Memory"/> (MEMORY STATS).</summary>
+    public long VolatileBytes => MemorySize.Array(_volatile.Capacity, MemorySize.Reference);
     public KeyTable Table => _table;
 
     /// <summary>A reference to the key's entry, or a null reference (<see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>).</summary>

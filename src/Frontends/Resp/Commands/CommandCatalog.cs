@@ -26,6 +26,7 @@ public static class CommandCatalog
         AuthCommands.Register(table);
         AclCommands.Register(table);
         ObjectCommands.Register(table);
+        MemoryCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
         SlowLogCommands.Register(table);
