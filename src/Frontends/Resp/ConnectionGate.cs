@@ -22,7 +22,7 @@ public static class ConnectionGate
             Reject(client, spec, "ERR Replica can't interact with the keyspace"); // Redis's words: a monitor is a replica there
             return true;
         }
-        if (client.Protocol == 2 && client.Subscriptions is { Count: > 0 } && !AllowedWhileSubscribed(spec))
+        if (client.Protocol == 2 && client.Subscriptions is { Active: true } && !AllowedWhileSubscribed(spec))
         {
             Reject(client, spec, $"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return true;

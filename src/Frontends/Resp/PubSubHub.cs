@@ -11,54 +11,56 @@ public sealed class PubSubHub
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], HashSet<RespClient>> _channels = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], HashSet<RespClient>> _patterns = new(KeyComparer.Instance);
+    private readonly Dictionary<byte[], HashSet<RespClient>> _shardChannels = new(KeyComparer.Instance);
 
-    /// <summary>Subscribes; returns the client's subscription count afterwards.</summary>
-    public int Subscribe(RespClient client, ReadOnlySpan<byte> name, bool pattern)
+    /// <summary>Subscribes; returns the client's subscription count of that kind afterwards (see
+    /// <see cref="ClientSubscriptions.CountFor"/>).</summary>
+    public int Subscribe(RespClient client, ReadOnlySpan<byte> name, SubscriptionKind kind)
     {
         lock (_lock)
         {
             var mine = client.Subscriptions ??= new ClientSubscriptions();
-            var own = pattern ? mine.Patterns : mine.Channels;
             var key = name.ToArray();
-            if (own.Add(key))
+            if (mine.Of(kind).Add(key))
             {
-                var map = pattern ? _patterns : _channels;
+                var map = Map(kind);
                 if (!map.TryGetValue(key, out var listeners)) map[key] = listeners = [];
                 listeners.Add(client);
-                mine.Count++;
+                if (kind != SubscriptionKind.Shard) mine.Count++;
             }
-            return mine.Count;
+            return mine.CountFor(kind);
         }
     }
 
-    /// <summary>Unsubscribes; returns the client's subscription count afterwards.</summary>
-    public int Unsubscribe(RespClient client, ReadOnlySpan<byte> name, bool pattern)
+    /// <summary>Unsubscribes; returns the client's subscription count of that kind afterwards.</summary>
+    public int Unsubscribe(RespClient client, ReadOnlySpan<byte> name, SubscriptionKind kind)
     {
         lock (_lock)
         {
             if (client.Subscriptions is not { } mine) return 0;
-            var own = pattern ? mine.Patterns : mine.Channels;
+            var own = mine.Of(kind);
             var lookup = own.GetAlternateLookup<ReadOnlySpan<byte>>();
             if (lookup.TryGetValue(name, out var key))
             {
                 own.Remove(key);
-                Forget(pattern ? _patterns : _channels, key, client);
-                mine.Count--;
+                Forget(Map(kind), key, client);
+                if (kind != SubscriptionKind.Shard) mine.Count--;
             }
-            return mine.Count;
+            return mine.CountFor(kind);
         }
     }
 
-    /// <summary>UNSUBSCRIBE / PUNSUBSCRIBE with no argument: the names the client had, to confirm one by one.</summary>
-    public List<byte[]> Names(RespClient client, bool pattern)
+    /// <summary>(P|S)UNSUBSCRIBE with no argument: the names the client had, to confirm one by one.</summary>
+    public List<byte[]> Names(RespClient client, SubscriptionKind kind)
     {
         lock (_lock)
         {
             if (client.Subscriptions is not { } mine) return [];
-            return [.. pattern ? mine.Patterns : mine.Channels];
+            return [.. mine.Of(kind)];
         }
     }
 
+    /// <summary>RESET and a closed connection: every channel, pattern and shard channel goes.</summary>
     public void UnsubscribeAll(RespClient client)
     {
         lock (_lock)
@@ -66,11 +68,20 @@ public sealed class PubSubHub
             if (client.Subscriptions is not { } mine) return;
             foreach (var channel in mine.Channels) Forget(_channels, channel, client);
             foreach (var pattern in mine.Patterns) Forget(_patterns, pattern, client);
+            foreach (var channel in mine.ShardChannels) Forget(_shardChannels, channel, client);
             mine.Channels.Clear();
             mine.Patterns.Clear();
+            mine.ShardChannels.Clear();
             mine.Count = 0;
         }
     }
+
+    private Dictionary<byte[], HashSet<RespClient>> Map(SubscriptionKind kind) => kind switch
+    {
+        SubscriptionKind.Pattern => _patterns,
+        SubscriptionKind.Shard => _shardChannels,
+        _ => _channels,
+    };
 
     private static void Forget(Dictionary<byte[], HashSet<RespClient>> map, byte[] key, RespClient client)
     {
@@ -106,22 +117,48 @@ public sealed class PubSubHub
         return deliveries.Count;
     }
 
-    /// <summary>PUBSUB CHANNELS: channels with at least one subscriber, matching the pattern if given.</summary>
-    public List<byte[]> Channels(ReadOnlySpan<byte> pattern, bool all)
+    /// <summary>SPUBLISH: queues the message for the shard channel's subscribers only (no patterns; a node out of
+    /// cluster mode owns every slot). Returns how many got it.</summary>
+    public int PublishShard(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient publisher)
+    {
+        RespClient[] receivers;
+        lock (_lock)
+        {
+            if (!_shardChannels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners)) return 0;
+            receivers = [.. listeners];
+        }
+        var message = new PubSubMessage(null, channel.ToArray(), payload.ToArray(), Sharded: true);
+        foreach (var client in receivers)
+        {
+            if (client == publisher) message.WriteTo(client.Writer);
+            else client.Output.Deliver(client, message);
+        }
+        return receivers.Length;
+    }
+
+    /// <summary>PUBSUB CHANNELS / SHARDCHANNELS: channels with at least one subscriber, matching the pattern if
+    /// given.</summary>
+    public List<byte[]> Channels(ReadOnlySpan<byte> pattern, bool all, bool shard = false)
     {
         lock (_lock)
         {
             var result = new List<byte[]>();
-            foreach (var channel in _channels.Keys)
+            foreach (var channel in (shard ? _shardChannels : _channels).Keys)
                 if (all || Glob.Match(pattern, channel)) result.Add(channel);
             return result;
         }
     }
 
-    public int SubscriberCount(ReadOnlySpan<byte> channel)
+    public int SubscriberCount(ReadOnlySpan<byte> channel, bool shard = false)
     {
         lock (_lock)
-            return _channels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners) ? listeners.Count : 0;
+            return (shard ? _shardChannels : _channels).GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners) ? listeners.Count : 0;
+    }
+
+    /// <summary>INFO's pubsubshard_channels.</summary>
+    public int ShardChannelCount
+    {
+        get { lock (_lock) return _shardChannels.Count; }
     }
 
     public int ChannelCount

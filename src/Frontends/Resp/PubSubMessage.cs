@@ -1,8 +1,9 @@
 namespace HyperCache.Frontends.Resp;
 
-/// <summary>One published message as one subscriber receives it: "message" (channel subscription) or "pmessage"
-/// (pattern). The byte arrays are shared by every receiver of the same PUBLISH.</summary>
-public sealed record PubSubMessage(byte[]? Pattern, byte[] Channel, byte[] Payload) : IPushMessage
+/// <summary>One published message as one subscriber receives it: "message" (channel subscription), "pmessage"
+/// (pattern) or "smessage" (shard channel, SPUBLISH). The byte arrays are shared by every receiver of the same
+/// PUBLISH.</summary>
+public sealed record PubSubMessage(byte[]? Pattern, byte[] Channel, byte[] Payload, bool Sharded = false) : IPushMessage
 {
     public long Size => Channel.Length + Payload.Length + (Pattern?.Length ?? 0) + 64;
 
@@ -12,7 +13,7 @@ public sealed record PubSubMessage(byte[]? Pattern, byte[] Channel, byte[] Paylo
         if (Pattern is null)
         {
             writer.PushHeader(3);
-            writer.Bulk("message"u8);
+            writer.Bulk(Sharded ? "smessage"u8 : "message"u8);
         }
         else
         {

@@ -34,7 +34,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;
-    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Count: > 0 }) || Monitoring || Node.GatesWrites;
+    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites;
     /// <summary>After MONITOR (until RESET or the connection ends): it receives every command run on the node.</summary>
     public bool Monitoring { get; set; }
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
@@ -59,7 +59,8 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .Append(" flags=").Append(Flags()).Append(" db=").Append(Session.Db)
             .Append(" sub=").Append(Subscriptions?.Channels.Count ?? 0)
             .Append(" psub=").Append(Subscriptions?.Patterns.Count ?? 0)
-            .Append(" ssub=0 multi=").Append(Transaction?.Count ?? -1)
+            .Append(" ssub=").Append(Subscriptions?.ShardChannels.Count ?? 0)
+            .Append(" multi=").Append(Transaction?.Count ?? -1)
             .Append(" qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
             .Append(" cmd=").Append(LastCommand)
             .Append(" user=default redir=-1 resp=").Append(Protocol)
@@ -68,7 +69,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
 
     private string Flags()
     {
-        string flags = (Subscriptions is { Count: > 0 } ? "P" : "") + (Transaction != null ? "x" : "");
+        string flags = (Subscriptions is { Active: true } ? "P" : "") + (Transaction != null ? "x" : "");
         return flags.Length == 0 ? "N" : flags;
     }
 

@@ -71,5 +71,5 @@ internal static class ClientKill
     }
 
     /// <summary>Redis's client types: replicas stream over gRPC here, so RESP clients are normal or pubsub.</summary>
-    private static string TypeOf(RespClient client) => client.Subscriptions is { Count: > 0 } ? "pubsub" : "normal";
+    private static string TypeOf(RespClient client) => client.Subscriptions is { Active: true } ? "pubsub" : "normal";
 }

@@ -13,7 +13,7 @@ public static class ConnectionCommands
         t.Add("ping", -1, F, (c, a, r) =>
         {
             if (a.Count > 2) throw ArgParse.WrongArity("ping");
-            if (c.Protocol == 2 && c.Subscriptions is { Count: > 0 })
+            if (c.Protocol == 2 && c.Subscriptions is { Active: true })
             {
                 // A RESP2 subscriber's replies are all arrays, so PING answers like a message.
                 r.ArrayHeader(2);

@@ -1,16 +1,26 @@
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB. Messages are not logged.</summary>
+/// <summary>SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, their sharded forms (SSUBSCRIBE, SUNSUBSCRIBE,
+/// SPUBLISH: a channel namespace of its own, as a Redis 7.0 node out of cluster mode), PUBSUB. Messages are not
+/// logged.</summary>
 public static class PubSubCommands
 {
     public static void Register(CommandTable t)
     {
         const CommandFlags P = CommandFlags.None;
-        t.Add("subscribe", -2, P, (c, a, r) => Subscribe(c, a, r, pattern: false));
-        t.Add("psubscribe", -2, P, (c, a, r) => Subscribe(c, a, r, pattern: true));
-        t.Add("unsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, pattern: false));
-        t.Add("punsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, pattern: true));
+        t.Add("subscribe", -2, P, (c, a, r) => Subscribe(c, a, r, SubscriptionKind.Channel));
+        t.Add("psubscribe", -2, P, (c, a, r) => Subscribe(c, a, r, SubscriptionKind.Pattern));
+        t.Add("ssubscribe", -2, P, (c, a, r) =>
+        {
+            // As Redis 7.0: unlike SUBSCRIBE, refused where a reply per command is expected (inside EXEC).
+            if (c.InExec) throw new StateMachine.CommandError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+            Subscribe(c, a, r, SubscriptionKind.Shard);
+        }, 1, -1, 1);
+        t.Add("unsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Channel));
+        t.Add("punsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Pattern));
+        t.Add("sunsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Shard), 1, -1, 1);
         t.Add("publish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.Publish(a[1], a[2], c)));
+        t.Add("spublish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.PublishShard(a[1], a[2], c)), 1, 1, 1);
         t.Container("pubsub", P,
             new Subcommand("CHANNELS", -2, (c, a, r) =>
             {
@@ -28,44 +38,69 @@ public static class PubSubCommands
                     r.Integer(c.Node.PubSub.SubscriberCount(a[i]));
                 }
             }),
+            new Subcommand("SHARDCHANNELS", -2, (c, a, r) =>
+            {
+                if (a.Count > 3) throw new StateMachine.CommandError("ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP.");
+                var channels = c.Node.PubSub.Channels(a.Count == 3 ? a[2] : default, all: a.Count == 2, shard: true);
+                r.ArrayHeader(channels.Count);
+                foreach (var channel in channels) r.Bulk(channel);
+            }),
+            new Subcommand("SHARDNUMSUB", -2, (c, a, r) =>
+            {
+                r.ArrayHeader((a.Count - 2) * 2);
+                for (int i = 2; i < a.Count; i++)
+                {
+                    r.Bulk(a[i]);
+                    r.Integer(c.Node.PubSub.SubscriberCount(a[i], shard: true));
+                }
+            }),
             new Subcommand("NUMPAT", 2, (c, a, r) => r.Integer(c.Node.PubSub.PatternCount)),
             Subcommand.Help(
                 "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
                 "NUMPAT", "    Return number of subscriptions to patterns.",
                 "NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding", "    pattern subscriptions(default: no channels).",
+                "SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                "SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
                 "HELP", "    Prints this help."));
     }
 
     /// <summary>One confirmation per name: [kind, name, count after].</summary>
-    private static void Subscribe(RespClient c, CommandArgs a, RespWriter r, bool pattern)
+    private static void Subscribe(RespClient c, CommandArgs a, RespWriter r, SubscriptionKind kind)
     {
-        for (int i = 1; i < a.Count; i++)
+        var confirmation = kind switch
         {
-            int count = c.Node.PubSub.Subscribe(c, a[i], pattern);
-            Confirm(r, pattern ? "psubscribe"u8 : "subscribe"u8, a[i], count);
-        }
+            SubscriptionKind.Pattern => "psubscribe"u8,
+            SubscriptionKind.Shard => "ssubscribe"u8,
+            _ => "subscribe"u8,
+        };
+        for (int i = 1; i < a.Count; i++) Confirm(r, confirmation, a[i], c.Node.PubSub.Subscribe(c, a[i], kind));
     }
 
     /// <summary>With no names: every current one (or a single confirmation with a nil name when there is none).</summary>
-    private static void Unsubscribe(RespClient c, CommandArgs a, RespWriter r, bool pattern)
+    private static void Unsubscribe(RespClient c, CommandArgs a, RespWriter r, SubscriptionKind kind)
     {
-        var kind = pattern ? "punsubscribe"u8 : "unsubscribe"u8;
+        var confirmation = kind switch
+        {
+            SubscriptionKind.Pattern => "punsubscribe"u8,
+            SubscriptionKind.Shard => "sunsubscribe"u8,
+            _ => "unsubscribe"u8,
+        };
         if (a.Count > 1)
         {
-            for (int i = 1; i < a.Count; i++) Confirm(r, kind, a[i], c.Node.PubSub.Unsubscribe(c, a[i], pattern));
+            for (int i = 1; i < a.Count; i++) Confirm(r, confirmation, a[i], c.Node.PubSub.Unsubscribe(c, a[i], kind));
             return;
         }
-        var names = c.Node.PubSub.Names(c, pattern);
+        var names = c.Node.PubSub.Names(c, kind);
         if (names.Count == 0)
         {
             r.PushHeader(3);
-            r.Bulk(kind);
+            r.Bulk(confirmation);
             r.NullBulk();
-            r.Integer(c.Subscriptions?.Count ?? 0);
+            r.Integer(c.Subscriptions?.CountFor(kind) ?? 0);
             return;
         }
-        foreach (var name in names) Confirm(r, kind, name, c.Node.PubSub.Unsubscribe(c, name, pattern));
+        foreach (var name in names) Confirm(r, confirmation, name, c.Node.PubSub.Unsubscribe(c, name, kind));
     }
 
     private static void Confirm(RespWriter r, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> name, int count)

@@ -126,6 +126,7 @@ public static class ServerInfo
                 yield return ("keyspace_misses", misses.ToString(inv));
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
+                yield return ("pubsubshard_channels", node.PubSub.ShardChannelCount.ToString(inv));
                 yield return ("total_error_replies", node.Metrics.Errors.Total.ToString(inv));
                 break;
             case "errorstats":
