@@ -28,6 +28,7 @@ public static class ConfigLoader
         new("network.max_clients", c => Text(c.MaxClients), (c, v) => c.MaxClients = Positive(v), "maxclients"),
         new("network.timeout", c => Text(c.Timeout), (c, v) => c.Timeout = NonNegative(v), "timeout"),
         new("logging.slowlog_log_slower_than", c => Text(c.SlowlogLogSlowerThan), (c, v) => c.SlowlogLogSlowerThan = long.Parse(v, CultureInfo.InvariantCulture), "slowlog-log-slower-than"),
+        new("logging.latency_monitor_threshold", c => Text(c.LatencyMonitorThreshold), (c, v) => c.LatencyMonitorThreshold = NonNegativeLong(v), "latency-monitor-threshold"),
         new("logging.slowlog_max_len", c => Text(c.SlowlogMaxLen), (c, v) => c.SlowlogMaxLen = NonNegative(v), "slowlog-max-len"),
         new("persistence.enabled", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v)),
         new("persistence.enable_aof", c => Bool(c.AppendOnly), (c, v) => c.AppendOnly = ParseBool(v), "appendonly"),

@@ -23,6 +23,8 @@ public sealed class NodeConfig
     public int Timeout { get; set; }
     /// <summary>SLOWLOG: microseconds from which a command is logged (negative: off; 0: every command).</summary>
     public long SlowlogLogSlowerThan { get; set; } = 10_000;
+    /// <summary>LATENCY: milliseconds from which an event is recorded (0: the monitor is off, Redis's default).</summary>
+    public long LatencyMonitorThreshold { get; set; }
     /// <summary>SLOWLOG entries kept.</summary>
     public int SlowlogMaxLen { get; set; } = 128;
     /// <summary>How RESP sockets are driven: "epoll" (our own epoll loops; the default on Linux x64, and elsewhere

@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using HyperCache.Frontends.Resp;
 using Microsoft.Extensions.Hosting;
 
 namespace HyperCache.Frontends.Hosting;
 
-/// <summary>Runs the store's active expiry <c>hz</c> times a second, as Redis's serverCron does.</summary>
+/// <summary>Runs the store's active expiry <c>hz</c> times a second, as Redis's serverCron does; a cycle
+/// slower than latency-monitor-threshold is the latency monitor's expire-cycle event.</summary>
 public sealed class ExpiryService(Node node) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -12,7 +15,10 @@ public sealed class ExpiryService(Node node) : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(1000.0 / Math.Max(1, node.Config.HzExpiry)), stoppingToken);
-                if (!node.IsReplica) node.Store.ExpireCycle(); // a replica gets its primary's expiry deletes (as Redis)
+                if (node.IsReplica) continue; // a replica gets its primary's expiry deletes (as Redis)
+                long started = node.Latency.Enabled ? Stopwatch.GetTimestamp() : 0;
+                node.Store.ExpireCycle();
+                if (started != 0) node.Latency.RecordTicks(LatencyMonitor.ExpireCycle, Stopwatch.GetTimestamp() - started);
             }
         }
         catch (OperationCanceledException)

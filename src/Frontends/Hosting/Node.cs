@@ -26,7 +26,11 @@ public sealed class Node : IDisposable
         KeyspaceEventPublisher.Configure(this);
         Commands = CommandCatalog.Build();
         SlowLog.Configure(config);
+        Latency.ThresholdMs = config.LatencyMonitorThreshold;
         Metrics = new NodeMetrics(this, registry);
+        if (log is not null)
+            log.CommitCompleted += elapsed => Latency.Record(
+                log.Durability == Durability.Always ? LatencyMonitor.AofFsyncAlways : LatencyMonitor.AofFsyncBackground, (long)elapsed.TotalMilliseconds);
     }
 
     public NodeConfig Config { get; }
@@ -43,6 +47,8 @@ public sealed class Node : IDisposable
     public MonitorFeed Monitors { get; } = new();
     public SlowLog SlowLog { get; } = new();
     public AclLog AclLog { get; } = new();
+    /// <summary>LATENCY: events that took at least latency-monitor-threshold ms.</summary>
+    public LatencyMonitor Latency { get; } = new();
     /// <summary>A script past busy-reply-threshold: other clients get BUSY; SCRIPT KILL.</summary>
     public Scripting.BusyScript BusyScript { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;

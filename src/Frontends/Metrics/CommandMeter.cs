@@ -18,12 +18,15 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     public Counter.Child Error { get; } = error;
     public Histogram.Child Duration { get; } = duration;
 
+    /// <summary>The timed sample in power-of-two buckets (LATENCY HISTOGRAM).</summary>
+    public LatencyBuckets Latency { get; } = new();
+
     /// <param name="started">A <see cref="Stopwatch.GetTimestamp"/> taken before the command ran, or 0 for a
     /// command that is counted but not timed (the dispatcher times a sample).</param>
     public void Succeeded(long started)
     {
         _ok.Increment();
-        if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (started != 0) Observe(started);
     }
 
     /// <summary>Before a scrape: the Prometheus counter catches up with the calls counted since.</summary>
@@ -33,7 +36,14 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     {
         Error.Inc();
         Interlocked.Increment(ref _failed);
-        if (started != 0) Duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (started != 0) Observe(started);
+    }
+
+    private void Observe(long started)
+    {
+        long elapsed = Stopwatch.GetTimestamp() - started;
+        Duration.Observe((double)elapsed / Stopwatch.Frequency);
+        Latency.Add(elapsed);
     }
 
     /// <summary>Refused before it ran (arity, NOAUTH, OOM, ...): Redis's rejected_calls. The caller counts

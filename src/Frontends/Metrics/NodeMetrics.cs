@@ -86,7 +86,7 @@ public sealed class NodeMetrics
         _dbPublished = new bool[node.Store.Databases];
         _keys.WithLabels("0").Set(0);
         _expiringKeys.WithLabels("0").Set(0);
-        if (node.Log is { } log) log.CommitCompleted = elapsed => _commitDuration.Observe(elapsed.TotalSeconds);
+        if (node.Log is { } log) log.CommitCompleted += elapsed => _commitDuration.Observe(elapsed.TotalSeconds);
         Registry.AddBeforeCollectCallback(UpdateScrapeTimeValues);
     }
 

@@ -148,6 +148,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         prefetch.Reset();
         long mark = node.Store.PinClock();
         var slowLog = node.SlowLog;
+        var latency = node.Latency;
         try
         {
             while (!remaining.IsEmpty && !client.CloseAfterReply && client.Blocked is null)
@@ -184,12 +185,17 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         dispatcher.Execute(client, client.Args);
                         node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
-                        if (!dispatcher.LastWasFast || slowLog.TimesEveryCommand)
+                        if (!dispatcher.LastWasFast || slowLog.TimesEveryCommand || latency.Enabled)
                         {
                             // It may have taken long: move the clock on, and time it for the slow log (with the fast
-                            // commands since the last mark: a few microseconds at most).
+                            // commands since the last mark: a few microseconds at most; with the latency monitor on,
+                            // every command is timed on its own).
                             long now = node.Store.AdvanceClock();
-                            if (dispatcher.LastSpec is { } ran) slowLog.Consider(now - mark, client, client.Args, ran);
+                            if (dispatcher.LastSpec is { } ran)
+                            {
+                                slowLog.Consider(now - mark, client, client.Args, ran);
+                                latency.RecordCommand(ran, now - mark);
+                            }
                             mark = now;
                         }
                         break;

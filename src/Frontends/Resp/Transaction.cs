@@ -44,7 +44,9 @@ public sealed class Transaction
             {
                 reply.Error(e.Message);
             }
-            client.Node.SlowLog.Consider(System.Diagnostics.Stopwatch.GetTimestamp() - started, client, args, spec); // as Redis: each, not EXEC as a whole
+            long elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            client.Node.SlowLog.Consider(elapsed, client, args, spec); // as Redis: each, not EXEC as a whole
+            client.Node.Latency.RecordCommand(spec, elapsed); // as Redis: each, and EXEC as a whole too
             if (client.Node.Monitors.Active) client.Node.Monitors.Feed(client, args, spec); // as Redis: each, as it runs
         }
     }

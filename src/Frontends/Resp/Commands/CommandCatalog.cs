@@ -27,6 +27,7 @@ public static class CommandCatalog
         AclCommands.Register(table);
         ObjectCommands.Register(table);
         MemoryCommands.Register(table);
+        LatencyCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
         SlowLogCommands.Register(table);
