@@ -85,7 +85,7 @@ public sealed class CommandDispatcher(Node node)
     {
         bool exec = spec.Name == "exec" && client.Transaction is { DeniesOom: true };
         if (!spec.Flags.HasFlag(CommandFlags.DenyOom) && !exec) return false;
-        return client.Authenticated && !OomRules.Admit(node.Store);
+        return client.Authenticated && !OomRules.Admit(node.Store, node.Latency);
     }
 
     private static string Clip(string s) => s.Length <= 128 ? s : s[..128];

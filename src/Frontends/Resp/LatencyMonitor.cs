@@ -8,7 +8,8 @@ namespace HyperCache.Frontends.Resp;
 /// all-time worst. Off while the threshold is 0 (Redis's default): callers test <see cref="Enabled"/> (one field
 /// read) before they read a clock, so an idle monitor costs nothing per command.
 /// <para>Events: <c>command</c> and <c>fast-command</c> (split by the command's fast flag, as Redis), plus
-/// <c>expire-cycle</c>, <c>eviction-cycle</c> and the log commit (<c>aof-fsync-always</c> under appendfsync always,
+/// <c>expire-cycle</c>, <c>eviction-cycle</c> (a command making room under maxmemory, and the background
+/// eviction pass) and the log commit (<c>aof-fsync-always</c> under appendfsync always,
 /// <c>aof-fsync-background</c> otherwise); see docs/decisions.md.</para>
 /// </summary>
 public sealed class LatencyMonitor

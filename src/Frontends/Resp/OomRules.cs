@@ -27,4 +27,15 @@ public static class OomRules
     /// <summary>Before a denyoom command (or an EXEC holding one): evicts if needed; false means refuse with
     /// <see cref="Error"/>.</summary>
     public static bool Admit(Store store) => store.MakeRoom();
+
+    /// <summary><see cref="Admit(Store)"/> for a RESP command: while the latency monitor is on, the room it made
+    /// (or found) is timed as its eviction-cycle event, as Redis times performEvictions.</summary>
+    public static bool Admit(Store store, LatencyMonitor latency)
+    {
+        if (!latency.Enabled) return store.MakeRoom();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        bool admitted = store.MakeRoom();
+        latency.RecordTicks(LatencyMonitor.EvictionCycle, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        return admitted;
+    }
 }
