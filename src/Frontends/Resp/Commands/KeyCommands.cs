@@ -2,7 +2,7 @@ using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>DEL, EXISTS, the EXPIRE and TTL families, TYPE, RENAME, COPY, KEYS, SCAN, RANDOMKEY (OBJECT: ObjectCommands).</summary>
+/// <summary>DEL, EXISTS, the EXPIRE and TTL families, TYPE, RENAME, COPY, MOVE, KEYS, SCAN, RANDOMKEY (OBJECT: ObjectCommands).</summary>
 public static class KeyCommands
 {
     public static void Register(CommandTable t)
@@ -29,6 +29,7 @@ public static class KeyCommands
         t.Add("rename", 3, W, (c, a, r) => Rename(c, a, r, false), 1, 2, 1);
         t.Add("renamenx", 3, W | CommandFlags.Fast, (c, a, r) => Rename(c, a, r, true), 1, 2, 1);
         t.Add("copy", -3, W, Copy, 1, 2, 1);
+        t.Key("move", 3, W | CommandFlags.Fast, Move);
         t.Add("keys", 2, CommandFlags.ReadOnly, Keys);
         t.Add("scan", -2, CommandFlags.ReadOnly, Scan);
         t.Add("randomkey", 1, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.RandomKey(c.Session)));
@@ -94,6 +95,17 @@ public static class KeyCommands
         if (db == c.Session.Db && a[1].SequenceEqual(a[2]))
             throw new CommandError("ERR source and destination objects are the same");
         r.Integer(c.Store.Copy(c.Session, a[1], a[2], db, replace) ? 1 : 0);
+    }
+
+    /// <summary>MOVE key db: Redis's checks in Redis's order (number, int range, db range, same db).</summary>
+    private static void Move(RespClient c, CommandArgs a, RespWriter r)
+    {
+        long db = ArgParse.Int64(a[2]);
+        if (db is < int.MinValue or > int.MaxValue)
+            throw new CommandError("ERR value is out of range, value must between -2147483648 and 2147483647");
+        if (db < 0 || db >= c.Store.Databases) throw new CommandError("ERR DB index is out of range");
+        if (db == c.Session.Db) throw new CommandError("ERR source and destination objects are the same");
+        r.Integer(c.Store.Move(c.Session, a[1], (int)db) ? 1 : 0);
     }
 
     private static void Keys(RespClient c, CommandArgs a, RespWriter r)
