@@ -13,6 +13,7 @@ public static class CommandCatalog
         ServerCommands.Register(table);
         CommandCommands.Register(table);
         StringCommands.Register(table);
+        LcsCommand.Register(table);
         KeyCommands.Register(table);
         DumpCommands.Register(table);
         BitmapCommands.Register(table);
