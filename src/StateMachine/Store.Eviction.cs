@@ -29,7 +29,7 @@ public sealed partial class Store
     public bool MakeRoom()
     {
         var settings = _memory;
-        if (settings.MaxMemory <= 0) return true;
+        if (settings.MaxMemory <= 0 || _deletionsPaused) return true; // paused: no evictions, and no OOM (as Redis)
         long used = UsedMemory;
         NotePeak(used);
         if (used <= settings.MaxMemory) return true;
@@ -57,7 +57,7 @@ public sealed partial class Store
         long baseline = _usedAfterBackground < 0 ? used : _usedAfterBackground;
         long growth = Math.Max(0, used - baseline + Interlocked.Exchange(ref _evictedByWriters, 0));
         _usedAfterBackground = used;
-        if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction) return 0;
+        if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction || _deletionsPaused) return 0;
         long panic = (long)(settings.MaxMemory * settings.PanicRatio);
         if (used < panic) return 0;
         long target = Math.Max(panic - 1, settings.MaxMemory - growth);

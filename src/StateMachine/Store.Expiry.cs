@@ -9,10 +9,16 @@ public sealed partial class Store
 {
     private readonly Session _expirySession = new();
     private readonly Random _expiryRandom = new();
+    private volatile bool _deletionsPaused;
+
+    /// <summary>While clients are paused (CLIENT PAUSE) the data set stays still, as in Redis: active expiry and
+    /// eviction log no deletes (an expired key still reads as missing: reads never delete).</summary>
+    public bool DeletionsPaused { get => _deletionsPaused; set => _deletionsPaused = value; }
 
     /// <summary>One cycle over every shard and database; returns how many keys it expired.</summary>
     public int ExpireCycle(int samples = 20, int maxRounds = 16)
     {
+        if (_deletionsPaused) return 0;
         TickAccessClock();
         int expired = 0;
         foreach (var shard in _shards)

@@ -21,6 +21,7 @@ public sealed class Node : IDisposable
         Config = config;
         Log = log;
         Store = store;
+        Pause = new ClientPause(store);
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         KeyspaceEventPublisher.Configure(this);
@@ -51,6 +52,8 @@ public sealed class Node : IDisposable
     public LatencyMonitor Latency { get; } = new();
     /// <summary>A script past busy-reply-threshold: other clients get BUSY; SCRIPT KILL.</summary>
     public Scripting.BusyScript BusyScript { get; } = new();
+    /// <summary>CLIENT PAUSE / UNPAUSE.</summary>
+    public ClientPause Pause { get; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);
@@ -105,5 +108,6 @@ public sealed class Node : IDisposable
         // A background snapshot commits the log before it publishes itself: let it finish first.
         Snapshots?.WaitIdle(TimeSpan.FromSeconds(30));
         Log?.Dispose();
+        Pause.Dispose();
     }
 }

@@ -14,18 +14,51 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
     /// <summary>Timers longer than this (~49 days, Task.Delay's limit) are treated as no timeout.</summary>
     private const long MaxTimerMs = uint.MaxValue - 1;
 
+    public const string UnblockedError = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
     /// <summary>Waits until the waiter is served, the timeout passes (the reply then gets a null result), or the
     /// connection closes (the waiter leaves its queues, so no pop is made for a client that is gone).</summary>
     private readonly Func<RespWriter, CancellationToken, Task>? _custom;
+    private readonly CancellationTokenSource? _unblock;
+    private volatile bool _unblockedWithError;
 
-    /// <summary>A command that waits for something other than keys (WAIT): <paramref name="complete"/> writes its reply.</summary>
-    public BlockedCommand(Func<RespWriter, CancellationToken, Task> complete) : this(null!, 0, null!) => _custom = complete;
+    /// <summary>A command that waits for something other than keys (WAIT): <paramref name="complete"/> writes its
+    /// reply; its token also fires on CLIENT UNBLOCK when <paramref name="unblockable"/> (a CLIENT PAUSE wait is not).</summary>
+    public BlockedCommand(Func<RespWriter, CancellationToken, Task> complete, bool unblockable = true) : this(null!, 0, null!)
+    {
+        _custom = complete;
+        if (unblockable) _unblock = new CancellationTokenSource();
+    }
+
+    /// <summary>CLIENT UNBLOCK: ends the wait as its timeout would, or with <see cref="UnblockedError"/>. False when
+    /// there is nothing to end (already served, or a paused command, which only UNPAUSE releases).</summary>
+    public bool TryUnblock(bool withError)
+    {
+        if (_custom is null)
+        {
+            _unblockedWithError = withError; // read only once Cancel has completed the waiter
+            return waiter.Cancel();
+        }
+        if (_unblock is null || _unblock.IsCancellationRequested) return false;
+        _unblockedWithError = withError;
+        _unblock.Cancel();
+        return true;
+    }
+
+    /// <summary>For a custom wait whose token fired: CLIENT UNBLOCK ... ERROR ended it (reply <see cref="UnblockedError"/>).</summary>
+    public bool UnblockedWithError => _unblockedWithError;
 
     public async Task CompleteAsync(RespWriter writer, CancellationToken connectionClosed)
     {
         if (_custom != null)
         {
-            await _custom(writer, connectionClosed);
+            if (_unblock is null)
+            {
+                await _custom(writer, connectionClosed);
+                return;
+            }
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, _unblock.Token);
+            await _custom(writer, either.Token); // it asks UnblockedWithError when its token fired
             return;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
@@ -41,6 +74,7 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
             writer.Error(e.Message);
             return;
         }
-        reply(writer, result);
+        if (result is null && _unblockedWithError) writer.Error(UnblockedError);
+        else reply(writer, result);
     }
 }

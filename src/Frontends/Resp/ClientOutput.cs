@@ -68,12 +68,21 @@ public sealed class ClientOutput
             try
             {
                 if (_closed) return;
-                while (_pending.TryDequeue(out var message))
+                bool muted = client.Writer.Muted;
+                client.Writer.Muted = false; // as Redis: CLIENT REPLY OFF silences replies, not pushed messages
+                try
                 {
-                    Interlocked.Add(ref _pendingBytes, -message.Size);
-                    message.WriteTo(client.Writer);
+                    while (_pending.TryDequeue(out var message))
+                    {
+                        Interlocked.Add(ref _pendingBytes, -message.Size);
+                        message.WriteTo(client.Writer);
+                    }
+                    client.Writer.Commit();
                 }
-                client.Writer.Commit();
+                finally
+                {
+                    client.Writer.Muted = muted;
+                }
                 await client.Writer.FlushAsync();
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or OperationCanceledException)

@@ -15,6 +15,8 @@ public sealed class ClientRegistry
     public long Rejected => Interlocked.Read(ref _rejected);
     public IEnumerable<RespClient> All => _clients.Values.OrderBy(c => c.Id);
 
+    public bool TryGet(long id, out RespClient client) => _clients.TryGetValue(id, out client!);
+
     public long NextId() => Interlocked.Increment(ref _nextId);
 
     public bool TryAdd(RespClient client, int maxClients)

@@ -18,6 +18,19 @@ public sealed class CommandDispatcher(Node node)
 
     public void Execute(RespClient client, CommandArgs args)
     {
+        // CLIENT REPLY: this command's replies (errors too) are dropped under OFF or SKIP; SKIP's mark moves on to
+        // the next command once this one ran (a command CLIENT PAUSE held back has not run yet).
+        if (client.Replies != ReplyMode.On || client.Writer.Muted)
+            client.Writer.Muted = (client.Replies & (ReplyMode.Off | ReplyMode.Skip)) != 0;
+        Run(client, args);
+        if (client.Replies == ReplyMode.On || client.Postponed) return;
+        var replies = client.Replies & ~ReplyMode.Skip;
+        if ((replies & ReplyMode.SkipNext) != 0) replies = (replies & ~ReplyMode.SkipNext) | ReplyMode.Skip;
+        client.Replies = replies;
+    }
+
+    private void Run(RespClient client, CommandArgs args)
+    {
         LastWasFast = false;
         LastSpec = null;
         var reply = client.Writer;

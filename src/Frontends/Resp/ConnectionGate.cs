@@ -4,7 +4,7 @@ namespace HyperCache.Frontends.Resp;
 
 /// <summary>
 /// What a connection's state says about a command before it runs, checked in Redis's order: authentication,
-/// then the RESP2 subscriber's restricted command set, then MULTI's queue. The dispatcher asks only when
+/// then the RESP2 subscriber's restricted command set, then CLIENT PAUSE, then MULTI's queue. The dispatcher asks only when
 /// <see cref="RespClient.Gated"/> is set, so an ordinary connection pays one test per command.
 /// </summary>
 public static class ConnectionGate
@@ -37,6 +37,7 @@ public static class ConnectionGate
             Reject(client, spec, "NOREPLICAS Not enough good replicas to write.");
             return true;
         }
+        if (client.Node.Pause.Active && !client.InExec && Park(client, spec, args)) return true;
         if (client.Transaction is { } transaction && !TransactionCommands.ControlsTransaction(spec))
         {
             if (spec.Flags.HasFlag(CommandFlags.NoMulti)) // refused, and the transaction is doomed
@@ -49,6 +50,18 @@ public static class ConnectionGate
             return true;
         }
         return false;
+    }
+
+    /// <summary>CLIENT PAUSE covers the command: it is left unread and the connection waits (see
+    /// <see cref="ClientPause"/>). Checked after the refusals above, before MULTI queues it, as in Redis.</summary>
+    private static bool Park(RespClient client, CommandSpec spec, CommandArgs args)
+    {
+        var pause = client.Node.Pause;
+        bool write = pause.Mode == PauseMode.Write && PauseRules.CoveredByWritePause(client, spec, args);
+        if (!pause.TryPark(write, out var lifted)) return false;
+        client.Postponed = true;
+        client.Blocked = new BlockedCommand((_, closed) => lifted.WaitAsync(closed), unblockable: false);
+        return true;
     }
 
     /// <summary>Refuses a command: inside MULTI this also dooms the transaction; a refused EXEC answers EXECABORT.</summary>

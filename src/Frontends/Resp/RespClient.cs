@@ -4,6 +4,10 @@ using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp;
 
+/// <summary>CLIENT REPLY: Off drops every reply until ON; SkipNext (set by SKIP) becomes Skip for the next command.</summary>
+[Flags]
+public enum ReplyMode { On = 0, Off = 1, SkipNext = 2, Skip = 4 }
+
 /// <summary>One RESP connection's state: session (db, last write), name, protocol, and its reusable buffers.</summary>
 public sealed class RespClient(long id, Node node, string remote, string local)
 {
@@ -34,7 +38,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;
-    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites;
+    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites || Node.Pause.Active;
     /// <summary>After MONITOR (until RESET or the connection ends): it receives every command run on the node.</summary>
     public bool Monitoring { get; set; }
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
@@ -42,6 +46,15 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public Action? Kill { get; set; }
     /// <summary>Set by a blocking command (BLPOP...) that must wait: the connection stops its batch until it ends.</summary>
     public BlockedCommand? Blocked { get; set; }
+    /// <summary>Set with <see cref="Blocked"/> when CLIENT PAUSE holds the command back: it was not run, so the
+    /// connection leaves it unread and parses it again once the pause is over.</summary>
+    public bool Postponed { get; set; }
+    /// <summary>The blocking command this connection waits on now (CLIENT UNBLOCK ends it; CLIENT LIST shows 'b').</summary>
+    public BlockedCommand? Waiting { get; set; }
+    /// <summary>CLIENT REPLY's state (0: every reply is sent); the dispatcher applies it per command.</summary>
+    public ReplyMode Replies { get; set; }
+    /// <summary>CLIENT NO-EVICT: recorded and shown ('e'); HyperCache never evicts clients.</summary>
+    public bool NoEvict { get; set; }
 
     public Store Store => Node.Store;
 
@@ -67,9 +80,11 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .ToString();
     }
 
+    /// <summary>Redis's flag letters, in its order: P pub/sub, x MULTI, b blocked (or paused), e no-evict; N none.</summary>
     private string Flags()
     {
-        string flags = (Subscriptions is { Active: true } ? "P" : "") + (Transaction != null ? "x" : "");
+        string flags = (Subscriptions is { Active: true } ? "P" : "") + (Transaction != null ? "x" : "")
+            + (Waiting != null ? "b" : "") + (NoEvict ? "e" : "");
         return flags.Length == 0 ? "N" : flags;
     }
 

@@ -113,7 +113,15 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         if (written >= 0 && node.Log is { Durability: Durability.Always } log) await log.WaitForCommitAsync(written);
         client.Writer.Commit();
         if ((await connection.Transport.Output.FlushAsync()).IsCompleted) return false;
-        await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
+        client.Waiting = blocked;
+        try
+        {
+            await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
+        }
+        finally
+        {
+            client.Waiting = null;
+        }
         return true;
     }
 
@@ -183,6 +191,12 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                     case ParseStatus.Complete:
                         prefetch.BeforeCommand(client.Args, used < head.Length ? head[used..] : default, node.Store, client.Session.Db);
                         dispatcher.Execute(client, client.Args);
+                        if (client.Postponed)
+                        {
+                            // CLIENT PAUSE: not run, so not consumed; read again (at once) when the pause is over.
+                            client.Postponed = false;
+                            return (remaining.Start, remaining.Start);
+                        }
                         node.Store.ServeBlockedClients(); // as Redis: before this client's next command
                         executed++;
                         if (!dispatcher.LastWasFast || slowLog.TimesEveryCommand || latency.Enabled)

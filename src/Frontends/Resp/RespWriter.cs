@@ -20,27 +20,57 @@ public sealed class RespWriter
     private PipeWriter? _direct;  // the connection's pipe while replies are held back
     private MemoryStream? _staged;
 
+    private PipeWriter? _unmuted; // the real output while replies are dropped
+    private DiscardWriter? _discard;
+
+    /// <summary>CLIENT REPLY OFF/SKIP: while set, replies go nowhere. Pub/sub pushes are written with it cleared.</summary>
+    public bool Muted
+    {
+        get => _unmuted != null;
+        set
+        {
+            if (value == (_unmuted != null)) return;
+            Commit();
+            if (value)
+            {
+                _unmuted = _output;
+                _output = _discard ??= new DiscardWriter();
+            }
+            else
+            {
+                _output = _unmuted!;
+                _unmuted = null;
+            }
+        }
+    }
+
     /// <summary>Holds the replies that follow until <see cref="EndStagingAsync"/> (the sync replication strategy
     /// decides after a batch whether its replies or an error go out).</summary>
     public void BeginStaging()
     {
+        bool muted = Muted;
+        Muted = false; // staging swaps the real output; muting goes on over the stage
         Commit();
         _staged ??= new MemoryStream();
         _staged.SetLength(0);
         _direct = _output;
         _output = PipeWriter.Create(_staged, new StreamPipeWriterOptions(leaveOpen: true));
+        Muted = muted;
     }
 
     /// <summary>Sends the held replies to the connection (<paramref name="keep"/>) or drops them.</summary>
     public async ValueTask EndStagingAsync(bool keep)
     {
         if (_direct is null) return;
+        bool muted = Muted;
+        Muted = false;
         Commit();
         await _output.CompleteAsync(); // writes what it buffered into the stream
         _output = _direct;
         _direct = null;
         if (keep) _output.Write(_staged!.GetBuffer().AsSpan(0, (int)_staged.Length));
         if (_staged!.Capacity > 1 << 20) _staged = null; // do not keep a big batch's buffer
+        Muted = muted;
     }
 
     /// <summary>Hands the bytes written so far to the pipe (before a flush).</summary>
@@ -165,7 +195,7 @@ public sealed class RespWriter
     }
 
     /// <summary>Sends what was committed (pub/sub deliveries outside the connection's own loop).</summary>
-    public ValueTask<FlushResult> FlushAsync() => _output.FlushAsync();
+    public ValueTask<FlushResult> FlushAsync() => (_unmuted ?? _output).FlushAsync();
 
     /// <summary>Redis's %.17g-style text for a double: shortest round-trip digits, "inf"/"-inf".</summary>
     public static string FormatDouble(double value)

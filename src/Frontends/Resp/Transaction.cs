@@ -23,6 +23,19 @@ public sealed class Transaction
         _queued.Add((spec, bytes, lengths));
     }
 
+    /// <summary>Whether some queued command matches (CLIENT PAUSE WRITE asks before EXEC runs).</summary>
+    public bool Any(Func<CommandSpec, CommandArgs, bool> match)
+    {
+        var args = new CommandArgs();
+        foreach (var (spec, bytes, lengths) in _queued)
+        {
+            args.Reset(bytes);
+            for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
+            if (match(spec, args)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Runs the queued commands in order; a <see cref="StateMachine.CommandError"/> becomes that
     /// command's reply, as in Redis, and the rest still run.</summary>
     public void Run(RespClient client, RespWriter reply)

@@ -120,5 +120,6 @@ public static class ConnectionCommands
         // admin, as Redis flags them (so MONITOR does not show them either)
         new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n"))), Flags: CommandFlags.Admin),
         new("KILL", -3, ClientKill.Run, Flags: CommandFlags.Admin),
+        .. ClientControls.Subcommands(),
     ];
 }

@@ -93,7 +93,8 @@ public static class ReplicationCommands
             r.Integer(now);
             return;
         }
-        c.Blocked = new BlockedCommand(async (writer, closed) =>
+        BlockedCommand? blocked = null;
+        c.Blocked = blocked = new BlockedCommand(async (writer, closed) =>
         {
             if (address >= 0) await replication.Log.WaitForCommitAsync(address); // only committed entries are shipped
             int count;
@@ -106,7 +107,8 @@ public static class ReplicationCommands
             {
                 count = replication.Replicas.AcknowledgedCount(address);
             }
-            writer.Integer(count);
+            if (blocked!.UnblockedWithError) writer.Error(BlockedCommand.UnblockedError);
+            else writer.Integer(count);
         });
     }
 

@@ -1,0 +1,128 @@
+using HyperCache.StateMachine;
+
+namespace HyperCache.Frontends.Resp;
+
+public enum PauseMode { None, Write, All }
+
+/// <summary>
+/// CLIENT PAUSE / UNPAUSE, as Redis 7.0: a pause is a mode and an end time; a second pause keeps the stricter mode
+/// and the later end. While paused, the commands it covers (<see cref="PauseRules"/>) are not run: the connection
+/// parks on <see cref="Lifted"/> with the command left unread in its input, and runs it (checking again) once the
+/// pause ends or is lifted, so its later pipelined commands keep their order and no loop thread waits. The store's
+/// expiry and eviction deletions stop for as long (Redis keeps the data set still while paused).
+/// </summary>
+public sealed class ClientPause(Store store) : IDisposable
+{
+    /// <summary>Timer.Change's longest due time (~49.7 days): a longer pause re-arms on waking.</summary>
+    private const long MaxDueMs = uint.MaxValue - 1;
+
+    private readonly Lock _gate = new();
+    private PauseMode _mode;
+    private long _endTick;      // Environment.TickCount64 at which the pause ends
+    private TaskCompletionSource _lifted = NewSignal();
+    private Timer? _timer;
+    private volatile bool _active;
+
+    /// <summary>One volatile read: whether any pause may be in force (the dispatcher's gate).</summary>
+    public bool Active => _active;
+
+    /// <summary>CLIENT PAUSE: <paramref name="timeoutMs"/> from now (0 or an end in the past: over at once, as
+    /// Redis's end time then lies behind it).</summary>
+    public void Pause(long timeoutMs, PauseMode mode)
+    {
+        long now = Environment.TickCount64;
+        long end = timeoutMs > 0 ? unchecked(now + timeoutMs) : 0;
+        if (end < now && timeoutMs > 0) end = 0; // Redis's now + timeout wraps negative: a pause already over
+        lock (_gate)
+        {
+            if (mode > _mode) _mode = mode;
+            if (end > _endTick) _endTick = end;
+            _active = true;
+            store.DeletionsPaused = true;
+            Arm(now);
+        }
+    }
+
+    /// <summary>CLIENT UNPAUSE, or the end time passed: every parked client goes on.</summary>
+    public void Unpause()
+    {
+        TaskCompletionSource lifted;
+        lock (_gate)
+        {
+            _mode = PauseMode.None;
+            _endTick = 0;
+            _active = false;
+            store.DeletionsPaused = false;
+            _timer?.Dispose();
+            _timer = null;
+            lifted = _lifted;
+            _lifted = NewSignal();
+        }
+        lifted.TrySetResult();
+    }
+
+    /// <summary>The mode in force now (None once the end time passed).</summary>
+    public PauseMode Mode
+    {
+        get
+        {
+            if (!_active) return PauseMode.None;
+            lock (_gate)
+            {
+                if (_active && Environment.TickCount64 < _endTick) return _mode;
+            }
+            Unpause();
+            return PauseMode.None;
+        }
+    }
+
+    /// <summary>When the command is covered by the pause in force: true, with the task that completes when this
+    /// pause is over (taken under the same lock, so an UNPAUSE in between cannot be missed).</summary>
+    public bool TryPark(bool coveredByWritePause, out Task lifted)
+    {
+        lifted = Task.CompletedTask;
+        bool expired = false;
+        lock (_gate)
+        {
+            if (!_active) return false;
+            if (Environment.TickCount64 >= _endTick) expired = true;
+            else if (_mode == PauseMode.All || (_mode == PauseMode.Write && coveredByWritePause))
+            {
+                lifted = _lifted.Task;
+                return true;
+            }
+        }
+        if (expired) Unpause();
+        return false;
+    }
+
+    /// <summary>Under the gate: wakes at the end time (or at the timer's limit, to look again).</summary>
+    private void Arm(long now)
+    {
+        long due = Math.Clamp(_endTick - now, 0, MaxDueMs);
+        _timer ??= new Timer(static s => ((ClientPause)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        _timer.Change(due, Timeout.Infinite);
+    }
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            if (!_active || _timer is null) return;
+            long now = Environment.TickCount64;
+            if (now < _endTick)
+            {
+                Arm(now);
+                return;
+            }
+        }
+        Unpause();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose()
+    {
+        lock (_gate) _timer?.Dispose();
+    }
+}
