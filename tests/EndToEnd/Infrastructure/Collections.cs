@@ -66,3 +66,15 @@ public sealed class EpollNodeFixture : NodeFixture
 {
     protected override IEnumerable<string> ExtraServeArgs => ["--resp-transport", "epoll"];
 }
+
+/// <summary>A server on Kestrel's socket transport (whatever the default transport is).</summary>
+[CollectionDefinition(Name)]
+public sealed class SocketsCollection : ICollectionFixture<SocketsNodeFixture>
+{
+    public const string Name = "sockets";
+}
+
+public sealed class SocketsNodeFixture : NodeFixture
+{
+    protected override IEnumerable<string> ExtraServeArgs => ["--resp-transport", "sockets"];
+}

@@ -59,6 +59,9 @@ public sealed class RawRespClient : IDisposable
         return ReadReply();
     }
 
+    /// <summary>No reply byte has arrived (buffered or in the socket) yet.</summary>
+    public bool NothingReceived => _start == _end && _socket.Available == 0;
+
     /// <summary>Half-closes the connection: the server sees end-of-stream on its reads.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
