@@ -218,6 +218,23 @@ public abstract class ClientPauseTests(NodeFixture node) : E2ETest(node)
         Eventually.True(() => Expired() > before, "the key is deleted once the pause is over");
     }
 
+    [HyperCacheFact]
+    public async Task An_http_write_waits_for_the_pause_too()
+    {
+        using var http = new HttpClient();
+        Expect(Resp.Ok, "CLIENT", "PAUSE", "100000", "WRITE");
+        var put = http.PutAsync($"{Node.HttpBase}/api/cache/{Uri.EscapeDataString(K())}",
+            new StringContent("{\"value\":\"v\"}", System.Text.Encoding.UTF8, "application/json"));
+        // Absence can only be watched for a while: 300 ms without an answer, and the key not written.
+        Assert.False(put.Wait(300), "the PUT was answered during the pause");
+        Expect(Resp.Int(0), "EXISTS", K());
+        var read = await http.GetAsync($"{Node.HttpBase}/api/cache/{Uri.EscapeDataString(K())}"); // reads are not held
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, read.StatusCode);
+        Expect(Resp.Ok, "CLIENT", "UNPAUSE");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await put).StatusCode);
+        Expect(Resp.Bulk("v"), "GET", K());
+    }
+
     /// <summary>Redis 7.0.15 crashes on this (it unblocks the paused client); HyperCache answers 0 and keeps it paused.</summary>
     [HyperCacheFact]
     public void Client_unblock_does_not_release_a_paused_command()
