@@ -47,6 +47,7 @@ public abstract class ClientPauseTests(NodeFixture node) : E2ETest(node)
         writer.Send(RawRespClient.Encode("SET", K(), "new"));
         WaitParked(id, "set");
         Expect(Resp.Bulk("old"), "GET", K());          // a read runs, and the write has not happened
+        Assert.Contains("blocked_clients:1\r\n", Cmd("INFO", "clients")); // as Redis, a paused client counts
         Assert.True(writer.NothingReceived);
         Expect(Resp.Ok, "CLIENT", "UNPAUSE");
         Assert.Equal(Resp.Ok, writer.ReadReply());

@@ -22,9 +22,27 @@ public sealed class ClientPause(Store store) : IDisposable
     private TaskCompletionSource _lifted = NewSignal();
     private Timer? _timer;
     private volatile bool _active;
+    private int _parked;
 
     /// <summary>One volatile read: whether any pause may be in force (the dispatcher's gate).</summary>
     public bool Active => _active;
+
+    /// <summary>Connections waiting for a pause to end (INFO's blocked_clients counts them, as Redis does).</summary>
+    public int Parked => Volatile.Read(ref _parked);
+
+    /// <summary>A parked connection's wait: until <paramref name="lifted"/> (or the connection closes).</summary>
+    public async Task WaitAsync(Task lifted, CancellationToken closed)
+    {
+        Interlocked.Increment(ref _parked);
+        try
+        {
+            await lifted.WaitAsync(closed);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _parked);
+        }
+    }
 
     /// <summary>CLIENT PAUSE: <paramref name="timeoutMs"/> from now (0 or an end in the past: over at once, as
     /// Redis's end time then lies behind it).</summary>

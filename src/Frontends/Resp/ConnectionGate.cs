@@ -60,7 +60,7 @@ public static class ConnectionGate
         bool write = pause.Mode == PauseMode.Write && PauseRules.CoveredByWritePause(client, spec, args);
         if (!pause.TryPark(write, out var lifted)) return false;
         client.Postponed = true;
-        client.Blocked = new BlockedCommand((_, closed) => lifted.WaitAsync(closed), unblockable: false);
+        client.Blocked = new BlockedCommand((_, closed) => pause.WaitAsync(lifted, closed), unblockable: false);
         return true;
     }
 

@@ -82,7 +82,7 @@ public static class ServerInfo
             case "clients":
                 yield return ("connected_clients", node.Clients.Count.ToString(inv));
                 yield return ("maxclients", node.Config.MaxClients.ToString(inv));
-                yield return ("blocked_clients", node.Store.BlockedClients.ToString(inv));
+                yield return ("blocked_clients", (node.Store.BlockedClients + node.Pause.Parked).ToString(inv)); // Redis counts paused ones
                 break;
             case "memory":
                 // used_memory is what the keyspace costs by our own accounting (keys, values, tables), the
