@@ -55,6 +55,58 @@ public abstract class ClientPauseTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Many_held_connections_leave_the_others_served()
+    {
+        // More held connections than the node has request loops: if a held command blocked its loop thread, some
+        // new connection would land on a blocked loop and get no answer.
+        var writers = Enumerable.Range(0, 12).Select(_ => Node.Raw()).ToList();
+        try
+        {
+            var ids = writers.Select(Id).ToList();
+            Expect(Resp.Ok, "CLIENT", "PAUSE", "100000", "WRITE");
+            for (int i = 0; i < writers.Count; i++) writers[i].Send(RawRespClient.Encode("INCR", K()));
+            foreach (var id in ids) WaitParked(id, "incr");
+            for (int i = 0; i < 12; i++)
+            {
+                using var reader = Node.Raw();
+                Assert.Equal(Resp.Bulk(null), reader.Command("GET", K()));
+            }
+            Expect(Resp.Ok, "CLIENT", "UNPAUSE");
+            var replies = writers.Select(w => (long)Resp.Parse(w.ReadReply())!).Order().ToList();
+            Assert.Equal(Enumerable.Range(1, 12).Select(n => (long)n), replies);
+        }
+        finally
+        {
+            foreach (var w in writers) w.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Evictions_wait_for_the_end_of_a_pause()
+    {
+        long Evicted() => long.Parse(Regex.Match(Cmd("INFO", "stats"), @"evicted_keys:(\d+)").Groups[1].Value);
+        for (int i = 0; i < 50; i++) Expect(Resp.Ok, "SET", K("e" + i), new string('x', 1000));
+        string policy = Resp.ParseFlatArray(Cmd("CONFIG", "GET", "maxmemory-policy"))[1]!;
+        long before = Evicted();
+        Expect(Resp.Ok, "CLIENT", "PAUSE", "100000", "WRITE");
+        try
+        {
+            Expect(Resp.Ok, "CONFIG", "SET", "maxmemory-policy", "allkeys-random");
+            Expect(Resp.Ok, "CONFIG", "SET", "maxmemory", "1");
+            // Eviction runs before every command and in the background: half a second of commands would evict.
+            var watch = Stopwatch.StartNew();
+            while (watch.ElapsedMilliseconds < 500) Assert.Equal(before, Evicted());
+            Expect(Resp.Ok, "CLIENT", "UNPAUSE");
+            Eventually.True(() => Evicted() > before, "keys are evicted once the pause is over");
+        }
+        finally
+        {
+            Cmd("CONFIG", "SET", "maxmemory", "0");
+            Cmd("CONFIG", "SET", "maxmemory-policy", policy);
+        }
+    }
+
+    [Fact]
     public void Pipelined_commands_after_a_paused_one_keep_their_order()
     {
         Expect(Resp.Ok, "SET", K(), "0");
