@@ -1,4 +1,5 @@
 using HyperCache.Log;
+using HyperCache.Replication.Failover;
 using HyperCache.Replication.Primary;
 using HyperCache.Replication.Replica;
 using HyperCache.Replication.Strategies;
@@ -40,6 +41,7 @@ public sealed class Replicator : IAsyncDisposable
         Replicas = new ReplicaRegistry(log, options);
         log.AddTruncationFloor(Replicas);
         Strategy = ReplicationStrategies.Create(options.Mode, new StrategyContext(this, options));
+        Failover = new FailoverCoordinator(this, logger);
     }
 
     public Store Store { get; }
@@ -55,6 +57,8 @@ public sealed class Replicator : IAsyncDisposable
     public ISnapshotSource Snapshots { get; }
     public IReplicationStrategy Strategy { get; }
     public ReplicaRegistry Replicas { get; }
+    /// <summary>FAILOVER on this node as a primary.</summary>
+    public FailoverCoordinator Failover { get; }
     public string ReplicationId { get; private set; }
     /// <summary>The history this node followed before its last promotion (master_replid2); null when none.</summary>
     public PreviousHistory? Previous { get; private set; }
@@ -107,6 +111,22 @@ public sealed class Replicator : IAsyncDisposable
         ReplicationId = Replication.ReplicationId.Save(DataDir, Replication.ReplicationId.New());
         Previous = previous;
     }
+
+    /// <summary>FAILOVER's last step on the old primary: follow <paramref name="host"/>:<paramref name="port"/>, which
+    /// took over this node's history up to <paramref name="resumeAddress"/>. A replication mark first records that this
+    /// node holds its own history up to there, so the follower continues in the new primary's log (its second id is
+    /// this node's id) instead of a full sync.</summary>
+    public async Task HandOverAsync(string host, int port, long resumeAddress)
+    {
+        long mark = Store.ApplyReplicated([], new ReplicationPosition(ReplicationId, resumeAddress));
+        await Log.WaitForCommitAsync(mark);
+        await FollowAsync(host, port);
+        RoleChanged($"{host} {port}");
+    }
+
+    /// <summary>Told when a FAILOVER changes this node's role (the host keeps CONFIG's replicaof in step): the new
+    /// primary's "host port", or null when this node became a primary.</summary>
+    public Action<string?> RoleChanged { get; set; } = static _ => { };
 
     public async ValueTask DisposeAsync()
     {

@@ -75,6 +75,7 @@ public sealed class Node : IDisposable
         if (node.Replication != null)
         {
             node.Replication.RequiredPassword = () => config.RequirePass; // CONFIG SET requirepass applies to new streams
+            node.Replication.RoleChanged = primary => config.ReplicaOf = primary; // FAILOVER, as REPLICAOF sets it
             _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         }
         return node;

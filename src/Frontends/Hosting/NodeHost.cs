@@ -143,12 +143,16 @@ public static class NodeHost
         var app = builder.Build();
         if (replicates)
         {
-            // The replication port serves log shipping only, outside the HTTP API's middleware (API key, logging).
+            // The replication port serves log shipping and FAILOVER's hand-over only, outside the HTTP API's middleware.
             int port = config.EffectiveReplicationPort;
             app.MapWhen(c => c.Connection.LocalPort == port, branch =>
             {
                 branch.UseRouting();
-                branch.UseEndpoints(e => e.MapGrpcService<HyperCache.Replication.Primary.LogShippingService>());
+                branch.UseEndpoints(e =>
+                {
+                    e.MapGrpcService<HyperCache.Replication.Primary.LogShippingService>();
+                    e.MapGrpcService<HyperCache.Replication.Failover.FailoverService>();
+                });
             });
         }
         app.UseHttpApi(registry);

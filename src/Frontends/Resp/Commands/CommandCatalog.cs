@@ -31,6 +31,7 @@ public static class CommandCatalog
         LatencyCommands.Register(table);
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
+        FailoverCommand.Register(table);
         SlowLogCommands.Register(table);
         SortCommands.Register(table);
         GeoCommands.Register(table);

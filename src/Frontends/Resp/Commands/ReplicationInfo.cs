@@ -1,5 +1,6 @@
 using System.Globalization;
 using HyperCache.Frontends.Hosting;
+using HyperCache.Replication.Failover;
 using HyperCache.Replication.Replica;
 
 namespace HyperCache.Frontends.Resp.Commands;
@@ -53,7 +54,12 @@ public static class ReplicationInfo
                 yield return ($"slave{i}", $"ip={l.Host},port={l.Port},state=online,offset={l.AckedAddress},lag={lag}");
             }
             yield return ("replication_mode", replication.Strategy.Name);
-            yield return ("master_failover_state", "no-failover");
+            yield return ("master_failover_state", replication.Failover.State switch
+            {
+                FailoverState.WaitingForSync => "waiting-for-sync",
+                FailoverState.InProgress => "failover-in-progress",
+                _ => "no-failover",
+            });
             yield return ("master_replid", replication.ReplicationId);
             // PSYNC2: the history followed before promotion; its end is an address of the old primary's log.
             var previous = replication.Previous;
