@@ -7,7 +7,7 @@ namespace HyperCache.StateMachine;
 /// <summary>What the hash and set commands share: reading a collection, counting it after a write, random picks.</summary>
 public sealed partial class Store
 {
-    /// <summary>The live value at the key (any type), counting the read as a hit or a miss.</summary>
+    /// <summary>The live value at the key (any type), counting the read as a hit or a miss (under the shard's lock).</summary>
     private object? ReadCollection(Session session, Shard shard, ReadOnlySpan<byte> key)
     {
         long now = NowMs();

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using HyperCache.StateMachine.Keyspace;
-
 namespace HyperCache.StateMachine;
 
 /// <summary>Reads two strings at one instant (LCS): both shard locks are held, so no write lands between them.</summary>
@@ -10,29 +7,13 @@ public sealed partial class Store
     /// with no copies, when either holds another type (the caller words that error: LCS has its own).</summary>
     public bool TryGetStringPair(Session session, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, out byte[]? first, out byte[]? second)
     {
-        long now = NowMs();
         using var locks = LockKeys(a, b, stackalloc ulong[MaskWords]);
         // Both are looked up before either is judged, as Redis does (so a miss on the second still counts).
-        object? x = Lookup(session, a, now), y = Lookup(session, b, now);
+        object? x = ReadCollection(session, ShardOf(a), a), y = ReadCollection(session, ShardOf(b), b);
         first = second = null;
         if (x is not (null or byte[] or Values.StringBuffer) || y is not (null or byte[] or Values.StringBuffer)) return false;
         if (x is not null) first = StringSpan(x).ToArray();
         if (y is not null) second = StringSpan(y).ToArray();
         return true;
-    }
-
-    private object? Lookup(Session session, ReadOnlySpan<byte> key, long now)
-    {
-        var shard = ShardOf(key);
-        ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-        if (Unsafe.IsNullRef(ref entry))
-        {
-            shard.Misses++;
-            NotifyMiss(session, key);
-            return null;
-        }
-        shard.Hits++;
-        Touch(ref entry, Clock(now));
-        return entry.Value;
     }
 }

@@ -22,38 +22,10 @@ public static class PubSubCommands
         t.Add("publish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.Publish(a[1], a[2], c)));
         t.Add("spublish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.PublishShard(a[1], a[2], c)), 1, 1, 1);
         t.Container("pubsub", P,
-            new Subcommand("CHANNELS", -2, (c, a, r) =>
-            {
-                if (a.Count > 3) throw new StateMachine.CommandError("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.");
-                var channels = c.Node.PubSub.Channels(a.Count == 3 ? a[2] : default, all: a.Count == 2);
-                r.ArrayHeader(channels.Count);
-                foreach (var channel in channels) r.Bulk(channel);
-            }),
-            new Subcommand("NUMSUB", -2, (c, a, r) =>
-            {
-                r.ArrayHeader((a.Count - 2) * 2);
-                for (int i = 2; i < a.Count; i++)
-                {
-                    r.Bulk(a[i]);
-                    r.Integer(c.Node.PubSub.SubscriberCount(a[i]));
-                }
-            }),
-            new Subcommand("SHARDCHANNELS", -2, (c, a, r) =>
-            {
-                if (a.Count > 3) throw new StateMachine.CommandError("ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP.");
-                var channels = c.Node.PubSub.Channels(a.Count == 3 ? a[2] : default, all: a.Count == 2, shard: true);
-                r.ArrayHeader(channels.Count);
-                foreach (var channel in channels) r.Bulk(channel);
-            }),
-            new Subcommand("SHARDNUMSUB", -2, (c, a, r) =>
-            {
-                r.ArrayHeader((a.Count - 2) * 2);
-                for (int i = 2; i < a.Count; i++)
-                {
-                    r.Bulk(a[i]);
-                    r.Integer(c.Node.PubSub.SubscriberCount(a[i], shard: true));
-                }
-            }),
+            new Subcommand("CHANNELS", -2, (c, a, r) => Channels(c, a, r, shard: false)),
+            new Subcommand("NUMSUB", -2, (c, a, r) => NumSub(c, a, r, shard: false)),
+            new Subcommand("SHARDCHANNELS", -2, (c, a, r) => Channels(c, a, r, shard: true)),
+            new Subcommand("SHARDNUMSUB", -2, (c, a, r) => NumSub(c, a, r, shard: true)),
             new Subcommand("NUMPAT", 2, (c, a, r) => r.Integer(c.Node.PubSub.PatternCount)),
             Subcommand.Help(
                 "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -109,5 +81,25 @@ public static class PubSubCommands
         r.Bulk(kind);
         r.Bulk(name);
         r.Integer(count);
+    }
+
+    /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the active channels of either namespace.</summary>
+    private static void Channels(RespClient c, CommandArgs a, RespWriter r, bool shard)
+    {
+        if (a.Count > 3) throw new StateMachine.CommandError($"ERR unknown subcommand or wrong number of arguments for '{(shard ? "SHARDCHANNELS" : "CHANNELS")}'. Try PUBSUB HELP.");
+        var channels = c.Node.PubSub.Channels(a.Count == 3 ? a[2] : default, all: a.Count == 2, shard: shard);
+        r.ArrayHeader(channels.Count);
+        foreach (var channel in channels) r.Bulk(channel);
+    }
+
+    /// <summary>PUBSUB NUMSUB / SHARDNUMSUB channel...: each channel and its subscriber count.</summary>
+    private static void NumSub(RespClient c, CommandArgs a, RespWriter r, bool shard)
+    {
+        r.ArrayHeader((a.Count - 2) * 2);
+        for (int i = 2; i < a.Count; i++)
+        {
+            r.Bulk(a[i]);
+            r.Integer(c.Node.PubSub.SubscriberCount(a[i], shard: shard));
+        }
     }
 }
