@@ -75,12 +75,14 @@ public sealed partial class Store
     {
         var hints = _replicaHints;
         int count = batch.Count;
+        var tracker = Volatile.Read(ref _tracker); // a replica's clients may cache too
         for (int j = 0; j < Math.Min(ReplicaBucketAhead, count); j++) hints[j % ReplicaHintRing] = HintPair(batch.BodyAt(j));
         for (int i = 0; i < count; i++)
         {
             if (i + ReplicaBucketAhead < count) hints[(i + ReplicaBucketAhead) % ReplicaHintRing] = HintPair(batch.BodyAt(i + ReplicaBucketAhead));
             if (i + ReplicaSlotAhead < count) hints[(i + ReplicaSlotAhead) % ReplicaHintRing].Slot();
             if (i + ReplicaKeyAhead < count) hints[(i + ReplicaKeyAhead) % ReplicaHintRing].KeyAndValue();
+            if (tracker != null) TellTracker(tracker, (EventKind)batch.KindAt(i), batch.BodyAt(i));
             Apply(batch.KindAt(i), batch.BodyAt(i));
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
@@ -112,78 +111,22 @@ public sealed partial class Store
     /// (a flush only touches watched keys that exist, as in Redis), with the event's shard locks held.</summary>
     internal void TouchWatched(EventBuffer e)
     {
-        var body = e.Body;
-        var r = new EventReader(body);
-        int fields = r.ReadArrayHeader();
-        lock (_watchLock)
+        var visitor = new WatchVisitor(this);
+        lock (_watchLock) VisitEventKeys(e.Kind, e.Body, ref visitor);
+    }
+
+    /// <summary>What a write does to WATCH: each key it names, a flush or SWAPDB (the keys that exist), a write whose
+    /// keys are unknown (the whole database).</summary>
+    private readonly struct WatchVisitor(Store store) : IEventKeyVisitor
+    {
+        public void Key(int db, ReadOnlySpan<byte> key, bool deleting) => store.TouchKey(db, key, deleting);
+        public void Flush(int db)
         {
-            switch (e.Kind)
-            {
-                case EventKind.Set or EventKind.Expire or EventKind.Append or EventKind.SetRange:
-                {
-                    int db = r.ReadInt32();
-                    TouchKey(db, r.ReadBytes(), deleting: false);
-                    break;
-                }
-                case EventKind.Delete:
-                {
-                    int db = r.ReadInt32();
-                    for (int i = 1; i < fields; i++) TouchKey(db, r.ReadBytes(), deleting: true);
-                    break;
-                }
-                case EventKind.MultiSet:
-                {
-                    int db = r.ReadInt32();
-                    for (int i = 1; i < fields; i += 2)
-                    {
-                        TouchKey(db, r.ReadBytes(), deleting: false);
-                        r.ReadBytes();
-                    }
-                    break;
-                }
-                case EventKind.Rename:
-                {
-                    int db = r.ReadInt32();
-                    TouchKey(db, r.ReadBytes(), deleting: false);
-                    TouchKey(db, r.ReadBytes(), deleting: false);
-                    break;
-                }
-                case EventKind.Copy:
-                    r.ReadInt32();
-                    r.ReadBytes();
-                    int destinationDb = r.ReadInt32();
-                    TouchKey(destinationDb, r.ReadBytes(), deleting: false);
-                    break;
-                case EventKind.FlushDb:
-                    TouchExisting(r.ReadInt32());
-                    break;
-                case EventKind.FlushAll:
-                    for (int db = 0; db < Databases; db++) TouchExisting(db);
-                    break;
-                case EventKind.SwapDb:
-                    TouchExisting(r.ReadInt32(), r.ReadInt32());
-                    break;
-                case EventKind.FunctionLoad or EventKind.FunctionDelete or EventKind.FunctionFlush or EventKind.FunctionRestore:
-                    break; // libraries are not keys: WATCH does not see them (as Redis)
-                case >= StreamEvents.GroupCreate and <= StreamEvents.Claim:
-                {
-                    // As Redis 7.0: group changes (reads into a PEL, acks, claims) leave WATCH alone; only the stream
-                    // XGROUP CREATE ... MKSTREAM makes counts as a write of the key.
-                    int db = r.ReadInt32();
-                    var key = r.ReadBytes();
-                    if (e.Kind == StreamEvents.GroupCreate && !KeyExists(db, key)) TouchKey(db, key, deleting: false);
-                    break;
-                }
-                default:
-                    // A data type's event: [db, ...]. Every binary field after the db is taken for a key. A value
-                    // equal to a watched key's name costs a needless abort, never a missed one.
-                    if (fields == 0) break;
-                    int typeDb = r.ReadInt32();
-                    int position = body.Length - r.Remaining;
-                    if (!TouchBinaries(typeDb, body, ref position, fields - 1)) TouchAll(typeDb);
-                    break;
-            }
+            if (db >= 0) store.TouchExisting(db);
+            else for (int d = 0; d < store.Databases; d++) store.TouchExisting(d);
         }
+        public void Swap(int db, int other) => store.TouchExisting(db, other);
+        public void Unknown(int db) => store.TouchAll(db);
     }
 
     private void TouchKey(int db, ReadOnlySpan<byte> key, bool deleting)
@@ -239,49 +182,5 @@ public sealed partial class Store
         if (_watchers is null || (uint)db >= (uint)_watchers.Length || _watchers[db] is not { } byKey) return;
         foreach (var sets in byKey.Values)
             foreach (var set in sets) set.Dirty = true;
-    }
-
-    /// <summary>Walks <paramref name="count"/> MessagePack values from <paramref name="position"/>, touching every
-    /// binary one as a key; false on a format it does not know (the caller then touches the whole database).</summary>
-    private bool TouchBinaries(int db, ReadOnlySpan<byte> body, ref int position, int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            if (position >= body.Length) return false;
-            byte code = body[position++];
-            int length;
-            switch (code)
-            {
-                case <= 0x7f or >= 0xe0 or 0xc0 or 0xc2 or 0xc3: continue; // small ints, nil, booleans
-                case >= 0x90 and <= 0x9f:
-                    if (!TouchBinaries(db, body, ref position, code & 0x0f)) return false;
-                    continue;
-                case 0xdc:
-                    if (position + 2 > body.Length) return false;
-                    length = BinaryPrimitives.ReadUInt16BigEndian(body[position..]);
-                    position += 2;
-                    if (!TouchBinaries(db, body, ref position, length)) return false;
-                    continue;
-                case 0xdd:
-                    if (position + 4 > body.Length) return false;
-                    length = checked((int)BinaryPrimitives.ReadUInt32BigEndian(body[position..]));
-                    position += 4;
-                    if (!TouchBinaries(db, body, ref position, length)) return false;
-                    continue;
-                case 0xcc or 0xd0: position += 1; continue;
-                case 0xcd or 0xd1: position += 2; continue;
-                case 0xce or 0xd2 or 0xca: position += 4; continue;
-                case 0xcf or 0xd3 or 0xcb: position += 8; continue;
-                case 0xc4 or 0xd9: length = body[position]; position += 1; break;
-                case 0xc5 or 0xda: length = BinaryPrimitives.ReadUInt16BigEndian(body[position..]); position += 2; break;
-                case 0xc6 or 0xdb: length = checked((int)BinaryPrimitives.ReadUInt32BigEndian(body[position..])); position += 4; break;
-                case >= 0xa0 and <= 0xbf: length = code & 0x1f; break;
-                default: return false;
-            }
-            if (position + length > body.Length) return false;
-            TouchKey(db, body.Slice(position, length), deleting: false);
-            position += length;
-        }
-        return true;
     }
 }

@@ -25,6 +25,7 @@ public sealed class Node : IDisposable
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         KeyspaceEventPublisher.Configure(this);
+        Tracking = new Resp.Tracking.TrackingHub(store, Clients);
         Commands = CommandCatalog.Build();
         SlowLog.Configure(config);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
@@ -44,6 +45,8 @@ public sealed class Node : IDisposable
     public bool AcceptingWrites { get; set; }
     public ClientRegistry Clients { get; } = new();
     public PubSubHub PubSub { get; } = new();
+    /// <summary>CLIENT TRACKING: the keys tracking clients read and their invalidations.</summary>
+    public Resp.Tracking.TrackingHub Tracking { get; private set; } = null!;
     /// <summary>Clients in MONITOR mode and the feed of commands to them.</summary>
     public MonitorFeed Monitors { get; } = new();
     public SlowLog SlowLog { get; } = new();

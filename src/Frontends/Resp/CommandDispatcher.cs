@@ -71,6 +71,9 @@ public sealed class CommandDispatcher(Node node)
         LastWasFast = spec.Flags.HasFlag(CommandFlags.Fast);
         LastSpec = spec;
         if (spec.Flags.HasFlag(CommandFlags.SkipMonitor) && node.Monitors.Active) node.Monitors.FeedBefore(client, args, spec); // scripts: as they start
+        // A tracking client: its reads are remembered, and invalidations its own writes earn follow the reply.
+        var tracking = client.Tracking;
+        if (tracking != null) node.Tracking.BeforeCommand(client, tracking, spec, args);
         try
         {
             spec.Handler(client, args, reply);
@@ -80,6 +83,10 @@ public sealed class CommandDispatcher(Node node)
         {
             reply.Error(e.Message);
             spec.Meter?.Failed(started);
+        }
+        finally
+        {
+            if (tracking != null || client.Tracking != null) Tracking.TrackingHub.AfterCommand(client, spec);
         }
         if (node.Monitors.Active) node.Monitors.Feed(client, args, spec);
     }

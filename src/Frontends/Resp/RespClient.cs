@@ -32,6 +32,8 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public bool InExec { get; set; }
     /// <summary>Channels and patterns, once the client has subscribed to something.</summary>
     public ClientSubscriptions? Subscriptions { get; set; }
+    /// <summary>CLIENT TRACKING's settings while it is on (set and cleared by <see cref="Tracking.TrackingHub"/>).</summary>
+    public Tracking.ClientTracking? Tracking { get; set; }
     /// <summary>Serializes this connection's own replies with pub/sub messages written from publishers' threads.</summary>
     public ClientOutput Output { get; } = new();
 
@@ -76,15 +78,15 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .Append(" multi=").Append(Transaction?.Count ?? -1)
             .Append(" qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
             .Append(" cmd=").Append(LastCommand)
-            .Append(" user=default redir=-1 resp=").Append(Protocol)
+            .Append(" user=default redir=").Append(Tracking?.Redirect ?? -1).Append(" resp=").Append(Protocol)
             .ToString();
     }
 
-    /// <summary>Redis's flag letters, in its order: P pub/sub, x MULTI, b blocked (or paused), e no-evict; N none.</summary>
+    /// <summary>Redis's flag letters, in its order: P pub/sub, x MULTI, b blocked (or paused), t tracking (R its redirect broken, B broadcast), e no-evict; N none.</summary>
     private string Flags()
     {
-        string flags = (Subscriptions is { Active: true } ? "P" : "") + (Transaction != null ? "x" : "")
-            + (Waiting != null ? "b" : "") + (NoEvict ? "e" : "");
+        string flags = (Subscriptions is { Active: true } ? "P" : "") + (Transaction != null ? "x" : "") + (Waiting != null ? "b" : "")
+            + (Tracking is { } t ? "t" + (t.BrokenRedirect ? "R" : "") + (t.Bcast ? "B" : "") : "") + (NoEvict ? "e" : "");
         return flags.Length == 0 ? "N" : flags;
     }
 
@@ -92,6 +94,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public void Closed()
     {
         Store.Unwatch(Session);
+        if (Tracking != null) Node.Tracking.Disable(this);
         Node.PubSub.UnsubscribeAll(this);
         if (Monitoring) Node.Monitors.Remove(this);
         Output.Close();

@@ -49,6 +49,7 @@ public sealed class Transaction
             client.LastCommand = spec.Name;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (spec.Flags.HasFlag(CommandFlags.SkipMonitor) && client.Node.Monitors.Active) client.Node.Monitors.FeedBefore(client, args, spec); // scripts: as they start
+            if (client.Tracking is { } tracking) client.Node.Tracking.RememberRead(client, tracking, spec, args);
             try
             {
                 spec.Handler(client, args, reply);

@@ -3,14 +3,17 @@ using HyperCache.StateMachine;
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
-/// CLIENT PAUSE / UNPAUSE (<see cref="ClientPause"/>), REPLY (<see cref="ReplyMode"/>), NO-EVICT, UNBLOCK, GETREDIR
-/// and HELP, with redis-server 7.0.15's replies and errors.
+/// CLIENT PAUSE / UNPAUSE (<see cref="ClientPause"/>), REPLY (<see cref="ReplyMode"/>), NO-EVICT, UNBLOCK and HELP
+/// (whose text lists the tracking subcommands of <see cref="ClientTrackingCommands"/> too), with redis-server
+/// 7.0.15's replies and errors.
 /// </summary>
 internal static class ClientControls
 {
     private static readonly string[] HelpLines =
     [
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
         "GETREDIR",
         "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
@@ -47,6 +50,11 @@ internal static class ClientControls
         "    Assign the name <name> to the current connection.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "HELP",
@@ -71,7 +79,6 @@ internal static class ClientControls
             r.Ok();
         }, Flags: CommandFlags.Admin),
         new("UNBLOCK", -3, Unblock, Flags: CommandFlags.Admin),
-        new("GETREDIR", 2, (c, a, r) => r.Integer(-1)), // no client-side caching: never redirecting
     ];
 
     /// <summary>Redis answers a subcommand whose arity its table allows but its own parser does not like so.</summary>

@@ -53,6 +53,7 @@ public static class ConnectionCommands
             c.Node.PubSub.UnsubscribeAll(c);
             if (c.Monitoring) c.Node.Monitors.Remove(c);
             c.Monitoring = false;
+            c.Node.Tracking.Disable(c);
             c.Session.Db = 0;
             c.Name = null;
             c.Protocol = 2;
@@ -121,5 +122,6 @@ public static class ConnectionCommands
         new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n"))), Flags: CommandFlags.Admin),
         new("KILL", -3, ClientKill.Run, Flags: CommandFlags.Admin),
         .. ClientControls.Subcommands(),
+        .. ClientTrackingCommands.Subcommands(),
     ];
 }
