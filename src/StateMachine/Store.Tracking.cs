@@ -26,6 +26,10 @@ public sealed partial class Store
         {
             tracker.Flushed(); // a body the walk cannot read (Apply reports it as a fault): drop every cached key
         }
+        finally
+        {
+            tracker.EventDone();
+        }
     }
 
     /// <summary>SWAPDB invalidates nothing, as in Redis 7.0 (the tracking table does not tell databases apart).</summary>

@@ -51,6 +51,7 @@ public static class ConfigLoader
         new("cache.memory_panic", c => Ratio(c.MemoryPanic), (c, v) => c.MemoryPanic = ParseRatio(v)),
         new("cache.keyspace_filter", c => Bool(c.KeyspaceFilter), (c, v) => c.KeyspaceFilter = ParseBool(v)),
         new("cache.notify_keyspace_events", c => c.NotifyKeyspaceEvents, (c, v) => c.NotifyKeyspaceEvents = KeyspaceEvents(v), "notify-keyspace-events"),
+        new("cache.tracking_table_max_keys", c => Text(c.TrackingTableMaxKeys), (c, v) => c.TrackingTableMaxKeys = NonNegativeLong(v), "tracking-table-max-keys"),
         new("cache.hz", c => Text(c.HzExpiry), (c, v) => c.HzExpiry = Positive(v), "hz"),
         new("scripting.busy_reply_threshold", c => Text(c.BusyReplyThreshold), (c, v) => c.BusyReplyThreshold = NonNegativeLong(v), "busy-reply-threshold"),
         new("scripting.lua_time_limit", c => Text(c.BusyReplyThreshold), (c, v) => c.BusyReplyThreshold = NonNegativeLong(v), "lua-time-limit"),

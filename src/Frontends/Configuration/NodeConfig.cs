@@ -84,6 +84,8 @@ public sealed class NodeConfig
     public int HzExpiry { get; set; } = 10;
     /// <summary>notify-keyspace-events in Redis's canonical form; "" (the default) publishes nothing.</summary>
     public string NotifyKeyspaceEvents { get; set; } = "";
+    /// <summary>tracking-table-max-keys: keys CLIENT TRACKING remembers before it evicts some (0: no limit).</summary>
+    public long TrackingTableMaxKeys { get; set; } = 1_000_000;
     /// <summary>Keep a Cuckoo filter of each shard's keys (see docs/decisions.md, "Cuckoo filters").</summary>
     public bool KeyspaceFilter { get; set; } = false;
 

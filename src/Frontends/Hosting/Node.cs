@@ -25,7 +25,7 @@ public sealed class Node : IDisposable
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         KeyspaceEventPublisher.Configure(this);
-        Tracking = new Resp.Tracking.TrackingHub(store, Clients);
+        Tracking = new Resp.Tracking.TrackingHub(store, Clients) { MaxKeys = config.TrackingTableMaxKeys };
         Commands = CommandCatalog.Build();
         SlowLog.Configure(config);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;

@@ -129,6 +129,8 @@ public sealed class RespWriter
     public void NullBulk() => Raw(Protocol == 3 ? "_\r\n"u8 : "$-1\r\n"u8);
     public void NullArray() => Raw(Protocol == 3 ? "_\r\n"u8 : "*-1\r\n"u8);
     public void EmptyArray() => Raw("*0\r\n"u8);
+    /// <summary>Bytes already in RESP form (a tracking flush's null, shaped by another client's protocol).</summary>
+    public void Preformatted(ReadOnlySpan<byte> resp) => Raw(resp);
 
     public void Bulk(ReadOnlySpan<byte> value)
     {

@@ -11,4 +11,7 @@ public interface IWriteTracker
 
     /// <summary>FLUSHDB or FLUSHALL, or a write whose keys could not be listed: every cached key is invalid.</summary>
     void Flushed();
+
+    /// <summary>The keys of one event have all been told (BCAST sends them as one message per prefix).</summary>
+    void EventDone();
 }

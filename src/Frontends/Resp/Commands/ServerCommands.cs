@@ -130,11 +130,12 @@ public static class ServerCommands
         c.Node.SlowLog.Configure(c.Node.Config);
         c.Node.Latency.ThresholdMs = c.Node.Config.LatencyMonitorThreshold;
         KeyspaceEventPublisher.Configure(c.Node);
+        c.Node.Tracking.MaxKeys = c.Node.Config.TrackingTableMaxKeys;
         r.Ok();
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit", "tracking-table-max-keys"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =

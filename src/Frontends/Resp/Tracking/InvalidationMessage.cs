@@ -9,6 +9,14 @@ public sealed class InvalidationMessage(byte[][]? keys) : IPushMessage
 {
     public static readonly byte[] Channel = "__redis__:invalidate"u8.ToArray();
 
+    private static readonly InvalidationMessage FlushResp2 = new(null) { _nullOfResp2Tracker = true }, FlushResp3 = new(null);
+
+    /// <summary>Redis writes a flush's null in the protocol of the tracking client, even to a redirect client that
+    /// speaks the other one ("$-1" from a RESP2 tracker, "_" from a RESP3 one).</summary>
+    private bool _nullOfResp2Tracker;
+
+    public static InvalidationMessage Flush(int trackerProtocol) => trackerProtocol == 3 ? FlushResp3 : FlushResp2;
+
     public long Size
     {
         get
@@ -34,7 +42,7 @@ public sealed class InvalidationMessage(byte[][]? keys) : IPushMessage
         }
         if (keys is null)
         {
-            writer.NullArray();
+            writer.Preformatted(_nullOfResp2Tracker ? "$-1\r\n"u8 : "_\r\n"u8);
             return;
         }
         writer.ArrayHeader(keys.Length);

@@ -14,8 +14,6 @@ namespace HyperCache.Frontends.Resp.Tracking;
 /// </summary>
 public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTracker
 {
-    public const long DefaultMaxKeys = 1_000_000;
-
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], List<long>> _table = new(KeyComparer.Instance);
     /// <summary>BCAST prefix → the clients registered for it.</summary>
@@ -27,10 +25,12 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
     /// its reply); with <see cref="t_pending"/>, what it is owed.</summary>
     [ThreadStatic] private static RespClient? t_current;
     [ThreadStatic] private static List<IPushMessage>? t_pending;
+    /// <summary>The keys of the event being told that BCAST prefixes match, sent by <see cref="EventDone"/>.</summary>
+    [ThreadStatic] private static List<(byte[] Prefix, List<byte[]> Keys)>? t_bcast;
 
     /// <summary>tracking-table-max-keys: beyond it, remembering a key evicts another (its readers are invalidated);
     /// 0 means no limit.</summary>
-    public long MaxKeys { get; set; } = DefaultMaxKeys;
+    public long MaxKeys { get; set; } = 1_000_000;
 
     public int TrackingClients { get { lock (_lock) return _tracking.Count; } }
     public int Keys { get { lock (_lock) return _table.Count; } }
@@ -167,12 +167,13 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
         {
             byte[]? copy = null;
             if (_prefixes.Count > 0)
-                foreach (var (prefix, listeners) in _prefixes)
+                foreach (var prefix in _prefixes.Keys)
                 {
                     if (!key.StartsWith(prefix)) continue;
-                    var message = new InvalidationMessage([copy ??= key.ToArray()]);
-                    foreach (var client in listeners)
-                        if (!(client.Tracking is { NoLoop: true } && client == t_current)) (deliveries ??= []).Add((client, message));
+                    var matched = t_bcast ??= [];
+                    int at = matched.FindIndex(m => m.Prefix == prefix);
+                    if (at < 0) matched.Add((prefix, [copy ??= key.ToArray()]));
+                    else matched[at].Keys.Add(copy ??= key.ToArray());
                 }
             if (_table.Count > 0 && _table.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var stored, out var ids))
             {
@@ -182,6 +183,26 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
                     if (Reader(id) is { } target) (deliveries ??= []).Add((target, message));
             }
         }
+        if (deliveries != null) foreach (var (target, message) in deliveries) Deliver(target, message);
+    }
+
+    /// <summary>From the store, after an event's keys: BCAST clients get, per prefix, one message with the keys the
+    /// event wrote under it (Redis gathers them per event loop iteration), unless NOLOOP and the writer is them.</summary>
+    public void EventDone()
+    {
+        if (t_bcast is not { Count: > 0 } matched) return;
+        List<(RespClient, IPushMessage)>? deliveries = null;
+        lock (_lock)
+        {
+            foreach (var (prefix, keys) in matched)
+            {
+                if (!_prefixes.TryGetValue(prefix, out var listeners)) continue;
+                var message = new InvalidationMessage([.. keys]);
+                foreach (var client in listeners)
+                    if (!(client.Tracking is { NoLoop: true } && client == t_current)) (deliveries ??= []).Add((client, message));
+            }
+        }
+        matched.Clear();
         if (deliveries != null) foreach (var (target, message) in deliveries) Deliver(target, message);
     }
 
@@ -196,8 +217,7 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
             _items = 0;
             targets = [.. _tracking];
         }
-        var message = new InvalidationMessage(null);
-        foreach (var target in targets) Deliver(target, message);
+        foreach (var target in targets) Deliver(target, InvalidationMessage.Flush(target.Protocol));
     }
 
     /// <summary>Sends to the tracking client itself (RESP3) or to its redirect client: as a push if that one speaks
