@@ -137,6 +137,29 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
     }
 
     [Fact]
+    public void Info_counts_tracking_clients_keys_items_and_prefixes()
+    {
+        // The table is dropped once no client tracks: wait for the earlier tests' clients to be gone.
+        Eventually.True(() => Cmd("INFO", "clients").Contains("tracking_clients:0\r\n"), "no tracking client left");
+        using var a = Resp3(Node);
+        using var c = Resp3(Node);
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON"));
+        Assert.Equal(Resp.Ok, c.Command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", K("p1"), "PREFIX", K("p2")));
+        a.Command("MGET", K("i1"), K("i2"));
+        c.Command("CLIENT", "TRACKING", "OFF");
+        c.Command("CLIENT", "TRACKING", "ON");
+        c.Command("GET", K("i1"));
+        string info = Cmd("INFO", "all");
+        Assert.Contains("tracking_clients:2\r\n", info);
+        Assert.Contains("tracking_total_keys:2\r\n", info);
+        Assert.Contains("tracking_total_items:3\r\n", info);
+        Assert.Contains("tracking_total_prefixes:0\r\n", info);
+        a.Dispose();
+        c.Dispose();
+        Eventually.True(() => Cmd("INFO", "clients").Contains("tracking_clients:0\r\n"), "tracking clients gone after disconnect");
+    }
+
+    [Fact]
     public void Reset_and_disconnect_turn_tracking_off()
     {
         using var a = Resp3(Node);

@@ -83,6 +83,7 @@ public static class ServerInfo
                 yield return ("connected_clients", node.Clients.Count.ToString(inv));
                 yield return ("maxclients", node.Config.MaxClients.ToString(inv));
                 yield return ("blocked_clients", (node.Store.BlockedClients + node.Pause.Parked).ToString(inv)); // Redis counts paused ones
+                yield return ("tracking_clients", node.Tracking.TrackingClients.ToString(inv));
                 break;
             case "memory":
                 // used_memory is what the keyspace costs by our own accounting (keys, values, tables), the
@@ -127,6 +128,9 @@ public static class ServerInfo
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
                 yield return ("pubsubshard_channels", node.PubSub.ShardChannelCount.ToString(inv));
+                yield return ("tracking_total_keys", node.Tracking.Keys.ToString(inv));
+                yield return ("tracking_total_items", node.Tracking.Items.ToString(inv));
+                yield return ("tracking_total_prefixes", node.Tracking.PrefixCount.ToString(inv));
                 yield return ("total_error_replies", node.Metrics.Errors.Total.ToString(inv));
                 break;
             case "errorstats":
