@@ -150,14 +150,16 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
             _items -= ids.Count;
             var message = new InvalidationMessage([key]);
             foreach (long id in ids)
-                if (Reader(id) is { } target) (deliveries ??= []).Add((target, message));
+                if (Reader(id, noLoopApplies: false) is { } target) (deliveries ??= []).Add((target, message));
             return;
         }
     }
 
-    private RespClient? Reader(long id)
+    /// <summary>The client that read a key, if it still tracks in default mode; with NOLOOP, not while its own
+    /// command is the writer (an eviction from the table is no write of its own).</summary>
+    private RespClient? Reader(long id, bool noLoopApplies = true)
         => clients.TryGet(id, out var client) && client.Tracking is { Enabled: true, Bcast: false } settings
-            && !(settings.NoLoop && client == t_current) ? client : null;
+            && !(noLoopApplies && settings.NoLoop && client == t_current) ? client : null;
 
     /// <summary>From the store, with shard locks held: a write modified <paramref name="key"/>.</summary>
     public void KeyWritten(ReadOnlySpan<byte> key)
