@@ -115,6 +115,21 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         Assert.Matches(@"\bflags=N\b.*\bredir=-1\b", a.Command("CLIENT", "INFO"));
     }
 
+    /// <summary>StackExchange.Redis has no client-side cache to test with, but it reads the tracking flags of CLIENT
+    /// LIST.</summary>
+    [Fact]
+    public void StackExchange_Redis_reads_the_tracking_flags_of_client_list()
+    {
+        using var a = Node.Raw();
+        using var r = Node.Raw();
+        long id = long.Parse(Id(a), CultureInfo.InvariantCulture);
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON", "BCAST", "REDIRECT", Id(r)));
+        var mine = Node.Server.ClientList().Single(c => c.Id == id);
+        Assert.True(mine.Flags.HasFlag(StackExchange.Redis.ClientFlags.KeysTracking));
+        Assert.True(mine.Flags.HasFlag(StackExchange.Redis.ClientFlags.BroadcastTracking));
+        Assert.False(mine.Flags.HasFlag(StackExchange.Redis.ClientFlags.TrackingTargetInvalid));
+    }
+
     [Fact]
     public void The_table_is_bounded_by_tracking_table_max_keys()
     {
