@@ -82,9 +82,10 @@ public sealed partial class Store
             if (i + ReplicaBucketAhead < count) hints[(i + ReplicaBucketAhead) % ReplicaHintRing] = HintPair(batch.BodyAt(i + ReplicaBucketAhead));
             if (i + ReplicaSlotAhead < count) hints[(i + ReplicaSlotAhead) % ReplicaHintRing].Slot();
             if (i + ReplicaKeyAhead < count) hints[(i + ReplicaKeyAhead) % ReplicaHintRing].KeyAndValue();
-            if (tracker != null) TellTracker(tracker, (EventKind)batch.KindAt(i), batch.BodyAt(i));
+            if (tracker != null) TellTracker(tracker, (EventKind)batch.KindAt(i), batch.BodyAt(i), done: false);
             Apply(batch.KindAt(i), batch.BodyAt(i));
         }
+        tracker?.EventDone();
     }
 
     /// <summary>Stage 1 of the look-ahead for an event shaped [db, key, ...] with a small db and a key shorter than

@@ -15,7 +15,9 @@ public sealed partial class Store
     /// <summary>Set while at least one client has tracking on; null otherwise.</summary>
     public void SetWriteTracker(IWriteTracker? tracker) => Volatile.Write(ref _tracker, tracker);
 
-    private void TellTracker(IWriteTracker tracker, EventKind kind, ReadOnlySpan<byte> body)
+    /// <param name="done">Whether this event ends a write: false within EXEC or a script (and a replicated batch),
+    /// whose end calls <see cref="IWriteTracker.EventDone"/> once, so BCAST gathers all its keys as Redis does.</param>
+    private void TellTracker(IWriteTracker tracker, EventKind kind, ReadOnlySpan<byte> body, bool done = true)
     {
         var visitor = new TrackingVisitor(tracker);
         try
@@ -28,7 +30,7 @@ public sealed partial class Store
         }
         finally
         {
-            tracker.EventDone();
+            if (done) tracker.EventDone();
         }
     }
 

@@ -51,6 +51,7 @@ public sealed partial class Store
         {
             // Even if a command failed halfway, what was applied must be logged: state = log.
             writer.Batch = null;
+            if (batch.Count > 0) Volatile.Read(ref _tracker)?.EventDone(); // BCAST: the transaction's keys as one message per prefix
             if (batch.Count > 0 && _log != null)
                 owner.LastLogAddress = _log.Append(batch.ToEntry().Entry, (byte)EventKind.Batch);
         }

@@ -346,10 +346,19 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         Assert.Equal(Push(obj + "1", obj + "2"), a.ReadReply());
         b.Command("DEL", user + "1", user + "2");
         Assert.Equal(Push(user + "1"), a.ReadReply());           // only keys a write modified
+        b.Command("MULTI");                                      // a transaction's keys: one message per prefix, in prefix order
+        b.Command("SET", user + "3", "1");
+        b.Command("SET", obj + "3", "1");
+        b.Command("SET", user + "4", "1");
+        b.Command("EXEC");
+        Assert.Equal(Push(obj + "3"), a.ReadReply());
+        Assert.Equal(Push(user + "3", user + "4"), a.ReadReply());
+        b.Command("EVAL", "redis.call('set', KEYS[1], '1') redis.call('set', KEYS[2], '1') return 1", "2", user + "5", user + "6");
+        Assert.Equal(Push(user + "5", user + "6"), a.ReadReply());
         Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "OFF"));
         b.Command("SET", user + "1", "x");
         Assert.Equal(Resp.Pong, a.Command("PING"));
-        b.Command("DEL", user + "1", user + "9", obj + "1", obj + "2", K("other"));
+        b.Command("DEL", user + "1", user + "3", user + "4", user + "5", user + "6", user + "9", obj + "1", obj + "2", obj + "3", K("other"));
     }
 
     private void Redirect(NodeFixture server)

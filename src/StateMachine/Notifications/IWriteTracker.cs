@@ -12,6 +12,7 @@ public interface IWriteTracker
     /// <summary>FLUSHDB or FLUSHALL, or a write whose keys could not be listed: every cached key is invalid.</summary>
     void Flushed();
 
-    /// <summary>The keys of one event have all been told (BCAST sends them as one message per prefix).</summary>
+    /// <summary>The keys of one write have all been told: one event, or all those of an EXEC, a script or a
+    /// replicated batch (BCAST sends them as one message per prefix).</summary>
     void EventDone();
 }

@@ -188,11 +188,13 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
         if (deliveries != null) foreach (var (target, message) in deliveries) Deliver(target, message);
     }
 
-    /// <summary>From the store, after an event's keys: BCAST clients get, per prefix, one message with the keys the
-    /// event wrote under it (Redis gathers them per event loop iteration), unless NOLOOP and the writer is them.</summary>
+    /// <summary>From the store, after a write's keys (one event, or an EXEC's or a script's): BCAST clients get, per
+    /// prefix, one message with the keys the write modified under it (Redis gathers them per event loop iteration),
+    /// unless NOLOOP and the writer is them.</summary>
     public void EventDone()
     {
         if (t_bcast is not { Count: > 0 } matched) return;
+        if (matched.Count > 1) matched.Sort((x, y) => x.Prefix.AsSpan().SequenceCompareTo(y.Prefix)); // Redis's prefix order
         List<(RespClient, IPushMessage)>? deliveries = null;
         lock (_lock)
         {
