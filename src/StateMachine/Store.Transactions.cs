@@ -41,7 +41,7 @@ public sealed partial class Store
     /// last write (EXEC, and EVAL on the script's own session). The caller holds every shard lock.</summary>
     private void RunAsOneEntry(Session writer, Session owner, Action body)
     {
-        var batch = new EventBatch();
+        var batch = new EventBatch { WholeWrite = true };
         writer.Batch = batch;
         try
         {

@@ -90,7 +90,7 @@ public sealed partial class Store : IEntryVisitor
         if (session.Batch is { } batch) batch.Add(buffer); // inside EXEC: logged with the rest, as one entry
         else if (_log != null) session.LastLogAddress = _log.Append(buffer.Entry, (byte)buffer.Kind);
         if (Volatile.Read(ref _watchedKeys) != 0) TouchWatched(buffer);
-        if (Volatile.Read(ref _tracker) is { } tracker) TellTracker(tracker, buffer.Kind, buffer.Body, done: session.Batch is null);
+        if (Volatile.Read(ref _tracker) is { } tracker) TellTracker(tracker, buffer.Kind, buffer.Body, done: session.Batch is not { WholeWrite: true });
         var notify = _notify;
         bool applied = notify is null ? Apply((byte)buffer.Kind, buffer.Body) : ApplyNoticingNewKeys(notify, buffer.Kind, buffer.Body);
         if (!applied) throw ApplyFailed(buffer.Kind);

@@ -346,10 +346,11 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         Assert.Equal(Push(obj + "1", obj + "2"), a.ReadReply());
         b.Command("DEL", user + "1", user + "2");
         Assert.Equal(Push(user + "1"), a.ReadReply());           // only keys a write modified
-        b.Command("MULTI");                                      // a transaction's keys: one message per prefix, in prefix order
-        b.Command("SET", user + "3", "1");
-        b.Command("SET", obj + "3", "1");
+        b.Command("MULTI");              // a transaction's keys: one message per prefix, in prefix order, keys in order, once
         b.Command("SET", user + "4", "1");
+        b.Command("SET", obj + "3", "1");
+        b.Command("SET", user + "3", "1");
+        b.Command("SET", user + "4", "2");
         b.Command("EXEC");
         Assert.Equal(Push(obj + "3"), a.ReadReply());
         Assert.Equal(Push(user + "3", user + "4"), a.ReadReply());

@@ -15,6 +15,10 @@ internal sealed class EventBatch
 
     public int Count { get; private set; }
 
+    /// <summary>An EXEC's or a script's batch: the tracker hears its end once, after all its events (BCAST sends the
+    /// whole write's keys together). Other batches end the tracker's write at each event.</summary>
+    public bool WholeWrite { get; init; }
+
     /// <summary>Copies the event: the thread's buffer is reused by the next command.</summary>
     public void Add(EventBuffer e)
     {

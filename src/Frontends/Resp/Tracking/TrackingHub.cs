@@ -201,13 +201,24 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
             foreach (var (prefix, keys) in matched)
             {
                 if (!_prefixes.TryGetValue(prefix, out var listeners)) continue;
-                var message = new InvalidationMessage([.. keys]);
+                var message = new InvalidationMessage(Distinct(keys));
                 foreach (var client in listeners)
                     if (!(client.Tracking is { NoLoop: true } && client == t_current)) (deliveries ??= []).Add((client, message));
             }
         }
         matched.Clear();
         if (deliveries != null) foreach (var (target, message) in deliveries) Deliver(target, message);
+    }
+
+    /// <summary>A prefix's keys as Redis lists them (it gathers them in a radix tree): in byte order, each once.</summary>
+    private static byte[][] Distinct(List<byte[]> keys)
+    {
+        if (keys.Count == 1) return [keys[0]];
+        keys.Sort((x, y) => x.AsSpan().SequenceCompareTo(y));
+        var distinct = new List<byte[]>(keys.Count);
+        foreach (var key in keys)
+            if (distinct.Count == 0 || !distinct[^1].AsSpan().SequenceEqual(key)) distinct.Add(key);
+        return [.. distinct];
     }
 
     /// <summary>From the store: FLUSHDB / FLUSHALL. Every tracking client gets a null invalidation (NOLOOP or not,
