@@ -47,6 +47,9 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
     [Fact] public void Reads_of_every_type_and_movable_keys_are_tracked() => Types(Node);
     [RedisServerFact] public void Reads_of_every_type_and_movable_keys_are_tracked_on_redis() => Types(redis.Server);
 
+    [Fact] public void A_client_side_cache_keeps_no_stale_value_under_concurrent_writes() => NoStaleValues(Node);
+    [RedisServerFact] public void A_client_side_cache_keeps_no_stale_value_under_concurrent_writes_on_redis() => NoStaleValues(redis.Server);
+
     /// <summary>The options, their errors and TRACKINGINFO, against redis-server in RESP2 and RESP3 (client IDs
     /// differ between the servers, so the script refers to ids it learned).</summary>
     [RedisServerFact]
@@ -414,6 +417,83 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         b.Command("RENAME", K("e2"), K("z1"));
         Assert.Equal(Push(K("z1")), a.ReadReply());
         b.Command("DEL", K("z1"), K("z2"), K("l"), K("x"), K("set"));
+    }
+
+    /// <summary>What client-side caching promises: a client that caches what it read and drops what it is told to
+    /// never keeps a value the server no longer has, however writes race its reads (here a writer on another
+    /// connection hammers the same keys). The end is a sentinel write after the writer stopped: pushes from one
+    /// writer after another arrive in order, so once the sentinel's is read every earlier one was.</summary>
+    private void NoStaleValues(NodeFixture server)
+    {
+        using var a = Resp3(server);
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON"));
+        var keys = Enumerable.Range(0, 16).Select(i => K("c" + i)).ToArray();
+        var cache = new Dictionary<string, string>();
+        bool sentinelSeen = false;
+        string sentinel = K("sentinel");
+
+        // Reads one message; an invalidation updates the cache and gives null.
+        string? Next()
+        {
+            string message = a.ReadReply();
+            const string Head = ">2\r\n$10\r\ninvalidate\r\n";
+            if (!message.StartsWith(Head, StringComparison.Ordinal)) return message;
+            string rest = message[Head.Length..];
+            if (rest == "_\r\n") cache.Clear();
+            else
+                foreach (var key in Resp.ParseFlatArray(rest))
+                {
+                    cache.Remove(key!);
+                    if (key == sentinel) sentinelSeen = true;
+                }
+            return null;
+        }
+        string Reply(params string[] command)
+        {
+            a.Send(RawRespClient.Encode(command));
+            while (true)
+                if (Next() is { } reply) return reply;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var writing = new ManualResetEventSlim();
+        long writes = 0;
+        var writer = Task.Run(() =>
+        {
+            using var b = server.Raw();
+            foreach (var key in keys) b.Command("SET", key, "initial");
+            var random = new Random(7);
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                b.Command("SET", keys[random.Next(keys.Length)], i.ToString(CultureInfo.InvariantCulture));
+                Interlocked.Exchange(ref writes, i + 1);
+                if (i == 100) writing.Set();
+            }
+        });
+        Assert.True(writing.Wait(TimeSpan.FromSeconds(10)), "the writer is writing");
+        var pick = new Random(11);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (int n = 0; (n < 4000 || Interlocked.Read(ref writes) < 2000) && DateTime.UtcNow < deadline; n++)
+        {
+            string key = keys[pick.Next(keys.Length)];
+            if (cache.ContainsKey(key)) Assert.Equal(Resp.Pong, Reply("PING")); // a hit: no read, but hear pushes
+            else
+            {
+                string value = Reply("GET", key);
+                if (value.StartsWith('$')) cache[key] = value;
+            }
+        }
+        stop.Cancel();
+        writer.Wait();
+        Assert.True(Interlocked.Read(ref writes) >= 2000, $"only {writes} writes raced the reads");
+
+        Reply("GET", sentinel);
+        using var c = server.Raw();
+        c.Command("SET", sentinel, "1");
+        while (!sentinelSeen) Next();
+        foreach (var (key, value) in cache) Assert.Equal(c.Command("GET", key), value);
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "OFF"));
+        c.Command(["DEL", .. keys, sentinel]);
     }
 
     // ---- helpers ----
