@@ -11,6 +11,31 @@ public sealed class ClientKillTests(NodeFixture node) : E2ETest(node)
 
     private static string IdOf(RawRespClient client) => client.Command("CLIENT", "ID")[1..^2];
 
+    /// <summary>CLIENT LIST's filters (TYPE or ID) and errors, as Redis 7.0.15 answers them.</summary>
+    [Fact]
+    public void Client_list_filters_by_type_or_ids()
+    {
+        using var a = Node.Raw();
+        using var b = Node.Raw();
+        using var subscriber = Node.Raw();
+        subscriber.Command("SUBSCRIBE", K("channel"));
+        string ida = IdOf(a), idb = IdOf(b);
+        string Listed(params string[] filter) => (string)Resp.Parse(Cmd(["CLIENT", "LIST", .. filter]))!;
+        var ids = System.Text.RegularExpressions.Regex.Matches(Listed("ID", ida, idb, "999999999"), @"(?m)^id=(\d+) ").Select(m => m.Groups[1].Value).Order().ToList();
+        Assert.Equal(new[] { ida, idb }.Order().ToList(), ids);
+        Assert.Equal("", Listed("ID", "-1"));
+        Assert.Contains("flags=P", Listed("TYPE", "pubsub"));
+        Assert.DoesNotContain("flags=P", Listed("TYPE", "normal"));
+        Assert.Contains($"id={ida} ", Listed("TYPE", "NORMAL"));
+        Assert.Equal("", Listed("TYPE", "replica"));
+        Assert.Equal("", Listed("TYPE", "master"));
+        Expect(Resp.Err("ERR Invalid client ID"), "CLIENT", "LIST", "ID", ida, "abc");
+        Expect(Resp.Err("ERR Unknown client type 'nosuch'"), "CLIENT", "LIST", "TYPE", "nosuch");
+        Expect(Resp.SyntaxError, "CLIENT", "LIST", "ID");
+        Expect(Resp.SyntaxError, "CLIENT", "LIST", "TYPE");
+        Expect(Resp.SyntaxError, "CLIENT", "LIST", "foo");
+    }
+
     [Fact]
     public void Kill_by_id_closes_that_connection_and_counts_it()
     {

@@ -32,12 +32,7 @@ internal static class ClientKill
                         if (!long.TryParse(value, out id) || id < 1) throw new CommandError("ERR client-id should be greater than 0");
                         break;
                     case "type":
-                        type = value.ToLowerInvariant() switch
-                        {
-                            "normal" or "pubsub" or "master" => value.ToLowerInvariant(),
-                            "slave" or "replica" => "replica",
-                            _ => throw new CommandError($"ERR Unknown client type '{value}'"),
-                        };
+                        type = ParseType(value);
                         break;
                     case "user":
                         if (value != "default") throw new CommandError($"ERR No such user '{value}'"); // the only user
@@ -70,6 +65,14 @@ internal static class ClientKill
         else r.Ok();
     }
 
+    /// <summary>A TYPE filter's value (CLIENT KILL and CLIENT LIST), slave as replica; Redis's error otherwise.</summary>
+    internal static string ParseType(string value) => value.ToLowerInvariant() switch
+    {
+        "normal" or "pubsub" or "master" => value.ToLowerInvariant(),
+        "slave" or "replica" => "replica",
+        _ => throw new CommandError($"ERR Unknown client type '{value}'"),
+    };
+
     /// <summary>Redis's client types: replicas stream over gRPC here, so RESP clients are normal or pubsub.</summary>
-    private static string TypeOf(RespClient client) => client.Subscriptions is { Active: true } ? "pubsub" : "normal";
+    internal static string TypeOf(RespClient client) => client.Subscriptions is { Active: true } ? "pubsub" : "normal";
 }

@@ -119,7 +119,7 @@ public static class ConnectionCommands
         new("SETINFO", 4, (c, a, r) => r.Ok()),
         new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine() + "\n")),
         // admin, as Redis flags them (so MONITOR does not show them either)
-        new("LIST", -2, (c, a, r) => r.Verbatim(string.Concat(c.Node.Clients.All.Select(x => x.InfoLine() + "\n"))), Flags: CommandFlags.Admin),
+        new("LIST", -2, ClientList.Run, Flags: CommandFlags.Admin),
         new("KILL", -3, ClientKill.Run, Flags: CommandFlags.Admin),
         .. ClientControls.Subcommands(),
         .. ClientTrackingCommands.Subcommands(),
