@@ -378,29 +378,7 @@ public sealed unsafe partial class ScriptEngine
         bool overMemory = !function.NoWrites && !caller.InExec && !OomRules.Admit(_node.Store);
         if (overMemory && !function.AllowOom) throw new CommandError(OomRules.Error);
         if (function.AllowOom) overMemory = false;
-        long threshold = _node.Config.BusyReplyThreshold;
-        _busy.Announce();
-        bool began = false;
-        try
-        {
-            _node.Store.RunScript(caller.Session, _client.Session, () =>
-            {
-                began = true;
-                _busy.Begin(threshold, function: true);
-                try
-                {
-                    lock (_gate) ExecuteFunction(caller, a, name, keys, readOnly, overMemory, reply);
-                }
-                finally
-                {
-                    _busy.End();
-                }
-            });
-        }
-        finally
-        {
-            if (!began) _busy.End();
-        }
+        RunAsBusyScript(caller, function: true, () => ExecuteFunction(caller, a, name, keys, readOnly, overMemory, reply));
     }
 
     private void ExecuteFunction(RespClient caller, CommandArgs a, string name, int keys, bool readOnly, bool overMemory, RespWriter reply)
@@ -417,28 +395,10 @@ public sealed unsafe partial class ScriptEngine
         lua_rawgeti(L, RegistryIndex, function.Callback);
         PushArray(L, a, 3, keys);
         PushArray(L, a, 3 + keys, a.Count - 3 - keys);
-        _client.Session.Db = caller.Session.Db;
-        _client.Protocol = 2;
-        _run = new RunState(readOnly || function.NoWrites, overMemory);
-        _sha = name;
         var command = new byte[a.Count][];
         for (int i = 0; i < a.Count; i++) command[i] = a[i].ToArray();
-        _runningFunction = new RunningFunction(name, command, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
-        t_running = this;
-        int status;
-        try
-        {
-            status = lua_pcallk(L, 2, 1, 1, IntPtr.Zero, IntPtr.Zero);
-        }
-        finally
-        {
-            t_running = null;
-            _runningFunction = null;
-        }
-        if (_killRaised) Rearm(L, _fnArm);
-        if (status != 0) reply.Error(FailureMessage(L, name));
-        else LuaReplies.Write(L, reply);
-        lua_settop(L, 0);
+        _runningFunction = new RunningFunction(name, command, Environment.TickCount64 * TimeSpan.TicksPerMillisecond); // cleared by Invoke
+        Invoke(L, 2, _fnArm, caller, readOnly || function.NoWrites, overMemory, name, reply);
     }
 
     private static void PushArray(IntPtr L, CommandArgs a, int first, int count)

@@ -76,10 +76,16 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         // Redis decides "over maxmemory" once, before the script (pre_command_oom_state). Never evict under the
         // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
         bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
+        RunAsBusyScript(caller, function: false, () => Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply));
+    }
+
+    /// <summary>Runs <paramref name="body"/> (EVAL's or FCALL's) under every shard lock and the gate, as the one
+    /// script running. From the announcement on, a command of another client waits for the script (or gets BUSY)
+    /// before it takes any lock, instead of blocking on the script's locks until it ends. Begin and End run under the
+    /// locks: one script at a time owns the busy state.</summary>
+    private void RunAsBusyScript(RespClient caller, bool function, Action body)
+    {
         long threshold = _node.Config.BusyReplyThreshold;
-        // From here a command of another client waits for the script (or gets BUSY) before it takes any lock,
-        // instead of blocking on the script's locks until it ends. Begin and End run under the locks: one script at
-        // a time owns the busy state.
         _busy.Announce();
         bool began = false;
         try
@@ -87,10 +93,10 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             _node.Store.RunScript(caller.Session, _client.Session, () =>
             {
                 began = true;
-                _busy.Begin(threshold);
+                _busy.Begin(threshold, function);
                 try
                 {
-                    lock (_gate) Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply);
+                    lock (_gate) body();
                 }
                 finally
                 {
@@ -166,22 +172,31 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         SetGlobalArray(L, "ARGV"u8, a, 3 + keys, a.Count - 3 - keys);
         lua_rawgeti(L, RegistryIndex, _handler);
         lua_rawgeti(L, RegistryIndex, script.Function);
+        Invoke(L, 0, _arm, caller, readOnly || script.NoWrites, overMemory, sha, reply);
+    }
+
+    /// <summary>Calls what the stack holds (the message handler at 1, the function, <paramref name="args"/>
+    /// arguments) as <paramref name="name"/> (a script's SHA1 or a function's name) on the script's client, and
+    /// writes its reply or its error. EVAL's and FCALL's one way in.</summary>
+    private void Invoke(IntPtr L, int args, int arm, RespClient caller, bool readOnly, bool overMemory, string name, RespWriter reply)
+    {
         _client.Session.Db = caller.Session.Db;
         _client.Protocol = 2;
-        _run = new RunState(readOnly || script.NoWrites, overMemory);
-        _sha = sha;
+        _run = new RunState(readOnly, overMemory);
+        _sha = name;
         t_running = this;
         int status;
         try
         {
-            status = lua_pcallk(L, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
+            status = lua_pcallk(L, args, 1, 1, IntPtr.Zero, IntPtr.Zero);
         }
         finally
         {
             t_running = null;
+            _runningFunction = null;
         }
-        if (_killRaised) Rearm(L, _arm);
-        if (status != 0) reply.Error(FailureMessage(L, sha));
+        if (_killRaised) Rearm(L, arm);
+        if (status != 0) reply.Error(FailureMessage(L, name));
         else LuaReplies.Write(L, reply);
         lua_settop(L, 0);
     }
