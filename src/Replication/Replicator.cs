@@ -64,6 +64,9 @@ public sealed class Replicator : IAsyncDisposable
     public PreviousHistory? Previous { get; private set; }
     public ReplicaFollower? Follower => Volatile.Read(ref _follower);
     public bool IsPrimary => Follower is null;
+    /// <summary>Whether a PUBLISH here should be logged for replicas (<see cref="Store.LogPublish"/>): a primary
+    /// that ships its log and has had a replica.</summary>
+    public bool PassesOnMessages => Strategy.ShipsLog && Replicas.Any && IsPrimary;
     public long BytesShipped => Interlocked.Read(ref _bytesShipped);
 
     public bool LogHoldsWholeState() => _logHoldsWholeState();

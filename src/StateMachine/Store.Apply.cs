@@ -121,6 +121,8 @@ public sealed partial class Store
             case (byte)EventKind.ReplicationMark:
                 ApplyReplicationMark(body);
                 break;
+            case (byte)EventKind.Publish:
+                break; // a message, not state: only a live replica delivers it (Store.Publish.cs)
             // Each data type applies its own events (kind ranges in EventKind.cs), in its own Store.<Type>.cs.
             case >= (byte)EventKind.ListFirst and <= (byte)EventKind.ListLast:
                 ApplyList((EventKind)kind, ref r, fields);

@@ -80,7 +80,7 @@ public sealed partial class Store
                     VisitEventKeys((EventKind)inner, innerBody, ref v);
                 }
                 break;
-            case EventKind.ReplicationMark:
+            case EventKind.ReplicationMark or EventKind.Publish:
             case EventKind.FunctionLoad or EventKind.FunctionDelete or EventKind.FunctionFlush or EventKind.FunctionRestore:
                 break; // libraries are not keys: WATCH does not see them (as Redis)
             case >= StreamEvents.GroupCreate and <= StreamEvents.Claim:

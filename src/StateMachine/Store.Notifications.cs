@@ -39,7 +39,7 @@ public sealed partial class Store
     private bool ApplyNoticingNewKeys(KeyspaceNotifier notify, EventKind kind, ReadOnlySpan<byte> body)
     {
         if (!notify.Wants(KeyspaceEventTypes.New) || kind is EventKind.Delete or EventKind.Expire or EventKind.FlushDb
-                or EventKind.FlushAll or EventKind.SwapDb or EventKind.Batch or EventKind.ReplicationMark
+                or EventKind.FlushAll or EventKind.SwapDb or EventKind.Batch or EventKind.ReplicationMark or EventKind.Publish
                 or EventKind.FunctionLoad or EventKind.FunctionDelete or EventKind.FunctionFlush or EventKind.FunctionRestore)
             return Apply((byte)kind, body);
         var r = new EventReader(body);

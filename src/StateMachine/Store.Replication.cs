@@ -82,8 +82,10 @@ public sealed partial class Store
             if (i + ReplicaBucketAhead < count) hints[(i + ReplicaBucketAhead) % ReplicaHintRing] = HintPair(batch.BodyAt(i + ReplicaBucketAhead));
             if (i + ReplicaSlotAhead < count) hints[(i + ReplicaSlotAhead) % ReplicaHintRing].Slot();
             if (i + ReplicaKeyAhead < count) hints[(i + ReplicaKeyAhead) % ReplicaHintRing].KeyAndValue();
-            if (tracker != null) TellTracker(tracker, (EventKind)batch.KindAt(i), batch.BodyAt(i), done: false);
-            Apply(batch.KindAt(i), batch.BodyAt(i));
+            byte kind = batch.KindAt(i);
+            if (kind == (byte)EventKind.Publish) DeliverPublished(batch.BodyAt(i));
+            if (tracker != null) TellTracker(tracker, (EventKind)kind, batch.BodyAt(i), done: false);
+            Apply(kind, batch.BodyAt(i));
         }
         tracker?.EventDone();
     }

@@ -17,13 +17,22 @@ public sealed class TempNode : IDisposable
 
     public TempNode() => Open();
 
+    /// <summary>A node whose store hands shipped messages to <paramref name="sink"/>, from its replay on too.</summary>
+    public TempNode(StateMachine.Notifications.IPublishSink sink)
+    {
+        Sink = sink;
+        Open();
+    }
+
+    public StateMachine.Notifications.IPublishSink? Sink { get; }
+
     public AppendOnlyLog Log { get; private set; } = null!;
     public Store Store { get; private set; } = null!;
 
     private void Open()
     {
         Log = AppendOnlyLog.Open(new LogOptions { Directory = Dir });
-        Store = new Store(new StoreOptions { Shards = 8 }, Log);
+        Store = new Store(new StoreOptions { Shards = 8 }, Log) { PublishSink = Sink };
         var scan = Log.Scan(Log.BeginAddress, -1, Store);
         if (!scan.Clean) throw new InvalidOperationException(scan.Problem);
     }

@@ -25,6 +25,7 @@ public sealed class Node : IDisposable
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         KeyspaceEventPublisher.Configure(this);
+        store.PublishSink = PubSub; // a replica's subscribers hear what its primary's PUBLISH sent
         Tracking = new Resp.Tracking.TrackingHub(store, Clients) { MaxKeys = config.TrackingTableMaxKeys };
         Commands = CommandCatalog.Build();
         SlowLog.Configure(config);

@@ -1,12 +1,14 @@
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 
 namespace HyperCache.Frontends.Resp;
 
 /// <summary>
-/// Who listens to what, for the whole node. Not logged and not replicated: pub/sub is fire-and-forget, as in
-/// Redis. One lock guards the maps; delivery happens outside it (each subscriber's <see cref="ClientOutput"/>).
+/// Who listens to what, for the whole node. Fire-and-forget, as in Redis: subscriptions are not logged, and messages
+/// reach a replica's subscribers only as its primary's PUBLISH passed on (<see cref="IPublishSink"/>). One lock guards
+/// the maps; delivery happens outside it (each subscriber's <see cref="ClientOutput"/>).
 /// </summary>
-public sealed class PubSubHub
+public sealed class PubSubHub : IPublishSink
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], HashSet<RespClient>> _channels = new(KeyComparer.Instance);
@@ -117,9 +119,16 @@ public sealed class PubSubHub
         return deliveries.Count;
     }
 
+    /// <summary>A message the primary published, shipped to this replica.</summary>
+    void IPublishSink.Publish(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool sharded)
+    {
+        if (sharded) PublishShard(channel, message, null);
+        else Publish(channel, message, null);
+    }
+
     /// <summary>SPUBLISH: queues the message for the shard channel's subscribers only (no patterns; a node out of
     /// cluster mode owns every slot). Returns how many got it.</summary>
-    public int PublishShard(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient publisher)
+    public int PublishShard(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> payload, RespClient? publisher)
     {
         RespClient[] receivers;
         lock (_lock)

@@ -15,6 +15,7 @@ public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions option
     private readonly Dictionary<string, ReplicaLink> _links = [];
     private TaskCompletionSource _pulse = NewPulse();
     private long _fullSyncs, _partialSyncs;
+    private volatile bool _any;
 
     public long FullSyncs => Interlocked.Read(ref _fullSyncs);
     public long PartialSyncs => Interlocked.Read(ref _partialSyncs);
@@ -27,6 +28,7 @@ public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions option
         {
             string key = $"{host}:{port}";
             if (!_links.TryGetValue(key, out var link)) _links[key] = link = new ReplicaLink(host, port);
+            _any = true;
             link.ConnectionId = connectionId;
             link.Restart(from);
             return link;
@@ -58,10 +60,19 @@ public sealed class ReplicaRegistry(AppendOnlyLog log, ReplicationOptions option
         get { lock (_lock) return _links.Values.Count(l => l.Online); }
     }
 
+    /// <summary>Whether a replica has attached since the last <see cref="Clear"/>, connected now or not (one that comes
+    /// back resumes from where it was: as Redis keeps its backlog, what it missed meanwhile is still for it). A
+    /// lock-free read for paths that pass things on only when someone may get them (PUBLISH).</summary>
+    public bool Any => _any;
+
     /// <summary>Forgets every replica (promotion to a new history, or becoming a replica).</summary>
     public void Clear()
     {
-        lock (_lock) _links.Clear();
+        lock (_lock)
+        {
+            _links.Clear();
+            _any = false;
+        }
         Pulse();
     }
 

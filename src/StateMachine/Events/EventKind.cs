@@ -34,6 +34,9 @@ public enum EventKind : byte
     /// <summary>[replication id, next origin address] — a replica's resume position (an empty id clears it).
     /// Only ever the last pair of a replicated batch; changes no data.</summary>
     ReplicationMark = 13,
+    /// <summary>[channel, message, sharded (0 or 1)] — a PUBLISH / SPUBLISH a primary passes on to its replicas, whose
+    /// subscribers get it (as Redis propagates PUBLISH). Changes no data; replay skips it.</summary>
+    Publish = 14,
 
     // Ranges per data type; each type lists its kinds in its own Store.<Type>.cs and applies them there.
     ListFirst = 20, ListLast = 39,

@@ -1,8 +1,8 @@
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, their sharded forms (SSUBSCRIBE, SUNSUBSCRIBE,
-/// SPUBLISH: a channel namespace of its own, as a Redis 7.0 node out of cluster mode), PUBSUB. Messages are not
-/// logged.</summary>
+/// SPUBLISH: a channel namespace of its own, as a Redis 7.0 node out of cluster mode), PUBSUB. Messages are logged
+/// only to reach replicas (<see cref="StateMachine.Store.LogPublish"/>).</summary>
 public static class PubSubCommands
 {
     public static void Register(CommandTable t)
@@ -19,8 +19,8 @@ public static class PubSubCommands
         t.Add("unsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Channel));
         t.Add("punsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Pattern));
         t.Add("sunsubscribe", -1, P, (c, a, r) => Unsubscribe(c, a, r, SubscriptionKind.Shard), 1, -1, 1);
-        t.Add("publish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.Publish(a[1], a[2], c)));
-        t.Add("spublish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(c.Node.PubSub.PublishShard(a[1], a[2], c)), 1, 1, 1);
+        t.Add("publish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(Publish(c, a, sharded: false)));
+        t.Add("spublish", 3, CommandFlags.Fast, (c, a, r) => r.Integer(Publish(c, a, sharded: true)), 1, 1, 1);
         t.Container("pubsub", P,
             new Subcommand("CHANNELS", -2, (c, a, r) => Channels(c, a, r, shard: false)),
             new Subcommand("NUMSUB", -2, (c, a, r) => NumSub(c, a, r, shard: false)),
@@ -35,6 +35,15 @@ public static class PubSubCommands
                 "SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
                 "SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
                 "HELP", "    Prints this help."));
+    }
+
+    /// <summary>Delivers to this node's subscribers and, on a primary with replicas, logs the message for theirs (as
+    /// Redis propagates PUBLISH): the reply counts this node's receivers only, as Redis's.</summary>
+    private static int Publish(RespClient c, CommandArgs a, bool sharded)
+    {
+        int receivers = sharded ? c.Node.PubSub.PublishShard(a[1], a[2], c) : c.Node.PubSub.Publish(a[1], a[2], c);
+        if (c.Node.Replication is { PassesOnMessages: true }) c.Node.Store.LogPublish(c.Session, a[1], a[2], sharded);
+        return receivers;
     }
 
     /// <summary>One confirmation per name: [kind, name, count after].</summary>
