@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace HyperCache.Replication;
 
 /// <summary>
-/// A node's replication role. As a primary it ships its log (<see cref="LogShippingService"/>) and tracks its
-/// replicas (<see cref="Replicas"/>, also the log's truncation floor); as a replica it follows one primary
-/// (<see cref="ReplicaFollower"/>) and refuses client writes. REPLICAOF switches between the two.
+/// A node's replication role. It ships its log (<see cref="LogShippingService"/>) and tracks its replicas
+/// (<see cref="Replicas"/>, also the log's truncation floor); as a replica it also follows one primary
+/// (<see cref="ReplicaFollower"/>), refuses client writes, and its own replicas are chained below it (its log holds
+/// what it applied). REPLICAOF switches between the two.
 /// </summary>
 public sealed class Replicator : IAsyncDisposable
 {
@@ -20,6 +21,7 @@ public sealed class Replicator : IAsyncDisposable
     private readonly Func<bool> _logHoldsWholeState;
     private ReplicaFollower? _follower;
     private long _bytesShipped;
+    private int _upstreamEpoch;
 
     /// <param name="logHoldsWholeState">True while replaying this node's log from its begin rebuilds its state (never
     /// truncated, not seeded from a snapshot): a full sync can then ship the log instead of a snapshot.</param>
@@ -69,6 +71,14 @@ public sealed class Replicator : IAsyncDisposable
     public bool PassesOnMessages => Strategy.ShipsLog && Replicas.Any && IsPrimary;
     public long BytesShipped => Interlocked.Read(ref _bytesShipped);
 
+    /// <summary>This node's id, then those of the primaries above it up to the top (<see cref="ReplicationChain"/>).</summary>
+    public IReadOnlyList<string> Chain => Follower is { } f ? [ReplicationId, .. f.Upstream] : [ReplicationId];
+
+    /// <summary>Changes whenever what is above this node may have changed (it follows another primary, or learned a
+    /// new chain): the log streams it serves end then, and their replicas resubscribe, checking the new chain.</summary>
+    public int UpstreamEpoch => Volatile.Read(ref _upstreamEpoch);
+    internal void UpstreamChanged() => Interlocked.Increment(ref _upstreamEpoch);
+
     public bool LogHoldsWholeState() => _logHoldsWholeState();
     internal void CountBytesShipped(long bytes) => Interlocked.Add(ref _bytesShipped, bytes);
 
@@ -86,6 +96,7 @@ public sealed class Replicator : IAsyncDisposable
         }
         if (old != null) await old.DisposeAsync();
         Replicas.Clear();
+        UpstreamChanged();
         started.Start();
         return true;
     }

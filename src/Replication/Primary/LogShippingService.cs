@@ -27,10 +27,15 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<ShipMessage> stream, ServerCallContext context)
     {
         ReplicationAuth.Demand(context, replicator.RequiredPassword());
-        if (!replicator.IsPrimary)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node is a replica"));
         if (!replicator.Strategy.ShipsLog)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "replication.mode is none"));
+        // A replica serves its own log too (chained replication); the chain above it is read after the epoch, so a
+        // change in between ends this stream at once.
+        int epoch = replicator.UpstreamEpoch;
+        var chain = replicator.Chain;
+        if (context.RequestHeaders.GetValue(ReplicationChain.NodeHeader) is { } subscriber && chain.Contains(subscriber))
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"replication loop: the subscriber is this node or above it ({ReplicationChain.Format(chain)})"));
+        await context.WriteResponseHeadersAsync(new Metadata { { ReplicationChain.ChainHeader, ReplicationChain.Format(chain) } });
         var log = replicator.Log;
         var registry = replicator.Replicas;
         // Streams never end by themselves: shutdown must end them, or the host waits out its timeout.
@@ -86,7 +91,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
                 }
                 link.Restart(next);
             }
-            await TailAsync(link, stream, next, snapshot, ct);
+            await TailAsync(link, stream, next, snapshot, epoch, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -161,7 +166,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
     /// an idle stream carries a heartbeat (an empty batch) so both sides see a dead peer and lag stays fresh.
     /// One reader follows the log for the whole stream (<see cref="LogTailReader"/>), and the entries go out as
     /// the log holds them, header included.</summary>
-    private async Task TailAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, long next, SnapshotHeader? snapshot, CancellationToken ct)
+    private async Task TailAsync(ReplicaLink link, IServerStreamWriter<ShipMessage> stream, long next, SnapshotHeader? snapshot, int epoch, CancellationToken ct)
     {
         var log = replicator.Log;
         var options = replicator.Options;
@@ -170,7 +175,8 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         using var reader = log.ReadFrom(next);
         while (!ct.IsCancellationRequested)
         {
-            if (!replicator.IsPrimary) return; // REPLICAOF turned this node into a replica: its replicas must go elsewhere
+            // What is above this node changed: the replica resubscribes (resuming here: this log goes on) and checks the new chain.
+            if (replicator.UpstreamEpoch != epoch) return;
             if (next < log.BeginAddress)
             {
                 // Truncated below this replica (it was dropped from the floor): end the stream; it reconnects and full-syncs.

@@ -76,6 +76,8 @@ public sealed class ReplicaFollower : IAsyncDisposable
     /// <summary>How old the newest applied batch was when it arrived, in ms (lag in seconds for metrics).</summary>
     public long LastBatchDelayMs { get; private set; }
     public long FullSyncs => Interlocked.Read(ref _fullSyncs);
+    /// <summary>The replication ids from this node's primary up to the top, as last told by the primary.</summary>
+    public IReadOnlyList<string> Upstream { get; private set; } = [];
 
     public void Start() => _run = Task.Run(RunAsync);
 
@@ -105,7 +107,8 @@ public sealed class ReplicaFollower : IAsyncDisposable
     private async Task SessionAsync(CancellationToken ct)
     {
         string password = _replicator.Options.MasterAuth;
-        var headers = ReplicationAuth.Headers(password);
+        var headers = ReplicationAuth.Headers(password) ?? [];
+        headers.Add(ReplicationChain.NodeHeader, _replicator.ReplicationId);
         int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, password, _replicator.Options.BindSourceAddr, t), ct);
         using var channel = GrpcChannel.ForAddress($"http://{Host}:{grpcPort}", new GrpcChannelOptions
         {
@@ -133,6 +136,7 @@ public sealed class ReplicaFollower : IAsyncDisposable
             ReplicaId = connectionId,
             ReplicaPort = _replicator.OwnPort,
         });
+        LearnChain(await call.ResponseHeadersAsync);
         using var acks = client.Ack(headers, cancellationToken: session.Token);
         var pump = new AckPump(_replicator.Log, acks.RequestStream, connectionId, session, durable => AppliedAddress = durable);
         bool progressed = false;
@@ -234,6 +238,18 @@ public sealed class ReplicaFollower : IAsyncDisposable
             await Task.WhenAny(pump.Completion, Task.Delay(TimeSpan.FromSeconds(5)));
         }
         if (!progressed) throw new IOException("the primary ended the stream");
+    }
+
+    /// <summary>The chain above this node, as its primary's stream names it (<see cref="ReplicationChain"/>): refused
+    /// when it holds this node (a loop); a new one ends the streams this node serves, so its replicas check it.</summary>
+    private void LearnChain(Metadata responseHeaders)
+    {
+        var chain = ReplicationChain.Parse(responseHeaders.GetValue(ReplicationChain.ChainHeader));
+        if (chain.Contains(_replicator.ReplicationId))
+            throw new InvalidOperationException($"replication loop: {Host}:{Port} follows this node ({ReplicationChain.Format(chain)})");
+        if (chain.SequenceEqual(Upstream)) return;
+        Upstream = chain;
+        _replicator.UpstreamChanged();
     }
 
     /// <summary>The batch's entries, each checked against its CRC again after the network; in a list reused from

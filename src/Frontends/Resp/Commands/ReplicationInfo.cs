@@ -37,22 +37,15 @@ public static class ReplicationInfo
             yield return ("slave_priority", "100");
             yield return ("slave_read_only", "1");
             yield return ("replica_announced", "1");
-            yield return ("connected_slaves", "0");
+            foreach (var field in Replicas(replication)) yield return field;
             yield return ("master_replid", node.Store.ReplicationOrigin?.ReplicationId ?? replication.ReplicationId);
             yield return ("master_repl_offset", f.PrimaryCommitted.ToString(inv));
             yield return ("replica_full_syncs", f.FullSyncs.ToString(inv));
         }
         else
         {
-            var links = replication.Replicas.Links.Where(l => l.Online).ToList();
             yield return ("role", "master");
-            yield return ("connected_slaves", links.Count.ToString(inv));
-            for (int i = 0; i < links.Count; i++)
-            {
-                var l = links[i];
-                long lag = (Environment.TickCount64 - l.LastAckTick) / 1000;
-                yield return ($"slave{i}", $"ip={l.Host},port={l.Port},state=online,offset={l.AckedAddress},lag={lag}");
-            }
+            foreach (var field in Replicas(replication)) yield return field;
             yield return ("replication_mode", replication.Strategy.Name);
             yield return ("master_failover_state", replication.Failover.State switch
             {
@@ -71,5 +64,19 @@ public static class ReplicationInfo
         yield return ("sync_partial_ok", replication.Replicas.PartialSyncs.ToString(inv));
         yield return ("repl_bytes_shipped", replication.BytesShipped.ToString(inv));
         yield return ("repl_backlog_first_byte_offset", replication.Log.BeginAddress.ToString(inv));
+    }
+
+    /// <summary>connected_slaves and one slaveN line per replica: a replica's own replicas too (chained), whose offsets
+    /// are addresses of this node's log.</summary>
+    private static IEnumerable<(string, string)> Replicas(HyperCache.Replication.Replicator replication)
+    {
+        var links = replication.Replicas.Links.Where(l => l.Online).ToList();
+        yield return ("connected_slaves", links.Count.ToString(CultureInfo.InvariantCulture));
+        for (int i = 0; i < links.Count; i++)
+        {
+            var l = links[i];
+            long lag = (Environment.TickCount64 - l.LastAckTick) / 1000;
+            yield return ($"slave{i}", string.Create(CultureInfo.InvariantCulture, $"ip={l.Host},port={l.Port},state=online,offset={l.AckedAddress},lag={lag}"));
+        }
     }
 }
