@@ -120,7 +120,7 @@ public sealed class Replicator : IAsyncDisposable
         long promotion = Store.ApplyReplicated([], null);
         await Log.WaitForCommitAsync(promotion);
         // Written before the new id: a crash between the two leaves the old id in both, which Load ignores.
-        var previous = origin is { } o && promotion >= 0 ? new PreviousHistory(o.ReplicationId, o.NextAddress, promotion) : null;
+        var previous = origin is { } o && promotion >= 0 ? new PreviousHistory(o.ReplicationId, o.NextAddress, promotion, ReplicationId) : null;
         PreviousHistory.Save(DataDir, previous);
         ReplicationId = Replication.ReplicationId.Save(DataDir, Replication.ReplicationId.New());
         Previous = previous;

@@ -8,7 +8,7 @@ namespace HyperCache.EndToEnd.Tests;
 /// <summary>
 /// Chained replication, as Redis allows it: a replica serves replicas of its own from its log (which holds what it
 /// applied), so a write on the top primary reaches the bottom; the middle's promotion or a FAILOVER above it leaves
-/// them streaming without a full sync; and a loop (a node following one below it) is refused.
+/// them streaming without a full sync (and resuming after a restart); and a loop (a node following one below it) is refused.
 /// </summary>
 [Collection(CrashCollection.Name)]
 public sealed class ChainedReplicationTests(ITestOutputHelper output)
@@ -53,6 +53,18 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
             using (var b = bottom.Raw())
                 Assert.Equal(Resp.Bulk("promotion"), b.Command("GET", "after"));
             Assert.Equal(bottomFullSyncs, InfoLong(bottom, "replica_full_syncs"));
+
+            // Restarted, the bottom asks for the middle's id before its promotion: it resumes in the same log.
+            long served = InfoLong(middle, "sync_full"), resumed = InfoLong(middle, "sync_partial_ok");
+            bottom.Terminate();
+            bottom.Start();
+            Follow(bottom, middle);
+            using (var m = middle.Raw())
+                Assert.Equal(Resp.Ok, m.Command("SET", "after", "restart"));
+            WaitConverged(middle, bottom);
+            Assert.Equal(served, InfoLong(middle, "sync_full"));
+            Assert.Equal(resumed + 1, InfoLong(middle, "sync_partial_ok"));
+            Assert.Equal(0, InfoLong(bottom, "replica_full_syncs"));
         }
         finally
         {

@@ -171,6 +171,11 @@ public sealed class PreviousHistoryResumeTests : IDisposable
         PreviousHistory.Save(_a.Dir, history);
         Assert.Equal(history, PreviousHistory.Load(_a.Dir, A));
         Assert.Null(PreviousHistory.Load(_a.Dir, P));
+        // With the node's own id before its promotion (chained replicas resume under it); older files have none.
+        var withFormer = new PreviousHistory(P, 1234, 567, new string('b', 40));
+        PreviousHistory.Save(_a.Dir, withFormer);
+        Assert.Equal(withFormer, PreviousHistory.Load(_a.Dir, A));
+        Assert.Null(PreviousHistory.Load(_a.Dir, new string('b', 40))!.FormerOwnId);
         PreviousHistory.Save(_a.Dir, null);
         Assert.Null(PreviousHistory.Load(_a.Dir, A));
     }

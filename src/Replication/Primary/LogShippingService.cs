@@ -44,8 +44,12 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         string replid = replicator.ReplicationId;
         long next = request.FromAddress;
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
-        bool resumable = request.ReplicationId == replid && next >= log.BeginAddress && next <= log.CommittedUntilAddress;
-        var continueAt = resumable ? null : await FindContinueAsync(request, ct);
+        bool inLog = next >= log.BeginAddress && next <= log.CommittedUntilAddress;
+        bool resumable = request.ReplicationId == replid && inLog;
+        // A replica chained below this node before its promotion: same log, new id (told by a Continue).
+        var continueAt = resumable ? null
+            : inLog && request.ReplicationId.Length > 0 && request.ReplicationId == replicator.Previous?.FormerOwnId ? new ResumePoint(next)
+            : await FindContinueAsync(request, ct);
         if (continueAt is not null)
         {
             resumable = true;
