@@ -10,6 +10,9 @@ public enum PauseMode { None, Write, All }
 /// parks on <see cref="Lifted"/> with the command left unread in its input, and runs it (checking again) once the
 /// pause ends or is lifted, so its later pipelined commands keep their order and no loop thread waits. The store's
 /// expiry and eviction deletions stop for as long (Redis keeps the data set still while paused).
+/// FAILOVER pauses writes apart from it (<see cref="HoldWrites"/>), as Redis keeps its pause purposes apart: CLIENT
+/// UNPAUSE does not let writes through a failover (they could be acknowledged here after the new primary took over
+/// the history), and the failover's end does not lift a client's pause.
 /// </summary>
 public sealed class ClientPause(Store store) : IDisposable
 {
@@ -21,6 +24,7 @@ public sealed class ClientPause(Store store) : IDisposable
     private long _endTick;      // Environment.TickCount64 at which the pause ends
     private TaskCompletionSource _lifted = NewSignal();
     private Timer? _timer;
+    private int _holds;         // FAILOVER's write pauses in force (HoldWrites)
     private volatile bool _active;
     private int _parked;
 
@@ -61,36 +65,85 @@ public sealed class ClientPause(Store store) : IDisposable
         }
     }
 
-    /// <summary>CLIENT UNPAUSE, or the end time passed: every parked client goes on.</summary>
+    /// <summary>CLIENT UNPAUSE, or the end time passed: every parked client goes on (checking again: a failover's
+    /// hold still parks writes).</summary>
     public void Unpause()
     {
-        TaskCompletionSource lifted;
         lock (_gate)
         {
             _mode = PauseMode.None;
             _endTick = 0;
-            _active = false;
-            store.DeletionsPaused = false;
             _timer?.Dispose();
             _timer = null;
+        }
+        Wake();
+    }
+
+    /// <summary>FAILOVER: writes wait as under CLIENT PAUSE WRITE until the handle is disposed, whatever CLIENT
+    /// PAUSE and UNPAUSE do meanwhile.</summary>
+    public IDisposable HoldWrites()
+    {
+        lock (_gate)
+        {
+            _holds++;
+            _active = true;
+            store.DeletionsPaused = true;
+        }
+        return new Hold(this);
+    }
+
+    private sealed class Hold(ClientPause pause) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            lock (pause._gate) pause._holds--;
+            pause.Wake();
+        }
+    }
+
+    /// <summary>Under the gate: whether the client's pause is in force now.</summary>
+    private bool ClientPaused(long now) => _mode != PauseMode.None && now < _endTick;
+
+    /// <summary>Something was lifted: what is still in force stays (or nothing), and parked connections look again.</summary>
+    private void Wake()
+    {
+        TaskCompletionSource lifted;
+        lock (_gate)
+        {
+            bool client = ClientPaused(Environment.TickCount64);
+            if (!client) _mode = PauseMode.None;
+            _active = client || _holds > 0;
+            store.DeletionsPaused = _active;
             lifted = _lifted;
             _lifted = NewSignal();
         }
         lifted.TrySetResult();
     }
 
-    /// <summary>The mode in force now (None once the end time passed).</summary>
+    /// <summary>The mode in force now: the client's (None once its end time passed), at least Write under a hold.</summary>
     public PauseMode Mode
     {
         get
         {
             if (!_active) return PauseMode.None;
-            lock (_gate)
-            {
-                if (_active && Environment.TickCount64 < _endTick) return _mode;
-            }
-            Unpause();
-            return PauseMode.None;
+            var mode = Effective(out bool expired);
+            if (expired) Unpause();
+            return mode;
+        }
+    }
+
+    /// <summary>The mode in force; <paramref name="expired"/>: the client's pause is over but not cleared yet.</summary>
+    private PauseMode Effective(out bool expired)
+    {
+        lock (_gate)
+        {
+            bool client = ClientPaused(Environment.TickCount64);
+            expired = !client && _mode != PauseMode.None;
+            var mode = client ? _mode : PauseMode.None;
+            return _holds > 0 && mode < PauseMode.Write ? PauseMode.Write : mode;
         }
     }
 
@@ -99,12 +152,12 @@ public sealed class ClientPause(Store store) : IDisposable
     public bool TryPark(bool coveredByWritePause, out Task lifted)
     {
         lifted = Task.CompletedTask;
-        bool expired = false;
+        if (!_active) return false;
+        bool expired;
         lock (_gate)
         {
-            if (!_active) return false;
-            if (Environment.TickCount64 >= _endTick) expired = true;
-            else if (_mode == PauseMode.All || (_mode == PauseMode.Write && coveredByWritePause))
+            var mode = Effective(out expired);
+            if (mode == PauseMode.All || (mode == PauseMode.Write && coveredByWritePause))
             {
                 lifted = _lifted.Task;
                 return true;

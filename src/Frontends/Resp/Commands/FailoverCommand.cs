@@ -10,9 +10,6 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// </summary>
 public static class FailoverCommand
 {
-    /// <summary>Longer than any failover: the coordinator lifts the pause when it ends.</summary>
-    private const long PauseMs = 365L * 24 * 3600 * 1000;
-
     public static void Register(CommandTable t) => t.Add("failover", -1, CommandFlags.Admin, Run);
 
     private static void Run(RespClient c, CommandArgs a, RespWriter r)
@@ -44,17 +41,8 @@ public static class FailoverCommand
             else throw CommandError.Syntax();
         }
         var node = c.Node;
-        string? refused = replication.Failover.Start(new FailoverRequest(host, (int)Math.Clamp(port, 0, int.MaxValue), timeout, force), () =>
-        {
-            node.Pause.Pause(PauseMs, PauseMode.Write);
-            return new Lifted(node.Pause);
-        });
+        string? refused = replication.Failover.Start(new FailoverRequest(host, (int)Math.Clamp(port, 0, int.MaxValue), timeout, force), node.Pause.HoldWrites);
         if (refused is not null) throw new CommandError(refused);
         r.Ok();
-    }
-
-    private sealed class Lifted(ClientPause pause) : IDisposable
-    {
-        public void Dispose() => pause.Unpause();
     }
 }
