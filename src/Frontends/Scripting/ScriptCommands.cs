@@ -5,7 +5,8 @@ using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Scripting;
 
-/// <summary>EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD | EXISTS | FLUSH | KILL | HELP, as Redis 7.0.</summary>
+/// <summary>EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD | EXISTS | FLUSH | KILL | DEBUG | HELP, as Redis 7.0
+/// (SCRIPT DEBUG without the debugger: NO only).</summary>
 public static class ScriptCommands
 {
     /// <summary>Each node's engine, made on first use (a node that never runs a script has no Lua state).</summary>
@@ -68,6 +69,13 @@ public static class ScriptCommands
             {
                 if (c.Node.BusyScript.Kill() is { } error) throw new CommandError(error);
                 r.Ok();
+            }),
+            new Subcommand("DEBUG", 3, (c, a, r) =>
+            {
+                // Redis's Lua debugger (LDB) is not built here: NO, the mode every script runs in, is all there is.
+                if (a.Is(2, "NO"u8)) r.Ok();
+                else if (a.Is(2, "YES"u8) || a.Is(2, "SYNC"u8)) throw new CommandError("ERR SCRIPT DEBUG is not supported: HyperCache has no Lua debugger (use SCRIPT DEBUG NO)");
+                else throw new CommandError("ERR Use SCRIPT DEBUG YES/SYNC/NO");
             }),
             Subcommand.Help(Help));
     }

@@ -32,6 +32,7 @@ public static class CommandCatalog
         SortedSetBlockingCommands.Register(table);
         ReplicationCommands.Register(table);
         FailoverCommand.Register(table);
+        ModuleCommand.Register(table);
         SlowLogCommands.Register(table);
         SortCommands.Register(table);
         GeoCommands.Register(table);

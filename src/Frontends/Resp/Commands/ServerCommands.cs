@@ -20,7 +20,14 @@ public static class ServerCommands
             new Subcommand("GET", -3, ConfigGet),
             new Subcommand("SET", -4, ConfigSet),
             new Subcommand("RESETSTAT", 2, (c, a, r) => r.Ok()),
-            new Subcommand("REWRITE", 2, ConfigRewriteCommand.Run));
+            new Subcommand("REWRITE", 2, ConfigRewriteCommand.Run),
+            Subcommand.Help(
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+                "RESETSTAT", "    Reset statistics reported by the INFO command.",
+                "REWRITE", "    Rewrite the configuration file.",
+                "HELP", "    Prints this help."));
         t.Add("time", 1, CommandFlags.Fast, (c, a, r) =>
         {
             long micros = DateTimeOffset.UtcNow.Ticks / 10 - DateTimeOffset.UnixEpoch.Ticks / 10;
@@ -49,7 +56,11 @@ public static class ServerCommands
             c.Store.SwapDb(c.Session, (int)x, (int)y);
             r.Ok();
         });
-        t.Add("cluster", -2, CommandFlags.None, (c, a, r) => throw new CommandError("ERR This instance has cluster support disabled"));
+        // Out of cluster mode, as Redis without cluster-enabled: CLUSTER and the cluster client's read routing switches.
+        const string NoCluster = "ERR This instance has cluster support disabled";
+        t.Add("cluster", -2, CommandFlags.None, (c, a, r) => throw new CommandError(NoCluster));
+        t.Add("readonly", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
+        t.Add("readwrite", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("role", 1, CommandFlags.Fast, (c, a, r) =>
         {
             r.ArrayHeader(3);
