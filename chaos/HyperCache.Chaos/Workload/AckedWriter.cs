@@ -12,6 +12,7 @@ namespace HyperCache.Chaos.Workload;
 public sealed class AckedWriter(int id, string prefix, int seed)
 {
     private const string NoReplicas = "-NOREPLICAS Not enough good replicas to write.\r\n";
+    private const string ReadOnly = "-READONLY You can't write against a read only replica.\r\n";
 
     private readonly Random _rng = new(seed);
     private readonly Dictionary<string, string> _ackedSets = [];
@@ -25,6 +26,7 @@ public sealed class AckedWriter(int id, string prefix, int seed)
     private int _acked;
     private int _refused;
     private int _broken;
+    private int _readOnly;
 
     public int Id { get; } = id;
 
@@ -40,6 +42,10 @@ public sealed class AckedWriter(int id, string prefix, int seed)
 
     /// <summary>Writes whose reply never came (connection broken or client timeout).</summary>
     public int Broken => Volatile.Read(ref _broken);
+
+    /// <summary>Writes answered with READONLY (a replica refused them: certainly not applied); the writer then
+    /// reconnects, to wherever its port function points.</summary>
+    public int ReadOnlyReplies => Volatile.Read(ref _readOnly);
 
     /// <summary>Set to end <see cref="Run"/> after the command in flight.</summary>
     public volatile bool Stop;
@@ -112,6 +118,15 @@ public sealed class AckedWriter(int id, string prefix, int seed)
                 {
                     Interlocked.Increment(ref _refused);
                     onDoubt();
+                    continue;
+                }
+                if (reply == ReadOnly)
+                {
+                    // Not run, so not in doubt. The node became a replica (a failover): look for the primary again.
+                    Interlocked.Increment(ref _readOnly);
+                    client?.Dispose();
+                    client = null;
+                    Thread.Sleep(20); // as the reconnect interval; the loop is bounded by Stop and maxOps
                     continue;
                 }
                 if (reply[0] == '-')
@@ -191,5 +206,5 @@ public sealed class AckedWriter(int id, string prefix, int seed)
     }
 
     public override string ToString() =>
-        $"w{Id}: {Acked} acked ({_ackedSets.Count} SET, counter {_counterAcked}, {_ackedPushes.Count} LPUSH), {Refused} refused, {Broken} broken";
+        $"w{Id}: {Acked} acked ({_ackedSets.Count} SET, counter {_counterAcked}, {_ackedPushes.Count} LPUSH), {Refused} refused, {ReadOnlyReplies} read-only, {Broken} broken";
 }
