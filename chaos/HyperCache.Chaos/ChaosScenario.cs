@@ -115,6 +115,19 @@ public abstract class ChaosScenario : IDisposable
         Follow("replica", "primary");
     }
 
+    /// <summary>"primary" (with <paramref name="primaryFlags"/>), "replica-a" and "replica-b" started, both replicas
+    /// following it and connected.</summary>
+    protected void StartPrimaryWithTwoReplicas(params string[] primaryFlags)
+    {
+        Define("primary", "everysec", primaryFlags);
+        Define("replica-a", "everysec");
+        Define("replica-b", "everysec");
+        foreach (var n in new[] { "primary", "replica-a", "replica-b" }) Driver.Start(n);
+        Follow("replica-a", "primary");
+        Follow("replica-b", "primary");
+        Eventually.True(() => InfoLong("primary", "connected_slaves") == 2, "two replicas connected", Deadline);
+    }
+
     /// <summary>"primary" in sync mode (min_acks 1, a 500 ms timeout) and "replica" following it, connected.</summary>
     protected void StartSyncPair()
     {

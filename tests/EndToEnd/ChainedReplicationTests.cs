@@ -16,17 +16,28 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private static string Port(NodeProcess n) => n.Port.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Three nodes started, each with its own replication port; none follows another yet.</summary>
+    private static NodeProcess[] Three()
+    {
+        var nodes = new[] { Create(), Create(), Create() };
+        foreach (var n in nodes) n.Start();
+        return nodes;
+    }
+
+    private void Logs(params NodeProcess[] nodes)
+    {
+        foreach (var n in nodes) output.WriteLine(n.LogTail(20));
+    }
+
     [HyperCacheFact]
     public void A_replica_of_a_replica_converges_and_keeps_streaming_when_the_middle_is_promoted()
     {
-        using var top = Create();
-        using var middle = Create();
-        using var bottom = Create();
+        var nodes = Three();
+        using var top = nodes[0];
+        using var middle = nodes[1];
+        using var bottom = nodes[2];
         try
         {
-            top.Start();
-            middle.Start();
-            bottom.Start();
             ReplicationTests.Workload(top.Port, 11, 200);
             Follow(middle, top);
             Follow(bottom, middle);
@@ -68,23 +79,19 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(top.LogTail(20));
-            output.WriteLine(middle.LogTail(20));
-            output.WriteLine(bottom.LogTail(20));
+            Logs(top, middle, bottom);
         }
     }
 
     [HyperCacheFact]
     public void After_a_failover_the_other_replica_follows_the_old_primary_without_a_full_sync()
     {
-        using var primary = Create();
-        using var chosen = Create();
-        using var other = Create();
+        var nodes = Three();
+        using var primary = nodes[0];
+        using var chosen = nodes[1];
+        using var other = nodes[2];
         try
         {
-            primary.Start();
-            chosen.Start();
-            other.Start();
             Follow(chosen, primary);
             Follow(other, primary);
             Eventually.True(() => InfoLong(primary, "connected_slaves") == 2, "two replicas connected", Converge);
@@ -110,23 +117,19 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(primary.LogTail(20));
-            output.WriteLine(chosen.LogTail(20));
-            output.WriteLine(other.LogTail(20));
+            Logs(primary, chosen, other);
         }
     }
 
     [HyperCacheFact]
     public void A_node_cannot_follow_a_replica_below_it()
     {
-        using var a = Create();
-        using var b = Create();
-        using var c = Create();
+        var nodes = Three();
+        using var a = nodes[0];
+        using var b = nodes[1];
+        using var c = nodes[2];
         try
         {
-            a.Start();
-            b.Start();
-            c.Start();
             using (var client = a.Raw())
                 Assert.Equal(Resp.Ok, client.Command("SET", "k", "v"));
             Follow(b, a);
@@ -150,9 +153,7 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(a.LogTail(20));
-            output.WriteLine(b.LogTail(20));
-            output.WriteLine(c.LogTail(20));
+            Logs(a, b, c);
         }
     }
 }

@@ -17,13 +17,7 @@ public sealed class CoordinatedFailoverTests(ITestOutputHelper output) : ChaosSc
     [Fact]
     public void FailoverUnderLoad_NewPrimaryHoldsEveryAcknowledgedWrite() => Run(nameof(FailoverUnderLoad_NewPrimaryHoldsEveryAcknowledgedWrite), () =>
     {
-        Define("primary", "everysec", "--replication-mode", "async");
-        Define("replica-a", "everysec");
-        Define("replica-b", "everysec");
-        foreach (var n in new[] { "primary", "replica-a", "replica-b" }) Driver.Start(n);
-        Follow("replica-a", "primary");
-        Follow("replica-b", "primary");
-        Eventually.True(() => InfoLong("primary", "connected_slaves") == 2, "two replicas connected", Deadline);
+        StartPrimaryWithTwoReplicas("--replication-mode", "async");
 
         int current = Driver.RespPort("primary");
         var writers = Writers(3);

@@ -15,13 +15,7 @@ public sealed class SyncFailoverTests(ITestOutputHelper output) : ChaosScenario(
     [Fact]
     public void PrimaryKilled_PromotedReplicaHoldsEveryAcknowledgedWrite() => Run(nameof(PrimaryKilled_PromotedReplicaHoldsEveryAcknowledgedWrite), () =>
     {
-        Define("primary", "everysec", "--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "10000");
-        Define("replica-a", "everysec");
-        Define("replica-b", "everysec");
-        foreach (var n in new[] { "primary", "replica-a", "replica-b" }) Driver.Start(n);
-        Follow("replica-a", "primary");
-        Follow("replica-b", "primary");
-        Eventually.True(() => InfoLong("primary", "connected_slaves") == 2, "two replicas connected", Deadline);
+        StartPrimaryWithTwoReplicas("--replication-mode", "sync", "--min-acks", "1", "--sync-timeout-ms", "10000");
 
         var writers = Writers(3);
         int port = Driver.RespPort("primary");
