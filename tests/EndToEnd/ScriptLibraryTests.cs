@@ -71,6 +71,35 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
     [RedisServerFact]
     public Task Globals_and_library_tables_are_read_only_and_odd_numbers_reply_as_redis_s() => CompareWithRedis(GlobalsCases);
 
+    [RedisServerFact]
+    public Task String_format_is_lua_5_1_s() => CompareWithRedis(FormatCases);
+
+    // Each call's result kept in a local: `return string.format(...)` is a tail call in 5.4, and the position of an
+    // error raised there is lost (a recorded difference).
+    private static readonly string[] FormatCases =
+    [
+        @"local r = string.format('%d|%i|%x|%X|%o|%c', 3.7, -3.7, 255.9, 255.2, 8.5, 65.3) return r",
+        @"local r = string.format('%s %s %s %s %s', 10/2, 1/3, 2^53, 7, -0.0) return r",
+        @"local r = string.format('%5.1f|%-5d|%05d|%+d|%.3s|%10s|', 2.25, 3.9, 42.0, 5.5, 1/3, 2.5) return r",
+        @"local r = string.format('%q', 1/3) return r",
+        @"local r = string.format('%u %%u %u%%', 3.5, 7) return r",
+        @"local r = string.format('%s', 12345678901234567) return r",
+        @"local r = string.format('%s', 123456789012345) return r",
+        @"local r = string.format('%d', 1e300) return r",
+        @"local r = string.format('%d %x', '3.5', ' 0x10 ') return r",
+        @"local r = string.format('%d') return r",
+        @"local r = string.format('%d', 'x') return r",
+        @"local r = string.format('%y', 1) return r",
+        @"local r = string.format(nil) return r",
+        @"local r = string.format('%s', nil) return r",
+        @"local r = string.format('%s') return r",
+        @"local r = string.format('%s %s', 'a', true) return r",
+        @"local r = string.format('%s', {}) return r",
+        @"local r = string.format('plain') return r",
+        @"local r = string.format('%5.2s|%-4s|', 'abc', 'x') return r",
+        @"local r = ('%d items'):format(2.0) return r",
+    ];
+
     private static readonly string[] StructCases =
     [
         @"return struct.unpack('!4L', '\221\196\161\0\4\196\203\135\0\44\187\183\162')",
