@@ -64,6 +64,8 @@ public sealed class CommandTableTests(NodeFixture node, RedisReference redis) : 
         "DEBUG DIGEST", "HSET h f v", "SCRIPT LOAD x", "CLIENT LIST", "MULTI", "SWAPDB 0 1", "FLUSHALL", "KEYS *", "SCAN 0",
         "TYPE k", "EXPIRE k 1", "SETRANGE k 0 v", "SRANDMEMBER k", "LPOS k e", "ZADD k 1 m", "HRANDFIELD k", "STRLEN k",
         "PFADD k a", "GETDEL k", "SUBSTR k 0 1", "SINTERSTORE d a b", "ZADD k", "BLPOP", "XINFO", "xread streams a 0",
+        "MIGRATE h 1 k 0 10", "MIGRATE h 1 k 0 10 KEYS a b", "MIGRATE h 1 k 0 10 AUTH KEYS", "MIGRATE h 1 k 0 10 AUTH2 u KEYS",
+        "MIGRATE h 1 k 0 10 COPY REPLACE", "migrate h 1 k 0", "RESTORE-ASKING k 0 x", "ASKING",
     ];
 
     private RawRespClient Reference(int protocol)

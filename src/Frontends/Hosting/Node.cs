@@ -58,6 +58,8 @@ public sealed class Node : IDisposable
     public Scripting.BusyScript BusyScript { get; } = new();
     /// <summary>CLIENT PAUSE / UNPAUSE.</summary>
     public ClientPause Pause { get; }
+    /// <summary>MIGRATE's cached connections to its targets.</summary>
+    public MigrateSockets MigrateSockets { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);
@@ -114,5 +116,6 @@ public sealed class Node : IDisposable
         Snapshots?.WaitIdle(TimeSpan.FromSeconds(30));
         Log?.Dispose();
         Pause.Dispose();
+        MigrateSockets.Dispose();
     }
 }

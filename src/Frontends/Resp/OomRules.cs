@@ -15,7 +15,7 @@ public static class OomRules
     private static readonly HashSet<string> MayRunWhenFull = new(StringComparer.OrdinalIgnoreCase)
     {
         "del", "unlink", "getdel", "getex", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
-        "move", "swapdb", "flushdb", "flushall", "function|delete", "function|flush", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
+        "move", "migrate", "swapdb", "flushdb", "flushall", "function|delete", "function|flush", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
         "hdel", "srem", "spop", "smove", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin",
         "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "xreadgroup", "pfdebug", "select", "exec", "multi",
         "xgroup|destroy", "xgroup|delconsumer", "xgroup|setid",

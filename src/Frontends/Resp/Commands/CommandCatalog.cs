@@ -16,6 +16,7 @@ public static class CommandCatalog
         LcsCommand.Register(table);
         KeyCommands.Register(table);
         DumpCommands.Register(table);
+        MigrateCommand.Register(table);
         BitmapCommands.Register(table);
         HyperLogLogCommands.Register(table);
         CuckooCommands.Register(table);

@@ -13,6 +13,8 @@ public static class DumpCommands
     {
         t.Key("dump", 2, CommandFlags.ReadOnly, (c, a, r) => r.Bulk(c.Store.Dump(c.Session, a[1])));
         t.Key("restore", -4, CommandFlags.Write, Restore);
+        // What MIGRATE sends in cluster mode; without a cluster Redis runs it as RESTORE, and so does HyperCache.
+        t.Key("restore-asking", -4, CommandFlags.Write, Restore);
     }
 
     /// <summary>RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency], checked in Redis's

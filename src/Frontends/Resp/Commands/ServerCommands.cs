@@ -56,11 +56,12 @@ public static class ServerCommands
             c.Store.SwapDb(c.Session, (int)x, (int)y);
             r.Ok();
         });
-        // Out of cluster mode, as Redis without cluster-enabled: CLUSTER and the cluster client's read routing switches.
+        // Out of cluster mode, as Redis without cluster-enabled: CLUSTER, the cluster client's read routing switches and ASKING.
         const string NoCluster = "ERR This instance has cluster support disabled";
         t.Add("cluster", -2, CommandFlags.None, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("readonly", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("readwrite", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
+        t.Add("asking", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("role", 1, CommandFlags.Fast, (c, a, r) =>
         {
             r.ArrayHeader(3);

@@ -119,6 +119,7 @@ public static class KeyFinder
         ["georadiusbymember"] = GeoRadius,
         ["xread"] = XRead,
         ["xreadgroup"] = XRead,
+        ["migrate"] = Migrate,
     };
 
     private static List<KeyReference> OwnFinder(string command, IReadOnlyList<byte[]> args)
@@ -203,6 +204,28 @@ public static class KeyFinder
         }
         var keys = new List<KeyReference> { new(1, KeyFlags.None) };
         if (stored > 0) keys.Add(new KeyReference(stored, KeyFlags.None));
+        return keys;
+    }
+
+    /// <summary>MIGRATE's key (position 3), or the keys after KEYS, which needs that key to be empty (else none).
+    /// Options before KEYS are skipped with their arguments (AUTH password, AUTH2 username password).</summary>
+    private static List<KeyReference> Migrate(IReadOnlyList<byte[]> a)
+    {
+        int first = 3, count = 1;
+        for (int i = 6; i < a.Count; i++)
+        {
+            if (Is(a[i], "keys"))
+            {
+                if (a[3].Length > 0) return [];
+                first = i + 1;
+                count = a.Count - first;
+                break;
+            }
+            if (Is(a[i], "auth")) i += 1;
+            else if (Is(a[i], "auth2")) i += 2;
+        }
+        var keys = new List<KeyReference>(count);
+        for (int i = 0; i < count; i++) keys.Add(new KeyReference(first + i, KeyFlags.RW | KeyFlags.Access | KeyFlags.Delete));
         return keys;
     }
 
