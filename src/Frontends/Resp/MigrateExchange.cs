@@ -11,9 +11,9 @@ namespace HyperCache.Frontends.Resp;
 public sealed record MigrateRequest(string Host, string Port, long Db, long TimeoutMs, byte[]? Username, byte[]? Password,
     bool Replace, IReadOnlyList<MigratingKey> Keys, long[] Ttls);
 
-/// <summary>How the exchange ended: which keys the target restored (in request order), and the error to reply
-/// (null: +OK).</summary>
-public sealed record MigrateOutcome(bool[] Restored, string? Error);
+/// <summary>How the exchange ended: which keys the target restored (in request order), the error to reply (null:
+/// +OK), and the local end of the socket that carried it (how the node recognizes a MIGRATE to itself).</summary>
+public sealed record MigrateOutcome(bool[] Restored, string? Error, string? LocalEndPoint = null);
 
 /// <summary>
 /// MIGRATE's conversation with the target, as Redis 7.0 has it: AUTH (when given), SELECT (unless the cached
@@ -53,16 +53,16 @@ public static class MigrateExchange
             }
             bool select = connection.LastDb != request.Db;
             var step = await ExchangeAsync(connection, request, select, restored);
+            string? local = connection.Socket.LocalEndPoint?.ToString();
             if (step.SocketError)
             {
                 connection.Dispose();
                 if (step.RetryAllowed && mayRetry && !step.TimedOut) continue;
-                if (step.Error is null) return new MigrateOutcome(restored, step.Writing ? WriteError : ReadError);
-                return new MigrateOutcome(restored, step.Error);
+                return new MigrateOutcome(restored, step.Error ?? (step.Writing ? WriteError : ReadError), local);
             }
             connection.LastDb = step.Error is null ? request.Db : -1;
             cache.Return(target, connection);
-            return new MigrateOutcome(restored, step.Error);
+            return new MigrateOutcome(restored, step.Error, local);
         }
         return new MigrateOutcome(restored, WriteError); // not reached: the second attempt always returns
     }

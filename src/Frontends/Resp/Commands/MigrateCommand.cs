@@ -86,7 +86,7 @@ public static class MigrateCommand
     private static void Finish(RespClient c, RespWriter r, MigrateRequest request, MigrateOutcome outcome, bool copy)
     {
         List<byte[]> changed = [];
-        if (!copy && outcome.Restored.Contains(true))
+        if (!copy && outcome.Restored.Contains(true) && !ToItself(c, request, outcome))
         {
             if (c.Node.IsReplica)
             {
@@ -104,4 +104,10 @@ public static class MigrateCommand
             r.Error($"ERR MIGRATE kept {changed.Count} key(s) here that changed during the transfer (the target holds the value sent)");
         else r.Ok();
     }
+
+    /// <summary>A MIGRATE to this node's own database restored the keys onto themselves (with REPLACE): deleting them
+    /// then would lose them. The target is this node when one of its clients is the socket's other end (it has
+    /// answered on it, so it is registered).</summary>
+    private static bool ToItself(RespClient c, MigrateRequest request, MigrateOutcome outcome)
+        => request.Db == c.Session.Db && outcome.LocalEndPoint is { } local && c.Node.Clients.All.Any(other => other.RemoteAddress == local);
 }
