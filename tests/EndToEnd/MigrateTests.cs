@@ -326,6 +326,18 @@ public sealed class MigrateTests(NodeFixture node, MigrateTargets targets) : E2E
     }
 
     [Fact]
+    public void Monitor_shows_auth_and_auth2_arguments_redacted()
+    {
+        using var monitor = Node.Raw();
+        Assert.Equal(Resp.Ok, monitor.Command("MONITOR"));
+        Cmd("MIGRATE", "127.0.0.1", TargetPort, K(), "0", "1000", "COPY", "AUTH", "secret");
+        Cmd("MIGRATE", "127.0.0.1", TargetPort, "", "0", "1000", "AUTH2", "user", "secret", "KEYS", K(), "AUTH");
+        var line = monitor.ReadReply();
+        Assert.True(line.EndsWith($"\"MIGRATE\" \"127.0.0.1\" \"{TargetPort}\" \"{K()}\" \"0\" \"1000\" \"COPY\" \"AUTH\" \"(redacted)\"\r\n"), line);
+        Assert.EndsWith($"\"AUTH2\" \"(redacted)\" \"(redacted)\" \"KEYS\" \"{K()}\" \"AUTH\"\r\n", monitor.ReadReply());
+    }
+
+    [Fact]
     public void Restore_asking_is_restore_and_asking_needs_a_cluster()
     {
         Cmd("SET", K(), "v");

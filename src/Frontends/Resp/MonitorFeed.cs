@@ -65,13 +65,28 @@ public sealed class MonitorFeed
         return Encoding.Latin1.GetBytes(text.ToString());
     }
 
-    /// <summary>AUTH's password (and user), HELLO's AUTH user and password.</summary>
+    /// <summary>AUTH's password (and user), HELLO's AUTH user and password, MIGRATE's AUTH and AUTH2 arguments.</summary>
     internal static bool Redacted(CommandSpec spec, CommandArgs args, int i)
     {
         if (spec.Name == "auth") return i >= 1;
+        if (spec.Name == "migrate") return MigrateSecret(args, i);
         if (spec.Name != "hello" || i < 2) return false;
         return (args.Text(i - 1).Equals("auth", StringComparison.OrdinalIgnoreCase) && i >= 3)
             || (i >= 4 && args.Text(i - 2).Equals("auth", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Whether argument <paramref name="i"/> of MIGRATE follows AUTH (one) or AUTH2 (two) among the options,
+    /// which end at KEYS.</summary>
+    private static bool MigrateSecret(CommandArgs args, int i)
+    {
+        for (int j = 6; j < i; j++)
+        {
+            if (args.Is(j, "KEYS"u8)) return false;
+            int secrets = args.Is(j, "AUTH"u8) ? 1 : args.Is(j, "AUTH2"u8) ? 2 : 0;
+            if (i <= j + secrets) return true;
+            j += secrets;
+        }
+        return false;
     }
 
     /// <summary>Redis's sdscatrepr: quoted, with \\ \" \n \r \t \a \b escaped and other non-printables as \xHH.</summary>

@@ -77,7 +77,14 @@ public static class MigrateCommand
             // A write pause (CLIENT PAUSE WRITE, FAILOVER) begun meanwhile holds the delete, as it holds any write.
             if (!copy && c.Node.Pause.TryPark(coveredByWritePause: true, out var lifted))
                 await c.Node.Pause.WaitAsync(lifted, CancellationToken.None);
-            Finish(c, writer, request, outcome, copy);
+            try
+            {
+                Finish(c, writer, request, outcome, copy);
+            }
+            catch (CommandError e)
+            {
+                writer.Error(e.Message); // as the dispatcher would reply it
+            }
         }, unblockable: false);
     }
 
