@@ -105,6 +105,8 @@ public sealed class MigrateDifferentialTests(NodeFixture node) : E2ETest(node)
                 ["MIGRATE", "127.0.0.1", to, "{k}", "0", "5000", "AUTH2", "default", "pw"],
                 ["MIGRATE", "127.0.0.1", to, "{k}", "0", "5000", "COPY"],
                 ["MIGRATE", "127.0.0.1", to, "{k}", "0", "0", "REPLACE"],
+                ["MIGRATE", "127.0.0.1", to, "{k}", "0", "9223372036854775807"],
+                ["MIGRATE", "127.0.0.1", to + "abc", "{k}", "0", "-5"],
                 ["!", "MIGRATE", "127.0.0.1", to, "{k}", "0", "5000"],
                 ["!", "MIGRATE", "127.0.0.1", to, "{k}", "0", "5000", "REPLACE"],
                 ["!", "MIGRATE", "127.0.0.1", to, "", "0", "5000", "KEYS", "{k}", "{k2}"],

@@ -200,6 +200,7 @@ public sealed class MigrateTests(NodeFixture node, MigrateTargets targets) : E2E
         // Redis 7.0 connects without waiting, so a refused connection shows at its first write.
         Expect(WriteError, "MIGRATE", "127.0.0.1", port, K(), "0", "10000");
         Assert.True(clock.ElapsedMilliseconds < 5000, $"took {clock.ElapsedMilliseconds} ms");
+        Expect(WriteError, "MIGRATE", "127.0.0.1", port, K(), "0", long.MaxValue.ToString()); // any timeout is taken
         Expect(Resp.Bulk("v"), "GET", K());
     }
 

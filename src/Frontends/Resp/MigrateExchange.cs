@@ -150,7 +150,7 @@ public static class MigrateExchange
         if (IPAddress.TryParse(request.Host, out var address)) return new IPEndPoint(address, (int)(port & 0xFFFF));
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(request.TimeoutMs));
+            using var timeout = new CancellationTokenSource(Limit(request.TimeoutMs));
             var addresses = await Dns.GetHostAddressesAsync(request.Host, timeout.Token);
             var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
             return chosen is null ? null : new IPEndPoint(chosen, (int)(port & 0xFFFF));
@@ -209,11 +209,14 @@ public static class MigrateExchange
         return (null, false);
     }
 
+    /// <summary>A timer's span: Redis takes any positive long; past ~24 days it is as good as none.</summary>
+    private static TimeSpan Limit(long timeoutMs) => TimeSpan.FromMilliseconds(Math.Min(timeoutMs, int.MaxValue));
+
     /// <summary>Runs one socket operation under the timeout: (true, _) when it completed, (false, timedOut) when it
     /// failed or the timeout passed.</summary>
     private static async Task<(bool Ok, bool TimedOut)> TimedAsync(long timeoutMs, Func<CancellationToken, ValueTask> operation)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timeoutMs));
+        using var timeout = new CancellationTokenSource(Limit(timeoutMs));
         try
         {
             await operation(timeout.Token);
