@@ -19,14 +19,16 @@ public sealed class MigrateConnection(Socket socket) : IDisposable
 
 /// <summary>
 /// MIGRATE's socket cache, as Redis keeps it: one connection per "host:port", at most <see cref="MaxItems"/>, each
-/// closed after <see cref="IdleMs"/> without use. A MIGRATE takes the connection out while it uses it (two at once
+/// closed after <see cref="IdleMs"/> without use (another idle time only in tests). A MIGRATE takes the connection out while it uses it (two at once
 /// to one target get two sockets; the second returned is closed), so no two exchanges interleave on one socket.
 /// </summary>
-public sealed class MigrateSockets : IDisposable
+public sealed class MigrateSockets(long idleMs = MigrateSockets.IdleMs) : IDisposable
 {
     public const int MaxItems = 64;
     public const long IdleMs = 10_000;
 
+    /// <summary>How often idle connections are looked for (Redis: once a second, from its cron).</summary>
+    private readonly int _sweepMs = (int)Math.Clamp(idleMs / 2, 1, 1000);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MigrateConnection> _idle = new(StringComparer.Ordinal);
     private Timer? _sweeper;
@@ -66,13 +68,13 @@ public sealed class MigrateSockets : IDisposable
                 }
                 _idle[target] = connection;
                 drop = null;
-                _sweeper ??= new Timer(static s => ((MigrateSockets)s!).Sweep(), this, 1000, 1000);
+                _sweeper ??= new Timer(static s => ((MigrateSockets)s!).Sweep(), this, _sweepMs, _sweepMs);
             }
         }
         drop?.Dispose();
     }
 
-    /// <summary>Closes the connections idle for longer than <see cref="IdleMs"/>; the timer stops once none is left.</summary>
+    /// <summary>Closes the connections idle for longer than the idle time; the timer stops once none is left.</summary>
     private void Sweep()
     {
         List<MigrateConnection>? closing = null;
@@ -81,7 +83,7 @@ public sealed class MigrateSockets : IDisposable
             long now = Environment.TickCount64;
             foreach (var (target, connection) in _idle)
             {
-                if (now - connection.LastUsedTick <= IdleMs) continue;
+                if (now - connection.LastUsedTick <= idleMs) continue;
                 (closing ??= []).Add(connection);
                 _idle.Remove(target);
             }
