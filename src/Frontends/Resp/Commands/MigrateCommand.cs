@@ -89,7 +89,7 @@ public static class MigrateCommand
     }
 
     /// <summary>Deletes what the target restored (unless COPY) and replies: the target's or the socket's error,
-    /// else OK. Keys that changed during the exchange are kept here and named in an error.</summary>
+    /// else OK. Keys that changed during the exchange are kept here, and counted in an error.</summary>
     private static void Finish(RespClient c, RespWriter r, MigrateRequest request, MigrateOutcome outcome, bool copy)
     {
         List<byte[]> changed = [];
