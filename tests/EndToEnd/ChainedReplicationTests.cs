@@ -7,7 +7,7 @@ namespace HyperCache.EndToEnd.Tests;
 
 /// <summary>
 /// Chained replication, as Redis allows it: a replica serves replicas of its own from its log (which holds what it
-/// applied), so a write on the top primary reaches the bottom; the middle's promotion or a FAILOVER above it leaves
+/// applied; a full sync from its snapshot too), so a write on the top primary reaches the bottom; the middle's promotion or a FAILOVER above it leaves
 /// them streaming without a full sync (and resuming after a restart); and a loop (a node following one below it) is refused.
 /// </summary>
 [Collection(CrashCollection.Name)]
@@ -40,6 +40,10 @@ public sealed class ChainedReplicationTests(ITestOutputHelper output)
         {
             ReplicationTests.Workload(top.Port, 11, 200);
             Follow(middle, top);
+            WaitConverged(top, middle);
+            // A snapshot in its data directory: the middle full-syncs the bottom from a fresh one, not its whole log.
+            using (var m = middle.Raw())
+                Assert.Equal(Resp.Ok, m.Command("SAVE"));
             Follow(bottom, middle);
             Task.WaitAll(Enumerable.Range(0, 2).Select(w => Task.Run(() => ReplicationTests.Workload(top.Port, 20 + w, 300))).ToArray());
             WaitConverged(top, middle, bottom);
