@@ -28,6 +28,7 @@ public sealed class Node : IDisposable
         store.PublishSink = PubSub; // a replica's subscribers hear what its primary's PUBLISH sent
         Tracking = new Resp.Tracking.TrackingHub(store, Clients) { MaxKeys = config.TrackingTableMaxKeys };
         Commands = CommandCatalog.Build();
+        Acl = new Resp.Acl.AclUsers(new Resp.Acl.AclCommandIndex(Commands), config.RequirePass);
         SlowLog.Configure(config);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         Metrics = new NodeMetrics(this, registry);
@@ -52,6 +53,8 @@ public sealed class Node : IDisposable
     public MonitorFeed Monitors { get; } = new();
     public SlowLog SlowLog { get; } = new();
     public AclLog AclLog { get; } = new();
+    /// <summary>ACL users (in memory and the config file; not in the AOF, not replicated).</summary>
+    public Resp.Acl.AclUsers Acl { get; }
     /// <summary>LATENCY: events that took at least latency-monitor-threshold ms.</summary>
     public LatencyMonitor Latency { get; } = new();
     /// <summary>A script past busy-reply-threshold: other clients get BUSY; SCRIPT KILL.</summary>

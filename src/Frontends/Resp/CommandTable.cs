@@ -34,6 +34,9 @@ public sealed record CommandSpec(string Name, int Arity, CommandFlags Flags, int
 {
     public bool ArityOk(int count) => Arity >= 0 ? count == Arity : count >= -Arity;
 
+    /// <summary>Its bit in an ACL user's command bitset (<see cref="Acl.AclCommandIndex"/> numbers the table once).</summary>
+    public int AclId { get; internal set; }
+
     /// <summary>This command's metric children, set once at start-up (see <see cref="Metrics.NodeMetrics"/>).</summary>
     public Metrics.CommandMeter? Meter { get; set; }
 

@@ -4,7 +4,7 @@ namespace HyperCache.Frontends.Resp;
 
 /// <summary>
 /// What a connection's state says about a command before it runs, checked in Redis's order: authentication,
-/// then the RESP2 subscriber's restricted command set, then CLIENT PAUSE, then MULTI's queue. The dispatcher asks only when
+/// then the user's ACL rules, then the RESP2 subscriber's restricted command set, then CLIENT PAUSE, then MULTI's queue. The dispatcher asks only when
 /// <see cref="RespClient.Gated"/> is set, so an ordinary connection pays one test per command.
 /// </summary>
 public static class ConnectionGate
@@ -15,6 +15,11 @@ public static class ConnectionGate
         if (!client.Authenticated && !spec.Flags.HasFlag(CommandFlags.NoAuth))
         {
             Reject(client, spec, "NOAUTH Authentication required.");
+            return true;
+        }
+        if (!client.User.Rules.AllowsAll && Acl.AclCheck.Refusal(client, spec, args) is { } denied)
+        {
+            Reject(client, spec, denied); // inside MULTI at queue time, as Redis: the transaction is doomed
             return true;
         }
         if (client.Monitoring && (spec.Flags.HasFlag(CommandFlags.ReadOnly) || spec.Flags.HasFlag(CommandFlags.Write)))

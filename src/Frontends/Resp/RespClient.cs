@@ -24,8 +24,11 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public string LastCommand { get; set; } = "NULL";
     /// <summary>2, or 3 after HELLO 3; the writer shapes maps, sets, nulls and pushes by it.</summary>
     public int Protocol { get => Writer.Protocol; set => Writer.Protocol = value; }
-    /// <summary>False until AUTH succeeds, when a password is set (connections made before it was set stay in).</summary>
-    public bool Authenticated { get; set; } = node.Config.RequirePass.Length == 0;
+    /// <summary>False until AUTH succeeds, when the default user needs a password or is off (connections made before
+    /// it needed one stay in, as in Redis).</summary>
+    public bool Authenticated { get; set; } = node.Acl.Default.Rules is { NoPass: true, Enabled: true };
+    /// <summary>The ACL user this connection runs as: default until AUTH or HELLO AUTH names another.</summary>
+    public Acl.AclUser User { get; set; } = node.Acl.Default;
     /// <summary>Between MULTI and EXEC/DISCARD: the queued commands.</summary>
     public Transaction? Transaction { get; set; }
     /// <summary>While EXEC runs this client's queued commands (a blocking command must not block then).</summary>
@@ -37,10 +40,11 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>Serializes this connection's own replies with pub/sub messages written from publishers' threads.</summary>
     public ClientOutput Output { get; } = new();
 
-    /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command.</summary>
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;
-    public bool Gated => !Authenticated || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites || Node.Pause.Active;
+    /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command: a user
+    /// whose rules do not allow everything is checked there, so the default user costs no more than this test.</summary>
+    public bool Gated => !Authenticated || !User.Rules.AllowsAll || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites || Node.Pause.Active;
     /// <summary>After MONITOR (until RESET or the connection ends): it receives every command run on the node.</summary>
     public bool Monitoring { get; set; }
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
@@ -78,7 +82,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .Append(" multi=").Append(Transaction?.Count ?? -1)
             .Append(" qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
             .Append(" cmd=").Append(LastCommand)
-            .Append(" user=default redir=").Append(Tracking?.Redirect ?? -1).Append(" resp=").Append(Protocol)
+            .Append(" user=").Append(User.Name).Append(" redir=").Append(Tracking?.Redirect ?? -1).Append(" resp=").Append(Protocol)
             .ToString();
     }
 

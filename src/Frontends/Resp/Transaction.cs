@@ -36,6 +36,18 @@ public sealed class Transaction
         return false;
     }
 
+    /// <summary>As Redis's EXEC: a command the user's rules (changed since it was queued) no longer allow answers
+    /// NOPERM in its place, logged with context multi; the others still run.</summary>
+    private static bool DeniedNow(RespClient client, CommandSpec spec, CommandArgs args)
+    {
+        var user = client.User;
+        var denial = Acl.AclCheck.Check(user.Rules, client.Node.Acl.Index, spec, args, out int position);
+        if (denial == Acl.AclDenial.None) return false;
+        Acl.AclCheck.Log(client, user, denial, "multi", spec, args, position);
+        client.Writer.Error(Acl.AclCheck.ExecError(denial));
+        return true;
+    }
+
     /// <summary>Runs the queued commands in order; a <see cref="StateMachine.CommandError"/> becomes that
     /// command's reply, as in Redis, and the rest still run.</summary>
     public void Run(RespClient client, RespWriter reply)
@@ -46,6 +58,7 @@ public sealed class Transaction
         {
             args.Reset(bytes);
             for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
+            if (!client.User.Rules.AllowsAll && DeniedNow(client, spec, args)) continue; // logged as part of EXEC
             client.LastCommand = spec.Name;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (spec.Flags.HasFlag(CommandFlags.SkipMonitor) && client.Node.Monitors.Active) client.Node.Monitors.FeedBefore(client, args, spec); // scripts: as they start

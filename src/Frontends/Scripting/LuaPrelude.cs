@@ -25,7 +25,7 @@ internal static class LuaPrelude
     public const string KilledError = "ERR Script killed by user with SCRIPT KILL...";
 
     public static readonly string Code = $$"""
-        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop, load_libraries, json_null, command_names = ...
+        local native_call, native_sha1hex, native_log, native_setresp, native_must_stop, load_libraries, json_null, command_names, native_acl_check = ...
         local dbg = debug
         local error, type, select, tostring, tonumber, rawget = error, type, select, tostring, tonumber, rawget
         local pack, unpack, concat = table.pack, table.unpack, table.concat
@@ -62,14 +62,12 @@ internal static class LuaPrelude
           if select('#', ...) ~= 1 then raise('ERR wrong number of arguments') end
           return native_sha1hex((...))
         end
-        -- No ACL users here: every client may run every command, so a command that exists is allowed.
+        -- Whether the calling user's ACL rules allow that command line (the native side checks).
         function redis.acl_check_cmd(...)
           if select('#', ...) == 0 then raise('ERR Please specify at least one argument for this redis lib call') end
-          local name = ...
-          if type(name) ~= 'string' or not command_names[name:lower()] then
-            raise('ERR Invalid command passed to redis.acl_check_cmd()')
-          end
-          return true
+          local allowed, failed = native_acl_check(...)
+          if failed then raise(allowed) end
+          return allowed
         end
         function redis.status_reply(...)
           local s = ...

@@ -62,6 +62,7 @@ public sealed unsafe partial class ScriptEngine
         if (_node.Commands.Resolve(a, out var spec) != CommandLookup.Found) return Failed(L, "Unknown Redis command called from script"u8);
         if (!spec.ArityOk(a.Count)) return Failed(L, "Wrong number of args calling Redis command from script"u8);
         if (!AllowedInScripts(spec)) return Failed(L, "This Redis command is not allowed from script"u8);
+        if (!_client.User.Rules.AllowsAll && DeniedByAcl(spec, a) is { } denied) return Failed(L, denied);
         if (spec.Flags.HasFlag(CommandFlags.Write))
         {
             if (_run.ReadOnly) return Failed(L, "Write commands are not allowed from read-only scripts."u8);
@@ -98,6 +99,51 @@ public sealed unsafe partial class ScriptEngine
         lua_checkstack(L, 2);
         LuaReplies.Push(L, reply);
         lua_pushboolean(L, reply.Length > 0 && reply[0] == '-' ? 1 : 0);
+        return 2;
+    }
+
+    /// <summary>The caller's ACL rules on a redis.call: null when allowed, else the error (logged with context lua).</summary>
+    private byte[]? DeniedByAcl(CommandSpec spec, CommandArgs a)
+    {
+        var user = _client.User;
+        var denial = Resp.Acl.AclCheck.Check(user.Rules, _node.Acl.Index, spec, a, out int position);
+        if (denial == Resp.Acl.AclDenial.None) return null;
+        Resp.Acl.AclCheck.Log(_caller ?? _client, user, denial, "lua", spec, a, position);
+        return Encoding.ASCII.GetBytes(Resp.Acl.AclCheck.ScriptError(denial));
+    }
+
+    /// <summary>native_acl_check(command, arg...) → (allowed, failed): redis.acl_check_cmd, whether the caller's user
+    /// may run that command line (no arity check, nothing logged, as Redis); failed with the error to raise when
+    /// the command does not exist.</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int NativeAclCheck(IntPtr L)
+    {
+        try
+        {
+            var engine = t_running;
+            if (engine is null) return FailedText(L, "ERR redis.acl_check_cmd can only be called inside a script invocation"u8);
+            int count = lua_gettop(L);
+            if (!engine.CollectArgs(L, count)) return FailedText(L, "ERR Lua redis lib command arguments must be strings or integers"u8);
+            lua_settop(L, 0);
+            if (engine._node.Commands.Resolve(engine._args, out var spec) != CommandLookup.Found)
+                return FailedText(L, "ERR Invalid command passed to redis.acl_check_cmd()"u8);
+            var denial = Resp.Acl.AclCheck.Check(engine._client.User.Rules, engine._node.Acl.Index, spec, engine._args, out _);
+            lua_pushboolean(L, denial == Resp.Acl.AclDenial.None ? 1 : 0);
+            lua_pushboolean(L, 0);
+            return 2;
+        }
+        catch (Exception e)
+        {
+            return FailedText(L, Encoding.UTF8.GetBytes("ERR " + e.Message));
+        }
+    }
+
+    /// <summary>(message, true): the prelude raises the message as it is.</summary>
+    private static int FailedText(IntPtr L, ReadOnlySpan<byte> message)
+    {
+        lua_settop(L, 0);
+        PushBytes(L, message);
+        lua_pushboolean(L, 1);
         return 2;
     }
 

@@ -29,6 +29,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     private int _globals;                       // registry ref of the real globals table (KEYS and ARGV go there)
     private readonly BusyScript _busy;
     private string _sha = "";                   // the running script's, for the slow-script warning
+    private RespClient? _caller;                // the client running the script: its user's ACL rules, ACL LOG's client
     private bool _killRaised;                   // the hook raised the kill: the main thread's hook needs re-arming
 
     public ScriptEngine(Node node)
@@ -182,6 +183,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     {
         _client.Session.Db = caller.Session.Db;
         _client.Protocol = 2;
+        _client.User = caller.User; // redis.call runs under the caller's ACL rules
+        _caller = caller;
         _run = new RunState(readOnly, overMemory);
         _sha = name;
         t_running = this;
@@ -194,6 +197,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         {
             t_running = null;
             _runningFunction = null;
+            _caller = null;
         }
         if (_killRaised) Rearm(L, arm);
         if (status != 0) reply.Error(FailureMessage(L, name));
@@ -278,7 +282,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             {
                 lua_pushlightuserdata(L, IntPtr.Zero); // cjson.null, a NULL lightuserdata as lua-cjson's
                 PushNameSet(L, commands);
-                status = lua_pcallk(L, 8, 3, 0, IntPtr.Zero, IntPtr.Zero);
+                lua_pushcclosure(L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&NativeAclCheck, 0);
+                status = lua_pcallk(L, 9, 3, 0, IntPtr.Zero, IntPtr.Zero);
             }
         }
         if (status != 0)

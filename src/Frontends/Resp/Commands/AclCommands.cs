@@ -1,20 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
+using HyperCache.Frontends.Resp.Acl;
 using HyperCache.Frontends.Resp.Metadata;
 using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
-/// ACL, as Redis 7.0 answers it with only its "default" user: on, allowed every command, key and channel, its password
-/// <c>requirepass</c> (nopass when none is set). What reads users (WHOAMI, USERS, LIST, GETUSER, CAT, DRYRUN), the
-/// log of failed AUTHs, GENPASS, and DELUSER / LOAD / SAVE answer as Redis does in that state. Creating or changing
-/// users (SETUSER) is refused: HyperCache has no other users (docs/decisions.md, "ACL").
+/// ACL as Redis 7.0 has it, for the users of <see cref="Acl.AclUsers"/>: SETUSER (atomic: a bad rule changes nothing),
+/// GETUSER, LIST, USERS, DELUSER (closing the deleted users' connections), DRYRUN, WHOAMI, CAT, GENPASS, and LOG of
+/// failed AUTHs and of denied commands, keys and channels. LOAD and SAVE answer as Redis without an ACL file.
 /// </summary>
 public static class AclCommands
 {
     private const string NoAclFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
-    private const string NoSetUser = "ERR ACL SETUSER is not supported: HyperCache has only the default user, whose password is requirepass (CONFIG SET requirepass)";
 
     private static readonly string[] Help =
     [
@@ -23,7 +22,7 @@ public static class AclCommands
         "    List all commands that belong to <category>, or all command categories",
         "    when no category is specified.",
         "DELUSER <username> [<username> ...]",
-        "    Delete a list of users (the default user cannot be deleted).",
+        "    Delete a list of users (the default user cannot be deleted); their connections are closed.",
         "DRYRUN <username> <command> [<arg> ...]",
         "    Returns whether the user can execute the given command without executing the command.",
         "GETUSER <username>",
@@ -36,11 +35,11 @@ public static class AclCommands
         "LOAD",
         "    Reload users from the ACL file (not configured here).",
         "LOG [<count> | RESET]",
-        "    Show the ACL log entries (failed AUTHs).",
+        "    Show the ACL log entries.",
         "SAVE",
         "    Save the current config to the ACL file (not configured here).",
         "SETUSER <username> <attribute> [<attribute> ...]",
-        "    Not supported: the default user is the only user.",
+        "    Create or modify a user with the specified attributes.",
         "USERS",
         "    List all the registered usernames.",
         "WHOAMI",
@@ -60,28 +59,46 @@ public static class AclCommands
             new Subcommand("GETUSER", 3, GetUser, Flags: A),
             new Subcommand("LIST", 2, (c, a, r) =>
             {
-                r.ArrayHeader(1);
-                r.Bulk(DefaultUserLine(c.Node.Config.RequirePass));
+                var users = c.Node.Acl.All();
+                r.ArrayHeader(users.Length);
+                foreach (var user in users) r.Bulk(Latin1(AclDescriber.Line(user, c.Node.Acl.Index)));
             }, Flags: A),
             new Subcommand("LOAD", 2, (c, a, r) => throw new CommandError(NoAclFile), Flags: A),
             new Subcommand("LOG", -2, Log, Flags: A),
             new Subcommand("SAVE", 2, (c, a, r) => throw new CommandError(NoAclFile), Flags: A),
-            new Subcommand("SETUSER", -3, (c, a, r) => throw new CommandError(NoSetUser), Flags: A),
+            new Subcommand("SETUSER", -3, SetUser, Flags: A),
             new Subcommand("USERS", 2, (c, a, r) =>
             {
-                r.ArrayHeader(1);
-                r.Bulk("default");
+                var users = c.Node.Acl.All();
+                r.ArrayHeader(users.Length);
+                foreach (var user in users) r.Bulk(Latin1(user.Name));
             }, Flags: A),
-            new Subcommand("WHOAMI", 2, (c, a, r) => r.Bulk("default"), Flags: CommandFlags.None),
+            new Subcommand("WHOAMI", 2, (c, a, r) => r.Bulk(Latin1(c.User.Name)), Flags: CommandFlags.None),
             Subcommand.Help(Help));
     }
 
-    /// <summary>ACL LIST's line for the default user: its password as Redis stores it, a SHA-256 in hex.</summary>
-    private static string DefaultUserLine(string password)
-        => "user default on " + (password.Length == 0 ? "nopass" : "#" + PasswordHash(password)) + " ~* &* +@all";
+    /// <summary>ACL text is Latin-1 so that every byte a client sent comes back as it was.</summary>
+    private static byte[] Latin1(string text) => Encoding.Latin1.GetBytes(text);
 
-    private static string PasswordHash(string password)
-        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password)));
+    private static string Name(CommandArgs a, int i) => Encoding.Latin1.GetString(a[i]);
+
+    /// <summary>ACL SETUSER name rule...: Redis's checks on the name, then every rule or none.</summary>
+    private static void SetUser(RespClient c, CommandArgs a, RespWriter r)
+    {
+        string name = Name(a, 2);
+        if (name.Contains(' ') || name.Contains('\0')) throw new CommandError("ERR Usernames can't contain spaces or null characters");
+        var rules = new string[a.Count - 3];
+        for (int i = 3; i < a.Count; i++) rules[i - 3] = Name(a, i);
+        try
+        {
+            c.Node.Acl.SetUser(name, rules);
+        }
+        catch (AclRuleException e)
+        {
+            throw new CommandError($"ERR Error in ACL SETUSER modifier '{e.Rule}': {e.Message}");
+        }
+        r.Ok();
+    }
 
     private static void Cat(RespClient c, CommandArgs a, RespWriter r)
     {
@@ -100,21 +117,44 @@ public static class AclCommands
         foreach (var name in names) r.Bulk(name);
     }
 
+    /// <summary>ACL DELUSER name...: how many existed; their connections are closed (the caller's after its reply).</summary>
     private static void DelUser(RespClient c, CommandArgs a, RespWriter r)
     {
+        var names = new List<string>();
         for (int i = 2; i < a.Count; i++)
+        {
             if (a.Is(i, "default"u8)) throw new CommandError("ERR The 'default' user cannot be removed");
-        r.Integer(0); // no other user exists to delete
+            names.Add(Name(a, i));
+        }
+        var removed = c.Node.Acl.Delete(names);
+        if (removed.Count > 0)
+            foreach (var client in c.Node.Clients.All)
+            {
+                if (!removed.Contains(client.User)) continue;
+                if (client == c) c.CloseAfterReply = true;
+                else client.Kill?.Invoke();
+            }
+        r.Integer(removed.Count);
     }
 
+    /// <summary>ACL DRYRUN user command arg...: OK, or why the user could not run it (a bulk string, as Redis).</summary>
     private static void DryRun(RespClient c, CommandArgs a, RespWriter r)
     {
-        if (!a.Is(2, "default"u8)) throw new CommandError($"ERR User '{a.Text(2)}' not found");
-        if (!c.Node.Commands.TryFind(a[3], out var spec)) throw new CommandError($"ERR Command '{a.Text(3)}' not found");
-        int args = a.Count - 3;
-        if (spec.Arity > 0 ? args != spec.Arity : args < -spec.Arity)
-            throw new CommandError($"ERR wrong number of arguments for '{spec.Name}' command");
-        r.Ok(); // the default user may run everything
+        var user = c.Node.Acl.Find(Name(a, 2)) ?? throw new CommandError($"ERR User '{a.Text(2)}' not found");
+        var line = new CommandArgs();
+        var bytes = new byte[a.Count - 3][];
+        int total = 0;
+        for (int i = 3; i < a.Count; i++) total += (bytes[i - 3] = a[i].ToArray()).Length;
+        var buffer = new byte[total];
+        for (int i = 0, at = 0; i < bytes.Length; at += bytes[i].Length, i++) bytes[i].CopyTo(buffer, at);
+        line.Reset(buffer);
+        for (int i = 0, at = 0; i < bytes.Length; at += bytes[i].Length, i++) line.Add(at, bytes[i].Length);
+        if (c.Node.Commands.Resolve(line, out var spec) != CommandLookup.Found) throw new CommandError($"ERR Command '{a.Text(3)}' not found");
+        if (!spec.ArityOk(line.Count)) throw new CommandError($"ERR wrong number of arguments for '{spec.Name}' command");
+        var index = c.Node.Acl.Index;
+        var denial = AclCheck.Check(user.Rules, index, spec, line, out int position);
+        if (denial == AclDenial.None) r.Ok();
+        else r.Bulk(AclCheck.DryRunText(denial, index, spec, line, position));
     }
 
     private static void GenPass(RespClient c, CommandArgs a, RespWriter r)
@@ -128,28 +168,32 @@ public static class AclCommands
         r.Bulk(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes((chars + 1) / 2))[..chars]);
     }
 
+    /// <summary>ACL GETUSER name: flags, passwords (hashes), commands, keys and channels as rules, no selectors.</summary>
     private static void GetUser(RespClient c, CommandArgs a, RespWriter r)
     {
-        if (!a.Is(2, "default"u8))
+        var user = c.Node.Acl.Find(Name(a, 2));
+        if (user is null)
         {
             r.NullBulk();
             return;
         }
-        string password = c.Node.Config.RequirePass;
+        var rules = user.Rules;
         r.MapHeader(6);
         r.Bulk("flags");
-        r.SetHeader(password.Length == 0 ? 2 : 1);
-        r.Bulk("on");
-        if (password.Length == 0) r.Bulk("nopass");
+        var flags = new List<string> { rules.Enabled ? "on" : "off" };
+        if (rules.NoPass) flags.Add("nopass");
+        if (rules.Sanitizing != PayloadSanitizing.Unset) flags.Add(AclDescriber.SanitizingFlag(rules.Sanitizing));
+        r.SetHeader(flags.Count);
+        foreach (var flag in flags) r.Bulk(flag);
         r.Bulk("passwords");
-        r.ArrayHeader(password.Length == 0 ? 0 : 1);
-        if (password.Length > 0) r.Bulk(PasswordHash(password));
+        r.ArrayHeader(rules.Passwords.Count);
+        foreach (var hash in rules.Passwords) r.Bulk(Convert.ToHexStringLower(hash));
         r.Bulk("commands");
-        r.Bulk("+@all");
+        r.Bulk(Latin1(AclDescriber.Commands(rules, c.Node.Acl.Index)));
         r.Bulk("keys");
-        r.Bulk("~*");
+        r.Bulk(Latin1(AclDescriber.Keys(rules)));
         r.Bulk("channels");
-        r.Bulk("&*");
+        r.Bulk(Latin1(AclDescriber.Channels(rules)));
         r.Bulk("selectors");
         r.ArrayHeader(0);
     }

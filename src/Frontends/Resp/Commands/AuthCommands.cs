@@ -1,12 +1,12 @@
-using System.Security.Cryptography;
 using System.Text;
 using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
-/// AUTH against <c>requirepass</c>, the password of Redis's one "default" user. Until a client authenticates,
-/// the dispatcher refuses everything but AUTH, HELLO, QUIT and RESET (<see cref="ConnectionGate"/>).
+/// AUTH [user] password against the node's ACL users (one argument: the default user, whose password is
+/// <c>requirepass</c>). Until a client authenticates, the dispatcher refuses everything but AUTH, HELLO, QUIT and
+/// RESET (<see cref="ConnectionGate"/>).
 /// </summary>
 public static class AuthCommands
 {
@@ -18,34 +18,29 @@ public static class AuthCommands
         t.Add("auth", -2, CommandFlags.Fast | CommandFlags.NoAuth, (c, a, r) =>
         {
             if (a.Count > 3) throw CommandError.Syntax();
-            if (a.Count == 2 && c.Node.Config.RequirePass.Length == 0) throw new CommandError(NoPassword);
+            if (a.Count == 2 && c.Node.Acl.Default.Rules.NoPass) throw new CommandError(NoPassword);
             Authenticate(c, a.Text(0), a.Count == 3 ? a[1] : "default"u8, a[^1]);
             r.Ok();
         });
     }
 
-    /// <summary>AUTH and HELLO ... AUTH: the user must be "default"; with no password set, any password is right
-    /// for it (as Redis's nopass default user). Throws WRONGPASS otherwise, logged in ACL LOG; a failure keeps the
-    /// client's state. <paramref name="command"/> as the client sent it, ACL LOG's object.</summary>
+    /// <summary>AUTH and HELLO ... AUTH: the user must exist and be on, and the password be one of its own (any
+    /// password, for a nopass user). The connection then runs as that user. Throws WRONGPASS otherwise, logged in
+    /// ACL LOG; a failure keeps the client's state. <paramref name="command"/> as the client sent it, ACL LOG's
+    /// object.</summary>
     public static void Authenticate(RespClient c, string command, ReadOnlySpan<byte> user, ReadOnlySpan<byte> password)
     {
-        string required = c.Node.Config.RequirePass;
-        bool ok = user.SequenceEqual("default"u8) && (required.Length == 0 || SameSecret(password, Encoding.UTF8.GetBytes(required)));
-        if (!ok)
+        string name = Encoding.Latin1.GetString(user);
+        var found = c.Node.Acl.Find(name);
+        var rules = found?.Rules;
+        // The password is hashed even for an unknown user, so the reply's timing does not tell which names exist.
+        bool passwordOk = rules?.HasPassword(password) ?? new Acl.AclRules(0).HasPassword(password);
+        if (found is null || rules is not { Enabled: true } || !(rules.NoPass || passwordOk))
         {
-            c.Node.AclLog.Add("auth", c.InExec ? "multi" : "toplevel", command, Encoding.UTF8.GetString(user), c.InfoLine());
+            c.Node.AclLog.Add("auth", c.InExec ? "multi" : "toplevel", command, name, c.InfoLine());
             throw new CommandError(WrongPass);
         }
+        c.User = found;
         c.Authenticated = true;
-    }
-
-    /// <summary>Constant time: both sides are hashed first, so neither the length nor the first differing byte of
-    /// the password shows in how long the comparison takes.</summary>
-    private static bool SameSecret(ReadOnlySpan<byte> given, ReadOnlySpan<byte> expected)
-    {
-        Span<byte> a = stackalloc byte[32], b = stackalloc byte[32];
-        SHA256.HashData(given, a);
-        SHA256.HashData(expected, b);
-        return CryptographicOperations.FixedTimeEquals(a, b);
     }
 }

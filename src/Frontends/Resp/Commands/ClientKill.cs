@@ -13,6 +13,7 @@ internal static class ClientKill
     public static void Run(RespClient c, CommandArgs a, RespWriter r)
     {
         long id = 0;
+        Acl.AclUser? user = null;
         string? type = null, address = null, localAddress = null;
         bool skipMe = true;
         if (a.Count == 3)
@@ -35,7 +36,7 @@ internal static class ClientKill
                         type = ParseType(value);
                         break;
                     case "user":
-                        if (value != "default") throw new CommandError($"ERR No such user '{value}'"); // the only user
+                        user = c.Node.Acl.Find(value) ?? throw new CommandError($"ERR No such user '{value}'");
                         break;
                     case "addr": address = value; break;
                     case "laddr": localAddress = value; break;
@@ -55,6 +56,7 @@ internal static class ClientKill
             if (localAddress != null && client.LocalAddress != localAddress) continue;
             if (id != 0 && client.Id != id) continue;
             if (type != null && TypeOf(client) != type) continue;
+            if (user != null && client.User != user) continue;
             if (client == c && skipMe) continue;
             if (client == c) c.CloseAfterReply = true;
             else client.Kill?.Invoke();

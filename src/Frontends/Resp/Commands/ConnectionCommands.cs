@@ -57,7 +57,8 @@ public static class ConnectionCommands
             c.Session.Db = 0;
             c.Name = null;
             c.Protocol = 2;
-            c.Authenticated = c.Node.Config.RequirePass.Length == 0;
+            c.User = c.Node.Acl.Default;
+            c.Authenticated = c.User.Rules is { NoPass: true, Enabled: true };
             r.Simple("RESET");
         });
     }

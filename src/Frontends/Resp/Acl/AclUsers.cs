@@ -1,0 +1,79 @@
+namespace HyperCache.Frontends.Resp.Acl;
+
+/// <summary>
+/// A node's ACL users by name, "default" always among them. Users live in memory (and in the config file through
+/// CONFIG REWRITE): they are not written to the AOF nor replicated, as in Redis. Changes take a lock; readers get
+/// whole <see cref="AclRules"/> snapshots.
+/// </summary>
+public sealed class AclUsers
+{
+    public const string DefaultName = "default";
+
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<string, AclUser> _users = new(StringComparer.Ordinal);
+
+    public AclUsers(AclCommandIndex index, string requirePass)
+    {
+        Index = index;
+        Default = new AclUser(DefaultName, AclRules.AllowAll(index.Count, requirePass));
+        _users[DefaultName] = Default;
+    }
+
+    public AclCommandIndex Index { get; }
+
+    public AclUser Default { get; }
+
+    public AclUser? Find(string name)
+    {
+        lock (_lock) return _users.GetValueOrDefault(name);
+    }
+
+    /// <summary>Every user, by name (as ACL USERS and LIST order them).</summary>
+    public AclUser[] All()
+    {
+        lock (_lock) return [.. _users.Values];
+    }
+
+    /// <summary>ACL SETUSER: creates the user when new (off, no password, no command, key or channel), then applies
+    /// every rule in order to a copy; any bad rule leaves the user as it was (and uncreated), as in Redis 7.0.</summary>
+    public AclUser SetUser(string name, IEnumerable<string> rules)
+    {
+        lock (_lock)
+        {
+            _users.TryGetValue(name, out var user);
+            var updated = user?.Rules.Clone() ?? new AclRules(Index.Count);
+            foreach (var rule in rules) AclRuleParser.Apply(updated, rule, Index);
+            updated.Seal(Index.Count);
+            if (user is null) _users[name] = user = new AclUser(name, updated);
+            else user.Rules = updated;
+            return user;
+        }
+    }
+
+    /// <summary>ACL DELUSER: the users removed (unknown names are skipped; "default" is refused by the caller).</summary>
+    public List<AclUser> Delete(IEnumerable<string> names)
+    {
+        var removed = new List<AclUser>();
+        lock (_lock)
+        {
+            foreach (var name in names)
+            {
+                if (name == DefaultName || !_users.Remove(name, out var user)) continue;
+                user.Deleted = true;
+                removed.Add(user);
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>CONFIG SET requirepass: the default user's passwords become that one (nopass when empty).</summary>
+    public void SetDefaultPassword(string password)
+    {
+        lock (_lock)
+        {
+            var rules = Default.Rules.Clone();
+            rules.SetPassword(password);
+            Default.Rules = rules.Seal(Index.Count);
+        }
+    }
+}
