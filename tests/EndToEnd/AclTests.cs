@@ -51,13 +51,6 @@ public sealed class AclTests(NodeFixture node, RedisReference redis) : E2ETest(n
     }
 
     [Fact]
-    public void Setuser_is_refused_with_a_clear_error()
-    {
-        Assert.StartsWith("-ERR ACL SETUSER is not supported", Cmd("ACL", "SETUSER", "alice", "on", ">pw"));
-        Expect(Resp.BulkArray("default"), "ACL", "USERS");
-    }
-
-    [Fact]
     public void Commands_in_a_category_are_redis_s_less_the_ones_this_node_lacks()
     {
         var all = Names(Cmd("COMMAND", "LIST"));

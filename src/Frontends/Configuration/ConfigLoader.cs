@@ -91,6 +91,7 @@ public static class ConfigLoader
             if (!File.Exists(yamlFile)) throw new ConfigException($"config file '{yamlFile}' does not exist");
             config.ConfigFile = Path.GetFullPath(yamlFile);
             foreach (var (path, value) in ReadYaml(yamlFile)) Apply(config, path, value, $"{yamlFile}: {path}");
+            config.Users = ReadList(yamlFile, "security", UsersKey);
         }
         foreach (var (path, value) in flags) Apply(config, path, value, "flag for " + path);
         foreach (var setting in Settings)
@@ -110,6 +111,22 @@ public static class ConfigLoader
         {
             throw new ConfigException($"{source}: invalid value '{value}': {e.Message}");
         }
+    }
+
+    /// <summary>The YAML key of the ACL users' list, under security.</summary>
+    public const string UsersKey = "users";
+
+    /// <summary>A list of scalars at section.key (the users); empty when absent.</summary>
+    private static List<string> ReadList(string file, string section, string key)
+    {
+        var stream = new YamlStream();
+        using (var reader = File.OpenText(file)) stream.Load(reader);
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return [];
+        if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node) || node is not YamlMappingNode mapping) return [];
+        if (!mapping.Children.TryGetValue(new YamlScalarNode(key), out var list)) return [];
+        if (list is YamlScalarNode { Value: null or "" }) return [];
+        if (list is not YamlSequenceNode sequence) throw new ConfigException($"{file}: {section}.{key}: expected a list of users");
+        return [.. sequence.Children.Select(item => item is YamlScalarNode s ? s.Value ?? "" : throw new ConfigException($"{file}: {section}.{key}: each user is one line of text"))];
     }
 
     /// <summary>The scalar leaves of a YAML mapping, as dotted paths.</summary>

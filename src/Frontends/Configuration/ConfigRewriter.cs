@@ -23,6 +23,12 @@ public static partial class ConfigRewriter
     {
         var lines = File.ReadAllLines(file).ToList();
         foreach (var (path, value) in settings) Set(lines, path, value);
+        Write(file, lines);
+    }
+
+    /// <summary>To a temporary file, flushed to disk, then renamed over the old one.</summary>
+    private static void Write(string file, List<string> lines)
+    {
         string temp = file + ".rewrite-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -31,6 +37,58 @@ public static partial class ConfigRewriter
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, file, overwrite: true);
+    }
+
+    /// <summary>Rewrites with <paramref name="settings"/> and a list of scalars at <paramref name="listPath"/> (null: the
+    /// list is left as it is).</summary>
+    public static void Rewrite(string file, IReadOnlyList<(string Path, string Value)> settings, string listPath, IReadOnlyList<string>? list)
+    {
+        var lines = File.ReadAllLines(file).ToList();
+        foreach (var (path, value) in settings) Set(lines, path, value);
+        if (list != null) SetList(lines, listPath, list);
+        Write(file, lines);
+    }
+
+    /// <summary>The scalars of a block list at a path ("- item" lines under the key), or null when the key is absent.</summary>
+    public static List<string>? ReadList(IReadOnlyList<string> lines, string path)
+    {
+        var entry = Entries(lines).LastOrDefault(e => e.Path == path);
+        if (entry is null) return null;
+        var items = new List<string>();
+        for (int i = entry.Line + 1; i < lines.Count && ListItem(lines[i], entry.Indent) is { } item; i++)
+        {
+            var (start, end) = ValueSpan(item);
+            items.Add(Unquote(item[start..end]));
+        }
+        return items;
+    }
+
+    /// <summary>Replaces the list at a path with <paramref name="items"/>, one "- quoted" line each (an empty list is
+    /// written "key: []"); a missing key is added to its section as <see cref="Set"/> adds one.</summary>
+    private static void SetList(List<string> lines, string path, IReadOnlyList<string> items)
+    {
+        var entry = Entries(lines).LastOrDefault(e => e.Path == path);
+        if (entry is null)
+        {
+            Set(lines, path, "[]");
+            entry = Entries(lines).Last(e => e.Path == path);
+        }
+        int next = entry.Line + 1;
+        while (next < lines.Count && ListItem(lines[next], entry.Indent) is not null) lines.RemoveAt(next);
+        var match = EntryLine().Match(lines[entry.Line]);
+        string head = lines[entry.Line][..match.Groups["rest"].Index];
+        lines[entry.Line] = head + (items.Count == 0 ? " []" : "");
+        string indent = new(' ', entry.Indent + 2);
+        lines.InsertRange(next, items.Select(item => indent + "- " + Quote(item)));
+    }
+
+    /// <summary>The text after "- " when the line is an item of a list whose key is at <paramref name="keyIndent"/>.</summary>
+    private static string? ListItem(string line, int keyIndent)
+    {
+        var trimmed = line.TrimStart(' ');
+        int indent = line.Length - trimmed.Length;
+        if (indent < keyIndent || !(trimmed.StartsWith("- ", StringComparison.Ordinal) || trimmed == "-")) return null;
+        return trimmed.Length > 2 ? trimmed[2..] : "";
     }
 
     /// <summary>The value at a path as the file has it (unquoted), or null; for deciding what needs writing.</summary>

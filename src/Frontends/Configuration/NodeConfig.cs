@@ -98,6 +98,9 @@ public sealed class NodeConfig
 
     /// <summary>The default user's password (Redis's requirepass); empty: no AUTH needed.</summary>
     public string RequirePass { get; set; } = "";
+    /// <summary>ACL users from the file's security.users list, each "name rule..." as ACL SETUSER takes them (CONFIG
+    /// REWRITE writes them back); read once at start.</summary>
+    public List<string> Users { get; set; } = [];
     /// <summary>Refuse to start bound to a non-loopback address without a password (Redis's protected mode).</summary>
     public bool ProtectedMode { get; set; } = true;
 

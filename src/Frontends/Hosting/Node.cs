@@ -16,7 +16,7 @@ public sealed class Node : IDisposable
 {
     private long _commandsProcessed;
 
-    private Node(NodeConfig config, AppendOnlyLog? log, Store store, RecoveryReport recovery, Prometheus.CollectorRegistry registry)
+    private Node(NodeConfig config, CommandTable commands, Resp.Acl.AclUsers acl, AppendOnlyLog? log, Store store, RecoveryReport recovery, Prometheus.CollectorRegistry registry)
     {
         Config = config;
         Log = log;
@@ -27,8 +27,8 @@ public sealed class Node : IDisposable
         KeyspaceEventPublisher.Configure(this);
         store.PublishSink = PubSub; // a replica's subscribers hear what its primary's PUBLISH sent
         Tracking = new Resp.Tracking.TrackingHub(store, Clients) { MaxKeys = config.TrackingTableMaxKeys };
-        Commands = CommandCatalog.Build();
-        Acl = new Resp.Acl.AclUsers(new Resp.Acl.AclCommandIndex(Commands), config.RequirePass);
+        Commands = commands;
+        Acl = acl;
         SlowLog.Configure(config);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         Metrics = new NodeMetrics(this, registry);
@@ -73,8 +73,11 @@ public sealed class Node : IDisposable
     /// <param name="registry">Where its metrics go (the host maps it while recovery runs); a new one when null.</param>
     public static Node Open(NodeConfig config, ILogger logger, Prometheus.CollectorRegistry? registry = null)
     {
+        // The config file's users are checked before recovery: a bad user line stops the start (as Redis).
+        var commands = CommandCatalog.Build();
+        var acl = Resp.Acl.AclUsers.Configured(commands, config);
         var (log, store, report) = NodeRecovery.Open(config, logger);
-        var node = new Node(config, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
+        var node = new Node(config, commands, acl, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
         node.Logger = logger;
         node.Snapshots = new SnapshotCoordinator(node, logger);
         if (log != null)

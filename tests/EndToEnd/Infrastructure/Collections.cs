@@ -78,3 +78,10 @@ public sealed class SocketsNodeFixture : NodeFixture
 {
     protected override IEnumerable<string> ExtraServeArgs => ["--resp-transport", "sockets"];
 }
+
+/// <summary>ACL users change who may do what on the whole server: their tests get one of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class AclUsersCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "acl-users";
+}

@@ -85,7 +85,9 @@ public static class AclRuleParser
                 AddKeyPattern(r, rule, rule[1..], KeyAccess.ReadWrite);
                 return;
             case '%':
+                // %R~pattern, %W~, %RW~ (at least one letter; as Redis, "%R" alone is the empty pattern)
                 int tilde = rule.IndexOf('~');
+                if (tilde < 0) tilde = rule.Length;
                 if (tilde < 2) throw new AclRuleException(rule, Syntax);
                 var access = KeyAccess.None;
                 foreach (char c in rule.AsSpan(1, tilde - 1))
@@ -95,7 +97,7 @@ public static class AclRuleParser
                         'W' => KeyAccess.Write,
                         _ => throw new AclRuleException(rule, Syntax),
                     };
-                AddKeyPattern(r, rule, rule[(tilde + 1)..], access);
+                AddKeyPattern(r, rule, tilde < rule.Length ? rule[(tilde + 1)..] : "", access);
                 return;
             case '&':
                 if (r.AllChannels) throw new AclRuleException(rule, ChannelAfterAll);

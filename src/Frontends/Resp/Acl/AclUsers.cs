@@ -21,6 +21,45 @@ public sealed class AclUsers
 
     public AclCommandIndex Index { get; }
 
+    /// <summary>A node's users at start: the default one from requirepass, then the config file's user lines
+    /// ("name rule..."), each applied to a new user as ACL SETUSER would (the default user is reset first, so its
+    /// line says all of it, as in Redis). A bad line is a <see cref="Configuration.ConfigException"/>.</summary>
+    public static AclUsers Configured(CommandTable commands, Configuration.NodeConfig config)
+    {
+        var users = new AclUsers(new AclCommandIndex(commands), config.RequirePass);
+        foreach (var line in config.Users)
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length > 0 && words[0] == "user") words = words[1..]; // ACL LIST's form is accepted too
+            if (words.Length == 0) continue;
+            try
+            {
+                users.SetUser(words[0], words[0] == DefaultName ? ["reset", .. words[1..]] : words[1..]);
+            }
+            catch (AclRuleException e)
+            {
+                throw new Configuration.ConfigException($"security.users: user '{words[0]}': error in rule '{e.Rule}': {e.Message}");
+            }
+        }
+        return users;
+    }
+
+    /// <summary>The config file's form of the users (CONFIG REWRITE): every user but a default one that is just what
+    /// requirepass makes it, as "name rule...".</summary>
+    public List<string> ConfigLines(string requirePass)
+    {
+        var plain = new AclUser(DefaultName, AclRules.AllowAll(Index.Count, requirePass));
+        string plainLine = AclDescriber.Line(plain, Index);
+        var lines = new List<string>();
+        foreach (var user in All())
+        {
+            string line = AclDescriber.Line(user, Index);
+            if (user == Default && line == plainLine) continue;
+            lines.Add(line["user ".Length..]);
+        }
+        return lines;
+    }
+
     public AclUser Default { get; }
 
     public AclUser? Find(string name)

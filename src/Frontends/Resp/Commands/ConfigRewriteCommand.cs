@@ -6,7 +6,8 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// <summary>
 /// CONFIG REWRITE: writes into the YAML file the node was started with every setting CONFIG SET can change whose
 /// running value differs from what the file says (or, when the file does not name it, from the default), as Redis
-/// rewrites redis.conf with the running configuration (values given by flags or the environment included).
+/// rewrites redis.conf with the running configuration (values given by flags or the environment included), and the
+/// ACL users as the security.users list.
 /// </summary>
 public static class ConfigRewriteCommand
 {
@@ -33,7 +34,11 @@ public static class ConfigRewriteCommand
                 string? baseline = inFile is null ? setting.Get(defaults) : Canonical(setting, inFile);
                 if (baseline != current) changes.Add((setting.Path, current));
             }
-            ConfigRewriter.Rewrite(file, changes);
+            // The ACL users, as Redis writes its "user" lines: the list is replaced when it differs from the file's.
+            const string usersPath = "security." + ConfigLoader.UsersKey;
+            var users = c.Node.Acl.ConfigLines(running.RequirePass);
+            var usersInFile = ConfigRewriter.ReadList(lines, usersPath) ?? [];
+            ConfigRewriter.Rewrite(file, changes, usersPath, users.SequenceEqual(usersInFile) ? null : users);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
