@@ -59,6 +59,78 @@ public sealed class ConfigRewriteTests
     }
 
     [HyperCacheFact]
+    public void Rewrite_writes_the_acl_users_and_a_restart_has_them()
+    {
+        const string yaml = """
+            # users below are rewritten by CONFIG REWRITE
+            security:
+              users:
+                - "reader on >r ~public:* +@read"
+            logging:
+              level: "info"
+            """;
+        string file = Path.Combine(Path.GetTempPath(), "hc-e2e-rewrite-acl-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(file, yaml + "\n");
+        try
+        {
+            using var node = new NodeProcess(extraArgs: ["--config", file]);
+            node.Start();
+            string list;
+            using (var c = node.Raw())
+            {
+                Assert.Equal(Resp.Ok, c.Command("ACL", "SETUSER", "writer", "on", ">w", "%W~out:*", "&news", "+set", "+@list", "-lpush"));
+                Assert.Equal(Resp.Ok, c.Command("ACL", "SETUSER", "reader", "-get"));
+                list = c.Command("ACL", "LIST");
+                Assert.Equal(Resp.Ok, c.Command("CONFIG", "REWRITE"));
+                Assert.Equal(Resp.Ok, c.Command("CONFIG", "REWRITE"));
+            }
+            string written = File.ReadAllText(file);
+            Assert.Contains("# users below are rewritten by CONFIG REWRITE\n", written);
+            Assert.Contains("  users:\n    - \"reader on #", written);
+            Assert.Contains("    - \"writer on #", written);
+            Assert.DoesNotContain("default", written); // the default user is as it starts (nopass, allowed everything)
+            Assert.Contains("logging:\n  level: \"info\"", written);
+
+            node.Terminate(TimeSpan.FromSeconds(20));
+            node.Start();
+            using (var c = node.Raw())
+            {
+                Assert.Equal(Resp.Ok, c.Command("AUTH", "writer", "w"));
+                Assert.Equal(Resp.Ok, c.Command("SET", "out:1", "v"));
+                Assert.Equal(Resp.Err("NOPERM this user has no permissions to access one of the keys used as arguments"), c.Command("SET", "in:1", "v"));
+                Assert.Equal(Resp.Ok, c.Command("AUTH", "reader", "r"));
+                Assert.Equal(Resp.Err("NOPERM this user has no permissions to run the 'get' command"), c.Command("GET", "public:1"));
+                Assert.Equal(Resp.Ok, c.Command("AUTH", "default", "any")); // nopass
+                Assert.Equal(list, c.Command("ACL", "LIST"));
+                Assert.Equal(Resp.Int(2), c.Command("ACL", "DELUSER", "reader", "writer"));
+                Assert.Equal(Resp.Ok, c.Command("CONFIG", "REWRITE"));
+            }
+            Assert.Contains("  users: []\n", File.ReadAllText(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [HyperCacheFact]
+    public void A_bad_user_line_in_the_config_file_stops_the_start_with_a_clear_message()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "hc-e2e-bad-user-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(file, "security:\n  users:\n    - \"eve on +nosuchcommand\"\n");
+        try
+        {
+            using var node = new NodeProcess(extraArgs: ["--config", file]);
+            var failure = Assert.ThrowsAny<Exception>(node.Start);
+            Assert.Contains("user 'eve': error in rule '+nosuchcommand': Unknown command or category name in ACL", failure.Message + node.LogTailMessage());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [HyperCacheFact]
     public void Without_a_config_file_rewrite_is_refused()
     {
         using var node = new NodeProcess();

@@ -50,4 +50,23 @@ public sealed class ConfigRewriterTests : IDisposable
         string after = Rewrite("http:\n  max_body_bytes: 1\ncache:\n  hz: 1\n", ("cache.max_body_bytes", "2"));
         Assert.Equal("http:\n  max_body_bytes: 1\ncache:\n  hz: 1\n  max_body_bytes: 2\n", after);
     }
+
+    [Fact]
+    public void A_list_is_replaced_whole_added_to_its_section_when_missing_and_read_back_by_the_loader()
+    {
+        File.WriteAllText(_file, "security:\n  requirepass: \"x\"\n  users:\n    - \"old on\"\n    - 'older'\nlogging:\n  level: info\n");
+        Assert.Equal(["old on", "older"], ConfigRewriter.ReadList(File.ReadAllLines(_file), "security.users"));
+        ConfigRewriter.Rewrite(_file, [], "security.users", ["alice on #ab ~k* +get", "bob off \"q\""]);
+        Assert.Equal("security:\n  requirepass: \"x\"\n  users:\n    - \"alice on #ab ~k* +get\"\n    - \"bob off \\\"q\\\"\"\nlogging:\n  level: info\n", File.ReadAllText(_file));
+        Assert.Equal(["alice on #ab ~k* +get", "bob off \"q\""], ConfigLoader.Load(_file, new Dictionary<string, string>(), _ => null).Users);
+
+        ConfigRewriter.Rewrite(_file, [], "security.users", []);
+        Assert.Equal("security:\n  requirepass: \"x\"\n  users: []\nlogging:\n  level: info\n", File.ReadAllText(_file));
+        Assert.Empty(ConfigLoader.Load(_file, new Dictionary<string, string>(), _ => null).Users);
+
+        File.WriteAllText(_file, "logging:\n  level: info\n");
+        ConfigRewriter.Rewrite(_file, [], "security.users", ["carol on"]);
+        Assert.Equal("logging:\n  level: info\nsecurity:\n  users:\n    - \"carol on\"\n", File.ReadAllText(_file));
+        Assert.Equal(["carol on"], ConfigLoader.Load(_file, new Dictionary<string, string>(), _ => null).Users);
+    }
 }
