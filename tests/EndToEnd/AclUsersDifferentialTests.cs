@@ -259,4 +259,31 @@ public sealed partial class AclUsersDifferentialTests(NodeFixture node, RedisRef
         admin.Run("ACL", "GETUSER", "default");
         AssertSame(admin, other);
     }
+
+    [RedisServerFact]
+    public void Losing_a_channel_closes_the_connections_subscribed_to_it()
+    {
+        using var admin = new Both(Node, redis.Server);
+        admin.Run("ACL", "SETUSER", "sub", "on", ">pw", "+@all", "~*", "&*");
+        using var channel = new Both(Node, redis.Server, "sub");
+        using var pattern = new Both(Node, redis.Server, "sub");
+        using var shard = new Both(Node, redis.Server, "sub");
+        using var kept = new Both(Node, redis.Server, "sub");
+        using var idle = new Both(Node, redis.Server, "sub");
+        channel.Run("SUBSCRIBE", "foo");
+        pattern.Run("PSUBSCRIBE", "f*");
+        shard.Run("SSUBSCRIBE", "bar");
+        kept.Run("PSUBSCRIBE", "foo");
+        admin.Run("ACL", "SETUSER", "sub", "resetchannels", "&foo");
+        channel.Run("PING");
+        kept.Run("PING");
+        idle.Run("PING");
+        foreach (var closed in new[] { pattern, shard })
+        {
+            Assert.Equal("", closed.Ours.ReadUntilClosed());
+            Assert.Equal("", closed.Theirs.ReadUntilClosed());
+        }
+        admin.Run("ACL", "DELUSER", "sub");
+        AssertSame(admin, channel, kept, idle);
+    }
 }

@@ -99,6 +99,7 @@ public sealed class AclUsers
             {
                 if (name == DefaultName || !_users.Remove(name, out var user)) continue;
                 user.Deleted = true;
+                user.Rules = new AclRules(Index.Count).Seal(Index.Count); // its connections, until closed, run nothing
                 removed.Add(user);
             }
         }

@@ -91,7 +91,7 @@ public static class AclCommands
         for (int i = 3; i < a.Count; i++) rules[i - 3] = Name(a, i);
         try
         {
-            c.Node.Acl.SetUser(name, rules);
+            AclConnections.CloseSubscribersNoLongerAllowed(c, c.Node.Acl.SetUser(name, rules));
         }
         catch (AclRuleException e)
         {
@@ -127,13 +127,7 @@ public static class AclCommands
             names.Add(Name(a, i));
         }
         var removed = c.Node.Acl.Delete(names);
-        if (removed.Count > 0)
-            foreach (var client in c.Node.Clients.All)
-            {
-                if (!removed.Contains(client.User)) continue;
-                if (client == c) c.CloseAfterReply = true;
-                else client.Kill?.Invoke();
-            }
+        AclConnections.CloseDeleted(c, removed);
         r.Integer(removed.Count);
     }
 
