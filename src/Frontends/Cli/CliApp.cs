@@ -42,6 +42,7 @@ public static class CliApp
             (new Option<string?>("--from-snapshot") { Description = "Start a new (empty) data directory from this snapshot file" }, "persistence.from_snapshot"),
             (new Option<string?>("--busy-reply-threshold") { Description = "Milliseconds a Lua script runs before other clients get BUSY and SCRIPT KILL may stop it (default 5000; alias lua-time-limit)" }, "scripting.busy_reply_threshold"),
             (new Option<string?>("--requirepass") { Description = "Password clients must give with AUTH (default: none)" }, "security.requirepass"),
+            (new Option<string?>("--aclfile") { Description = "ACL users file (Redis's format: user name rule...), read at start and by ACL LOAD, written by ACL SAVE" }, "security.aclfile"),
             (new Option<string?>("--replicaof") { Description = "\"host port\": start as a replica of that primary" }, "replication.replicaof"),
             (new Option<string?>("--replication-port") { Description = "Log-shipping (gRPC) port (default RESP port + 10000)" }, "network.replication_port"),
             (new Option<string?>("--masterauth") { Description = "As a replica: the primary's requirepass (default: none)" }, "replication.masterauth"),

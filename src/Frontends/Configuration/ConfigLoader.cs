@@ -58,6 +58,7 @@ public static class ConfigLoader
         new("limits.proto_max_bulk_len", c => Text(c.ProtoMaxBulkLen), (c, v) => c.ProtoMaxBulkLen = ParseBytes(v), "proto-max-bulk-len"),
         new("limits.client_query_buffer_limit", c => Text(c.ClientQueryBufferLimit), (c, v) => c.ClientQueryBufferLimit = ParseBytes(v), "client-query-buffer-limit"),
         new("security.requirepass", c => c.RequirePass, (c, v) => c.RequirePass = v, "requirepass"),
+        new("security.aclfile", c => c.AclFile, (c, v) => c.AclFile = v.Length == 0 ? "" : Path.GetFullPath(v), "aclfile"),
         new("security.protected_mode", c => Bool(c.ProtectedMode), (c, v) => c.ProtectedMode = ParseBool(v), "protected-mode"),
         new("logging.level", c => c.LogLevel, (c, v) => { Logging.NodeLogging.ParseLevel(v); c.LogLevel = v; }, "loglevel"),
         new("logging.log_dir", c => c.LogDir, (c, v) => c.LogDir = v),

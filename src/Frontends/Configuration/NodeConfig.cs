@@ -101,6 +101,8 @@ public sealed class NodeConfig
     /// <summary>ACL users from the file's security.users list, each "name rule..." as ACL SETUSER takes them (CONFIG
     /// REWRITE writes them back); read once at start.</summary>
     public List<string> Users { get; set; } = [];
+    /// <summary>Redis's aclfile: users are read from it at start and by ACL LOAD, written by ACL SAVE ("": none).</summary>
+    public string AclFile { get; set; } = "";
     /// <summary>Refuse to start bound to a non-loopback address without a password (Redis's protected mode).</summary>
     public bool ProtectedMode { get; set; } = true;
 

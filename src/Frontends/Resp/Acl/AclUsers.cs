@@ -27,6 +27,20 @@ public sealed class AclUsers
     public static AclUsers Configured(CommandTable commands, Configuration.NodeConfig config)
     {
         var users = new AclUsers(new AclCommandIndex(commands), config.RequirePass);
+        if (config.AclFile.Length > 0)
+        {
+            if (config.Users.Count > 0)
+                throw new Configuration.ConfigException("security.users and security.aclfile cannot both be set: users are kept in one place or the other");
+            try
+            {
+                users.Replace(AclFile.Read(config.AclFile, users.Index), config.RequirePass);
+            }
+            catch (AclFileException e)
+            {
+                throw new Configuration.ConfigException("ACL file: " + e.Message);
+            }
+            return users;
+        }
         foreach (var line in config.Users)
         {
             var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -104,6 +118,29 @@ public sealed class AclUsers
             }
         }
         return removed;
+    }
+
+    /// <summary>ACL LOAD (and the start with an aclfile): the users become the file's. The default user keeps its
+    /// identity (its connections stay) and takes the file's rules, or, when the file has none for it, those
+    /// requirepass gives it. Every other user is replaced: the old ones are returned, deleted, so that their
+    /// connections can be closed, as Redis closes them.</summary>
+    public List<AclUser> Replace(Dictionary<string, AclRules> loaded, string requirePass)
+    {
+        lock (_lock)
+        {
+            var old = _users.Values.Where(u => u != Default).ToList();
+            foreach (var user in old)
+            {
+                user.Deleted = true;
+                user.Rules = new AclRules(Index.Count).Seal(Index.Count);
+            }
+            _users.Clear();
+            _users[DefaultName] = Default;
+            Default.Rules = loaded.GetValueOrDefault(DefaultName) ?? AclRules.AllowAll(Index.Count, requirePass);
+            foreach (var (name, rules) in loaded)
+                if (name != DefaultName) _users[name] = new AclUser(name, rules);
+            return old;
+        }
     }
 
     /// <summary>CONFIG SET requirepass: the default user's passwords become that one (nopass when empty).</summary>

@@ -3,13 +3,14 @@ using System.Text;
 using HyperCache.Frontends.Resp.Acl;
 using HyperCache.Frontends.Resp.Metadata;
 using HyperCache.StateMachine;
+using Microsoft.Extensions.Logging;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
 /// <summary>
 /// ACL as Redis 7.0 has it, for the users of <see cref="Acl.AclUsers"/>: SETUSER (atomic: a bad rule changes nothing),
 /// GETUSER, LIST, USERS, DELUSER (closing the deleted users' connections), DRYRUN, WHOAMI, CAT, GENPASS, and LOG of
-/// failed AUTHs and of denied commands, keys and channels. LOAD and SAVE answer as Redis without an ACL file.
+/// failed AUTHs and of denied commands, keys and channels, LOAD and SAVE of the ACL file (aclfile).
 /// </summary>
 public static class AclCommands
 {
@@ -33,11 +34,11 @@ public static class AclCommands
         "LIST",
         "    Show users details in config file format.",
         "LOAD",
-        "    Reload users from the ACL file (not configured here).",
+        "    Reload users from the ACL file.",
         "LOG [<count> | RESET]",
         "    Show the ACL log entries.",
         "SAVE",
-        "    Save the current config to the ACL file (not configured here).",
+        "    Save the current config to the ACL file.",
         "SETUSER <username> <attribute> [<attribute> ...]",
         "    Create or modify a user with the specified attributes.",
         "USERS",
@@ -63,9 +64,9 @@ public static class AclCommands
                 r.ArrayHeader(users.Length);
                 foreach (var user in users) r.Bulk(Latin1(AclDescriber.Line(user, c.Node.Acl.Index)));
             }, Flags: A),
-            new Subcommand("LOAD", 2, (c, a, r) => throw new CommandError(NoAclFile), Flags: A),
+            new Subcommand("LOAD", 2, Load, Flags: A),
             new Subcommand("LOG", -2, Log, Flags: A),
-            new Subcommand("SAVE", 2, (c, a, r) => throw new CommandError(NoAclFile), Flags: A),
+            new Subcommand("SAVE", 2, Save, Flags: A),
             new Subcommand("SETUSER", -3, SetUser, Flags: A),
             new Subcommand("USERS", 2, (c, a, r) =>
             {
@@ -81,6 +82,42 @@ public static class AclCommands
     private static byte[] Latin1(string text) => Encoding.Latin1.GetBytes(text);
 
     private static string Name(CommandArgs a, int i) => Encoding.Latin1.GetString(a[i]);
+
+    /// <summary>ACL LOAD: the ACL file's users replace the current ones, or nothing changes (Redis's error says why).
+    /// Connections of the replaced users are closed; the default user's stay.</summary>
+    private static void Load(RespClient c, CommandArgs a, RespWriter r)
+    {
+        string file = c.Node.Config.AclFile;
+        if (file.Length == 0) throw new CommandError(NoAclFile);
+        List<AclUser> replaced;
+        try
+        {
+            replaced = c.Node.Acl.Replace(AclFile.Read(file, c.Node.Acl.Index), c.Node.Config.RequirePass);
+        }
+        catch (AclFileException e)
+        {
+            throw new CommandError("ERR " + e.Message);
+        }
+        AclConnections.CloseDeleted(c, replaced);
+        r.Ok();
+    }
+
+    /// <summary>ACL SAVE: every user's ACL LIST line into the ACL file.</summary>
+    private static void Save(RespClient c, CommandArgs a, RespWriter r)
+    {
+        string file = c.Node.Config.AclFile;
+        if (file.Length == 0) throw new CommandError(NoAclFile);
+        try
+        {
+            AclFile.Write(file, c.Node.Acl.All().Select(user => AclDescriber.Line(user, c.Node.Acl.Index)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            c.Node.Logger.LogWarning("ACL SAVE: writing {File} failed: {Message}", file, e.Message);
+            throw new CommandError("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
+        }
+        r.Ok();
+    }
 
     /// <summary>ACL SETUSER name rule...: Redis's checks on the name, then every rule or none.</summary>
     private static void SetUser(RespClient c, CommandArgs a, RespWriter r)

@@ -38,7 +38,8 @@ public static class ConfigRewriteCommand
             const string usersPath = "security." + ConfigLoader.UsersKey;
             var users = c.Node.Acl.ConfigLines(running.RequirePass);
             var usersInFile = ConfigRewriter.ReadList(lines, usersPath) ?? [];
-            ConfigRewriter.Rewrite(file, changes, usersPath, users.SequenceEqual(usersInFile) ? null : users);
+            bool keep = running.AclFile.Length > 0 || users.SequenceEqual(usersInFile); // with an aclfile, users live there
+            ConfigRewriter.Rewrite(file, changes, usersPath, keep ? null : users);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
