@@ -1,4 +1,3 @@
-using System.Text;
 using HyperCache.Frontends.Resp.Metadata;
 using HyperCache.StateMachine.Keyspace;
 
@@ -77,10 +76,7 @@ public static class AclCheck
     {
         if (rules.AllChannels) return true;
         foreach (var allowed in rules.Channels)
-        {
-            var bytes = Encoding.Latin1.GetBytes(allowed);
-            if (isPattern ? channel.SequenceEqual(bytes) : Glob.Match(bytes, channel)) return true;
-        }
+            if (isPattern ? channel.SequenceEqual(allowed.Bytes) : Glob.Match(allowed.Bytes, channel)) return true;
         return false;
     }
 

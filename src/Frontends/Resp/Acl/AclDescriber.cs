@@ -37,7 +37,7 @@ public static class AclDescriber
 
     /// <summary>The channel patterns as rules: "&amp;*", or each "&amp;pattern" (none: empty).</summary>
     public static string Channels(AclRules rules)
-        => rules.AllChannels ? "&*" : string.Join(' ', rules.Channels.Select(c => "&" + c));
+        => rules.AllChannels ? "&*" : string.Join(' ', rules.Channels.Select(c => "&" + c.Text));
 
     /// <summary>
     /// Redis's way: start from +@all when the rules came from it, else -@all; then, repeatedly, the category that

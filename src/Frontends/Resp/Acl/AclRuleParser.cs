@@ -107,7 +107,7 @@ public static class AclRuleParser
                     r.AllChannels = true;
                     r.Channels.Clear();
                 }
-                else if (!r.Channels.Contains(channel)) r.Channels.Add(channel);
+                else if (!r.Channels.Exists(c => c.Text == channel)) r.Channels.Add(new ChannelPattern(channel));
                 return;
             case '(':
                 throw new AclRuleException(rule, "Selectors are not supported by HyperCache (see docs/decisions.md)");

@@ -17,6 +17,13 @@ public sealed class KeyPattern(string text, KeyAccess access)
     public KeyAccess Access { get; set; } = access;
 }
 
+/// <summary>A channel pattern as the user gave it (Latin-1 text) and its bytes, matched against channels.</summary>
+public sealed class ChannelPattern(string text)
+{
+    public string Text { get; } = text;
+    public byte[] Bytes { get; } = System.Text.Encoding.Latin1.GetBytes(text);
+}
+
 /// <summary>
 /// One user's rules: on/off, passwords (their SHA-256), the commands it may run (a bitset by
 /// <see cref="CommandSpec.AclId"/>), its key and channel patterns. A published rule set is never changed: ACL SETUSER
@@ -37,8 +44,8 @@ public sealed class AclRules
     public bool AllKeys { get; set; }
     public List<KeyPattern> Keys { get; private init; } = [];
     public bool AllChannels { get; set; }
-    /// <summary>Channel patterns, Latin-1 text as given.</summary>
-    public List<string> Channels { get; private init; } = [];
+    /// <summary>Channel patterns, in the order given.</summary>
+    public List<ChannelPattern> Channels { get; private init; } = [];
 
     /// <summary>Every command, key and channel: the dispatcher's one test per command (set by <see cref="Seal"/>).</summary>
     public bool AllowsAll { get; private set; }
@@ -99,6 +106,14 @@ public sealed class AclRules
         Passwords.Clear();
         NoPass = password.Length == 0;
         if (!NoPass) Passwords.Add(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password)));
+    }
+
+    /// <summary>False, after the work <see cref="HasPassword"/> does (AUTH for an unknown user takes as long).</summary>
+    public static bool Unmatched(ReadOnlySpan<byte> password)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(password, hash);
+        return false;
     }
 
     /// <summary>Whether <paramref name="password"/> is one of the user's, compared in constant time per hash.</summary>

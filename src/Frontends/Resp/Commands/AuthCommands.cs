@@ -34,7 +34,7 @@ public static class AuthCommands
         var found = c.Node.Acl.Find(name);
         var rules = found?.Rules;
         // The password is hashed even for an unknown user, so the reply's timing does not tell which names exist.
-        bool passwordOk = rules?.HasPassword(password) ?? new Acl.AclRules(0).HasPassword(password);
+        bool passwordOk = rules is null ? Acl.AclRules.Unmatched(password) : rules.HasPassword(password);
         if (found is null || rules is not { Enabled: true } || !(rules.NoPass || passwordOk))
         {
             c.Node.AclLog.Add("auth", c.InExec ? "multi" : "toplevel", command, name, c.InfoLine());
