@@ -16,6 +16,9 @@ public sealed class ReplicationOptions
     /// <summary>The password this node gives its primary when it replicates one (Redis's masterauth): the primary's
     /// requirepass. Read at each (re)connection.</summary>
     public string MasterAuth { get; set; } = "";
+    /// <summary>The user this node authenticates as with <see cref="MasterAuth"/> (Redis's masteruser); "": the
+    /// primary's default user.</summary>
+    public string MasterUser { get; set; } = "";
     /// <summary>Source address of this node's connections to its primary (Redis's bind-source-addr); "" lets the OS
     /// choose. Lets the primary (and a firewall) tell replicas apart when they share a host's loopback.</summary>
     public string BindSourceAddr { get; set; } = "";

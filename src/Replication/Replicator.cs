@@ -53,6 +53,17 @@ public sealed class Replicator : IAsyncDisposable
     /// <summary>The password a replica must give to follow this node (requirepass, which CONFIG SET may change):
     /// see <see cref="ReplicationAuth"/>. Set by the host; none by default.</summary>
     public Func<string> RequiredPassword { get; set; } = static () => "";
+
+    /// <summary>When set (by a host with ACL users), decides instead of <see cref="RequiredPassword"/> whether a
+    /// replica's user and password may follow this node.</summary>
+    public Func<string, byte[]?, bool>? Admits { get; set; }
+
+    /// <summary>The guard every replication call passes first (see <see cref="ReplicationAuth"/>).</summary>
+    public void Authorize(global::Grpc.Core.ServerCallContext context)
+    {
+        if (Admits is { } admits) ReplicationAuth.Demand(context, admits);
+        else ReplicationAuth.Demand(context, RequiredPassword());
+    }
     public string DataDir { get; }
     /// <summary>This node's RESP port (a replica reports it to its primary, as Redis's REPLCONF listening-port).</summary>
     public int OwnPort { get; }

@@ -311,5 +311,28 @@ public sealed class ReplicationTests(ITestOutputHelper output)
         using (var s = stranger.Raw()) Assert.Equal(Resp.Nil, s.Command("GET", "k"));
         using (var rc = replica.Raw()) Assert.Equal(Resp.BulkArray("masterauth", secret), rc.Command("CONFIG", "GET", "masterauth"));
     }
-}
 
+    [HyperCacheFact]
+    public void A_replica_with_masteruser_follows_as_that_acl_user()
+    {
+        using var primary = Create();
+        primary.Start();
+        using var p = primary.Raw();
+        Assert.Equal(Resp.Ok, p.Command("ACL", "SETUSER", "repl", "on", ">repl-pw", "+@all", "~*", "&*"));
+        Assert.Equal(Resp.Ok, p.Command("CONFIG", "SET", "requirepass", "admin-pw"));
+        Assert.Equal(Resp.Ok, p.Command("AUTH", "admin-pw"));
+        using var wrongUser = Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}", "--masteruser", "nosuch", "--masterauth", "repl-pw");
+        wrongUser.Start();
+        using var replica = Create("everysec", "--replicaof", $"127.0.0.1 {primary.Port}", "--masteruser", "repl", "--masterauth", "repl-pw");
+        replica.Start();
+
+        Assert.Equal(Resp.Ok, p.Command("SET", "k", "v"));
+        Eventually.True(() => Info(replica, "master_link_status") == "up", "the replica with masteruser linked", Converge);
+        Assert.Equal(Resp.Int(1), p.Command("WAIT", "1", "5000"));
+        using (var r = replica.Raw()) Assert.Equal(Resp.Bulk("v"), r.Command("GET", "k"));
+        using (var rc = replica.Raw()) Assert.Equal(Resp.BulkArray("masteruser", "repl"), rc.Command("CONFIG", "GET", "masteruser"));
+
+        Eventually.True(() => wrongUser.LogTail(400).Contains("WRONGPASS"), "the replica with an unknown user was refused", Converge);
+        Assert.Equal("down", Info(wrongUser, "master_link_status"));
+    }
+}

@@ -27,6 +27,22 @@ public class ReplicationAuthTests
         ReplicationAuth.Demand(new FakeContext(ReplicationAuth.Headers("s3cret")!), "s3cret");
     }
 
+    [Fact]
+    public void With_acl_users_the_host_decides_from_the_user_and_password_the_call_carries()
+    {
+        var seen = new List<(string User, string? Password)>();
+        bool Admits(string user, byte[]? password)
+        {
+            seen.Add((user, password is null ? null : System.Text.Encoding.UTF8.GetString(password)));
+            return user == "repl" && password is not null && password.AsSpan().SequenceEqual("pw"u8);
+        }
+        ReplicationAuth.Demand(new FakeContext(ReplicationAuth.Headers("pw", "repl")!), Admits);
+        Assert.Throws<RpcException>(() => ReplicationAuth.Demand(new FakeContext(ReplicationAuth.Headers("pw")!), Admits));
+        Assert.Throws<RpcException>(() => ReplicationAuth.Demand(new FakeContext(new Metadata()), Admits));
+        Assert.Equal([("repl", "pw"), ("", "pw"), ("", null)], seen);
+        Assert.Null(ReplicationAuth.Headers("", "repl")); // no password, nothing to send
+    }
+
     /// <summary>Just the request headers of a server call.</summary>
     private sealed class FakeContext(Metadata headers) : ServerCallContext
     {

@@ -46,6 +46,7 @@ public static class CliApp
             (new Option<string?>("--replicaof") { Description = "\"host port\": start as a replica of that primary" }, "replication.replicaof"),
             (new Option<string?>("--replication-port") { Description = "Log-shipping (gRPC) port (default RESP port + 10000)" }, "network.replication_port"),
             (new Option<string?>("--masterauth") { Description = "As a replica: the primary's requirepass (default: none)" }, "replication.masterauth"),
+            (new Option<string?>("--masteruser") { Description = "As a replica: the primary's ACL user to authenticate as with masterauth (default: the default user)" }, "replication.masteruser"),
             (new Option<string?>("--bind-source-addr") { Description = "As a replica: source address of the connections to the primary (default: the OS chooses)" }, "replication.bind_source_addr"),
             (new Option<string?>("--replication-mode") { Description = "none | async | sync (default async)" }, "replication.mode"),
             (new Option<string?>("--min-acks") { Description = "sync mode: replicas that must hold a write before the reply (default 1)" }, "replication.min_acks"),

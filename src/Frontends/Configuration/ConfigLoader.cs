@@ -75,6 +75,7 @@ public static class ConfigLoader
         new("replication.min_acks", c => Text(c.Replication.MinAcks), (c, v) => c.Replication.MinAcks = Positive(v)),
         new("replication.sync_timeout_ms", c => Text(c.Replication.SyncTimeoutMs), (c, v) => c.Replication.SyncTimeoutMs = Positive(v)),
         new("replication.masterauth", c => c.Replication.MasterAuth, (c, v) => c.Replication.MasterAuth = v, "masterauth"),
+        new("replication.masteruser", c => c.Replication.MasterUser, (c, v) => c.Replication.MasterUser = v, "masteruser"),
         new("replication.bind_source_addr", c => c.Replication.BindSourceAddr, (c, v) => c.Replication.BindSourceAddr = SourceAddress(v), "bind-source-addr"),
         new("replication.max_lag_bytes", c => Text(c.Replication.MaxLagBytes), (c, v) => c.Replication.MaxLagBytes = ParseBytes(v)),
         new("http.max_batch_items", c => Text(c.HttpMaxBatchItems), (c, v) => c.HttpMaxBatchItems = Positive(v)),

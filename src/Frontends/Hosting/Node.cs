@@ -87,6 +87,7 @@ public sealed class Node : IDisposable
         if (node.Replication != null)
         {
             node.Replication.RequiredPassword = () => config.RequirePass; // CONFIG SET requirepass applies to new streams
+            node.Replication.Admits = node.Acl.AdmitsReplica; // the ACL users decide: a masteruser, or the default user
             node.Replication.RoleChanged = primary => config.ReplicaOf = primary; // FAILOVER, as REPLICAOF sets it
             _ = new ReplicationMetrics(node.Metrics.Registry, node.Replication);
         }

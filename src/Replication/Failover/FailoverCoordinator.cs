@@ -142,7 +142,7 @@ public sealed class FailoverCoordinator(Replicator replicator, ILogger logger)
         var options = replicator.Options;
         return await _callTimeout.ExecuteAsync(async ct =>
         {
-            int port = await PrimaryPortProbe.AskAsync(target.Host, target.Port, options.MasterAuth, options.BindSourceAddr, ct);
+            int port = await PrimaryPortProbe.AskAsync(target.Host, target.Port, options.MasterUser, options.MasterAuth, options.BindSourceAddr, ct);
             using var channel = GrpcChannel.ForAddress($"http://{target.Host}:{port}", new GrpcChannelOptions
             {
                 HttpHandler = new SocketsHttpHandler
@@ -153,7 +153,7 @@ public sealed class FailoverCoordinator(Replicator replicator, ILogger logger)
             });
             var client = new Grpc.Failover.FailoverClient(channel);
             return await client.TakeOverAsync(new TakeOverRequest { ReplicationId = replicator.ReplicationId, Address = committed, Force = force },
-                ReplicationAuth.Headers(options.MasterAuth), cancellationToken: ct);
+                ReplicationAuth.Headers(options.MasterAuth, options.MasterUser), cancellationToken: ct);
         }, CancellationToken.None);
     }
 }

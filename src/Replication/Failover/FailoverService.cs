@@ -13,7 +13,7 @@ public sealed class FailoverService(Replicator replicator) : Grpc.Failover.Failo
 {
     public override async Task<TakeOverReply> TakeOver(TakeOverRequest request, ServerCallContext context)
     {
-        ReplicationAuth.Demand(context, replicator.RequiredPassword());
+        replicator.Authorize(context);
         if (replicator.IsPrimary) throw Refused("this node is not a replica");
         if (replicator.Store.ReplicationOrigin is not { } origin || origin.ReplicationId != request.ReplicationId)
             throw Refused($"this node does not follow the history {request.ReplicationId}");

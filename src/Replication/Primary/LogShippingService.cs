@@ -26,7 +26,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<ShipMessage> stream, ServerCallContext context)
     {
-        ReplicationAuth.Demand(context, replicator.RequiredPassword());
+        replicator.Authorize(context);
         if (!replicator.Strategy.ShipsLog)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "replication.mode is none"));
         // A replica serves its own log too (chained replication); the chain above it is read after the epoch, so a
@@ -232,7 +232,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
 
     public override async Task<AckReply> Ack(IAsyncStreamReader<AckRequest> requestStream, ServerCallContext context)
     {
-        ReplicationAuth.Demand(context, replicator.RequiredPassword());
+        replicator.Authorize(context);
         try
         {
             await foreach (var ack in requestStream.ReadAllAsync(context.CancellationToken))

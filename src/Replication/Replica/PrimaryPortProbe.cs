@@ -6,11 +6,11 @@ namespace HyperCache.Replication.Replica;
 /// <summary>
 /// REPLICAOF names the primary's RESP host and port; its log-shipping (gRPC) port is asked for over RESP with
 /// <c>REPLCONF GETPORT</c>, so replication_port can be anything without the replica being told. With a masterauth,
-/// the probe authenticates first, as a Redis replica does.
+/// (and a masteruser) the probe authenticates first, as a Redis replica does.
 /// </summary>
 public static class PrimaryPortProbe
 {
-    public static async Task<int> AskAsync(string host, int respPort, string password, string sourceAddress, CancellationToken ct)
+    public static async Task<int> AskAsync(string host, int respPort, string user, string password, string sourceAddress, CancellationToken ct)
     {
         using var tcp = new TcpClient { NoDelay = true };
         SourceBinding.Bind(tcp.Client, sourceAddress);
@@ -18,8 +18,7 @@ public static class PrimaryPortProbe
         var stream = tcp.GetStream();
         if (password.Length > 0)
         {
-            int length = Encoding.UTF8.GetByteCount(password);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes($"*2\r\n$4\r\nAUTH\r\n${length}\r\n{password}\r\n"), ct);
+            await stream.WriteAsync(user.Length == 0 ? Command("AUTH", password) : Command("AUTH", user, password), ct);
             string auth = await ReadLineAsync(stream, ct);
             if (auth != "+OK") throw new IOException($"the primary refused masterauth: '{auth}'");
         }
@@ -27,6 +26,13 @@ public static class PrimaryPortProbe
         string reply = await ReadLineAsync(stream, ct);
         if (reply.StartsWith(':') && int.TryParse(reply.AsSpan(1), out int port) && port is > 0 and <= 65535) return port;
         throw new IOException($"the primary answered REPLCONF GETPORT with '{reply}'");
+    }
+
+    private static byte[] Command(params string[] args)
+    {
+        var text = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args) text.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
     private static async Task<string> ReadLineAsync(NetworkStream stream, CancellationToken ct)

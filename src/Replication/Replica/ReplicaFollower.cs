@@ -107,9 +107,10 @@ public sealed class ReplicaFollower : IAsyncDisposable
     private async Task SessionAsync(CancellationToken ct)
     {
         string password = _replicator.Options.MasterAuth;
-        var headers = ReplicationAuth.Headers(password) ?? [];
+        string user = _replicator.Options.MasterUser;
+        var headers = ReplicationAuth.Headers(password, user) ?? [];
         headers.Add(ReplicationChain.NodeHeader, _replicator.ReplicationId);
-        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, password, _replicator.Options.BindSourceAddr, t), ct);
+        int grpcPort = await _probeTimeout.ExecuteAsync(async t => await PrimaryPortProbe.AskAsync(Host, Port, user, password, _replicator.Options.BindSourceAddr, t), ct);
         using var channel = GrpcChannel.ForAddress($"http://{Host}:{grpcPort}", new GrpcChannelOptions
         {
             MaxReceiveMessageSize = null,

@@ -143,6 +143,16 @@ public sealed class AclUsers
         }
     }
 
+    /// <summary>Whether a replica may follow this node as <paramref name="user"/> ("": default) with
+    /// <paramref name="password"/> (null: none): the user must be on and the password one of its own, or the user
+    /// nopass, as AUTH checks. With the default user nopass, any replica may follow, as before users existed.</summary>
+    public bool AdmitsReplica(string user, byte[]? password)
+    {
+        var rules = Find(user.Length == 0 ? DefaultName : user)?.Rules;
+        if (rules is not { Enabled: true }) return false;
+        return rules.NoPass || (password != null && rules.HasPassword(password));
+    }
+
     /// <summary>CONFIG SET requirepass: the default user's passwords become that one (nopass when empty).</summary>
     public void SetDefaultPassword(string password)
     {
