@@ -2,8 +2,8 @@ namespace HyperCache.Frontends.Resp;
 
 /// <summary>
 /// ACL LOG: the security events Redis 7.0 records, newest first, at most <see cref="MaxLength"/> (Redis's
-/// acllog-max-len default). With only the default user and every command allowed, the one event that can happen
-/// here is a failed AUTH (reason "auth"). As Redis, an event like one already logged (same reason, context, object
+/// acllog-max-len default): failed AUTHs (reason "auth") and commands, keys and channels a user's rules deny
+/// (reasons "command", "key", "channel"; see <see cref="Acl.AclCheck"/>). As Redis, an event like one already logged (same reason, context, object
 /// and user) less than a minute after it updates that entry instead of adding one: count, time and client.
 /// </summary>
 public sealed class AclLog
