@@ -151,6 +151,14 @@ public sealed partial class AclUsersDifferentialTests(NodeFixture node, RedisRef
                 "ACL DRYRUN alice get bar", "HELLO 2",
             })
                 alice.Run(line.Split(' '));
+            admin.Run("ACL", "SETUSER", "alice", "+sort", "+sort_ro", "+rpush");
+            foreach (var line in new[]
+            {
+                "RPUSH foo:s 3 1 2", "SORT foo:s", "SORT foo:s BY nosort", "SORT foo:s BY w_*", "SORT foo:s GET #", "SORT foo:s LIMIT 0 1 GET x_*",
+                "SORT_RO foo:s BY foo_*", "SORT foo:s STORE w:1", "SORT foo:s STORE r:1", "DEL foo:s",
+            })
+                alice.Run(line.Split(' '));
+            admin.Run("DEL", "foo:s", "w:1");
             alice.Run("SUBSCRIBE", "ch1", "x");
             alice.Run("PSUBSCRIBE", "x*");
             alice.Run("SSUBSCRIBE", "x");

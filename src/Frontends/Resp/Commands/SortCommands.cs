@@ -14,7 +14,7 @@ public static class SortCommands
 
     private static void Sort(RespClient c, CommandArgs a, RespWriter r, bool readOnly)
     {
-        var options = Parse(a, readOnly);
+        var options = Parse(a, readOnly, c.User.Rules);
         var result = c.Store.Sort(c.Session, a[1], options);
         if (options.Destination != null)
         {
@@ -25,7 +25,15 @@ public static class SortCommands
         foreach (var item in result) r.Bulk(item);
     }
 
-    private static SortOptions Parse(CommandArgs a, bool readOnly)
+    /// <summary>As Redis 7.0: BY with a pattern and GET read keys the key specs do not name, so they need a user who
+    /// may read every key (allkeys, or a read pattern "*").</summary>
+    private static void DemandReadAll(Acl.AclRules rules, string option)
+    {
+        if (rules.AllKeys || rules.Keys.Exists(k => k.Text == "*" && k.Access.HasFlag(Acl.KeyAccess.Read))) return;
+        throw new CommandError($"ERR {option} option of SORT denied due to insufficient ACL permissions.");
+    }
+
+    private static SortOptions Parse(CommandArgs a, bool readOnly, Acl.AclRules rules)
     {
         var options = new SortOptions();
         for (int j = 2; j < a.Count; j++)
@@ -40,8 +48,16 @@ public static class SortCommands
                 j += 2;
             }
             else if (!readOnly && a.Is(j, "STORE"u8) && left >= 1) options = options with { Destination = a[++j].ToArray() };
-            else if (a.Is(j, "BY"u8) && left >= 1) options = options with { By = a[++j].ToArray() };
-            else if (a.Is(j, "GET"u8) && left >= 1) options.Gets.Add(a[++j].ToArray());
+            else if (a.Is(j, "BY"u8) && left >= 1)
+            {
+                if (a[j + 1].Contains((byte)'*')) DemandReadAll(rules, "BY"); // without a '*' BY means "don't sort"
+                options = options with { By = a[++j].ToArray() };
+            }
+            else if (a.Is(j, "GET"u8) && left >= 1)
+            {
+                DemandReadAll(rules, "GET");
+                options.Gets.Add(a[++j].ToArray());
+            }
             else throw CommandError.Syntax();
         }
         return options;
