@@ -79,7 +79,7 @@ public sealed class AclUsersTests(NodeFixture node) : E2ETest(node)
         }
     }
 
-    [Fact]
+    [HyperCacheFact]
     public void Selectors_are_refused_with_a_clear_error_and_change_nothing()
     {
         Assert.StartsWith("-ERR Error in ACL SETUSER modifier '(~a +get)': Selectors are not supported", Cmd("ACL", "SETUSER", "frank", "on", "(~a +get)"));
