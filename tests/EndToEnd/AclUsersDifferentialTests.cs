@@ -294,4 +294,29 @@ public sealed partial class AclUsersDifferentialTests(NodeFixture node, RedisRef
         admin.Run("ACL", "DELUSER", "sub");
         AssertSame(admin, channel, kept, idle);
     }
+
+    [RedisServerFact]
+    public void Noperm_comes_before_oom()
+    {
+        using var admin = new Both(Node, redis.Server);
+        admin.Run("ACL", "SETUSER", "oom", "on", ">pw", "+@all", "~mine*", "&*");
+        admin.Run("SET", "ballast", new string('x', 4096));
+        using var user = new Both(Node, redis.Server, "oom");
+        try
+        {
+            admin.Run("CONFIG", "SET", "maxmemory", "1");
+            Assert.StartsWith("-NOPERM", user.Run("SET", "other", "v")); // not OOM
+            Assert.StartsWith("-OOM", user.Run("SET", "mine1", "v"));
+            user.Run("MULTI");
+            user.Run("SET", "other", "v");
+            user.Run("EXEC");
+        }
+        finally
+        {
+            admin.Run("CONFIG", "SET", "maxmemory", "0");
+        }
+        admin.Run("DEL", "ballast");
+        admin.Run("ACL", "DELUSER", "oom");
+        AssertSame(admin, user);
+    }
 }

@@ -55,12 +55,13 @@ public sealed class CommandDispatcher(Node node)
         // before taking any lock (one volatile read when no script runs).
         if (!_busyScript.Quiet && !spec.Flags.HasFlag(CommandFlags.AllowBusy) && _busyScript.MustRefuse())
         {
-            RefuseWhileBusy(client, spec);
+            RefuseWhileBusy(client, spec, args);
             return;
         }
         if (RefusedForMemory(client, spec))
         {
-            ConnectionGate.Reject(client, spec, OomRules.Error); // inside MULTI this dooms the transaction, as in Redis
+            // inside MULTI this dooms the transaction, as in Redis; a user's ACL rules are checked before memory there
+            ConnectionGate.Reject(client, spec, AclRefusal(client, spec, args) ?? OomRules.Error);
             spec.Meter?.Error.Inc();
             return;
         }
@@ -91,13 +92,18 @@ public sealed class CommandDispatcher(Node node)
         if (node.Monitors.Active) node.Monitors.Feed(client, args, spec);
     }
 
-    /// <summary>Redis's order: NOAUTH before BUSY; inside MULTI the refusal dooms the transaction.</summary>
-    private static void RefuseWhileBusy(RespClient client, CommandSpec spec)
+    /// <summary>Redis's order: NOAUTH, then the user's ACL rules, before BUSY; inside MULTI the refusal dooms the
+    /// transaction.</summary>
+    private static void RefuseWhileBusy(RespClient client, CommandSpec spec, CommandArgs args)
     {
         bool noAuth = !client.Authenticated && !spec.Flags.HasFlag(CommandFlags.NoAuth);
-        ConnectionGate.Reject(client, spec, noAuth ? "NOAUTH Authentication required." : client.Node.BusyScript.BusyText);
+        ConnectionGate.Reject(client, spec, noAuth ? "NOAUTH Authentication required." : AclRefusal(client, spec, args) ?? client.Node.BusyScript.BusyText);
         spec.Meter?.Error.Inc();
     }
+
+    /// <summary>On the refusal paths above (a busy script, no memory), the NOPERM Redis would answer first, if any.</summary>
+    private static string? AclRefusal(RespClient client, CommandSpec spec, CommandArgs args)
+        => client.User.Rules.AllowsAll ? null : Acl.AclCheck.Refusal(client, spec, args);
 
     /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)
     /// first makes room, and is refused when the policy cannot. Unauthenticated clients get NOAUTH first.</summary>
