@@ -180,63 +180,6 @@ internal static class LuaPrelude
           if select('#', ...) == 0 then error("bad argument #1 to 'tostring' (value expected)", 2) end
           return lua_tostring(v)
         end
-        -- string.format as 5.1's: a number for %s or %q is written as tostring writes it ("%.14g"), and %d, %i, %o, %u,
-        -- %x, %X and %c take any number (or numeric string) cut to an integer, as 5.1's C cast does, where 5.4 refuses
-        -- 3.5 ("no integer representation") and has no %u.
-        do
-          local mtype, tointeger, floor, ceil, sfind, ssub, unpack, concat = math.type, math.tointeger, math.floor, math.ceil, string.find, string.sub, table.unpack, table.concat
-          local mininteger = math.mininteger
-          local function as_integer(v)
-            if type(v) == 'string' then v = tonumber(v) or v end
-            if type(v) ~= 'number' or mtype(v) == 'integer' then return v end
-            if v ~= v or v >= 2^63 or v < -2^63 then return mininteger end   -- what the cast gives on x86-64
-            return tointeger(v >= 0 and floor(v) or ceil(v))
-          end
-          local integral = {d = true, i = true, o = true, u = true, x = true, X = true, c = true}
-          local pcall, gsub = pcall, string.gsub
-          -- The C function's errors name the script's line, not this wrapper's, and use 5.1's words.
-          local function native(fmt, ...)
-            local ok, result = pcall(format, fmt, ...)
-            if ok then return result end
-            result = gsub(gsub(result, "to '%?'", "to 'format'"), 'invalid conversion', 'invalid option')
-            error(result, 3)
-          end
-          string.format = function(fmt, ...)
-            local n = select('#', ...)
-            -- (never `return native(...)`: a tail call would drop the caller's frame, and the error's position with it)
-            if type(fmt) ~= 'string' then local r = native(fmt, ...) return r end
-            local args, pieces, from, at, used = {...}, nil, 1, 1, 0
-            while true do
-              local s, e, spec, conv = sfind(fmt, '%%([-+ #0]*%d*%.?%d*)(.)', at)
-              if not s then break end
-              if conv ~= '%' then
-                used = used + 1
-                local v = args[used]
-                if used > n then error(("bad argument #%d to 'format' (no value)"):format(used + 1), 2) end
-                if integral[conv] then args[used] = as_integer(v)
-                elseif conv == 's' or conv == 'q' then
-                  local t = type(v)
-                  if t == 'number' then args[used] = format('%.14g', v)
-                  elseif t ~= 'string' then   -- 5.1 takes only strings and numbers here
-                    error(("bad argument #%d to 'format' (string expected, got %s)"):format(used + 1, t), 2)
-                  end
-                end
-                if conv == 'u' then
-                  pieces = pieces or {}
-                  pieces[#pieces + 1] = ssub(fmt, from, s - 1) .. '%' .. spec .. 'd'
-                  from = e + 1
-                end
-              end
-              at = e + 1
-            end
-            if pieces then
-              pieces[#pieces + 1] = ssub(fmt, from)
-              fmt = concat(pieces)
-            end
-            local r = native(fmt, unpack(args, 1, n))
-            return r
-          end
-        end
         string.gfind = string.gmatch
         local lua_load = load
         load = function(chunk, name) return lua_load(chunk, name, 't') end   -- source only, never bytecode
@@ -320,6 +263,64 @@ internal static class LuaPrelude
         end
         local cjson, cmsgpack, bit, struct = load_libraries(json_null, cfunc, callername)
         _G.cjson, _G.cmsgpack, _G.bit, _G.struct = readonly(cjson), readonly(cmsgpack), readonly(bit), readonly(struct)
+        -- string.format as 5.1's: a number for %s or %q is written as tostring writes it ("%.14g"), and %d, %i, %o, %u,
+        -- %x, %X and %c take any number (or numeric string) cut to an integer, as 5.1's C cast does, where 5.4 refuses
+        -- 3.5 ("no integer representation") and has no %u. Set after the libraries took the native one: they are
+        -- written against 5.4's, and their hot paths (cjson's numbers) must not pay for this wrapper.
+        do
+          local mtype, tointeger, floor, ceil, sfind, ssub, unpack, concat = math.type, math.tointeger, math.floor, math.ceil, string.find, string.sub, table.unpack, table.concat
+          local mininteger = math.mininteger
+          local function as_integer(v)
+            if type(v) == 'string' then v = tonumber(v) or v end
+            if type(v) ~= 'number' or mtype(v) == 'integer' then return v end
+            if v ~= v or v >= 2^63 or v < -2^63 then return mininteger end   -- what the cast gives on x86-64
+            return tointeger(v >= 0 and floor(v) or ceil(v))
+          end
+          local integral = {d = true, i = true, o = true, u = true, x = true, X = true, c = true}
+          local pcall, gsub = pcall, string.gsub
+          -- The C function's errors name the script's line, not this wrapper's, and use 5.1's words.
+          local function native(fmt, ...)
+            local ok, result = pcall(format, fmt, ...)
+            if ok then return result end
+            result = gsub(gsub(result, "to '%?'", "to 'format'"), 'invalid conversion', 'invalid option')
+            error(result, 3)
+          end
+          string.format = function(fmt, ...)
+            local n = select('#', ...)
+            -- (never `return native(...)`: a tail call would drop the caller's frame, and the error's position with it)
+            if type(fmt) ~= 'string' then local r = native(fmt, ...) return r end
+            local args, pieces, from, at, used = {...}, nil, 1, 1, 0
+            while true do
+              local s, e, spec, conv = sfind(fmt, '%%([-+ #0]*%d*%.?%d*)(.)', at)
+              if not s then break end
+              if conv ~= '%' then
+                used = used + 1
+                local v = args[used]
+                if used > n then error(("bad argument #%d to 'format' (no value)"):format(used + 1), 2) end
+                if integral[conv] then args[used] = as_integer(v)
+                elseif conv == 's' or conv == 'q' then
+                  local t = type(v)
+                  if t == 'number' then args[used] = format('%.14g', v)
+                  elseif t ~= 'string' then   -- 5.1 takes only strings and numbers here
+                    error(("bad argument #%d to 'format' (string expected, got %s)"):format(used + 1, t), 2)
+                  end
+                end
+                if conv == 'u' then
+                  pieces = pieces or {}
+                  pieces[#pieces + 1] = ssub(fmt, from, s - 1) .. '%' .. spec .. 'd'
+                  from = e + 1
+                end
+              end
+              at = e + 1
+            end
+            if pieces then
+              pieces[#pieces + 1] = ssub(fmt, from)
+              fmt = concat(pieces)
+            end
+            local r = native(fmt, unpack(args, 1, n))
+            return r
+          end
+        end
         -- The standard libraries, redis and the strings' metatable too: else `string.format = nil`, `redis.call =
         -- f` or `getmetatable('').__index = nil` in one script would change every later script. Strings keep the
         -- real library as their __index (a method call stays one lookup); getmetatable('') answers a read-only view.
