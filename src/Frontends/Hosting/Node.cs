@@ -79,6 +79,7 @@ public sealed class Node : IDisposable
         var (log, store, report) = NodeRecovery.Open(config, logger);
         var node = new Node(config, commands, acl, log, store, report, registry ?? Prometheus.Metrics.NewCustomRegistry());
         node.Logger = logger;
+        node.BusyScript.Stalled = message => logger.LogWarning("Busy script: {Message}", message);
         node.Snapshots = new SnapshotCoordinator(node, logger);
         if (log != null)
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
