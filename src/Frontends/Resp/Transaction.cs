@@ -40,10 +40,8 @@ public sealed class Transaction
     /// NOPERM in its place, logged with context multi; the others still run.</summary>
     private static bool DeniedNow(RespClient client, CommandSpec spec, CommandArgs args)
     {
-        var user = client.User;
-        var denial = Acl.AclCheck.Check(user.Rules, client.Node.Acl.Index, spec, args, out int position);
+        var denial = Acl.AclCheck.CheckLogged(client, client.User, "multi", spec, args);
         if (denial == Acl.AclDenial.None) return false;
-        Acl.AclCheck.Log(client, user, denial, "multi", spec, args, position);
         client.Writer.Error(Acl.AclCheck.ExecError(denial));
         return true;
     }

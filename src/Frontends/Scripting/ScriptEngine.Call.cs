@@ -105,10 +105,8 @@ public sealed unsafe partial class ScriptEngine
     /// <summary>The caller's ACL rules on a redis.call: null when allowed, else the error (logged with context lua).</summary>
     private byte[]? DeniedByAcl(CommandSpec spec, CommandArgs a)
     {
-        var user = _client.User;
-        var denial = Resp.Acl.AclCheck.Check(user.Rules, _node.Acl.Index, spec, a, out int position);
+        var denial = Resp.Acl.AclCheck.CheckLogged(_caller ?? _client, _client.User, "lua", spec, a);
         if (denial == Resp.Acl.AclDenial.None) return null;
-        Resp.Acl.AclCheck.Log(_caller ?? _client, user, denial, "lua", spec, a, position);
         return Encoding.ASCII.GetBytes(Resp.Acl.AclCheck.ScriptError(denial));
     }
 

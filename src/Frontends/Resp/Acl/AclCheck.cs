@@ -113,9 +113,18 @@ public static class AclCheck
         _ => $"This user has no permissions to access the '{args.Text(position)}' channel",
     };
 
+    /// <summary><see cref="Check"/> for a command about to run as <paramref name="user"/>; a denial is recorded in
+    /// ACL LOG with <paramref name="context"/> (toplevel, multi, lua) and <paramref name="client"/>.</summary>
+    public static AclDenial CheckLogged(RespClient client, AclUser user, string context, CommandSpec spec, CommandArgs args)
+    {
+        var denial = Check(user.Rules, client.Node.Acl.Index, spec, args, out int position);
+        if (denial != AclDenial.None) Log(client, user, denial, context, spec, args, position);
+        return denial;
+    }
+
     /// <summary>Records a denial in ACL LOG: reason, context (toplevel, multi, lua), the object (the command's full
     /// name, the key or the channel), the user and the client.</summary>
-    public static void Log(RespClient client, AclUser user, AclDenial denial, string context, CommandSpec spec, CommandArgs args, int position)
+    private static void Log(RespClient client, AclUser user, AclDenial denial, string context, CommandSpec spec, CommandArgs args, int position)
     {
         var index = client.Node.Acl.Index;
         var (reason, obj) = denial switch
@@ -131,11 +140,7 @@ public static class AclCheck
     /// to answer, the denial logged with context toplevel or multi.</summary>
     public static string? Refusal(RespClient client, CommandSpec spec, CommandArgs args)
     {
-        var user = client.User;
-        var index = client.Node.Acl.Index;
-        var denial = Check(user.Rules, index, spec, args, out int position);
-        if (denial == AclDenial.None) return null;
-        Log(client, user, denial, client.Transaction != null ? "multi" : "toplevel", spec, args, position);
-        return Error(denial, index, spec);
+        var denial = CheckLogged(client, client.User, client.Transaction != null ? "multi" : "toplevel", spec, args);
+        return denial == AclDenial.None ? null : Error(denial, client.Node.Acl.Index, spec);
     }
 }
