@@ -61,7 +61,7 @@ public static class BatchEndpoints
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.BatchSetRequest);
         var items = body.Items ?? throw ApiException.BadJson("the body needs \"items\": [..]");
         CheckCount(node, items.Count);
-        await PauseGate.WaitForWriteAsync(node, context.RequestAborted); // before "now": TTLs count from the write
+        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted); // before "now": TTLs count from the write
         long now = node.Store.NowMs();
         var writes = new (byte[] Key, byte[] Value, long ExpireAt)[items.Count];
         for (int i = 0; i < items.Count; i++)

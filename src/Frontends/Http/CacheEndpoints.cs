@@ -63,7 +63,7 @@ public static class CacheEndpoints
         bool base64 = ValueCodec.WantsBase64(context);
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.PutRequest);
         var value = ValueCodec.ToBytes(body.Value, base64, node.Config.HttpMaxValueBytes);
-        await PauseGate.WaitForWriteAsync(node, context.RequestAborted);
+        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted);
         BusyGate.Check(node); // once the body is in: a script may have started while it came
         long now = node.Store.NowMs();
         long expireAt = ValueCodec.ExpireAt(body.TtlHours, body.TtlSeconds, now);
@@ -80,7 +80,7 @@ public static class CacheEndpoints
 
     private static async Task<IResult> Delete(HttpContext context, Node node, string? key)
     {
-        await PauseGate.WaitForWriteAsync(node, context.RequestAborted);
+        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted);
         BusyGate.Check(node);
         if (node.IsReplica) throw ApiException.ReadOnlyReplica();
         var bytes = CacheKey.FromRequest(context);

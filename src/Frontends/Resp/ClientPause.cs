@@ -48,6 +48,16 @@ public sealed class ClientPause(Store store) : IDisposable
         }
     }
 
+    /// <summary>Returns once no pause holds writes (a CLIENT PAUSE WRITE or ALL, or a failover's), looking again after
+    /// each wake, without holding a thread: the HTTP API's cache writes (so a paused primary's data set stays still
+    /// for its replicas, as with RESP writes) and MIGRATE's delete. <paramref name="parked"/>: counted in
+    /// <see cref="Parked"/> meanwhile (a RESP client; an HTTP request is not one). With no pause, one volatile read.</summary>
+    public async ValueTask WaitForWritesAsync(bool parked, CancellationToken aborted)
+    {
+        while (_active && TryPark(coveredByWritePause: true, out var lifted))
+            await (parked ? WaitAsync(lifted, aborted) : lifted.WaitAsync(aborted));
+    }
+
     /// <summary>CLIENT PAUSE: <paramref name="timeoutMs"/> from now (0 or an end in the past: over at once, as
     /// Redis's end time then lies behind it).</summary>
     public void Pause(long timeoutMs, PauseMode mode)

@@ -74,10 +74,8 @@ public static class MigrateCommand
         c.Blocked = new BlockedCommand(async (writer, _) =>
         {
             var outcome = await MigrateExchange.RunAsync(c.Node.MigrateSockets, request);
-            // A write pause (CLIENT PAUSE WRITE, FAILOVER) begun meanwhile holds the delete, as it holds any write;
-            // checked again after each wake (CLIENT UNPAUSE wakes it, but a failover's pause may still be in force).
-            while (!copy && c.Node.Pause.TryPark(coveredByWritePause: true, out var lifted))
-                await c.Node.Pause.WaitAsync(lifted, CancellationToken.None);
+            // A write pause (CLIENT PAUSE WRITE, FAILOVER) begun meanwhile holds the delete, as it holds any write.
+            if (!copy) await c.Node.Pause.WaitForWritesAsync(parked: true, CancellationToken.None);
             try
             {
                 Finish(c, writer, request, outcome, copy);
