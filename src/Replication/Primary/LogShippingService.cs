@@ -46,10 +46,7 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         string host = request.ReplicaHost.Length > 0 ? request.ReplicaHost : PeerHost(context.Peer);
         bool inLog = next >= log.BeginAddress && next <= log.CommittedUntilAddress;
         bool resumable = request.ReplicationId == replid && inLog;
-        // A replica chained below this node before its promotion: same log, new id (told by a Continue).
-        var continueAt = resumable ? null
-            : inLog && request.ReplicationId.Length > 0 && request.ReplicationId == replicator.Previous?.FormerOwnId ? new ResumePoint(next)
-            : await FindContinueAsync(request, ct);
+        var continueAt = resumable ? null : await FindContinueAsync(request, inLog, ct);
         if (continueAt is not null)
         {
             resumable = true;
@@ -106,11 +103,15 @@ public sealed class LogShippingService(Replicator replicator, IHostApplicationLi
         }
     }
 
-    /// <summary>Where a replica of this node's previous primary (PSYNC2) continues in this node's log; null for
-    /// any other replica, or when it cannot (then it full-syncs). The lookup reads the log: off the gRPC thread.</summary>
-    private async Task<ResumePoint?> FindContinueAsync(SubscribeRequest request, CancellationToken ct)
+    /// <summary>Where a replica of this node's previous primary (PSYNC2) continues in this node's log, or one chained
+    /// below this node before its promotion (the same log, under the id this node had then: it continues at its own
+    /// address, <paramref name="inLog"/>); null for any other replica, or when it cannot (then it full-syncs). Told
+    /// the new id by a Continue. The lookup reads the log: off the gRPC thread.</summary>
+    private async Task<ResumePoint?> FindContinueAsync(SubscribeRequest request, bool inLog, CancellationToken ct)
     {
-        if (replicator.Previous is not { } previous || request.ReplicationId != previous.ReplicationId) return null;
+        if (replicator.Previous is not { } previous) return null;
+        if (request.ReplicationId == previous.FormerOwnId) return inLog ? new ResumePoint(request.FromAddress) : null;
+        if (request.ReplicationId != previous.ReplicationId) return null;
         try
         {
             return await Task.Run(() => PreviousHistoryResume.Find(replicator.Log, previous, request.FromAddress, request.FromSequence), ct);
