@@ -307,4 +307,49 @@ public sealed class BusyScriptTests(NodeFixture node) : E2ETest(node)
         using var after = server.Raw();
         Assert.Equal(Resp.Bulk("v"), after.Command("GET", "k"));
     }
+
+    /// <summary>A script sent right after SCRIPT KILL may be read by the thread that took the loop over from the one
+    /// the killed script held, before that one is back: it then runs there and goes busy too. Nobody may wait for a
+    /// held thread (the node hung here: the loop thread waited for the held stand-in, and no connection of the loop
+    /// was read, the SCRIPT KILL meant for the new script neither). Each round races a stream of EVALs against the
+    /// kill, until one runs; bounded rounds.</summary>
+    [HyperCacheFact]
+    public void A_script_that_a_stand_in_started_can_go_busy_and_be_killed_too()
+    {
+        const string next = "local x = 0 while true do x = x + 1 end";
+        using var server = new NodeProcess(extraArgs: ["--resp-transport", "epoll", "--io-threads", "1"]);
+        server.Start();
+        using var other = server.Raw();
+        Assert.Equal(Resp.Ok, other.Command("CONFIG", "SET", "busy-reply-threshold", "50"));
+        for (int round = 0; round < 30; round++)
+        {
+            using var runner = Start(server.Port, "EVAL", Loop, "0");
+            WaitUntilBusy(other, "PING");
+            using var racer = new RawRespClient(server.Port, TimeSpan.FromSeconds(20));
+            other.Send(RawRespClient.Encode("SCRIPT", "KILL"));
+            int refused = 0;
+            while (true) // bounded: each EVAL is refused BUSY only while the killed script has not ended
+            {
+                racer.Send(RawRespClient.Encode("EVAL", next, "0"));
+                if (!racer.WaitForData(TimeSpan.FromMilliseconds(200))) break; // no BUSY at once: it runs
+                Assert.Equal(Busy, racer.ReadReply());
+                Assert.True(++refused < 100_000, "EVALs kept being refused BUSY after SCRIPT KILL");
+            }
+            Assert.Equal(Resp.Ok, other.ReadReply());
+            Assert.Equal(Killed(Loop), runner.ReadReply());
+
+            // The racer's script goes busy (the hang was here: no PING answered), unless its BUSY was only late.
+            string last = "";
+            Eventually.True(() => !racer.NothingReceived || (last = other.Command("PING")) == Busy,
+                $"the racer's script went busy (last reply: {RawRespClient.Escape(last)})", BusyDeadline);
+            if (!racer.NothingReceived)
+            {
+                Assert.Equal(Busy, racer.ReadReply());
+                continue;
+            }
+            Assert.Equal(Resp.Ok, other.Command("SCRIPT", "KILL"));
+            Assert.Equal(Killed(next), racer.ReadReply());
+        }
+        Assert.Equal(Resp.Pong, other.Command("PING"));
+    }
 }

@@ -204,7 +204,7 @@ public sealed unsafe partial class ScriptEngine
 
     /// <summary>native_must_stop() → true when the script must stop (SCRIPT KILL); called by the count hook. The first
     /// call past busy-reply-threshold makes the node busy: logged as Redis does, and an epoll loop thread held by the
-    /// script gets a stand-in for its other connections.</summary>
+    /// script gets a new thread for its other connections.</summary>
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static int NativeMustStop(IntPtr L)
     {

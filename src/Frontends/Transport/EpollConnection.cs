@@ -29,7 +29,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
     private readonly Lock _interestLock = new();
     private uint _interest; // what the fd is registered for; changed by the loop (EPOLLIN) and the sender (EPOLLOUT)
     private bool _registered;
-    private bool _eventsHeld; // out of epoll while its handler holds the loop thread (EpollLoop's stand-in)
+    private bool _eventsHeld; // out of epoll while its handler holds a runner a busy script made give up the loop
     private int _sidesOpen = 2; // receive and send: the last one to finish closes the socket
     private volatile ConnectionAbortedException? _abortReason;
     private IDictionary<object, object?>? _items;
@@ -142,8 +142,9 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         }
     }
 
-    /// <summary>While this connection's handler holds the loop thread, its fd leaves epoll, so the loop's stand-in
-    /// (which must not run this connection's code) is not woken by it again and again (HUP is always reported).</summary>
+    /// <summary>While this connection's handler holds a runner that gave up the loop, its fd leaves epoll, so the
+    /// runner serving now (which must not run this connection's code) is not woken by it again and again (HUP is
+    /// always reported).</summary>
     internal void HoldEvents()
     {
         lock (_interestLock)
@@ -154,7 +155,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         }
     }
 
-    /// <summary>Back on its loop thread: the fd rejoins epoll with what it is interested in now (level-triggered, so
+    /// <summary>Handed back by its runner: the fd rejoins epoll with what it is interested in now (level-triggered, so
     /// input that arrived meanwhile is reported at once).</summary>
     internal void ReleaseEvents()
     {

@@ -62,6 +62,9 @@ public sealed class RawRespClient : IDisposable
     /// <summary>No reply byte has arrived (buffered or in the socket) yet.</summary>
     public bool NothingReceived => _start == _end && _socket.Available == 0;
 
+    /// <summary>Waits up to <paramref name="wait"/> for something to read (or the peer's close); false if nothing came.</summary>
+    public bool WaitForData(TimeSpan wait) => _start != _end || _socket.Poll(wait, SelectMode.SelectRead);
+
     /// <summary>Half-closes the connection: the server sees end-of-stream on its reads.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
