@@ -59,7 +59,7 @@ public sealed class LocalProcessDriver : IChaosDriver
         // As ReplicationNodes.Create: no size-triggered snapshots unless the scenario asks for them.
         string[] snapshots = flags.Contains("--snapshot-after-mb") ? [] : ["--snapshot-after-mb", "0"];
         _nodes[node] = new NodeProcess(appendFsync: appendFsync, extraArgs:
-            ["--replication-port", ReplicationNodes.FreePort().ToString(), .. snapshots, "--bind-source-addr", address, .. flags])
+            ["--replication-port", TestPorts.Free().ToString(), .. snapshots, "--bind-source-addr", address, .. flags])
         {
             Launcher = ["ip", "netns", "exec", _namespace.Name], // execs dotnet: the pid stays the server's
             BindAddress = address,

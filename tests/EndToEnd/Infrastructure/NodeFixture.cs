@@ -80,8 +80,8 @@ public class NodeFixture : IAsyncLifetime
         // A freed port can be taken by someone else before the server binds it: retry with a new port.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            Port = FreePort();
-            HttpPort = FreePort();
+            Port = TestPorts.Free();
+            HttpPort = TestPorts.Free();
             try
             {
                 StartProcess();
@@ -300,15 +300,6 @@ public class NodeFixture : IAsyncLifetime
                 _log.Dequeue();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     public Task DisposeAsync()

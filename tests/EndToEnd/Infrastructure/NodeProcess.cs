@@ -92,8 +92,8 @@ public sealed class NodeProcess : IDisposable
         Exception? last = null;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            ServerPort = FreePort();
-            HttpPort = FreePort();
+            ServerPort = TestPorts.Free();
+            HttpPort = TestPorts.Free();
             Port = Expose?.Invoke(BindAddress, ServerPort) ?? ServerPort;
             _process?.Dispose();
             _process = null;
@@ -250,15 +250,6 @@ public sealed class NodeProcess : IDisposable
             }
         }
         throw new InvalidOperationException($"No HyperCache.sln found above {AppContext.BaseDirectory}");
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     public string LogTail(int lines = 60)

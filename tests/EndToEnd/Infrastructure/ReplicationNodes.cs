@@ -11,7 +11,7 @@ public static class ReplicationNodes
 
     /// <summary>A node with a fixed log-shipping port (kept across restarts) and extra flags.</summary>
     public static NodeProcess Create(string appendFsync = "everysec", params string[] flags)
-        => new(appendFsync: appendFsync, extraArgs: ["--replication-port", FreePort().ToString(), "--snapshot-after-mb", "0", .. flags]);
+        => new(appendFsync: appendFsync, extraArgs: ["--replication-port", TestPorts.Free().ToString(), "--snapshot-after-mb", "0", .. flags]);
 
     public static string Digest(NodeProcess node)
     {
@@ -45,14 +45,5 @@ public static class ReplicationNodes
             var expected = Digest(primary);
             return replicas.All(r => Digest(r) == expected);
         }, "replicas' DEBUG DIGEST equals the primary's", Converge);
-    }
-
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
