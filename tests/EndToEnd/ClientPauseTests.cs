@@ -54,6 +54,40 @@ public abstract class ClientPauseTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Bulk("new"), "GET", K());
     }
 
+    /// <summary>As in Redis, where commands run one at a time: once CLIENT PAUSE WRITE has answered, no write of
+    /// another client runs, not even one that began before it (here it could run on another thread and finish after the
+    /// pause's reply, moving the offset a failover reads). A SUNIONSTORE of 2 x 150 k members (~100 ms) runs as the
+    /// pause comes; it is logged before the pause answers. (With one epoll loop both run on its thread, one after the
+    /// other; the Kestrel sockets transport runs them on two threads.)</summary>
+    [Fact]
+    public void A_write_running_as_the_pause_comes_ends_before_the_pause_answers()
+    {
+        string a = K("a"), b = K("b"), dest = K("dest");
+        using (var loader = Node.Raw(TimeSpan.FromSeconds(30)))
+        {
+            const int chunk = 5_000;
+            var pipeline = new System.Text.StringBuilder();
+            for (int start = 0; start < 150_000; start += chunk)
+                foreach (var (key, tag) in new[] { (a, "a"), (b, "b") })
+                    pipeline.Append(RawRespClient.Encode([ "SADD", key, .. Enumerable.Range(start, chunk).Select(i => tag + i) ]));
+            loader.Send(pipeline.ToString());
+            for (int i = 0; i < 2 * 150_000 / chunk; i++) Assert.Equal(Resp.Int(chunk), loader.ReadReply());
+        }
+        using var writer = Node.Raw(TimeSpan.FromSeconds(30));
+        string id = Id(writer);
+        writer.Send(RawRespClient.Encode("SUNIONSTORE", dest, a, b));
+        Eventually.True(() => ((string)Resp.Parse(Cmd("CLIENT", "LIST"))!).Split('\n')
+            .Any(l => l.StartsWith($"id={id} ", StringComparison.Ordinal) && l.Contains(" cmd=sunionstore ")), "the SUNIONSTORE began");
+        Expect(Resp.Ok, "CLIENT", "PAUSE", "100000", "WRITE");
+        string tail = LogTail(); // read without a shard lock (EXISTS would wait for the SUNIONSTORE's)
+        Assert.Equal(Resp.Int(300_000), writer.ReadReply());
+        Assert.Equal(tail, LogTail()); // it was logged before the pause answered
+        Expect(Resp.Int(1), "EXISTS", dest);
+        Expect(Resp.Ok, "CLIENT", "UNPAUSE");
+    }
+
+    private string LogTail() => Regex.Match(Cmd("INFO", "persistence"), @"aof_tail_address:(\d+)").Groups[1].Value;
+
     [Fact]
     public void Many_held_connections_leave_the_others_served()
     {

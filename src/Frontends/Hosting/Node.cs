@@ -21,7 +21,7 @@ public sealed class Node : IDisposable
         Config = config;
         Log = log;
         Store = store;
-        Pause = new ClientPause(store);
+        Pause = new ClientPause(store, Clients);
         Recovery = recovery;
         store.ConfigureMemory(config.MemorySettings());
         KeyspaceEventPublisher.Configure(this);

@@ -61,29 +61,33 @@ public static class BatchEndpoints
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.BatchSetRequest);
         var items = body.Items ?? throw ApiException.BadJson("the body needs \"items\": [..]");
         CheckCount(node, items.Count);
-        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted); // before "now": TTLs count from the write
-        long now = node.Store.NowMs();
-        var writes = new (byte[] Key, byte[] Value, long ExpireAt)[items.Count];
-        for (int i = 0; i < items.Count; i++)
-        {
-            var item = items[i] ?? throw ApiException.BadJson($"items[{i}] is null");
-            writes[i] = (ToKey(item.Key ?? throw ApiException.BadKey($"items[{i}] has no \"key\"")),
-                ValueCodec.ToBytes(item.Value, base64, node.Config.HttpMaxValueBytes),
-                ValueCodec.ExpireAt(item.TtlHours, item.TtlSeconds, now));
-        }
-        BusyGate.Check(node); // once the body is in: a script may have started while it came
         var session = new Session();
-        CacheEndpoints.Measure(node.Metrics.Command("mset"), () =>
+        int written;
+        // The write pause is passed before "now": TTLs count from the write.
+        using (await node.Pause.EnterWritesAsync(parked: false, context.RequestAborted))
         {
-            foreach (var (key, value, expireAt) in writes)
+            long now = node.Store.NowMs();
+            var writes = new (byte[] Key, byte[] Value, long ExpireAt)[items.Count];
+            for (int i = 0; i < items.Count; i++)
             {
-                if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
-                node.Store.Set(session, key, value, SetCondition.Always, expireAt, false, out _);
+                var item = items[i] ?? throw ApiException.BadJson($"items[{i}] is null");
+                writes[i] = (ToKey(item.Key ?? throw ApiException.BadKey($"items[{i}] has no \"key\"")),
+                    ValueCodec.ToBytes(item.Value, base64, node.Config.HttpMaxValueBytes),
+                    ValueCodec.ExpireAt(item.TtlHours, item.TtlSeconds, now));
             }
-            return writes.Length;
-        });
+            BusyGate.Check(node); // once the body is in: a script may have started while it came
+            written = CacheEndpoints.Measure(node.Metrics.Command("mset"), () =>
+            {
+                foreach (var (key, value, expireAt) in writes)
+                {
+                    if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
+                    node.Store.Set(session, key, value, SetCondition.Always, expireAt, false, out _);
+                }
+                return writes.Length;
+            });
+        }
         await CacheEndpoints.WaitForCommitAsync(node, session);
-        return Results.Json(new BatchSetReply(writes.Length, node.Config.NodeId), HttpJson.Api.BatchSetReply);
+        return Results.Json(new BatchSetReply(written, node.Config.NodeId), HttpJson.Api.BatchSetReply);
     }
 
     private static byte[] ToKey(string? key)

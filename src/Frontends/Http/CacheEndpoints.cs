@@ -63,16 +63,19 @@ public static class CacheEndpoints
         bool base64 = ValueCodec.WantsBase64(context);
         var body = await JsonBody.ReadAsync(context, HttpJson.Api.PutRequest);
         var value = ValueCodec.ToBytes(body.Value, base64, node.Config.HttpMaxValueBytes);
-        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted);
-        BusyGate.Check(node); // once the body is in: a script may have started while it came
-        long now = node.Store.NowMs();
-        long expireAt = ValueCodec.ExpireAt(body.TtlHours, body.TtlSeconds, now);
+        long now, expireAt;
         var session = new Session();
-        Measure(node.Metrics.Command("set"), () =>
+        using (await node.Pause.EnterWritesAsync(parked: false, context.RequestAborted))
         {
-            if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
-            return node.Store.Set(session, bytes, value, SetCondition.Always, expireAt, false, out _);
-        });
+            BusyGate.Check(node); // once the body is in: a script may have started while it came
+            now = node.Store.NowMs();
+            expireAt = ValueCodec.ExpireAt(body.TtlHours, body.TtlSeconds, now);
+            Measure(node.Metrics.Command("set"), () =>
+            {
+                if (!Resp.OomRules.Admit(node.Store)) throw new CommandError(Resp.OomRules.Error); // answered 507
+                return node.Store.Set(session, bytes, value, SetCondition.Always, expireAt, false, out _);
+            });
+        }
         await WaitForCommitAsync(node, session);
         return Results.Json(new PutReply(CacheKey.Display(bytes), true, ValueCodec.TtlSeconds(expireAt, now), node.Config.NodeId),
             HttpJson.Api.PutReply);
@@ -80,12 +83,16 @@ public static class CacheEndpoints
 
     private static async Task<IResult> Delete(HttpContext context, Node node, string? key)
     {
-        await node.Pause.WaitForWritesAsync(parked: false, context.RequestAborted);
-        BusyGate.Check(node);
-        if (node.IsReplica) throw ApiException.ReadOnlyReplica();
-        var bytes = CacheKey.FromRequest(context);
         var session = new Session();
-        int deleted = Measure(node.Metrics.Command("del"), () => node.Store.Delete(session, new KeyArray([bytes]), 0));
+        byte[] bytes;
+        int deleted;
+        using (await node.Pause.EnterWritesAsync(parked: false, context.RequestAborted))
+        {
+            BusyGate.Check(node);
+            if (node.IsReplica) throw ApiException.ReadOnlyReplica();
+            bytes = CacheKey.FromRequest(context);
+            deleted = Measure(node.Metrics.Command("del"), () => node.Store.Delete(session, new KeyArray([bytes]), 0));
+        }
         await WaitForCommitAsync(node, session);
         return deleted == 0
             ? KeyNotFound(bytes)

@@ -13,8 +13,15 @@ public enum PauseMode { None, Write, All }
 /// FAILOVER pauses writes apart from it (<see cref="HoldWrites"/>), as Redis keeps its pause purposes apart: CLIENT
 /// UNPAUSE does not let writes through a failover (they could be acknowledged here after the new primary took over
 /// the history), and the failover's end does not lift a client's pause.
+/// <para>Redis runs one command at a time, so once its pause is in force no write of another client is still
+/// running. Here commands run on several threads: a write that passed the gate just before the pause could finish
+/// after CLIENT PAUSE answered (and move the offset a failover reads). So a pause, once in force, waits for the
+/// commands it sees running to end (<see cref="DrainRunning"/>). The command path pays two plain writes for it
+/// (<see cref="RespClient.BeginCommand"/>); the pause pays a process-wide memory barrier, which orders every
+/// thread's write of its running command before the pause's read of it, or the pause's write before that thread's
+/// read of the gate.</para>
 /// </summary>
-public sealed class ClientPause(Store store) : IDisposable
+public sealed class ClientPause(Store store, ClientRegistry clients) : IDisposable
 {
     /// <summary>Timer.Change's longest due time (~49.7 days): a longer pause re-arms on waking.</summary>
     private const long MaxDueMs = uint.MaxValue - 1;
@@ -27,6 +34,7 @@ public sealed class ClientPause(Store store) : IDisposable
     private int _holds;         // FAILOVER's write pauses in force (HoldWrites)
     private volatile bool _active;
     private int _parked;
+    private int _otherWrites;   // writes outside the RESP dispatcher now running (EnterWritesAsync)
 
     /// <summary>One volatile read: whether any pause may be in force (the dispatcher's gate).</summary>
     public bool Active => _active;
@@ -49,18 +57,34 @@ public sealed class ClientPause(Store store) : IDisposable
     }
 
     /// <summary>Returns once no pause holds writes (a CLIENT PAUSE WRITE or ALL, or a failover's), looking again after
-    /// each wake, without holding a thread: the HTTP API's cache writes (so a paused primary's data set stays still
-    /// for its replicas, as with RESP writes) and MIGRATE's delete. <paramref name="parked"/>: counted in
-    /// <see cref="Parked"/> meanwhile (a RESP client; an HTTP request is not one). With no pause, one volatile read.</summary>
-    public async ValueTask WaitForWritesAsync(bool parked, CancellationToken aborted)
+    /// each wake, without holding a thread, with the write counted as running until the permit is disposed (a pause
+    /// that comes meanwhile waits for it, as for a RESP command): the HTTP API's cache writes (so a paused primary's
+    /// data set stays still for its replicas, as with RESP writes) and MIGRATE's delete. <paramref name="parked"/>:
+    /// counted in <see cref="Parked"/> meanwhile (a RESP client; an HTTP request is not one). With no pause, one
+    /// interlocked increment.</summary>
+    public async ValueTask<WritePermit> EnterWritesAsync(bool parked, CancellationToken aborted)
     {
-        while (_active && TryPark(coveredByWritePause: true, out var lifted))
+        while (true)
+        {
+            Interlocked.Increment(ref _otherWrites);
+            if (!_active || !TryPark(coveredByWritePause: true, out var lifted)) return new WritePermit(this);
+            Interlocked.Decrement(ref _otherWrites);
             await (parked ? WaitAsync(lifted, aborted) : lifted.WaitAsync(aborted));
+        }
+    }
+
+    /// <summary>A write outside the RESP dispatcher, running (<see cref="EnterWritesAsync"/>) until disposed.</summary>
+    public readonly struct WritePermit(ClientPause pause) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (pause is not null) Interlocked.Decrement(ref pause._otherWrites); // default: no write was counted
+        }
     }
 
     /// <summary>CLIENT PAUSE: <paramref name="timeoutMs"/> from now (0 or an end in the past: over at once, as
     /// Redis's end time then lies behind it).</summary>
-    public void Pause(long timeoutMs, PauseMode mode)
+    public void Pause(long timeoutMs, PauseMode mode, RespClient? by = null)
     {
         long now = Environment.TickCount64;
         long end = timeoutMs > 0 ? unchecked(now + timeoutMs) : 0;
@@ -73,6 +97,26 @@ public sealed class ClientPause(Store store) : IDisposable
             store.DeletionsPaused = true;
             Arm(now);
         }
+        if (timeoutMs > 0) DrainRunning(by);
+    }
+
+    /// <summary>Returns once every command of another client that was running as the pause came in force has ended,
+    /// and every write outside the dispatcher (those that begin after it see the pause at the gate). Not inside a
+    /// transaction: its shard locks may be what such a command waits for (it then runs after EXEC).</summary>
+    private void DrainRunning(RespClient? by)
+    {
+        if (by is { InExec: true }) return;
+        Interlocked.MemoryBarrierProcessWide();
+        foreach (var client in clients.Snapshot())
+        {
+            if (client == by) continue;
+            int running = Volatile.Read(ref client.RunningCommand);
+            if (running == 0) continue;
+            var spin = new SpinWait();
+            while (Volatile.Read(ref client.RunningCommand) == running) spin.SpinOnce();
+        }
+        var others = new SpinWait();
+        while (Volatile.Read(ref _otherWrites) != 0) others.SpinOnce(); // one counted after the pause backs off at once
     }
 
     /// <summary>CLIENT UNPAUSE, or the end time passed: every parked client goes on (checking again: a failover's
@@ -91,7 +135,7 @@ public sealed class ClientPause(Store store) : IDisposable
 
     /// <summary>FAILOVER: writes wait as under CLIENT PAUSE WRITE until the handle is disposed, whatever CLIENT
     /// PAUSE and UNPAUSE do meanwhile.</summary>
-    public IDisposable HoldWrites()
+    public IDisposable HoldWrites(RespClient? by = null)
     {
         lock (_gate)
         {
@@ -99,6 +143,7 @@ public sealed class ClientPause(Store store) : IDisposable
             _active = true;
             store.DeletionsPaused = true;
         }
+        DrainRunning(by);
         return new Hold(this);
     }
 

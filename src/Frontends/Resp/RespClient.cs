@@ -42,6 +42,21 @@ public sealed class RespClient(long id, Node node, string remote, string local)
 
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;
+    /// <summary>While one of this client's commands runs past the connection gate: that command's number (never 0);
+    /// otherwise 0. A pause waits for the commands it sees running (<see cref="ClientPause"/>'s drain).</summary>
+    public int RunningCommand;
+    private int _commandNumber;
+
+    /// <summary>The dispatcher, before the gate reads whether a pause is in force: a plain write, which the pause's
+    /// process-wide barrier orders against its own write of the pause (see <see cref="ClientPause"/>).</summary>
+    internal void BeginCommand()
+    {
+        int number = ++_commandNumber;
+        if (number == 0) number = _commandNumber = 1;
+        Volatile.Write(ref RunningCommand, number);
+    }
+
+    internal void EndCommand() => Volatile.Write(ref RunningCommand, 0);
     /// <summary>Whether the dispatcher must look at <see cref="ConnectionGate"/> before running a command: a user
     /// whose rules do not allow everything is checked there, so the default user costs no more than this test.</summary>
     public bool Gated => !Authenticated || !User.Rules.AllowsAll || Transaction != null || (Protocol == 2 && Subscriptions is { Active: true }) || Monitoring || Node.GatesWrites || Node.Pause.Active;

@@ -97,7 +97,7 @@ internal static class ClientControls
         }
         if (!Numbers.TryParseInt64(a[2], out long timeout)) throw new CommandError("ERR timeout is not an integer or out of range");
         if (timeout < 0) throw new CommandError("ERR timeout is negative");
-        c.Node.Pause.Pause(timeout, mode);
+        c.Node.Pause.Pause(timeout, mode, by: c);
         r.Ok();
     }
 

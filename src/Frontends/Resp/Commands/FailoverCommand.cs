@@ -41,7 +41,7 @@ public static class FailoverCommand
             else throw CommandError.Syntax();
         }
         var node = c.Node;
-        string? refused = replication.Failover.Start(new FailoverRequest(host, (int)Math.Clamp(port, 0, int.MaxValue), timeout, force), node.Pause.HoldWrites);
+        string? refused = replication.Failover.Start(new FailoverRequest(host, (int)Math.Clamp(port, 0, int.MaxValue), timeout, force), () => node.Pause.HoldWrites(by: c));
         if (refused is not null) throw new CommandError(refused);
         r.Ok();
     }

@@ -75,7 +75,7 @@ public static class MigrateCommand
         {
             var outcome = await MigrateExchange.RunAsync(c.Node.MigrateSockets, request);
             // A write pause (CLIENT PAUSE WRITE, FAILOVER) begun meanwhile holds the delete, as it holds any write.
-            if (!copy) await c.Node.Pause.WaitForWritesAsync(parked: true, CancellationToken.None);
+            using var permit = copy ? default : await c.Node.Pause.EnterWritesAsync(parked: true, CancellationToken.None);
             try
             {
                 Finish(c, writer, request, outcome, copy);
