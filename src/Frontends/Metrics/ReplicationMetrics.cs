@@ -5,7 +5,7 @@ namespace HyperCache.Frontends.Metrics;
 
 /// <summary>
 /// Replication series, read from the <see cref="Replicator"/> at scrape time. On a primary, lag is per replica
-/// (label <c>replica</c> = its host:port): bytes of committed log it has not acknowledged, and seconds since its
+/// (label <c>replica</c> = its host:port): bytes of log (to its tail) it has not acknowledged, and seconds since its
 /// last acknowledgement while it is behind. On a replica, label <c>replica="self"</c>: bytes between the primary's
 /// committed address and what was applied here, and how old the last applied batch was on arrival. Lag in entries
 /// (primary only) uses the log's sequence numbers: each shipped batch remembers its last entry's.
@@ -51,13 +51,13 @@ public sealed class ReplicationMetrics
         else
         {
             _linkUp.Set(0);
-            long committed = r.Log.CommittedUntilAddress;
+            long tail = r.Log.TailAddress; // as INFO's master_repl_offset
             int online = 0;
             foreach (var link in r.Replicas.Links.Where(l => l.Online))
             {
                 online++;
                 seen.Add(link.Key);
-                long behind = Math.Max(0, committed - link.AckedAddress);
+                long behind = Math.Max(0, tail - link.AckedAddress);
                 _lagBytes.WithLabels(link.Key).Set(behind);
                 if (behind == 0) _lagEntries.WithLabels(link.Key).Set(0);
                 else if (link.AckedSequence >= 0) _lagEntries.WithLabels(link.Key).Set(Math.Max(0, (long)r.Log.LastSequence - link.AckedSequence));

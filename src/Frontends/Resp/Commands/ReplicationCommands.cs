@@ -61,7 +61,7 @@ public static class ReplicationCommands
         var online = replication.Replicas.Links.Where(l => l.Online).ToList();
         r.ArrayHeader(3);
         r.Bulk("master"u8);
-        r.Integer(replication.Log.CommittedUntilAddress);
+        r.Integer(replication.Log.TailAddress); // as INFO's master_repl_offset
         r.ArrayHeader(online.Count);
         foreach (var link in online)
         {

@@ -23,7 +23,11 @@ public static class ReplicationInfo
             yield return ("master_repl_offset", "0");
             yield break;
         }
-        long committed = replication.Log.CommittedUntilAddress;
+        // A primary's offset is its log's tail: every write it has run, as Redis's counts every write it propagated
+        // (the committed address would leave out writes acknowledged under appendfsync everysec and not yet committed,
+        // and a replica could look caught up with a paused primary without them). Replicas reach it once the primary
+        // commits, which its shipper asks for within 100 ms.
+        long tail = replication.Log.TailAddress;
         if (replication.Follower is { } f)
         {
             yield return ("role", "slave");
@@ -57,7 +61,7 @@ public static class ReplicationInfo
             // PSYNC2: the history followed before promotion; its end is an address of the old primary's log.
             var previous = replication.Previous;
             yield return ("master_replid2", previous?.ReplicationId ?? new string('0', 40));
-            yield return ("master_repl_offset", committed.ToString(inv));
+            yield return ("master_repl_offset", tail.ToString(inv));
             yield return ("second_repl_offset", previous?.EndAddress.ToString(inv) ?? "-1");
         }
         yield return ("sync_full", replication.Replicas.FullSyncs.ToString(inv));
