@@ -107,7 +107,7 @@ public sealed class ClientPause(Store store, ClientRegistry clients) : IDisposab
     {
         if (by is { InExec: true }) return;
         Interlocked.MemoryBarrierProcessWide();
-        foreach (var client in clients.Snapshot())
+        foreach (var client in clients.All)
         {
             if (client == by) continue;
             int running = Volatile.Read(ref client.RunningCommand);

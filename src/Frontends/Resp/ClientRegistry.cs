@@ -14,8 +14,6 @@ public sealed class ClientRegistry
     public long TotalConnections => Interlocked.Read(ref _totalConnections);
     public long Rejected => Interlocked.Read(ref _rejected);
     public IEnumerable<RespClient> All => _clients.Values.OrderBy(c => c.Id);
-    /// <summary>The clients now, in no order (a copy).</summary>
-    public ICollection<RespClient> Snapshot() => _clients.Values;
 
     public bool TryGet(long id, out RespClient client) => _clients.TryGetValue(id, out client!);
 
