@@ -57,7 +57,7 @@ internal sealed unsafe partial class EpollLoop
     {
         if (Interlocked.CompareExchange(ref runner.Phase, Waiting, Handling) == Handling) return true;
         if (runner.Handling is { } connection) _returned.Enqueue(connection);
-        Wake();
+        Wake(); // the serving runner takes the connection back, and runs what this one left queued
         return false;
     }
 

@@ -189,11 +189,7 @@ internal sealed unsafe partial class EpollLoop
     {
         TakeBackReturned();
         while (_handedBack.TryDequeue(out var item))
-            if (!RunOne(runner, item.About, item.Action))
-            {
-                Wake();
-                return false;
-            }
+            if (!RunOne(runner, item.About, item.Action)) return false;
         if (Volatile.Read(ref _wakePending) == 0) return true;
         ulong value;
         read(_wakeFd, (byte*)&value, sizeof(ulong));
@@ -205,11 +201,7 @@ internal sealed unsafe partial class EpollLoop
                 waiting.Add(item.Action);
                 continue;
             }
-            if (!RunOne(runner, item.About, item.Action))
-            {
-                Wake(); // what is still queued is for the runner that took over
-                return false;
-            }
+            if (!RunOne(runner, item.About, item.Action)) return false;
         }
         return true;
     }
