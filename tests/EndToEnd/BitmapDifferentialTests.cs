@@ -12,27 +12,19 @@ public sealed class BitmapDifferentialTests(NodeFixture node) : E2ETest(node)
     [RedisServerFact]
     public async Task Random_bitmap_and_hll_commands_reply_as_redis_server_does()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        var random = new Random(20261126);
+        for (int i = 0; i < 4000; i++)
         {
-            using var reference = redis.Raw();
-            var random = new Random(20261126);
-            for (int i = 0; i < 4000; i++)
+            var args = NextCommand(random);
+            var expected = reference.Command(args);
+            var actual = Cmd(args);
+            if (expected != actual)
             {
-                var args = NextCommand(random);
-                var expected = reference.Command(args);
-                var actual = Cmd(args);
-                if (expected != actual)
-                {
-                    Assert.Fail($"command #{i}: {string.Join(' ', args.Select(RawRespClient.Escape))}\n" +
-                                $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
-                }
+                Assert.Fail($"command #{i}: {string.Join(' ', args.Select(RawRespClient.Escape))}\n" +
+                            $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
             }
-        }
-        finally
-        {
-            await redis.DisposeAsync();
         }
     }
 

@@ -12,8 +12,7 @@ public sealed class RedisReference : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (!RedisServerFactAttribute.Available) return;
-        _redis = NodeFixture.RedisServer();
-        await _redis.InitializeAsync();
+        _redis = await NodeFixture.StartRedisServerAsync();
     }
 
     public async Task DisposeAsync()

@@ -65,184 +65,151 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
     [RedisServerFact]
     public async Task Values_dumped_by_redis_server_restore_here_and_go_back_with_the_same_digest()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        // Elements over 4 KB get plain quicklist nodes of their own (the default threshold is 1 GB).
+        Assert.Equal(Resp.Ok, reference.Command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4096"));
+        foreach (var sample in Samples(new Random(7001)))
         {
-            using var reference = redis.Raw();
-            // Elements over 4 KB get plain quicklist nodes of their own (the default threshold is 1 GB).
-            Assert.Equal(Resp.Ok, reference.Command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4096"));
-            foreach (var sample in Samples(new Random(7001)))
-            {
-                string key = K(sample.Name), back = key + ":back";
-                foreach (var command in sample.Build) Assert.False(reference.Command(Bind(command, key)).StartsWith('-'), sample.Name);
-                var payload = Payload(reference, key);
-                Assert.True(payload[0] == sample.RedisType, $"{sample.Name}: redis-server wrote type {(int)payload[0]}");
-                if (sample.Check is { } check) Assert.True(check(payload), $"{sample.Name}: not the encoding the sample is meant to cover");
+            string key = K(sample.Name), back = key + ":back";
+            foreach (var command in sample.Build) Assert.False(reference.Command(Bind(command, key)).StartsWith('-'), sample.Name);
+            var payload = Payload(reference, key);
+            Assert.True(payload[0] == sample.RedisType, $"{sample.Name}: redis-server wrote type {(int)payload[0]}");
+            if (sample.Check is { } check) Assert.True(check(payload), $"{sample.Name}: not the encoding the sample is meant to cover");
 
-                Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
-                Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored here with other content");
+            Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
+            Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored here with other content");
 
-                Assert.Equal(Resp.Ok, reference.Command("RESTORE", back, "0", Payload(Raw, key)));
-                Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", key), reference.Command("DEBUG", "DIGEST-VALUE", back));
-                Assert.Equal(reference.Command("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", back));
-            }
-            // A list with plain nodes was among them: container 1 (plain), then the 20000-byte element's length.
-            Assert.Contains("\x01\x80\x00\x00\x4E\x20", Payload(reference, K("list-big-elements")));
+            Assert.Equal(Resp.Ok, reference.Command("RESTORE", back, "0", Payload(Raw, key)));
+            Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", key), reference.Command("DEBUG", "DIGEST-VALUE", back));
+            Assert.Equal(reference.Command("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", back));
         }
-        finally
-        {
-            await redis.DisposeAsync();
-        }
+        // A list with plain nodes was among them: container 1 (plain), then the 20000-byte element's length.
+        Assert.Contains("\x01\x80\x00\x00\x4E\x20", Payload(reference, K("list-big-elements")));
     }
 
     [RedisServerFact]
     public async Task Values_built_here_restore_into_redis_server_with_the_same_content_and_encoding()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes")); // Redis's deep checks
+        foreach (var sample in Samples(new Random(7002)))
         {
-            using var reference = redis.Raw();
-            Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes")); // Redis's deep checks
-            foreach (var sample in Samples(new Random(7002)))
-            {
-                string key = K(sample.Name);
-                foreach (var command in sample.Build) Assert.False(Cmd(Bind(command, key)).StartsWith('-'), sample.Name);
-                Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", Payload(Raw, key)));
-                Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored into redis-server with other content");
-                Assert.Equal(Cmd("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", key));
-                // And back: Redis's DUMP of it restores here under another name with the same digest as ours.
-                Assert.Equal(Resp.Ok, Cmd("RESTORE", key + ":back", "0", Payload(reference, key)));
-                Assert.True(Content(Raw, key) == Content(Raw, key + ":back"), $"{sample.Name}: back here with other content");
-            }
-        }
-        finally
-        {
-            await redis.DisposeAsync();
+            string key = K(sample.Name);
+            foreach (var command in sample.Build) Assert.False(Cmd(Bind(command, key)).StartsWith('-'), sample.Name);
+            Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", Payload(Raw, key)));
+            Assert.True(Content(reference, key) == Content(Raw, key), $"{sample.Name}: restored into redis-server with other content");
+            Assert.Equal(Cmd("OBJECT", "ENCODING", key), reference.Command("OBJECT", "ENCODING", key));
+            // And back: Redis's DUMP of it restores here under another name with the same digest as ours.
+            Assert.Equal(Resp.Ok, Cmd("RESTORE", key + ":back", "0", Payload(reference, key)));
+            Assert.True(Content(Raw, key) == Content(Raw, key + ":back"), $"{sample.Name}: back here with other content");
         }
     }
 
     [RedisServerFact]
     public async Task Older_encodings_restore_as_on_redis_server()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        var ziplist = Ziplist("a", "bb", "7", "300", "-70000", "12", new string('z', 70));
+        var pairs = Ziplist("f1", "v1", "f2", "12", "f3", "");
+        var scored = Ziplist("b", "-3", "a", "1.5", "c", "inf"); // in score order, as Redis wrote them
+        byte[] zipmap = [2, 2, (byte)'f', (byte)'1', 2, 1, (byte)'v', (byte)'1', 0, 1, (byte)'g', 0, 0, 0xFF];
+        var payloads = new Dictionary<string, byte[]>
         {
-            using var reference = redis.Raw();
-            var ziplist = Ziplist("a", "bb", "7", "300", "-70000", "12", new string('z', 70));
-            var pairs = Ziplist("f1", "v1", "f2", "12", "f3", "");
-            var scored = Ziplist("b", "-3", "a", "1.5", "c", "inf"); // in score order, as Redis wrote them
-            byte[] zipmap = [2, 2, (byte)'f', (byte)'1', 2, 1, (byte)'v', (byte)'1', 0, 1, (byte)'g', 0, 0, 0xFF];
-            var payloads = new Dictionary<string, byte[]>
-            {
-                ["list-ziplist"] = [10, .. StringOf(ziplist)],
-                ["list-quicklist-v1"] = [14, 2, .. StringOf(ziplist), .. StringOf(Ziplist("x", "y"))],
-                ["hash-ziplist"] = [13, .. StringOf(pairs)],
-                ["hash-zipmap"] = [9, .. StringOf(zipmap)],
-                ["zset-ziplist"] = [12, .. StringOf(scored)],
-                ["zset-text-scores"] = [3, 3, 1, (byte)'a', 3, (byte)'1', (byte)'.', (byte)'5', 1, (byte)'b', 254, 1, (byte)'c', 255],
-                ["list-plain"] = [1, 2, 1, (byte)'a', 0xC0, 0x05],
-                ["set-plain"] = [2, 2, 1, (byte)'a', 0xC1, 0x2C, 0x01],
-                ["hash-plain"] = [4, 1, 1, (byte)'f', 1, (byte)'v'],
-            };
-            foreach (var (name, body) in payloads)
-            {
-                string key = K(name), payload = Latin1(WithFooter(body));
-                Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", payload));
-                Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
-                Assert.True(Content(reference, key) == Content(Raw, key), $"{name}: {Content(reference, key)} / {Content(Raw, key)}");
-            }
-        }
-        finally
+            ["list-ziplist"] = [10, .. StringOf(ziplist)],
+            ["list-quicklist-v1"] = [14, 2, .. StringOf(ziplist), .. StringOf(Ziplist("x", "y"))],
+            ["hash-ziplist"] = [13, .. StringOf(pairs)],
+            ["hash-zipmap"] = [9, .. StringOf(zipmap)],
+            ["zset-ziplist"] = [12, .. StringOf(scored)],
+            ["zset-text-scores"] = [3, 3, 1, (byte)'a', 3, (byte)'1', (byte)'.', (byte)'5', 1, (byte)'b', 254, 1, (byte)'c', 255],
+            ["list-plain"] = [1, 2, 1, (byte)'a', 0xC0, 0x05],
+            ["set-plain"] = [2, 2, 1, (byte)'a', 0xC1, 0x2C, 0x01],
+            ["hash-plain"] = [4, 1, 1, (byte)'f', 1, (byte)'v'],
+        };
+        foreach (var (name, body) in payloads)
         {
-            await redis.DisposeAsync();
+            string key = K(name), payload = Latin1(WithFooter(body));
+            Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", payload));
+            Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
+            Assert.True(Content(reference, key) == Content(Raw, key), $"{name}: {Content(reference, key)} / {Content(Raw, key)}");
         }
     }
 
     [RedisServerFact]
     public async Task Restore_options_and_errors_reply_as_redis_server_does()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        foreach (var c in new[] { reference, Raw })
         {
-            using var reference = redis.Raw();
-            foreach (var c in new[] { reference, Raw })
-            {
-                c.Command("SET", K("busy"), "v");
-                c.Command("RPUSH", K("list"), "a", "b");
-            }
-            var good = Payload(reference, K("busy"));
-            var list = Payload(reference, K("list"));
-            string Body(params byte[] body) => Latin1(WithFooter(body));
-            var flipped = good[..^1] + (char)(good[^1] ^ 1);
-            long future = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
-            string[][] steps =
-            [
-                ["RESTORE", K("busy"), "0", good],
-                ["RESTORE", K("busy"), "-5", "junk"],
-                ["RESTORE", K("n1"), "0", "x"],
-                ["RESTORE", K("n1"), "-1", good],
-                ["RESTORE", K("n1"), "abc", good],
-                ["RESTORE", K("n1"), "0", good, "IDLETIME"],
-                ["RESTORE", K("n1"), "0", good, "IDLETIME", "-1"],
-                ["RESTORE", K("n1"), "0", good, "IDLETIME", "x"],
-                ["RESTORE", K("n1"), "0", good, "FREQ", "256"],
-                ["RESTORE", K("n1"), "0", good, "FREQ", "-1"],
-                ["RESTORE", K("n1"), "0", good, "FREQ", "1", "IDLETIME", "2"],
-                ["RESTORE", K("n1"), "0", good, "IDLETIME", "1", "FREQ", "2"],
-                ["RESTORE", K("n1"), "0", good, "FOO"],
-                ["RESTORE", K("busy"), "0", good, "REPLACE", "FOO"],
-                ["RESTORE", K("n1"), "0", flipped],
-                ["RESTORE", K("n1"), "0", Latin1(WithFooter([0, 1, (byte)'v'], version: 11))],
-                ["RESTORE", K("n1"), "0", Body(0x63, 0x01)],
-                ["RESTORE", K("n1"), "0", Body(0x01, 0x00)],
-                ["RESTORE", K("n2"), "0", Body(0x02, 0x02, 0x01, (byte)'a', 0x01, (byte)'a')],
-                ["RESTORE", K("n3"), "0", Body(0x05, 0x01, 0x01, (byte)'a', 0, 0, 0, 0, 0, 0, 0xF8, 0x7F)],
-                ["RESTORE", K("n5"), "0", Body(0x01, 0x80, 0xFF, 0xFF, 0xFF, 0xFF)],
-                ["RESTORE", K("n6"), "0", Body(0x07, 0x01)],
-                ["RESTORE", K("busy"), "0", list, "REPLACE"],
-                ["LRANGE", K("busy"), "0", "-1"],
-                ["RESTORE", K("busy"), "1", good, "REPLACE", "ABSTTL"],
-                ["EXISTS", K("busy")],
-                ["RESTORE", K("gone"), "1", good, "ABSTTL"],
-                ["EXISTS", K("gone")],
-                ["RESTORE", K("ttl"), "100000", good],
-                ["RESTORE", K("abs"), future.ToString(), good, "ABSTTL"],
-                ["PEXPIRETIME", K("abs")],
-                ["RESTORE", K("idle"), "0", good, "IDLETIME", "1000", "IDLETIME", "5000"],
-                ["OBJECT", "IDLETIME", K("idle")],
-                ["RESTORE", K("freq"), "0", good, "FREQ", "100", "REPLACE", "REPLACE", "ABSTTL"],
-                ["TYPE", K("freq")],
-                ["RESTORE"],
-                ["RESTORE", K("n1"), "0"],
-                ["DUMP"],
-                ["DUMP", K("missing")],
-                ["DUMP", K("a"), K("b")],
-            ];
-            foreach (var step in steps)
-            {
-                var expected = reference.Command(step);
-                var actual = Cmd(step);
-                Assert.True(expected == actual, $"{string.Join(' ', step.Select(a => RawRespClient.Escape(a.Length > 40 ? a[..40] : a)))}\n" +
-                    $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
-            }
-            long pttl = long.Parse(Cmd("PTTL", K("ttl"))[1..^2]);
-            Assert.InRange(pttl, 90_000, 100_000);
+            c.Command("SET", K("busy"), "v");
+            c.Command("RPUSH", K("list"), "a", "b");
         }
-        finally
+        var good = Payload(reference, K("busy"));
+        var list = Payload(reference, K("list"));
+        string Body(params byte[] body) => Latin1(WithFooter(body));
+        var flipped = good[..^1] + (char)(good[^1] ^ 1);
+        long future = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
+        string[][] steps =
+        [
+            ["RESTORE", K("busy"), "0", good],
+            ["RESTORE", K("busy"), "-5", "junk"],
+            ["RESTORE", K("n1"), "0", "x"],
+            ["RESTORE", K("n1"), "-1", good],
+            ["RESTORE", K("n1"), "abc", good],
+            ["RESTORE", K("n1"), "0", good, "IDLETIME"],
+            ["RESTORE", K("n1"), "0", good, "IDLETIME", "-1"],
+            ["RESTORE", K("n1"), "0", good, "IDLETIME", "x"],
+            ["RESTORE", K("n1"), "0", good, "FREQ", "256"],
+            ["RESTORE", K("n1"), "0", good, "FREQ", "-1"],
+            ["RESTORE", K("n1"), "0", good, "FREQ", "1", "IDLETIME", "2"],
+            ["RESTORE", K("n1"), "0", good, "IDLETIME", "1", "FREQ", "2"],
+            ["RESTORE", K("n1"), "0", good, "FOO"],
+            ["RESTORE", K("busy"), "0", good, "REPLACE", "FOO"],
+            ["RESTORE", K("n1"), "0", flipped],
+            ["RESTORE", K("n1"), "0", Latin1(WithFooter([0, 1, (byte)'v'], version: 11))],
+            ["RESTORE", K("n1"), "0", Body(0x63, 0x01)],
+            ["RESTORE", K("n1"), "0", Body(0x01, 0x00)],
+            ["RESTORE", K("n2"), "0", Body(0x02, 0x02, 0x01, (byte)'a', 0x01, (byte)'a')],
+            ["RESTORE", K("n3"), "0", Body(0x05, 0x01, 0x01, (byte)'a', 0, 0, 0, 0, 0, 0, 0xF8, 0x7F)],
+            ["RESTORE", K("n5"), "0", Body(0x01, 0x80, 0xFF, 0xFF, 0xFF, 0xFF)],
+            ["RESTORE", K("n6"), "0", Body(0x07, 0x01)],
+            ["RESTORE", K("busy"), "0", list, "REPLACE"],
+            ["LRANGE", K("busy"), "0", "-1"],
+            ["RESTORE", K("busy"), "1", good, "REPLACE", "ABSTTL"],
+            ["EXISTS", K("busy")],
+            ["RESTORE", K("gone"), "1", good, "ABSTTL"],
+            ["EXISTS", K("gone")],
+            ["RESTORE", K("ttl"), "100000", good],
+            ["RESTORE", K("abs"), future.ToString(), good, "ABSTTL"],
+            ["PEXPIRETIME", K("abs")],
+            ["RESTORE", K("idle"), "0", good, "IDLETIME", "1000", "IDLETIME", "5000"],
+            ["OBJECT", "IDLETIME", K("idle")],
+            ["RESTORE", K("freq"), "0", good, "FREQ", "100", "REPLACE", "REPLACE", "ABSTTL"],
+            ["TYPE", K("freq")],
+            ["RESTORE"],
+            ["RESTORE", K("n1"), "0"],
+            ["DUMP"],
+            ["DUMP", K("missing")],
+            ["DUMP", K("a"), K("b")],
+        ];
+        foreach (var step in steps)
         {
-            await redis.DisposeAsync();
+            var expected = reference.Command(step);
+            var actual = Cmd(step);
+            Assert.True(expected == actual, $"{string.Join(' ', step.Select(a => RawRespClient.Escape(a.Length > 40 ? a[..40] : a)))}\n" +
+                $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
         }
+        long pttl = long.Parse(Cmd("PTTL", K("ttl"))[1..^2]);
+        Assert.InRange(pttl, 90_000, 100_000);
     }
 
     [RedisServerFact]
     public async Task Freq_sets_the_lfu_counter_under_an_lfu_policy_as_on_redis_server()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
+        await using var redis = await NodeFixture.StartRedisServerAsync();
         var policy = Resp.ParseFlatArray(Cmd("CONFIG", "GET", "maxmemory-policy"))[1]!;
         try
         {
@@ -266,35 +233,26 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
         finally
         {
             Cmd("CONFIG", "SET", "maxmemory-policy", policy);
-            await redis.DisposeAsync();
         }
     }
 
     [RedisServerFact]
     public async Task HyperLogLogs_move_both_ways_as_strings()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
-        {
-            using var reference = redis.Raw();
-            var dense = Latin1(Convert.FromBase64String(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "redis-7.0.15-hll-100k.b64")).Trim()));
-            Assert.Equal(Resp.Ok, reference.Command("SET", K("dense"), dense));
-            Assert.Equal(Resp.Ok, Cmd("RESTORE", K("dense"), "0", Payload(reference, K("dense"))));
-            Assert.Equal(reference.Command("PFCOUNT", K("dense")), Cmd("PFCOUNT", K("dense")));
-            Assert.Equal(Resp.Bulk(dense), Cmd("GET", K("dense")));
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        var dense = Latin1(Convert.FromBase64String(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "redis-7.0.15-hll-100k.b64")).Trim()));
+        Assert.Equal(Resp.Ok, reference.Command("SET", K("dense"), dense));
+        Assert.Equal(Resp.Ok, Cmd("RESTORE", K("dense"), "0", Payload(reference, K("dense"))));
+        Assert.Equal(reference.Command("PFCOUNT", K("dense")), Cmd("PFCOUNT", K("dense")));
+        Assert.Equal(Resp.Bulk(dense), Cmd("GET", K("dense")));
 
-            Assert.Equal(Resp.Int(1), Cmd(["PFADD", K("sparse"), .. Enumerable.Range(0, 300).Select(i => "e" + i)]));
-            Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("sparse"), "0", Payload(Raw, K("sparse"))));
-            Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
-            Assert.Equal(Resp.Int(1), reference.Command("PFADD", K("sparse"), "one more"));
-            Assert.Equal(Resp.Int(1), Cmd("PFADD", K("sparse"), "one more"));
-            Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
-        }
-        finally
-        {
-            await redis.DisposeAsync();
-        }
+        Assert.Equal(Resp.Int(1), Cmd(["PFADD", K("sparse"), .. Enumerable.Range(0, 300).Select(i => "e" + i)]));
+        Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("sparse"), "0", Payload(Raw, K("sparse"))));
+        Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
+        Assert.Equal(Resp.Int(1), reference.Command("PFADD", K("sparse"), "one more"));
+        Assert.Equal(Resp.Int(1), Cmd("PFADD", K("sparse"), "one more"));
+        Assert.Equal(Cmd("PFCOUNT", K("sparse")), reference.Command("PFCOUNT", K("sparse")));
     }
 
     /// <summary>A stream over several nodes with tombstones, entries with other fields, two groups (one with
@@ -321,39 +279,31 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
     [RedisServerFact]
     public async Task Streams_with_consumer_groups_move_both_ways()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        // Redis's deep check of every listpack and stream entry, for the payloads this node writes.
+        Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes"));
+        foreach (var (from, to, name) in new[] { (reference, Raw, "redis"), (Raw, reference, "here") })
         {
-            using var reference = redis.Raw();
-            // Redis's deep check of every listpack and stream entry, for the payloads this node writes.
-            Assert.Equal(Resp.Ok, reference.Command("CONFIG", "SET", "sanitize-dump-payload", "yes"));
-            foreach (var (from, to, name) in new[] { (reference, Raw, "redis"), (Raw, reference, "here") })
+            string key = K(name), emptied = K(name + ":emptied");
+            BuildStreams(from, key, emptied);
+            foreach (var k in new[] { key, emptied })
             {
-                string key = K(name), emptied = K(name + ":emptied");
-                BuildStreams(from, key, emptied);
-                foreach (var k in new[] { key, emptied })
-                {
-                    Assert.Equal(Resp.Ok, to.Command("RESTORE", k, "0", Payload(from, k)));
-                    Assert.True(Content(from, k) == Content(to, k), $"{k}:\n{Content(from, k)}\n{Content(to, k)}");
-                }
-                // Both append to the restored stream alike (Redis into the last listpack node it was given).
-                foreach (var c in new[] { from, to })
-                {
-                    Assert.Equal(Resp.Bulk("5000-1"), c.Command("XADD", key, "5000-1", "f", "new", "g", "1"));
-                    Assert.Equal(Resp.Bulk("5000-2"), c.Command("XADD", key, "5000-2", "zzz", "new"));
-                }
-                Assert.True(Content(from, key) == Content(to, key), key);
+                Assert.Equal(Resp.Ok, to.Command("RESTORE", k, "0", Payload(from, k)));
+                Assert.True(Content(from, k) == Content(to, k), $"{k}:\n{Content(from, k)}\n{Content(to, k)}");
             }
-            // Redis's stream, through this node and back, has Redis's digest (entries, groups, PELs, consumers).
-            Assert.Equal(Resp.Ok, Cmd("RESTORE", K("trip"), "0", Payload(reference, K("redis"))));
-            Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("trip"), "0", Payload(Raw, K("trip"))));
-            Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", K("redis")), reference.Command("DEBUG", "DIGEST-VALUE", K("trip")));
+            // Both append to the restored stream alike (Redis into the last listpack node it was given).
+            foreach (var c in new[] { from, to })
+            {
+                Assert.Equal(Resp.Bulk("5000-1"), c.Command("XADD", key, "5000-1", "f", "new", "g", "1"));
+                Assert.Equal(Resp.Bulk("5000-2"), c.Command("XADD", key, "5000-2", "zzz", "new"));
+            }
+            Assert.True(Content(from, key) == Content(to, key), key);
         }
-        finally
-        {
-            await redis.DisposeAsync();
-        }
+        // Redis's stream, through this node and back, has Redis's digest (entries, groups, PELs, consumers).
+        Assert.Equal(Resp.Ok, Cmd("RESTORE", K("trip"), "0", Payload(reference, K("redis"))));
+        Assert.Equal(Resp.Ok, reference.Command("RESTORE", K("trip"), "0", Payload(Raw, K("trip"))));
+        Assert.Equal(reference.Command("DEBUG", "DIGEST-VALUE", K("redis")), reference.Command("DEBUG", "DIGEST-VALUE", K("trip")));
     }
 
     [HyperCacheFact]

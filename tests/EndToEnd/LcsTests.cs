@@ -92,55 +92,47 @@ public sealed class LcsTests(NodeFixture node) : E2ETest(node)
     [RedisServerFact]
     public async Task Random_strings_reply_as_redis_server_does()
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        foreach (var protocol in new[] { "2", "3" })
         {
-            foreach (var protocol in new[] { "2", "3" })
+            using var reference = redis.Raw();
+            using var node = Node.Raw();
+            Assert.StartsWith(protocol == "3" ? "%" : "*", reference.Command("HELLO", protocol));
+            Assert.StartsWith(protocol == "3" ? "%" : "*", node.Command("HELLO", protocol));
+            var random = new Random(protocol == "2" ? 1207 : 1208);
+            for (int i = 0; i < 600; i++)
             {
-                using var reference = redis.Raw();
-                using var node = Node.Raw();
-                Assert.StartsWith(protocol == "3" ? "%" : "*", reference.Command("HELLO", protocol));
-                Assert.StartsWith(protocol == "3" ? "%" : "*", node.Command("HELLO", protocol));
-                var random = new Random(protocol == "2" ? 1207 : 1208);
-                for (int i = 0; i < 600; i++)
+                string Text()
                 {
-                    string Text()
-                    {
-                        // Small alphabets make long matches; an occasional empty or long string tests the edges.
-                        int length = random.Next(8) == 0 ? random.Next(0, 3) : random.Next(1, random.Next(4) == 0 ? 300 : 40);
-                        int alphabet = random.Next(1, 5);
-                        var chars = new char[length];
-                        for (int n = 0; n < length; n++) chars[n] = (char)('a' + random.Next(alphabet));
-                        return new string(chars);
-                    }
-                    string[] set = ["MSET", K("x"), Text(), K("y"), Text()];
-                    Assert.Equal(reference.Command(set), node.Command(set));
-                    List<string> args = ["LCS", random.Next(10) == 0 ? K("missing") : K("x"), K("y")];
-                    switch (random.Next(4))
-                    {
-                        case 0: break;
-                        case 1: args.Add("LEN"); break;
-                        default:
-                            args.Add("IDX");
-                            if (random.Next(2) == 0) args.AddRange(["MINMATCHLEN", random.Next(-1, 6).ToString()]);
-                            if (random.Next(2) == 0) args.Add("WITHMATCHLEN");
-                            break;
-                    }
-                    string[] command = [.. args];
-                    var expected = reference.Command(command);
-                    var actual = node.Command(command);
-                    if (expected != actual)
-                    {
-                        Assert.Fail($"RESP{protocol} #{i}: {string.Join(' ', set.Select(RawRespClient.Escape))}; {string.Join(' ', command)}\n" +
-                                    $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
-                    }
+                    // Small alphabets make long matches; an occasional empty or long string tests the edges.
+                    int length = random.Next(8) == 0 ? random.Next(0, 3) : random.Next(1, random.Next(4) == 0 ? 300 : 40);
+                    int alphabet = random.Next(1, 5);
+                    var chars = new char[length];
+                    for (int n = 0; n < length; n++) chars[n] = (char)('a' + random.Next(alphabet));
+                    return new string(chars);
+                }
+                string[] set = ["MSET", K("x"), Text(), K("y"), Text()];
+                Assert.Equal(reference.Command(set), node.Command(set));
+                List<string> args = ["LCS", random.Next(10) == 0 ? K("missing") : K("x"), K("y")];
+                switch (random.Next(4))
+                {
+                    case 0: break;
+                    case 1: args.Add("LEN"); break;
+                    default:
+                        args.Add("IDX");
+                        if (random.Next(2) == 0) args.AddRange(["MINMATCHLEN", random.Next(-1, 6).ToString()]);
+                        if (random.Next(2) == 0) args.Add("WITHMATCHLEN");
+                        break;
+                }
+                string[] command = [.. args];
+                var expected = reference.Command(command);
+                var actual = node.Command(command);
+                if (expected != actual)
+                {
+                    Assert.Fail($"RESP{protocol} #{i}: {string.Join(' ', set.Select(RawRespClient.Escape))}; {string.Join(' ', command)}\n" +
+                                $"redis-server: {RawRespClient.Escape(expected)}\nthis node:    {RawRespClient.Escape(actual)}");
                 }
             }
-        }
-        finally
-        {
-            await redis.DisposeAsync();
         }
     }
 }

@@ -24,30 +24,22 @@ public sealed class ScriptLibraryTests(NodeFixture node) : E2ETest(node)
 
     private async Task CompareWithRedis(string[] cases)
     {
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
-        try
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        var differences = new List<string>();
+        foreach (var body in cases)
         {
-            using var reference = redis.Raw();
-            var differences = new List<string>();
-            foreach (var body in cases)
+            foreach (var script in new[] { Hex + body, Render + body + " end))" })
             {
-                foreach (var script in new[] { Hex + body, Render + body + " end))" })
+                var expected = reference.Command("EVAL", script, "0");
+                var actual = Cmd("EVAL", script, "0");
+                if (expected != actual)
                 {
-                    var expected = reference.Command("EVAL", script, "0");
-                    var actual = Cmd("EVAL", script, "0");
-                    if (expected != actual)
-                    {
-                        differences.Add($"{body}\n  redis-server: {RawRespClient.Escape(expected)}\n  hypercache:   {RawRespClient.Escape(actual)}");
-                    }
+                    differences.Add($"{body}\n  redis-server: {RawRespClient.Escape(expected)}\n  hypercache:   {RawRespClient.Escape(actual)}");
                 }
             }
-            Assert.True(differences.Count == 0, $"{differences.Count} replies differ:\n" + string.Join("\n", differences));
         }
-        finally
-        {
-            await redis.DisposeAsync();
-        }
+        Assert.True(differences.Count == 0, $"{differences.Count} replies differ:\n" + string.Join("\n", differences));
     }
 
     [RedisServerFact]

@@ -69,8 +69,7 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         {
             count *= scale;
         }
-        var redis = NodeFixture.RedisServer();
-        await redis.InitializeAsync();
+        await using var redis = await NodeFixture.StartRedisServerAsync();
         try
         {
             using var reference = redis.Raw();
@@ -106,7 +105,6 @@ public abstract class DifferentialTest(NodeFixture node) : E2ETest(node)
         finally
         {
             _reference = null;
-            await redis.DisposeAsync();
         }
     }
 

@@ -10,7 +10,7 @@ namespace HyperCache.EndToEnd.Tests.Infrastructure;
 /// HYPERCACHE_E2E_TARGET=redis runs the real redis-server (to validate the suite itself);
 /// anything else (default "hypercache") runs the HyperCache build next to this test project.
 /// </summary>
-public class NodeFixture : IAsyncLifetime
+public class NodeFixture : IAsyncLifetime, IAsyncDisposable
 {
     public const string TargetVariable = "HYPERCACHE_E2E_TARGET";
     private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(30);
@@ -34,6 +34,22 @@ public class NodeFixture : IAsyncLifetime
 
     /// <summary>A real redis-server whatever the target, for differential tests (InitializeAsync starts it).</summary>
     public static NodeFixture RedisServer() => new(redis: true);
+
+    /// <summary>A real redis-server, started: <c>await using</c> it.</summary>
+    public static async Task<NodeFixture> StartRedisServerAsync()
+    {
+        var redis = RedisServer();
+        try
+        {
+            await redis.InitializeAsync();
+            return redis;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>The server's requirepass (both targets get it), or null for none. Startup, the health checks and
     /// the StackExchange.Redis multiplexer authenticate with it; raw connections do not.</summary>
@@ -301,6 +317,8 @@ public class NodeFixture : IAsyncLifetime
             }
         }
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public Task DisposeAsync()
     {
