@@ -66,6 +66,9 @@ public sealed record MemorySettings
     public EvictionPolicy Policy { get; init; } = EvictionPolicy.NoEviction;
     /// <summary>Keys sampled per database per eviction (Redis's maxmemory-samples).</summary>
     public int Samples { get; init; } = 5;
+    /// <summary>How long a write may evict for itself before it runs anyway (Redis's maxmemory-eviction-tenacity,
+    /// 0..100): see <see cref="EvictionTimeLimitUs"/>.</summary>
+    public int EvictionTenacity { get; init; } = 10;
     /// <summary>Session policy: a key not read or written for this long is an idle session (0 = never).</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>Session policy: a key older than this is an expired session (0 = never).</summary>
@@ -73,4 +76,13 @@ public sealed record MemorySettings
     public double WarningRatio { get; init; } = 0.85;
     public double CriticalRatio { get; init; } = 0.90;
     public double PanicRatio { get; init; } = 0.95;
+
+    /// <summary>Redis's evictionTimeLimitUs: 50 µs per step of tenacity up to 10 (500 µs, the default), then 15 %
+    /// more per step, and no limit at 100.</summary>
+    public long EvictionTimeLimitUs => EvictionTenacity switch
+    {
+        <= 10 => 50L * Math.Max(0, EvictionTenacity),
+        < 100 => (long)(500.0 * Math.Pow(1.15, EvictionTenacity - 10.0)),
+        _ => long.MaxValue,
+    };
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Notifications;
@@ -23,8 +24,12 @@ public sealed partial class Store
 
     /// <summary>
     /// Before a write that may grow memory (Redis's performEvictions before the command): evicts until used memory
-    /// is at most maxmemory. False when that cannot be reached (noeviction, or nothing the policy may evict): the
-    /// caller refuses the write with OOM.
+    /// is at most maxmemory, or for at most the tenacity's time limit (a limit lowered far under the data, or a
+    /// burst, is then worked off by the next writes and the background loop instead of stalling one command, as
+    /// Redis's eviction time proc). False only when the policy leaves nothing to evict while over the limit
+    /// (noeviction, or a volatile policy without volatile keys): the caller refuses the write with OOM. Memory
+    /// another writer adds after this one got under the limit does not refuse this write (Redis runs one command at
+    /// a time; here two loops may write at once).
     /// </summary>
     public bool MakeRoom()
     {
@@ -34,10 +39,12 @@ public sealed partial class Store
         NotePeak(used);
         if (used <= settings.MaxMemory) return true;
         if (settings.Policy == EvictionPolicy.NoEviction) return false;
-        EvictDownTo(settings, settings.MaxMemory, int.MaxValue);
+        long limitUs = settings.EvictionTimeLimitUs;
+        long deadline = limitUs == long.MaxValue ? long.MaxValue : Stopwatch.GetTimestamp() + limitUs * Stopwatch.Frequency / 1_000_000;
+        bool exhausted = EvictDownTo(settings, settings.MaxMemory, int.MaxValue, deadline).Exhausted;
         long after = UsedMemory;
         if (after < used) Interlocked.Add(ref _evictedByWriters, used - after);
-        return after <= settings.MaxMemory;
+        return !exhausted || after <= settings.MaxMemory;
     }
 
     /// <summary>The background loop: when pressure reaches panic, evicts (at most <paramref name="maxKeys"/> keys a
@@ -62,21 +69,29 @@ public sealed partial class Store
         if (used < panic) return 0;
         long target = Math.Max(panic - 1, settings.MaxMemory - growth);
         if (used <= target) return 0;
-        int evicted = EvictDownTo(settings, target, maxKeys);
+        int evicted = EvictDownTo(settings, target, maxKeys, long.MaxValue).Evicted;
         _usedAfterBackground = UsedMemory;
         return evicted;
     }
 
-    private int EvictDownTo(MemorySettings settings, long target, int maxKeys)
+    /// <summary>Evicts until used memory is at most <paramref name="target"/>, <paramref name="maxKeys"/> were
+    /// evicted, or the clock passes <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp, read every 16
+    /// evictions as Redis does); Exhausted when it stopped because no shard had anything the policy may evict.</summary>
+    private (int Evicted, bool Exhausted) EvictDownTo(MemorySettings settings, long target, int maxKeys, long deadline)
     {
         int evicted = 0, misses = 0;
         while (evicted < maxKeys && UsedMemory > target)
         {
             var shard = _shards[Interlocked.Increment(ref _evictCursor) & (_shards.Length - 1)];
-            if (EvictOne(shard, settings)) { evicted++; misses = 0; }
-            else if (++misses >= _shards.Length * 2) break;   // no shard has anything the policy may evict
+            if (EvictOne(shard, settings))
+            {
+                evicted++;
+                misses = 0;
+                if ((evicted & 15) == 0 && deadline != long.MaxValue && Stopwatch.GetTimestamp() > deadline) break;
+            }
+            else if (++misses >= _shards.Length * 2) return (evicted, true);
         }
-        return evicted;
+        return (evicted, false);
     }
 
     /// <summary>Evicts one key of the shard chosen by the policy; false when it has none to give.</summary>

@@ -103,8 +103,9 @@ public class EvictionTests
         var h = new Harness(EvictionPolicy.VolatileTtl, limit: 10 * Limit);
         var ttls = Enumerable.Range(0, 6000).Select(i => 60_000L + i * 1000).OrderBy(_ => Random.Shared.Next()).ToArray();
         foreach (var ttl in ttls) Assert.True(h.Write("t:" + ttl, 200, ttl));
-        // Lower the limit under the data (CONFIG SET maxmemory) and let the next write make room.
-        h.Store.ConfigureMemory(h.Store.Memory with { MaxMemory = Limit });
+        // Lower the limit under the data (CONFIG SET maxmemory) and let the next write make room (with no time
+        // limit: what is measured is the order).
+        h.Store.ConfigureMemory(h.Store.Memory with { MaxMemory = Limit, EvictionTenacity = 100 });
         Assert.True(h.Store.MakeRoom());
         var evicted = ttls.Where(t => !h.Exists("t:" + t)).ToArray();
         Assert.True(evicted.Length > 1000, $"{evicted.Length} evicted");
@@ -187,6 +188,53 @@ public class EvictionTests
         Assert.True(activeLeft >= 1480, $"{activeLeft} active sessions left, {idleLeft} idle");
         Assert.True(idleLeft < 1500 - 900, $"{idleLeft} idle sessions left");
     }
+
+    /// <summary>A limit lowered far under the data: a write evicts for at most the tenacity's time and runs (as
+    /// Redis's performEvictions returning EVICT_RUNNING), and the writes after it work the rest off.</summary>
+    [Fact]
+    public void A_write_under_a_limit_far_below_the_data_evicts_for_a_bounded_time_and_runs()
+    {
+        var h = new Harness(EvictionPolicy.AllKeysLru, limit: 0);
+        for (int i = 0; i < 60_000; i++) Assert.True(h.Write("k:" + i));
+        long before = h.Store.UsedMemory, limit = before / 2; // above the key tables' own arrays (they never shrink)
+        h.Store.ConfigureMemory(h.Store.Memory with { MaxMemory = limit });
+        // ~30 k keys must go; 500 µs evicts a few thousand at most.
+        Assert.True(h.Store.MakeRoom());
+        Assert.InRange(h.Store.EvictedKeys, 1, 20_000);
+        Assert.True(h.Store.UsedMemory > limit, $"used {h.Store.UsedMemory} of {before} after one write");
+        int writes = 1;
+        while (h.Store.UsedMemory > limit && writes < 10_000)
+        {
+            Assert.True(h.Write("new:" + writes), $"write {writes} refused at {h.Store.UsedMemory} bytes");
+            writes++;
+        }
+        Assert.True(h.Store.UsedMemory <= limit + Margin, $"used {h.Store.UsedMemory} after {writes} writes");
+    }
+
+    [Fact]
+    public void Tenacity_100_evicts_until_under_the_limit_in_one_write_and_0_only_16_keys()
+    {
+        var h = new Harness(EvictionPolicy.AllKeysLru, limit: 0);
+        for (int i = 0; i < 20_000; i++) Assert.True(h.Write("k:" + i));
+        long limit = h.Store.UsedMemory / 2;
+        h.Store.ConfigureMemory(h.Store.Memory with { MaxMemory = limit, EvictionTenacity = 0 });
+        Assert.True(h.Store.MakeRoom());
+        Assert.Equal(16, h.Store.EvictedKeys);
+        h.Store.ConfigureMemory(h.Store.Memory with { EvictionTenacity = 100 });
+        Assert.True(h.Store.MakeRoom());
+        Assert.True(h.Store.UsedMemory <= limit);
+        Assert.True(h.Store.EvictedKeys > 5000);
+    }
+
+    [Theory]
+    [InlineData(0, 0L)]
+    [InlineData(5, 250L)]
+    [InlineData(10, 500L)]
+    [InlineData(11, 575L)]
+    [InlineData(50, 133_931L)]
+    [InlineData(100, long.MaxValue)]
+    public void The_eviction_time_limit_follows_redis_s_tenacity_curve(int tenacity, long microseconds)
+        => Assert.Equal(microseconds, new MemorySettings { EvictionTenacity = tenacity }.EvictionTimeLimitUs);
 
     [Fact]
     public void Evictions_are_logged_as_deletes_so_a_replay_has_the_same_keys()

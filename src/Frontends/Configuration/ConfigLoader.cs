@@ -44,6 +44,7 @@ public static class ConfigLoader
         new("cache.max_memory", c => Text(c.MaxMemory), (c, v) => c.MaxMemory = ParseBytes(v), "maxmemory"),
         new("cache.eviction_policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = Policy(v), "maxmemory-policy"),
         new("cache.maxmemory_samples", c => Text(c.MaxMemorySamples), (c, v) => c.MaxMemorySamples = Positive(v), "maxmemory-samples"),
+        new("cache.maxmemory_eviction_tenacity", c => Text(c.MaxMemoryEvictionTenacity), (c, v) => c.MaxMemoryEvictionTenacity = Tenacity(v), "maxmemory-eviction-tenacity"),
         new("cache.session_idle_timeout", c => Text(c.SessionIdleTimeout), (c, v) => c.SessionIdleTimeout = Seconds(v)),
         new("cache.session_ttl", c => Text(c.SessionTtl), (c, v) => c.SessionTtl = Seconds(v)),
         new("cache.memory_warning", c => Ratio(c.MemoryWarning), (c, v) => c.MemoryWarning = ParseRatio(v)),
@@ -220,6 +221,13 @@ public static class ConfigLoader
     {
         int n = int.Parse(v, CultureInfo.InvariantCulture);
         return n > 0 ? n : throw new ArgumentException("must be positive");
+    }
+
+    /// <summary>Redis's bounds and wording for maxmemory-eviction-tenacity.</summary>
+    private static int Tenacity(string v)
+    {
+        int n = int.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return n is >= 0 and <= 100 ? n : throw new ArgumentException("argument must be between 0 and 100 inclusive");
     }
 
     private static int NonNegative(string v)

@@ -61,6 +61,8 @@ public sealed class NodeConfig
     public string MaxMemoryPolicy { get; set; } = "noeviction";
     /// <summary>Keys sampled per database per eviction (maxmemory-samples).</summary>
     public int MaxMemorySamples { get; set; } = 5;
+    /// <summary>maxmemory-eviction-tenacity (0..100): how long a write may evict before it runs anyway.</summary>
+    public int MaxMemoryEvictionTenacity { get; set; } = 10;
     /// <summary>Session policy: seconds without access after which a key is an idle session (0 = never).</summary>
     public int SessionIdleTimeout { get; set; } = 1800;
     /// <summary>Session policy: seconds after creation after which a key is an expired session (0 = never).</summary>
@@ -75,6 +77,7 @@ public sealed class NodeConfig
         MaxMemory = MaxMemory,
         Policy = StateMachine.EvictionPolicies.TryParse(MaxMemoryPolicy, out var policy) ? policy : StateMachine.EvictionPolicy.NoEviction,
         Samples = MaxMemorySamples,
+        EvictionTenacity = MaxMemoryEvictionTenacity,
         SessionIdleTimeout = TimeSpan.FromSeconds(SessionIdleTimeout),
         SessionTtl = TimeSpan.FromSeconds(SessionTtl),
         WarningRatio = MemoryWarning,

@@ -148,7 +148,7 @@ public static class ServerCommands
     }
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
-    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "masteruser", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit", "tracking-table-max-keys"];
+    private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "masteruser", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit", "tracking-table-max-keys"];
 
     /// <summary>Settings clients ask about that have one fixed answer here.</summary>
     private static readonly (string Name, string Value)[] FixedSettings =
