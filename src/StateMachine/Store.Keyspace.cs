@@ -13,32 +13,36 @@ public sealed partial class Store
     public List<byte[]> Keys(Session session, ReadOnlySpan<byte> pattern)
     {
         var result = new List<byte[]>();
-        foreach (var shard in _shards) Collect(shard, session.Db, 0, int.MaxValue, pattern, null, result);
+        foreach (var shard in _shards) Collect(shard, session.Db, int.MaxValue, int.MaxValue, pattern, null, result);
         return result;
     }
 
     /// <summary>
-    /// SCAN. The cursor is (slot index in the key table) × shards + shard: a table slot keeps its index for as long
-    /// as its key lives, so a key present for the whole iteration is returned exactly once, however the keyspace
-    /// changes in between. 0 starts and ends an iteration, as in Redis.
+    /// SCAN. Shard by shard, each key table walked from its top slot down; the cursor is (slot index + 1) × shards +
+    /// shard, the slot to go on from (a shard not begun yet: its top). A slot keeps its index for as long as its key
+    /// lives, and a table that shrinks moves keys only to lower indices (<see cref="KeyTable.ShrinkIfSparse"/>), so
+    /// a key present for the whole iteration is returned, exactly once unless its table shrank meanwhile (Redis
+    /// allows duplicates). 0 starts and ends an iteration, as in Redis.
     /// </summary>
     public long Scan(Session session, long cursor, ReadOnlySpan<byte> pattern, int count, string? type, List<byte[]> result)
     {
         if (cursor < 0) return 0;
         int shardIndex = (int)(cursor & (_shards.Length - 1));
-        long index = cursor >> _shardBits;
+        long position = cursor >> _shardBits;  // slot + 1; 0: the shard's top
+        int from = position == 0 || position > int.MaxValue ? int.MaxValue : (int)position - 1;
         while (shardIndex < _shards.Length)
         {
-            int next = index > int.MaxValue ? int.MaxValue : Collect(_shards[shardIndex], session.Db, (int)index, count - result.Count, pattern, type, result);
-            if (next >= 0) return ((long)next << _shardBits) | (uint)shardIndex;
+            int next = Collect(_shards[shardIndex], session.Db, from, count - result.Count, pattern, type, result);
+            if (next >= 0) return ((long)(next + 1) << _shardBits) | (uint)shardIndex;
             shardIndex++;
-            index = 0;
+            from = int.MaxValue;
         }
         return 0;
     }
 
-    /// <summary>Adds live matching keys from table slot <paramref name="from"/> on, until <paramref name="max"/>
-    /// were seen; returns the slot index to resume from, or -1 when the table is done.</summary>
+    /// <summary>Adds live matching keys from table slot <paramref name="from"/> (or the top slot, when above it)
+    /// downwards, until <paramref name="max"/> were seen; returns the slot index to go on from, or -1 when the
+    /// table is done.</summary>
     private int Collect(Shard shard, int db, int from, int max, ReadOnlySpan<byte> pattern, string? type, List<byte[]> result)
     {
         bool all = pattern.Length == 1 && pattern[0] == '*';
@@ -49,7 +53,7 @@ public sealed partial class Store
             if (database is null) return -1;
             var table = database.Table;
             int seen = 0;
-            for (int i = from; i < table.Capacity; i++)
+            for (int i = Math.Min(from, table.Capacity - 1); i >= 0; i--)
             {
                 if (seen >= max) return i;
                 var key = table.KeyAt(i);

@@ -53,6 +53,24 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>Shrinks the key tables that deletes or evictions left sparse (<see cref="KeyTable.ShrinkIfSparse"/>),
+    /// each under its shard's lock and so between commands; how many. The memory loop calls it ten times a
+    /// second, as Redis's cron resizes its dicts.</summary>
+    public int ShrinkSparseTables()
+    {
+        int shrunk = 0;
+        foreach (var shard in _shards)
+        {
+            for (int db = 0; db < Databases; db++)
+            {
+                if (shard.DbIfExists(db) is not { IsSparse: true }) continue;
+                lock (shard.Lock)
+                    if (shard.DbIfExists(db)?.ShrinkIfSparse() == true) shrunk++;
+            }
+        }
+        return shrunk;
+    }
+
     /// <summary>The highest <see cref="UsedMemory"/> seen (sampled before writes under a limit, by the memory
     /// loop and whenever it is read).</summary>
     public long PeakMemory => NotePeak(UsedMemory);

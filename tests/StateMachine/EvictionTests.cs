@@ -226,6 +226,28 @@ public class EvictionTests
         Assert.True(h.Store.EvictedKeys > 5000);
     }
 
+    /// <summary>A limit under what the key tables' arrays alone took at their fullest: the tables shrink as eviction
+    /// thins them out, so the cache ends under the limit with keys in it. Before, the arrays never shrank: every
+    /// key was evicted and every write still refused (OOM) until FLUSHALL.</summary>
+    [Fact]
+    public void A_limit_under_the_tables_old_size_is_reached_with_keys_left()
+    {
+        var h = new Harness(EvictionPolicy.AllKeysLru, limit: 0);
+        for (int i = 0; i < 60_000; i++) Assert.True(h.Write("k:" + i));
+        long tables = TableBytes(h.Store);
+        Assert.True(tables > Limit, $"{tables} bytes of tables");
+        h.Store.ConfigureMemory(h.Store.Memory with { MaxMemory = Limit, EvictionTenacity = 100 });
+        Assert.True(h.Store.MakeRoom());
+        Assert.True(h.Store.UsedMemory <= Limit, $"used {h.Store.UsedMemory}");
+        long left = h.Store.MemoryByDatabase().Sum(d => d.Keys);
+        Assert.InRange(left, 1000, 6000);
+        Assert.True(TableBytes(h.Store) * 4 < tables, $"{TableBytes(h.Store)} bytes of tables for {left} keys, {h.Store.UsedMemory} used");
+        for (int i = 0; i < 5000; i++) Assert.True(h.Write("new:" + i), $"write {i} refused at {h.Store.UsedMemory} bytes");
+        Assert.True(h.Store.UsedMemory <= Limit + Margin);
+    }
+
+    private static long TableBytes(Store store) => store.MemoryByDatabase().Sum(d => d.TableBytes);
+
     [Theory]
     [InlineData(0, 0L)]
     [InlineData(5, 250L)]

@@ -45,6 +45,51 @@ public class KeyTableTests
         }
         Assert.Equal("stay", Text(table.KeyAt(index)));
     }
+
+    [Fact]
+    public void A_sparse_table_shrinks_keeping_every_key_and_moving_keys_only_down()
+    {
+        var table = new KeyTable();
+        for (int i = 0; i < 10_000; i++) table.GetOrAdd(Of("k" + i), out _, out _).ExpireAt = i;
+        var random = new Random(3);
+        var kept = Enumerable.Range(0, 10_000).Where(_ => random.Next(20) == 0).ToHashSet();
+        for (int i = 0; i < 10_000; i++)
+            if (!kept.Contains(i)) Assert.True(table.Remove(Of("k" + i), out _));
+        var before = IndexOfEach(table);
+        long bytes = table.Bytes;
+        Assert.True(table.IsSparse);
+
+        Assert.True(table.ShrinkIfSparse());
+        Assert.False(table.ShrinkIfSparse());
+        Assert.Equal(kept.Count, table.Count);
+        Assert.True(table.Bytes * 4 <= bytes, $"{table.Bytes} bytes after, {bytes} before");
+        var after = IndexOfEach(table);
+        foreach (int i in kept)
+        {
+            Assert.Equal(i, table.Find(Of("k" + i)).ExpireAt);
+            Assert.True(after["k" + i] <= before["k" + i]);
+        }
+
+        // And it goes on as a table: the dictionary model again, across growth.
+        var model = kept.ToDictionary(i => "k" + i, i => (long)i);
+        for (int i = 0; i < 20_000; i++)
+        {
+            string key = "k" + random.Next(12_000);
+            if (random.Next(3) == 0) Assert.Equal(model.Remove(key), table.Remove(Of(key), out _));
+            else
+            {
+                ref Entry entry = ref table.GetOrAdd(Of(key), out bool existed, out _);
+                Assert.Equal(model.ContainsKey(key), existed);
+                entry.ExpireAt = -i;
+                model[key] = -i;
+            }
+        }
+        Assert.Equal(model.Count, table.Count);
+        foreach (var (key, value) in model) Assert.Equal(value, table.Find(Of(key)).ExpireAt);
+    }
+
+    private static Dictionary<string, int> IndexOfEach(KeyTable table) =>
+        Enumerable.Range(0, table.Capacity).Where(i => table.KeyAt(i) != null).ToDictionary(i => Text(table.KeyAt(i)!), i => i);
 }
 
 public class ScanTests
@@ -71,5 +116,36 @@ public class ScanTests
         var stable = seen.Where(k => k.StartsWith("stable")).ToList();
         Assert.Equal(2000, stable.Count);
         Assert.Equal(2000, stable.Distinct().Count());
+    }
+
+    /// <summary>Tables that shrink between two calls move keys down, never up: a key present throughout is still
+    /// returned (duplicates allowed, as in Redis).</summary>
+    [Fact]
+    public void Scan_returns_every_key_present_throughout_when_the_tables_shrink_in_between()
+    {
+        using var logged = new LoggedStore(new ManualClock(DateTimeOffset.UnixEpoch.AddYears(56)));
+        var store = logged.Store;
+        var s = new Session();
+        // The stable keys in the middle of each table: above the size the tables shrink to, below where the scan is
+        // when they do (it walks down from the top, shard after shard).
+        for (int i = 0; i < 20_000; i++) store.Set(s, Of("bulk" + i), Of("v"), SetCondition.Always, 0, false, out _);
+        for (int i = 0; i < 1000; i++) store.Set(s, Of("stable" + i), Of("v"), SetCondition.Always, 0, false, out _);
+        for (int i = 20_000; i < 40_000; i++) store.Set(s, Of("bulk" + i), Of("v"), SetCondition.Always, 0, false, out _);
+        var seen = new HashSet<string>();
+        long cursor = 0;
+        int calls = 0;
+        do
+        {
+            var batch = new List<byte[]>();
+            cursor = store.Scan(s, cursor, "*"u8, 500, null, batch);
+            seen.UnionWith(batch.Select(Text));
+            if (++calls == 11)
+            {
+                for (int i = 0; i < 40_000; i += 1000) store.Delete(s, Keys.Of(Enumerable.Range(i, 1000).Select(n => "bulk" + n).ToArray()), 0);
+                Assert.True(store.ShrinkSparseTables() > 0);
+            }
+        } while (cursor != 0 && calls < 10_000);
+        Assert.True(calls > 11, $"the scan ended after {calls} calls");
+        Assert.Equal(1000, seen.Count(k => k.StartsWith("stable")));
     }
 }

@@ -137,6 +137,19 @@ public sealed class Database
         return true;
     }
 
+    /// <summary>True when the key table is sparse enough for <see cref="ShrinkIfSparse"/>; a hint read without
+    /// the lock.</summary>
+    public bool IsSparse => _table.IsSparse;
+
+    /// <summary>Shrinks a sparse key table (<see cref="KeyTable.ShrinkIfSparse"/>). It moves entries: never
+    /// called while a command holds one, only between commands (eviction before a write, the memory loop).</summary>
+    public bool ShrinkIfSparse()
+    {
+        if (!_table.ShrinkIfSparse()) return false;
+        CountStructure();
+        return true;
+    }
+
     /// <summary>Sets or clears (0) the expiry of a present key, keeping the volatile list in step.</summary>
     public void SetExpiry(ReadOnlySpan<byte> key, ref Entry entry, long expireAt)
     {

@@ -7,8 +7,9 @@ namespace HyperCache.StateMachine.Keyspace;
 /// The hash table behind a database shard: chained buckets over one array of slots, each slot holding the hash,
 /// the key and the <see cref="Entry"/> inline. Ours rather than <see cref="Dictionary{TKey,TValue}"/> for two
 /// reasons: a lookup touches bucket, slot, key and value and nothing else (per-slot dictionaries cost ~200 ns more
-/// per random GET here), and a slot keeps its index for as long as its key lives (growing copies slots in order),
-/// so SCAN can use the index as its cursor and return every key present throughout exactly once.
+/// per random GET here), and a slot keeps its index for as long as its key lives (growing copies slots in order;
+/// shrinking a sparse table moves keys to lower indices only), so SCAN, walking each table downwards, can use the
+/// index as its cursor and return every key present throughout (exactly once unless the table shrank meanwhile).
 /// </summary>
 public sealed class KeyTable
 {
@@ -203,6 +204,54 @@ public sealed class KeyTable
     private void Grow()
     {
         Array.Resize(ref _slots, _slots.Length * 2);
+        RebuildChains();
+    }
+
+    /// <summary>Tables this small are not worth shrinking.</summary>
+    private const int MinShrinkSlots = 64;
+
+    /// <summary>At most an eighth of the slots hold a key (and the table is worth shrinking).</summary>
+    public bool IsSparse => _slots.Length >= MinShrinkSlots && Count <= _slots.Length / 8;
+
+    /// <summary>
+    /// Gives most of the arrays back once at most an eighth of the slots hold a key (mass deletes or evictions; Redis
+    /// shrinks its dicts under 10 % fill): the keys above the new size move down into free slots, the arrays are cut
+    /// to the smallest power of two at least twice the keys, and the chains are rebuilt. A key only ever moves to a
+    /// lower index, which SCAN relies on (it walks each table downwards). False when the table is not that sparse.
+    /// Without it a table keeps the size of the most keys it ever held, and memory freed by evicting keys could not
+    /// go below it.
+    /// </summary>
+    public bool ShrinkIfSparse()
+    {
+        if (!IsSparse) return false;
+        int size = 4;
+        while (size < Count * 2) size <<= 1;
+        int low = 0;
+        for (int i = size; i < _used; i++)
+        {
+            if (_slots[i].Key is null) continue;
+            while (_slots[low].Key != null) low++; // a free one below size exists: Count <= size / 2
+            _slots[low] = _slots[i];
+        }
+        Array.Resize(ref _slots, size);
+        _used = size;
+        while (_used > 0 && _slots[_used - 1].Key is null) _used--;
+        _free = -1;
+        _freeCount = 0;
+        for (int i = _used - 1; i >= 0; i--)
+        {
+            if (_slots[i].Key != null) continue;
+            _slots[i] = new Slot { Next = _free };
+            _free = i;
+            _freeCount++;
+        }
+        RebuildChains();
+        return true;
+    }
+
+    /// <summary>A bucket array for the slots' size, every key's chain link set again.</summary>
+    private void RebuildChains()
+    {
         _buckets = new int[_slots.Length * BucketsPerSlot];
         uint mask = (uint)(_buckets.Length - 1);
         for (int i = 0; i < _used; i++)
