@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using HyperCache.Frontends.Hosting;
 using HyperCache.StateMachine;
+using HyperCache.StateMachine.Dump;
 using HyperCache.StateMachine.Snapshots;
 
 namespace HyperCache.Frontends.Cli;
 
 /// <summary>
-/// <c>hypercache replay --data-dir DIR [--until-address A | --until-time ISO-8601-UTC] [--out-snapshot FILE] [--verify]</c>:
+/// <c>hypercache replay --data-dir DIR [--until-address A | --until-time ISO-8601-UTC] [--out-snapshot FILE] [--out-rdb FILE] [--verify]</c>:
 /// rebuilds the state of a (stopped) node's data directory as of an address or a time, prints its digest and key
-/// counts, optionally writes it as a snapshot (which <c>serve --from-snapshot</c> can start from).
+/// counts, optionally writes it as a snapshot (which <c>serve --from-snapshot</c> can start from) or as a Redis RDB
+/// file (which redis-server loads as its dump.rdb; keys expired by now left out, as Redis leaves them).
 /// Exit codes: 0 done, 1 damaged log or failed verification, 2 bad arguments.
 /// </summary>
 public static class ReplayCommand
@@ -21,10 +23,11 @@ public static class ReplayCommand
         var untilAddress = new Option<long?>("--until-address") { Description = "Apply only log entries below this address" };
         var untilTime = new Option<string?>("--until-time") { Description = "Apply only log entries written no later than this UTC time (ISO 8601)" };
         var outSnapshot = new Option<string?>("--out-snapshot") { Description = "Write the rebuilt state to this snapshot file" };
+        var outRdb = new Option<string?>("--out-rdb") { Description = "Write the rebuilt state to this Redis RDB file (version 10, redis-server 7.0 loads it)" };
         var verify = new Option<bool>("--verify") { Description = "Also rebuild another way (the log alone if never truncated, else an older snapshot + log) and compare digests; fail on any damage" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var command = new Command("replay", "Rebuild a data directory's state up to an address or a point in time");
-        foreach (var o in new Option[] { dataDir, untilAddress, untilTime, outSnapshot, verify, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { dataDir, untilAddress, untilTime, outSnapshot, outRdb, verify, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             bool asJson = parse.GetValue(json);
@@ -38,12 +41,12 @@ public static class ReplayCommand
                 untilMs = at.ToUnixTimeMilliseconds();
             }
             string dir = parse.GetValue(dataDir)!;
-            return Run(dir, until, untilMs, parse.GetValue(outSnapshot), parse.GetValue(verify), asJson);
+            return Run(dir, until, untilMs, parse.GetValue(outSnapshot), parse.GetValue(verify), asJson, parse.GetValue(outRdb));
         });
         return command;
     }
 
-    public static int Run(string dir, long until, long untilMs, string? outSnapshot, bool verify, bool asJson)
+    public static int Run(string dir, long until, long untilMs, string? outSnapshot, bool verify, bool asJson, string? outRdb = null)
     {
         const int shards = 16, databases = 16;
         ReplayOutcome outcome;
@@ -101,6 +104,18 @@ public static class ReplayCommand
             var header = SnapshotWriter.Write(store, Path.GetFullPath(outSnapshot), "replay", null, outcome.End);
             result["out_snapshot"] = Path.GetFullPath(outSnapshot);
             result["out_snapshot_bytes"] = header.ContentLength;
+        }
+        if (outRdb != null)
+        {
+            string path = Path.GetFullPath(outRdb);
+            using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var export = RdbFile.Write(store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                file.Flush(flushToDisk: true);
+                result["out_rdb_keys"] = export.Keys;
+                result["out_rdb_skipped_cuckoo"] = export.Skipped;
+            }
+            result["out_rdb"] = path;
         }
         CliOutput.Print(result, asJson);
         return exit;

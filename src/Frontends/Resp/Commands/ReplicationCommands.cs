@@ -1,10 +1,12 @@
 using System.Globalization;
 using HyperCache.Replication;
 using HyperCache.StateMachine;
+using HyperCache.StateMachine.Dump;
 
 namespace HyperCache.Frontends.Resp.Commands;
 
-/// <summary>REPLICAOF/SLAVEOF, ROLE, WAIT and REPLCONF GETPORT (how a replica finds the log-shipping port).</summary>
+/// <summary>REPLICAOF/SLAVEOF, ROLE, WAIT, REPLCONF GETPORT (how a replica finds the log-shipping port) and SYNC
+/// (an RDB export).</summary>
 public static class ReplicationCommands
 {
     private const string NoLog = "ERR replication needs the AOF (appendonly yes)";
@@ -16,6 +18,32 @@ public static class ReplicationCommands
         t.Add("role", 1, CommandFlags.Fast, Role);
         t.Add("wait", 3, CommandFlags.None, Wait);
         t.Add("replconf", -1, CommandFlags.Admin, ReplConf);
+        t.Add("sync", 1, CommandFlags.Admin | CommandFlags.NoMulti, Sync);
+        t.Add("psync", -3, CommandFlags.Admin | CommandFlags.NoMulti, (c, a, r) => throw new CommandError(NoPsync));
+    }
+
+    private const string NoPsync = "ERR PSYNC is not supported: HyperCache replicas follow their primary over gRPC (REPLICAOF between HyperCache nodes); SYNC exports an RDB file (redis-cli --rdb)";
+
+    /// <summary>
+    /// SYNC as <c>redis-cli --rdb</c> uses it: the whole keyspace as an RDB file (<see cref="RdbFile"/>), sent as
+    /// Redis sends a full sync's payload (<c>$length</c>, then the bytes, no CRLF after them), then the connection
+    /// closes: an export for backups and for moving data to redis-server, not a replication stream (a Redis replica
+    /// asks with PSYNC, which is refused). Built in memory first, while this connection's loop waits, as SAVE.
+    /// </summary>
+    private static void Sync(RespClient c, CommandArgs a, RespWriter r)
+    {
+        var file = new MemoryStream();
+        try
+        {
+            RdbFile.Write(c.Store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+        catch (InvalidOperationException)
+        {
+            throw new CommandError("ERR a snapshot is being taken; try SYNC again in a moment");
+        }
+        r.Preformatted(System.Text.Encoding.ASCII.GetBytes("$" + file.Length.ToString(CultureInfo.InvariantCulture) + "\r\n"));
+        r.Preformatted(file.GetBuffer().AsSpan(0, (int)file.Length));
+        c.CloseAfterReply = true;
     }
 
     private static Replicator Replication(RespClient c) => c.Node.Replication ?? throw new CommandError(NoLog);
