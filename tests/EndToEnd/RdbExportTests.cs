@@ -5,7 +5,8 @@ namespace HyperCache.EndToEnd.Tests;
 
 /// <summary>SYNC as <c>redis-cli --rdb</c> sends it: an RDB file of the whole keyspace that a real redis-server
 /// 7.0.15 loads with every type, TTL, database and function library; the same offline from a data directory
-/// (<c>hypercache replay --out-rdb</c>); PSYNC (a Redis replica) is refused.</summary>
+/// (<c>hypercache replay --out-rdb</c>); and the way in, redis-server's dump.rdb as a snapshot a new node starts from
+/// (<c>hypercache snapshot from-rdb</c>). PSYNC (a Redis replica) is refused.</summary>
 [Collection(DifferentialCollection.Name)]
 public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
 {
@@ -70,6 +71,67 @@ public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
         LoadInto(reference, File.ReadAllBytes(file));
         for (int i = 0; i < keys.Length; i++) Assert.Equal(contents[i], DumpRestoreDifferentialTests.Content(reference, keys[i]));
         Assert.InRange(long.Parse(reference.Command("PTTL", "cli:zset")[1..^2]), 1, 100_000);
+    }
+
+    /// <summary>The way in: redis-server's own dump.rdb (its compact encodings: listpacks, an intset, a quicklist)
+    /// through <c>hypercache snapshot from-rdb</c>, and a new node started from that snapshot.</summary>
+    [RedisServerFact]
+    public async Task A_redis_server_dump_becomes_a_snapshot_a_new_node_starts_from()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        var keys = MigrateTests.BuildEachType(reference, name => "in:" + name, "hash").Append("in:intset").ToArray();
+        reference.Command("SADD", "in:intset", "1", "2", "3");
+        using (var db3 = redis.Raw())
+        {
+            db3.Command("SELECT", "3");
+            db3.Command("SET", "in:db3", "three");
+        }
+        Assert.Equal(Resp.Bulk("rdbimport"), reference.Command("FUNCTION", "LOAD", Library.Replace("rdbexport", "rdbimport")));
+        var contents = keys.Select(k => DumpRestoreDifferentialTests.Content(reference, k)).ToArray();
+        Assert.Equal(Resp.Ok, reference.Command("SAVE"));
+        var dir = Resp.ParseFlatArray(reference.Command("CONFIG", "GET", "dir"))[1]!;
+        var dump = Path.Combine(dir, Resp.ParseFlatArray(reference.Command("CONFIG", "GET", "dbfilename"))[1]!);
+
+        string snapshot = Path.Combine(dir, "from-rdb.hcs");
+        var import = HyperCacheCli.Run("snapshot", "from-rdb", dump, "--out", snapshot, "--json");
+        Assert.True(import.Exit == 0, import.ToString());
+        Assert.Equal(keys.Length + 1, import.Json["keys"]!.GetValue<long>());
+        Assert.Equal(1, import.Json["libraries"]!.GetValue<int>());
+
+        using var node = new NodeProcess(extraArgs: ["--from-snapshot", snapshot]);
+        node.Start();
+        using var c = node.Raw();
+        for (int i = 0; i < keys.Length; i++) Assert.Equal(contents[i], DumpRestoreDifferentialTests.Content(c, keys[i]));
+        Assert.InRange(long.Parse(c.Command("PTTL", "in:hash")[1..^2]), 1, 100_000);
+        Assert.Equal(Resp.Int(1), c.Command("FCALL", "rdbimport_f", "0"));
+        Assert.Equal(Resp.Ok, c.Command("SELECT", "3"));
+        Assert.Equal(Resp.Bulk("three"), c.Command("GET", "in:db3"));
+    }
+
+    [Fact]
+    public void A_damaged_rdb_file_is_refused_with_exit_code_1()
+    {
+        string dir = Directory.CreateTempSubdirectory("hc-rdb-").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "dump.rdb");
+            using (var c = Node.Raw())
+            {
+                c.Command("SET", K("damaged"), "v");
+            }
+            byte[] rdb = Sync();
+            rdb[rdb.Length / 2] ^= 0x55;
+            File.WriteAllBytes(file, rdb);
+            var import = HyperCacheCli.Run("snapshot", "from-rdb", file, "--out", Path.Combine(dir, "x.hcs"));
+            Assert.Equal(1, import.Exit);
+            Assert.Contains("error:", import.Err);
+            Assert.False(File.Exists(Path.Combine(dir, "x.hcs")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>Makes redis-server load <paramref name="rdb"/> as its dump file.</summary>

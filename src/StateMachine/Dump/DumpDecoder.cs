@@ -29,6 +29,13 @@ public static class DumpDecoder
     {
         var r = new RdbReader(body);
         byte type = r.ReadByte();
+        return Read(ref r, type);
+    }
+
+    /// <summary>The object of an RDB value of <paramref name="type"/> at the reader's position (an RDB file holds the
+    /// key between the type and the object); the reader is left just after it.</summary>
+    internal static object Read(ref RdbReader r, byte type)
+    {
         var elements = new List<byte[]>();
         switch (type)
         {
