@@ -61,6 +61,11 @@ public sealed class NodeConfig
     public string MaxMemoryPolicy { get; set; } = "noeviction";
     /// <summary>Keys sampled per database per eviction (maxmemory-samples).</summary>
     public int MaxMemorySamples { get; set; } = 5;
+
+    /// <summary>Redis parameters HyperCache has no use for, as CONFIG SET left them (<see cref="RedisOnlySettings"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> RedisOnly { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public string RedisOnlyValue(RedisOnlySettings.Parameter p) => RedisOnly.TryGetValue(p.Name, out var value) ? value : p.Value;
     /// <summary>maxmemory-eviction-tenacity (0..100): how long a write may evict before it runs anyway.</summary>
     public int MaxMemoryEvictionTenacity { get; set; } = 10;
     /// <summary>Session policy: seconds without access after which a key is an idle session (0 = never).</summary>

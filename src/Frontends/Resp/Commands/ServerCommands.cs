@@ -88,6 +88,8 @@ public static class ServerCommands
         if (a.Count > 2 || (a.Count == 2 && !a.Is(1, "ASYNC"u8) && !a.Is(1, "SYNC"u8))) throw CommandError.Syntax();
     }
 
+    private static CommandError SetFailed(string name, string reason) => new($"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}");
+
     private static List<ConfigLoader.Setting> RedisSettings() => ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();
 
     private static void ConfigGet(RespClient c, CommandArgs a, RespWriter r)
@@ -96,9 +98,12 @@ public static class ServerCommands
         for (int i = 2; i < a.Count; i++)
         {
             foreach (var s in RedisSettings())
+            {
                 if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(s.RedisName!))) matched[s.RedisName!] = s.Get(c.Node.Config);
-            foreach (var (name, value) in FixedSettings)
-                if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(name))) matched[name] = value;
+                if (s.RedisName == "replicaof" && Glob.Match(a[i], "slaveof"u8)) matched["slaveof"] = s.Get(c.Node.Config); // Redis's old name
+            }
+            foreach (var p in RedisOnlySettings.All)
+                if (Glob.Match(a[i], System.Text.Encoding.ASCII.GetBytes(p.Name))) matched[p.Name] = c.Node.Config.RedisOnlyValue(p);
         }
         r.MapHeader(matched.Count);
         foreach (var (name, value) in matched)
@@ -108,17 +113,36 @@ public static class ServerCommands
         }
     }
 
-    /// <summary>CONFIG SET name value [name value ...]: all are checked before any is applied.</summary>
+    /// <summary>CONFIG SET name value [name value ...]: all are checked before any is applied. A setting of ours that
+    /// needs a restart takes its current value (a no-op) and refuses another as Redis refuses an immutable one; the
+    /// Redis parameters HyperCache has no use for go by <see cref="RedisOnlySettings"/>.</summary>
     private static void ConfigSet(RespClient c, CommandArgs a, RespWriter r)
     {
         if (a.Count % 2 != 0) throw ArgParse.WrongArity("config|set");
         var changes = new List<(ConfigLoader.Setting Setting, string Value)>();
+        var others = new List<(RedisOnlySettings.Parameter Parameter, string Value)>();
         for (int i = 2; i < a.Count; i += 2)
         {
-            string name = a.Text(i).ToLowerInvariant();
-            var setting = RedisSettings().FirstOrDefault(s => s.RedisName == name && Mutable.Contains(name))
-                ?? throw new CommandError($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
-            changes.Add((setting, a.Text(i + 1)));
+            string name = a.Text(i).ToLowerInvariant(), value = a.Text(i + 1);
+            if (RedisSettings().FirstOrDefault(s => s.RedisName == (name == "slaveof" ? "replicaof" : name)) is { } setting)
+            {
+                if (Mutable.Contains(name)) changes.Add((setting, value));
+                else if (value != setting.Get(c.Node.Config)) throw SetFailed(name, "can't set immutable config");
+                continue;
+            }
+            var parameter = RedisOnlySettings.Find(name) ?? throw new CommandError($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
+            try
+            {
+                others.Add((parameter, RedisOnlySettings.Check(parameter, value)));
+            }
+            catch (FormatException)
+            {
+                throw SetFailed(name, "argument couldn't be parsed into an integer");
+            }
+            catch (ArgumentException e)
+            {
+                throw SetFailed(name, e.Message);
+            }
         }
         var trial = new NodeConfig();
         foreach (var (setting, value) in changes)
@@ -137,6 +161,7 @@ public static class ServerCommands
             }
         }
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
+        foreach (var (parameter, value) in others) c.Node.Config.RedisOnly[parameter.Name] = value;
         if (changes.Exists(change => change.Setting.RedisName == "requirepass")) c.Node.Acl.SetDefaultPassword(c.Node.Config.RequirePass);
         if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
         c.Store.ConfigureMemory(c.Node.Config.MemorySettings());
@@ -149,13 +174,4 @@ public static class ServerCommands
 
     /// <summary>Settings CONFIG SET may change while running (the others need a restart).</summary>
     private static readonly HashSet<string> Mutable = ["maxclients", "timeout", "appendfsync", "maxmemory", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "requirepass", "masterauth", "masteruser", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events", "busy-reply-threshold", "lua-time-limit", "tracking-table-max-keys"];
-
-    /// <summary>Settings clients ask about that have one fixed answer here.</summary>
-    private static readonly (string Name, string Value)[] FixedSettings =
-    [
-        ("save", ""),
-        ("slave-read-only", "yes"),
-        ("replica-read-only", "yes"),
-        ("cluster-enabled", "no"),
-    ];
 }
