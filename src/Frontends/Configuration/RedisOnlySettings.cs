@@ -69,7 +69,7 @@ public static class RedisOnlySettings
         M("unixsocket", ""), M("unixsocketperm", "0"), M("socket-mark-id", "0"), I("ignore-warnings", ""),
         M("enable-debug-command", "no"), M("enable-module-command", "no"), M("enable-protected-configs", "no"),
         I("shutdown-on-sigint", "default"), I("shutdown-on-sigterm", "default"), I("shutdown-timeout", "10"),
-        I("latency-tracking", "yes"), I("latency-tracking-info-percentiles", "50 99 99.9"),
+        I("latency-tracking", "yes"), I("latency-tracking-info-percentiles", "50 99 99.9"), // read by INFO latencystats
         I("acllog-max-len", "128"), F("acl-pubsub-default", "resetchannels", "new users start with resetchannels here, as Redis 7.0's default"),
         I("propagation-error-behavior", "ignore", "ignore", "panic", "panic-on-replicas"),
         // Replication: HyperCache's own (gRPC log shipping, replication.* settings).
@@ -136,7 +136,21 @@ public static class RedisOnlySettings
             return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n.ToString(CultureInfo.InvariantCulture)
                 : MemoryConfigs.Contains(p.Name) ? MemoryValue(value) : throw new FormatException();
         if (p.Name == "save") return SaveValue(value);
+        if (p.Name == "latency-tracking-info-percentiles")
+            return string.Join(' ', Percentiles(value, strict: true).Select(v => v.ToString(CultureInfo.InvariantCulture)));
         return value;
+    }
+
+    /// <summary>latency-tracking-info-percentiles: numbers from 0 to 100, space separated (INFO latencystats reads it).</summary>
+    public static double[] Percentiles(string value, bool strict = false)
+    {
+        var result = new List<double>();
+        foreach (var part in value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) && p is >= 0 and <= 100) result.Add(p);
+            else if (strict) throw new ArgumentException("latency-tracking-info-percentiles: each must be a number from 0 to 100");
+        }
+        return [.. result];
     }
 
     /// <summary>Redis's memory units (1k = 1000, 1kb = 1024, ... gb).</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using HyperCache.Frontends.Configuration;
 using HyperCache.Frontends.Hosting;
 
 namespace HyperCache.Frontends.Resp.Commands;
@@ -10,9 +11,10 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// <summary>The INFO text, section by section, with Redis's field names so that existing tooling reads it.</summary>
 public static class ServerInfo
 {
-    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace"];
-    /// <summary>As Redis: INFO and INFO default leave commandstats out; INFO all and everything include it.</summary>
-    private static readonly string[] Sections = [.. DefaultSections, "commandstats"];
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+    /// <summary>Redis 7.0's sections in its order. As Redis: INFO and INFO default leave commandstats and latencystats
+    /// out; INFO all and everything include them.</summary>
+    private static readonly string[] Sections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
 
     public static string Build(Node node, CommandArgs args)
     {
@@ -26,7 +28,7 @@ public static class ServerInfo
             bool isDefault = Array.IndexOf(DefaultSections, section) >= 0;
             if (!(isDefault ? defaults : all) && !wanted.Contains(section)) continue;
             if (text.Length > 0) text.Append("\r\n");
-            text.Append("# ").Append(char.ToUpperInvariant(section[0])).Append(section[1..]).Append("\r\n");
+            text.Append("# ").Append(section == "cpu" ? "CPU" : char.ToUpperInvariant(section[0]) + section[1..]).Append("\r\n");
             foreach (var (name, value) in Fields(node, section)) text.Append(name).Append(':').Append(value).Append("\r\n");
         }
         return text.ToString();
@@ -136,6 +138,12 @@ public static class ServerInfo
             case "errorstats":
                 foreach (var (code, count) in node.Metrics.Errors.ByCode()) yield return ($"errorstat_{code}", $"count={count}");
                 break;
+            case "cluster":
+                yield return ("cluster_enabled", "0");
+                break;
+            case "latencystats":
+                foreach (var field in LatencyStats(node)) yield return field;
+                break;
             case "replication":
                 foreach (var field in ReplicationInfo.Fields(node)) yield return field;
                 break;
@@ -158,6 +166,22 @@ public static class ServerInfo
                         $"calls={calls},usec={usec},usec_per_call={perCall:F2},rejected_calls={meter.RejectedCalls},failed_calls={meter.FailedCalls}"));
                 }
                 break;
+        }
+    }
+
+    /// <summary>Redis 7.0's latency percentiles per command (latency-tracking, latency-tracking-info-percentiles), from
+    /// the timed sample (one command in eight), each within an eighth of its power-of-two range.</summary>
+    private static IEnumerable<(string, string)> LatencyStats(Node node)
+    {
+        if (node.Config.RedisOnlyValue(RedisOnlySettings.Find("latency-tracking")!) != "yes") yield break;
+        var percentiles = RedisOnlySettings.Percentiles(node.Config.RedisOnlyValue(RedisOnlySettings.Find("latency-tracking-info-percentiles")!));
+        if (percentiles.Length == 0) yield break;
+        foreach (var (name, meter) in Meters(node).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            var values = meter.Latency.Percentiles(percentiles);
+            if (values.Length == 0) continue;
+            yield return ($"latency_percentiles_usec_{name}", string.Join(',', percentiles.Select((p, i) =>
+                "p" + p.ToString(CultureInfo.InvariantCulture) + "=" + values[i].ToString("F3", CultureInfo.InvariantCulture))));
         }
     }
 

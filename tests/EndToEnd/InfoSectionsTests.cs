@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HyperCache.EndToEnd.Tests.Infrastructure;
+
+namespace HyperCache.EndToEnd.Tests;
+
+/// <summary>INFO's sections as redis-server 7.0.15 has them (names, order, which are default), and latencystats'
+/// percentiles per command.</summary>
+[Collection(DifferentialCollection.Name)]
+public sealed class InfoSectionsTests(NodeFixture node) : E2ETest(node)
+{
+    [RedisServerFact]
+    public async Task Sections_are_redis_server_s_in_its_order()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        reference.Command("SET", "k", "v");
+        foreach (var args in new[] { new[] { "INFO" }, ["INFO", "everything"], ["INFO", "cluster"], ["INFO", "modules"] })
+            Assert.Equal(Headers(reference.Command(args)), Headers(Cmd(args)));
+        Assert.Equal(reference.Command("INFO", "cluster"), Cmd("INFO", "cluster"));
+    }
+
+    [Fact]
+    public void Latencystats_gives_each_timed_command_s_percentiles_as_configured()
+    {
+        using var c = Node.Raw();
+        for (int i = 0; i < 200; i++) c.Command("GET", K());
+        var fields = Fields(c.Command("INFO", "latencystats"));
+        var get = Regex.Match(fields["latency_percentiles_usec_get"], @"^p50=(\d+\.\d{3}),p99=(\d+\.\d{3}),p99\.9=(\d+\.\d{3})$");
+        Assert.True(get.Success, fields["latency_percentiles_usec_get"]);
+        var values = get.Groups.Values.Skip(1).Select(g => double.Parse(g.Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(values[0] > 0 && values[0] <= values[1] && values[1] <= values[2], string.Join(' ', values));
+        try
+        {
+            Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "latency-tracking-info-percentiles", "10 90"));
+            Assert.Matches(@"^p10=\d+\.\d{3},p90=\d+\.\d{3}$", Fields(c.Command("INFO", "latencystats"))["latency_percentiles_usec_get"]);
+            Assert.StartsWith("-ERR CONFIG SET failed", c.Command("CONFIG", "SET", "latency-tracking-info-percentiles", "50 101"));
+            Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "latency-tracking", "no"));
+            Assert.Empty(Fields(c.Command("INFO", "latencystats")));
+        }
+        finally
+        {
+            c.Command("CONFIG", "SET", "latency-tracking", "yes", "latency-tracking-info-percentiles", "50 99 99.9");
+        }
+    }
+
+    private static List<string> Headers(string reply) =>
+        [.. ((string)Resp.Parse(reply)!).Split("\r\n").Where(line => line.StartsWith('#'))];
+
+    private static Dictionary<string, string> Fields(string reply) =>
+        ((string)Resp.Parse(reply)!).Split("\r\n").Where(l => l.Contains(':') && !l.StartsWith('#')).Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1]);
+}
