@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Hashing;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
@@ -150,6 +151,19 @@ public sealed partial class Store
     {
         using var locks = LockAll(stackalloc ulong[MaskWords]);
         LogDbEvent(session, EventKind.SwapDb, a, b);
+    }
+
+    /// <summary>DEBUG DIGEST-VALUE: Redis's digest of the key's value (<see cref="Values.RedisValueDigest"/>), expired or
+    /// not, as Redis reads the key without its expiry check; 20 zero bytes when there is no key.</summary>
+    public byte[] RedisDigestValue(Session session, ReadOnlySpan<byte> key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Lock)
+        {
+            if (shard.DbIfExists(session.Db) is not { } db) return new byte[20];
+            ref Entry entry = ref db.Find(key);
+            return Unsafe.IsNullRef(ref entry) || entry.Value is null ? new byte[20] : Values.RedisValueDigest.Of(entry.Value, entry.ExpireAt != 0);
+        }
     }
 
     /// <summary>

@@ -71,7 +71,17 @@ public static class ServerCommands
         });
         t.Multiplexed("debug", A,
             new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))),
+            new Subcommand("DIGEST-VALUE", -2, DigestValue),
             new Subcommand("SLEEP", 3, DebugSleep));
+    }
+
+    /// <summary>DEBUG DIGEST-VALUE key...: Redis's own digest of each value (status replies of 40 hex digits), equal to
+    /// redis-server's for the same value, so data moved between the two can be compared key by key. (DEBUG DIGEST is
+    /// HyperCache's state digest, which covers more: stream groups, function libraries.)</summary>
+    private static void DigestValue(RespClient c, CommandArgs a, RespWriter r)
+    {
+        r.ArrayHeader(a.Count - 2);
+        for (int i = 2; i < a.Count; i++) r.Simple(Convert.ToHexStringLower(c.Store.RedisDigestValue(c.Session, a[i])));
     }
 
     /// <summary>DEBUG SLEEP seconds: holds this connection's I/O thread, as Redis holds its one thread (for tests of
