@@ -123,8 +123,8 @@ public sealed partial class Store
             if (key is null || db is null) return false;
             LogDelete(_evictionSession, db.Index, key)?.Raise(KeyspaceEventTypes.Evicted, "evicted"u8, db.Index, key);
             shard.EvictedKeys++;
-            // Evicting runs before a command, never inside one: the table may move its entries now. Without this
-            // a table's arrays stayed as large as the most keys it held, a floor eviction could not go below.
+            // Evicting runs before a command, never inside one: the table may move its entries now. Without this a
+            // table's arrays stayed as large as the most keys it had held, a floor no eviction could get below.
             db.ShrinkIfSparse();
             return true;
         }
