@@ -17,10 +17,11 @@ public readonly record struct RdbExport(long Keys, long Skipped, long Bytes);
 
 /// <summary>
 /// The whole store as a Redis RDB file, and back (<see cref="Load"/>). Written as version 10, as Redis 7.0 writes it
-/// (SYNC, for <c>redis-cli --rdb</c>; redis-server loads it as its dump.rdb): one consistent cut, as a snapshot takes it (<see cref="SnapshotCut"/>: each shard
-/// captured under its lock, collections copied only if written meanwhile); each key in DUMP's encodings
-/// (<see cref="DumpEncoder"/>) behind its database's SELECTDB and its expiry, the function libraries as Redis writes
-/// them, then EOF and the CRC-64 of the whole file. Keys already expired at the capture are left out.
+/// (SYNC, for <c>redis-cli --rdb</c>; redis-server loads it as its dump.rdb): one consistent cut, as a snapshot takes
+/// it (<see cref="SnapshotCut"/>: each shard captured under its lock, collections copied only if written meanwhile);
+/// each key in DUMP's encodings (<see cref="DumpEncoder"/>) behind its database's SELECTDB and its expiry, the
+/// function libraries as Redis writes them, then EOF and the CRC-64 of the whole file. Keys already expired at the
+/// capture are left out.
 /// </summary>
 public static class RdbFile
 {
