@@ -23,6 +23,8 @@ public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
             Assert.Equal(Resp.Ok, db3.Command("SET", K("in-db3"), "three"));
         }
         Expect(Resp.Int(1), "CF.ADD", K("cuckoo"), "x");
+        var big = string.Concat(Enumerable.Range(0, 300_000).Select(i => (char)('a' + i % 26))) + new string('z', 2_700_000); // sent in several chunks
+        Expect(Resp.Ok, "SET", K("big"), big);
         Expect(Resp.Bulk("rdbexport"), "FUNCTION", "LOAD", "REPLACE", Library);
         try
         {
@@ -37,6 +39,7 @@ public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
             for (int i = 0; i < keys.Length; i++) Assert.Equal(contents[i], DumpRestoreDifferentialTests.Content(reference, keys[i]));
             Assert.InRange(long.Parse(reference.Command("PTTL", K("list"))[1..^2]), 90_000, 100_000);
             Assert.Equal(Resp.Int(-1), reference.Command("PTTL", K("string")));
+            Assert.Equal(Cmd("DEBUG", "DIGEST-VALUE", K("big")), reference.Command("DEBUG", "DIGEST-VALUE", K("big")));
             Assert.Equal(Resp.Int(0), reference.Command("EXISTS", K("cuckoo"))); // RedisBloom's type: left out
             Assert.Equal(Resp.Ok, reference.Command("SELECT", "3"));
             Assert.Equal(Resp.Bulk("three"), reference.Command("GET", K("in-db3")));

@@ -28,22 +28,40 @@ public static class ReplicationCommands
     /// SYNC as <c>redis-cli --rdb</c> uses it: the whole keyspace as an RDB file (<see cref="RdbFile"/>), sent as
     /// Redis sends a full sync's payload (<c>$length</c>, then the bytes, no CRLF after them), then the connection
     /// closes: an export for backups and for moving data to redis-server, not a replication stream (a Redis replica
-    /// asks with PSYNC, which is refused). Built in memory first, while this connection's loop waits, as SAVE.
+    /// asks with PSYNC, which is refused). The file is written on the thread pool into the data directory (as Redis
+    /// writes a disk-based sync's file), so the loop serving this connection goes on serving the others, and is then
+    /// sent a megabyte at a time, each flushed before the next is read: a dataset of any size, in bounded memory.
     /// </summary>
     private static void Sync(RespClient c, CommandArgs a, RespWriter r)
     {
-        var file = new MemoryStream();
-        try
+        var store = c.Store;
+        string dir = c.Node.Config.DataDir;
+        c.Blocked = new BlockedCommand(async (writer, closed) =>
         {
-            RdbFile.Write(c.Store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        }
-        catch (InvalidOperationException)
-        {
-            throw new CommandError("ERR a snapshot is being taken; try SYNC again in a moment");
-        }
-        r.Preformatted(System.Text.Encoding.ASCII.GetBytes("$" + file.Length.ToString(CultureInfo.InvariantCulture) + "\r\n"));
-        r.Preformatted(file.GetBuffer().AsSpan(0, (int)file.Length));
-        c.CloseAfterReply = true;
+            Directory.CreateDirectory(dir);
+            await using var file = new FileStream(Path.Combine(dir, $"sync-{Guid.NewGuid():N}.rdb.tmp"), FileMode.CreateNew,
+                FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            try
+            {
+                await Task.Run(() => RdbFile.Write(store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), closed);
+            }
+            catch (InvalidOperationException)
+            {
+                writer.Error("ERR a snapshot is being taken; try SYNC again in a moment");
+                return;
+            }
+            c.CloseAfterReply = true;
+            writer.Preformatted(System.Text.Encoding.ASCII.GetBytes("$" + file.Length.ToString(CultureInfo.InvariantCulture) + "\r\n"));
+            file.Position = 0;
+            var chunk = new byte[1 << 20];
+            int read;
+            while ((read = await file.ReadAsync(chunk, closed)) > 0)
+            {
+                writer.Preformatted(chunk.AsSpan(0, read));
+                writer.Commit();
+                if ((await writer.FlushAsync()).IsCompleted) return;
+            }
+        }, unblockable: false);
     }
 
     private static Replicator Replication(RespClient c) => c.Node.Replication ?? throw new CommandError(NoLog);
