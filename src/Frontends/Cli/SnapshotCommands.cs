@@ -93,7 +93,8 @@ public static class SnapshotCommands
             RdbImport import;
             try
             {
-                import = RdbFile.Load(store, File.ReadAllBytes(path), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+                    import = RdbFile.Load(store, input, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 var session = new Session();
                 foreach (var code in import.Libraries) store.FunctionLoad(session, Scripting.Shebang.ParseLibrary(code).Name, code);
             }
