@@ -146,6 +146,28 @@ public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
         Assert.Equal(Resp.Ok, reference.Command("DEBUG", "RELOAD", "NOSAVE"));
     }
 
+    /// <summary>redis-cli --functions-rdb: REPLCONF rdb-filter-only functions, then SYNC: the libraries alone.</summary>
+    [RedisServerFact]
+    public async Task A_functions_only_file_holds_the_libraries_and_no_key()
+    {
+        Cmd("SET", K("not-in-it"), "v");
+        Expect(Resp.Bulk("rdbexport"), "FUNCTION", "LOAD", "REPLACE", Library);
+        try
+        {
+            byte[] rdb = Sync(functionsOnly: true);
+            await using var redis = await NodeFixture.StartRedisServerAsync();
+            using var reference = redis.Raw();
+            LoadInto(reference, rdb);
+            Assert.Equal(Resp.Int(0), reference.Command("DBSIZE"));
+            Assert.Contains("rdbexport_f", reference.Command("FUNCTION", "LIST", "LIBRARYNAME", "rdbexport"));
+            Assert.True(Sync().Length > rdb.Length, "a plain SYNC on another connection still holds the keys");
+        }
+        finally
+        {
+            Cmd("FUNCTION", "DELETE", "rdbexport");
+        }
+    }
+
     [Fact]
     public void Psync_is_refused_with_a_clear_error_and_sync_in_multi_too()
     {
@@ -157,9 +179,10 @@ public sealed class RdbExportTests(NodeFixture node) : E2ETest(node)
 
     /// <summary>SYNC as redis-cli sends it (inline), the reply read as Redis sends a full sync's payload: $length,
     /// CRLF, the bytes, nothing after them; then the node closes the connection.</summary>
-    private byte[] Sync()
+    private byte[] Sync(bool functionsOnly = false)
     {
         using var c = Node.Raw(TimeSpan.FromSeconds(30));
+        if (functionsOnly) Assert.Equal(Resp.Ok, c.Command("REPLCONF", "rdb-filter-only", "functions")); // as redis-cli --functions-rdb
         c.Send("SYNC\r\n");
         string reply = c.ReadUntilClosed(TimeSpan.FromSeconds(30));
         int header = reply.IndexOf("\r\n", StringComparison.Ordinal);

@@ -64,6 +64,10 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public bool Monitoring { get; set; }
     /// <summary>Set by QUIT or a protocol error: reply, flush, then close.</summary>
     public bool CloseAfterReply { get; set; }
+
+    /// <summary>REPLCONF rdb-filter-only functions (redis-cli --functions-rdb): this connection's SYNC sends the
+    /// function libraries alone.</summary>
+    public bool RdbFunctionsOnly { get; set; }
     public Action? Kill { get; set; }
     /// <summary>Set by a blocking command (BLPOP...) that must wait: the connection stops its batch until it ends.</summary>
     public BlockedCommand? Blocked { get; set; }

@@ -25,9 +25,10 @@ public static partial class RdbFile
     private const int NewestReadable = 11; // Redis 7.2's; 7.4's (12) adds hashes with field TTLs
     private const int DumpFooter = 10; // RDB version and CRC-64 after a DUMP payload
 
-    /// <summary>Writes the file to <paramref name="output"/>; throws <see cref="InvalidOperationException"/> while a
+    /// <summary>Writes the file to <paramref name="output"/> (with <paramref name="functionsOnly"/>, the function
+    /// libraries and no keys, as Redis's rdb-filter-only); throws <see cref="InvalidOperationException"/> while a
     /// snapshot is being taken (one cut at a time).</summary>
-    public static RdbExport Write(Store store, Stream output, long nowMs)
+    public static RdbExport Write(Store store, Stream output, long nowMs, bool functionsOnly = false)
     {
         var file = new CrcStream(output);
         file.Write("REDIS0010"u8);
@@ -53,7 +54,7 @@ public static partial class RdbFile
                     }
                 }
                 int db = -1;
-                foreach (var key in capture.Keys)
+                foreach (var key in functionsOnly ? [] : capture.Keys)
                 {
                     if (key.ExpireAt != 0 && key.ExpireAt <= nowMs) continue;
                     if (key.Value is CuckooValue) { skipped++; continue; }

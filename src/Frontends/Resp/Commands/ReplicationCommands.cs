@@ -36,6 +36,7 @@ public static class ReplicationCommands
     {
         var store = c.Store;
         string dir = c.Node.Config.DataDir;
+        bool functionsOnly = c.RdbFunctionsOnly;
         c.Blocked = new BlockedCommand(async (writer, closed) =>
         {
             Directory.CreateDirectory(dir);
@@ -43,7 +44,7 @@ public static class ReplicationCommands
                 FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
             try
             {
-                await Task.Run(() => RdbFile.Write(store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), closed);
+                await Task.Run(() => RdbFile.Write(store, file, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), functionsOnly), closed);
             }
             catch (InvalidOperationException)
             {
@@ -167,6 +168,10 @@ public static class ReplicationCommands
             return;
         }
         if (a.Count % 2 == 0) throw new CommandError("ERR syntax error");
+        // redis-cli --functions-rdb asks for a file of the libraries alone; the other options have nothing to tune.
+        for (int i = 1; i < a.Count; i += 2)
+            if (a.Text(i).Equals("rdb-filter-only", StringComparison.OrdinalIgnoreCase))
+                c.RdbFunctionsOnly = a.Text(i + 1).Equals("functions", StringComparison.OrdinalIgnoreCase);
         r.Ok();
     }
 }
