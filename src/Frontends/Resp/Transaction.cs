@@ -3,7 +3,18 @@ namespace HyperCache.Frontends.Resp;
 /// <summary>The commands queued between MULTI and EXEC, copied out of the request buffer (which is reused).</summary>
 public sealed class Transaction
 {
-    private readonly List<(CommandSpec Spec, byte[] Bytes, int[] Lengths)> _queued = [];
+    private readonly List<Queued> _queued = [];
+
+    /// <summary>A queued command: its arguments back to back in one array, and their lengths.</summary>
+    private readonly record struct Queued(CommandSpec Spec, byte[] Bytes, int[] Lengths)
+    {
+        /// <summary>Points <paramref name="args"/> at this command's arguments.</summary>
+        public void LoadInto(CommandArgs args)
+        {
+            args.Reset(Bytes);
+            for (int i = 0, at = 0; i < Lengths.Length; at += Lengths[i], i++) args.Add(at, Lengths[i]);
+        }
+    }
 
     public int Count => _queued.Count;
 
@@ -20,18 +31,17 @@ public sealed class Transaction
         for (int i = 0; i < args.Count; i++) total += lengths[i] = args[i].Length;
         var bytes = new byte[total];
         for (int i = 0, at = 0; i < args.Count; at += lengths[i], i++) args[i].CopyTo(bytes.AsSpan(at));
-        _queued.Add((spec, bytes, lengths));
+        _queued.Add(new Queued(spec, bytes, lengths));
     }
 
     /// <summary>Whether some queued command matches (CLIENT PAUSE WRITE asks before EXEC runs).</summary>
     public bool Any(Func<CommandSpec, CommandArgs, bool> match)
     {
         var args = new CommandArgs();
-        foreach (var (spec, bytes, lengths) in _queued)
+        foreach (var queued in _queued)
         {
-            args.Reset(bytes);
-            for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
-            if (match(spec, args)) return true;
+            queued.LoadInto(args);
+            if (match(queued.Spec, args)) return true;
         }
         return false;
     }
@@ -52,10 +62,10 @@ public sealed class Transaction
     {
         reply.ArrayHeader(_queued.Count);
         var args = new CommandArgs();
-        foreach (var (spec, bytes, lengths) in _queued)
+        foreach (var queued in _queued)
         {
-            args.Reset(bytes);
-            for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++) args.Add(at, lengths[i]);
+            var spec = queued.Spec;
+            queued.LoadInto(args);
             if (!client.User.Rules.AllowsAll && DeniedNow(client, spec, args)) continue; // logged as part of EXEC
             client.LastCommand = spec.Name;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
