@@ -33,8 +33,9 @@ internal sealed class GeoQuery
         }
         if (Sort != 0)
         {
-            found = found.OrderBy(p => p.Distance).ToList(); // stable: equal distances keep scan order
-            if (Sort < 0) found.Reverse();
+            // Stable both ways: equal distances keep scan order, farthest first too (as Redis's qsort, glibc's merge
+            // sort, leaves them; reversing the nearest-first order turned them around).
+            found = Sort > 0 ? [.. found.OrderBy(p => p.Distance)] : [.. found.OrderByDescending(p => p.Distance)];
         }
         if (Count > 0 && found.Count > Count) found.RemoveRange((int)Count, found.Count - (int)Count);
         return found;
