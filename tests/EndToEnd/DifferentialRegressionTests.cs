@@ -38,6 +38,17 @@ public sealed class DifferentialRegressionTests(NodeFixture node) : E2ETest(node
         Expect(Resp.BulkArray("c", "a", "b"), "GEORADIUS", K("g"), "15", "37", "200", "km", "ASC");
     }
 
+    /// <summary>With COUNT keeping fewer than it found, Redis orders with its partial quicksort (pqsort), which is not
+    /// stable: twelve members at one point, the nearest three are c, m1, m10, not c, m0, m1.</summary>
+    [Fact]
+    public void Geo_count_picks_among_equal_distances_as_redis_s_partial_quicksort_does()
+    {
+        Expect(Resp.Int(13), ["GEOADD", K("g"), .. Enumerable.Range(0, 12).SelectMany(i => new[] { "13.361389", "38.115556", "m" + i }), "15.087269", "37.502669", "c"]);
+        Expect(Resp.BulkArray("c", "m1", "m10"), "GEORADIUS", K("g"), "15", "37", "200", "km", "ASC", "COUNT", "3");
+        Expect(Resp.BulkArray("m0", "m1", "m10"), "GEORADIUS", K("g"), "15", "37", "200", "km", "DESC", "COUNT", "3");
+        Expect(Resp.BulkArray("m0", "m1", "m10", "m11", "m2"), "GEOSEARCH", K("g"), "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "DESC", "COUNT", "5");
+    }
+
     [Fact]
     public void Incrbyfloat_checks_the_type_before_the_increment()
     {

@@ -31,6 +31,14 @@ internal sealed class GeoQuery
             if (Any && found.Count >= Count) break;
             if (Shape.Contains(candidate.Score, out var point, candidate.Member)) found.Add(point);
         }
+        if (Sort != 0 && Count > 0 && found.Count > Count)
+        {
+            // COUNT keeps fewer than were found: Redis's partial quicksort, whose order of equal distances is its own.
+            var items = found.ToArray();
+            int sign = Sort;
+            PartialQuickSort.Sort(items, (x, y) => sign * x.Distance.CompareTo(y.Distance), (int)Count - 1);
+            return [.. items.Take((int)Count)];
+        }
         if (Sort != 0)
         {
             // Stable both ways: equal distances keep scan order, farthest first too (as Redis's qsort, glibc's merge
