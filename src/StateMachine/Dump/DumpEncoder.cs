@@ -13,7 +13,11 @@ public static class DumpEncoder
 {
     public const string CuckooError = "ERR DUMP of Cuckoo filter values is not supported (a RedisBloom module type in Redis)";
 
-    public static byte[] Encode(object value)
+    public static byte[] Encode(object value) => Body(value).Finish();
+
+    /// <summary>The value as RDB writes it, type byte first, without DUMP's footer (an RDB file puts the key after
+    /// the type, and one CRC-64 over the whole file).</summary>
+    internal static RdbWriter Body(object value)
     {
         var w = new RdbWriter(value is CollectionValue ? 256 : Store.StringSpan(value).Length + 16);
         switch (value)
@@ -60,6 +64,6 @@ public static class DumpEncoder
                 w.String(Store.StringSpan(value));
                 break;
         }
-        return w.Finish();
+        return w;
     }
 }

@@ -23,7 +23,6 @@ public static partial class RdbFile
     private const byte OpAux = 0xFA, OpSelectDb = 0xFE, OpExpireMs = 0xFC, OpFunction = 245, OpEof = 0xFF;
     private const byte OpResizeDb = 0xFB, OpExpireSeconds = 0xFD, OpIdle = 0xF9, OpFrequency = 0xF8, OpModuleAux = 0xF7;
     private const int NewestReadable = 11; // Redis 7.2's; 7.4's (12) adds hashes with field TTLs
-    private const int DumpFooter = 10; // RDB version and CRC-64 after a DUMP payload
 
     /// <summary>Writes the file to <paramref name="output"/> (with <paramref name="functionsOnly"/>, the function
     /// libraries and no keys, as Redis's rdb-filter-only); throws <see cref="InvalidOperationException"/> while a
@@ -31,13 +30,13 @@ public static partial class RdbFile
     public static RdbExport Write(Store store, Stream output, long nowMs, bool functionsOnly = false)
     {
         var file = new CrcStream(output);
-        file.Write("REDIS0010"u8);
-        Aux(file, "redis-bits", "64");
-        Aux(file, "ctime", (nowMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Aux(file, "aof-base", "0");
+        var record = new RdbWriter(256); // each record is put together here, then written out
+        record.Raw("REDIS0010"u8);
+        Aux(record, "redis-bits", "64");
+        Aux(record, "ctime", (nowMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Aux(record, "aof-base", "0");
+        file.Write(record);
         long keys = 0, skipped = 0;
-        Span<byte> expiry = stackalloc byte[9];
-        expiry[0] = OpExpireMs;
         var cut = new SnapshotCut(store, () => 0);
         store.BeginCut(cut);
         try
@@ -49,8 +48,9 @@ public static partial class RdbFile
                 {
                     foreach (var code in libraries.Values)
                     {
-                        file.Write([OpFunction]);
-                        String(file, code);
+                        record.Byte(OpFunction);
+                        record.String(code);
+                        file.Write(record);
                     }
                 }
                 int db = -1;
@@ -61,18 +61,19 @@ public static partial class RdbFile
                     if (key.Db != db)
                     {
                         db = key.Db;
-                        file.Write([OpSelectDb]);
-                        Length(file, (ulong)db);
+                        record.Byte(OpSelectDb);
+                        record.Length(db);
                     }
                     if (key.ExpireAt != 0)
                     {
-                        BinaryPrimitives.WriteInt64LittleEndian(expiry[1..], key.ExpireAt);
-                        file.Write(expiry);
+                        record.Byte(OpExpireMs);
+                        record.Millis(key.ExpireAt);
                     }
-                    var payload = DumpEncoder.Encode(key.Value);
-                    file.Write(payload.AsSpan(0, 1));            // the type
-                    String(file, key.Key);
-                    file.Write(payload.AsSpan(1, payload.Length - 1 - DumpFooter));
+                    var body = DumpEncoder.Body(key.Value).Written;
+                    record.Byte(body[0]); // the type, then the key, then the value
+                    record.String(key.Key);
+                    file.Write(record);
+                    file.Write(body[1..]);
                     keys++;
                 }
                 capture.Token.Release(); // written out: its collections need no copy on write any more
@@ -82,34 +83,19 @@ public static partial class RdbFile
         {
             store.EndCut(cut);
         }
-        file.Write([OpEof]);
+        record.Byte(OpEof);
+        file.Write(record);
         Span<byte> crc = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(crc, file.Crc);
         output.Write(crc);
         return new RdbExport(keys, skipped, file.Bytes + 8);
     }
 
-    private static void Aux(CrcStream file, string name, string value)
+    private static void Aux(RdbWriter record, string name, string value)
     {
-        file.Write([OpAux]);
-        String(file, Encoding.ASCII.GetBytes(name));
-        String(file, Encoding.ASCII.GetBytes(value));
-    }
-
-    private static void String(CrcStream file, ReadOnlySpan<byte> bytes)
-    {
-        Length(file, (ulong)bytes.Length);
-        file.Write(bytes);
-    }
-
-    /// <summary>RDB's length encoding (6, 14, 32 or 64 bits).</summary>
-    private static void Length(CrcStream file, ulong length)
-    {
-        Span<byte> span = stackalloc byte[9];
-        if (length < 1 << 6) { span[0] = (byte)length; file.Write(span[..1]); }
-        else if (length < 1 << 14) { BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)(0x4000 | length)); file.Write(span[..2]); }
-        else if (length <= uint.MaxValue) { span[0] = 0x80; BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length); file.Write(span[..5]); }
-        else { span[0] = 0x81; BinaryPrimitives.WriteUInt64BigEndian(span[1..], length); file.Write(span); }
+        record.Byte(OpAux);
+        record.String(Encoding.ASCII.GetBytes(name));
+        record.String(Encoding.ASCII.GetBytes(value));
     }
 
     /// <summary>Writes through to the stream, keeping the CRC-64 and the count of what went by.</summary>
@@ -123,6 +109,13 @@ public static partial class RdbFile
             Crc = Crc64.Compute(bytes, Crc);
             Bytes += bytes.Length;
             output.Write(bytes);
+        }
+
+        /// <summary>Writes what <paramref name="record"/> holds and clears it for the next.</summary>
+        public void Write(RdbWriter record)
+        {
+            Write(record.Written);
+            record.Clear();
         }
     }
 }

@@ -76,6 +76,12 @@ internal sealed class RdbWriter(int capacity)
         _length += 8;
     }
 
+    /// <summary>What was written so far.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    /// <summary>Starts over, keeping the buffer.</summary>
+    public void Clear() => _length = 0;
+
     /// <summary>Appends the RDB version and the CRC-64 of everything before it; returns the payload.</summary>
     public byte[] Finish()
     {
