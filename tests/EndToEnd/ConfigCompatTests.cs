@@ -33,6 +33,9 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
             ["sanitize-dump-payload", "clients"], ["list-max-listpack-size", "-3"], ["tls-port", "0"],
             ["min-replicas-to-write", "0"], ["replica-read-only", "yes"], ["cluster-enabled", "no"],
             ["lfu-log-factor", "20", "lfu-decay-time", "2"],
+            // Sizes: k, m and g are 1000s, kb, mb and gb 1024s (then back to the defaults, for the other tests).
+            ["proto-max-bulk-len", "2m"], ["proto-max-bulk-len", "3mb"], ["client-query-buffer-limit", "1g"],
+            ["proto-max-bulk-len", "512mb", "client-query-buffer-limit", "1gb"],
         ];
         foreach (var line in lines)
         {

@@ -74,6 +74,17 @@ public class ConfigLoaderTests
         Assert.Contains("allkeys-sieve", e.Message);
     }
 
+    [Theory]
+    [InlineData("1024", 1024)]
+    [InlineData("64k", 64_000)]
+    [InlineData("64KB", 64 * 1024)]
+    [InlineData("100m", 100_000_000)]
+    [InlineData("100mb", 100L << 20)]
+    [InlineData("2g", 2_000_000_000)]
+    [InlineData("2Gb", 2L << 30)]
+    [InlineData("7b", 7)]
+    public void Sizes_read_units_as_redis_does(string text, long bytes) => Assert.Equal(bytes, ConfigLoader.ParseBytes(text));
+
     [Fact]
     public void Bad_values_name_their_source()
     {

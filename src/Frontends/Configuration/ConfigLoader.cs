@@ -252,12 +252,15 @@ public static class ConfigLoader
     private static Durability ParseFsync(string v)
         => DurabilityNames.TryParse(v, out var d) ? d : throw new ArgumentException("expected always, everysec or no");
 
-    /// <summary>Sizes as Redis and the seed write them: 1024, 100mb, 1GB, 64k.</summary>
+    /// <summary>
+    /// Sizes as Redis reads them (its memtoll): 1024, 100mb, 1GB, 64k. As in Redis, k, m and g are powers of 1000 and
+    /// kb, mb and gb powers of 1024, so a redis.conf line means here what it means there.
+    /// </summary>
     public static long ParseBytes(string v)
     {
         string s = v.Trim().ToLowerInvariant();
         long unit = 1;
-        foreach (var (suffix, size) in new[] { ("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1L << 30), ("m", 1L << 20), ("k", 1L << 10), ("b", 1L) })
+        foreach (var (suffix, size) in new[] { ("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1_000_000_000L), ("m", 1_000_000L), ("k", 1000L), ("b", 1L) })
         {
             if (!s.EndsWith(suffix, StringComparison.Ordinal)) continue;
             unit = size;

@@ -153,15 +153,8 @@ public static class RedisOnlySettings
         return [.. result];
     }
 
-    /// <summary>Redis's memory units (1k = 1000, 1kb = 1024, ... gb).</summary>
-    private static string MemoryValue(string value)
-    {
-        string v = value.ToLowerInvariant();
-        foreach (var (unit, factor) in new[] { ("kb", 1024L), ("mb", 1L << 20), ("gb", 1L << 30), ("k", 1000L), ("m", 1_000_000L), ("g", 1_000_000_000L) })
-            if (v.EndsWith(unit, StringComparison.Ordinal) && long.TryParse(v[..^unit.Length], NumberStyles.None, CultureInfo.InvariantCulture, out long n))
-                return (n * factor).ToString(CultureInfo.InvariantCulture);
-        throw new FormatException();
-    }
+    /// <summary>Redis's memory units (1k = 1000, 1kb = 1024, ... gb), read as the node's own sizes are.</summary>
+    private static string MemoryValue(string value) => ConfigLoader.ParseBytes(value).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>save: "" or pairs of seconds and changes, as Redis reads it.</summary>
     private static string SaveValue(string value)
