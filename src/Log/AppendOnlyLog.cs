@@ -30,6 +30,9 @@ public sealed class AppendOnlyLog : IDisposable
     private readonly long _clockTicks;       // ms between clock entries; 0 = none
     private long _lastClockTick = -(1L << 40); // long ago: the first append stamps the time
     private readonly List<ITruncationFloor> _floors = [];
+    /// <summary>Why the log could not write, once it could not (null while it can): see <see cref="WriteError"/>.</summary>
+    private string? _writeError;
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private AppendOnlyLog(LogOptions options)
     {
@@ -40,6 +43,7 @@ public sealed class AppendOnlyLog : IDisposable
         var segments = Path.Combine(options.Directory, "hlog");
         _device = options.DeviceFactory?.Invoke(segments) ?? new SegmentFileDevice(segments, recover: true);
         _segments = _device as SegmentFileDevice;
+        if (_segments != null) _segments.WriteFailed = reason => Fail(reason);
         _log = new FasterLog(new FasterLogSettings
         {
             LogDevice = _device,
@@ -86,12 +90,44 @@ public sealed class AppendOnlyLog : IDisposable
     public Action<TimeSpan>? CommitCompleted { get; set; }
 
     /// <summary>
+    /// Null while the log can write; after a write failed, the system's words for why ("No space left on device").
+    /// FasterLog cannot go on after a failed flush, so from then on every append and every wait for a commit throws
+    /// <see cref="LogWriteException"/> with this reason, until a restart recovers the log to its last good commit.
+    /// </summary>
+    public string? WriteError => Volatile.Read(ref _writeError);
+
+    /// <summary>Told once, with the reason, when the log stops being able to write (the node logs it).</summary>
+    public Action<string>? WriteFailed { get; set; }
+
+    /// <summary>Records the first failure (later ones keep its reason) and fails every commit wait.</summary>
+    private LogWriteException Fail(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _writeError, reason, null) == null)
+        {
+            _failed.TrySetException(new LogWriteException(reason));
+            _failed.Task.Exception?.Handle(_ => true); // observed here: nothing need wait on it
+            WriteFailed?.Invoke(reason);
+        }
+        return new LogWriteException(_writeError!);
+    }
+
+    /// <summary>FasterLog's own report of a failed flush (its message carries only the error code): our device's
+    /// reason came first when the device is ours.</summary>
+    private LogWriteException Fail(CommitFailureException e) => Fail(_writeError ?? e.Message);
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _writeError) is { } reason) throw new LogWriteException(reason);
+    }
+
+    /// <summary>
     /// Appends one entry. <paramref name="entry"/> starts with <see cref="EntryHeader.Size"/> bytes of room that
     /// this fills in. Returns the entry's address; it is durable once <see cref="WaitForCommitAsync"/> says so.
     /// </summary>
     public long Append(Span<byte> entry, byte kind)
     {
         if (!_recovered) throw new InvalidOperationException("Scan the log to its end (recovery) before appending.");
+        ThrowIfFailed();
         lock (_appendLock)
         {
             if (_clockTicks > 0) StampClockIfDue();
@@ -131,14 +167,23 @@ public sealed class AppendOnlyLog : IDisposable
     /// </summary>
     private long Enqueue(ReadOnlySpan<byte> entry)
     {
-        if (_segments is null) return _log.Enqueue(entry);
-        while (true)
+        try
         {
-            long seen = _segments.WritesCompleted;
-            if (_log.TryEnqueue(entry, out long address)) return address;
-            // The timeout covers a flush that FASTER has not handed to the device yet (an epoch action that the
-            // retry's own epoch entry and exit will run).
-            _segments.WaitForWriteAfter(seen, timeoutMs: 1);
+            if (_segments is null) return _log.Enqueue(entry);
+            while (true)
+            {
+                long seen = _segments.WritesCompleted;
+                if (_log.TryEnqueue(entry, out long address)) return address;
+                // A page to write out that cannot be written: the wait below would never end.
+                ThrowIfFailed();
+                // The timeout covers a flush that FASTER has not handed to the device yet (an epoch action that the
+                // retry's own epoch entry and exit will run).
+                _segments.WaitForWriteAfter(seen, timeoutMs: 1);
+            }
+        }
+        catch (CommitFailureException e)
+        {
+            throw Fail(e);
         }
     }
 
@@ -183,8 +228,25 @@ public sealed class AppendOnlyLog : IDisposable
     public ValueTask WaitForCommitAsync(long address)
     {
         if (_log.CommittedUntilAddress > address) return ValueTask.CompletedTask;
+        ThrowIfFailed();
         RequestCommit();
-        return _log.WaitForCommitAsync(address + 1);
+        return UnlessFailed(_log.WaitForCommitAsync(address + 1));
+    }
+
+    /// <summary>A wait on FasterLog that ends with <see cref="LogWriteException"/> when a write fails meanwhile,
+    /// whether or not FasterLog fails it too.</summary>
+    private async ValueTask UnlessFailed(ValueTask wait)
+    {
+        if (wait.IsCompletedSuccessfully) return;
+        var task = wait.AsTask();
+        try
+        {
+            await await Task.WhenAny(task, _failed.Task);
+        }
+        catch (CommitFailureException e)
+        {
+            throw Fail(e);
+        }
     }
 
     /// <summary>Completes once something at or past <paramref name="address"/> is committed (log shipping tails the
@@ -192,17 +254,22 @@ public sealed class AppendOnlyLog : IDisposable
     public async ValueTask WaitForCommitPastAsync(long address, CancellationToken ct)
     {
         if (_log.CommittedUntilAddress > address) return;
-        await _log.WaitForCommitAsync(address + 1, -1, ct);
+        ThrowIfFailed();
+        await UnlessFailed(_log.WaitForCommitAsync(address + 1, -1, ct));
     }
 
     /// <summary>Commits everything appended so far and waits for it to be durable.</summary>
-    public ValueTask CommitAsync(CancellationToken ct = default) => _log.CommitAsync(ct);
+    public ValueTask CommitAsync(CancellationToken ct = default)
+    {
+        ThrowIfFailed();
+        return UnlessFailed(_log.CommitAsync(ct));
+    }
 
     /// <summary>Commits everything appended so far, blocking until it is durable. Blocks on the commit's task:
     /// FasterLog's <c>Commit(spinWait: true)</c> calls Thread.Yield in a loop for as long as the flush takes (a
     /// snapshot's commit writes up to a commit interval of appends), which on a busy machine is CPU taken from the
     /// threads serving clients, in one yield system call after another.</summary>
-    public void Commit() => _log.CommitAsync().AsTask().GetAwaiter().GetResult();
+    public void Commit() => CommitAsync().AsTask().GetAwaiter().GetResult();
 
     private void RequestCommit()
     {
@@ -225,13 +292,17 @@ public sealed class AppendOnlyLog : IDisposable
                 if (_log.TailAddress > _log.CommittedUntilAddress)
                 {
                     long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await _log.CommitAsync(ct);
+                    await CommitAsync(ct);
                     CommitCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+        catch (LogWriteException)
+        {
+            // Nothing more can be committed; WriteError says why and the node has been told.
         }
     }
 
@@ -379,6 +450,7 @@ public sealed class AppendOnlyLog : IDisposable
     /// </summary>
     public long TruncateUntil(long address)
     {
+        ThrowIfFailed();
         long until = Math.Min(address, _log.CommittedUntilAddress);
         lock (_floors)
             foreach (var floor in _floors) until = Math.Min(until, floor.LowestNeededAddress);
@@ -403,7 +475,17 @@ public sealed class AppendOnlyLog : IDisposable
         _disposed = true;
         _stop.Cancel();
         try { _committer.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        if (_recovered && _log.TailAddress > _log.CommittedUntilAddress) Commit();
+        if (_recovered && WriteError == null && _log.TailAddress > _log.CommittedUntilAddress)
+        {
+            try
+            {
+                Commit();
+            }
+            catch (LogWriteException)
+            {
+                // Told to the node as it happened; recovery reads the log up to its last good commit.
+            }
+        }
         _log.Dispose();
         _device.Dispose();
         _commitSignal.Dispose();

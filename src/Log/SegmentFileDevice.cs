@@ -1,4 +1,5 @@
 using FASTER.core;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace HyperCache.Log;
@@ -76,6 +77,11 @@ public sealed class SegmentFileDevice : StorageDeviceBase
     }
 
     internal long WritesCompleted => Volatile.Read(ref _writesCompleted);
+
+    /// <summary>Told why, when a write fails (the system's words: "No space left on device"). FasterLog does not
+    /// always fail the commits that wait on a failed write (after a failed first flush they waited forever), so the
+    /// log learns of it here.</summary>
+    internal Action<string>? WriteFailed { get; set; }
 
     /// <summary>Blocks until a write completes after <paramref name="seen"/> (a value of
     /// <see cref="WritesCompleted"/>) or the timeout passes, whichever is first.</summary>
@@ -283,9 +289,10 @@ public sealed class SegmentFileDevice : StorageDeviceBase
             }
             catch (Exception e)
             {
-                // FASTER's device reports the low 16 bits of an IOException's HResult, else "unknown" (all ones).
+                // FASTER's device reports the low 16 bits of an IOException's HResult (the errno), else "unknown".
                 error = e is IOException && (e.HResult & 0xFFFF) != 0 ? (uint)(e.HResult & 0xFFFF) : uint.MaxValue;
                 done = 0;
+                if (_write) device.WriteFailed?.Invoke(error != uint.MaxValue ? Marshal.GetPInvokeErrorMessage((int)error) : e.Message);
             }
             var callback = _callback!;
             var context = _context!;

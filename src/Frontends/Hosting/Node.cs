@@ -33,6 +33,10 @@ public sealed class Node : IDisposable
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         Metrics = new NodeMetrics(this, registry);
         if (log is not null)
+            log.WriteFailed = reason => Logger.LogError(
+                "The AOF cannot be written: {Reason}. Until the node restarts it refuses writes and PING (MISCONF) or, a replica, "
+                + "cannot follow its primary; reads go on. Free the disk, then restart: recovery reads the log up to its last good commit", reason);
+        if (log is not null)
             log.CommitCompleted += elapsed => Latency.Record(
                 log.Durability == Durability.Always ? LatencyMonitor.AofFsyncAlways : LatencyMonitor.AofFsyncBackground, (long)elapsed.TotalMilliseconds);
     }

@@ -72,7 +72,11 @@ public static class NodeHost
                 config.NodeId, config.Bind, config.RespPort, config.Bind, config.HttpPort, config.AppendFsync.ToString().ToLowerInvariant());
             await app.WaitForShutdownAsync(ct);
             await app.DisposeAsync();
-            logger.LogInformation("Shut down; log committed at {address}", node.Log?.TailAddress ?? 0);
+            if (node.Log?.WriteError is { } reason)
+                logger.LogError("Shut down; the log could not be written past {address} ({reason}): the writes after it are not kept",
+                    node.Log.CommittedUntilAddress, reason);
+            else
+                logger.LogInformation("Shut down; log committed at {address}", node.Log?.TailAddress ?? 0);
         }
         return 0;
     }

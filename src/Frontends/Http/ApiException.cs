@@ -21,6 +21,8 @@ public static class ErrorCodes
     public const string TooManyItems = "too_many_items";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string OutOfMemory = "out_of_memory";
+    /// <summary>The AOF cannot be written (Redis's MISCONF): writes are refused until the node restarts.</summary>
+    public const string LogWriteFailed = "log_write_failed";
     public const string CommandFailed = "command_failed";
     public const string NotReady = "not_ready";
     public const string ReadOnlyReplica = "read_only_replica";

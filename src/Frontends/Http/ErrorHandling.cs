@@ -8,7 +8,8 @@ namespace HyperCache.Frontends.Http;
 
 /// <summary>
 /// Turns every failure into a JSON error with a stable code: <see cref="ApiException"/>s from handlers, Kestrel's
-/// body-size and bad-request errors, store errors (WRONGTYPE → 409, OOM → 507), and anything unexpected (500,
+/// body-size and bad-request errors, store errors (WRONGTYPE → 409, OOM → 507), a log that cannot be written (507),
+/// and anything unexpected (500,
 /// logged). Bare statuses without a body (unknown route 404, wrong method 405) get one through <see cref="WriteBareStatusAsync"/>.
 /// </summary>
 public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> logger)
@@ -47,6 +48,11 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
         catch (CommandError e)
         {
             await WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.CommandFailed, e.Message);
+        }
+        catch (HyperCache.Log.LogWriteException e)
+        {
+            // The AOF cannot be written (a full disk): nothing of this write was applied.
+            await WriteAsync(context, StatusCodes.Status507InsufficientStorage, ErrorCodes.LogWriteFailed, e.Message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -25,10 +25,15 @@ public static class NodeEndpoints
     }
 
     private static IResult Ready(Node node)
-        => node.AcceptingWrites
+    {
+        if (node.Log?.WriteError is { } reason)
+            return Results.Json(new ApiError(ErrorCodes.LogWriteFailed, "the node cannot write its log: " + reason + " (writes are refused until it restarts)"),
+                HttpJson.Api.ApiError, statusCode: StatusCodes.Status503ServiceUnavailable);
+        return node.AcceptingWrites
             ? Results.Json(new ReadyReply(true, node.Config.NodeId, node.Recovery.Entries), HttpJson.Api.ReadyReply)
             : Results.Json(new ApiError(ErrorCodes.NotReady, "the node is not accepting writes (starting or shutting down)"),
                 HttpJson.Api.ApiError, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 
     private static IResult Stats(Node node)
     {

@@ -30,7 +30,7 @@ public sealed class NodeMetrics
     private readonly Histogram _commandDuration;
     private readonly Counter _hits, _misses, _expired, _evicted, _applyFaults, _connectionsReceived, _connectionsRejected;
     private readonly Gauge _keys, _expiringKeys, _memoryUsed, _memoryMax, _memoryPressure, _clients;
-    private readonly Gauge _logBegin, _logCommitted, _logTail, _logSize, _snapshotAge, _uptime;
+    private readonly Gauge _logBegin, _logCommitted, _logTail, _logSize, _logWriteFailed, _snapshotAge, _uptime;
     private readonly Histogram _commitDuration;
     private readonly bool[] _dbPublished;
 
@@ -67,6 +67,8 @@ public sealed class NodeMetrics
         _logCommitted = factory.CreateGauge("hypercache_aof_committed_address", "Address up to which the AOF is durable.");
         _logTail = factory.CreateGauge("hypercache_aof_tail_address", "Address the next AOF entry will be written at.");
         _logSize = factory.CreateGauge("hypercache_aof_size_bytes", "Bytes between the AOF's begin and tail addresses.");
+        _logWriteFailed = factory.CreateGauge("hypercache_aof_write_failed",
+            "1 once the AOF could not be written (a full disk; INFO's aof_last_write_status:err): writes are refused until a restart.");
         _commitDuration = factory.CreateHistogram("hypercache_aof_commit_duration_seconds",
             "Time of one AOF commit (the fsync-equivalent: FasterLog writes the tail and its commit record).",
             new HistogramConfiguration { Buckets = CommitBuckets });
@@ -133,6 +135,7 @@ public sealed class NodeMetrics
             _logCommitted.Set(log.CommittedUntilAddress);
             _logTail.Set(log.TailAddress);
             _logSize.Set(log.TailAddress - log.BeginAddress);
+            _logWriteFailed.Set(log.WriteError is null ? 0 : 1);
         }
         var present = new bool[_dbPublished.Length];
         foreach (var db in node.Store.KeyspaceInfo())

@@ -65,6 +65,12 @@ public sealed class CommandDispatcher(Node node)
             spec.Meter?.Error.Inc();
             return;
         }
+        if (node.Log?.WriteError is { } reason && DiskErrorRules.Refuses(node, client, spec))
+        {
+            ConnectionGate.Reject(client, spec, AclRefusal(client, spec, args) ?? DiskErrorRules.Error(reason));
+            spec.Meter?.Error.Inc();
+            return;
+        }
         client.BeginCommand();
         try
         {
@@ -96,6 +102,12 @@ public sealed class CommandDispatcher(Node node)
         catch (CommandError e)
         {
             reply.Error(e.Message);
+            spec.Meter?.Failed(started);
+        }
+        catch (HyperCache.Log.LogWriteException e)
+        {
+            // The log failed under this very command (before its first write was applied: the log comes first).
+            reply.Error("MISCONF " + e.Message);
             spec.Meter?.Failed(started);
         }
         finally

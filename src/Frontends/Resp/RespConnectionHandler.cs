@@ -85,6 +85,12 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         catch (ConnectionResetException)
         {
         }
+        catch (HyperCache.Log.LogWriteException e)
+        {
+            // Under appendfsync always (or sync replication) the batch's replies wait for its commit, which cannot
+            // happen: the connection closes without them, so no write is acknowledged that is not durable.
+            logger.LogWarning("RESP connection {Id} closed: its writes could not be made durable ({Reason})", client.Id, e.Reason);
+        }
         catch (OperationCanceledException)
         {
         }

@@ -69,6 +69,7 @@ public sealed unsafe partial class ScriptEngine
             if (_node.IsReplica) return FailedCoded(L, "READONLY You can't write against a read only replica."u8);
             if (_node.Replication is { Strategy: var strategy } && !strategy.MayWrite())
                 return FailedCoded(L, "NOREPLICAS Not enough good replicas to write."u8);
+            if (_node.Log?.WriteError is { } reason) return FailedCoded(L, Encoding.ASCII.GetBytes(Resp.DiskErrorRules.Error(reason)));
         }
         if (_run.OverMemory && spec.Flags.HasFlag(CommandFlags.DenyOom)) return FailedCoded(L, Encoding.ASCII.GetBytes(OomRules.Error));
 

@@ -24,7 +24,7 @@ public static class PersistenceInfo
         yield return ("aof_rewrite_in_progress", snapshots.RewriteInProgress ? "1" : "0");
         yield return ("aof_rewrite_scheduled", snapshots.RewriteScheduled ? "1" : "0");
         yield return ("aof_last_bgrewrite_status", snapshots.LastSaveOk ? "ok" : "err");
-        yield return ("aof_last_write_status", "ok");
+        yield return ("aof_last_write_status", log?.WriteError is null ? "ok" : "err");
         yield return ("aof_fsync", node.Config.AppendFsync.ToString().ToLowerInvariant());
         if (log != null)
         {
