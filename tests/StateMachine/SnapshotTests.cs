@@ -18,6 +18,20 @@ public sealed class SnapshotTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
+    [Fact]
+    public void A_snapshot_that_cannot_be_written_leaves_no_file_behind()
+    {
+        var store = new Store(new StoreOptions(), null);
+        var session = new Session();
+        for (int i = 0; i < 100; i++) store.Set(session, Of("k" + i), Of("v" + i), SetCondition.Always, 0, false, out _);
+        string path = Path.Combine(_dir, "snapshot-000000000001.hcs");
+        File.CreateSymbolicLink(path + ".tmp", "/dev/full"); // every write fails with ENOSPC, as on a full disk
+
+        var e = Assert.ThrowsAny<IOException>(() => SnapshotWriter.Write(store, path, "n1", null));
+        Assert.Contains("No space left on device", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
     private static void RandomWrite(Store store, Session session, Random random, int i, long now)
     {
         string Key() => "k" + random.Next(200);

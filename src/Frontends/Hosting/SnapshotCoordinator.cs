@@ -102,6 +102,11 @@ public sealed class SnapshotCoordinator
             {
                 Run(rewrite);
             }
+            catch (IOException e)
+            {
+                // A full disk, or a log that cannot commit: the reason is the news, not the stack.
+                _logger.LogError("Background snapshot failed: {Reason}", e.Message);
+            }
             catch (Exception e)
             {
                 _logger.LogError(e, "Background snapshot failed");

@@ -26,50 +26,59 @@ public static class SnapshotWriter
         var images = new ShardImage[store.ShardCount];
         var hash = new XxHash64();
         long contentLength = 0;
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        try
         {
-            var placeholder = new SnapshotHeader(0, nodeId, store.Databases, images, 0, 0);
-            file.Write(new byte[placeholder.Size]);
-            var sink = new RecordSink(file, hash);
-            var cut = new SnapshotCut(store, log is null ? () => fixedAddress : () => log.EntryBoundaryTail);
-            store.BeginCut(cut);
-            try
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                for (int i = 0; i < store.ShardCount; i++)
+                var placeholder = new SnapshotHeader(0, nodeId, store.Databases, images, 0, 0);
+                file.Write(new byte[placeholder.Size]);
+                var sink = new RecordSink(file, hash);
+                var cut = new SnapshotCut(store, log is null ? () => fixedAddress : () => log.EntryBoundaryTail);
+                store.BeginCut(cut);
+                try
                 {
-                    var capture = store.TakeCapture(cut, i);
-                    long before = sink.Bytes, events = sink.Events;
-                    var keys = CollectionsMarshal.AsSpan(capture.Keys);
-                    for (int k = 0; k < keys.Length; k++)
+                    for (int i = 0; i < store.ShardCount; i++)
                     {
-                        if (k + Store.CapturePrefetchDistance < keys.Length) Prefetch(keys[k + Store.CapturePrefetchDistance]);
-                        sink.WriteKey(keys[k]);
+                        var capture = store.TakeCapture(cut, i);
+                        long before = sink.Bytes, events = sink.Events;
+                        var keys = CollectionsMarshal.AsSpan(capture.Keys);
+                        for (int k = 0; k < keys.Length; k++)
+                        {
+                            if (k + Store.CapturePrefetchDistance < keys.Length) Prefetch(keys[k + Store.CapturePrefetchDistance]);
+                            sink.WriteKey(keys[k]);
+                        }
+                        // Function libraries travel with shard 0, one FunctionLoad record each (counted in its image).
+                        if (capture.Libraries is { } libraries)
+                            foreach (var (name, code) in libraries) sink.WriteLibrary(name, code);
+                        capture.Token.Release(); // written out: writes to its collections need no copy any more
+                        // A replica's resume position goes with its data (counted in the last shard's image).
+                        if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
+                        images[i] = new ShardImage(capture.CoveredAddress, capture.Keys.Count, sink.Events - events, sink.Bytes - before);
                     }
-                    // Function libraries travel with shard 0, one FunctionLoad record each (counted in its image).
-                    if (capture.Libraries is { } libraries)
-                        foreach (var (name, code) in libraries) sink.WriteLibrary(name, code);
-                    capture.Token.Release(); // written out: writes to its collections need no copy any more
-                    // A replica's resume position goes with its data (counted in the last shard's image).
-                    if (i == store.ShardCount - 1 && capture.Origin is { } origin) sink.WriteOrigin(origin);
-                    images[i] = new ShardImage(capture.CoveredAddress, capture.Keys.Count, sink.Events - events, sink.Bytes - before);
                 }
+                finally
+                {
+                    store.EndCut(cut);
+                }
+                log?.StampClock();
+                sink.Flush();
+                contentLength = sink.Bytes;
+                var header = new SnapshotHeader(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodeId, store.Databases, images,
+                    contentLength, hash.GetCurrentHashAsUInt64());
+                file.Position = 0;
+                file.Write(header.ToBytes());
+                file.Flush(flushToDisk: true);
+                log?.Commit();
+                File.Move(temp, path, overwrite: true);
+                FileSync.Directory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                return header;
             }
-            finally
-            {
-                store.EndCut(cut);
-            }
-            log?.StampClock();
-            sink.Flush();
-            contentLength = sink.Bytes;
-            var header = new SnapshotHeader(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodeId, store.Databases, images,
-                contentLength, hash.GetCurrentHashAsUInt64());
-            file.Position = 0;
-            file.Write(header.ToBytes());
-            file.Flush(flushToDisk: true);
-            log?.Commit();
-            File.Move(temp, path, overwrite: true);
-            FileSync.Directory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            return header;
+        }
+        catch
+        {
+            // A failed snapshot (a full disk, a log that cannot commit) leaves no half-written file behind.
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
         }
     }
 
