@@ -11,6 +11,7 @@ namespace HyperCache.Log;
 public sealed class AppendOnlyLog : IDisposable
 {
     private readonly LogOptions _options;
+    private readonly LogDirectoryLock _lock;
     private readonly IDevice _device;
     private readonly SegmentFileDevice? _segments; // _device when it is ours (null when a test passes FASTER's)
     private readonly FasterLog _log;
@@ -40,22 +41,31 @@ public sealed class AppendOnlyLog : IDisposable
         _durability = (int)options.Durability;
         _clockTicks = options.ClockResolution is { } every ? Math.Max(1, (long)every.TotalMilliseconds) : 0;
         System.IO.Directory.CreateDirectory(options.Directory);
-        var segments = Path.Combine(options.Directory, "hlog");
-        _device = options.DeviceFactory?.Invoke(segments) ?? new SegmentFileDevice(segments, recover: true);
-        _segments = _device as SegmentFileDevice;
-        if (_segments != null) _segments.WriteFailed = reason => Fail(reason);
-        _log = new FasterLog(new FasterLogSettings
+        _lock = LogDirectoryLock.Take(options.Directory);
+        try
         {
-            LogDevice = _device,
-            LogCommitDir = options.Directory,
-            PageSize = options.PageSize,
-            MemorySize = options.MemorySize,
-            SegmentSize = options.SegmentSize,
-            LogChecksum = LogChecksumType.None, // our header carries a real CRC
-            AutoCommit = false,
-            RemoveOutdatedCommits = true,
-            TryRecoverLatest = true,
-        });
+            var segments = Path.Combine(options.Directory, "hlog");
+            _device = options.DeviceFactory?.Invoke(segments) ?? new SegmentFileDevice(segments, recover: true);
+            _segments = _device as SegmentFileDevice;
+            if (_segments != null) _segments.WriteFailed = reason => Fail(reason);
+            _log = new FasterLog(new FasterLogSettings
+            {
+                LogDevice = _device,
+                LogCommitDir = options.Directory,
+                PageSize = options.PageSize,
+                MemorySize = options.MemorySize,
+                SegmentSize = options.SegmentSize,
+                LogChecksum = LogChecksumType.None, // our header carries a real CRC
+                AutoCommit = false,
+                RemoveOutdatedCommits = true,
+                TryRecoverLatest = true,
+            });
+        }
+        catch
+        {
+            _lock.Dispose(); // a log that did not open does not hold its directory
+            throw;
+        }
         _committer = Task.Run(CommitLoopAsync);
     }
 
@@ -460,6 +470,10 @@ public sealed class AppendOnlyLog : IDisposable
         return _log.BeginAddress;
     }
 
+    /// <summary>For a test that plays a crash within one process: frees the directory for a second open of the log
+    /// while this one is left as it is (a killed process's lock goes with it).</summary>
+    internal void ReleaseDirectoryLock() => _lock.Dispose();
+
     /// <summary>For a brand-new or deliberately unscanned log: appends may start (sequence continues at 1).</summary>
     internal void MarkRecovered() => _recovered = true;
 
@@ -490,5 +504,6 @@ public sealed class AppendOnlyLog : IDisposable
         _device.Dispose();
         _commitSignal.Dispose();
         _stop.Dispose();
+        _lock.Dispose();
     }
 }

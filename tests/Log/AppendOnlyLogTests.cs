@@ -67,6 +67,7 @@ public class AppendOnlyLogTests
         log.Commit();
         // Simulate a crash: the FasterLog is never disposed, so nothing more is committed.
         Append(log, "lost");
+        log.ReleaseDirectoryLock();
         using var reopened = AppendOnlyLog.Open(options);
         var seen = new Collector();
         reopened.Scan(reopened.BeginAddress, -1, seen);
@@ -179,5 +180,24 @@ public class FragmentTests
     private sealed class Capture(List<(byte, byte[])> into) : IEntryVisitor
     {
         public void Visit(long address, byte kind, ulong sequence, ReadOnlyMemory<byte> body) => into.Add((kind, body.ToArray()));
+    }
+
+    [Fact]
+    public void A_log_open_in_one_place_cannot_be_opened_in_another_until_it_closes()
+    {
+        using var dir = new TempDir();
+        var options = new LogOptions { Directory = dir.Path };
+        using (var log = AppendOnlyLog.Open(options))
+        {
+            var e = Assert.Throws<IOException>(() => AppendOnlyLog.Open(options));
+            Assert.Contains($"The log in {dir.Path} is open in another process", e.Message);
+            log.Scan(log.BeginAddress, -1, null);
+            Append(log, "still mine"); // the refused open touched nothing
+            log.Commit();
+        }
+        using var reopened = AppendOnlyLog.Open(options);
+        var seen = new Collector();
+        reopened.Scan(reopened.BeginAddress, -1, seen);
+        Assert.Equal(["still mine"], seen.Entries.Select(e => e.Text));
     }
 }
