@@ -28,6 +28,15 @@ public sealed class CommandDescriptionTests
         Assert.Equal("xgroup|create", create.Name);
     }
 
+    /// <summary>Every command with subcommands answers HELP, as each of Redis's does (DEBUG said "Try DEBUG HELP" and
+    /// then did not know HELP).</summary>
+    [Fact]
+    public void Every_command_with_subcommands_answers_help()
+    {
+        var without = Table.All.Where(spec => spec.Subcommands is { } subs && !subs.ContainsKey("help")).Select(s => s.Name).ToList();
+        Assert.True(without.Count == 0, "no HELP in " + string.Join(", ", without));
+    }
+
     /// <summary>COMMAND DOCS's summaries are ours (command-summaries.json): one line for each command and listed
     /// subcommand, and none for a name the table lacks.</summary>
     [Fact]

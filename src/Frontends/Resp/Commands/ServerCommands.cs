@@ -72,7 +72,17 @@ public static class ServerCommands
         t.Multiplexed("debug", A,
             new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))),
             new Subcommand("DIGEST-VALUE", -2, DigestValue),
-            new Subcommand("SLEEP", 3, DebugSleep));
+            new Subcommand("SLEEP", 3, DebugSleep),
+            Subcommand.Help(
+                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "DIGEST",
+                "    Output a hex signature representing the current DB content (HyperCache's state digest).",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys (Redis's own digest).",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "HELP",
+                "    Prints this help."));
     }
 
     /// <summary>DEBUG DIGEST-VALUE key...: Redis's own digest of each value (status replies of 40 hex digits), equal to
