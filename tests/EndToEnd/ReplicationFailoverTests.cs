@@ -203,4 +203,47 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
             Assert.Equal(0, InfoLong(a, "sync_partial_ok"));
         });
     }
+
+    /// <summary>
+    /// REPLICAOF inside MULTI/EXEC, as Redis Sentinel sends it. The transaction holds every shard lock; the role change
+    /// waits for the follower to stop, and the follower's promotion mark needed those locks: the node hung for good.
+    /// Now the change runs as EXEC lets the locks go. The primary keeps writing meanwhile, so the follower is busy.
+    /// </summary>
+    [HyperCacheFact]
+    public void Replicaof_inside_multi_exec_changes_the_role_without_hanging_the_node()
+    {
+        using var p = Create();
+        using var a = Create();
+        p.Start();
+        a.Start();
+        Follow(a, p);
+        Eventually.True(() => InfoLong(p, "connected_slaves") == 1, "replica connected", Converge);
+        bool stop = false;
+        var writer = Task.Run(() => ReplicationTests.Workload(p.Port, 7, 100_000, () => Volatile.Read(ref stop)));
+        try
+        {
+            Eventually.True(() => InfoLong(a, "slave_repl_offset") > 100_000, "the replica is applying the primary's writes", Converge);
+            using var c = a.Raw(TimeSpan.FromSeconds(30));
+            Assert.Equal(Resp.Ok, c.Command("MULTI"));
+            Assert.Equal(Resp.Simple("QUEUED"), c.Command("REPLICAOF", "NO", "ONE"));
+            Assert.Equal(Resp.Simple("QUEUED"), c.Command("CLIENT", "KILL", "TYPE", "pubsub"));
+            Assert.Equal(Resp.Array(Resp.Ok, Resp.Int(0)), c.Command("EXEC"));
+            Assert.Equal("master", Info(a, "role"));
+            Assert.Equal(Resp.Ok, c.Command("SET", "promoted", "yes"));
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            writer.Wait(Converge);
+        }
+
+        // And back: following again from inside a transaction.
+        using (var c = a.Raw(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Equal(Resp.Ok, c.Command("MULTI"));
+            Assert.Equal(Resp.Simple("QUEUED"), c.Command("REPLICAOF", "127.0.0.1", p.Port.ToString()));
+            Assert.Equal(Resp.Array(Resp.Ok), c.Command("EXEC"));
+        }
+        WaitConverged(p, a);
+    }
 }

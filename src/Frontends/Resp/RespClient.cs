@@ -33,6 +33,10 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     public Transaction? Transaction { get; set; }
     /// <summary>While EXEC runs this client's queued commands (a blocking command must not block then).</summary>
     public bool InExec { get; set; }
+
+    /// <summary>Work a command inside EXEC leaves for when the transaction has let its shard locks go (before EXEC's
+    /// reply is sent): see <see cref="Commands.ReplicationCommands"/>'s role changes.</summary>
+    public Action? AfterExec { get; set; }
     /// <summary>Channels and patterns, once the client has subscribed to something.</summary>
     public ClientSubscriptions? Subscriptions { get; set; }
     /// <summary>CLIENT TRACKING's settings while it is on (set and cleared by <see cref="Tracking.TrackingHub"/>).</summary>

@@ -72,17 +72,41 @@ public static class ReplicationCommands
         var replication = Replication(c);
         if (a.Text(1).Equals("no", StringComparison.OrdinalIgnoreCase) && a.Text(2).Equals("one", StringComparison.OrdinalIgnoreCase))
         {
-            replication.PromoteAsync().GetAwaiter().GetResult();
-            c.Node.Config.ReplicaOf = null; // CONFIG GET replicaof shows the current role, as Redis
+            OutsideTransaction(c, () =>
+            {
+                replication.PromoteAsync().GetAwaiter().GetResult();
+                c.Node.Config.ReplicaOf = null; // CONFIG GET replicaof shows the current role, as Redis
+            });
             r.Ok();
             return;
         }
         if (!int.TryParse(a.Text(2), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
             throw new CommandError("ERR Invalid master port");
-        bool changed = replication.FollowAsync(a.Text(1), port).GetAwaiter().GetResult();
-        c.Node.Config.ReplicaOf = $"{a.Text(1)} {port}";
-        if (changed) r.Ok();
-        else r.Simple("OK Already connected to specified master");
+        string host = a.Text(1);
+        if (replication.Follower is { } following && following.Host == host && following.Port == port)
+        {
+            r.Simple("OK Already connected to specified master");
+            return;
+        }
+        OutsideTransaction(c, () =>
+        {
+            replication.FollowAsync(host, port).GetAwaiter().GetResult();
+            c.Node.Config.ReplicaOf = $"{host} {port}";
+        });
+        r.Ok();
+    }
+
+    /// <summary>
+    /// A role change waits for the replication follower to stop, and the follower may itself be waiting for the shard
+    /// locks a transaction holds: inside EXEC (Redis Sentinel promotes with MULTI, REPLICAOF NO ONE, CONFIG REWRITE,
+    /// CLIENT KILL, EXEC) that wait would never end and the node would hang. There the change runs once EXEC has let
+    /// the locks go, before its reply is sent; a later command of the same transaction cannot tell (a write queued on
+    /// a replica was refused when it was queued).
+    /// </summary>
+    private static void OutsideTransaction(RespClient c, Action change)
+    {
+        if (c.InExec) c.AfterExec += change;
+        else change();
     }
 
     private static void Role(RespClient c, CommandArgs a, RespWriter r)

@@ -62,6 +62,9 @@ public static class TransactionCommands
         finally
         {
             c.InExec = false;
+            var after = c.AfterExec;
+            c.AfterExec = null;
+            after?.Invoke();
         }
     }
 }
