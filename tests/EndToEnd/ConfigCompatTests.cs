@@ -36,6 +36,8 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
             // Sizes: k, m and g are 1000s, kb, mb and gb 1024s (then back to the defaults, for the other tests).
             ["proto-max-bulk-len", "2m"], ["proto-max-bulk-len", "3mb"], ["client-query-buffer-limit", "1g"],
             ["proto-max-bulk-len", "512mb", "client-query-buffer-limit", "1gb"],
+            // Old names: one setting with the new one.
+            ["slave-priority", "7"], ["hash-max-ziplist-entries", "99"],
         ];
         foreach (var line in lines)
         {
@@ -44,6 +46,8 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
             for (int i = 0; i < line.Length; i += 2)
                 Assert.Equal(reference.Command("CONFIG", "GET", line[i]), Cmd("CONFIG", "GET", line[i]));
         }
+        foreach (var pattern in new[] { "*priority*", "hash-max-*" })
+            Assert.Equal(Sorted(reference.Command("CONFIG", "GET", pattern)), Sorted(Cmd("CONFIG", "GET", pattern)));
     }
 
     [Fact]
@@ -70,6 +74,13 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Err("ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"),
             "CONFIG", "SET", "tcp-keepalive", "77", "databases", "3");
         Assert.NotEqual(Resp.BulkArray("tcp-keepalive", "77"), Cmd("CONFIG", "GET", "tcp-keepalive"));
+    }
+
+    /// <summary>CONFIG GET's name/value pairs in name order (Redis answers in dict order).</summary>
+    private static string Sorted(string reply)
+    {
+        var items = Resp.ParseFlatArray(reply);
+        return string.Join(" ", Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i] + "=" + items[2 * i + 1]).Order(StringComparer.Ordinal));
     }
 
     private static HashSet<string> Names(string reply) =>

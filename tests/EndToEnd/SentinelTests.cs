@@ -9,7 +9,8 @@ namespace HyperCache.EndToEnd.Tests;
 /// Redis Sentinel (redis-server 7.0 in sentinel mode) watching HyperCache nodes, as a Redis user would run it for
 /// automatic failover: it finds the replicas in the primary's INFO; when the primary dies it promotes one (MULTI,
 /// REPLICAOF NO ONE, CONFIG REWRITE, CLIENT KILL, EXEC), points the other at it, and turns the old primary into a
-/// replica when it comes back. The promotion inside MULTI/EXEC used to hang the promoted node for good.
+/// replica when it comes back; a replica with replica-priority 0 is never chosen. The promotion inside MULTI/EXEC
+/// used to hang the promoted node for good.
 /// </summary>
 [Collection(CrashCollection.Name)]
 public sealed class SentinelTests
@@ -35,14 +36,17 @@ public sealed class SentinelTests
             for (int i = 0; i < 300; i++) Assert.Equal(Resp.Ok, c.Command("SET", "k" + i, "v" + i));
         WaitConverged(p, a, b);
 
+        // B must never be promoted (a replica kept for backups, say): Sentinel reads INFO's slave_priority.
+        using (var c = b.Raw()) Assert.Equal(Resp.Ok, c.Command("CONFIG", "SET", "replica-priority", "0"));
+        Assert.Equal("0", Info(b, "slave_priority"));
         using var sentinel = Sentinel.Start(p.Port);
         Eventually.True(() => sentinel.Field("num-slaves") == "2", "the sentinel found both replicas", Failover);
 
         p.Kill9();
         int port = 0;
         Eventually.True(() => (port = sentinel.MasterPort()) != p.Port, "the sentinel named a new primary", Failover);
-        var promoted = port == a.Port ? a : port == b.Port ? b : throw new Xunit.Sdk.XunitException($"unknown primary port {port}");
-        var other = promoted == a ? b : a;
+        Assert.True(port == a.Port, $"the sentinel chose port {port}; A is {a.Port}, B (priority 0) {b.Port}");
+        var (promoted, other) = (a, b);
         // The sentinel's CLIENT KILL TYPE normal may close a connection of ours while it promotes: checks retry.
         Eventually.True(() => Tolerant(() => Info(promoted, "role") == "master"), "the promoted node is a primary", Failover);
         Eventually.True(() => Tolerant(() => Info(other, "master_port") == promoted.Port.ToString(CultureInfo.InvariantCulture)

@@ -65,7 +65,10 @@ public sealed class NodeConfig
     /// <summary>Redis parameters HyperCache has no use for, as CONFIG SET left them (<see cref="RedisOnlySettings"/>).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> RedisOnly { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public string RedisOnlyValue(RedisOnlySettings.Parameter p) => RedisOnly.TryGetValue(p.Name, out var value) ? value : p.Value;
+    public string RedisOnlyValue(RedisOnlySettings.Parameter p) => RedisOnly.TryGetValue(RedisOnlySettings.Canonical(p.Name), out var value) ? value : p.Value;
+
+    /// <summary>A remembered Redis parameter's value by name (its default until CONFIG SET).</summary>
+    public string RedisOnlyValue(string name) => RedisOnlyValue(RedisOnlySettings.Find(name)!);
     /// <summary>maxmemory-eviction-tenacity (0..100): how long a write may evict before it runs anyway.</summary>
     public int MaxMemoryEvictionTenacity { get; set; } = 10;
     /// <summary>Session policy: seconds without access after which a key is an idle session (0 = never).</summary>

@@ -113,6 +113,23 @@ public static class RedisOnlySettings
 
     public static Parameter? Find(string name) => ByName.GetValueOrDefault(name);
 
+    /// <summary>Redis 7.0's old names of these parameters: a name and its alias are one setting (CONFIG SET of either
+    /// shows in CONFIG GET of both).</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["slave-priority"] = "replica-priority", ["slave-announce-ip"] = "replica-announce-ip",
+        ["slave-announce-port"] = "replica-announce-port", ["slave-ignore-maxmemory"] = "replica-ignore-maxmemory",
+        ["slave-lazy-flush"] = "replica-lazy-flush", ["slave-read-only"] = "replica-read-only",
+        ["slave-serve-stale-data"] = "replica-serve-stale-data", ["repl-ping-slave-period"] = "repl-ping-replica-period",
+        ["min-slaves-to-write"] = "min-replicas-to-write", ["min-slaves-max-lag"] = "min-replicas-max-lag",
+        ["hash-max-ziplist-entries"] = "hash-max-listpack-entries", ["hash-max-ziplist-value"] = "hash-max-listpack-value",
+        ["zset-max-ziplist-entries"] = "zset-max-listpack-entries", ["zset-max-ziplist-value"] = "zset-max-listpack-value",
+        ["list-max-ziplist-size"] = "list-max-listpack-size",
+    };
+
+    /// <summary>The name a remembered value is kept under: the parameter's, or the one its alias stands for.</summary>
+    public static string Canonical(string name) => Aliases.GetValueOrDefault(name, name);
+
     /// <summary>The value CONFIG SET would store, or an exception whose message is Redis's reason (after "- ").</summary>
     public static string Check(Parameter p, string value)
     {

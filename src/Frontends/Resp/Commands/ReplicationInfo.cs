@@ -38,9 +38,10 @@ public static class ReplicationInfo
             yield return ("master_sync_in_progress", f.SyncInProgress ? "1" : "0");
             yield return ("slave_read_repl_offset", f.AppliedAddress.ToString(inv));
             yield return ("slave_repl_offset", f.AppliedAddress.ToString(inv));
-            yield return ("slave_priority", "100");
+            // Redis Sentinel reads these: a replica-priority of 0 is never promoted.
+            yield return ("slave_priority", node.Config.RedisOnlyValue("replica-priority"));
             yield return ("slave_read_only", "1");
-            yield return ("replica_announced", "1");
+            yield return ("replica_announced", node.Config.RedisOnlyValue("replica-announced") == "yes" ? "1" : "0");
             foreach (var field in Replicas(replication)) yield return field;
             yield return ("master_replid", node.Store.ReplicationOrigin?.ReplicationId ?? replication.ReplicationId);
             yield return ("master_repl_offset", f.PrimaryCommitted.ToString(inv));

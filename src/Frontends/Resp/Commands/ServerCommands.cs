@@ -181,7 +181,7 @@ public static class ServerCommands
             }
         }
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
-        foreach (var (parameter, value) in others) c.Node.Config.RedisOnly[parameter.Name] = value;
+        foreach (var (parameter, value) in others) c.Node.Config.RedisOnly[Configuration.RedisOnlySettings.Canonical(parameter.Name)] = value;
         if (changes.Exists(change => change.Setting.RedisName == "requirepass")) c.Node.Acl.SetDefaultPassword(c.Node.Config.RequirePass);
         if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
         c.Store.ConfigureMemory(c.Node.Config.MemorySettings());

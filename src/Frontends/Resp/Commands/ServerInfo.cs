@@ -173,8 +173,8 @@ public static class ServerInfo
     /// the timed sample (one command in eight), each within an eighth of its power-of-two range.</summary>
     private static IEnumerable<(string, string)> LatencyStats(Node node)
     {
-        if (node.Config.RedisOnlyValue(RedisOnlySettings.Find("latency-tracking")!) != "yes") yield break;
-        var percentiles = RedisOnlySettings.Percentiles(node.Config.RedisOnlyValue(RedisOnlySettings.Find("latency-tracking-info-percentiles")!));
+        if (node.Config.RedisOnlyValue("latency-tracking") != "yes") yield break;
+        var percentiles = RedisOnlySettings.Percentiles(node.Config.RedisOnlyValue("latency-tracking-info-percentiles"));
         if (percentiles.Length == 0) yield break;
         foreach (var (name, meter) in Meters(node).OrderBy(m => m.Name, StringComparer.Ordinal))
         {
