@@ -9,8 +9,7 @@ namespace HyperCache.Frontends.Http;
 /// <summary>
 /// Turns every failure into a JSON error with a stable code: <see cref="ApiException"/>s from handlers, Kestrel's
 /// body-size and bad-request errors, store errors (WRONGTYPE → 409, OOM → 507), a log that cannot be written (507),
-/// and anything unexpected (500,
-/// logged). Bare statuses without a body (unknown route 404, wrong method 405) get one through <see cref="WriteBareStatusAsync"/>.
+/// and anything unexpected (500, logged). Bare statuses without a body (unknown route 404, wrong method 405) get one through <see cref="WriteBareStatusAsync"/>.
 /// </summary>
 public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> logger)
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Resp.Commands;
@@ -64,7 +65,15 @@ public static class TransactionCommands
             c.InExec = false;
             var after = c.AfterExec;
             c.AfterExec = null;
-            after?.Invoke();
+            try
+            {
+                after?.Invoke();
+            }
+            catch (Exception e)
+            {
+                // EXEC's reply (already written) said OK for that command: the node's log says what went wrong.
+                c.Node.Logger.LogError(e, "A command of EXEC failed once the transaction had let its locks go");
+            }
         }
     }
 }
