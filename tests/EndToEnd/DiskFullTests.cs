@@ -54,6 +54,7 @@ public sealed class DiskFullTests
             Assert.Contains("hypercache_aof_write_failed 1", http.Get("/metrics").Body);
         }
         Assert.True(node.IsRunning);
+        Eventually.True(() => node.LogTail(400).Contains("The AOF cannot be written: No space left on device"), "the node logged why");
         Assert.Single(node.LogTail(400).Split('\n'), line => line.Contains("The AOF cannot be written: No space left on device"));
 
         // SHUTDOWN goes ahead (as Redis's does when its AOF cannot be written) and says what was not kept.

@@ -25,7 +25,7 @@ public static class ConfigLoader
         new("network.resp_bind_addr", c => c.Bind, (c, v) => c.Bind = v),
         new("network.resp_port", c => Text(c.RespPort), (c, v) => c.RespPort = Port(v), "port"),
         new("network.http_port", c => Text(c.HttpPort), (c, v) => c.HttpPort = Port(v)),
-        new("network.max_clients", c => Text(c.MaxClients), (c, v) => c.MaxClients = Positive(v), "maxclients"),
+        new("network.max_clients", c => Text(c.MaxClients), (c, v) => c.MaxClients = Hosting.DescriptorBudget.Check(Positive(v)), "maxclients"),
         new("network.timeout", c => Text(c.Timeout), (c, v) => c.Timeout = NonNegative(v), "timeout"),
         new("logging.slowlog_log_slower_than", c => Text(c.SlowlogLogSlowerThan), (c, v) => c.SlowlogLogSlowerThan = long.Parse(v, CultureInfo.InvariantCulture), "slowlog-log-slower-than"),
         new("logging.latency_monitor_threshold", c => Text(c.LatencyMonitorThreshold), (c, v) => c.LatencyMonitorThreshold = NonNegativeLong(v), "latency-monitor-threshold"),

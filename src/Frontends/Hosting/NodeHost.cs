@@ -61,6 +61,7 @@ public static class NodeHost
             });
             node.StopHost = app.Lifetime.StopApplication;
             await app.StartAsync(ct);
+            FitClientsToDescriptors(config, logger);
             node.AcceptingWrites = true;
             if (node.Replication is { } replication && config.ReplicaOf is { } primary)
             {
@@ -79,6 +80,18 @@ public static class NodeHost
                 logger.LogInformation("Shut down; log committed at {address}", node.Log?.TailAddress ?? 0);
         }
         return 0;
+    }
+
+    /// <summary>Once the host runs (its assemblies loaded, its descriptors open): maxclients within the descriptor
+    /// limit (<see cref="DescriptorBudget"/>).</summary>
+    private static void FitClientsToDescriptors(NodeConfig config, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        int fitted = DescriptorBudget.Fit(config.MaxClients, out long limit, out int open);
+        if (fitted >= config.MaxClients) return;
+        logger.LogWarning("maxclients {MaxClients} needs more file descriptors than the limit of {Limit} leaves ({Open} open, {Reserve} kept "
+            + "for the rest): maxclients is {Fitted}. Raise the limit (ulimit -n, LimitNOFILE, --ulimit nofile) to serve more clients",
+            config.MaxClients, limit, open, DescriptorBudget.Reserve, fitted);
+        config.MaxClients = fitted;
     }
 
     /// <summary>Start-up failed on one side: the node, if its recovery succeeds, must still close its log.</summary>

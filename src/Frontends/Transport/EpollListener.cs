@@ -59,6 +59,13 @@ internal sealed class EpollListener : IConnectionListener
             {
                 return null; // unbound: Kestrel stops accepting
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                // Out of descriptors (maxclients is kept under the limit, so something else holds them): the pending
+                // connection stays queued and accept would fail again at once, so wait a moment instead of spinning.
+                await Task.Delay(10, cancellationToken);
+                continue;
+            }
             catch (SocketException)
             {
                 continue; // the peer reset before we accepted it: next one
