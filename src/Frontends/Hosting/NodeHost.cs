@@ -60,7 +60,17 @@ public static class NodeHost
                 foreach (var client in node.Clients.All) client.Kill?.Invoke();
             });
             node.StopHost = app.Lifetime.StopApplication;
-            await app.StartAsync(ct);
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // The one start failure an operator meets often: the reason is the news, not Kestrel's stack.
+                logger.LogCritical("Cannot start: {Message} (ports: RESP {Resp}, HTTP {Http}, replication {Replication})",
+                    e.Message, config.RespPort, config.HttpPort, config.ReplicationPort);
+                return 1;
+            }
             FitClientsToDescriptors(config, logger);
             node.AcceptingWrites = true;
             if (node.Replication is { } replication && config.ReplicaOf is { } primary)
