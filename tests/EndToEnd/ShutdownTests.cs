@@ -61,4 +61,20 @@ public sealed class ShutdownTests
         Assert.Equal(Resp.Pong, c.Command("PING"));
         Assert.True(node.IsRunning);
     }
+
+    /// <summary>As Redis, SIGHUP (a closed terminal) does not stop the node; .NET's default ended the process at once,
+    /// without the shutdown that commits the log.</summary>
+    [HyperCacheFact]
+    public void Sighup_is_ignored()
+    {
+        using var node = new NodeProcess(appendFsync: "everysec");
+        node.Start();
+        using var c = node.Raw();
+        Assert.Equal(Resp.Ok, c.Command("SET", "k", "v"));
+        node.Signal(1); // SIGHUP
+        Eventually.True(() => node.LogTail().Contains("SIGHUP ignored"), "the node said it ignored SIGHUP");
+        Assert.True(node.IsRunning);
+        Assert.Equal(Resp.Bulk("v"), c.Command("GET", "k"));
+        Assert.Equal(0, node.Terminate(ExitDeadline)); // SIGTERM still stops it, cleanly
+    }
 }

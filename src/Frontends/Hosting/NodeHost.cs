@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using HyperCache.Frontends.Configuration;
 using HyperCache.Frontends.Http;
 using HyperCache.Frontends.Logging;
@@ -29,6 +30,13 @@ public static class NodeHost
             logger.LogCritical("Cannot start: {Reason}", refusal);
             return 1;
         }
+        // As Redis: a closed terminal or session (SIGHUP) does not stop the node. .NET's default for it is to exit at
+        // once, without the shutdown that commits the log (SIGTERM and SIGINT are the ways to stop it).
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            logger.LogInformation("SIGHUP ignored (stop the node with SIGTERM or SHUTDOWN)");
+        });
         // Recovery (snapshot load, log replay) and building the host are independent: run them side by side, so
         // start-up costs the longer of the two rather than their sum. The host starts listening only after both.
         // prometheus-net's default registry listens to every EventSource and Meter in the process (reflection and

@@ -163,6 +163,14 @@ public sealed class NodeProcess : IDisposable
         return p.ExitCode;
     }
 
+    /// <summary>Sends a signal (SIGHUP = 1...) to the node process.</summary>
+    public void Signal(int signal)
+    {
+        var p = _process ?? throw new InvalidOperationException("not started");
+        AppendLog($"--- signal {signal} to pid {p.Id}");
+        if (kill(p.Id, signal) != 0) throw new InvalidOperationException($"kill(pid {p.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
