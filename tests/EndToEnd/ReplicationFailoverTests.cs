@@ -246,4 +246,40 @@ public sealed class ReplicationFailoverTests(ITestOutputHelper output)
         }
         WaitConverged(p, a);
     }
+
+    /// <summary>Sentinel's promotion persists the new role with CONFIG REWRITE inside the same transaction: the role
+    /// change waits for EXEC's end, but CONFIG's replicaof is set at once, so the file says primary and a restart
+    /// from it is one (it would otherwise follow the dead primary again).</summary>
+    [HyperCacheFact]
+    public void Config_rewrite_in_the_promoting_transaction_writes_the_new_role()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "hc-e2e-promote-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(file, "logging:\n  level: \"info\"\n");
+        try
+        {
+            using var p = Create();
+            using var a = new NodeProcess(appendFsync: "everysec", extraArgs: ["--config", file, "--replication-port", TestPorts.Free().ToString()]);
+            p.Start();
+            a.Start();
+            Follow(a, p);
+            using (var c = a.Raw()) Assert.Equal(Resp.Ok, c.Command("CONFIG", "REWRITE"));
+            Assert.Contains($"127.0.0.1 {p.Port}", File.ReadAllText(file));
+
+            using (var c = a.Raw(TimeSpan.FromSeconds(30)))
+            {
+                Assert.Equal(Resp.Ok, c.Command("MULTI"));
+                Assert.Equal(Resp.Simple("QUEUED"), c.Command("REPLICAOF", "NO", "ONE"));
+                Assert.Equal(Resp.Simple("QUEUED"), c.Command("CONFIG", "REWRITE"));
+                Assert.Equal(Resp.Array(Resp.Ok, Resp.Ok), c.Command("EXEC"));
+            }
+            Assert.DoesNotContain($"127.0.0.1 {p.Port}", File.ReadAllText(file));
+            Assert.Equal(0, a.Terminate());
+            a.Start();
+            Assert.Equal("master", Info(a, "role"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -25,7 +25,9 @@ public static class ConfigRewriteCommand
             var changes = new List<(string Path, string Value)>();
             foreach (var setting in ConfigLoader.Settings)
             {
-                if (setting.RedisName is not { } name || !ServerCommands.IsMutable(name)) continue;
+                // replicaof is not CONFIG SET's, but the role is written as Redis writes it: a promotion (Sentinel's
+                // REPLICAOF NO ONE then CONFIG REWRITE) must still hold after a restart.
+                if (setting.RedisName is not { } name || !(ServerCommands.IsMutable(name) || name == "replicaof")) continue;
                 string? inFile = ConfigRewriter.Read(lines, setting.Path);
                 bool aliasOnly = Aliases.ContainsValue(setting.Path);
                 if (inFile is null && aliasOnly) continue;

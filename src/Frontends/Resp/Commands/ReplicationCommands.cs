@@ -72,11 +72,10 @@ public static class ReplicationCommands
         var replication = Replication(c);
         if (a.Text(1).Equals("no", StringComparison.OrdinalIgnoreCase) && a.Text(2).Equals("one", StringComparison.OrdinalIgnoreCase))
         {
-            OutsideTransaction(c, () =>
-            {
-                replication.PromoteAsync().GetAwaiter().GetResult();
-                c.Node.Config.ReplicaOf = null; // CONFIG GET replicaof shows the current role, as Redis
-            });
+            // CONFIG GET replicaof shows the role, as Redis; set now, so a CONFIG REWRITE later in the same
+            // transaction (Sentinel's) writes the new role.
+            c.Node.Config.ReplicaOf = null;
+            OutsideTransaction(c, () => replication.PromoteAsync().GetAwaiter().GetResult());
             r.Ok();
             return;
         }
@@ -88,11 +87,8 @@ public static class ReplicationCommands
             r.Simple("OK Already connected to specified master");
             return;
         }
-        OutsideTransaction(c, () =>
-        {
-            replication.FollowAsync(host, port).GetAwaiter().GetResult();
-            c.Node.Config.ReplicaOf = $"{host} {port}";
-        });
+        c.Node.Config.ReplicaOf = $"{host} {port}";
+        OutsideTransaction(c, () => replication.FollowAsync(host, port).GetAwaiter().GetResult());
         r.Ok();
     }
 
@@ -101,7 +97,7 @@ public static class ReplicationCommands
     /// locks a transaction holds: inside EXEC (Redis Sentinel promotes with MULTI, REPLICAOF NO ONE, CONFIG REWRITE,
     /// CLIENT KILL, EXEC) that wait would never end and the node would hang. There the change runs once EXEC has let
     /// the locks go, before its reply is sent; a later command of the same transaction cannot tell (a write queued on
-    /// a replica was refused when it was queued).
+    /// a replica was refused when it was queued, and CONFIG's replicaof is set at once, for CONFIG REWRITE).
     /// </summary>
     private static void OutsideTransaction(RespClient c, Action change)
     {
