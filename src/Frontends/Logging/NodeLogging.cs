@@ -23,6 +23,9 @@ public static class NodeLogging
             // Kestrel and hosting chatter: warnings and up only (our own request log covers requests).
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("System", LogEventLevel.Warning)
+            // gRPC's own: a replica that moves to another primary resets its ack stream, which Grpc.AspNetCore logs at
+            // Information with a stack trace; the replication code logs the link's state itself.
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("node_id", config.NodeId)
             .Enrich.With<LevelEnricher>();
