@@ -56,10 +56,6 @@ public sealed class NodeProcess : IDisposable
     /// <summary>The server's <c>--bind</c> address.</summary>
     public string BindAddress { get; init; } = "127.0.0.1";
 
-    /// <summary>A restart listens on the ports of the first start (for tests where another process, such as a
-    /// sentinel, knows the node by its address).</summary>
-    public bool KeepPorts { get; init; }
-
     /// <summary>Given the server's bind address and RESP port, the port on 127.0.0.1 that reaches it (a forwarder);
     /// null: the server's own port.</summary>
     public Func<string, int, int>? Expose { get; init; }
@@ -96,11 +92,8 @@ public sealed class NodeProcess : IDisposable
         Exception? last = null;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            if (!KeepPorts || Starts == 0)
-            {
-                ServerPort = TestPorts.Free();
-                HttpPort = TestPorts.Free();
-            }
+            ServerPort = TestPorts.Free();
+            HttpPort = TestPorts.Free();
             Port = Expose?.Invoke(BindAddress, ServerPort) ?? ServerPort;
             _process?.Dispose();
             _process = null;
