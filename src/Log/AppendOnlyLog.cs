@@ -281,6 +281,21 @@ public sealed class AppendOnlyLog : IDisposable
     /// threads serving clients, in one yield system call after another.</summary>
     public void Commit() => CommitAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary><see cref="Commit"/> for the way out (shutdown, closing): false when the log cannot write, whose
+    /// failure was reported when it happened (<see cref="WriteFailed"/>); a restart recovers to the last good commit.</summary>
+    public bool TryCommit()
+    {
+        try
+        {
+            Commit();
+            return true;
+        }
+        catch (LogWriteException)
+        {
+            return false;
+        }
+    }
+
     private void RequestCommit()
     {
         if (Interlocked.Exchange(ref _commitRequested, 1) == 0) _commitSignal.Release();
@@ -489,17 +504,7 @@ public sealed class AppendOnlyLog : IDisposable
         _disposed = true;
         _stop.Cancel();
         try { _committer.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        if (_recovered && WriteError == null && _log.TailAddress > _log.CommittedUntilAddress)
-        {
-            try
-            {
-                Commit();
-            }
-            catch (LogWriteException)
-            {
-                // Told to the node as it happened; recovery reads the log up to its last good commit.
-            }
-        }
+        if (_recovered && WriteError == null && _log.TailAddress > _log.CommittedUntilAddress) TryCommit();
         _log.Dispose();
         _device.Dispose();
         _commitSignal.Dispose();

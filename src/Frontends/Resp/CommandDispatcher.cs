@@ -107,7 +107,7 @@ public sealed class CommandDispatcher(Node node)
         catch (HyperCache.Log.LogWriteException e)
         {
             // The log failed under this very command (before its first write was applied: the log comes first).
-            reply.Error("MISCONF " + e.Message);
+            reply.Error(DiskErrorRules.Error(e.Reason));
             spec.Meter?.Failed(started);
         }
         finally

@@ -13,6 +13,6 @@ public static class DiskErrorRules
     {
         if (!client.Authenticated || node.IsReplica) return false;
         if (spec.Flags.HasFlag(CommandFlags.Write) || spec.Name == "ping") return true;
-        return spec.Name == "exec" && client.Transaction is { } queued && queued.Any((s, _) => s.Flags.HasFlag(CommandFlags.Write));
+        return spec.Name == "exec" && client.Transaction is { Writes: true };
     }
 }

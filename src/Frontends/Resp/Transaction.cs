@@ -21,6 +21,9 @@ public sealed class Transaction
     /// <summary>Some queued command may grow memory: EXEC is refused when over maxmemory (as Redis does).</summary>
     public bool DeniesOom => _queued.Exists(q => q.Spec.Flags.HasFlag(CommandFlags.DenyOom));
 
+    /// <summary>Whether a queued command writes (a full disk refuses such an EXEC as a whole).</summary>
+    public bool Writes => _queued.Exists(q => q.Spec.Flags.HasFlag(CommandFlags.Write));
+
     /// <summary>An error while queuing (unknown command, wrong arity...): EXEC will refuse to run anything.</summary>
     public bool Dirty { get; set; }
 

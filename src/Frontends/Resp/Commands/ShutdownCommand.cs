@@ -34,7 +34,7 @@ public static class ShutdownCommand
         if (node.BusyScript.Active) ShutdownWhileBusy(c, noSave);
         if (node.StopHost is not { } stop) throw new CommandError("ERR Errors trying to SHUTDOWN. Check logs.");
         if (save && !Save(node) && !force) throw new CommandError("ERR Errors trying to SHUTDOWN. Check logs.");
-        bool committed = CommitLog(node);
+        bool committed = node.Log?.TryCommit() ?? true; // a log that cannot write does not stop it, as Redis's AOF does not
         node.Logger.LogWarning("SHUTDOWN by client {Client}: {Mode}", c.RemoteAddress,
             save ? "after a snapshot" : committed ? "log committed" : "the log cannot be written");
         c.CloseAfterReply = true; // no reply: Redis closes the connection, and so does the exit
@@ -46,24 +46,9 @@ public static class ShutdownCommand
     private static void ShutdownWhileBusy(RespClient c, bool noSave)
     {
         if (!noSave) throw new CommandError(c.Node.BusyScript.BusyText);
-        CommitLog(c.Node);
+        c.Node.Log?.TryCommit();
         c.Node.Logger.LogWarning("SHUTDOWN NOSAVE by client {Client} while a script is busy: log committed, exiting now", c.RemoteAddress);
         Hosting.HardExit.Now(0);
-    }
-
-    /// <summary>Commits what was acknowledged. A log that cannot be written (a full disk) does not stop the shutdown,
-    /// as Redis's does not for its AOF: the failure was logged when it happened.</summary>
-    private static bool CommitLog(Hosting.Node node)
-    {
-        try
-        {
-            node.Log?.Commit();
-            return true;
-        }
-        catch (HyperCache.Log.LogWriteException)
-        {
-            return false;
-        }
     }
 
     private static bool Save(Hosting.Node node)
