@@ -67,6 +67,10 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
             Assert.True(reply.StartsWith($"-ERR CONFIG SET failed (possibly related to argument '{name}') - not supported by HyperCache: {reason}", StringComparison.Ordinal), reply);
         }
         Assert.Equal(Resp.BulkArray("save", ""), Cmd("CONFIG", "GET", "save"));
+        // A size past 2^63 is an error reply, not a dropped connection (it closed the connection before).
+        Assert.Equal(Resp.Err("ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - argument couldn't be parsed into an integer"),
+            Cmd("CONFIG", "SET", "repl-backlog-size", "99999999999gb"));
+        Assert.Equal(Resp.Pong, Cmd("PING"));
         // A setting of ours that needs a restart: its current value is a no-op, another is refused as Redis refuses an
         // immutable one; nothing of a refused CONFIG SET is applied.
         var appendonly = Resp.ParseFlatArray(Cmd("CONFIG", "GET", "appendonly"))[1]!;

@@ -110,6 +110,25 @@ public static class ServerCommands
 
     private static CommandError SetFailed(string name, string reason) => new($"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}");
 
+    /// <summary>Reads one CONFIG SET value; a value that does not parse (or overflows) is that parameter's error.</summary>
+    private static T Parsed<T>(string name, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw SetFailed(name, "argument couldn't be parsed into an integer");
+        }
+        catch (ArgumentException e)
+        {
+            throw SetFailed(name, e.Message);
+        }
+    }
+
+    private static void Parsed(string name, Action parse) => Parsed(name, () => { parse(); return true; });
+
     private static List<ConfigLoader.Setting> RedisSettings() => ConfigLoader.Settings.Where(s => s.RedisName != null).ToList();
 
     private static void ConfigGet(RespClient c, CommandArgs a, RespWriter r)
@@ -151,35 +170,10 @@ public static class ServerCommands
                 continue;
             }
             var parameter = RedisOnlySettings.Find(name) ?? throw new CommandError($"ERR Unknown option or number of arguments for CONFIG SET - '{name}'");
-            try
-            {
-                others.Add((parameter, RedisOnlySettings.Check(parameter, value)));
-            }
-            catch (FormatException)
-            {
-                throw SetFailed(name, "argument couldn't be parsed into an integer");
-            }
-            catch (ArgumentException e)
-            {
-                throw SetFailed(name, e.Message);
-            }
+            others.Add((parameter, Parsed(name, () => RedisOnlySettings.Check(parameter, value))));
         }
         var trial = new NodeConfig();
-        foreach (var (setting, value) in changes)
-        {
-            try
-            {
-                setting.Set(trial, value);
-            }
-            catch (Exception e) when (e is FormatException or OverflowException)
-            {
-                throw new CommandError($"ERR CONFIG SET failed (possibly related to argument '{setting.RedisName}') - argument couldn't be parsed into an integer");
-            }
-            catch (ArgumentException e)
-            {
-                throw new CommandError($"ERR CONFIG SET failed (possibly related to argument '{setting.RedisName}') - {e.Message}");
-            }
-        }
+        foreach (var (setting, value) in changes) Parsed(setting.RedisName!, () => setting.Set(trial, value));
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
         foreach (var (parameter, value) in others) c.Node.Config.RedisOnly[Configuration.RedisOnlySettings.Canonical(parameter.Name)] = value;
         if (changes.Exists(change => change.Setting.RedisName == "requirepass")) c.Node.Acl.SetDefaultPassword(c.Node.Config.RequirePass);
