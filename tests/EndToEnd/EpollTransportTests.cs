@@ -39,6 +39,30 @@ public sealed class EpollTransportTests(EpollNodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Big_and_small_replies_in_one_pipeline_arrive_whole_when_the_client_reads_late()
+    {
+        // A value past the writer's 64 KB direct path gets a pipe segment of its own and small replies share 4 KB
+        // ones, so the gathered sends cross both kinds, and a full socket stops them inside a segment.
+        int[] sizes = [70_000, 3, 300_000, 5_000, 1_000_000, 17, 65_537];
+        var values = sizes.Select((size, n) => new string((char)('a' + n), size - 1) + n).ToArray();
+        for (int n = 0; n < sizes.Length; n++) Expect(Resp.Ok, "SET", K(n.ToString()), values[n]);
+        using var client = Node.Raw(TimeSpan.FromSeconds(20));
+        var pipeline = new StringBuilder();
+        const int Rounds = 10;
+        for (int round = 0; round < Rounds; round++)
+            for (int n = 0; n < sizes.Length; n++) pipeline.Append(RawRespClient.Encode("GET", K(n.ToString())));
+        client.Send(pipeline.ToString());
+
+        for (int round = 0; round < Rounds; round++)
+            for (int n = 0; n < sizes.Length; n++)
+            {
+                string reply = client.ReadReply();
+                if (reply != Resp.Bulk(values[n])) Assert.Fail($"round {round}, value {n} ({sizes[n]} bytes) differs: {RawRespClient.Escape(reply[..Math.Min(60, reply.Length)])}");
+            }
+        Assert.Equal("+PONG\r\n", client.Command("PING"));
+    }
+
+    [Fact]
     public void A_value_near_one_megabyte_goes_both_ways_byte_for_byte()
     {
         var bytes = new char[(1 << 20) - 7];

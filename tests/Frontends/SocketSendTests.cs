@@ -13,14 +13,17 @@ public sealed class SocketSendTests
         public List<byte> Taken = [];
         private int _calls;
 
-        public long Send(ReadOnlySpan<byte> data)
+        public int Calls => _calls;
+
+        // Takes up to `chunk` bytes across the segments, as sendmsg takes what fits from its pieces.
+        public long Send(in ReadOnlySequence<byte> data)
         {
             _calls++;
             if (interruptEvery > 0 && _calls % interruptEvery == 0) return -4; // EINTR
             int free = room - Taken.Count;
             if (free == 0) return failWith != 0 ? -failWith : -11; // EAGAIN
-            int n = Math.Min(Math.Min(chunk, free), data.Length);
-            Taken.AddRange(data[..n].ToArray());
+            int n = (int)Math.Min(Math.Min(chunk, free), data.Length);
+            Taken.AddRange(data.Slice(0, n).ToArray());
             return n;
         }
     }
@@ -62,6 +65,17 @@ public sealed class SocketSendTests
     }
 
     [Fact]
+    public void A_sender_that_takes_several_segments_at_once_is_called_once_for_them()
+    {
+        byte[] a = Bytes(100, 1), b = Bytes(37, 2), c = Bytes(250, 3);
+        var socket = new FakeSocket(chunk: int.MaxValue, room: int.MaxValue);
+        Assert.Equal(SendStatus.Done, SocketSend.SendAll(ref socket, Segments(a, b, c), out long sent, out _));
+        Assert.Equal(387, sent);
+        Assert.Equal(1, socket.Calls);
+        Assert.Equal([.. a, .. b, .. c], socket.Taken);
+    }
+
+    [Fact]
     public void A_full_socket_reports_how_far_it_got_and_the_rest_resumes_there()
     {
         byte[] a = Bytes(100, 1), b = Bytes(100, 2);
@@ -94,6 +108,17 @@ public sealed class SocketSendTests
         Assert.Equal(SendStatus.Done, SocketSend.SendAll(ref socket, Segments(data), out long sent, out _));
         Assert.Equal(90, sent);
         Assert.Equal(data, socket.Taken);
+    }
+
+    [Fact]
+    public void The_gathered_send_structures_have_the_kernels_x64_layout()
+    {
+        Assert.Equal(16, System.Runtime.CompilerServices.Unsafe.SizeOf<EpollNative.IoVec>());
+        Assert.Equal(56, System.Runtime.CompilerServices.Unsafe.SizeOf<EpollNative.MsgHdr>());
+        // msg_name, msg_namelen (padded to 8), msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags (padded)
+        Assert.Equal(16, (int)System.Runtime.InteropServices.Marshal.OffsetOf<EpollNative.MsgHdr>(nameof(EpollNative.MsgHdr.Iov)));
+        Assert.Equal(24, (int)System.Runtime.InteropServices.Marshal.OffsetOf<EpollNative.MsgHdr>(nameof(EpollNative.MsgHdr.IovLen)));
+        Assert.Equal(48, (int)System.Runtime.InteropServices.Marshal.OffsetOf<EpollNative.MsgHdr>(nameof(EpollNative.MsgHdr.Flags)));
     }
 
     [Fact]

@@ -63,6 +63,20 @@ public class SpanningCommandBufferTests
         Assert.True(MemoryMarshalArray(after) == MemoryMarshalArray(second), "a big command does not replace the kept buffer");
     }
 
+    [Fact]
+    public void A_big_command_borrows_a_pooled_array_and_gives_it_back_when_its_batch_has_run()
+    {
+        var spanning = new SpanningCommandBuffer();
+        var big = spanning.Copy(Split(new string('c', SpanningCommandBuffer.KeepLimit + 1), 4096));
+        var borrowed = MemoryMarshalArray(big);
+        Assert.Equal(new string('c', SpanningCommandBuffer.KeepLimit + 1), Encoding.ASCII.GetString(big.Span));
+
+        spanning.Release();
+        var rentedAgain = System.Buffers.ArrayPool<byte>.Shared.Rent(SpanningCommandBuffer.KeepLimit + 1);
+        Assert.Same(borrowed, rentedAgain); // the pool's per-thread slot holds what Release gave back
+        System.Buffers.ArrayPool<byte>.Shared.Return(rentedAgain);
+    }
+
     private static byte[] MemoryMarshalArray(ReadOnlyMemory<byte> memory)
         => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out var segment) ? segment.Array! : [];
 }

@@ -226,6 +226,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
         finally
         {
+            spanning.Release();
             node.Store.UnpinClock();
             if (executed > 0)
             {

@@ -6,21 +6,41 @@ namespace HyperCache.Frontends.Resp;
 /// One connection's buffer for a command that spans several input segments: the parser needs it contiguous, so it
 /// is copied here. Kestrel's segments are 4 KB, so with MSET or pipelined batches about one command per segment
 /// spans a boundary; a fresh array per copy cost MSET (10 keys) ~400 bytes of garbage per command. The buffer is
-/// kept and reused up to <see cref="KeepLimit"/>; a larger command gets an array of its own, as before, so an idle
-/// connection never holds a big one.
+/// kept and reused up to <see cref="KeepLimit"/>. A larger command (a big value) is copied into an array rented
+/// from the shared pool and given back by <see cref="Release"/> once its batch has run: a fresh array per big SET
+/// was a zeroed large-object allocation each time, and an idle connection holds no big buffer either way.
 /// </summary>
 public sealed class SpanningCommandBuffer
 {
     public const int KeepLimit = 64 * 1024;
     private byte[]? _kept;
+    private byte[]? _rented;
 
-    /// <summary>The command's bytes, contiguous; valid until the next call (the command runs before that).</summary>
+    /// <summary>The command's bytes, contiguous; valid until the next call or <see cref="Release"/> (the command
+    /// runs before either).</summary>
     public ReadOnlyMemory<byte> Copy(in ReadOnlySequence<byte> command)
     {
         int length = checked((int)command.Length);
-        if (length > KeepLimit) return command.ToArray();
-        if (_kept is null || _kept.Length < length) _kept = new byte[Math.Max(length, 4096)];
-        command.CopyTo(_kept);
-        return _kept.AsMemory(0, length);
+        byte[] target;
+        if (length > KeepLimit)
+        {
+            Release();
+            target = _rented = ArrayPool<byte>.Shared.Rent(length);
+        }
+        else
+        {
+            if (_kept is null || _kept.Length < length) _kept = new byte[Math.Max(length, 4096)];
+            target = _kept;
+        }
+        command.CopyTo(target);
+        return target.AsMemory(0, length);
+    }
+
+    /// <summary>Gives a big command's array back to the pool: its command has run.</summary>
+    public void Release()
+    {
+        if (_rented is null) return;
+        ArrayPool<byte>.Shared.Return(_rented);
+        _rented = null;
     }
 }

@@ -62,6 +62,28 @@ internal static unsafe partial class EpollNative
     [LibraryImport(Libc, SetLastError = true)]
     public static partial nint send(int fd, byte* buffer, nint count, int flags);
 
+    /// <summary>struct iovec: one piece of a gathered write.</summary>
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (x86_64): only the pieces are set; no address, no control data.</summary>
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLen;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial nint sendmsg(int fd, MsgHdr* message, int flags);
+
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int eventfd(uint initval, int flags);
 

@@ -2,10 +2,11 @@ using System.Buffers;
 
 namespace HyperCache.Frontends.Transport;
 
-/// <summary>A non-blocking socket's send(2): bytes accepted, or -errno.</summary>
+/// <summary>A non-blocking socket's send: bytes accepted from the start of the data, or -errno. It may take the
+/// data's segments in one gathering call (sendmsg), or only some of them.</summary>
 internal interface IRawSender
 {
-    long Send(ReadOnlySpan<byte> data);
+    long Send(in ReadOnlySequence<byte> data);
 }
 
 /// <summary>How a <see cref="SocketSend.SendAll"/> ended.</summary>
@@ -20,8 +21,8 @@ internal enum SendStatus
 }
 
 /// <summary>
-/// The send side's bookkeeping: hands the kernel a multi-segment buffer, segment by segment, and counts what it
-/// took, so a partial write resumes exactly where the kernel stopped.
+/// The send side's bookkeeping: hands the kernel a multi-segment buffer and counts what it took, so a partial write
+/// resumes exactly where the kernel stopped.
 /// </summary>
 internal static class SocketSend
 {
@@ -32,23 +33,20 @@ internal static class SocketSend
     {
         sent = 0;
         error = 0;
-        foreach (var segment in buffer)
+        var rest = buffer;
+        while (!rest.IsEmpty)
         {
-            var span = segment.Span;
-            while (!span.IsEmpty)
+            long n = sender.Send(rest);
+            if (n > 0)
             {
-                long n = sender.Send(span);
-                if (n > 0)
-                {
-                    sent += n;
-                    span = span[(int)n..];
-                    continue;
-                }
-                if (n == -EpollNative.EINTR) continue;
-                if (n is 0 or -EpollNative.EAGAIN) return SendStatus.WouldBlock; // 0: nothing taken, wait as for EAGAIN
-                error = (int)-n;
-                return SendStatus.Failed;
+                sent += n;
+                rest = rest.Slice(n);
+                continue;
             }
+            if (n == -EpollNative.EINTR) continue;
+            if (n is 0 or -EpollNative.EAGAIN) return SendStatus.WouldBlock; // 0: nothing taken, wait as for EAGAIN
+            error = (int)-n;
+            return SendStatus.Failed;
         }
         return SendStatus.Done;
     }
