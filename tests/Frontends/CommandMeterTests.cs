@@ -13,7 +13,8 @@ public class CommandMeterTests
         var counter = factory.CreateCounter("c_total", "c", "command", "result");
         var histogram = factory.CreateHistogram("h_seconds", "h", new HistogramConfiguration { LabelNames = ["command"], Buckets = NodeMetrics.CommandBuckets });
         var meter = new CommandMeter(counter.WithLabels("get", "ok"), counter.WithLabels("get", "error"), histogram.WithLabels("get"));
-        for (int i = 0; i < 100; i++) meter.Succeeded(Stopwatch.GetTimestamp()); // warm up (first-use publication, JIT)
+        for (int i = 0; i < 100; i++) meter.Succeeded(Stopwatch.GetTimestamp()); // warm up both paths (first-use publication, JIT)
+        for (int i = 0; i < 100; i++) meter.Failed(Stopwatch.GetTimestamp());
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++)
@@ -25,8 +26,8 @@ public class CommandMeterTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        Assert.Equal(1_000, meter.Error.Value);
-        Assert.Equal(10_100, meter.Calls);
+        Assert.Equal(1_100, meter.Error.Value);
+        Assert.Equal(10_200, meter.Calls);
         Assert.Equal(0, counter.WithLabels("get", "ok").Value); // published only before a scrape
         meter.Publish();
         Assert.Equal(100 + 9_000, counter.WithLabels("get", "ok").Value);
