@@ -22,6 +22,8 @@
 #      pipeline depth and each test, `redis-benchmark -c 50 -n N -r 100000 -d 64 -t TEST -P X --csv` against
 #      HyperCache, then Redis, then Garnet, followed by the 1-client latency runs (`-c 1 -P 1 -n LAT_N`), so
 #      slow drift of the machine (other load, thermal) hits every server alike;
+#   4b. then, in each round, the big-value runs: for each size in VALUE_SIZES, `redis-benchmark -c 4 -P 1 -d SIZE
+#      -r 100 -t set` and `-t get` (BIG_BYTES / SIZE requests each: the same bytes moved at every size);
 #   5. prints the median rps of each (test, -P, server), the ratios HyperCache/Redis and HyperCache/Garnet,
 #      the median p50/p99 of the 1-client runs, and whether each row meets issue 8's bar; writes table.md,
 #      results.tsv (every run), raw CSVs, server logs and meta.txt into bench/out/<UTC>-compare/.
@@ -44,6 +46,7 @@
 #   TESTS=set,get,incr,lpush,lpop,hset,sadd,zadd,mset     redis-benchmark -t names, in run order
 #   PIPELINES="1 16"  pipeline depths                       SERVERS="hypercache redis garnet" (any subset, in order)
 #   LAT_TESTS=set,get 1-client latency tests ("" = none)    LAT_N=50000    requests per latency run
+#   VALUE_SIZES="100000 1000000"  big-value sizes, bytes ("" = none)      BIG_BYTES=1000000000 bytes per big run
 #   WARMUP=1          0 = no warm-up                        WARMUP_N=300000 requests per test in the warm-up
 #   PIN=0|1           see above                             BENCH_TIMEOUT=600 s per redis-benchmark invocation
 #   QUIET_BUSY=15     % CPU busy below which a run starts     QUIET_MAX_S=20 longest wait for that (then runs anyway)
@@ -77,7 +80,12 @@ IFS=', ' read -r -a TESTS <<<"${TESTS-set,get,incr,lpush,lpop,hset,sadd,zadd,mse
 IFS=', ' read -r -a LAT_TESTS <<<"${LAT_TESTS-set,get}"
 IFS=', ' read -r -a PIPELINES <<<"${PIPELINES:-1 16}"
 IFS=', ' read -r -a SERVERS <<<"${SERVERS:-hypercache redis garnet}"
-for v in N ROUNDS LAT_N WARMUP_N BENCH_TIMEOUT; do
+IFS=', ' read -r -a VALUE_SIZES <<<"${VALUE_SIZES-100000 1000000}"
+BIG_BYTES=${BIG_BYTES:-1000000000}
+for size in "${VALUE_SIZES[@]}"; do
+  [[ $size =~ ^[1-9][0-9]*$ ]] || { echo "VALUE_SIZES must be positive integers" >&2; exit 2; }
+done
+for v in N ROUNDS LAT_N WARMUP_N BENCH_TIMEOUT BIG_BYTES; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
 for s in "${SERVERS[@]}"; do
@@ -140,6 +148,7 @@ done
   echo "git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
   echo "host: $(uname -srm), cores: $CORES, pin: $PIN"
   echo "N=$N ROUNDS=$ROUNDS LAT_N=$LAT_N WARMUP=$WARMUP WARMUP_N=$WARMUP_N pipelines=${PIPELINES[*]}"
+  echo "value sizes: ${VALUE_SIZES[*]:-none}, BIG_BYTES=$BIG_BYTES"
   echo "tests: ${TESTS[*]}; latency tests: ${LAT_TESTS[*]:-none}"
   for s in "${SERVERS[@]}"; do echo "$s: ${CMD[$s]}"; done
   echo "redis version: $(redis-server --version | head -n 1)"
@@ -149,23 +158,24 @@ done
 
 # --- 4. benchmark ------------------------------------------------------------------------------------------------
 FAILED=0
-# bench SERVER CLIENTS PIPELINE REQUESTS TESTS -> CSV on stdout. Run in the background and waited for, so that
+# bench SERVER CLIENTS PIPELINE REQUESTS TESTS [SIZE KEYS] -> CSV on stdout (values of SIZE bytes, default 64, over
+# KEYS keys, default 100000). Run in the background and waited for, so that
 # INT/TERM reach the trap at once instead of after the run.
 bench() {
   local rc=0
   timeout "$BENCH_TIMEOUT" "${CLIENT_PIN[@]}" redis-benchmark -h "$HOST" -p "${PORT[$1]}" \
-    -c "$2" -P "$3" -n "$4" -r 100000 -d 64 -t "$5" --csv </dev/null &
+    -c "$2" -P "$3" -n "$4" -r "${7:-100000}" -d "${6:-64}" -t "$5" --csv </dev/null &
   BENCH_PID=$!
   wait "$BENCH_PID" || rc=$?
   BENCH_PID=
   return "$rc"
 }
-# run ROUND SERVER CLIENTS PIPELINE REQUESTS TEST LABEL: one recorded run, CSV in raw/
+# run ROUND SERVER CLIENTS PIPELINE REQUESTS TEST LABEL [SIZE KEYS]: one recorded run, CSV in raw/
 run() {
   local f="$OUT/raw/$2_$7_$6_run$1.csv"
   wait_quiet
   log "round $1/$ROUNDS, $7, $6, $2"
-  if ! bench "$2" "$3" "$4" "$5" "$6" >"$f" 2>"$f.err"; then
+  if ! bench "$2" "$3" "$4" "$5" "$6" "${8:-64}" "${9:-100000}" >"$f" 2>"$f.err"; then
     log "redis-benchmark failed against $2 ($7 $6, round $1): see $f.err"; FAILED=1
   fi
   [[ -s $f.err ]] || rm -f "$f.err"
@@ -189,6 +199,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
   for t in "${LAT_TESTS[@]}"; do
     for s in "${SERVERS[@]}"; do run "$r" "$s" 1 1 "$LAT_N" "$t" c1; done
+  done
+  for size in "${VALUE_SIZES[@]}"; do
+    for t in set get; do
+      for s in "${SERVERS[@]}"; do run "$r" "$s" 4 1 $((BIG_BYTES / size)) "$t" "D$size" "$size" 100; done
+    done
   done
 done
 
@@ -246,6 +261,20 @@ TABLE="$OUT/table.md"
       q=$(ratio "$hp99" "$rp99")
       ok=$(awk -v q="$q" 'BEGIN { print q == "n/a" ? "n/a" : (q + 0 <= 1.2 ? "yes" : "NO") }')
       echo "| $t | ${hp50:-n/a} | ${hp99:-n/a} | ${rp50:-n/a} | ${rp99:-n/a} | ${gp50:-n/a} | ${gp99:-n/a} | $q | $ok |"
+    done
+  fi
+  if (( ${#VALUE_SIZES[@]} > 0 )); then
+    echo
+    echo "### Big values (requests/s, median of $ROUNDS round(s); -c 4 -P 1 -r 100, $BIG_BYTES bytes per run)"
+    echo
+    echo "| test | value bytes | HyperCache | Redis | Garnet | HC/Redis | HC/Garnet | HC p50 ms | Redis p50 ms |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for size in "${VALUE_SIZES[@]}"; do
+      for t in SET GET; do
+        hc=$(med hypercache "D$size" "$t"); rd=$(med redis "D$size" "$t"); ga=$(med garnet "D$size" "$t")
+        echo "| $t | $size | ${hc:-n/a} | ${rd:-n/a} | ${ga:-n/a} | $(ratio "$hc" "$rd") | $(ratio "$hc" "$ga") |" \
+             "$(med hypercache "D$size" "$t" 5 %.3f) | $(med redis "D$size" "$t" 5 %.3f) |"
+      done
     done
   fi
   echo

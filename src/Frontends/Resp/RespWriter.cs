@@ -91,15 +91,24 @@ public sealed class RespWriter
         return _chunk.Span[_used..];
     }
 
+    private const int LargeChunk = 256 * 1024;
+
     private void Raw(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > 64 * 1024)
         {
-            // A large value: straight into the pipe, in one pooled segment of its size (copied over 4 KB segments,
-            // a 1 MB reply took 256 of them, most freshly allocated, and as many sends).
+            // A large value: straight into the pipe, in segments of up to 256 KB (in 4 KB ones, a 1 MB reply took
+            // 256 segments, most freshly allocated, and as many sends). Not one segment of the value's size: the
+            // shared pool keeps what it is given back, and would hold a 256 MB array after one big GET.
             Commit();
-            bytes.CopyTo(_output.GetSpan(bytes.Length));
-            _output.Advance(bytes.Length);
+            while (!bytes.IsEmpty)
+            {
+                var span = _output.GetSpan(Math.Min(bytes.Length, LargeChunk));
+                int n = Math.Min(span.Length, bytes.Length);
+                bytes[..n].CopyTo(span);
+                _output.Advance(n);
+                bytes = bytes[n..];
+            }
             return;
         }
         bytes.CopyTo(Reserve(bytes.Length));

@@ -6,13 +6,16 @@ namespace HyperCache.Frontends.Resp;
 /// One connection's buffer for a command that spans several input segments: the parser needs it contiguous, so it
 /// is copied here. Kestrel's segments are 4 KB, so with MSET or pipelined batches about one command per segment
 /// spans a boundary; a fresh array per copy cost MSET (10 keys) ~400 bytes of garbage per command. The buffer is
-/// kept and reused up to <see cref="KeepLimit"/>. A larger command (a big value) is copied into an array rented
-/// from the shared pool and given back by <see cref="Release"/> once its batch has run: a fresh array per big SET
-/// was a zeroed large-object allocation each time, and an idle connection holds no big buffer either way.
+/// kept and reused up to <see cref="KeepLimit"/>. A larger command (a big value) up to <see cref="PoolLimit"/> is
+/// copied into an array rented from the shared pool and given back by <see cref="Release"/> once its batch has run
+/// (a fresh array per 1 MB SET was a zeroed large-object allocation each time); a larger one still gets an array of
+/// its own, not zeroed, which the collector takes back: the pool would keep it. An idle connection holds no big
+/// buffer either way.
 /// </summary>
 public sealed class SpanningCommandBuffer
 {
     public const int KeepLimit = 64 * 1024;
+    public const int PoolLimit = 4 * 1024 * 1024;
     private byte[]? _kept;
     private byte[]? _rented;
 
@@ -22,7 +25,11 @@ public sealed class SpanningCommandBuffer
     {
         int length = checked((int)command.Length);
         byte[] target;
-        if (length > KeepLimit)
+        if (length > PoolLimit)
+        {
+            target = GC.AllocateUninitializedArray<byte>(length);
+        }
+        else if (length > KeepLimit)
         {
             Release();
             target = _rented = ArrayPool<byte>.Shared.Rent(length);

@@ -21,9 +21,14 @@ public sealed class EventBuffer
     public static EventBuffer Start(EventKind kind)
     {
         var buffer = _current ??= new EventBuffer();
+        if (buffer._buffer.Length > KeepLimit) buffer._buffer = new byte[256]; // a huge event's room is not kept
         buffer.Reset(kind);
         return buffer;
     }
+
+    /// <summary>The most a thread keeps between events: a 1 MB value's event reuses its room, a 200 MB one's is
+    /// let go, or every thread that ever wrote one would hold it for good.</summary>
+    private const int KeepLimit = 4 * 1024 * 1024;
 
     /// <summary>Empties this buffer for an event of <paramref name="kind"/> (for a buffer of one's own, not the thread's).</summary>
     public void Reset(EventKind kind)
