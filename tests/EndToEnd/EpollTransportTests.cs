@@ -63,6 +63,18 @@ public sealed class EpollTransportTests(EpollNodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void A_value_past_the_pooled_sizes_goes_both_ways_and_small_commands_follow()
+    {
+        // Over 4 MB: the command's copy is an array of its own and the reply is written in 256 KB pieces.
+        var value = string.Concat(Enumerable.Range(0, (5 << 20) / 10).Select(i => i.ToString("D10")));
+        Expect(Resp.Ok, "SET", K(), value);
+        Expect(Resp.Bulk(value), "GET", K());
+        Expect(Resp.Ok, "SET", K("small"), "v");
+        Expect(Resp.Bulk("v"), "GET", K("small"));
+        Expect(Resp.Int(value.Length), "STRLEN", K());
+    }
+
+    [Fact]
     public void A_value_near_one_megabyte_goes_both_ways_byte_for_byte()
     {
         var bytes = new char[(1 << 20) - 7];
