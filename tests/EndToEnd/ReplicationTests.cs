@@ -69,10 +69,13 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Eventually.True(() => InfoLong(primary, "connected_slaves") == 2, "two replicas connected", Converge);
             var writers = Enumerable.Range(1, 3).Select(s => Task.Run(() => Workload(primary.Port, s, 600))).ToArray();
             Task.WaitAll(writers);
+            using (var pc = primary.Raw()) Assert.Equal(Resp.Ok, pc.Command("DEBUG", "POPULATE", "100", "populated")); // logged, so replicated
             WaitConverged(primary, one, two);
 
             using var r = one.Raw();
             Assert.Equal(Resp.Err("READONLY You can't write against a read only replica."), r.Command("SET", "x", "y"));
+            Assert.Equal(Resp.Err("READONLY You can't write against a read only replica."), r.Command("DEBUG", "POPULATE", "1"));
+            Assert.Equal(Resp.Bulk("value:99"), r.Command("GET", "populated:99"));
             using (var http = new HttpClient())
             {
                 var put = http.PutAsync($"{one.HttpBase}/api/cache/x", new StringContent("{\"value\":\"y\"}", System.Text.Encoding.UTF8, "application/json")).Result;

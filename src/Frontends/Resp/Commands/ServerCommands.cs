@@ -73,12 +73,17 @@ public static class ServerCommands
             new Subcommand("DIGEST", 2, (c, a, r) => r.Bulk(c.Store.Digest().ToString("x16", CultureInfo.InvariantCulture))),
             new Subcommand("DIGEST-VALUE", -2, DigestValue),
             new Subcommand("SLEEP", 3, DebugSleep),
+            new Subcommand("POPULATE", -2, DebugPopulate), // arity checked there, with DEBUG's own error
             Subcommand.Help(
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "DIGEST",
                 "    Output a hex signature representing the current DB content (HyperCache's state digest).",
                 "DIGEST-VALUE <key> [<key> ...]",
                 "    Output a hex signature of the values of all the specified keys (Redis's own digest).",
+                "POPULATE <count> [<prefix>] [<size>]",
+                "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix. <size> pads (with zero bytes) or",
+                "    cuts the values. Each key is a logged write: replicas get it, restarts keep it.",
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
                 "HELP",
@@ -100,6 +105,37 @@ public static class ServerCommands
     {
         if (!Numbers.TryParseDouble(a[2], out double seconds) || double.IsNaN(seconds)) throw new CommandError("ERR value is not a valid float");
         if (seconds > 0) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(seconds, int.MaxValue / 1000.0)));
+        r.Ok();
+    }
+
+    /// <summary>DEBUG POPULATE count [prefix] [size]: string keys prefix:0 .. prefix:count-1 holding "value:N" (padded
+    /// with zero bytes or cut to size when size is given), keys that exist left alone, as Redis's. Redis writes them
+    /// past its AOF and its replicas; here each is an ordinary logged SET (the log is the data), so they survive a
+    /// restart and reach the replicas, and a replica refuses the command as it refuses any write.</summary>
+    private static void DebugPopulate(RespClient c, CommandArgs a, RespWriter r)
+    {
+        if (a.Count is < 3 or > 5) throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try DEBUG HELP.");
+        const string NotPositive = "ERR value is out of range, must be positive";
+        if (!Numbers.TryParseInt64(a[2], out long count) || count < 0) throw new CommandError(NotPositive);
+        long size = 0;
+        if (a.Count == 5 && (!Numbers.TryParseInt64(a[4], out size) || size < 0)) throw new CommandError(NotPositive);
+        if (size > c.Node.Config.ProtoMaxBulkLen) throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        if (c.Node.IsReplica) throw new CommandError("READONLY You can't write against a read only replica.");
+
+        var prefix = a.Count >= 4 ? a[3] : "key"u8;
+        var key = new byte[prefix.Length + 21];
+        prefix.CopyTo(key);
+        key[prefix.Length] = (byte)':';
+        var value = new byte[Math.Max(size, 26)];
+        "value:"u8.CopyTo(value);
+        for (long n = 0; n < count; n++)
+        {
+            System.Buffers.Text.Utf8Formatter.TryFormat(n, key.AsSpan(prefix.Length + 1), out int keyDigits);
+            System.Buffers.Text.Utf8Formatter.TryFormat(n, value.AsSpan(6), out int valueDigits);
+            int valueLength = size > 0 ? (int)size : 6 + valueDigits;
+            c.Store.Set(c.Session, key.AsSpan(0, prefix.Length + 1 + keyDigits), value.AsSpan(0, valueLength),
+                SetCondition.IfNotExists, 0, false, out _);
+        }
         r.Ok();
     }
 
