@@ -149,3 +149,58 @@ public class ScanTests
         Assert.Equal(1000, seen.Count(k => k.StartsWith("stable")));
     }
 }
+
+public class EvictionCandidateLookupTests
+{
+    private static int SlotOf(KeyTable table, string key)
+        => Enumerable.Range(0, table.Capacity).Single(i => table.KeyAt(i) is { } k && Text(k) == key);
+
+    [Fact]
+    public void A_candidate_is_found_at_its_slot_and_a_moved_or_replaced_one_by_lookup_or_not_at_all()
+    {
+        var table = new KeyTable();
+        for (int i = 0; i < 100; i++) table.GetOrAdd(Of("k" + i), out _, out _).ExpireAt = i;
+        int slot = SlotOf(table, "k42");
+        var key = table.KeyAt(slot)!;
+        Assert.Equal(42, table.FindExact(key, slot).ExpireAt);
+        Assert.Equal(42, table.FindExact(key, slot + 1).ExpireAt); // a wrong slot: found by lookup
+        Assert.Equal(42, table.FindExact(key, -1).ExpireAt);
+
+        // The table shrinks: entries move, the old slot is stale, the lookup still finds the key.
+        for (int i = 0; i < 100; i++) if (i != 42) table.Remove(Of("k" + i), out _);
+        Assert.True(table.ShrinkIfSparse());
+        Assert.Equal(42, table.FindExact(key, slot).ExpireAt);
+
+        // Deleted and added again: equal bytes, another array: the candidate is gone.
+        table.Remove(Of("k42"), out _);
+        table.GetOrAdd(Of("k42"), out _, out _);
+        int again = SlotOf(table, "k42");
+        Assert.True(Unsafe.IsNullRef(ref table.FindExact(key, again)));
+    }
+}
+
+public class EvictionPoolTests
+{
+    private static readonly Database Db = new();
+
+    [Fact]
+    public void The_best_scores_are_kept_and_taken_best_first_with_their_slots()
+    {
+        var pool = new EvictionPool();
+        var keys = Enumerable.Range(0, 40).Select(i => Of("k" + i)).ToArray();
+        for (int i = 0; i < keys.Length; i++) pool.Offer(Db, keys[i], slot: i, score: (i * 7) % 40);
+        pool.Offer(Db, keys[39], slot: 39, score: 1000); // already a candidate: not added twice
+        Assert.Equal(EvictionPool.Size, pool.Count);
+
+        var taken = new List<(int Slot, long Score)>();
+        while (pool.TakeBest(out var db, out var key, out int slot, out long score))
+        {
+            Assert.Same(Db, db);
+            Assert.Same(keys[slot], key);
+            taken.Add((slot, score));
+        }
+        Assert.Equal(Enumerable.Range(24, 16).Reverse().Select(s => (long)s), taken.Select(t => t.Score));
+        Assert.All(taken, t => Assert.Equal(t.Score, (t.Slot * 7) % 40));
+        Assert.Equal(long.MinValue, pool.BestScore);
+    }
+}

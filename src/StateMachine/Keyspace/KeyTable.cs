@@ -46,6 +46,15 @@ public sealed class KeyTable
         return ref index < 0 ? ref Unsafe.NullRef<Entry>() : ref _slots[index].Entry;
     }
 
+    /// <summary><see cref="FindExact(byte[])"/> looking first at <paramref name="slot"/>, where the key was seen
+    /// (an eviction candidate): no hash, no chain, when it is still there; a table that moved its entries since (it
+    /// shrank or grew) or a key deleted meanwhile falls back to the lookup.</summary>
+    public ref Entry FindExact(byte[] key, int slot)
+    {
+        if ((uint)slot < (uint)_used && ReferenceEquals(_slots[slot].Key, key)) return ref _slots[slot].Entry;
+        return ref FindExact(key);
+    }
+
     /// <summary>The entry whose stored key is this very array (not just equal bytes): a queue holding key arrays
     /// tells a live key from a deleted one that was added again.</summary>
     public ref Entry FindExact(byte[] key)
