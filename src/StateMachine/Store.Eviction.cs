@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Notifications;
+using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
 
@@ -17,6 +18,12 @@ public sealed partial class Store
     private int _evictCursor;
     private long _usedAfterBackground = -1; // UsedMemory as the previous background pass left it (the loop is one thread); -1 before the first
     private long _evictedByWriters;      // bytes MakeRoom freed since the previous background pass
+
+    // UsedMemory sums every shard's accounts: as many cache lines as there are shards (256 on a 64-core machine),
+    // each last written by another core. Read before every write under a limit, it cost more than the write (SET
+    // -P 16, 256 shards, a maxmemory not reached: 870 k -> 340 k/s). This total is never more than
+    // shards x MemoryTotal.Step below the sum, so a write whose total is that far under the limit needs no sum.
+    private readonly MemoryTotal _memoryTotal = new();
 
     /// <summary>Log address of the latest eviction (background evictions wait for its commit under
     /// <c>appendfsync always</c>, so an evicted key cannot come back after a crash).</summary>
@@ -35,6 +42,12 @@ public sealed partial class Store
     {
         var settings = _memory;
         if (settings.MaxMemory <= 0 || _deletionsPaused) return true; // paused: no evictions, and no OOM (as Redis)
+        long total = ApproximateUsedMemory;
+        if (total + _shards.Length * MemoryTotal.Step <= settings.MaxMemory)
+        {
+            NotePeak(total);
+            return true;
+        }
         long used = UsedMemory;
         NotePeak(used);
         if (used <= settings.MaxMemory) return true;

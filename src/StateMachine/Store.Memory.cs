@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
 
@@ -70,6 +71,10 @@ public sealed partial class Store
         }
         return shrunk;
     }
+
+    /// <summary><see cref="UsedMemory"/> within shards x <see cref="MemoryTotal.Step"/> bytes, read in one load (what a
+    /// write under maxmemory checks first).</summary>
+    public long ApproximateUsedMemory => Volatile.Read(ref _memoryTotal.Bytes);
 
     /// <summary>The highest <see cref="UsedMemory"/> seen (sampled before writes under a limit, by the memory
     /// loop and whenever it is read).</summary>

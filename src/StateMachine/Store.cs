@@ -30,7 +30,7 @@ public sealed partial class Store : IEntryVisitor
         Databases = options.Databases;
         _shardBits = BitOperations.Log2((uint)options.Shards);
         _shards = new Shard[options.Shards];
-        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases, options.KeyspaceFilter, _clock);
+        for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options.Databases, options.KeyspaceFilter, _clock, _memoryTotal);
         _startedAt = NowMs();
     }
 

@@ -18,9 +18,10 @@ public sealed class Database
     private readonly AccessClock _clock;
     private long _structureBytes;   // table + volatile list, as last counted
 
-    public Database(KeyspaceFilter? filter = null, int index = 0, AccessClock? clock = null)
+    public Database(KeyspaceFilter? filter = null, int index = 0, AccessClock? clock = null, ShardMemory? shardMemory = null)
     {
         this.filter = filter;
+        Memory = new MemoryAccount(shardMemory);
         Index = index;
         _clock = clock ?? new AccessClock();
         if (_clock.TrackSieve) Sieve = new SieveQueue();
@@ -29,7 +30,7 @@ public sealed class Database
     }
 
     /// <summary>Bytes this database's keys and values cost (see the class remarks).</summary>
-    public MemoryAccount Memory { get; } = new();
+    public MemoryAccount Memory { get; }
 
     /// <summary>Insertion order for the SIEVE policy; null unless that policy is on.</summary>
     public SieveQueue? Sieve { get; private set; }
@@ -87,7 +88,7 @@ public sealed class Database
             entry.Created = now;
             entry.LastAccess = now;
             entry.Access = AccessBits.New(now);
-            Memory.Bytes += MemorySize.ByteArray(key.Length);
+            Memory.Add(MemorySize.ByteArray(key.Length));
             Sieve?.Push(stored, _table);
             S3Fifo?.Insert(stored, ref entry, _table);
             CountStructure();
@@ -107,21 +108,21 @@ public sealed class Database
             collection.Resized();
             collection.Account = Memory;
         }
-        Memory.Bytes += MemorySize.OfValue(value);
+        Memory.Add(MemorySize.OfValue(value));
         entry.Value = value;
     }
 
     private void Detach(object? value)
     {
         if (value is null) return;
-        Memory.Bytes -= MemorySize.OfValue(value);
+        Memory.Add(-MemorySize.OfValue(value));
         if (value is CollectionValue collection && collection.Account == Memory) collection.Account = null;
     }
 
     private void CountStructure()
     {
         long bytes = _table.Bytes + MemorySize.Array(_volatile.Capacity, MemorySize.Reference);
-        Memory.Bytes += bytes - _structureBytes;
+        Memory.Add(bytes - _structureBytes);
         _structureBytes = bytes;
     }
 
@@ -130,7 +131,7 @@ public sealed class Database
         if (!_table.Remove(key, out Entry removed)) return false;
         filter?.Remove(Index, key);
         if (removed.VolatileIndex != 0) RemoveVolatileAt(removed.VolatileIndex - 1);
-        Memory.Bytes -= MemorySize.ByteArray(key.Length);
+        Memory.Add(-MemorySize.ByteArray(key.Length));
         Detach(removed.Value);
         Sieve?.Forget();
         S3Fifo?.Forget(removed.Access);
@@ -191,7 +192,7 @@ public sealed class Database
         Sieve?.Clear();
         S3Fifo?.Clear();
         // Values dropped here keep their account reference, but nothing reaches them to mutate them any more.
-        Memory.Bytes = 0;
+        Memory.Add(-Memory.Bytes);
         _structureBytes = 0;
         CountStructure();
     }

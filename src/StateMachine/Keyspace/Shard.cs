@@ -1,3 +1,5 @@
+using HyperCache.StateMachine.Values;
+
 namespace HyperCache.StateMachine.Keyspace;
 
 /// <summary>
@@ -9,10 +11,12 @@ public sealed class Shard
     private readonly Database?[] _dbs;
 
     private readonly AccessClock _clock;
+    private readonly ShardMemory _memory;
 
-    public Shard(int index, int databases, bool keyspaceFilter = true, AccessClock? clock = null)
+    public Shard(int index, int databases, bool keyspaceFilter = true, AccessClock? clock = null, MemoryTotal? total = null)
     {
         Index = index;
+        _memory = new ShardMemory(total ?? new MemoryTotal());
         _clock = clock ?? new AccessClock();
         _dbs = new Database?[databases];
         if (keyspaceFilter) Filter = new KeyspaceFilter(Refill);
@@ -44,7 +48,7 @@ public sealed class Shard
 
     public int DatabaseCount => _dbs.Length;
 
-    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db, _clock);
+    public Database Db(int db) => _dbs[db] ??= new Database(Filter, db, _clock, _memory);
     public Database? DbIfExists(int db) => _dbs[db];
 
     public void Swap(int a, int b)

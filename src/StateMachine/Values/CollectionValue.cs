@@ -45,7 +45,7 @@ public abstract class CollectionValue
         long size = MeasureBytes(), delta = size - SizeBytes;
         if (delta == 0) return;
         SizeBytes = size;
-        if (Account != null) Account.Bytes += delta;
+        Account?.Add(delta);
     }
 
     /// <summary>

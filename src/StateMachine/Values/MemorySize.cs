@@ -33,8 +33,15 @@ public static class MemorySize
 }
 
 /// <summary>A running total of bytes, one per database of a shard; collections add their size changes to the one
-/// of the database that holds them. Updated only under the shard's lock; read without it (a 64-bit read).</summary>
-public sealed class MemoryAccount
+/// of the database that holds them. Updated only under the shard's lock (<see cref="Add"/>); read without it (a
+/// 64-bit read).</summary>
+public sealed class MemoryAccount(ShardMemory? shard = null)
 {
     public long Bytes;
+
+    public void Add(long delta)
+    {
+        Bytes += delta;
+        shard?.Add(delta);
+    }
 }
