@@ -67,10 +67,10 @@ internal sealed partial class EpollConnection
 
     /// <summary>send(2) for one segment; sendmsg(2) gathering up to <see cref="MaxGather"/> segments otherwise, so
     /// a reply of many pipe segments (a big value, a long pipelined batch) is one system call, not one per 4 KB.</summary>
+    private const int MaxGather = 64;
+
     private readonly struct FdSender(int fd) : IRawSender
     {
-        private const int MaxGather = 64;
-
         public unsafe long Send(in ReadOnlySequence<byte> data)
         {
             if (data.IsSingleSegment)
@@ -104,9 +104,9 @@ internal sealed partial class EpollConnection
         }
     }
 
-    [System.Runtime.CompilerServices.InlineArray(64)]
+    [System.Runtime.CompilerServices.InlineArray(MaxGather)]
     private struct PinnedSegments
     {
-        private System.Buffers.MemoryHandle _first;
+        private MemoryHandle _first;
     }
 }

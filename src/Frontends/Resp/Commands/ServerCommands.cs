@@ -119,7 +119,7 @@ public static class ServerCommands
         if (!Numbers.TryParseInt64(a[2], out long count) || count < 0) throw new CommandError(NotPositive);
         long size = 0;
         if (a.Count == 5 && (!Numbers.TryParseInt64(a[4], out size) || size < 0)) throw new CommandError(NotPositive);
-        if (size > c.Node.Config.ProtoMaxBulkLen) throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        if (size > Math.Min(c.Node.Config.ProtoMaxBulkLen, Array.MaxLength)) throw new CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         if (c.Node.IsReplica) throw new CommandError("READONLY You can't write against a read only replica.");
 
         var prefix = a.Count >= 4 ? a[3] : "key"u8;
