@@ -22,6 +22,8 @@ public class MemoryTotalTests
             Assert.True(Math.Abs(sum - total.Bytes) < shards.Length * MemoryTotal.Step, $"step {i}: sum {sum}, total {total.Bytes}");
         }
         Assert.True(largestGap > MemoryTotal.Step, "the run held back more than one step in all, so the bound was tested");
+        for (int s = 0; s < shards.Length; s++)
+            Assert.Equal(accounts.Skip(3 * s).Take(3).Sum(a => a.Bytes), shards[s].Bytes); // each shard's own sum is exact
     }
 
     [Fact]
@@ -34,6 +36,7 @@ public class MemoryTotalTests
         long used = store.UsedMemory;
         Assert.True(used > 2000 * 1000);
         Assert.InRange(store.ApproximateUsedMemory, used - 4 * MemoryTotal.Step + 1, used + 4 * MemoryTotal.Step - 1);
+        Assert.Equal(store.MemoryByDatabase().Sum(d => d.Bytes), used); // the shards' running sums agree with the databases
         store.FlushAll(session);
         Assert.InRange(store.ApproximateUsedMemory, store.UsedMemory - 4 * MemoryTotal.Step + 1, store.UsedMemory + 4 * MemoryTotal.Step - 1);
     }

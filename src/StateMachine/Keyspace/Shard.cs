@@ -36,15 +36,7 @@ public sealed class Shard
     public readonly EvictionPool Pool = new();
 
     /// <summary>Bytes of every database of this shard (see <see cref="Database.Memory"/>); readable without the lock.</summary>
-    public long UsedBytes
-    {
-        get
-        {
-            long bytes = 0;
-            foreach (var database in _dbs) if (database != null) bytes += Volatile.Read(ref database.Memory.Bytes);
-            return bytes;
-        }
-    }
+    public long UsedBytes => Volatile.Read(ref _memory.Bytes);
 
     public int DatabaseCount => _dbs.Length;
 
