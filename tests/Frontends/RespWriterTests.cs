@@ -63,6 +63,18 @@ public class RespWriterTests
     public void Push(int protocol, string expected)
         => Assert.Equal(expected, Write(protocol, w => new PubSubMessage(null, "ch"u8.ToArray(), "hi"u8.ToArray()).WriteTo(w)));
 
+    [Fact]
+    public void One_message_shared_by_receivers_of_both_protocols_gives_each_its_own_encoding()
+    {
+        var message = new PubSubMessage("p*"u8.ToArray(), "ch"u8.ToArray(), "hi"u8.ToArray());
+        const string Resp2 = "*4\r\n$8\r\npmessage\r\n$2\r\np*\r\n$2\r\nch\r\n$2\r\nhi\r\n";
+        Assert.Equal(Resp2, Write(2, message.WriteTo));
+        Assert.Equal(">4" + Resp2[2..], Write(3, message.WriteTo));
+        Assert.Equal(Resp2, Write(2, message.WriteTo));
+        var shard = new PubSubMessage(null, "ch"u8.ToArray(), "hi"u8.ToArray(), sharded: true);
+        Assert.Equal("*3\r\n$8\r\nsmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n", Write(2, shard.WriteTo));
+    }
+
     [Theory]
     [InlineData(2, "$5\r\nhello\r\n")]
     [InlineData(3, "=9\r\ntxt:hello\r\n")]

@@ -109,9 +109,12 @@ public sealed class PubSubHub : IPublishSink
         if (deliveries is null) return 0;
         var channelBytes = channel.ToArray();
         var payloadBytes = payload.ToArray();
+        PubSubMessage? toChannel = null; // one message for every channel subscriber (encoded once)
         foreach (var (client, pattern) in deliveries)
         {
-            var message = new PubSubMessage(pattern, channelBytes, payloadBytes);
+            var message = pattern is null
+                ? toChannel ??= new PubSubMessage(null, channelBytes, payloadBytes)
+                : new PubSubMessage(pattern, channelBytes, payloadBytes);
             // Publishing to oneself: the connection is running this very command, so write in order, in place.
             if (client == publisher) message.WriteTo(client.Writer);
             else client.Output.Deliver(client, message);
@@ -136,7 +139,7 @@ public sealed class PubSubHub : IPublishSink
             if (!_shardChannels.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(channel, out var listeners)) return 0;
             receivers = [.. listeners];
         }
-        var message = new PubSubMessage(null, channel.ToArray(), payload.ToArray(), Sharded: true);
+        var message = new PubSubMessage(null, channel.ToArray(), payload.ToArray(), sharded: true);
         foreach (var client in receivers)
         {
             if (client == publisher) message.WriteTo(client.Writer);

@@ -125,6 +125,9 @@ public sealed class RespWriter
         _used += written + 3;
     }
 
+    /// <summary>Bytes that are already RESP (a published message encoded once for all its receivers).</summary>
+    public void Encoded(ReadOnlySpan<byte> resp) => Raw(resp);
+
     public void Ok() => Raw("+OK\r\n"u8);
     public void Simple(ReadOnlySpan<byte> text) { Raw("+"u8); Raw(text); Raw("\r\n"u8); }
     public void Simple(string text) => Line((byte)'+', text);
