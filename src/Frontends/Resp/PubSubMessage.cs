@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 
 namespace HyperCache.Frontends.Resp;
 
@@ -41,14 +40,7 @@ public sealed class PubSubMessage(byte[]? pattern, byte[] channel, byte[] payloa
     }
 
     private static void Prefixed(ArrayBufferWriter<byte> output, byte prefix, long value)
-    {
-        var span = output.GetSpan(24);
-        span[0] = prefix;
-        Utf8Formatter.TryFormat(value, span[1..], out int written);
-        span[1 + written] = (byte)'\r';
-        span[2 + written] = (byte)'\n';
-        output.Advance(written + 3);
-    }
+        => output.Advance(RespWriter.PrefixedLine(output.GetSpan(24), prefix, value));
 
     private static void Bulk(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {

@@ -117,12 +117,19 @@ public sealed class RespWriter
 
     private void Prefixed(byte prefix, long value)
     {
-        var span = Reserve(24);
+        int written = PrefixedLine(Reserve(24), prefix, value); // first: Reserve may commit, which resets _used
+        _used += written;
+    }
+
+    /// <summary>Writes a header line (<c>$5\r\n</c>, <c>*3\r\n</c>...) into <paramref name="span"/> (24 bytes hold
+    /// any); returns its length.</summary>
+    internal static int PrefixedLine(Span<byte> span, byte prefix, long value)
+    {
         span[0] = prefix;
         Utf8Formatter.TryFormat(value, span[1..], out int written);
         span[1 + written] = (byte)'\r';
         span[2 + written] = (byte)'\n';
-        _used += written + 3;
+        return written + 3;
     }
 
     /// <summary>Bytes that are already RESP (a published message encoded once for all its receivers).</summary>
