@@ -141,6 +141,70 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Eval_knows_a_cached_body_by_every_byte()
+    {
+        // EVAL finds a body it ran before without hashing it again: bodies one byte apart (also past a NUL) stay two scripts
+        const string first = "return 'first' --\0a", second = "return 'first' --\0b";
+        Expect(Resp.Bulk("first"), "EVAL", first, "0");
+        Expect(Resp.Bulk("first"), "EVAL", second, "0");
+        Expect(Resp.Array(Resp.Int(1), Resp.Int(1)), "SCRIPT", "EXISTS", Sha1(first), Sha1(second));
+        const string changed = "return 'second'";
+        Expect(Resp.Bulk("second"), "EVAL", changed, "0");
+        Expect(Resp.Bulk("second"), "EVAL", changed, "0");
+        Expect(Resp.Bulk("second"), "EVALSHA", Sha1(changed), "0");
+        // after a flush the same body compiles again, under the same name
+        Expect(Resp.Ok, "SCRIPT", "FLUSH");
+        Expect(Resp.Array(Resp.Int(0)), "SCRIPT", "EXISTS", Sha1(changed));
+        Expect(Resp.Bulk("second"), "EVAL", changed, "0");
+        Expect(Resp.Array(Resp.Int(1)), "SCRIPT", "EXISTS", Sha1(changed));
+    }
+
+    [Fact]
+    public void Redis_call_passes_every_argument_on_each_of_many_calls()
+    {
+        // each call after the first hands its arguments over from the coroutine's yield: none lost or kept from before
+        const string script = """
+            local total = 0
+            for i = 1, 300 do
+              redis.call('rpush', KEYS[1], i, i + 1, i + 2)
+              if i % 2 == 0 then redis.call('rpush', KEYS[1], 'x') end
+              total = total + redis.call('llen', KEYS[1])
+            end
+            local ok = pcall(redis.call, 'rpush', KEYS[1])
+            return {total, redis.call('llen', KEYS[1]), redis.call('lindex', KEYS[1], -1), tostring(ok)}
+            """;
+        long expected = 0, length = 0;
+        for (int i = 1; i <= 300; i++)
+        {
+            length += 3 + (i % 2 == 0 ? 1 : 0);
+            expected += length;
+        }
+        Expect(Resp.Array(Resp.Int(expected), Resp.Int(length), Resp.Bulk("x"), Resp.Bulk("false")), "EVAL", script, "1", K());
+    }
+
+    [Fact]
+    public void Pipelined_scripts_with_bad_numkeys_get_their_errors_in_order()
+    {
+        // the pipeline's look-ahead reads each EVAL's numkeys to fetch its keys: a bad one is still the command's error
+        string key = K();
+        Expect(Resp.Ok, "SET", key, "v");
+        Raw.Send(RawRespClient.Encode("EVAL", "return redis.call('get', KEYS[1])", "1", key)
+            + RawRespClient.Encode("EVAL", "return 1", "-1")
+            + RawRespClient.Encode("EVAL", "return 1", "x")
+            + RawRespClient.Encode("EVAL", "return 1", "99999999999", "a")
+            + RawRespClient.Encode("EVAL", "return #KEYS", "3", key, key, key)
+            + RawRespClient.Encode("EVALSHA", Sha1("return 1"), "2", key)
+            + RawRespClient.Encode("EVAL_RO", "return redis.call('get', KEYS[1])", "1", key));
+        Assert.Equal(Resp.Bulk("v"), Raw.ReadReply());
+        Assert.Equal(Resp.Err("ERR Number of keys can't be negative"), Raw.ReadReply());
+        Assert.Equal(Resp.NotInteger, Raw.ReadReply());
+        Assert.Equal(Resp.Err("ERR Number of keys can't be greater than number of args"), Raw.ReadReply());
+        Assert.Equal(Resp.Int(3), Raw.ReadReply());
+        Assert.Equal(Resp.Err("ERR Number of keys can't be greater than number of args"), Raw.ReadReply());
+        Assert.Equal(Resp.Bulk("v"), Raw.ReadReply());
+    }
+
+    [Fact]
     public void Pcall_returns_error_tables_and_call_raises_them()
     {
         Expect(Resp.Ok, "SET", K(), "not a number");

@@ -16,6 +16,8 @@ namespace HyperCache.Frontends.Resp;
 /// useless fetch.</item>
 /// <item>MSET, MGET, DEL, EXISTS, UNLINK and TOUCH have every key fetched, even when the command comes alone:
 /// their ten keys would otherwise miss one after another.</item>
+/// <item>EVAL, EVALSHA, FCALL and their _RO forms have the keys they declare fetched (numkeys of them after
+/// the script or function name), not the script's body, also when one comes alone with several.</item>
 /// <item>A set, hash or sorted-set command (SADD, SISMEMBER, HSET, HGET, ZADD, ZSCORE...) goes on to its member's
 /// memory in the collection's own table (the argument after the key; for ZADD and ZINCRBY the one after the
 /// score): redis-benchmark's SADD/HSET/ZADD into one key of 100 k members miss on members, not on the key.</item>
@@ -48,7 +50,8 @@ internal sealed class PipelinePrefetch(RespParser parser)
             _covered--;
             return;
         }
-        if (current.Count < 2 || (rest.IsEmpty && KeyStep(current[0]) == 0)) return; // one key: nothing to overlap
+        if (current.Count < 2 || (rest.IsEmpty && KeyStep(current[0]) == 0 && !(ScriptKeys(current, out int keys) && keys > 1)))
+            return; // one key: nothing to overlap
         _keys = 0;
         _members = 0;
         AddKeys(store, db, current);
@@ -78,6 +81,11 @@ internal sealed class PipelinePrefetch(RespParser parser)
     private void AddKeys(Store store, int db, CommandArgs args)
     {
         if (args.Count < 2) return;
+        if (ScriptKeys(args, out int numKeys))
+        {
+            for (int i = 3; i < 3 + numKeys && _keys < MaxKeys; i++) _hints[_keys++] = store.HintKey(db, args[i]);
+            return;
+        }
         int step = KeyStep(args[0]);
         if (step == 0)
         {
@@ -106,6 +114,21 @@ internal sealed class PipelinePrefetch(RespParser parser)
     /// SETEX, SETNX, SETRANGE, SETBIT (a false match, e.g. SINTER's second key, costs one useless fetch).</summary>
     private static bool NamesMember(ReadOnlySpan<byte> name)
         => name.Length >= 4 && ((name[0] | 0x20) == 'h' || ((name[0] | 0x20) == 's' && (name[1] | 0x20) != 'e'));
+
+    /// <summary>A script or function call (EVAL body|sha numkeys key... arg...): how many of its arguments from
+    /// the fourth on are keys, as far as it has them (a wrong numkeys is the command's error, not the hint's).</summary>
+    private static bool ScriptKeys(CommandArgs args, out int numKeys)
+    {
+        numKeys = 0;
+        var name = args[0];
+        if (name.Length < 4 || ((name[0] | 0x20) != 'e' && (name[0] | 0x20) != 'f') || args.Count < 4) return false;
+        if (!Ascii.EqualsIgnoreCase(name, "eval"u8) && !Ascii.EqualsIgnoreCase(name, "evalsha"u8)
+            && !Ascii.EqualsIgnoreCase(name, "eval_ro"u8) && !Ascii.EqualsIgnoreCase(name, "evalsha_ro"u8)
+            && !Ascii.EqualsIgnoreCase(name, "fcall"u8) && !Ascii.EqualsIgnoreCase(name, "fcall_ro"u8)) return false;
+        if (!System.Buffers.Text.Utf8Parser.TryParse(args[2], out int n, out int used) || used != args[2].Length || n < 0) return false;
+        numKeys = Math.Min(n, args.Count - 3);
+        return true;
+    }
 
     /// <summary>The distance between keys of a command whose arguments are all keys (1) or key-value pairs (2);
     /// 0 for the others, which are taken to have one key.</summary>

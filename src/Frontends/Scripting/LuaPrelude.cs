@@ -41,17 +41,15 @@ internal static class LuaPrelude
         -- and keeps the dying one referenced until the next error.
         local create, wrap, yield, running, setupvalue = coroutine.create, coroutine.wrap, coroutine.yield, coroutine.running, dbg.setupvalue
         local call, dying
+        -- The next call's arguments go straight from yield to native_call: no table per call.
         local function call_body(...)
-          local args = pack(...)
-          while true do
-            local reply, failed = native_call(unpack(args, 1, args.n))
-            if failed then
-              dying = running()
-              setupvalue(call, 1, create(call_body))
-              error(reply)
-            end
-            args = pack(yield(reply))
+          local reply, failed = native_call(...)
+          while not failed do
+            reply, failed = native_call(yield(reply))
           end
+          dying = running()
+          setupvalue(call, 1, create(call_body))
+          error(reply)
         end
         call = wrap(call_body)
         redis.call = call

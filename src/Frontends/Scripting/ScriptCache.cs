@@ -6,10 +6,12 @@ namespace HyperCache.Frontends.Scripting;
 internal readonly record struct CompiledScript(int Function, bool NoWrites);
 
 /// <summary>The scripts EVAL and SCRIPT LOAD compiled, by lower-case SHA1 hex (what EVALSHA and SCRIPT EXISTS
-/// name). Kept until SCRIPT FLUSH, as in Redis.</summary>
+/// name). Kept until SCRIPT FLUSH, as in Redis. Each cached body maps to its SHA1 too, so an EVAL of a known
+/// script compares bytes instead of hashing them again (a SHA1 through OpenSSL costs more than the lookup).</summary>
 internal sealed class ScriptCache
 {
     private readonly Dictionary<string, CompiledScript> _scripts = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], string> _shaByBody = new(BodyComparer.Instance);
 
     public int Count => _scripts.Count;
 
@@ -23,14 +25,21 @@ internal sealed class ScriptCache
 
     public bool Contains(string sha) => _scripts.ContainsKey(sha);
 
-    public void Add(string sha, CompiledScript script, int bodyLength)
+    /// <summary>EVAL's name for <paramref name="body"/>: from the cache when the body is there, else its SHA1.</summary>
+    public string ShaOf(ReadOnlySpan<byte> body)
+        => _shaByBody.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(body, out var sha) ? sha : Sha1Hex(body);
+
+    public void Add(string sha, CompiledScript script, ReadOnlySpan<byte> body)
     {
-        if (_scripts.TryAdd(sha, script)) Bytes += bodyLength + sha.Length * sizeof(char) + EntryOverhead;
+        if (!_scripts.TryAdd(sha, script)) return;
+        _shaByBody[body.ToArray()] = sha;
+        Bytes += 2 * body.Length + sha.Length * sizeof(char) + 2 * EntryOverhead; // the body is kept twice: Lua's and ours
     }
 
     public void Clear()
     {
         _scripts.Clear();
+        _shaByBody.Clear();
         Bytes = 0;
     }
 
@@ -40,6 +49,27 @@ internal sealed class ScriptCache
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
         SHA1.HashData(body, hash);
         return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>Compares bodies by their bytes, and looks a span up without copying it.</summary>
+    private sealed class BodyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly BodyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] body) => GetHashCode((ReadOnlySpan<byte>)body);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 
     /// <summary>A SHA1 as a client typed it (EVALSHA, SCRIPT EXISTS): Redis compares case-insensitively.</summary>

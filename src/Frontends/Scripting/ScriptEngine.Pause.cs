@@ -12,7 +12,7 @@ public sealed partial class ScriptEngine
     {
         lock (_gate)
         {
-            if (_cache.TryGet(bySha ? ScriptCache.Normalize(a[1]) : ScriptCache.Sha1Hex(a[1]), out var script)) return !script.NoWrites;
+            if (_cache.TryGet(bySha ? ScriptCache.Normalize(a[1]) : _cache.ShaOf(a[1]), out var script)) return !script.NoWrites;
         }
         if (bySha) return true;
         try

@@ -73,7 +73,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     public void Run(RespClient caller, CommandArgs a, bool bySha, bool readOnly, RespWriter reply)
     {
         int keys = NumKeys(a);
-        string sha = bySha ? ScriptCache.Normalize(a[1]) : ScriptCache.Sha1Hex(a[1]);
+        string? sha = bySha ? ScriptCache.Normalize(a[1]) : null; // EVAL's: from the cache, under the gate
         // Redis decides "over maxmemory" once, before the script (pre_command_oom_state). Never evict under the
         // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
         bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
@@ -125,7 +125,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         string sha = ScriptCache.Sha1Hex(body);
         lock (_gate)
         {
-            if (!_cache.Contains(sha)) _cache.Add(sha, Compile(body), body.Length);
+            if (!_cache.Contains(sha)) _cache.Add(sha, Compile(body), body);
         }
         return sha;
     }
@@ -147,8 +147,9 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         }
     }
 
-    private void Execute(RespClient caller, CommandArgs a, string sha, bool bySha, int keys, bool readOnly, bool overMemory, RespWriter reply)
+    private void Execute(RespClient caller, CommandArgs a, string? sha, bool bySha, int keys, bool readOnly, bool overMemory, RespWriter reply)
     {
+        sha ??= _cache.ShaOf(a[1]);
         if (!_cache.TryGet(sha, out var script))
         {
             if (bySha)
@@ -165,7 +166,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
                 reply.Error(e.Message);
                 return;
             }
-            _cache.Add(sha, script, a[1].Length);
+            _cache.Add(sha, script, a[1]);
         }
         var L = _lua;
         lua_settop(L, 0);
