@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace HyperCache.Frontends.Scripting;
@@ -22,6 +23,18 @@ internal sealed class ScriptCache
     private const int EntryOverhead = 64;
 
     public bool TryGet(string sha, out CompiledScript script) => _scripts.TryGetValue(sha, out script);
+
+    /// <summary>EVALSHA's lookup of a SHA1 as the client typed it (any case): the cached name and script, found
+    /// without making a string.</summary>
+    public bool TryGetBySha(ReadOnlySpan<byte> typed, [NotNullWhen(true)] out string? sha, out CompiledScript script)
+    {
+        sha = null;
+        script = default;
+        if (typed.Length > 64) return false;
+        Span<char> chars = stackalloc char[typed.Length];
+        for (int i = 0; i < chars.Length; i++) chars[i] = char.ToLowerInvariant((char)typed[i]);
+        return _scripts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out sha, out script);
+    }
 
     public bool Contains(string sha) => _scripts.ContainsKey(sha);
 

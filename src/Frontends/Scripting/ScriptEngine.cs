@@ -73,11 +73,10 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     public void Run(RespClient caller, CommandArgs a, bool bySha, bool readOnly, RespWriter reply)
     {
         int keys = NumKeys(a);
-        string? sha = bySha ? ScriptCache.Normalize(a[1]) : null; // EVAL's: from the cache, under the gate
         // Redis decides "over maxmemory" once, before the script (pre_command_oom_state). Never evict under the
         // locks of an EXEC: the deletes would be logged ahead of the transaction's entry, whose effects came first.
         bool overMemory = !readOnly && !caller.InExec && !OomRules.Admit(_node.Store);
-        RunAsBusyScript(caller, function: false, () => Execute(caller, a, sha, bySha, keys, readOnly, overMemory, reply));
+        RunAsBusyScript(caller, function: false, () => Execute(caller, a, bySha, keys, readOnly, overMemory, reply));
     }
 
     /// <summary>Runs <paramref name="body"/> (EVAL's or FCALL's) under every shard lock and the gate, as the one
@@ -147,16 +146,20 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         }
     }
 
-    private void Execute(RespClient caller, CommandArgs a, string? sha, bool bySha, int keys, bool readOnly, bool overMemory, RespWriter reply)
+    private void Execute(RespClient caller, CommandArgs a, bool bySha, int keys, bool readOnly, bool overMemory, RespWriter reply)
     {
-        sha ??= _cache.ShaOf(a[1]);
-        if (!_cache.TryGet(sha, out var script))
+        string? sha;
+        CompiledScript script;
+        if (bySha)
         {
-            if (bySha)
+            if (!_cache.TryGetBySha(a[1], out sha, out script))
             {
                 reply.Error(NoScript);
                 return;
             }
+        }
+        else if (!_cache.TryGet(sha = _cache.ShaOf(a[1]), out script))
+        {
             try
             {
                 script = Compile(a[1]);

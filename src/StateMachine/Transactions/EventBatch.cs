@@ -9,9 +9,7 @@ namespace HyperCache.StateMachine.Transactions;
 /// </summary>
 internal sealed class EventBatch
 {
-    private readonly EventBuffer _pairs = new();
-
-    public EventBatch() => _pairs.Reset(EventKind.Batch);
+    private EventBuffer? _pairs; // made by the first event: a read-only script or EXEC allocates no buffer
 
     public int Count { get; private set; }
 
@@ -22,6 +20,11 @@ internal sealed class EventBatch
     /// <summary>Copies the event: the thread's buffer is reused by the next command.</summary>
     public void Add(EventBuffer e)
     {
+        if (_pairs is null)
+        {
+            _pairs = new EventBuffer();
+            _pairs.Reset(EventKind.Batch);
+        }
         _pairs.WriteArrayHeader(2);
         _pairs.Write((byte)e.Kind);
         _pairs.Write(e.Body);
@@ -33,7 +36,7 @@ internal sealed class EventBatch
     {
         var entry = EventBuffer.Start(EventKind.Batch);
         entry.WriteArrayHeader(Count);
-        entry.WriteRaw(_pairs.Body);
+        if (_pairs != null) entry.WriteRaw(_pairs.Body);
         return entry;
     }
 }
