@@ -210,7 +210,23 @@ public class ZSetValueTests
     [InlineData(1e17, "1e+17")]
     [InlineData(1e16, "10000000000000000")]
     [InlineData(double.NegativeInfinity, "-inf")]
-    public void Scores_print_like_printf_17g(double value, string text) => Assert.Equal(text, ScoreText.Format(value));
+    [InlineData(-5.0, "-5")]
+    [InlineData(0.5, "0.5")]
+    [InlineData(1e-300, "1e-300")]
+    [InlineData(-1e16, "-10000000000000000")]
+    [InlineData(99999999999999984.0, "99999999999999984")]
+    [InlineData(123456789012345678.0, "1.2345678901234568e+17")]
+    [InlineData(1.5e300, "1.5000000000000001e+300")]
+    [InlineData(-0.1, "-0.10000000000000001")]
+    [InlineData(2.5e-7, "2.4999999999999999e-07")]
+    [InlineData(4503599627370495.5, "4503599627370495.5")]
+    [InlineData(-0.0, "-0")]
+    public void Scores_print_like_printf_17g(double value, string text)
+    {
+        Assert.Equal(text, ScoreText.Format(value));
+        Span<byte> bytes = stackalloc byte[ScoreText.MaxLength];
+        Assert.Equal(text, System.Text.Encoding.ASCII.GetString(bytes[..ScoreText.Format(value, bytes)]));
+    }
 
     [Fact]
     public void Clone_and_digest_depend_only_on_content()

@@ -188,12 +188,18 @@ public sealed class RespWriter
     /// <summary>A double (ZSCORE... in RESP3); RESP2: a bulk string, same text.</summary>
     public void Double(double value)
     {
+        Span<byte> text = stackalloc byte[StateMachine.Values.ScoreText.MaxLength];
+        text = text[..StateMachine.Values.ScoreText.Format(value, text)];
         if (Protocol != 3)
         {
-            Bulk(FormatDouble(value));
+            Bulk(text);
             return;
         }
-        Line((byte)',', FormatDouble(value));
+        var span = Reserve(text.Length + 3);
+        span[0] = (byte)',';
+        text.CopyTo(span[1..]);
+        "\r\n"u8.CopyTo(span[(1 + text.Length)..]);
+        _used += text.Length + 3;
     }
 
     /// <summary>A double already written out (GEO's 17-decimal coordinates): RESP2 a bulk string, RESP3 a double.</summary>
@@ -220,14 +226,6 @@ public sealed class RespWriter
 
     /// <summary>Sends what was committed (pub/sub deliveries outside the connection's own loop).</summary>
     public ValueTask<FlushResult> FlushAsync() => (_unmuted ?? _output).FlushAsync();
-
-    /// <summary>Redis's %.17g-style text for a double: shortest round-trip digits, "inf"/"-inf".</summary>
-    public static string FormatDouble(double value)
-    {
-        if (double.IsPositiveInfinity(value)) return "inf";
-        if (double.IsNegativeInfinity(value)) return "-inf";
-        return StateMachine.Values.ScoreText.Format(value); // Redis 7.0 prints "%.17g": 1.1 is "1.1000000000000001"
-    }
 
     private void Line(byte prefix, string text)
     {

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
@@ -106,18 +107,44 @@ public readonly ref struct LexRange
 /// <summary>Score texts as Redis 7.0 writes them (printf "%.17g"; "inf", "-inf").</summary>
 public static class ScoreText
 {
+    /// <summary>Room enough for any score's text ("-1.2345678901234567e-308" is 24 bytes).</summary>
+    public const int MaxLength = 32;
+
     public static string Format(double value)
     {
-        if (double.IsPositiveInfinity(value)) return "inf";
-        if (double.IsNegativeInfinity(value)) return "-inf";
-        if (value == 0) return double.IsNegative(value) ? "-0" : "0"; // "%.17g": ZINCRBY of -0 on a new member says "-0"
-        string text = value.ToString("G17", CultureInfo.InvariantCulture);
-        int e = text.IndexOf('E');
-        if (e < 0) return text;
+        Span<byte> text = stackalloc byte[MaxLength];
+        return Encoding.ASCII.GetString(text[..Format(value, text)]);
+    }
+
+    /// <summary>Writes the text into <paramref name="text"/> (at least <see cref="MaxLength"/> bytes) and returns its
+    /// length. Whole numbers below 1e17, the usual scores, print as integers without the general formatter: "%.17g"
+    /// shows all their digits.</summary>
+    public static int Format(double value, Span<byte> text)
+    {
+        if (double.IsPositiveInfinity(value)) return Copy("inf"u8, text);
+        if (double.IsNegativeInfinity(value)) return Copy("-inf"u8, text);
+        if (value == 0) return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, text); // "%.17g": ZINCRBY of -0 on a new member says "-0"
+        int written;
+        if (Math.Abs(value) < 1e17 && Math.Floor(value) == value)
+        {
+            Utf8Formatter.TryFormat((long)value, text, out written);
+            return written;
+        }
+        value.TryFormat(text, out written, "G17", CultureInfo.InvariantCulture);
+        int e = text[..written].IndexOf((byte)'E');
+        if (e < 0) return written;
         // .NET writes "1E+20" / "1E-05"; C writes "1e+20" / "1e-05" (at least two exponent digits).
-        var sb = new StringBuilder(text.Length + 2).Append(text, 0, e).Append('e').Append(text[e + 1]);
-        string digits = text[(e + 2)..];
-        if (digits.Length < 2) sb.Append('0');
-        return sb.Append(digits).ToString();
+        text[e] = (byte)'e';
+        int digits = written - (e + 2);
+        if (digits >= 2) return written;
+        text[e + 3] = text[e + 2];
+        text[e + 2] = (byte)'0';
+        return written + 1;
+    }
+
+    private static int Copy(ReadOnlySpan<byte> from, Span<byte> to)
+    {
+        from.CopyTo(to);
+        return from.Length;
     }
 }
