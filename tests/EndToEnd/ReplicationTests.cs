@@ -100,6 +100,19 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             Assert.Contains("hypercache_replication_lag_bytes{replica=\"127.0.0.1:", metrics);
             Assert.Contains("hypercache_replication_lag_entries{replica=\"127.0.0.1:", metrics);
             Assert.Contains("hypercache_replication_link_up 1", scraper.GetStringAsync($"{one.HttpBase}/metrics").Result);
+
+            // Idle, each replica still acknowledges the primary's heartbeats: lag (seconds since its last ack) stays
+            // at Redis's 0-1 instead of counting the idle time (it was 17 after 17 idle seconds).
+            long idleUntil = Environment.TickCount64 + 4_500;
+            while (Environment.TickCount64 < idleUntil)
+            {
+                foreach (var slave in new[] { "slave0", "slave1" })
+                {
+                    string line = Info(primary, slave);
+                    Assert.True(int.Parse(line[(line.LastIndexOf("lag=", StringComparison.Ordinal) + 4)..]) <= 2, $"{slave}: {line}");
+                }
+                Thread.Sleep(200); // the sampling interval of a check that must hold throughout, not a wait for a condition
+            }
         }
         finally
         {

@@ -21,6 +21,7 @@ internal sealed class AckPump
     private readonly Lock _gate = new();
     private long _local = -1; // this node's log address of the newest applied batch (-1: none yet)
     private long _next = -1;  // the primary address to acknowledge once _local is committed
+    private bool _heartbeat;  // a heartbeat came: acknowledge again even with nothing new (the primary's lag is the time since an ack)
     private int _signalled;
     private volatile Exception? _failure;
 
@@ -50,6 +51,7 @@ internal sealed class AckPump
         {
             _local = Math.Max(_local, localAddress);
             _next = Math.Max(_next, next);
+            if (localAddress < 0) _heartbeat = true;
         }
         if (Interlocked.Exchange(ref _signalled, 1) == 0) _signal.Release();
     }
@@ -65,12 +67,15 @@ internal sealed class AckPump
                 await _signal.WaitAsync(ct);
                 Interlocked.Exchange(ref _signalled, 0);
                 long local, next;
+                bool heartbeat;
                 lock (_gate)
                 {
                     local = _local;
                     next = _next;
+                    heartbeat = _heartbeat;
+                    _heartbeat = false;
                 }
-                if (next <= acked) continue;
+                if (next < acked || (next == acked && !heartbeat)) continue;
                 if (local >= 0 && _log != null) await _log.WaitForCommitAsync(local);
                 _durable(next);
                 await _stream.WriteAsync(new AckRequest { ReplicaId = _replicaId, Address = next }, ct);
