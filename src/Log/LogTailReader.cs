@@ -56,42 +56,45 @@ public sealed unsafe class LogTailReader : IDisposable, IBulkLogEntryConsumer
 
     /// <summary>
     /// Hands committed entries to <paramref name="visitor"/> until at least <paramref name="maxBytes"/> of them
-    /// were handed out or nothing committed is left. The budget is checked between FasterLog's bulk runs, which
-    /// may be longer than the chunk size asked for, so one read can hand out more (a far-behind replica's batch
-    /// can be several pages). False when an entry fails its checks (<see cref="Problem"/>,
-    /// at <see cref="ProblemAddress"/>); the reader is then unusable.
+    /// were handed out or nothing committed is left: the budget plus at most the rest of the page run it ran out
+    /// in. False when an entry fails its checks (<see cref="Problem"/>, at <see cref="ProblemAddress"/>); the
+    /// reader is then unusable.
     /// </summary>
     public bool Read(long maxBytes, IWholeEntryVisitor visitor)
     {
         BytesRead = 0;
         _taken = 0;
+        _budget = maxBytes;
         if (_problem != null) return false;
         _visitor = visitor;
         try
         {
-            while (_taken < maxBytes)
-            {
-                bool more;
-                try
-                {
-                    // Runs of records from one page at a time, under one epoch protection each: UnsafeGetNext took
-                    // and released it per entry, half the cost of reading.
-                    more = _iterator.TryBulkConsumeNext(this, (int)Math.Clamp(maxBytes - _taken, 1, int.MaxValue));
-                }
-                catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
-                {
-                    return Fail(NextAddress, "unreadable entry: " + e.Message);
-                }
-                if (_problem != null) return false;
-                if (!more) return true;
-            }
-            return true;
+            // Runs of records from one page at a time, under one epoch protection each (UnsafeGetNext took and
+            // released it per entry, half the cost of reading). FasterLog's bulk consume goes on run after run to
+            // the committed tail; Throttle, called between runs, ends it once the budget is spent.
+            _iterator.TryBulkConsumeNext(this, (int)Math.Clamp(maxBytes, 1, int.MaxValue));
+            return _problem == null;
+        }
+        catch (BudgetSpent)
+        {
+            return _problem == null; // the iterator stands after the last run consumed
+        }
+        catch (Exception e) when (e is FasterException or IndexOutOfRangeException or ArgumentException)
+        {
+            return Fail(NextAddress, "unreadable entry: " + e.Message);
         }
         finally
         {
             _visitor = null;
         }
     }
+
+    private long _budget;
+    private readonly BudgetSpent _budgetSpent = new();
+
+    /// <summary>Thrown by <see cref="IBulkLogEntryConsumer.Throttle"/> to end a bulk consume: FasterLog's only
+    /// way out of one before the tail (it releases its epoch protection on the way). At most one per read.</summary>
+    private sealed class BudgetSpent : Exception;
 
     /// <summary>FasterLog's records back to back, each an int32 length (negative: a commit record of its own) and
     /// the entry, padded to 4 bytes.</summary>
@@ -113,7 +116,10 @@ public sealed unsafe class LogTailReader : IDisposable, IBulkLogEntryConsumer
         }
     }
 
-    void IBulkLogEntryConsumer.Throttle() { }
+    void IBulkLogEntryConsumer.Throttle()
+    {
+        if (_taken >= _budget || _problem != null) throw _budgetSpent;
+    }
 
     /// <summary>Why the last read stopped short; null when it did not.</summary>
     public string? Problem => _problem;
