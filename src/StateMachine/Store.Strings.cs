@@ -175,13 +175,22 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            var current = LongDouble.Zero;
-            if (!Unsafe.IsNullRef(ref entry) && !LongDouble.TryParse(AsString(ref entry), out current))
-                throw CommandError.NotFloat();
-            if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
-            var sum = current + delta;
-            if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
-            var text = sum.ToHumanText();
+            Span<byte> exact = stackalloc byte[ExactDecimalSum.MaxLength];
+            byte[] text;
+            if (ExactDecimalSum.TryAdd(Unsafe.IsNullRef(ref entry) ? "0"u8 : AsString(ref entry), increment, exact, out int written))
+            {
+                text = exact[..written].ToArray();
+            }
+            else
+            {
+                var current = LongDouble.Zero;
+                if (!Unsafe.IsNullRef(ref entry) && !LongDouble.TryParse(AsString(ref entry), out current))
+                    throw CommandError.NotFloat();
+                if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
+                var sum = current + delta;
+                if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+                text = sum.ToHumanText();
+            }
             LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl)?.Raise(KeyspaceEventTypes.String, "incrbyfloat"u8, session.Db, key);
             return text;
         }
