@@ -218,18 +218,25 @@ public static class Numbers
         if (text.IsEmpty || text.Length > 5000 || char.IsWhiteSpace((char)text[0]) || char.IsWhiteSpace((char)text[^1]))
             return false;
         var unsigned = text[0] is (byte)'+' or (byte)'-' ? text[1..] : text;
-        if (unsigned.Length > 2 && unsigned[0] == '0' && (unsigned[1] | 0x20) == 'x')
-            return TryParseHexDouble(unsigned[2..], text[0] == '-', out value, rejectOutOfRange);
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        if (unsigned.Length is > 0 and <= 15 && unsigned.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
+        {
+            // A whole number of up to 15 digits (most scores, ranges and increments) is exact as a long.
+            long n = 0;
+            foreach (byte digit in unsigned) n = n * 10 + (digit - '0');
+            value = text[0] == '-' ? -(double)n : n; // "-0" is -0.0, as strtod reads it
+            return true;
+        }
+        if (Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8))
         {
             // strtod's spellings of infinity, which Redis accepts
-            if (!Ascii.EqualsIgnoreCase(unsigned, "inf"u8) && !Ascii.EqualsIgnoreCase(unsigned, "infinity"u8)) return false;
             value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
             return true;
         }
+        if (unsigned.Length > 2 && unsigned[0] == '0' && (unsigned[1] | 0x20) == 'x')
+            return TryParseHexDouble(unsigned[2..], text[0] == '-', out value, rejectOutOfRange);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
         if (double.IsNaN(value)) return false;
-        bool infinityWord = Ascii.EqualsIgnoreCase(unsigned, "inf"u8) || Ascii.EqualsIgnoreCase(unsigned, "infinity"u8);
-        if (rejectOutOfRange && double.IsInfinity(value) && !infinityWord) return false; // overflow
+        if (rejectOutOfRange && double.IsInfinity(value)) return false; // overflow (the infinity words returned above)
         if (rejectOutOfRange && value == 0 && HasNonZeroDigit(unsigned)) return false; // underflow
         return true;
     }

@@ -21,6 +21,40 @@ public class StringSemanticsTests
     public void Integers_parse_as_strictly_as_redis(string text, bool ok)
         => Assert.Equal(ok, Numbers.TryParseInt64(Of(text), out _));
 
+    [Theory]
+    [InlineData("7", 7.0)]
+    [InlineData("-12", -12.0)]
+    [InlineData("+007", 7.0)]
+    [InlineData("999999999999999", 999999999999999.0)]     // 15 digits: the whole-number path
+    [InlineData("9007199254740993", 9007199254740992.0)]   // 16: the general parser rounds as strtod
+    [InlineData("1.5", 1.5)]
+    [InlineData("-inf", double.NegativeInfinity)]
+    [InlineData("+Infinity", double.PositiveInfinity)]
+    [InlineData("1e400", null)]                            // overflow refused
+    [InlineData("1e-400", null)]                           // underflow refused
+    [InlineData("0e-400", 0.0)]
+    [InlineData("nan", null)]
+    [InlineData("", null)]
+    [InlineData("-", null)]
+    [InlineData("+-5", null)]
+    [InlineData("1 ", null)]
+    [InlineData("0x10", 16.0)]
+    public void Doubles_parse_as_strtod_does(string text, double? expected)
+    {
+        bool ok = Numbers.TryParseDouble(Of(text), out double value);
+        Assert.Equal(expected.HasValue, ok);
+        if (expected.HasValue) Assert.Equal(expected.Value, value);
+    }
+
+    [Fact]
+    public void Minus_zero_parses_as_negative_zero()
+    {
+        Assert.True(Numbers.TryParseDouble(Of("-0"), out double value));
+        Assert.True(double.IsNegative(value) && value == 0);
+        Assert.True(Numbers.TryParseDouble(Of("0"), out value));
+        Assert.False(double.IsNegative(value));
+    }
+
     [Fact]
     public void Increment_overflow_is_refused_and_leaves_the_value()
     {
