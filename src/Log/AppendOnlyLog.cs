@@ -15,6 +15,7 @@ public sealed class AppendOnlyLog : IDisposable
     private readonly IDevice _device;
     private readonly SegmentFileDevice? _segments; // _device when it is ours (null when a test passes FASTER's)
     private readonly FasterLog _log;
+    private readonly SlotCommitManager _commits = null!;
     private readonly Lock _appendLock = new();
     /// <summary>Staging for one fragment at a time (under the append lock), kept: a replica logs each shipped batch
     /// of a page or more as fragments, several times a second, and a fresh page-sized array each time was a
@@ -58,11 +59,13 @@ public sealed class AppendOnlyLog : IDisposable
                 LogChecksum = LogChecksumType.None, // our header carries a real CRC
                 AutoCommit = false,
                 RemoveOutdatedCommits = true,
+                LogCommitManager = _commits = new SlotCommitManager(options.Directory),
                 TryRecoverLatest = true,
             });
         }
         catch
         {
+            _commits?.Dispose();
             _lock.Dispose(); // a log that did not open does not hold its directory
             throw;
         }
@@ -506,6 +509,7 @@ public sealed class AppendOnlyLog : IDisposable
         try { _committer.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         if (_recovered && WriteError == null && _log.TailAddress > _log.CommittedUntilAddress) TryCommit();
         _log.Dispose();
+        _commits.Dispose();
         _device.Dispose();
         _commitSignal.Dispose();
         _stop.Dispose();

@@ -29,6 +29,38 @@ internal static partial class DirectFile
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>Opens an existing file for synchronous data writes (Linux <c>O_DSYNC</c>: a write returns once its data
+    /// is durable; overwriting allocated blocks then changes no file-system metadata). Null off Linux.</summary>
+    public static SafeFileHandle? OpenDataSync(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        int fd = Open(path, ReadWrite | DataSync | CloseOnExec, Mode);
+        return fd < 0 ? throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}") : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Makes a directory's entries durable (a file just created in it). A no-op off Linux.</summary>
+    public static void SyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        const int ReadOnly = 0; // a directory opens read-only like a file (O_DIRECTORY's value differs by architecture)
+        int fd = Open(path, ReadOnly | CloseOnExec, 0);
+        if (fd < 0) throw new IOException($"cannot open directory {path}: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            if (Fsync(fd) != 0) throw new IOException($"cannot sync directory {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags, int mode);
 }
