@@ -7,8 +7,8 @@ namespace HyperCache.Log;
 
 /// <summary>
 /// FasterLog's commit metadata (where the log begins and how far it is committed), overwritten in place: two
-/// slots of one preallocated file, <c>commit-slots</c> in the log's directory, the commit number's parity choosing the slot, each
-/// checksummed and written synchronously (O_DSYNC: the blocks exist, so no file-system metadata changes). FasterLog's
+/// slots of one preallocated file, <c>commit-slots</c> in the log's directory, each commit going to the slot that does not
+/// hold the newest one, checksummed and written synchronously (O_DSYNC: the blocks exist, so no file-system metadata changes). FasterLog's
 /// own manager wrote a new file per commit and unlinked the one before (open, write, flock, stat, fstatfs, lseek,
 /// close, unlink), most of a commit's 0.7 ms under appendfsync always. A write torn by a crash damages only the slot
 /// being written, whose commit had not returned (nothing it covers was acknowledged); recovery takes the other.
@@ -25,6 +25,7 @@ internal sealed class SlotCommitManager : ILogCommitManager
     private readonly SafeFileHandle _file;
     private readonly byte[] _slot = new byte[SlotSize];
     private readonly Lock _gate = new();
+    private int _next; // the slot the next commit goes to: never the one holding the newest commit
 
     public SlotCommitManager(string logDirectory)
     {
@@ -43,6 +44,10 @@ internal sealed class SlotCommitManager : ILogCommitManager
         }
         _file = DirectFile.OpenDataSync(path)
             ?? File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.WriteThrough);
+        // The next commit overwrites the older slot, or an empty or damaged one.
+        var (first, second) = (ReadSlot(0), ReadSlot(SlotSize));
+        bool firstIsNewest = first is { } a && (second is not { } b || a.Number > b.Number);
+        _next = firstIsNewest ? SlotSize : 0;
     }
 
     /// <summary>The newest commit FasterLog's own manager left here (a data directory from before this manager).</summary>
@@ -58,7 +63,7 @@ internal sealed class SlotCommitManager : ILogCommitManager
     private static void Create(string path, string directory, (long Number, byte[] Metadata)? migrated)
     {
         var content = new byte[2 * SlotSize];
-        if (migrated is { } commit) Encode(commit.Number, commit.Metadata, content.AsSpan(SlotOffset(commit.Number), SlotSize));
+        if (migrated is { } commit) Encode(commit.Number, commit.Metadata, content.AsSpan(0, SlotSize));
         using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(content);
@@ -74,8 +79,6 @@ internal sealed class SlotCommitManager : ILogCommitManager
         return content.Length >= 2 * SlotSize
             && (Decode(content.AsSpan(0, SlotSize)) != null || Decode(content.AsSpan(SlotSize, SlotSize)) != null);
     }
-
-    private static int SlotOffset(long commitNum) => (int)(commitNum & 1) * SlotSize;
 
     private static void Encode(long commitNum, byte[] metadata, Span<byte> slot)
     {
@@ -121,12 +124,17 @@ internal sealed class SlotCommitManager : ILogCommitManager
         lock (_gate)
         {
             Encode(commitNum, commitMetadata, _slot);
-            RandomAccess.Write(_file, _slot, SlotOffset(commitNum)); // synchronous: durable when it returns
+            RandomAccess.Write(_file, _slot, _next); // synchronous: durable when it returns
+            _next = SlotSize - _next;                // the slot just written now holds the newest commit
         }
     }
 
     public byte[] GetCommitMetadata(long commitNum)
-        => ReadSlot(SlotOffset(commitNum)) is { } commit && commit.Number == commitNum ? commit.Metadata : null!;
+    {
+        foreach (int offset in (ReadOnlySpan<int>)[0, SlotSize])
+            if (ReadSlot(offset) is { } commit && commit.Number == commitNum) return commit.Metadata;
+        return null!;
+    }
 
     /// <summary>The commits held, newest first (FasterLog recovers from the first that works).</summary>
     public IEnumerable<long> ListCommits()
@@ -140,7 +148,8 @@ internal sealed class SlotCommitManager : ILogCommitManager
 
     public void RemoveCommit(long commitNum)
     {
-        if (ReadSlot(SlotOffset(commitNum)) is { } commit && commit.Number == commitNum) Clear(SlotOffset(commitNum));
+        foreach (int offset in (ReadOnlySpan<int>)[0, SlotSize])
+            if (ReadSlot(offset) is { } commit && commit.Number == commitNum) Clear(offset);
     }
 
     public void RemoveAllCommits()
@@ -155,6 +164,7 @@ internal sealed class SlotCommitManager : ILogCommitManager
         {
             Array.Clear(_slot);
             RandomAccess.Write(_file, _slot, offset);
+            _next = offset; // never overwrite the slot that still holds a commit while an empty one is there
         }
     }
 

@@ -72,6 +72,30 @@ public class SlotCommitManagerTests
     }
 
     [Fact]
+    public void Each_commit_overwrites_the_older_slot_whatever_its_number()
+    {
+        using var dir = new TempDir();
+        using (var commits = new SlotCommitManager(dir.Path))
+        {
+            commits.Commit(0, 0, [1], 10, false);
+            commits.Commit(0, 0, [2], 12, false); // numbers need not alternate in parity
+            Assert.Equal([12L, 10L], commits.ListCommits());
+            commits.Commit(0, 0, [3], 14, false);
+            Assert.Equal([14L, 12L], commits.ListCommits());
+            Assert.Equal([3], commits.GetCommitMetadata(14));
+            Assert.Null(commits.GetCommitMetadata(10));
+        }
+        using (var reopened = new SlotCommitManager(dir.Path))
+        {
+            reopened.Commit(0, 0, [4], 15, false); // after a reopen too: the older slot (12) goes
+            Assert.Equal([15L, 14L], reopened.ListCommits());
+            reopened.RemoveCommit(15);            // a removed commit's slot is the next one written
+            reopened.Commit(0, 0, [5], 16, false);
+            Assert.Equal([16L, 14L], reopened.ListCommits());
+        }
+    }
+
+    [Fact]
     public void A_directory_written_with_a_commit_file_per_commit_opens_with_everything_committed()
     {
         using var dir = new TempDir();
