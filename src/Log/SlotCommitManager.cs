@@ -75,9 +75,10 @@ internal sealed class SlotCommitManager : ILogCommitManager
     private static bool HoldsACommit(string path)
     {
         if (!File.Exists(path)) return false;
-        var content = File.ReadAllBytes(path);
-        return content.Length >= 2 * SlotSize
-            && (Decode(content.AsSpan(0, SlotSize)) != null || Decode(content.AsSpan(SlotSize, SlotSize)) != null);
+        var content = new byte[2 * SlotSize];
+        using (var handle = File.OpenHandle(path))
+            if (RandomAccess.Read(handle, content, 0) < content.Length) return false;
+        return Decode(content.AsSpan(0, SlotSize)) != null || Decode(content.AsSpan(SlotSize, SlotSize)) != null;
     }
 
     private static void Encode(long commitNum, byte[] metadata, Span<byte> slot)
