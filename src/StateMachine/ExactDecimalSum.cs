@@ -43,6 +43,9 @@ public static class ExactDecimalSum
         return true;
     }
 
+    /// <summary>Whether <paramref name="text"/> is a decimal this path reads (so a finite float).</summary>
+    public static bool IsExact(ReadOnlySpan<byte> text) => TryParse(text, out _, out _);
+
     /// <summary>[+-]digits[.digits] with at most 18 significant digits and 17 decimals, whose value is
     /// <paramref name="value"/> × 2^-<paramref name="bits"/> exactly; false for anything else.</summary>
     private static bool TryParse(ReadOnlySpan<byte> s, out long value, out int bits)

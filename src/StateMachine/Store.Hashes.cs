@@ -156,19 +156,31 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>HINCRBYFLOAT in Redis's long double, logged as the resulting value; returns its text.</summary>
-    public byte[] HashIncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, LongDouble delta)
+    /// <summary>HINCRBYFLOAT in Redis's long double, logged as the resulting value; returns its text. The caller has
+    /// checked that <paramref name="increment"/> is a finite float (Redis checks it before it looks at the hash);
+    /// plain decimals exact in binary take <see cref="ExactDecimalSum"/>, as INCRBYFLOAT's do.</summary>
+    public byte[] HashIncrementByFloat(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> increment)
     {
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
             var value = HashForWrite(session, shard, key, NowMs())?.Get(field);
-            var current = LongDouble.Zero;
-            if (value != null && !LongDouble.TryParse(value, out current))
-                throw new CommandError("ERR hash value is not a float");
-            var sum = current + delta;
-            if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
-            var text = sum.ToHumanText();
+            Span<byte> exact = stackalloc byte[ExactDecimalSum.MaxLength];
+            byte[] text;
+            if (ExactDecimalSum.TryAdd(value is null ? "0"u8 : value, increment, exact, out int written))
+            {
+                text = exact[..written].ToArray();
+            }
+            else
+            {
+                var current = LongDouble.Zero;
+                if (value != null && !LongDouble.TryParse(value, out current))
+                    throw new CommandError("ERR hash value is not a float");
+                if (!LongDouble.TryParse(increment, out var delta) || delta.IsInfinity) throw CommandError.NotFloat();
+                var sum = current + delta;
+                if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+                text = sum.ToHumanText();
+            }
             LogHashField(session, key, field, text)?.Raise(KeyspaceEventTypes.Hash, "hincrbyfloat"u8, session.Db, key);
             return text;
         }

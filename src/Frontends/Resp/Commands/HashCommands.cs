@@ -40,9 +40,12 @@ public static class HashCommands
         t.Key("hincrby", 4, W, (c, a, r) => r.Integer(c.Store.HashIncrementBy(c.Session, a[1], a[2], ArgParse.Int64(a[3]))));
         t.Key("hincrbyfloat", 4, W, (c, a, r) =>
         {
-            if (!LongDouble.TryParse(a[3], out var delta)) throw CommandError.NotFloat();
-            if (delta.IsInfinity) throw new CommandError("ERR value is NaN or Infinity");
-            r.Bulk(c.Store.HashIncrementByFloat(c.Session, a[1], a[2], delta));
+            if (!ExactDecimalSum.IsExact(a[3]))
+            {
+                if (!LongDouble.TryParse(a[3], out var delta)) throw CommandError.NotFloat();
+                if (delta.IsInfinity) throw new CommandError("ERR value is NaN or Infinity");
+            }
+            r.Bulk(c.Store.HashIncrementByFloat(c.Session, a[1], a[2], a[3]));
         });
         t.Key("hrandfield", -2, CommandFlags.ReadOnly, RandomFields);
         t.Key("hscan", -3, CommandFlags.ReadOnly, Scan);
