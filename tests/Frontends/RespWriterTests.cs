@@ -40,6 +40,24 @@ public class RespWriterTests
         w.Bulk("y"u8);
     }));
 
+    [Fact]
+    public void Bulks_of_every_size_around_the_small_path_and_across_chunks_come_out_whole()
+    {
+        // Small bulks go out in one reservation, larger ones in three; a run of them crosses many 4 KB chunks.
+        var sizes = Enumerable.Range(0, 1100).Concat([4095, 4096, 4097, 70_000]).ToArray();
+        var expected = new StringBuilder();
+        string written = Write(2, w =>
+        {
+            foreach (int size in sizes)
+            {
+                var value = Enumerable.Range(0, size).Select(i => (byte)('a' + (size + i) % 26)).ToArray();
+                w.Bulk(value);
+                expected.Append('$').Append(size).Append("\r\n").Append(Encoding.Latin1.GetString(value)).Append("\r\n");
+            }
+        });
+        Assert.Equal(expected.ToString(), written);
+    }
+
     [Theory]
     [InlineData(2, 1.5, "$3\r\n1.5\r\n")]
     [InlineData(3, 1.5, ",1.5\r\n")]

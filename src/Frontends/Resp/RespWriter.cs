@@ -92,6 +92,7 @@ public sealed class RespWriter
     }
 
     private const int LargeChunk = 256 * 1024;
+    private const int SmallBulk = 1024;
 
     private void Raw(ReadOnlySpan<byte> bytes)
     {
@@ -156,6 +157,16 @@ public sealed class RespWriter
 
     public void Bulk(ReadOnlySpan<byte> value)
     {
+        if (value.Length <= SmallBulk)
+        {
+            // Header, value and end in one reservation: a GET's value, an HGETALL's hundred fields.
+            var span = Reserve(value.Length + 16);
+            int header = PrefixedLine(span, (byte)'$', value.Length);
+            value.CopyTo(span[header..]);
+            "\r\n"u8.CopyTo(span[(header + value.Length)..]);
+            _used += header + value.Length + 2;
+            return;
+        }
         Prefixed((byte)'$', value.Length);
         Raw(value);
         Raw("\r\n"u8);
