@@ -165,22 +165,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var value = HashForWrite(session, shard, key, NowMs())?.Get(field);
-            Span<byte> exact = stackalloc byte[ExactDecimalSum.MaxLength];
-            byte[] text;
-            if (ExactDecimalSum.TryAdd(value is null ? "0"u8 : value, increment, exact, out int written))
-            {
-                text = exact[..written].ToArray();
-            }
-            else
-            {
-                var current = LongDouble.Zero;
-                if (value != null && !LongDouble.TryParse(value, out current))
-                    throw new CommandError("ERR hash value is not a float");
-                if (!LongDouble.TryParse(increment, out var delta) || delta.IsInfinity) throw CommandError.NotFloat();
-                var sum = current + delta;
-                if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
-                text = sum.ToHumanText();
-            }
+            var text = FloatSum(value is null ? "0"u8 : value, increment, "ERR hash value is not a float");
             LogHashField(session, key, field, text)?.Raise(KeyspaceEventTypes.Hash, "hincrbyfloat"u8, session.Db, key);
             return text;
         }

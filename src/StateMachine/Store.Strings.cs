@@ -175,25 +175,24 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            Span<byte> exact = stackalloc byte[ExactDecimalSum.MaxLength];
-            byte[] text;
-            if (ExactDecimalSum.TryAdd(Unsafe.IsNullRef(ref entry) ? "0"u8 : AsString(ref entry), increment, exact, out int written))
-            {
-                text = exact[..written].ToArray();
-            }
-            else
-            {
-                var current = LongDouble.Zero;
-                if (!Unsafe.IsNullRef(ref entry) && !LongDouble.TryParse(AsString(ref entry), out current))
-                    throw CommandError.NotFloat();
-                if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
-                var sum = current + delta;
-                if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
-                text = sum.ToHumanText();
-            }
+            var text = FloatSum(Unsafe.IsNullRef(ref entry) ? "0"u8 : AsString(ref entry), increment, "ERR value is not a valid float");
             LogSet(session, key, text, Unsafe.IsNullRef(ref entry) ? 0 : KeepTtl)?.Raise(KeyspaceEventTypes.String, "incrbyfloat"u8, session.Db, key);
             return text;
         }
+    }
+
+    /// <summary>INCRBYFLOAT's and HINCRBYFLOAT's sum of two texts, as Redis's ld2string writes it: in 128-bit integers
+    /// when both are plain decimals exact in binary (<see cref="ExactDecimalSum"/>), else in the emulated long double,
+    /// checked in Redis's order: the current value (<paramref name="currentNotFloat"/>), the increment, the sum.</summary>
+    private static byte[] FloatSum(ReadOnlySpan<byte> current, ReadOnlySpan<byte> increment, string currentNotFloat)
+    {
+        Span<byte> exact = stackalloc byte[ExactDecimalSum.MaxLength];
+        if (ExactDecimalSum.TryAdd(current, increment, exact, out int written)) return exact[..written].ToArray();
+        if (!LongDouble.TryParse(current, out var value)) throw new CommandError(currentNotFloat);
+        if (!LongDouble.TryParse(increment, out var delta)) throw CommandError.NotFloat();
+        var sum = value + delta;
+        if (sum.IsInfinity) throw new CommandError("ERR increment would produce NaN or Infinity");
+        return sum.ToHumanText();
     }
 }
 
