@@ -45,9 +45,8 @@ internal sealed class SlotCommitManager : ILogCommitManager
         _file = DirectFile.OpenDataSync(path)
             ?? File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.WriteThrough);
         // The next commit overwrites the older slot, or an empty or damaged one.
-        var (first, second) = (ReadSlot(0), ReadSlot(SlotSize));
-        bool firstIsNewest = first is { } a && (second is not { } b || a.Number > b.Number);
-        _next = firstIsNewest ? SlotSize : 0;
+        var held = Held();
+        _next = held.Count == 0 ? 0 : SlotSize - held[0].Offset;
     }
 
     /// <summary>The newest commit FasterLog's own manager left here (a data directory from before this manager).</summary>
@@ -111,13 +110,18 @@ internal sealed class SlotCommitManager : ILogCommitManager
         return (BinaryPrimitives.ReadInt64LittleEndian(slot[8..]), slot.Slice(Header, length).ToArray());
     }
 
-    private (long Number, byte[] Metadata)? ReadSlot(int offset)
+    /// <summary>The slots that hold a commit, newest first.</summary>
+    private List<(int Offset, long Number, byte[] Metadata)> Held()
     {
+        var held = new List<(int Offset, long Number, byte[] Metadata)>(2);
         lock (_gate)
         {
-            int read = RandomAccess.Read(_file, _slot, offset);
-            return read == SlotSize ? Decode(_slot) : null;
+            foreach (int offset in (ReadOnlySpan<int>)[0, SlotSize])
+                if (RandomAccess.Read(_file, _slot, offset) == SlotSize && Decode(_slot) is { } commit)
+                    held.Add((offset, commit.Number, commit.Metadata));
         }
+        held.Sort((a, b) => b.Number.CompareTo(a.Number));
+        return held;
     }
 
     public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)
@@ -132,25 +136,18 @@ internal sealed class SlotCommitManager : ILogCommitManager
 
     public byte[] GetCommitMetadata(long commitNum)
     {
-        foreach (int offset in (ReadOnlySpan<int>)[0, SlotSize])
-            if (ReadSlot(offset) is { } commit && commit.Number == commitNum) return commit.Metadata;
+        foreach (var commit in Held())
+            if (commit.Number == commitNum) return commit.Metadata;
         return null!;
     }
 
     /// <summary>The commits held, newest first (FasterLog recovers from the first that works).</summary>
-    public IEnumerable<long> ListCommits()
-    {
-        var numbers = new List<long>(2);
-        if (ReadSlot(0) is { } even) numbers.Add(even.Number);
-        if (ReadSlot(SlotSize) is { } odd) numbers.Add(odd.Number);
-        numbers.Sort((a, b) => b.CompareTo(a));
-        return numbers;
-    }
+    public IEnumerable<long> ListCommits() => Held().Select(commit => commit.Number).ToList();
 
     public void RemoveCommit(long commitNum)
     {
-        foreach (int offset in (ReadOnlySpan<int>)[0, SlotSize])
-            if (ReadSlot(offset) is { } commit && commit.Number == commitNum) Clear(offset);
+        foreach (var commit in Held())
+            if (commit.Number == commitNum) Clear(commit.Offset);
     }
 
     public void RemoveAllCommits()
