@@ -55,6 +55,14 @@ public class StringSemanticsTests
         Assert.False(double.IsNegative(value));
     }
 
+    /// <summary>Sets keys prefix0..prefix(count-1) to "v", each expiring <paramref name="ttlMs"/> from the clock's now.</summary>
+    private static void SetExpiring(LoggedStore logged, ManualClock clock, string prefix, int count, long ttlMs)
+    {
+        var s = new Session();
+        for (int i = 0; i < count; i++)
+            logged.Store.Set(s, Of(prefix + i), Of("v"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + ttlMs, false, out _);
+    }
+
     [Fact]
     public void Increment_overflow_is_refused_and_leaves_the_value()
     {
@@ -72,8 +80,7 @@ public class StringSemanticsTests
         var clock = new ManualClock(T0);
         using var logged = new LoggedStore(clock);
         var s = new Session();
-        for (int i = 0; i < 100; i++)
-            logged.Store.Set(s, Of("k" + i), Of("v"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 100, false, out _);
+        SetExpiring(logged, clock, "k", 100, ttlMs: 100);
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(logged.Store.GetString(s, Of("k1")));
         Assert.Equal(100, logged.Store.DbSize(0)); // not yet reclaimed
@@ -91,10 +98,8 @@ public class StringSemanticsTests
         // and expired keys outlived their TTL by ~17 s at hz 10 (500 k keys, `exp.py` in the seventeenth stop's note).
         var clock = new ManualClock(T0);
         using var logged = new LoggedStore(clock);
-        var s = new Session();
-        for (int i = 0; i < 50_000; i++)
-            logged.Store.Set(s, Of("s" + i), Of("v"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 100, false, out _);
-        logged.Store.Set(s, Of("lives"), Of("v"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 60_000, false, out _);
+        SetExpiring(logged, clock, "s", 50_000, ttlMs: 100);
+        SetExpiring(logged, clock, "lives", 1, ttlMs: 60_000);
         clock.Advance(TimeSpan.FromSeconds(1));
         int expired = logged.Store.ExpireCycle(TimeSpan.FromSeconds(30)); // a budget that does not end it
         Assert.Equal(50_000, expired);
@@ -108,9 +113,7 @@ public class StringSemanticsTests
     {
         var clock = new ManualClock(T0);
         using var logged = new LoggedStore(clock);
-        var s = new Session();
-        for (int i = 0; i < 20_000; i++)
-            logged.Store.Set(s, Of("s" + i), Of("v"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 100, false, out _);
+        SetExpiring(logged, clock, "s", 20_000, ttlMs: 100);
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.InRange(logged.Store.ExpireCycle(TimeSpan.Zero), 1, 20); // no budget: one sample of 20 keys
         int cycles = 0;
