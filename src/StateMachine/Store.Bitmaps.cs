@@ -8,8 +8,9 @@ namespace HyperCache.StateMachine;
 
 /// <summary>
 /// Bitmaps: SETBIT, BITFIELD and BITOP (reads such as GETBIT, BITCOUNT and BITPOS read the string in place under
-/// its lock, through <see cref="ReadString"/>). Bitmaps are plain strings; a bit write applies to a copy, which
-/// Apply then stores.
+/// its lock, through <see cref="ReadString"/>). Bitmaps are plain strings; Apply writes the bits into the stored
+/// string where it lies when it may change in place (as SETRANGE does), so a bit write costs O(1), not a copy of
+/// the whole bitmap.
 /// Events (kinds BitmapFirst..BitmapLast, shared with HyperLogLog in Store.HyperLogLog.cs):
 /// </summary>
 public sealed partial class Store
@@ -30,9 +31,10 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             ref Entry entry = ref LiveForWrite(session, shard, key, NowMs());
-            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
-            int previous = old is null ? 0 : Bitmap.GetBit(old, offset);
-            if (old is null || (offset >> 3) >= old.Length || previous != bit)
+            bool exists = !Unsafe.IsNullRef(ref entry);
+            var old = exists ? AsString(ref entry) : [];
+            int previous = Bitmap.GetBit(old, offset);
+            if (!exists || (offset >> 3) >= old.Length || previous != bit)
             {
                 var buffer = EventBuffer.Start(SetBitEvent);
                 buffer.WriteArrayHeader(4);
@@ -69,13 +71,14 @@ public sealed partial class Store
             if (writeOps == 0)
             {
                 ref Entry found = ref Live(shard.DbIfExists(session.Db), key, now);
-                byte[] current = Unsafe.IsNullRef(ref found) ? [] : ExactString(found.Value);
+                var current = Unsafe.IsNullRef(ref found) ? [] : AsString(ref found);
                 for (int i = 0; i < ops.Length; i++) replies[i] = Read(ops[i], current);
                 return;
             }
             ref Entry entry = ref LiveForWrite(session, shard, key, now);
-            byte[]? old = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
-            long length = Math.Max(old?.Length ?? 0, (highestBit >> 3) + 1);
+            bool exists = !Unsafe.IsNullRef(ref entry);
+            var old = exists ? AsString(ref entry) : [];
+            long length = Math.Max(old.Length, (highestBit >> 3) + 1);
             // Run the ops on a scratch copy of just the bytes they touch (later ops see earlier writes, and the
             // replies come from it); Apply then makes the one real copy of the string.
             long first = long.MaxValue, last = 0;
@@ -85,7 +88,7 @@ public sealed partial class Store
                 last = Math.Max(last, (op.Offset + op.Bits - 1) >> 3);
             }
             var scratch = new byte[last - first + 1];
-            if (old != null && first < old.Length) old.AsSpan((int)first, (int)Math.Min(old.Length - first, scratch.Length)).CopyTo(scratch);
+            if (first < old.Length) old.Slice((int)first, (int)Math.Min(old.Length - first, scratch.Length)).CopyTo(scratch);
             long shift = first << 3;
             Span<(long Offset, int Bits, ulong Field)> writes = writeOps <= 64
                 ? stackalloc (long, int, ulong)[writeOps] : new (long, int, ulong)[writeOps];
@@ -107,7 +110,7 @@ public sealed partial class Store
                 writes[written++] = (op.Offset + shift, op.Bits, field);
                 replies[i] = reply;
             }
-            if (old != null && old.Length == length && written == 0) return;
+            if (exists && old.Length == length && written == 0) return;
             var buffer = EventBuffer.Start(BitFieldEvent);
             buffer.WriteArrayHeader(3 + 3 * written);
             buffer.Write(session.Db);
@@ -162,13 +165,12 @@ public sealed partial class Store
             {
                 long offset = r.ReadInt64();
                 int bit = r.ReadInt32();
-                var value = GrownCopy(db, key, (offset >> 3) + 1, out _);
-                Bitmap.SetBit(value, offset, bit);
+                Bitmap.SetBit(WritableString(db, key, (offset >> 3) + 1), offset, bit);
                 break;
             }
             case BitFieldEvent:
             {
-                var value = GrownCopy(db, key, r.ReadInt64(), out _);
+                var value = WritableString(db, key, r.ReadInt64());
                 for (int i = 3; i < fields; i += 3)
                 {
                     long offset = r.ReadInt64();
@@ -185,16 +187,40 @@ public sealed partial class Store
         }
     }
 
-    /// <summary>Replaces the key's string (or a new empty one) with a copy at least <paramref name="length"/> bytes
-    /// long, zero-filled, and returns that copy for the caller to write into before anyone else can see it.</summary>
-    private byte[] GrownCopy(int db, ReadOnlySpan<byte> key, long length, out bool existed)
+    /// <summary>
+    /// The key's string (a new empty one when it is missing), at least <paramref name="length"/> bytes long with any
+    /// new bytes zero, to write bits into. In place when the stored string may change where it lies
+    /// (<see cref="MayChangeInPlace"/>) and is long enough, or is an APPEND/SETRANGE-grown one with room; a string
+    /// that must grow moves into one with room to spare (as Redis's sdsgrowzero), so a bitmap set at rising offsets
+    /// is not copied whole each time; a missing key becomes an exact array.
+    /// </summary>
+    private Span<byte> WritableString(int db, ReadOnlySpan<byte> key, long length)
     {
         var database = ShardOf(key).Db(db);
-        ref Entry entry = ref database.GetOrAdd(key, out existed);
-        var old = existed ? StringSpan(entry.Value) : [];
-        var value = new byte[Math.Max(old.Length, length)];
-        old.CopyTo(value);
-        database.SetValue(ref entry, value);
-        return value;
+        ref Entry entry = ref database.GetOrAdd(key, out bool existed);
+        TouchApplied(ref entry, existed);
+        if (!existed)
+        {
+            var created = new byte[length];
+            database.SetValue(ref entry, created);
+            return created;
+        }
+        switch (entry.Value)
+        {
+            case byte[] array when array.Length >= length && MayChangeInPlace(array):
+                return array;
+            case Values.StringBuffer buffer when MayChangeInPlace(buffer.Span) && buffer.TryWrite(checked((int)length), []):
+                return buffer.Buffer.AsSpan(0, buffer.Length);
+        }
+        var old = StringSpan(entry.Value);
+        if (length > old.Length)
+        {
+            var grown = Values.StringBuffer.Spliced(old, checked((int)length), []);
+            database.SetValue(ref entry, grown);
+            return grown.Buffer.AsSpan(0, grown.Length);
+        }
+        var copy = old.ToArray();
+        database.SetValue(ref entry, copy);
+        return copy;
     }
 }

@@ -76,7 +76,7 @@ public class BitmapReplayTests
     }
 
     [Fact]
-    public void A_bit_write_copies_the_string_so_a_reader_keeps_what_it_read()
+    public void A_bit_write_leaves_what_a_reader_already_read_as_it_was()
     {
         var clock = new ManualClock(T0);
         using var logged = new LoggedStore(clock);
