@@ -43,6 +43,15 @@ public sealed partial class Store
         _ => throw CommandError.WrongType(),
     };
 
+    /// <summary>The string's bytes where they lie (valid, like <see cref="StringSpan"/>, only under the shard lock);
+    /// WRONGTYPE for another type.</summary>
+    internal static ReadOnlyMemory<byte> StringMemory(object value) => value switch
+    {
+        byte[] bytes => bytes,
+        Values.StringBuffer buffer => buffer.Buffer.AsMemory(0, buffer.Length),
+        _ => throw CommandError.WrongType(),
+    };
+
     /// <summary>The string as an array of exactly its length: the stored one, or a copy of an APPEND-grown one (for
     /// the code that needs an array: bitmaps and HyperLogLogs).</summary>
     private static byte[] ExactString(object value) => value as byte[] ?? StringSpan(value).ToArray();

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Notifications;
@@ -23,6 +24,9 @@ public sealed partial class Store
     /// <summary>[db, key, registers] — registers: 3 bytes per raised register (index big-endian u16, count u8), applied
     /// in order to the HLL (created empty when the key is missing). See Store.HyperLogLog.cs.</summary>
     internal const EventKind PfAddEvent = EventKind.BitmapFirst + 2;
+    /// <summary>[db, destination, operation, source...] — BITOP over the sources as they are (a missing one is
+    /// empty); the destination becomes the result, without a TTL. Written only for a non-empty result.</summary>
+    internal const EventKind BitOpEvent = EventKind.BitmapFirst + 3;
 
     /// <summary>SETBIT; returns the bit's previous value. Logs nothing when neither the bit nor the length changes.</summary>
     public int SetBit(Session session, ReadOnlySpan<byte> key, long offset, int bit)
@@ -132,27 +136,68 @@ public sealed partial class Store
         => op.Signed ? Values.BitField.GetSigned(value, op.Offset, op.Bits) : (long)Values.BitField.GetUnsigned(value, op.Offset, op.Bits);
 
     /// <summary>
-    /// BITOP of the keys args[firstSource..] into args[destination]; returns the result's length. Logged as a plain
-    /// SET of the result (no TTL, as Redis's setKey), or a delete when the result is empty.
+    /// BITOP of the keys args[firstSource..] into args[destination]; returns the result's length. Logged as the
+    /// operation over the named keys (<see cref="BitOpEvent"/>), not as its result, as Redis's AOF logs the command:
+    /// the result is as long as the longest source (up to 512 MB), and Apply computes the same bytes from the same
+    /// state. An expired source is deleted (logged) first, so Apply finds every source as this call saw it. An
+    /// empty result deletes the destination.
     /// </summary>
     public long BitOp<TArgs>(Session session, BitOperation operation, TArgs args, int destination, int firstSource)
         where TArgs : IKeyList, allows ref struct
     {
         long now = NowMs();
         using var locks = LockKeys(args, Math.Min(destination, firstSource), 1, stackalloc ulong[MaskWords]);
-        var sources = new byte[]?[args.Count - firstSource];
-        for (int i = 0; i < sources.Length; i++)
+        long length = 0;
+        for (int i = firstSource; i < args.Count; i++)
         {
-            var key = args[firstSource + i];
-            ref Entry entry = ref Live(ShardOf(key).DbIfExists(session.Db), key, now);
-            sources[i] = Unsafe.IsNullRef(ref entry) ? null : ExactString(entry.Value);
+            var key = args[i];
+            ref Entry entry = ref LiveForWrite(session, ShardOf(key), key, now);
+            if (!Unsafe.IsNullRef(ref entry)) length = Math.Max(length, AsString(ref entry).Length); // WRONGTYPE first
         }
-        var result = Bitmap.Combine(operation, sources);
         var target = args[destination];
-        if (result.Length > 0) LogSet(session, target, result, 0)?.Raise(KeyspaceEventTypes.String, "set"u8, session.Db, target);
+        if (length > 0)
+        {
+            var buffer = EventBuffer.Start(BitOpEvent);
+            buffer.WriteArrayHeader(3 + args.Count - firstSource);
+            buffer.Write(session.Db);
+            buffer.Write(target);
+            buffer.Write((int)operation);
+            for (int i = firstSource; i < args.Count; i++) buffer.Write(args[i]);
+            LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.String, "set"u8, session.Db, target);
+        }
         else if (ShardOf(target).DbIfExists(session.Db) is { } db && !Unsafe.IsNullRef(ref db.Find(target)))
             LogDelete(session, session.Db, target)?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, target);
-        return result.Length;
+        return length;
+    }
+
+    /// <summary>Apply of a BITOP: the result of the sources as they are now, stored as a plain string without a TTL
+    /// (Redis's setKey). The write path logs only a non-empty result.</summary>
+    private void ApplyBitOp(int db, ReadOnlySpan<byte> destination, BitOperation operation, ref EventReader r, int sourceCount)
+    {
+        var sources = new ReadOnlyMemory<byte>[sourceCount]; // a missing key: empty
+        for (int i = 0; i < sources.Length; i++)
+        {
+            var key = r.ReadBytes();
+            var database = ShardOf(key).DbIfExists(db);
+            ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+            if (!Unsafe.IsNullRef(ref entry)) sources[i] = StringMemory(entry.Value);
+        }
+        int length = Bitmap.ResultLength(sources);
+        var target = ShardOf(destination).Db(db);
+        ref Entry stored = ref target.GetOrAdd(destination, out bool existed);
+        // Into the destination's own string when it is as long as the result and may change in place (a BITOP
+        // repeated into one key, the usual shape): a big result allocated each time churns the large-object heap.
+        var current = existed ? StringMemory(stored.Value) : default;
+        if (existed && current.Length == length && MayChangeInPlace(current.Span))
+            Bitmap.Combine(operation, sources, MemoryMarshal.AsMemory(current).Span);
+        else
+        {
+            var result = new byte[length];
+            Bitmap.Combine(operation, sources, result);
+            target.SetValue(ref stored, result);
+        }
+        TouchApplied(ref stored, existed);
+        target.SetExpiry(destination, ref stored, 0);
     }
 
     private void ApplyBitmap(EventKind kind, ref EventReader r, int fields)
@@ -181,6 +226,9 @@ public sealed partial class Store
             }
             case PfAddEvent:
                 ApplyPfAdd(db, key, r.ReadBytes());
+                break;
+            case BitOpEvent:
+                ApplyBitOp(db, key, (BitOperation)r.ReadInt32(), ref r, fields - 3);
                 break;
             default:
                 throw new UnknownEventKindException($"unknown Bitmaps event kind {(byte)kind}");

@@ -64,6 +64,12 @@ public sealed partial class Store
                 int destinationDb = r.ReadInt32();
                 v.Key(destinationDb, r.ReadBytes(), deleting: false);
                 break;
+            case BitOpEvent: // the sources are read, not written
+            {
+                int db = r.ReadInt32();
+                v.Key(db, r.ReadBytes(), deleting: false);
+                break;
+            }
             case EventKind.FlushDb:
                 v.Flush(r.ReadInt32());
                 break;

@@ -131,6 +131,28 @@ public sealed class TransactionTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Bitop_aborts_a_watch_on_its_destination_but_not_on_its_sources()
+    {
+        Expect(Resp.Int(0), "SETBIT", K("src"), "9", "1");
+        Expect(Resp.Ok, "WATCH", K("src"));
+        using (var other = Node.Raw())
+        {
+            Assert.Equal(Resp.Int(2), other.Command("BITOP", "OR", K("dst"), K("src"), K("missing")));
+        }
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "GET", K("dst"));
+        Expect(Resp.Array(Resp.Bulk("\0@")), "EXEC"); // the sources were read, not written: as Redis
+        Expect(Resp.Ok, "WATCH", K("dst"));
+        using (var other = Node.Raw())
+        {
+            Assert.Equal(Resp.Int(2), other.Command("BITOP", "NOT", K("dst"), K("src")));
+        }
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "GET", K("dst"));
+        Expect("*-1\r\n", "EXEC");
+    }
+
+    [Fact]
     public void Watch_does_not_abort_for_other_keys_and_ends_with_exec()
     {
         Expect(Resp.Ok, "WATCH", K("a"), K("b"));

@@ -126,4 +126,62 @@ public sealed class BitmapInPlaceTests
             store.EndCut(cut);
         }
     }
+
+    [Theory]
+    [InlineData(BitOperation.And)]
+    [InlineData(BitOperation.Or)]
+    [InlineData(BitOperation.Xor)]
+    public void A_bitop_into_one_of_its_sources_reads_every_source_as_it_was(BitOperation operation)
+    {
+        using var logged = new LoggedStore(new ManualClock(T0));
+        var session = new Session();
+        var random = new Random((int)operation);
+        byte[] a = new byte[1000 + random.Next(100)], b = new byte[1000], c = new byte[37];
+        random.NextBytes(a);
+        random.NextBytes(b);
+        random.NextBytes(c);
+        logged.Store.Set(session, Of("a"), a, SetCondition.Always, 0, false, out _);
+        logged.Store.Set(session, Of("b"), b, SetCondition.Always, 0, false, out _);
+        logged.Store.Set(session, Of("c"), c, SetCondition.Always, 0, false, out _);
+        // a is the destination and the second source; b is the destination and the last source (shorter than a).
+        Assert.Equal(a.Length, logged.Store.BitOp(session, operation, Keys.Of("BITOP", "op", "a", "c", "a", "b"), 2, 3));
+        var expected = new byte[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            byte x = i < c.Length ? c[i] : (byte)0, y = a[i], z = i < b.Length ? b[i] : (byte)0;
+            expected[i] = operation switch
+            {
+                BitOperation.And => (byte)(x & y & z),
+                BitOperation.Or => (byte)(x | y | z),
+                _ => (byte)(x ^ y ^ z),
+            };
+        }
+        Assert.Equal(expected, logged.Store.GetString(session, Of("a")));
+        logged.Store.Set(session, Of("d"), new byte[b.Length], SetCondition.Always, 0, false, out _); // same length: in place
+        Assert.Equal(b.Length, logged.Store.BitOp(session, BitOperation.Not, Keys.Of("BITOP", "op", "d", "b"), 2, 3));
+        Assert.Equal(b.Select(x => (byte)~x).ToArray(), logged.Store.GetString(session, Of("d")));
+        Assert.Equal(logged.Store.Digest(), logged.Replay().Digest());
+    }
+
+    [Fact]
+    public void A_bitop_during_a_snapshot_leaves_the_captured_destination_as_it_was()
+    {
+        var store = new Store(new StoreOptions { Shards = 1 }, null);
+        var session = new Session();
+        store.Set(session, Of("d"), Of("ab"), SetCondition.Always, 0, false, out _);
+        store.Set(session, Of("s"), Of("\u0001\u0001"), SetCondition.Always, 0, false, out _);
+        var cut = new SnapshotCut(store, () => 0);
+        store.BeginCut(cut);
+        try
+        {
+            var captured = store.TakeCapture(cut, 0).Keys.Single(k => Text(k.Key) == "d").Value;
+            store.BitOp(session, BitOperation.Xor, Keys.Of("BITOP", "op", "d", "d", "s"), 2, 3);
+            Assert.Equal("ab", Text(Store.StringSpan(captured).ToArray()));
+            Assert.Equal("`c", Text(store.GetString(session, Of("d"))));
+        }
+        finally
+        {
+            store.EndCut(cut);
+        }
+    }
 }

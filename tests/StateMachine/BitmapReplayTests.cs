@@ -103,6 +103,53 @@ public class BitmapReplayTests
     }
 
     [Fact]
+    public void Bitop_logs_the_operation_not_its_result_and_replays_to_the_same_bytes()
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var s = new Session();
+        var random = new Random(3);
+        for (int i = 0; i < 2000; i++)
+        {
+            logged.Store.SetBit(s, Of("a"), random.Next(8 << 20), 1); // bitmaps of up to 1 MB
+            logged.Store.SetBit(s, Of("b"), random.Next(4 << 20), 1);
+        }
+        logged.Store.Set(s, Of("c"), Of("\xff"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 1000, false, out _);
+        logged.Store.Set(s, Of("dst"), Of("old"), SetCondition.Always, clock.Now.ToUnixTimeMilliseconds() + 60_000, false, out _);
+        clock.Advance(TimeSpan.FromSeconds(2)); // c has expired: BITOP reads it as missing and deletes it first
+        var a = logged.Store.GetString(s, Of("a"))!;
+        var b = logged.Store.GetString(s, Of("b"))!;
+        long before = s.LastLogAddress;
+        foreach (var operation in new[] { BitOperation.And, BitOperation.Or, BitOperation.Xor })
+        {
+            Assert.Equal(a.Length, logged.Store.BitOp(s, operation, Keys.Of("BITOP", "op", "dst", "a", "b", "c"), 2, 3));
+            var expected = new byte[a.Length];
+            for (int i = 0; i < a.Length; i++)
+            {
+                byte x = a[i], y = i < b.Length ? b[i] : (byte)0;
+                expected[i] = operation switch
+                {
+                    BitOperation.And => 0, // c is missing: all zeros
+                    BitOperation.Or => (byte)(x | y),
+                    _ => (byte)(x ^ y),
+                };
+            }
+            Assert.Equal(expected, logged.Store.GetString(s, Of("dst")));
+            Assert.Equal(-1, logged.Store.ExpiryOf(s, Of("dst")));
+        }
+        Assert.Equal(b.Length, logged.Store.BitOp(s, BitOperation.Not, Keys.Of("BITOP", "op", "dst", "b"), 2, 3));
+        Assert.Equal(b.Select(x => (byte)~x).ToArray(), logged.Store.GetString(s, Of("dst")));
+        Assert.InRange(s.LastLogAddress - before, 1, 4096); // four results of ~1 MB each were logged whole before
+        Assert.Null(logged.Store.GetString(s, Of("c")));
+        Assert.Equal(logged.Store.Digest(), logged.Replay().Digest());
+        Assert.Equal(logged.Store.Digest(), logged.Replay(shards: 1).Digest());
+        logged.Store.ListPush(s, Of("list"), Keys.Of("x"), 0, ListSide.Left, onlyIfExists: false);
+        before = s.LastLogAddress;
+        Assert.Throws<CommandError>(() => logged.Store.BitOp(s, BitOperation.Or, Keys.Of("BITOP", "op", "dst", "a", "list"), 2, 3));
+        Assert.Equal(before, s.LastLogAddress);
+    }
+
+    [Fact]
     public void Pfadd_logs_only_registers_it_raises_and_replays_to_the_same_bytes()
     {
         var clock = new ManualClock(T0);

@@ -80,50 +80,68 @@ public static class Bitmap
         return -1;
     }
 
-    /// <summary>BITOP over the sources (null = missing key = empty string); the result is as long as the longest.</summary>
-    public static byte[] Combine(BitOperation operation, ReadOnlySpan<byte[]?> sources)
+    /// <summary>How long a BITOP's result is: as long as the longest source (a missing key is an empty string).</summary>
+    public static int ResultLength(ReadOnlySpan<ReadOnlyMemory<byte>> sources)
     {
         int length = 0;
-        foreach (var source in sources) length = Math.Max(length, source?.Length ?? 0);
-        var result = new byte[length];
-        if (length == 0) return result;
-        var first = sources[0] ?? [];
-        if (operation == BitOperation.Not)
-        {
-            for (int i = 0; i < first.Length; i++) result[i] = (byte)~first[i];
-            return result;
-        }
-        first.CopyTo(result, 0);
-        for (int s = 1; s < sources.Length; s++)
-        {
-            var source = sources[s] ?? [];
-            Apply(operation, result.AsSpan(0, source.Length), source);
-            if (operation == BitOperation.And) result.AsSpan(source.Length).Clear(); // missing bytes are zeros
-        }
-        return result;
+        foreach (var source in sources) length = Math.Max(length, source.Length);
+        return length;
     }
 
+    /// <summary>
+    /// BITOP over the sources into <paramref name="result"/> (<see cref="ResultLength"/> bytes; bytes past a
+    /// source's end read as zeros). Block by block through a scratch block, each computed from every source before
+    /// it is written, so the result may be one of the sources' own arrays (BITOP AND k k other).
+    /// </summary>
+    public static void Combine(BitOperation operation, ReadOnlySpan<ReadOnlyMemory<byte>> sources, Span<byte> result)
+    {
+        Span<byte> block = stackalloc byte[4096];
+        for (int at = 0; at < result.Length; at += block.Length)
+        {
+            var scratch = block[..Math.Min(block.Length, result.Length - at)];
+            Load(sources[0].Span, at, scratch);
+            if (operation == BitOperation.Not) Apply(operation, scratch, scratch);
+            for (int s = 1; s < sources.Length; s++)
+            {
+                var source = sources[s].Span;
+                int present = Math.Clamp(source.Length - at, 0, scratch.Length);
+                Apply(operation, scratch[..present], present > 0 ? source.Slice(at, present) : default);
+                if (operation == BitOperation.And) scratch[present..].Clear(); // missing bytes are zeros
+            }
+            scratch.CopyTo(result[at..]);
+        }
+    }
+
+    /// <summary>The source's bytes from <paramref name="at"/> into <paramref name="scratch"/>, zeros past its end.</summary>
+    private static void Load(ReadOnlySpan<byte> source, int at, Span<byte> scratch)
+    {
+        int present = Math.Clamp(source.Length - at, 0, scratch.Length);
+        if (present > 0) source.Slice(at, present).CopyTo(scratch);
+        scratch[present..].Clear();
+    }
+
+    /// <summary>target = target op source (NOT: target = ~source), a vector at a time, one loop per operation.</summary>
     private static void Apply(BitOperation operation, Span<byte> target, ReadOnlySpan<byte> source)
     {
-        var words = MemoryMarshal.Cast<byte, ulong>(target);
-        var sourceWords = MemoryMarshal.Cast<byte, ulong>(source);
-        for (int i = 0; i < words.Length; i++)
+        int i = 0, width = Vector<byte>.Count;
+        switch (operation)
         {
-            words[i] = operation switch
-            {
-                BitOperation.And => words[i] & sourceWords[i],
-                BitOperation.Or => words[i] | sourceWords[i],
-                _ => words[i] ^ sourceWords[i],
-            };
-        }
-        for (int i = words.Length * 8; i < target.Length; i++)
-        {
-            target[i] = operation switch
-            {
-                BitOperation.And => (byte)(target[i] & source[i]),
-                BitOperation.Or => (byte)(target[i] | source[i]),
-                _ => (byte)(target[i] ^ source[i]),
-            };
+            case BitOperation.And:
+                for (; i + width <= target.Length; i += width) (new Vector<byte>(target[i..]) & new Vector<byte>(source[i..])).CopyTo(target[i..]);
+                for (; i < target.Length; i++) target[i] &= source[i];
+                break;
+            case BitOperation.Or:
+                for (; i + width <= target.Length; i += width) (new Vector<byte>(target[i..]) | new Vector<byte>(source[i..])).CopyTo(target[i..]);
+                for (; i < target.Length; i++) target[i] |= source[i];
+                break;
+            case BitOperation.Xor:
+                for (; i + width <= target.Length; i += width) (new Vector<byte>(target[i..]) ^ new Vector<byte>(source[i..])).CopyTo(target[i..]);
+                for (; i < target.Length; i++) target[i] ^= source[i];
+                break;
+            default:
+                for (; i + width <= target.Length; i += width) (~new Vector<byte>(source[i..])).CopyTo(target[i..]);
+                for (; i < target.Length; i++) target[i] = (byte)~source[i];
+                break;
         }
     }
 }
