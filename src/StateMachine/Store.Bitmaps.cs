@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
 using HyperCache.StateMachine.Notifications;
@@ -185,15 +184,15 @@ public sealed partial class Store
         int length = Bitmap.ResultLength(sources);
         var target = ShardOf(destination).Db(db);
         ref Entry stored = ref target.GetOrAdd(destination, out bool existed);
-        // Into the destination's own string when it is as long as the result and may change in place (a BITOP
-        // repeated into one key, the usual shape): a big result allocated each time churns the large-object heap.
-        var current = existed ? StringMemory(stored.Value) : default;
-        if (existed && current.Length == length && MayChangeInPlace(current.Span))
-            Bitmap.Combine(operation, sources, MemoryMarshal.AsMemory(current).Span);
+        // Into the destination's own string when a bitmap write made it, it is as long as the result and it may
+        // change in place (a BITOP repeated into one key, the usual shape): a big result allocated each time churns
+        // the large-object heap. Otherwise a new raw string, as Redis's.
+        if (existed && stored.Value is Values.StringBuffer buffer && buffer.Length == length && MayChangeInPlace(buffer.Span))
+            Bitmap.Combine(operation, sources, buffer.Buffer.AsSpan(0, length));
         else
         {
-            var result = new byte[length];
-            Bitmap.Combine(operation, sources, result);
+            var result = Values.StringBuffer.Zeroed(length);
+            Bitmap.Combine(operation, sources, result.Buffer);
             target.SetValue(ref stored, result);
         }
         TouchApplied(ref stored, existed);
@@ -240,7 +239,7 @@ public sealed partial class Store
     /// new bytes zero, to write bits into. In place when the stored string may change where it lies
     /// (<see cref="MayChangeInPlace"/>) and is long enough, or is an APPEND/SETRANGE-grown one with room; a string
     /// that must grow moves into one with room to spare (as Redis's sdsgrowzero), so a bitmap set at rising offsets
-    /// is not copied whole each time; a missing key becomes an exact array.
+    /// is not copied whole each time; a missing key becomes a raw string of exactly that length.
     /// </summary>
     private Span<byte> WritableString(int db, ReadOnlySpan<byte> key, long length)
     {
@@ -249,9 +248,9 @@ public sealed partial class Store
         TouchApplied(ref entry, existed);
         if (!existed)
         {
-            var created = new byte[length];
+            var created = Values.StringBuffer.Zeroed(checked((int)length));
             database.SetValue(ref entry, created);
-            return created;
+            return created.Buffer;
         }
         switch (entry.Value)
         {

@@ -27,6 +27,11 @@ public sealed class BitmapTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Int(0), "GETBIT", K(), "1000");
         Expect(Resp.Int(0), "GETBIT", K("missing"), "3");
         Expect(Resp.Simple("string"), "TYPE", K());
+        Expect(Resp.Bulk("raw"), "OBJECT", "ENCODING", K()); // a bitmap is a raw string, however short
+        Expect(Resp.Int(1), "BITOP", "NOT", K("not"), K());
+        Expect(Resp.Bulk("raw"), "OBJECT", "ENCODING", K("not"));
+        Expect(Resp.Array(Resp.Int(0)), "BITFIELD", K("field"), "SET", "u8", "0", "1");
+        Expect(Resp.Bulk("raw"), "OBJECT", "ENCODING", K("field"));
     }
 
     [Fact]
