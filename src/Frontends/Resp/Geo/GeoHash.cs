@@ -60,16 +60,17 @@ public static class GeoHash
 
     public static double Score(double lon, double lat) => Encode(lon, lat).Bits;
 
-    /// <summary>GEOHASH's 11 characters: the standard geohash (latitude over -90..90) of the stored point.</summary>
-    public static string Standard(double score)
+    public const int StandardLength = 11;
+
+    /// <summary>GEOHASH's 11 characters, written into <paramref name="text"/>: the standard geohash (latitude over
+    /// -90..90) of the stored point.</summary>
+    public static void Standard(double score, Span<byte> text)
     {
-        const string alphabet = "0123456789bcdefghjkmnpqrstuvwxyz";
+        var alphabet = "0123456789bcdefghjkmnpqrstuvwxyz"u8;
         var (lon, lat) = PointOf(score);
         ulong bits = Encode(lon, lat, MaxStep, -90, 90).Bits;
-        var text = new char[11];
-        for (int i = 0; i < 11; i++)
+        for (int i = 0; i < StandardLength; i++)
             text[i] = alphabet[i == 10 ? 0 : (int)((bits >> (52 - (i + 1) * 5)) & 0x1f)]; // 52 bits: the 11th is 0
-        return new string(text);
     }
 
     public static double Distance(double lon1, double lat1, double lon2, double lat2)

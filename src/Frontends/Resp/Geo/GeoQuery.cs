@@ -35,18 +35,44 @@ internal sealed class GeoQuery
         {
             // COUNT keeps fewer than were found: Redis's partial quicksort, whose order of equal distances is its own.
             var items = found.ToArray();
-            int sign = Sort;
-            PartialQuickSort.Sort(items, (x, y) => sign * x.Distance.CompareTo(y.Distance), (int)Count - 1);
+            PartialQuickSort.Sort(items, new ByDistance(Sort), (int)Count - 1);
             return [.. items.Take((int)Count)];
         }
         if (Sort != 0)
         {
             // Stable both ways: equal distances keep scan order, farthest first too (as Redis's qsort, glibc's merge
             // sort, leaves them; reversing the nearest-first order turned them around).
-            found = Sort > 0 ? [.. found.OrderBy(p => p.Distance)] : [.. found.OrderByDescending(p => p.Distance)];
+            found = StableSort(found, Sort);
         }
         if (Count > 0 && found.Count > Count) found.RemoveRange((int)Count, found.Count - (int)Count);
         return found;
+    }
+
+    /// <summary>Sorted by distance, equal distances in scan order, both ways: the distances and positions are
+    /// sorted (16 bytes each, a struct comparer), then the points follow them.</summary>
+    private static List<GeoPoint> StableSort(List<GeoPoint> points, int sign)
+    {
+        var keys = new (double Distance, int Index)[points.Count];
+        for (int i = 0; i < keys.Length; i++) keys[i] = (sign * points[i].Distance, i);
+        keys.AsSpan().Sort(new ByKey());
+        var sorted = new List<GeoPoint>(keys.Length);
+        foreach (var (_, index) in keys) sorted.Add(points[index]);
+        return sorted;
+    }
+
+    private readonly struct ByKey : IComparer<(double Distance, int Index)>
+    {
+        public int Compare((double Distance, int Index) x, (double Distance, int Index) y)
+        {
+            int byDistance = x.Distance.CompareTo(y.Distance);
+            return byDistance != 0 ? byDistance : x.Index.CompareTo(y.Index);
+        }
+    }
+
+    /// <summary>Nearest first (sign 1) or farthest first (-1).</summary>
+    private readonly struct ByDistance(int sign) : IComparer<GeoPoint>
+    {
+        public int Compare(GeoPoint x, GeoPoint y) => sign * x.Distance.CompareTo(y.Distance);
     }
 
     public static GeoQuery Parse(RespClient c, CommandArgs a, GeoCommands.Form form)

@@ -11,16 +11,18 @@ internal static class PartialQuickSort
 {
     /// <summary>Sorts <paramref name="items"/> far enough that places 0 to <paramref name="last"/> hold what a full
     /// sort would put there, in the order Redis's pqsort gives.</summary>
-    public static void Sort<T>(T[] items, Comparison<T> compare, int last) => Sort(items, 0, items.Length, compare, 0, last);
+    public static void Sort<T, TCompare>(T[] items, TCompare compare, int last) where TCompare : struct, IComparer<T>
+        => Sort(items, 0, items.Length, compare, 0, last);
 
-    private static void Sort<T>(T[] a, int start, int n, Comparison<T> cmp, int low, int high)
+    // The comparer is a struct type parameter: each comparison is inlined rather than a delegate call.
+    private static void Sort<T, TCompare>(T[] a, int start, int n, TCompare cmp, int low, int high) where TCompare : struct, IComparer<T>
     {
         while (true)
         {
             if (n < 7)
             {
                 for (int m = start + 1; m < start + n; m++)
-                    for (int l = m; l > start && cmp(a[l - 1], a[l]) > 0; l--) Swap(a, l, l - 1);
+                    for (int l = m; l > start && cmp.Compare(a[l - 1], a[l]) > 0; l--) Swap(a, l, l - 1);
                 return;
             }
             int pm = start + n / 2;
@@ -41,12 +43,12 @@ internal static class PartialQuickSort
             while (true)
             {
                 int c;
-                while (pb <= pc && (c = cmp(a[pb], a[start])) <= 0)
+                while (pb <= pc && (c = cmp.Compare(a[pb], a[start])) <= 0)
                 {
                     if (c == 0) Swap(a, pa++, pb); // equal to the pivot: gathered at the left end
                     pb++;
                 }
-                while (pb <= pc && (c = cmp(a[pc], a[start])) >= 0)
+                while (pb <= pc && (c = cmp.Compare(a[pc], a[start])) >= 0)
                 {
                     if (c == 0) Swap(a, pc, pd--); // and at the right end
                     pc--;
@@ -68,10 +70,10 @@ internal static class PartialQuickSort
 
     private static bool Overlaps(int from, int to, int low, int high) => !((low < from && high < from) || (low > to && high > to));
 
-    private static int Median<T>(T[] a, int x, int y, int z, Comparison<T> cmp) =>
-        cmp(a[x], a[y]) < 0
-            ? (cmp(a[y], a[z]) < 0 ? y : cmp(a[x], a[z]) < 0 ? z : x)
-            : (cmp(a[y], a[z]) > 0 ? y : cmp(a[x], a[z]) < 0 ? x : z);
+    private static int Median<T, TCompare>(T[] a, int x, int y, int z, TCompare cmp) where TCompare : struct, IComparer<T> =>
+        cmp.Compare(a[x], a[y]) < 0
+            ? (cmp.Compare(a[y], a[z]) < 0 ? y : cmp.Compare(a[x], a[z]) < 0 ? z : x)
+            : (cmp.Compare(a[y], a[z]) > 0 ? y : cmp.Compare(a[x], a[z]) < 0 ? x : z);
 
     private static void Swap<T>(T[] a, int i, int j) => (a[i], a[j]) = (a[j], a[i]);
 
