@@ -131,9 +131,16 @@ public sealed partial class Store
             if (!HyperLogLog.TryMergeInto(hll, max)) throw new CommandError(HyperLogLog.CorruptError);
         }
         var writer = new HyperLogLogWriter(exists ? ExactString(target.Value) : HyperLogLog.CreateEmpty());
-        if (anyDense) writer.MakeDense();
-        for (int i = 0; i < max.Length; i++)
-            if (max[i] != 0) writer.Raise(i, max[i]);
+        if (anyDense)
+        {
+            writer.MakeDense();
+            writer.RaiseAllDense(max);
+        }
+        else
+        {
+            for (int i = 0; i < max.Length; i++)
+                if (max[i] != 0) writer.Raise(i, max[i]);
+        }
         LogSet(session, destination, writer.ToArray(), exists ? KeepTtl : 0)?.Raise(KeyspaceEventTypes.String, "pfadd"u8, session.Db, destination);
     }
 

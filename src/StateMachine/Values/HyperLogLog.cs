@@ -65,6 +65,37 @@ public static class HyperLogLog
         return ((b0 >> shift) | (b1 << (8 - shift))) & 63;
     }
 
+    /// <summary>Raises every entry of <paramref name="max"/> to the dense registers of <paramref name="registers"/>, four
+    /// 6-bit registers (three bytes) at a time: a register at a time cost PFMERGE of two dense HLLs most of its time.</summary>
+    public static void MaxDenseInto(ReadOnlySpan<byte> registers, Span<byte> max)
+    {
+        registers = registers[..(Registers * 6 / 8)];
+        max = max[..Registers];
+        for (int g = 0, at = 0; at < registers.Length; g += 4, at += 3)
+        {
+            int b0 = registers[at], b1 = registers[at + 1], b2 = registers[at + 2];
+            max[g] = Math.Max(max[g], (byte)(b0 & 63));
+            max[g + 1] = Math.Max(max[g + 1], (byte)((b0 >> 6) | ((b1 & 15) << 2)));
+            max[g + 2] = Math.Max(max[g + 2], (byte)((b1 >> 4) | ((b2 & 3) << 4)));
+            max[g + 3] = Math.Max(max[g + 3], (byte)(b2 >> 2));
+        }
+    }
+
+    /// <summary>The inverse of <see cref="MaxDenseInto"/>: writes every register from <paramref name="values"/> (one
+    /// byte each, at most 63) into the dense <paramref name="registers"/>.</summary>
+    public static void PackDense(ReadOnlySpan<byte> values, Span<byte> registers)
+    {
+        registers = registers[..(Registers * 6 / 8)];
+        values = values[..Registers];
+        for (int g = 0, at = 0; at < registers.Length; g += 4, at += 3)
+        {
+            int r0 = values[g], r1 = values[g + 1], r2 = values[g + 2], r3 = values[g + 3];
+            registers[at] = (byte)(r0 | (r1 << 6));
+            registers[at + 1] = (byte)((r1 >> 2) | (r2 << 4));
+            registers[at + 2] = (byte)((r2 >> 4) | (r3 << 2));
+        }
+    }
+
     /// <summary>Raises every entry of <paramref name="max"/> (one byte per register) to this HLL's register;
     /// false when a sparse HLL does not describe exactly 16384 registers with whole opcodes (the check that makes
     /// it safe for <see cref="HyperLogLogWriter"/>).</summary>
@@ -73,11 +104,7 @@ public static class HyperLogLog
         var body = hll[HeaderSize..];
         if (IsDense(hll))
         {
-            for (int i = 0; i < Registers; i++)
-            {
-                byte value = (byte)GetDenseRegister(body, i);
-                if (value > max[i]) max[i] = value;
-            }
+            MaxDenseInto(body, max);
             return true;
         }
         long index = 0;

@@ -47,6 +47,20 @@ public sealed class HyperLogLogWriter
         _length = dense.Length;
     }
 
+    /// <summary>
+    /// Raises every register to <paramref name="values"/> (one byte each) at once, for PFMERGE into a dense HLL: the
+    /// merged maximum already includes this HLL's registers, so raising each in turn would write exactly these.
+    /// </summary>
+    public void RaiseAllDense(ReadOnlySpan<byte> values)
+    {
+        if (!IsDense) throw new InvalidOperationException("not dense");
+        var registers = _buffer.AsSpan(Header);
+        Span<byte> merged = stackalloc byte[HyperLogLog.Registers];
+        values[..HyperLogLog.Registers].CopyTo(merged);
+        HyperLogLog.MaxDenseInto(registers, merged); // a register already higher stays, as Raise leaves it
+        HyperLogLog.PackDense(merged, registers);
+    }
+
     /// <summary>The finished HLL, with its cached count marked invalid (as every Redis write leaves it).</summary>
     public byte[] ToArray()
     {
