@@ -25,7 +25,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             for (int i = 0; i < ops && !(stop?.Invoke() ?? false); i++)
             {
                 string k = $"s{seed}:{rng.Next(40)}";
-                switch (rng.Next(12))
+                switch (rng.Next(15))
                 {
                     case 0: c.Command("SET", "str:" + k, "v" + i); break;
                     case 1: c.Command("INCRBY", "ctr:" + k, rng.Next(1, 9).ToString()); break;
@@ -43,6 +43,11 @@ public sealed class ReplicationTests(ITestOutputHelper output)
                         for (int r = 0; r < 5; r++) c.ReadReply();
                         break;
                     case 10: c.Command("EXPIRE", "str:" + k, "1000"); break;
+                    case 11: c.Command("SETBIT", "bits:" + k, rng.Next(4000).ToString(), rng.Next(2).ToString()); break;
+                    case 12: c.Command("BITFIELD", "bits:" + k, "INCRBY", "u8", rng.Next(600).ToString(), "7"); break;
+                    case 13: // a BITOP is logged as the operation: every node computes it from its own sources
+                        c.Command("BITOP", rng.Next(2) == 0 ? "XOR" : "OR", "bop:" + k, "bits:" + k, $"bits:s{seed}:{rng.Next(40)}", "bop:" + k);
+                        break;
                     default: c.Command("DEL", "list:" + k, "tmp:" + k); break;
                 }
                 done++;
