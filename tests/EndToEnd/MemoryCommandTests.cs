@@ -159,6 +159,22 @@ public sealed class MemoryCommandTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Info_memory_reports_the_collectors_pauses()
+    {
+        if (Node.IsRedis) return; // HyperCache's own fields
+        double Field(string text, string name)
+            => double.Parse(System.Text.RegularExpressions.Regex.Match(text, $@"^{name}:([\d.]+)\r?$",
+                System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+        string before = (string)Resp.Parse(Cmd("INFO", "memory"))!;
+        Expect(Resp.Ok, "MEMORY", "PURGE"); // a full, compacting collection
+        string after = (string)Resp.Parse(Cmd("INFO", "memory"))!;
+        Assert.Equal(2, Field(after, "managed_gc_last_generation"));
+        // One decimal each: the sum may be off by the roundings.
+        Assert.True(Field(after, "managed_gc_pause_total_ms") + 0.15 >= Field(before, "managed_gc_pause_total_ms") + Field(after, "managed_gc_last_pause_ms"),
+            $"{before}\n{after}");
+    }
+
+    [Fact]
     public void Redis_cli_memkeys_reports_the_biggest_keys()
     {
         Expect(Resp.Ok, "SET", K("memkeys"), new string('m', 50_000));

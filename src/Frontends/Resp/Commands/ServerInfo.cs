@@ -11,6 +11,14 @@ namespace HyperCache.Frontends.Resp.Commands;
 /// <summary>The INFO text, section by section, with Redis's field names so that existing tooling reads it.</summary>
 public static class ServerInfo
 {
+    /// <summary>The last collection's longest pause (a background one has two).</summary>
+    private static TimeSpan LastPause(GCMemoryInfo gc)
+    {
+        var longest = TimeSpan.Zero;
+        foreach (var pause in gc.PauseDurations) if (pause > longest) longest = pause;
+        return longest;
+    }
+
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
     /// <summary>Redis 7.0's sections in its order. As Redis: INFO and INFO default leave commandstats and latencystats
     /// out; INFO all and everything include them.</summary>
@@ -107,6 +115,10 @@ public static class ServerInfo
                 yield return ("managed_fragmented", gc.FragmentedBytes.ToString(inv));
                 yield return ("managed_loh", gc.GenerationInfo[3].SizeAfterBytes.ToString(inv));
                 yield return ("managed_poh", gc.GenerationInfo[4].SizeAfterBytes.ToString(inv));
+                // The collector's pauses stop every request: the total since start and the last collection's.
+                yield return ("managed_gc_pause_total_ms", GC.GetTotalPauseDuration().TotalMilliseconds.ToString("F1", inv));
+                yield return ("managed_gc_last_pause_ms", LastPause(gc).TotalMilliseconds.ToString("F1", inv));
+                yield return ("managed_gc_last_generation", gc.Generation.ToString(inv));
                 yield return ("maxmemory", settings.MaxMemory.ToString(inv));
                 yield return ("maxmemory_human", Human(settings.MaxMemory));
                 yield return ("maxmemory_policy", settings.Policy.PolicyName());
