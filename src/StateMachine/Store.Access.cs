@@ -52,8 +52,8 @@ public sealed partial class Store
         _ => throw CommandError.WrongType(),
     };
 
-    /// <summary>The string as an array of exactly its length: the stored one, or a copy of an APPEND-grown one (for
-    /// the code that needs an array: bitmaps and HyperLogLogs).</summary>
+    /// <summary>The string as an array of exactly its length: the stored one, or a copy of one with room (for the
+    /// code that needs an array: HyperLogLogs, whose count cache is keyed by it, and a value handed out once deleted).</summary>
     private static byte[] ExactString(object value) => value as byte[] ?? StringSpan(value).ToArray();
 
     private KeyspaceNotifier? LogSet(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)

@@ -83,7 +83,7 @@ public sealed partial class Store
             var old = exists ? AsString(ref entry) : [];
             long length = Math.Max(old.Length, (highestBit >> 3) + 1);
             // Run the ops on a scratch copy of just the bytes they touch (later ops see earlier writes, and the
-            // replies come from it); Apply then makes the one real copy of the string.
+            // replies come from it); Apply then writes the resulting fields into the stored string.
             long first = long.MaxValue, last = 0;
             foreach (var op in ops)
             {
@@ -237,9 +237,9 @@ public sealed partial class Store
     /// <summary>
     /// The key's string (a new empty one when it is missing), at least <paramref name="length"/> bytes long with any
     /// new bytes zero, to write bits into. In place when the stored string may change where it lies
-    /// (<see cref="MayChangeInPlace"/>) and is long enough, or is an APPEND/SETRANGE-grown one with room; a string
-    /// that must grow moves into one with room to spare (as Redis's sdsgrowzero), so a bitmap set at rising offsets
-    /// is not copied whole each time; a missing key becomes a raw string of exactly that length.
+    /// (<see cref="MayChangeInPlace"/>) and is long enough, or has the room (a string grown by APPEND, SETRANGE or a
+    /// bit write); one that must grow moves into a string with room to spare (as Redis's sdsgrowzero), so a bitmap
+    /// set at rising offsets is not copied whole each time; a missing key becomes a raw string of exactly that length.
     /// </summary>
     private Span<byte> WritableString(int db, ReadOnlySpan<byte> key, long length)
     {
