@@ -24,8 +24,8 @@ internal sealed class ScriptCache
 
     public bool TryGet(string sha, out CompiledScript script) => _scripts.TryGetValue(sha, out script);
 
-    /// <summary>EVALSHA's lookup of a SHA1 as the client typed it (any case): the cached name and script, found
-    /// without making a string.</summary>
+    /// <summary>The lookup of a SHA1 as a client typed it (EVALSHA, SCRIPT EXISTS; Redis compares case-insensitively):
+    /// the cached name and script, found without making a string.</summary>
     public bool TryGetBySha(ReadOnlySpan<byte> typed, [NotNullWhen(true)] out string? sha, out CompiledScript script)
     {
         sha = null;
@@ -83,13 +83,5 @@ internal sealed class ScriptCache
         }
 
         public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
-    }
-
-    /// <summary>A SHA1 as a client typed it (EVALSHA, SCRIPT EXISTS): Redis compares case-insensitively.</summary>
-    public static string Normalize(ReadOnlySpan<byte> sha)
-    {
-        Span<char> chars = stackalloc char[Math.Min(sha.Length, 64)];
-        for (int i = 0; i < chars.Length; i++) chars[i] = char.ToLowerInvariant((char)sha[i]);
-        return sha.Length > 64 ? "" : new string(chars);
     }
 }

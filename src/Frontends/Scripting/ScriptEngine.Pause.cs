@@ -12,7 +12,8 @@ public sealed partial class ScriptEngine
     {
         lock (_gate)
         {
-            if (_cache.TryGet(bySha ? ScriptCache.Normalize(a[1]) : _cache.ShaOf(a[1]), out var script)) return !script.NoWrites;
+            bool known = bySha ? _cache.TryGetBySha(a[1], out _, out var script) : _cache.TryGet(_cache.ShaOf(a[1]), out script);
+            if (known) return !script.NoWrites;
         }
         if (bySha) return true;
         try

@@ -131,8 +131,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
 
     public bool Exists(ReadOnlySpan<byte> sha)
     {
-        string key = ScriptCache.Normalize(sha);
-        lock (_gate) return _cache.Contains(key);
+        lock (_gate) return _cache.TryGetBySha(sha, out _, out _);
     }
 
     /// <summary>SCRIPT FLUSH: a fresh Lua state and an empty cache (Redis resets its interpreter too).</summary>
