@@ -99,26 +99,24 @@ public static class Bitmap
         for (int at = 0; at < result.Length; at += block.Length)
         {
             var scratch = block[..Math.Min(block.Length, result.Length - at)];
-            Load(sources[0].Span, at, scratch);
+            var first = Window(sources[0].Span, at, scratch.Length);
+            first.CopyTo(scratch);
+            scratch[first.Length..].Clear();
             if (operation == BitOperation.Not) Apply(operation, scratch, scratch);
             for (int s = 1; s < sources.Length; s++)
             {
-                var source = sources[s].Span;
-                int present = Math.Clamp(source.Length - at, 0, scratch.Length);
-                Apply(operation, scratch[..present], present > 0 ? source.Slice(at, present) : default);
-                if (operation == BitOperation.And) scratch[present..].Clear(); // missing bytes are zeros
+                var source = Window(sources[s].Span, at, scratch.Length);
+                Apply(operation, scratch[..source.Length], source);
+                if (operation == BitOperation.And) scratch[source.Length..].Clear(); // missing bytes are zeros
             }
             scratch.CopyTo(result[at..]);
         }
     }
 
-    /// <summary>The source's bytes from <paramref name="at"/> into <paramref name="scratch"/>, zeros past its end.</summary>
-    private static void Load(ReadOnlySpan<byte> source, int at, Span<byte> scratch)
-    {
-        int present = Math.Clamp(source.Length - at, 0, scratch.Length);
-        if (present > 0) source.Slice(at, present).CopyTo(scratch);
-        scratch[present..].Clear();
-    }
+    /// <summary>Up to <paramref name="length"/> of the source's bytes from <paramref name="at"/>: fewer, or none,
+    /// past its end.</summary>
+    private static ReadOnlySpan<byte> Window(ReadOnlySpan<byte> source, int at, int length)
+        => at < source.Length ? source.Slice(at, Math.Min(length, source.Length - at)) : default;
 
     /// <summary>target = target op source (NOT: target = ~source), a vector at a time, one loop per operation.</summary>
     private static void Apply(BitOperation operation, Span<byte> target, ReadOnlySpan<byte> source)
