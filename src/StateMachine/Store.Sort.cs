@@ -102,19 +102,12 @@ public sealed partial class Store
     {
         var weights = new byte[]?[elements.Length];
         for (int i = 0; i < elements.Length; i++) weights[i] = by is null ? elements[i] : Lookup(session, by, elements[i]);
-        var keys = new (byte[]? Text, double Number, byte[] Element)[elements.Length];
-        for (int i = 0; i < elements.Length; i++)
-        {
-            double number = 0;
-            // A missing weight sorts as 0 (numeric) or before everything (alpha), as in Redis.
-            if (!alpha && weights[i] is { } weight && (!Numbers.TryParseDouble(weight, out number, rejectOutOfRange: true) || double.IsNaN(number)))
-                throw new CommandError("ERR One or more scores can't be converted into double");
-            keys[i] = (weights[i], number, elements[i]);
-        }
         int sign = descending ? -1 : 1;
-        if (!alpha) return SortedByNumber(keys, sign);
-        Comparison<(byte[]? Text, double Number, byte[] Element)> compare =
-            (a, b) => sign * CompareWeights(a.Text, b.Text, a.Element, b.Element, by is null);
+        if (!alpha) return SortedByNumber(weights, elements, sign);
+        var keys = new (byte[]? Weight, byte[] Element)[elements.Length];
+        for (int i = 0; i < elements.Length; i++) keys[i] = (weights[i], elements[i]);
+        Comparison<(byte[]? Weight, byte[] Element)> compare =
+            (a, b) => sign * CompareWeights(a.Weight, b.Weight, a.Element, b.Element, by is null);
         var order = keys.ToList();
         order.Sort(compare);
         return order.ConvertAll(k => k.Element).ToArray();
@@ -125,18 +118,22 @@ public sealed partial class Store
     /// double array carrying positions (no comparer call per comparison: a delegate over the tuples was half of
     /// SORT's time), then each run of equal numbers is put in byte order, so the result is one fixed order.
     /// </summary>
-    private static byte[][] SortedByNumber((byte[]? Text, double Number, byte[] Element)[] keys, int sign)
+    private static byte[][] SortedByNumber(byte[]?[] weights, byte[][] elements, int sign)
     {
-        var numbers = new double[keys.Length];
-        var positions = new int[keys.Length];
-        for (int i = 0; i < keys.Length; i++)
+        var numbers = new double[elements.Length];
+        var positions = new int[elements.Length];
+        for (int i = 0; i < elements.Length; i++)
         {
-            numbers[i] = sign * keys[i].Number;
+            double number = 0;
+            // A missing weight sorts as 0, as in Redis.
+            if (weights[i] is { } weight && (!Numbers.TryParseDouble(weight, out number, rejectOutOfRange: true) || double.IsNaN(number)))
+                throw new CommandError("ERR One or more scores can't be converted into double");
+            numbers[i] = sign * number;
             positions[i] = i;
         }
         Array.Sort(numbers, positions);
-        var sorted = new byte[keys.Length][];
-        for (int i = 0; i < keys.Length; i++) sorted[i] = keys[positions[i]].Element;
+        var sorted = new byte[elements.Length][];
+        for (int i = 0; i < elements.Length; i++) sorted[i] = elements[positions[i]];
         for (int start = 0; start < numbers.Length;)
         {
             int end = start + 1;
