@@ -64,7 +64,7 @@ public sealed partial class Store
                 int destinationDb = r.ReadInt32();
                 v.Key(destinationDb, r.ReadBytes(), deleting: false);
                 break;
-            case BitOpEvent: // the sources are read, not written
+            case BitOpEvent or SetEvents.CombineStore or SortedSetEvents.CombineStore: // the sources are read, not written
             {
                 int db = r.ReadInt32();
                 v.Key(db, r.ReadBytes(), deleting: false);

@@ -15,9 +15,15 @@ public static class SetEvents
     public const EventKind Remove = (EventKind)61;
     /// <summary>[db, source, destination, member] — SMOVE.</summary>
     public const EventKind Move = (EventKind)62;
-    /// <summary>[db, key, member...] — SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the key becomes a set of exactly these
-    /// members (no TTL), whatever it held. One entry, so a crash keeps all of the result or none of it.</summary>
+    /// <summary>[db, key, member...]: the key becomes a set of exactly these members (no TTL), whatever it held. One
+    /// entry, so a crash keeps all of the result or none of it. SINTERSTORE, SUNIONSTORE and SDIFFSTORE logged this
+    /// until the nineteenth stop; replay still reads it.</summary>
     public const EventKind Store = (EventKind)63;
+    /// <summary>[db, destination, operation, source...]: SINTERSTORE, SUNIONSTORE, SDIFFSTORE as the operation over
+    /// the named keys (as Redis's AOF carries the command), not its result: Apply computes the result from the
+    /// sources as they are at that point of the log, then it replaces the destination (no TTL; an empty result
+    /// deletes it).</summary>
+    public const EventKind CombineStore = (EventKind)64;
 }
 
 public enum SetOperation { Intersection, Union, Difference }
@@ -225,30 +231,55 @@ public sealed partial class Store
         return Combine(session, SetOperation.Intersection, args, first, end, limit == 0 ? long.MaxValue : limit).Length;
     }
 
-    /// <summary>SINTERSTORE, SUNIONSTORE, SDIFFSTORE: args[first] is the destination, the sources follow. The
-    /// destination is replaced by the result (deleted when the result is empty); returns the result's size.</summary>
+    /// <summary>
+    /// SINTERSTORE, SUNIONSTORE, SDIFFSTORE: args[first] is the destination, the sources follow. The destination is
+    /// replaced by the result (deleted when the result is empty); returns the result's size. Logged as the operation
+    /// (<see cref="SetEvents.CombineStore"/>): a union of two 20 k-member sets was 420 KB of log as its result. So
+    /// that Apply sees every source as this call does, an expired source is deleted (logged) first, as Redis's
+    /// lookup deletes it, and every type is checked before anything is logged. Nothing is logged when the result is
+    /// empty for want of a source and there is no destination to delete, as Redis propagates nothing then.
+    /// </summary>
     public long SetCombineStore<TArgs>(Session session, SetOperation operation, TArgs args, int first) where TArgs : IKeyList, allows ref struct
     {
+        long now = NowMs();
         using var locks = LockKeys(args, first, 1, stackalloc ulong[MaskWords]);
-        var result = Combine(session, operation, args, first + 1, args.Count, long.MaxValue);
-        var destination = args[first];
-        if (result.Length == 0)
+        int sources = args.Count - first - 1;
+        int missing = 0;
+        bool headMissing = false;
+        for (int i = first + 1; i < args.Count; i++)
         {
-            DeleteStoreDestination(session, destination);
-            return 0;
+            var key = args[i];
+            LiveForWrite(session, ShardOf(key), key, now); // an expired source goes first, logged
+            if (ReadSet(session, ShardOf(key), key) is not null) continue; // a read lookup, as Redis's: stats, keymiss, WRONGTYPE
+            missing++;
+            headMissing |= i == first + 1;
         }
-        var buffer = EventBuffer.Start(SetEvents.Store);
-        buffer.WriteArrayHeader(2 + result.Length);
+        var destination = args[first];
+        bool existed = !Unsafe.IsNullRef(ref LiveForWrite(session, ShardOf(destination), destination, now));
+        bool emptyForWant = operation switch
+        {
+            SetOperation.Intersection => missing > 0,
+            SetOperation.Union => missing == sources,
+            _ => headMissing,
+        };
+        if (emptyForWant && !existed) return 0;
+        var buffer = EventBuffer.Start(SetEvents.CombineStore);
+        buffer.WriteArrayHeader(3 + sources);
         buffer.Write(session.Db);
         buffer.Write(destination);
-        foreach (var member in result) buffer.Write(member);
-        LogAndApply(session, buffer)?.Raise(KeyspaceEventTypes.Set, operation switch
-        {
-            SetOperation.Intersection => "sinterstore"u8,
-            SetOperation.Union => "sunionstore"u8,
-            _ => "sdiffstore"u8,
-        }, session.Db, destination);
-        return result.Length;
+        buffer.Write((int)operation);
+        for (int i = first + 1; i < args.Count; i++) buffer.Write(args[i]);
+        var notify = LogAndApply(session, buffer);
+        long count = CollectionCount(ShardOf(destination), session.Db, destination);
+        if (count > 0)
+            notify?.Raise(KeyspaceEventTypes.Set, operation switch
+            {
+                SetOperation.Intersection => "sinterstore"u8,
+                SetOperation.Union => "sunionstore"u8,
+                _ => "sdiffstore"u8,
+            }, session.Db, destination);
+        else if (existed) notify?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+        return count;
     }
 
     /// <summary>
@@ -290,6 +321,12 @@ public sealed partial class Store
     {
         var sets = new SetValue?[end - first];
         for (int i = first; i < end; i++) sets[i - first] = ReadSet(session, ShardOf(args[i]), args[i]);
+        return Combine(operation, sets, limit);
+    }
+
+    /// <summary>The combination of <paramref name="sets"/> (null: a missing key), in the order described above.</summary>
+    private static byte[][] Combine(SetOperation operation, SetValue?[] sets, long limit)
+    {
         var result = new List<byte[]>();
         switch (operation)
         {
@@ -389,6 +426,16 @@ public sealed partial class Store
         return Unshared(database, ref entry) as SetValue ?? throw new InvalidDataException("set event on a key of another type");
     }
 
+    /// <summary>The set at the key as the log has it (expiry is the write path's business), null when absent.</summary>
+    private SetValue? SetAt(int db, ReadOnlySpan<byte> key)
+    {
+        var database = ShardOf(key).DbIfExists(db);
+        if (database is null) return null;
+        ref Entry entry = ref database.Find(key);
+        if (Unsafe.IsNullRef(ref entry)) return null;
+        return entry.Value as SetValue ?? throw new InvalidDataException("set event reads a key of another type");
+    }
+
     /// <summary>Empty collections do not exist, as in Redis.</summary>
     private void DeleteIfEmpty(int db, ReadOnlySpan<byte> key, SetValue set)
     {
@@ -429,6 +476,18 @@ public sealed partial class Store
                 ApplyDelete(db, key);
                 var set = SetToAddTo(db, key);
                 for (int i = 2; i < fields; i++) set.Add(r.ReadBytes());
+                break;
+            }
+            case SetEvents.CombineStore:
+            {
+                var operation = (SetOperation)r.ReadInt32();
+                var sources = new SetValue?[fields - 3];
+                for (int i = 0; i < sources.Length; i++) sources[i] = SetAt(db, r.ReadBytes());
+                var members = Combine(operation, sources, long.MaxValue); // before the destination goes: it may be a source
+                ApplyDelete(db, key);
+                if (members.Length == 0) break;
+                var set = SetToAddTo(db, key);
+                foreach (var member in members) set.Add(member);
                 break;
             }
             default:

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using HyperCache.StateMachine.Events;
 using HyperCache.StateMachine.Keyspace;
+using HyperCache.StateMachine.Notifications;
 using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
@@ -19,18 +21,86 @@ public sealed partial class Store
         return Combine(session, operation, args, firstKey, weights, aggregate);
     }
 
-    /// <summary>The *STORE forms: the result replaces <paramref name="destination"/> (or deletes it when empty).</summary>
+    /// <summary>
+    /// The *STORE forms: the result replaces <paramref name="destination"/> (or deletes it when empty); returns its
+    /// size. Logged as the operation (<see cref="SortedSetEvents.CombineStore"/>), as SINTERSTORE is (Store.Sets.cs,
+    /// which says why and how the sources are made to read the same in Apply).
+    /// </summary>
     public long SortedSetCombineStore<TArgs>(Session session, ReadOnlySpan<byte> destination, ZSetOperation operation, TArgs args,
         int firstKey, ReadOnlySpan<double> weights, ZAggregate aggregate) where TArgs : IKeyList, allows ref struct
     {
+        long now = NowMs();
         using var locks = LockKeySpan(args, firstKey, weights.Length, destination, true, stackalloc ulong[MaskWords]);
-        var result = Combine(session, operation, args, firstKey, weights, aggregate);
-        return StoreSortedSet(session, destination, result, operation switch
+        int missing = 0;
+        bool headMissing = false;
+        for (int i = 0; i < weights.Length; i++)
         {
-            ZSetOperation.Union => "zunionstore"u8,
-            ZSetOperation.Inter => "zinterstore"u8,
-            _ => "zdiffstore"u8,
-        });
+            var key = args[firstKey + i];
+            LiveForWrite(session, ShardOf(key), key, now); // an expired source goes first, logged
+            if (SourceForRead(ShardOf(key), session, key, now) is not null) continue; // a read lookup, as Redis's: stats, keymiss, WRONGTYPE
+            missing++;
+            headMissing |= i == 0;
+        }
+        bool existed = !Unsafe.IsNullRef(ref LiveForWrite(session, ShardOf(destination), destination, now));
+        bool emptyForWant = operation switch
+        {
+            ZSetOperation.Inter => missing > 0,
+            ZSetOperation.Union => missing == weights.Length,
+            _ => headMissing,
+        };
+        if (emptyForWant && !existed) return 0;
+        var buffer = EventBuffer.Start(SortedSetEvents.CombineStore);
+        buffer.WriteArrayHeader(4 + 2 * weights.Length);
+        buffer.Write(session.Db);
+        buffer.Write(destination);
+        buffer.Write((int)operation);
+        buffer.Write((int)aggregate);
+        foreach (double weight in weights) buffer.Write(BitConverter.DoubleToInt64Bits(weight));
+        for (int i = 0; i < weights.Length; i++) buffer.Write(args[firstKey + i]);
+        var notify = LogAndApply(session, buffer);
+        long count = CollectionCount(ShardOf(destination), session.Db, destination);
+        if (count > 0)
+            notify?.Raise(KeyspaceEventTypes.ZSet, operation switch
+            {
+                ZSetOperation.Union => "zunionstore"u8,
+                ZSetOperation.Inter => "zinterstore"u8,
+                _ => "zdiffstore"u8,
+            }, session.Db, destination);
+        else if (existed) notify?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
+        return count;
+    }
+
+    /// <summary>Apply of <see cref="SortedSetEvents.CombineStore"/>: the result of the sources as the log has them
+    /// replaces the destination.</summary>
+    private void ApplyCombineStore(int db, ReadOnlySpan<byte> destination, ref EventReader r, int fields)
+    {
+        var operation = (ZSetOperation)r.ReadInt32();
+        var aggregate = (ZAggregate)r.ReadInt32();
+        int n = (fields - 4) / 2;
+        Span<double> weights = n <= 32 ? stackalloc double[n] : new double[n];
+        for (int i = 0; i < n; i++) weights[i] = BitConverter.Int64BitsToDouble(r.ReadInt64());
+        var sets = new object?[n];
+        for (int i = 0; i < n; i++)
+        {
+            var key = r.ReadBytes();
+            var database = ShardOf(key).DbIfExists(db);
+            ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+            if (Unsafe.IsNullRef(ref entry)) continue;
+            sets[i] = entry.Value is ZSetValue or IMemberSet ? entry.Value : throw new InvalidDataException("sorted-set event reads a key of another type");
+        }
+        var result = Combine(operation, sets, weights, aggregate); // before the destination is replaced: it may be a source
+        if (result.Count == 0)
+        {
+            ApplyDelete(db, destination);
+            return;
+        }
+        var zset = new ZSetValue();
+        foreach (var element in result) zset.Set(element.Score, element.Member);
+        var target = ShardOf(destination).Db(db);
+        ref Entry stored = ref target.GetOrAdd(destination, out _);
+        target.SetValue(ref stored, zset);
+        target.SetExpiry(destination, ref stored, 0);
+        SignalKeyReady(db, destination);
     }
 
     private ShardLocks LockKeySpan<TArgs>(TArgs args, int first, int count, ReadOnlySpan<byte> extra, bool hasExtra, Span<ulong> mask)
@@ -61,6 +131,12 @@ public sealed partial class Store
             var key = args[firstKey + i];
             sets[i] = SourceForRead(ShardOf(key), session, key, now);
         }
+        return Combine(operation, sets, weights, aggregate);
+    }
+
+    /// <summary>The combination of <paramref name="sets"/> (null: a missing key), sorted by score, then member.</summary>
+    private static List<ScoredMember> Combine(ZSetOperation operation, object?[] sets, ReadOnlySpan<double> weights, ZAggregate aggregate)
+    {
         var result = operation switch
         {
             ZSetOperation.Union => Union(sets, weights, aggregate),

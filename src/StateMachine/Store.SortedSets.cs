@@ -8,8 +8,9 @@ namespace HyperCache.StateMachine;
 
 /// <summary>
 /// The sorted-set event kinds (80..99). Scores travel as the 64-bit pattern of the double, so replay gets exactly
-/// the live value. Every event says what the set becomes, never what to compute: ZINCRBY and ZADD INCR log the
-/// resulting score, pops log the members they removed, the *STORE commands log the resulting set.
+/// the live value. Events say what the set becomes: ZINCRBY and ZADD INCR log the resulting score, pops log the
+/// members they removed, ZRANGESTORE and the GEO stores log the resulting set; but ZUNIONSTORE, ZINTERSTORE and
+/// ZDIFFSTORE log the operation over their keys (<see cref="CombineStore"/>), whose result may be far larger.
 /// </summary>
 internal static class SortedSetEvents
 {
@@ -21,6 +22,11 @@ internal static class SortedSetEvents
     public const EventKind RemoveRankRange = (EventKind)82;
     /// <summary>[db, key, score, member...] — replaces the key (value and TTL) with a new set of these elements.</summary>
     public const EventKind Store = (EventKind)83;
+    /// <summary>[db, destination, operation, aggregate, weight..., source...] — ZUNIONSTORE, ZINTERSTORE,
+    /// ZDIFFSTORE: Apply computes the result from the sources as they are at that point of the log (weights as the
+    /// 64-bit patterns of the doubles, sums taken in Redis's order) and replaces the destination with it (no TTL;
+    /// an empty result deletes it).</summary>
+    public const EventKind CombineStore = (EventKind)84;
 }
 
 [Flags]
@@ -90,6 +96,9 @@ public sealed partial class Store
                 SignalKeyReady(db, key);
                 break;
             }
+            case SortedSetEvents.CombineStore:
+                ApplyCombineStore(db, key, ref r, fields);
+                break;
             default:
                 throw new UnknownEventKindException($"unknown SortedSets event kind {(byte)kind}");
         }

@@ -25,7 +25,7 @@ public sealed class ReplicationTests(ITestOutputHelper output)
             for (int i = 0; i < ops && !(stop?.Invoke() ?? false); i++)
             {
                 string k = $"s{seed}:{rng.Next(40)}";
-                switch (rng.Next(15))
+                switch (rng.Next(17))
                 {
                     case 0: c.Command("SET", "str:" + k, "v" + i); break;
                     case 1: c.Command("INCRBY", "ctr:" + k, rng.Next(1, 9).ToString()); break;
@@ -47,6 +47,12 @@ public sealed class ReplicationTests(ITestOutputHelper output)
                     case 12: c.Command("BITFIELD", "bits:" + k, "INCRBY", "u8", rng.Next(600).ToString(), "7"); break;
                     case 13: // a BITOP is logged as the operation: every node computes it from its own sources
                         c.Command("BITOP", rng.Next(2) == 0 ? "XOR" : "OR", "bop:" + k, "bits:" + k, $"bits:s{seed}:{rng.Next(40)}", "bop:" + k);
+                        break;
+                    case 14: // set and sorted-set stores too: sources read where they are, on every node
+                        c.Command(rng.Next(2) == 0 ? "SUNIONSTORE" : "SINTERSTORE", "sst:" + k, "set:" + k, $"set:s{seed}:{rng.Next(40)}");
+                        break;
+                    case 15:
+                        c.Command("ZUNIONSTORE", "zst:" + k, "2", "zset:" + k, $"set:s{seed}:{rng.Next(40)}", "WEIGHTS", "1.5", "2", "AGGREGATE", rng.Next(2) == 0 ? "SUM" : "MAX");
                         break;
                     default: c.Command("DEL", "list:" + k, "tmp:" + k); break;
                 }

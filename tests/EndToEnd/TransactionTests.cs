@@ -153,6 +153,33 @@ public sealed class TransactionTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void Watch_sees_the_destination_of_set_stores_not_their_sources()
+    {
+        Expect(Resp.Int(2), "SADD", K("s1"), "a", "b");
+        Expect(Resp.Int(1), "ZADD", K("z1"), "1", "a");
+        Expect(Resp.Ok, "WATCH", K("s1"), K("z1"));
+        using (var other = Node.Raw())
+        {
+            Assert.Equal(Resp.Int(2), other.Command("SUNIONSTORE", K("dst"), K("s1"), K("missing")));
+            Assert.Equal(Resp.Int(2), other.Command("ZUNIONSTORE", K("zdst"), "2", K("z1"), K("s1"), "AGGREGATE", "MAX"));
+        }
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "SCARD", K("dst"));
+        Expect(Resp.Array(Resp.Int(2)), "EXEC"); // the sources were read, not written: as Redis
+        foreach (var store in new[] { new[] { "SINTERSTORE", K("dst"), K("s1"), K("s1") }, ["ZINTERSTORE", K("zdst"), "2", K("z1"), K("s1")] })
+        {
+            Expect(Resp.Ok, "WATCH", store[1]);
+            using (var other = Node.Raw())
+            {
+                other.Command(store);
+            }
+            Expect(Resp.Ok, "MULTI");
+            Expect(Queued, "PING");
+            Expect("*-1\r\n", "EXEC");
+        }
+    }
+
+    [Fact]
     public void Watch_does_not_abort_for_other_keys_and_ends_with_exec()
     {
         Expect(Resp.Ok, "WATCH", K("a"), K("b"));
