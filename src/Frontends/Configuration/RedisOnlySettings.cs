@@ -58,7 +58,7 @@ public static class RedisOnlySettings
         I("lazyfree-lazy-eviction", "no"), I("lazyfree-lazy-expire", "no"), I("lazyfree-lazy-server-del", "no"),
         I("lazyfree-lazy-user-del", "no"), I("lazyfree-lazy-user-flush", "no"), I("lfu-decay-time", "1"), I("lfu-log-factor", "10"),
         I("maxmemory-clients", "0"), I("sanitize-dump-payload", "no", "no", "yes", "clients"),
-        F("client-output-buffer-limit", "normal 0 0 0 slave 0 0 0 pubsub 33554432 0 0", "the limits are fixed here: a pub/sub client is disconnected past 32 MB queued"),
+        F("client-output-buffer-limit", "normal 1073741824 0 0 slave 0 0 0 pubsub 33554432 0 0", "the limits are fixed here: a client is disconnected past 1 GB of unread replies, a pub/sub client past 32 MB queued"),
         // Process, logging and OS: the host (Kestrel, Serilog, systemd or docker) does these.
         M("daemonize", "no"), M("supervised", "no"), M("pidfile", ""), M("logfile", ""), M("syslog-enabled", "no"),
         M("syslog-ident", "redis"), M("syslog-facility", "local0"), M("always-show-logo", "no"), M("set-proc-title", "yes"),

@@ -6,12 +6,21 @@ namespace HyperCache.Frontends.Resp;
 /// One connection's output, shared by two writers: the connection's own loop (replies) and publishers on other
 /// threads (pub/sub messages). Whoever writes holds <see cref="EnterAsync"/>'s gate through its flush. A publisher
 /// never waits for a subscriber: it queues the message and a drain task on the thread pool writes the queue when
-/// the gate is free. A subscriber that lets more than <see cref="Limit"/> bytes pile up is disconnected, as Redis
-/// does with its pub/sub output buffer limit (32 MB).
+/// the gate is free. A subscriber that lets more than <see cref="Limit"/> bytes pile up (queued here or unsent in
+/// the transport) is disconnected, as Redis does with its pub/sub output buffer limit (32 MB); any other client
+/// past <see cref="NormalLimit"/> unsent (<see cref="UnsentAfterFlush"/>).
 /// </summary>
 public sealed class ClientOutput
 {
     public const long Limit = 32L * 1024 * 1024;
+
+    /// <summary>Replies a normal client may leave unread before it is disconnected (Redis's limit for normal clients
+    /// is none; one client must not take the node's memory). The transport never stops reading a client whose
+    /// replies wait (see EpollConnection), so this is what bounds them.</summary>
+    public const long NormalLimit = 1L << 30;
+
+    private Transport.ISentBytesFeature? _sent;
+    private long _flushed; // bytes flushed through the gate, counted by UnsentAfterFlush
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentQueue<IPushMessage> _pending = new();
@@ -19,6 +28,26 @@ public sealed class ClientOutput
     private int _draining;
     private volatile bool _closed;
     private bool _heldByConnection;
+
+    /// <summary>The transport's count of bytes sent, where it keeps one (the epoll transport).</summary>
+    public void TrackSent(Transport.ISentBytesFeature? sent) => _sent = sent;
+
+    /// <summary>Whoever holds the gate, right before it flushes <paramref name="writer"/>: how many bytes will be
+    /// unsent once it has (0 when the transport does not count what it sent).</summary>
+    public long UnsentAfterFlush(RespWriter writer)
+    {
+        if (_sent is null) return 0;
+        _flushed += writer.UnflushedBytes;
+        return _flushed - _sent.SentBytes;
+    }
+
+    /// <summary>A long transfer's flow control (SYNC's file), the transport never pausing a flush: waits until at
+    /// most <paramref name="bytes"/> of what was flushed are unsent, looking every millisecond.</summary>
+    public async ValueTask SentDownToAsync(long bytes, CancellationToken cancel)
+    {
+        if (_sent is null) return;
+        while (_flushed - _sent.SentBytes > bytes) await Task.Delay(1, cancel);
+    }
 
     /// <summary>The connection loop, before it executes a batch of commands.</summary>
     public ValueTask EnterAsync()
@@ -82,6 +111,11 @@ public sealed class ClientOutput
                 finally
                 {
                     client.Writer.Muted = muted;
+                }
+                if (UnsentAfterFlush(client.Writer) > (client.Subscriptions is { Active: true } || client.Monitoring ? Limit : NormalLimit))
+                {
+                    client.Kill?.Invoke();
+                    return;
                 }
                 await client.Writer.FlushAsync();
             }

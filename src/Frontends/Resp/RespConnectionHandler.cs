@@ -29,6 +29,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         client.Kill = connection.Abort;
         client.Writer.Attach(output);
         client.Writer.Errors = node.Metrics.Errors;
+        client.Output.TrackSent(connection.Features.Get<Transport.ISentBytesFeature>());
         if (!node.Clients.TryAdd(client, node.Config.MaxClients))
         {
             client.Writer.Error("ERR max number of clients reached");
@@ -76,6 +77,11 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         for (int i = 0; i < executed; i++) client.Writer.Error("NOREPLICAS Not enough good replicas to write.");
                 }
                 client.Writer.Commit();
+                if (OverOutputLimit(client))
+                {
+                    connection.Abort();
+                    break;
+                }
                 var flush = await output.FlushAsync();
                 client.Output.Exit();
                 if (flush.IsCompleted || read.IsCompleted) break;
@@ -107,6 +113,17 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         }
     }
 
+    /// <summary>Whether this batch's replies would leave more than <see cref="ClientOutput.NormalLimit"/> unsent.
+    /// Redis's way: the client is closed, its replies dropped, and the log says why.</summary>
+    private bool OverOutputLimit(RespClient client)
+    {
+        long unsent = client.Output.UnsentAfterFlush(client.Writer);
+        if (unsent <= ClientOutput.NormalLimit) return false;
+        logger.LogWarning("RESP connection {Id} ({Address}) closed: {Unsent} bytes of replies unread, over the output limit of {Limit}",
+            client.Id, client.RemoteAddress, unsent, ClientOutput.NormalLimit);
+        return true;
+    }
+
     /// <summary>
     /// A blocking command (BLPOP...) stopped the batch: sends the replies before it (after their commit, under
     /// appendfsync always), waits until it is served, times out or the client leaves, and leaves its reply in the
@@ -118,6 +135,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         long written = client.Session.LastLogAddress;
         if (written >= 0 && node.Log is { Durability: Durability.Always } log) await log.WaitForCommitAsync(written);
         client.Writer.Commit();
+        client.Output.UnsentAfterFlush(client.Writer); // counted, not checked: one batch's replies
         if ((await connection.Transport.Output.FlushAsync()).IsCompleted) return false;
         client.Waiting = blocked;
         try

@@ -238,6 +238,9 @@ public sealed class RespWriter
     /// <summary>Sends what was committed (pub/sub deliveries outside the connection's own loop).</summary>
     public ValueTask<FlushResult> FlushAsync() => (_unmuted ?? _output).FlushAsync();
 
+    /// <summary>Bytes committed to the connection's output and not yet flushed (0 where the pipe cannot tell).</summary>
+    public long UnflushedBytes => (_unmuted ?? _output) is { CanGetUnflushedBytes: true } output ? output.UnflushedBytes : 0;
+
     private void Line(byte prefix, string text)
     {
         int max = Encoding.UTF8.GetMaxByteCount(text.Length) + 3;

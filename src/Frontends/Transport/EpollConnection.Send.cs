@@ -13,6 +13,9 @@ internal sealed partial class EpollConnection
 {
     private readonly WritableSignal _writable = new();
     private readonly WritableSignal _sendTurn = new(); // the loop's end of a round of events (EpollLoop.TryDeferSend)
+    private long _sentBytes; // written by the send loop only
+
+    public long SentBytes => Volatile.Read(ref _sentBytes);
 
     private async Task SendLoopAsync()
     {
@@ -33,6 +36,7 @@ internal sealed partial class EpollConnection
                 }
                 var sender = new FdSender(_fd);
                 var status = SocketSend.SendAll(ref sender, buffer, out long sent, out _);
+                Volatile.Write(ref _sentBytes, _sentBytes + sent);
                 if (status == SendStatus.Done)
                 {
                     reader.AdvanceTo(buffer.End);

@@ -15,7 +15,7 @@ namespace HyperCache.Frontends.Transport;
 /// on the flushing thread. The socket is closed, on the loop thread, once both sides are done.
 /// </summary>
 internal sealed partial class EpollConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature,
-    IConnectionItemsFeature, IConnectionLifetimeFeature
+    IConnectionItemsFeature, IConnectionLifetimeFeature, ISentBytesFeature
 {
     private static long s_lastId;
 
@@ -44,19 +44,23 @@ internal sealed partial class EpollConnection : ConnectionContext, IConnectionId
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionClosed = _closedSource.Token;
-        // As Kestrel's socket transport: reading pauses at 1 MB of unread input (the handler counts what it
-        // examined, so one big incomplete command never stalls), the handler's flush pauses at 64 KB unsent.
+        // As Kestrel's socket transport, reading pauses at 1 MB of unread input (the handler counts what it
+        // examined, so one big incomplete command never stalls). The handler's flush never pauses, as Redis never
+        // stops reading a normal client whose replies wait: a client that writes a whole pipeline before it reads
+        // a reply (redis-py's pipelines, MULTI of a million commands) would otherwise wait on us while we wait on
+        // it. Unsent output is bounded by the handler's output limit instead (RespConnectionHandler).
         // Inline schedulers: the handler runs on the thread that delivers its input, the send on the flushing one.
         _input = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: InputSegmentSize,
             useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024,
+        _output = new Pipe(new PipeOptions(pauseWriterThreshold: 0,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         Features.Set<IConnectionIdFeature>(this);
         Features.Set<IConnectionTransportFeature>(this);
         Features.Set<IConnectionItemsFeature>(this);
         Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<ISentBytesFeature>(this);
         _ = SendLoopAsync();
     }
 

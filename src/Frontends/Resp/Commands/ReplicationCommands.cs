@@ -60,7 +60,9 @@ public static class ReplicationCommands
             {
                 writer.Preformatted(chunk.AsSpan(0, read));
                 writer.Commit();
+                c.Output.UnsentAfterFlush(writer);
                 if ((await writer.FlushAsync()).IsCompleted) return;
+                await c.Output.SentDownToAsync(4 << 20, closed); // the file is read no faster than the client takes it
             }
         }, unblockable: false);
     }
