@@ -486,8 +486,9 @@ public sealed partial class Store
                 var members = Combine(operation, sources, long.MaxValue); // before the destination goes: it may be a source
                 ApplyDelete(db, key);
                 if (members.Length == 0) break;
-                var set = SetToAddTo(db, key);
-                foreach (var member in members) set.Add(member);
+                var database = ShardOf(key).Db(db);
+                ref Entry entry = ref database.GetOrAdd(key, out _);
+                database.SetValue(ref entry, SetValue.Of(members));
                 break;
             }
             default:

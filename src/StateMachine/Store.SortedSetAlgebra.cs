@@ -94,8 +94,7 @@ public sealed partial class Store
             ApplyDelete(db, destination);
             return;
         }
-        var zset = new ZSetValue();
-        foreach (var element in result) zset.Set(element.Score, element.Member);
+        var zset = ZSetValue.OfSorted(result);
         var target = ShardOf(destination).Db(db);
         ref Entry stored = ref target.GetOrAdd(destination, out _);
         target.SetValue(ref stored, zset);

@@ -143,6 +143,36 @@ public class SetAlgebraStoreTests
         }
     }
 
+    [Fact]
+    public void Stored_results_are_encoded_as_redis_names_them()
+    {
+        var clock = new ManualClock(T0);
+        using var logged = new LoggedStore(clock);
+        var store = logged.Store;
+        var s = new Session();
+        AddMembers(store, s, "{k}ints", ["3", "-1", "20"]);
+        AddMembers(store, s, "{k}more", ["7", "3"]);
+        AddMembers(store, s, "{k}words", ["x"]);
+        string Encoding(string key) => store.Describe(s, Of(key))!.Value.Encoding;
+        Assert.Equal(4, store.SetCombineStore(s, SetOperation.Union, Keys.Of("SUNIONSTORE", "{k}d", "{k}ints", "{k}more"), 1));
+        Assert.Equal("intset", Encoding("{k}d"));
+        Assert.Equal(["-1", "3", "7", "20"], store.SetMembers(s, Of("{k}d")).Select(m => System.Text.Encoding.UTF8.GetString(m))); // an intset's order
+        Assert.Equal(5, store.SetCombineStore(s, SetOperation.Union, Keys.Of("SUNIONSTORE", "{k}d", "{k}ints", "{k}more", "{k}words"), 1));
+        Assert.Equal("hashtable", Encoding("{k}d"));
+        AddMembers(store, s, "{k}big", Enumerable.Range(0, 600).Select(i => i.ToString()));
+        Assert.Equal(600, store.SetCombineStore(s, SetOperation.Union, Keys.Of("SUNIONSTORE", "{k}d", "{k}big"), 1));
+        Assert.Equal("hashtable", Encoding("{k}d")); // past set-max-intset-entries
+
+        Assert.Equal(4, store.SortedSetCombineStore(s, Of("{k}z"), ZSetOperation.Union, Keys.Of("{k}ints", "{k}more"), 0, [1, -0.0], ZAggregate.Min));
+        Assert.Equal("listpack", Encoding("{k}z"));
+        Assert.Equal(600, store.SortedSetCombineStore(s, Of("{k}z"), ZSetOperation.Union, Keys.Of("{k}big"), 0, [1], ZAggregate.Sum));
+        Assert.Equal("skiplist", Encoding("{k}z"));
+        AddMembers(store, s, "{k}long", [new string('m', 65)]);
+        Assert.Equal(1, store.SortedSetCombineStore(s, Of("{k}z"), ZSetOperation.Union, Keys.Of("{k}long"), 0, [1], ZAggregate.Sum));
+        Assert.Equal("skiplist", Encoding("{k}z")); // a member past zset-max-listpack-value
+        AssertReplaysToTheSameState(logged);
+    }
+
     [Theory]
     [InlineData(1, 8)]
     [InlineData(2, 1)]

@@ -28,6 +28,16 @@ public sealed class SetValue : CollectionValue, IMemberSet
         _hashtable = hashtable;
     }
 
+    /// <summary>A set of exactly <paramref name="members"/> (distinct), keeping the arrays themselves: a *STORE
+    /// result, whose members are other sets' arrays, which no one mutates. Sized once; no member looked up.</summary>
+    public static SetValue Of(byte[][] members)
+    {
+        var set = new SetValue(new ElementTable(withValues: false, members.Length), hashtable: !WouldBeIntset(members));
+        foreach (var member in members) set._table.Add(member, null);
+        set.Resized();
+        return set;
+    }
+
     public override string TypeName => "set";
     public override string Encoding => _hashtable ? "hashtable" : "intset";
     public override long Count => _table.Count;

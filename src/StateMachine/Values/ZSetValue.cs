@@ -23,6 +23,23 @@ public sealed class ZSetValue : CollectionValue
     /// Apply finds it again with one compare instead of a second hash lookup. -1 whenever a member leaves.</summary>
     private int _lastSlot = -1;
 
+    /// <summary>A sorted set of exactly <paramref name="elements"/> (distinct members, in score order), keeping the
+    /// arrays themselves: a *STORE result, whose members are other sets' arrays, which no one mutates.</summary>
+    public static ZSetValue OfSorted(List<ScoredMember> elements)
+    {
+        var zset = new ZSetValue();
+        foreach (var (member, score) in elements)
+        {
+            double normal = score + 0.0; // -0 becomes 0, as in Set
+            zset._table.Add(member, normal);
+            zset._tree.Insert(normal, member);
+            if (member.Length > ListpackMaxValue) zset.IsSkiplist = true;
+        }
+        if (zset._tree.Count > ListpackMaxEntries) zset.IsSkiplist = true;
+        zset.Resized();
+        return zset;
+    }
+
     public override string TypeName => "zset";
     public override string Encoding => IsSkiplist ? "skiplist" : "listpack";
     public override long Count => _tree.Count;
