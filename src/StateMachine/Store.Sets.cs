@@ -269,15 +269,22 @@ public sealed partial class Store
         buffer.Write(destination);
         buffer.Write((int)operation);
         for (int i = first + 1; i < args.Count; i++) buffer.Write(args[i]);
+        return LogCombineStore(session, buffer, destination, existed, KeyspaceEventTypes.Set, operation switch
+        {
+            SetOperation.Intersection => "sinterstore"u8,
+            SetOperation.Union => "sunionstore"u8,
+            _ => "sdiffstore"u8,
+        });
+    }
+
+    /// <summary>The end of every set-algebra store (sets and sorted sets): logs and applies the operation, then
+    /// publishes what became of the destination; returns its size.</summary>
+    private long LogCombineStore(Session session, EventBuffer buffer, ReadOnlySpan<byte> destination, bool existed,
+        KeyspaceEventTypes type, ReadOnlySpan<byte> eventName)
+    {
         var notify = LogAndApply(session, buffer);
         long count = CollectionCount(ShardOf(destination), session.Db, destination);
-        if (count > 0)
-            notify?.Raise(KeyspaceEventTypes.Set, operation switch
-            {
-                SetOperation.Intersection => "sinterstore"u8,
-                SetOperation.Union => "sunionstore"u8,
-                _ => "sdiffstore"u8,
-            }, session.Db, destination);
+        if (count > 0) notify?.Raise(type, eventName, session.Db, destination);
         else if (existed) notify?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
         return count;
     }

@@ -57,17 +57,12 @@ public sealed partial class Store
         buffer.Write((int)aggregate);
         foreach (double weight in weights) buffer.Write(BitConverter.DoubleToInt64Bits(weight));
         for (int i = 0; i < weights.Length; i++) buffer.Write(args[firstKey + i]);
-        var notify = LogAndApply(session, buffer);
-        long count = CollectionCount(ShardOf(destination), session.Db, destination);
-        if (count > 0)
-            notify?.Raise(KeyspaceEventTypes.ZSet, operation switch
-            {
-                ZSetOperation.Union => "zunionstore"u8,
-                ZSetOperation.Inter => "zinterstore"u8,
-                _ => "zdiffstore"u8,
-            }, session.Db, destination);
-        else if (existed) notify?.Raise(KeyspaceEventTypes.Generic, "del"u8, session.Db, destination);
-        return count;
+        return LogCombineStore(session, buffer, destination, existed, KeyspaceEventTypes.ZSet, operation switch
+        {
+            ZSetOperation.Union => "zunionstore"u8,
+            ZSetOperation.Inter => "zinterstore"u8,
+            _ => "zdiffstore"u8,
+        });
     }
 
     /// <summary>Apply of <see cref="SortedSetEvents.CombineStore"/>: the result of the sources as the log has them
