@@ -117,6 +117,31 @@ public sealed class PubSubTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
+    public void A_subscriber_that_stops_reading_is_disconnected_past_the_pubsub_output_limit()
+    {
+        // Redis's client-output-buffer-limit for pub/sub: 32 MB hard. 96 MB of messages to a subscriber that reads
+        // nothing (and takes little into its socket): the node drops it rather than hold them all.
+        using var subscriber = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+        {
+            ReceiveBufferSize = 4096,
+        };
+        subscriber.Connect("127.0.0.1", Node.Port);
+        subscriber.Send(System.Text.Encoding.ASCII.GetBytes(RawRespClient.Encode("SUBSCRIBE", K("slow"))));
+        Eventually.True(() => Cmd("PUBSUB", "NUMSUB", K("slow")) == Resp.Array(Resp.Bulk(K("slow")), Resp.Int(1)), "subscribed");
+        var message = new string('m', 4096);
+        var batch = new System.Text.StringBuilder();
+        for (var i = 0; i < 1000; i++) batch.Append(RawRespClient.Encode("PUBLISH", K("slow"), message));
+        string pipeline = batch.ToString();
+        for (var round = 0; round < 24; round++)
+        {
+            Raw.Send(pipeline);
+            for (var i = 0; i < 1000; i++) Raw.ReadReply(); // 1 while subscribed, 0 once dropped
+        }
+        Eventually.True(() => Cmd("PUBSUB", "NUMSUB", K("slow")) == Resp.Array(Resp.Bulk(K("slow")), Resp.Int(0)), "the slow subscriber is dropped");
+        Assert.Equal("+PONG\r\n", Raw.Command("PING"));
+    }
+
+    [Fact]
     public void Many_messages_arrive_complete_and_in_order()
     {
         using var subscriber = Node.Raw();
