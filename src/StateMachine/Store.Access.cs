@@ -8,6 +8,15 @@ namespace HyperCache.StateMachine;
 /// <summary>Shared pieces of the command methods: finding live entries and logging the common events.</summary>
 public sealed partial class Store
 {
+    /// <summary>The key's entry as the log has it, expired or not (Apply never reads the clock), else a null
+    /// reference.</summary>
+    private static ref Entry FindIn(Shard shard, int db, ReadOnlySpan<byte> key)
+    {
+        var database = shard.DbIfExists(db);
+        if (database is null) return ref Unsafe.NullRef<Entry>();
+        return ref database.Find(key);
+    }
+
     /// <summary>The key's entry if present and not expired, else a null reference. Reads only.</summary>
     private static ref Entry Live(Database? database, ReadOnlySpan<byte> key, long now)
     {

@@ -177,8 +177,7 @@ public sealed partial class Store
         for (int i = 0; i < sources.Length; i++)
         {
             var key = r.ReadBytes();
-            var database = ShardOf(key).DbIfExists(db);
-            ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+            ref Entry entry = ref FindIn(ShardOf(key), db, key);
             if (!Unsafe.IsNullRef(ref entry)) sources[i] = StringMemory(entry.Value);
         }
         int length = Bitmap.ResultLength(sources);

@@ -436,9 +436,7 @@ public sealed partial class Store
     /// <summary>The set at the key as the log has it (expiry is the write path's business), null when absent.</summary>
     private SetValue? SetAt(int db, ReadOnlySpan<byte> key)
     {
-        var database = ShardOf(key).DbIfExists(db);
-        if (database is null) return null;
-        ref Entry entry = ref database.Find(key);
+        ref Entry entry = ref FindIn(ShardOf(key), db, key);
         if (Unsafe.IsNullRef(ref entry)) return null;
         return entry.Value as SetValue ?? throw new InvalidDataException("set event reads a key of another type");
     }

@@ -78,8 +78,7 @@ public sealed partial class Store
         for (int i = 0; i < n; i++)
         {
             var key = r.ReadBytes();
-            var database = ShardOf(key).DbIfExists(db);
-            ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+            ref Entry entry = ref FindIn(ShardOf(key), db, key);
             if (Unsafe.IsNullRef(ref entry)) continue;
             sets[i] = entry.Value is ZSetValue or IMemberSet ? entry.Value : throw new InvalidDataException("sorted-set event reads a key of another type");
         }

@@ -37,8 +37,7 @@ public sealed partial class Store
             bool expired = false;
             if (locked)
             {
-                var database = shard.DbIfExists(session.Db);
-                ref Entry entry = ref database is null ? ref Unsafe.NullRef<Entry>() : ref database.Find(key);
+                ref Entry entry = ref FindIn(shard, session.Db, key);
                 expired = !Unsafe.IsNullRef(ref entry) && entry.IsExpired(now);
             }
             Register(session, key, expired);
@@ -168,13 +167,6 @@ public sealed partial class Store
                 foreach (var set in sets) set.Dirty = true;
             }
         }
-    }
-
-    private static ref Entry FindIn(Shard shard, int db, byte[] key)
-    {
-        var database = shard.DbIfExists(db);
-        if (database is null) return ref Unsafe.NullRef<Entry>();
-        return ref database.Find(key);
     }
 
     private void TouchAll(int db)
