@@ -4,7 +4,7 @@ using HyperCache.StateMachine.Values;
 
 namespace HyperCache.StateMachine;
 
-/// <summary>What the hash and set commands share: reading a collection, counting it after a write, random picks.</summary>
+/// <summary>What the hash and set commands share: reading a collection, counting it after a write.</summary>
 public sealed partial class Store
 {
     /// <summary>The live value at the key (any type), counting the read as a hit or a miss (under the shard's lock).</summary>
@@ -30,40 +30,6 @@ public sealed partial class Store
         if (database is null) return 0;
         ref Entry entry = ref database.Find(key);
         return Unsafe.IsNullRef(ref entry) ? 0 : (entry.Value as CollectionValue)?.Count ?? 0;
-    }
-
-    private static void AllIndices(ElementTable table, List<int> indices)
-    {
-        for (int i = 0; i < table.Capacity; i++)
-            if (table.KeyAt(i) != null) indices.Add(i);
-    }
-
-    private static void PickWithRepetition(ElementTable table, long count, List<int> picked)
-    {
-        for (long i = 0; i < count; i++) picked.Add(table.RandomIndex(Random.Shared));
-    }
-
-    /// <summary><paramref name="count"/> distinct random elements (fewer than the table holds), in random order.</summary>
-    private static void PickDistinct(ElementTable table, int count, List<int> picked)
-    {
-        if (count * 3L > table.Count)
-        {
-            // Many of them: a partial shuffle of all the indices.
-            AllIndices(table, picked);
-            for (int i = 0; i < count; i++)
-            {
-                int j = Random.Shared.Next(i, picked.Count);
-                (picked[i], picked[j]) = (picked[j], picked[i]);
-            }
-            picked.RemoveRange(count, picked.Count - count);
-            return;
-        }
-        var seen = new HashSet<int>();
-        while (picked.Count < count)
-        {
-            int index = table.RandomIndex(Random.Shared);
-            if (seen.Add(index)) picked.Add(index);
-        }
     }
 
     /// <summary>The collection at the key, for tests of values (rebuild events); not for use outside the lock.</summary>

@@ -39,7 +39,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var hash = HashForWrite(session, shard, key, NowMs());
-            if (hash != null && hash.Table.Contains(field)) return false;
+            if (hash != null && hash.Contains(field)) return false;
             LogHashField(session, key, field, value)?.Raise(KeyspaceEventTypes.Hash, "hset"u8, session.Db, key);
             return true;
         }
@@ -57,8 +57,8 @@ public sealed partial class Store
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            var value = ReadHash(session, shard, key)?.Get(field);
-            return value is null ? missing : read(value, state);
+            var hash = ReadHash(session, shard, key);
+            return hash != null && hash.TryGet(field, out var value) ? read(value, state) : missing;
         }
     }
 
@@ -71,7 +71,8 @@ public sealed partial class Store
         {
             var hash = ReadHash(session, shard, key);
             if (hash is null) return values;
-            for (int i = first; i < args.Count; i++) values[i - first] = hash.Get(args[i])?.ToArray();
+            for (int i = first; i < args.Count; i++)
+                values[i - first] = hash.TryGet(args[i], out var value) ? value.ToArray() : null;
         }
         return values;
     }
@@ -84,15 +85,12 @@ public sealed partial class Store
         {
             var hash = ReadHash(session, shard, key);
             if (hash is null) return [];
-            var table = hash.Table;
-            var items = new byte[table.Count * ((fields ? 1 : 0) + (values ? 1 : 0))][];
+            var items = new byte[hash.Count * ((fields ? 1 : 0) + (values ? 1 : 0))][];
             int n = 0;
-            for (int i = 0; i < table.Capacity; i++)
+            for (int at = hash.First; at >= 0; at = hash.Next(at))
             {
-                var field = table.KeyAt(i);
-                if (field is null) continue;
-                if (fields) items[n++] = field;
-                if (values) items[n++] = table.ValueAt(i).ToArray(); // a copy: values change in place
+                if (fields) items[n++] = hash.FieldArrayAt(at);
+                if (values) items[n++] = hash.ValueAt(at).ToArray(); // a copy: values change in place
             }
             return items;
         }
@@ -108,7 +106,7 @@ public sealed partial class Store
             if (hash is null) return 0;
             int present = 0;
             for (int i = first; i < args.Count; i++)
-                if (hash.Table.Contains(args[i])) present++;
+                if (hash.Contains(args[i])) present++;
             if (present == 0) return 0;
             long before = hash.Count;
             var buffer = EventBuffer.Start(HashEvents.Delete);
@@ -116,7 +114,7 @@ public sealed partial class Store
             buffer.Write(session.Db);
             buffer.Write(key);
             for (int i = first; i < args.Count; i++)
-                if (hash.Table.Contains(args[i])) buffer.Write(args[i]);
+                if (hash.Contains(args[i])) buffer.Write(args[i]);
             var notify = LogAndApply(session, buffer);
             notify?.Raise(KeyspaceEventTypes.Hash, "hdel"u8, session.Db, key);
             NotifyIfGone(notify, session.Db, key);
@@ -127,7 +125,7 @@ public sealed partial class Store
     public bool HashExists(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field)
     {
         var shard = ShardOf(key);
-        lock (shard.Lock) return ReadHash(session, shard, key)?.Table.Contains(field) ?? false;
+        lock (shard.Lock) return ReadHash(session, shard, key)?.Contains(field) ?? false;
     }
 
     public long HashLength(Session session, ReadOnlySpan<byte> key)
@@ -142,9 +140,9 @@ public sealed partial class Store
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            var value = HashForWrite(session, shard, key, NowMs())?.Get(field);
+            var hash = HashForWrite(session, shard, key, NowMs());
             long current = 0;
-            if (value != null && !Numbers.TryParseInt64(value, out current))
+            if (hash != null && hash.TryGet(field, out var value) && !Numbers.TryParseInt64(value, out current))
                 throw new CommandError("ERR hash value is not an integer");
             if ((delta > 0 && current > long.MaxValue - delta) || (delta < 0 && current < long.MinValue - delta))
                 throw CommandError.Overflow();
@@ -164,8 +162,9 @@ public sealed partial class Store
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            var value = HashForWrite(session, shard, key, NowMs())?.Get(field);
-            var text = FloatSum(value is null ? "0"u8 : value, increment, "ERR hash value is not a float");
+            var hash = HashForWrite(session, shard, key, NowMs());
+            var value = hash != null && hash.TryGet(field, out var stored) ? stored : "0"u8;
+            var text = FloatSum(value, increment, "ERR hash value is not a float");
             LogHashField(session, key, field, text)?.Raise(KeyspaceEventTypes.Hash, "hincrbyfloat"u8, session.Db, key);
             return text;
         }
@@ -182,21 +181,19 @@ public sealed partial class Store
         {
             var hash = ReadHash(session, shard, key);
             if (hash is null || count == 0) return [];
-            var table = hash.Table;
             var picked = new List<int>();
-            if (count < 0) PickWithRepetition(table, -count, picked);
-            else if (count >= table.Count) AllIndices(table, picked);
+            if (count >= hash.Count) hash.AllPositions(picked);
             else
             {
-                PickDistinct(table, (int)count, picked);
-                if (hash.IsCompact) picked.Sort(); // Redis samples a listpack in its order
+                hash.RandomPositions(count, picked);
+                if (count > 0 && hash.IsCompact) picked.Sort(); // Redis samples a listpack in its order
             }
             var items = new byte[picked.Count * (withValues ? 2 : 1)][];
             int n = 0;
-            foreach (int index in picked)
+            foreach (int at in picked)
             {
-                items[n++] = table.KeyAt(index)!;
-                if (withValues) items[n++] = table.ValueAt(index).ToArray();
+                items[n++] = hash.FieldArrayAt(at);
+                if (withValues) items[n++] = hash.ValueAt(at).ToArray();
             }
             return items;
         }
@@ -208,8 +205,8 @@ public sealed partial class Store
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            var table = ReadHash(session, shard, key)?.Table;
-            return table is null ? null : table.KeyAt(table.RandomIndex(Random.Shared));
+            var hash = ReadHash(session, shard, key);
+            return hash?.FieldArrayAt(hash.RandomPosition());
         }
     }
 
@@ -225,17 +222,13 @@ public sealed partial class Store
         {
             var hash = ReadHash(session, shard, key);
             if (hash is null) return 0;
-            var table = hash.Table;
-            var indices = new List<int>();
-            ulong next = 0;
-            if (hash.IsCompact) AllIndices(table, indices);
-            else next = table.Scan(cursor, count, indices);
-            foreach (int index in indices)
+            var positions = new List<int>();
+            ulong next = hash.Scan(cursor, count, positions);
+            foreach (int at in positions)
             {
-                var field = table.KeyAt(index)!;
-                if (!all && !Glob.Match(pattern, field)) continue;
-                result.Add(field);
-                result.Add(table.ValueAt(index).ToArray());
+                if (!all && !Glob.Match(pattern, hash.FieldAt(at))) continue;
+                result.Add(hash.FieldArrayAt(at));
+                result.Add(hash.ValueAt(at).ToArray());
             }
             return next;
         }

@@ -140,7 +140,7 @@ public sealed partial class Store
                 return members;
             }
             var picked = new List<int>();
-            PickDistinct(set.Table, (int)count, picked);
+            set.Table.PickDistinct((int)count, picked);
             var removed = new byte[picked.Count][];
             for (int i = 0; i < removed.Length; i++) removed[i] = set.Table.KeyAt(picked[i])!;
             var buffer = EventBuffer.Start(SetEvents.Remove);
@@ -175,8 +175,8 @@ public sealed partial class Store
             if (set is null || count == 0) return [];
             if (count >= set.Count) return set.Members();
             var picked = new List<int>();
-            if (count < 0) PickWithRepetition(set.Table, -count, picked);
-            else PickDistinct(set.Table, (int)count, picked);
+            if (count < 0) set.Table.PickWithRepetition(-count, picked);
+            else set.Table.PickDistinct((int)count, picked);
             var members = new byte[picked.Count][];
             for (int i = 0; i < members.Length; i++) members[i] = set.Table.KeyAt(picked[i])!;
             return members;

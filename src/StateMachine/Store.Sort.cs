@@ -183,7 +183,7 @@ public sealed partial class Store
         ref Entry entry = ref Live(ShardOf(name).DbIfExists(session.Db), name, NowMs());
         if (Unsafe.IsNullRef(ref entry)) return null;
         if (field is null) return entry.Value is byte[] or StringBuffer ? StringSpan(entry.Value).ToArray() : null;
-        return entry.Value is HashValue hash ? hash.Get(field)?.ToArray() : null;
+        return entry.Value is HashValue hash && hash.TryGet(field, out var value) ? value.ToArray() : null;
     }
 
     private void StoreSorted(Session session, byte[] destination, List<byte[]?> result)

@@ -64,7 +64,8 @@ public class DumpPayloadTests
         // zipmap: f -> vv (one byte of padding)
         byte[] zipmap = [1, 1, (byte)'f', 2, 1, (byte)'v', (byte)'v', 0, 0xFF];
         var hash = Assert.IsType<HashValue>(Decode([RdbType.HashZipmap, (byte)zipmap.Length, .. zipmap]));
-        Assert.Equal("vv", Text(hash.Get(Of("f"))));
+        Assert.True(hash.TryGet(Of("f"), out var value));
+        Assert.Equal("vv", Text(value.ToArray()));
     }
 
     [Fact]

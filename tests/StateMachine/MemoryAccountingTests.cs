@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "appended", "hash", "list", "set", "intset", "zset", "cuckoo", "stream", "stream-groups"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "bighash", "list", "set", "intset", "zset", "cuckoo", "stream", "stream-groups"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -138,7 +138,7 @@ public class MemoryAccountingTests
         return GC.GetTotalMemory(true);
     }
 
-    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements.</summary>
+    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements (a big hash 200).</summary>
     internal static void Build(Store store, Session session, string type, int from, int to)
     {
         for (int i = from; i < to; i++)
@@ -155,6 +155,9 @@ public class MemoryAccountingTests
                     break;
                 case "hash":
                     store.HashSet(session, key, Keys.Of(Enumerable.Range(0, 100).Select(j => j % 2 == 0 ? "field" + j : "value" + j * i).ToArray()), 0);
+                    break;
+                case "bighash": // past the packed form: a table
+                    store.HashSet(session, key, Keys.Of(Enumerable.Range(0, 400).Select(j => j % 2 == 0 ? "field" + j : "value" + j * i).ToArray()), 0);
                     break;
                 case "list":
                     store.ListPush(session, key, Keys.Of(Enumerable.Range(0, 50).Select(j => "element" + j).ToArray()), 0, ListSide.Right, false);

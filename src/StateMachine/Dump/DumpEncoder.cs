@@ -36,11 +36,10 @@ public static class DumpEncoder
             case HashValue hash:
                 w.Byte(RdbType.Hash);
                 w.Length(hash.Count);
-                for (int i = 0; i < hash.Table.Capacity; i++)
+                for (int at = hash.First; at >= 0; at = hash.Next(at))
                 {
-                    if (hash.Table.KeyAt(i) is not { } field) continue;
-                    w.String(field);
-                    w.String(hash.Table.ValueAt(i));
+                    w.String(hash.FieldAt(at));
+                    w.String(hash.ValueAt(at));
                 }
                 break;
             case ZSetValue zset:

@@ -48,6 +48,11 @@ public readonly struct KeyHint
             members?.PrefetchBucket(_memberHash);
             return new ElementHint(null, members, _memberHash);
         }
+        if (value is HashValue { Table: null } packed)
+        {
+            packed.PrefetchPairs();
+            return default;
+        }
         var elements = value switch
         {
             SetValue set => set.Table,

@@ -199,6 +199,52 @@ public sealed class ElementTable
         }
     }
 
+    /// <summary>Every live slot index, in slot order.</summary>
+    public void AllIndices(List<int> indices)
+    {
+        for (int i = 0; i < _used; i++)
+            if (_slots[i].Key != null) indices.Add(i);
+    }
+
+    /// <summary><paramref name="count"/> uniformly random live slot indices, with repetition.</summary>
+    public void PickWithRepetition(long count, List<int> picked)
+    {
+        for (long i = 0; i < count; i++) picked.Add(RandomIndex(Random.Shared));
+    }
+
+    /// <summary><paramref name="count"/> distinct random live slot indices (fewer than the table holds), in
+    /// random order.</summary>
+    public void PickDistinct(int count, List<int> picked)
+    {
+        if (count * 3L > Count)
+        {
+            // Many of them: a partial shuffle of all the indices.
+            var all = new List<int>(Count);
+            AllIndices(all);
+            ShuffleTake(all, count);
+            picked.AddRange(all);
+            return;
+        }
+        var seen = new HashSet<int>();
+        while (picked.Count < count)
+        {
+            int index = RandomIndex(Random.Shared);
+            if (seen.Add(index)) picked.Add(index);
+        }
+    }
+
+    /// <summary>Leaves <paramref name="count"/> of <paramref name="items"/>, chosen at random, in random order
+    /// (a partial Fisher-Yates shuffle).</summary>
+    public static void ShuffleTake(List<int> items, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int j = Random.Shared.Next(i, items.Count);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+        items.RemoveRange(count, items.Count - count);
+    }
+
     /// <summary>
     /// One step of SCAN: collects the slot indices of whole buckets from <paramref name="cursor"/> on, in
     /// reverse-binary order, until about <paramref name="count"/> were collected (or ten times as many buckets were

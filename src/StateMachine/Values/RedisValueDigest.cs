@@ -40,12 +40,11 @@ public static class RedisValueDigest
                     if (set.Table.KeyAt(i) is { } member) Xor(digest, member);
                 break;
             case HashValue hash:
-                for (int i = 0; i < hash.Table.Capacity; i++)
+                for (int at = hash.First; at >= 0; at = hash.Next(at))
                 {
-                    if (hash.Table.KeyAt(i) is not { } field) continue;
                     element.Clear();
-                    Mix(element, field);
-                    Mix(element, hash.Table.ValueAt(i));
+                    Mix(element, hash.FieldAt(at));
+                    Mix(element, hash.ValueAt(at));
                     Xor(digest, element);
                 }
                 break;
