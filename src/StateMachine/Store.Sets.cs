@@ -118,7 +118,7 @@ public sealed partial class Store
         {
             var set = SetForWrite(session, shard, key, NowMs());
             if (set is null) return null;
-            var member = set.Table.KeyAt(set.Table.RandomIndex(Random.Shared))!;
+            var member = set.MemberArrayAt(set.RandomPosition());
             NotifySetPop(LogKeyAndBytes(session, SetEvents.Remove, key, member), session.Db, key);
             return member;
         }
@@ -140,9 +140,9 @@ public sealed partial class Store
                 return members;
             }
             var picked = new List<int>();
-            set.Table.PickDistinct((int)count, picked);
+            set.RandomPositions(count, picked);
             var removed = new byte[picked.Count][];
-            for (int i = 0; i < removed.Length; i++) removed[i] = set.Table.KeyAt(picked[i])!;
+            for (int i = 0; i < removed.Length; i++) removed[i] = set.MemberArrayAt(picked[i]);
             var buffer = EventBuffer.Start(SetEvents.Remove);
             buffer.WriteArrayHeader(2 + removed.Length);
             buffer.Write(session.Db);
@@ -159,8 +159,8 @@ public sealed partial class Store
         var shard = ShardOf(key);
         lock (shard.Lock)
         {
-            var table = ReadSet(session, shard, key)?.Table;
-            return table is null ? null : table.KeyAt(table.RandomIndex(Random.Shared));
+            var set = ReadSet(session, shard, key);
+            return set?.MemberArrayAt(set.RandomPosition());
         }
     }
 
@@ -175,10 +175,9 @@ public sealed partial class Store
             if (set is null || count == 0) return [];
             if (count >= set.Count) return set.Members();
             var picked = new List<int>();
-            if (count < 0) set.Table.PickWithRepetition(-count, picked);
-            else set.Table.PickDistinct((int)count, picked);
+            set.RandomPositions(count, picked);
             var members = new byte[picked.Count][];
-            for (int i = 0; i < members.Length; i++) members[i] = set.Table.KeyAt(picked[i])!;
+            for (int i = 0; i < members.Length; i++) members[i] = set.MemberArrayAt(picked[i]);
             return members;
         }
     }
@@ -307,13 +306,10 @@ public sealed partial class Store
                     if (all || Glob.Match(pattern, member)) result.Add(member);
                 return 0;
             }
-            var indices = new List<int>();
-            ulong next = set.Table.Scan(cursor, count, indices);
-            foreach (int index in indices)
-            {
-                var member = set.Table.KeyAt(index)!;
-                if (all || Glob.Match(pattern, member)) result.Add(member);
-            }
+            var positions = new List<int>();
+            ulong next = set.Scan(cursor, count, positions);
+            foreach (int at in positions)
+                if (all || Glob.Match(pattern, set.MemberAt(at))) result.Add(set.MemberArrayAt(at));
             return next;
         }
     }
@@ -356,22 +352,23 @@ public sealed partial class Store
                 foreach (var set in sets)
                 {
                     if (set is null) continue;
-                    var table = set.Table;
-                    for (int i = 0; i < table.Capacity; i++)
-                        if (table.KeyAt(i) is { } member && seen.Add(member)) result.Add(member);
+                    for (int at = set.First; at >= 0; at = set.Next(at))
+                    {
+                        var member = set.MemberArrayAt(at);
+                        if (seen.Add(member)) result.Add(member);
+                    }
                 }
                 break;
             }
             case SetOperation.Difference:
             {
                 if (sets[0] is not { } head) return [];
-                var table = head.Table;
-                for (int i = 0; i < table.Capacity; i++)
+                for (int at = head.First; at >= 0; at = head.Next(at))
                 {
-                    if (table.KeyAt(i) is not { } member) continue;
+                    var member = head.MemberAt(at);
                     bool elsewhere = false;
                     for (int j = 1; j < sets.Length && !elsewhere; j++) elsewhere = sets[j]?.Contains(member) ?? false;
-                    if (!elsewhere) result.Add(member);
+                    if (!elsewhere) result.Add(head.MemberArrayAt(at));
                 }
                 break;
             }

@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "appended", "hash", "bighash", "list", "set", "intset", "zset", "cuckoo", "stream", "stream-groups"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "bighash", "list", "set", "bigset", "intset", "zset", "cuckoo", "stream", "stream-groups"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -138,7 +138,7 @@ public class MemoryAccountingTests
         return GC.GetTotalMemory(true);
     }
 
-    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements (a big hash 200).</summary>
+    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements (the big hash and set 200 and 300).</summary>
     internal static void Build(Store store, Session session, string type, int from, int to)
     {
         for (int i = from; i < to; i++)
@@ -164,6 +164,9 @@ public class MemoryAccountingTests
                     break;
                 case "set":
                     store.SetAdd(session, key, Keys.Of(Enumerable.Range(0, 50).Select(j => "member" + j).ToArray()), 0);
+                    break;
+                case "bigset": // past the packed form: a table
+                    store.SetAdd(session, key, Keys.Of(Enumerable.Range(0, 300).Select(j => "member" + j).ToArray()), 0);
                     break;
                 case "intset":
                     store.SetAdd(session, key, Keys.Of(Enumerable.Range(0, 50).Select(j => (j * 7919).ToString()).ToArray()), 0);

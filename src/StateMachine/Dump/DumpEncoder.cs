@@ -30,8 +30,7 @@ public static class DumpEncoder
             case SetValue set:
                 w.Byte(RdbType.Set);
                 w.Length(set.Count);
-                for (int i = 0; i < set.Table.Capacity; i++)
-                    if (set.Table.KeyAt(i) is { } member) w.String(member);
+                for (int at = set.First; at >= 0; at = set.Next(at)) w.String(set.MemberAt(at));
                 break;
             case HashValue hash:
                 w.Byte(RdbType.Hash);

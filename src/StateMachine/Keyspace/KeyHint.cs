@@ -48,9 +48,14 @@ public readonly struct KeyHint
             members?.PrefetchBucket(_memberHash);
             return new ElementHint(null, members, _memberHash);
         }
-        if (value is HashValue { Table: null } packed)
+        if (value is HashValue { Table: null } packedHash)
         {
-            packed.PrefetchPairs();
+            packedHash.PrefetchPairs();
+            return default;
+        }
+        if (value is SetValue { Table: null } packedSet)
+        {
+            packedSet.PrefetchMembers();
             return default;
         }
         var elements = value switch

@@ -13,8 +13,7 @@ namespace HyperCache.StateMachine.Values;
 /// OBJECT ENCODING answers as Redis 7.0.15 (run without a config file): "listpack" while every write kept it small
 /// (at most 512 fields, fields and values at most 64 bytes), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
 /// loading does). While "listpack", fields keep insertion order, which HGETALL and HSCAN show, as in Redis.
-/// Pairs are reached by position: an offset among the packed pairs or a slot of the table, valid until the next
-/// change.
+/// Pairs are reached by position (see <see cref="ElementStorage"/>).
 /// </summary>
 public sealed class HashValue : CollectionValue
 {
@@ -29,115 +28,70 @@ public sealed class HashValue : CollectionValue
     /// <summary>Elements per rebuild event.</summary>
     private const int RebuildChunk = 1024;
 
-    private PackedPairs _packed = new();  // the pairs while _table is null
-    private ElementTable? _table;         // the pairs once there were too many or too long to pack
+    private ElementStorage _pairs = new();
     private bool _hashtable;
 
     public HashValue() { }
 
-    private HashValue(PackedPairs packed, ElementTable? table, bool hashtable)
+    private HashValue(ElementStorage pairs, bool hashtable)
     {
-        _packed = packed;
-        _table = table;
+        _pairs = pairs;
         _hashtable = hashtable;
     }
 
     public override string TypeName => "hash";
     public override string Encoding => _hashtable ? "hashtable" : "listpack";
-    public override long Count => _table?.Count ?? _packed.Count;
+    public override long Count => _pairs.Count;
 
     /// <summary>True while Redis would keep this hash as a listpack (small: replies list all of it in order).</summary>
     public bool IsCompact => !_hashtable;
 
     /// <summary>The table holding the pairs; null while they are packed.</summary>
-    public ElementTable? Table => _table;
+    public ElementTable? Table => _pairs.Table;
 
-    public bool Contains(ReadOnlySpan<byte> field) => _table?.Contains(field) ?? _packed.Find(field) >= 0;
+    public bool Contains(ReadOnlySpan<byte> field) => _pairs.Contains(field);
 
     /// <summary>The field's value where it lies (read it under the shard lock); false when absent.</summary>
-    public bool TryGet(ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
-    {
-        int at = _table?.IndexOf(field) ?? _packed.Find(field);
-        value = at < 0 ? default : ValueAt(at);
-        return at >= 0;
-    }
+    public bool TryGet(ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value) => _pairs.TryGet(field, out value);
 
     /// <summary>The first pair's position, -1 for none; with <see cref="Next"/>, the pairs in the hash's order.</summary>
-    public int First => _table is null ? _packed.First : LiveFrom(0);
+    public int First => _pairs.First;
 
-    public int Next(int at) => _table is null ? _packed.Next(at) : LiveFrom(at + 1);
+    public int Next(int at) => _pairs.Next(at);
 
-    public ReadOnlySpan<byte> FieldAt(int at) => _table is { } table ? table.KeyAt(at) : _packed.FieldAt(at);
+    public ReadOnlySpan<byte> FieldAt(int at) => _pairs.ElementAt(at);
 
-    public ReadOnlySpan<byte> ValueAt(int at) => _table is { } table ? table.ValueAt(at) : _packed.ValueAt(at);
+    public ReadOnlySpan<byte> ValueAt(int at) => _pairs.ValueAt(at);
 
-    /// <summary>The field at <paramref name="at"/> as an array a reply may keep: the table's own (fields never
-    /// change), or a copy of a packed one.</summary>
-    public byte[] FieldArrayAt(int at) => _table is { } table ? table.KeyAt(at)! : _packed.FieldAt(at).ToArray();
+    /// <summary>The field at <paramref name="at"/> as an array a reply may keep.</summary>
+    public byte[] FieldArrayAt(int at) => _pairs.ElementArrayAt(at);
 
     /// <summary>Every pair's position, in the hash's order.</summary>
-    public void AllPositions(List<int> positions)
-    {
-        for (int at = First; at >= 0; at = Next(at)) positions.Add(at);
-    }
+    public void AllPositions(List<int> positions) => _pairs.AllPositions(positions);
 
     /// <summary>One step of HSCAN (see <see cref="ElementTable.Scan"/>); a compact hash comes whole, cursor 0.</summary>
     public ulong Scan(ulong cursor, int count, List<int> positions)
     {
-        if (IsCompact)
-        {
-            AllPositions(positions);
-            return 0;
-        }
-        return _table!.Scan(cursor, count, positions);
+        if (!IsCompact) return _pairs.Scan(cursor, count, positions);
+        AllPositions(positions);
+        return 0;
     }
 
     /// <summary>HRANDFIELD's picks: |count| positions with repetition when negative, else
     /// <paramref name="count"/> distinct ones (fewer than the hash holds) in random order.</summary>
-    public void RandomPositions(long count, List<int> picked)
-    {
-        if (_table is { } table)
-        {
-            if (count < 0) table.PickWithRepetition(-count, picked);
-            else table.PickDistinct((int)count, picked);
-            return;
-        }
-        var all = new List<int>(_packed.Count);
-        AllPositions(all);
-        if (count >= 0)
-        {
-            ElementTable.ShuffleTake(all, (int)count);
-            picked.AddRange(all);
-            return;
-        }
-        for (long i = 0; i < -count; i++) picked.Add(all[Random.Shared.Next(all.Count)]);
-    }
+    public void RandomPositions(long count, List<int> picked) => _pairs.RandomPositions(count, picked);
 
     /// <summary>A uniformly random pair's position; the hash must not be empty.</summary>
-    public int RandomPosition()
-    {
-        if (_table is { } table) return table.RandomIndex(Random.Shared);
-        int at = _packed.First;
-        for (int skip = Random.Shared.Next(_packed.Count); skip > 0; skip--) at = _packed.Next(at);
-        return at;
-    }
+    public int RandomPosition() => _pairs.RandomPosition();
 
     /// <summary>Sets a field; true when it is new. A long field or value, or one field too many, makes it a
-    /// hashtable. <paramref name="inPlace"/> lets the table overwrite a value of the same length where it lies;
-    /// packed pairs always may, as a copy (<see cref="Clone"/>) never shares their array.</summary>
+    /// hashtable; more than <see cref="PackedMaxEntries"/> fields, or a hashtable, moves the pairs to a table.
+    /// <paramref name="inPlace"/>: see <see cref="ElementStorage.Set"/>.</summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool inPlace = false)
     {
         if (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue) _hashtable = true;
-        bool added;
-        if (_table is null && !_hashtable && (_packed.Count < PackedMaxEntries || _packed.Find(field) >= 0))
-        {
-            added = _packed.Set(field, value);
-        }
-        else
-        {
-            _table ??= Unpack();
-            added = _table.Set(field, value, inPlace);
-        }
+        if (_pairs.IsPacked && (_hashtable || (_pairs.Count >= PackedMaxEntries && !_pairs.Contains(field)))) _pairs.Unpack(withValues: true);
+        bool added = _pairs.Set(field, value, inPlace);
         if (Count > ListpackMaxEntries) _hashtable = true;
         Resized();
         return added;
@@ -145,35 +99,17 @@ public sealed class HashValue : CollectionValue
 
     public bool Remove(ReadOnlySpan<byte> field)
     {
-        bool removed = _table?.Remove(field, keepOrder: !_hashtable) ?? _packed.Remove(field);
+        bool removed = _pairs.Remove(field, keepOrder: !_hashtable);
         Resized();
         return removed;
     }
 
     /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed pairs, which a lookup walks.</summary>
-    internal void PrefetchPairs() => _packed.Prefetch();
+    internal void PrefetchPairs() => _pairs.PrefetchPacked();
 
-    /// <summary>The packed pairs moved to a table, in their order.</summary>
-    private ElementTable Unpack()
-    {
-        var table = new ElementTable(withValues: true, _packed.Count + 1);
-        for (int at = _packed.First; at >= 0; at = _packed.Next(at))
-            table.Add(_packed.FieldAt(at).ToArray(), _packed.ValueAt(at).ToArray());
-        _packed = new PackedPairs();
-        return table;
-    }
-
-    private int LiveFrom(int index)
-    {
-        var table = _table!;
-        for (; index < table.Capacity; index++)
-            if (table.KeyAt(index) != null) return index;
-        return -1;
-    }
-
-    // Fields: the base's size, account and capture mark (24), the packed pairs (16), the table reference, the
-    // encoding flag.
-    protected override long MeasureBytes() => MemorySize.Object(49) + (_table?.Bytes ?? MemorySize.ByteArray(_packed.Capacity));
+    // Fields: the base's size, account and capture mark (24), the storage (packed array, its two counts, the
+    // table: 24), the encoding flag.
+    protected override long MeasureBytes() => MemorySize.Object(49) + _pairs.Bytes;
 
     /// <summary>Order-independent: the sum of one hash per field and value.</summary>
     public override void AppendDigest(XxHash3 hash)
@@ -196,7 +132,7 @@ public sealed class HashValue : CollectionValue
         hash.Append(totals);
     }
 
-    public override CollectionValue Clone() => new HashValue(_packed.Clone(), _table?.Clone(), _hashtable);
+    public override CollectionValue Clone() => new HashValue(_pairs.Clone(), _hashtable);
 
     /// <summary>HashSet events of at most <see cref="RebuildChunk"/> fields each, in the hash's order.</summary>
     public override void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink)

@@ -36,8 +36,7 @@ public static class RedisValueDigest
                 for (int i = 0; i < list.Length; i++) Mix(digest, list[i]);
                 break;
             case SetValue set:
-                for (int i = 0; i < set.Table.Capacity; i++)
-                    if (set.Table.KeyAt(i) is { } member) Xor(digest, member);
+                for (int at = set.First; at >= 0; at = set.Next(at)) Xor(digest, set.MemberAt(at));
                 break;
             case HashValue hash:
                 for (int at = hash.First; at >= 0; at = hash.Next(at))
