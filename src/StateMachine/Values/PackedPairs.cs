@@ -1,17 +1,18 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.StateMachine.Values;
 
 /// <summary>
-/// A small hash's field-value pairs back to back in one array, in insertion order: the field's length and the
-/// value's length (one byte each, read together: one load per step of a walk), the field, the value. Redis's listpack idea: one allocation per hash where a
-/// table costs itself, three arrays and two arrays per pair (a 5-field hash of short strings took 940 bytes of heap
-/// that way, about 300 this way). A lookup walks the pairs, comparing lengths first; <see cref="HashValue"/> keeps
-/// pairs here only while they are few and short, where the walk costs about what hashing the field would.
-/// A position is a pair's offset in the array, valid until the next change. Not thread-safe: the shard lock
-/// guards it. A struct held in a field of its <see cref="HashValue"/>: change it only through that field.
+/// A small hash's field-value pairs (or a small set's members, as pairs with empty values) back to back in one
+/// array, in insertion order: the field's length and the value's length (one byte each, read together: one load per
+/// step of a walk), the field, the value. Redis's listpack idea: one allocation where a table costs itself, three
+/// arrays and an array per element (a 5-field hash of short strings took 940 bytes of heap that way, about 300 this
+/// way). A lookup walks the pairs, comparing lengths first; <see cref="ElementStorage"/>'s owners keep elements here
+/// only while they are few and short. A position is a pair's offset in the array, valid until the next change. Not
+/// thread-safe: the shard lock guards it. A struct held in a field: change it only through that field.
 /// </summary>
 internal struct PackedPairs
 {
@@ -70,6 +71,7 @@ internal struct PackedPairs
     /// field is new. Both must be at most <see cref="MaxElement"/> bytes.</summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
+        Debug.Assert(field.Length <= MaxElement && value.Length <= MaxElement);
         int at = Find(field);
         if (at < 0)
         {
