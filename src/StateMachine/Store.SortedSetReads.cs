@@ -235,7 +235,7 @@ public sealed partial class Store
                     if (all || Glob.Match(pattern, at.Member)) into.Add(new ScoredMember(at.Member, at.Score));
                 return 0;
             }
-            var table = zset.Table;
+            var table = zset.Table!; // a skiplist has its member table
             int seen = 0;
             for (long i = cursor; i < table.Capacity; i++)
             {

@@ -36,7 +36,7 @@ public class MemoryAccountingTests
         Assert.Equal(listAllocated, list.SizeBytes); // the object and its first items array
     }
 
-    public static TheoryData<string> Types => ["string", "appended", "hash", "bighash", "list", "set", "bigset", "intset", "zset", "cuckoo", "stream", "stream-groups"];
+    public static TheoryData<string> Types => ["string", "appended", "hash", "bighash", "list", "set", "bigset", "intset", "zset", "bigzset", "cuckoo", "stream", "stream-groups"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -138,7 +138,7 @@ public class MemoryAccountingTests
         return GC.GetTotalMemory(true);
     }
 
-    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements (the big hash and set 200 and 300).</summary>
+    /// <summary>Keys k{from}..k{to-1}, each a value of the type with about 50 elements (the big hash 200, the big set and sorted set 300).</summary>
     internal static void Build(Store store, Session session, string type, int from, int to)
     {
         for (int i = from; i < to; i++)
@@ -175,6 +175,11 @@ public class MemoryAccountingTests
                     var scores = Enumerable.Range(0, 50).Select(j => (double)j).ToArray();
                     var pairs = Keys.Of(Enumerable.Range(0, 50).SelectMany(j => new[] { "s", "member" + j }).ToArray());
                     store.SortedSetAdd(session, key, ZAddFlags.None, pairs, 0, scores);
+                    break;
+                case "bigzset": // a skiplist, with its member table
+                    var bigScores = Enumerable.Range(0, 300).Select(j => (double)j).ToArray();
+                    var bigPairs = Keys.Of(Enumerable.Range(0, 300).SelectMany(j => new[] { "s", "member" + j }).ToArray());
+                    store.SortedSetAdd(session, key, ZAddFlags.None, bigPairs, 0, bigScores);
                     break;
                 case "cuckoo":
                     store.CuckooReserve(session, key, 4096, 2, 20, 1);

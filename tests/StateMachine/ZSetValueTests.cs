@@ -108,6 +108,44 @@ public class ZSetValueTests
     }
 
     [Fact]
+    public void A_small_set_has_no_member_table_until_its_33rd_member_and_keeps_it()
+    {
+        static byte[] M(int i) => System.Text.Encoding.ASCII.GetBytes("m" + i);
+        var zset = new ZSetValue();
+        for (int i = 0; i < ZSetValue.WalkMaxEntries; i++) zset.Set(i, M(i));
+        Assert.Null(zset.Table);
+        Assert.True(zset.TryGetScore(M(17), out double found));
+        Assert.Equal(17, found);
+        Assert.Equal(17, zset.RankOf(M(17), reverse: false, out _));
+
+        zset.Set(500, M(32));
+
+        Assert.Equal(33, zset.Table!.Count);
+        Assert.Equal("listpack", zset.Encoding);
+        for (int i = 33; i <= ZSetValue.ListpackMaxEntries; i++) zset.Set(i == 128 ? 1000 : i, M(i));
+        Assert.Equal("skiplist", zset.Encoding);
+        for (int i = 0; i <= 128; i++)
+        {
+            Assert.True(zset.TryGetScore(M(i), out double score));
+            Assert.Equal(i == 128 ? 1000 : i == 32 ? 500 : i, score);
+        }
+        Assert.Equal(128, zset.RankOf(M(128), reverse: false, out _));
+        for (int i = 5; i <= 128; i++) Assert.True(zset.Remove(M(i)));
+        Assert.Equal(5, zset.Table!.Count); // it stays
+        Assert.Equal(5, ((ZSetValue)zset.Clone()).Table!.Count);
+
+        var longMember = new ZSetValue();
+        longMember.Set(1, "a"u8);
+        longMember.Set(2, new byte[ZSetValue.ListpackMaxValue + 1]);
+        Assert.Equal("skiplist", longMember.Encoding);
+        Assert.Equal(2, longMember.Table!.Count);
+        Assert.Null(ZSetValue.OfSorted([new(M(1), 1), new(M(2), 2)]).Table);
+        var stored = ZSetValue.OfSorted(Enumerable.Range(0, 33).Select(i => new ScoredMember(M(i), i)).ToList());
+        Assert.Equal(33, stored.Table!.Count);
+        Assert.Equal("listpack", stored.Encoding);
+    }
+
+    [Fact]
     public void A_removed_member_is_not_found_again()
     {
         var zset = new ZSetValue();
@@ -130,7 +168,7 @@ public class ZSetValueTests
     private static void CheckOrderAndRanks(ZSetValue zset, List<Element> model, bool full)
     {
         Assert.Equal(model.Count, zset.Count);
-        Assert.Equal(model.Count, zset.Table.Count);
+        if (zset.Table is { } table) Assert.Equal(model.Count, table.Count); // none while small (walked)
         if (!full) return;
         zset.Tree.Validate();
         int i = 0;
