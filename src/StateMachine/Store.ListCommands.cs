@@ -79,7 +79,8 @@ public sealed partial class Store
         if (list is null) return null;
         int n = (int)Math.Min(count, list.Length);
         var popped = new byte[n][];
-        for (int i = 0; i < n; i++) popped[i] = list.Peek(side, i);
+        list.CopyTo(side == ListSide.Left ? 0 : list.Length - n, popped);
+        if (side == ListSide.Right) Array.Reverse(popped); // the tail first
         if (n > 0) LogListPop(session, key, side, n);
         return popped;
     }
@@ -112,7 +113,7 @@ public sealed partial class Store
             var list = ReadList(shard, session, key, NowMs());
             if (list is null || !ClampRange(list.Length, ref start, ref stop)) return [];
             var items = new byte[stop - start + 1][];
-            for (int i = 0; i < items.Length; i++) items[i] = list[(int)start + i];
+            list.CopyTo((int)start, items);
             return items;
         }
     }
@@ -251,10 +252,12 @@ public sealed partial class Store
             bool fromTail = rank < 0;
             if (fromTail) rank = unchecked(-rank);
             long matches = 0;
+            byte[][]? packed = null; // indexing packed elements walks each time: copy them out once
+            if (list.IsPacked) list.CopyTo(0, packed = new byte[list.Length][]);
             for (int index = 0; index < list.Length && (maxLength == 0 || index < maxLength); index++)
             {
                 int at = fromTail ? list.Length - 1 - index : index;
-                if (!list[at].AsSpan().SequenceEqual(element)) continue;
+                if (!(packed?[at] ?? list[at]).AsSpan().SequenceEqual(element)) continue;
                 matches++;
                 if (matches < rank) continue;
                 found.Add(at);

@@ -49,7 +49,7 @@ public sealed partial class Store
                 ref Entry entry = ref database.GetOrAdd(key, out bool existed);
                 if (!existed) database.SetValue(ref entry, new ListValue(fields - 3));
                 var list = (ListValue)Unshared(database, ref entry);
-                for (int i = 3; i < fields; i++) list.Push(side, r.ReadBytes().ToArray());
+                for (int i = 3; i < fields; i++) list.Push(side, r.ReadBytes());
                 SignalKeyReady(db, key);
                 break;
             }
@@ -102,7 +102,7 @@ public sealed partial class Store
                 var database = ShardOf(key).Db(db);
                 ref Entry entry = ref database.GetOrAdd(key, out _);
                 var list = new ListValue(fields - 2);
-                for (int i = 2; i < fields; i++) list.Push(ListSide.Right, r.ReadBytes().ToArray());
+                for (int i = 2; i < fields; i++) list.Push(ListSide.Right, r.ReadBytes());
                 database.SetValue(ref entry, list);
                 SignalKeyReady(db, key);
                 break;

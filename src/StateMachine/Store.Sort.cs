@@ -86,7 +86,7 @@ public sealed partial class Store
     private static byte[][] ListElements(ListValue list)
     {
         var elements = new byte[list.Length][];
-        for (int i = 0; i < elements.Length; i++) elements[i] = list[i];
+        list.CopyTo(0, elements);
         return elements;
     }
 

@@ -108,7 +108,7 @@ public static class DumpDecoder
 
     private static ListValue ToList(List<byte[]> elements)
     {
-        var list = new ListValue(Math.Max(4, (int)Math.Min(1 << 20, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)elements.Count))));
+        var list = new ListValue(Math.Min(1 << 20, elements.Count));
         foreach (var element in elements) list.Push(ListSide.Right, element);
         return NotEmpty(list);
     }

@@ -25,7 +25,7 @@ public static class DumpEncoder
             case ListValue list:
                 w.Byte(RdbType.List);
                 w.Length(list.Length);
-                for (int i = 0; i < list.Length; i++) w.String(list[i]);
+                for (int at = list.First; at >= 0; at = list.Next(at)) w.String(list.ElementAt(at));
                 break;
             case SetValue set:
                 w.Byte(RdbType.Set);

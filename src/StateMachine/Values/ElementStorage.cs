@@ -27,7 +27,7 @@ internal struct ElementStorage()
     public readonly int Count => _table?.Count ?? _packed.Count;
 
     /// <summary>What the elements cost: the packed array, or the table with its arrays.</summary>
-    public readonly long Bytes => _table?.Bytes ?? MemorySize.ByteArray(_packed.Capacity);
+    public readonly long Bytes => _table?.Bytes ?? _packed.Bytes;
 
     public readonly bool Contains(ReadOnlySpan<byte> element) => _table?.Contains(element) ?? _packed.Find(element) >= 0;
 

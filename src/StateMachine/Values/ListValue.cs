@@ -8,21 +8,35 @@ namespace HyperCache.StateMachine.Values;
 public enum ListSide : byte { Left = 0, Right = 1 }
 
 /// <summary>
-/// A Redis list: a deque over a ring buffer (power-of-two capacity) of element arrays. Push and pop at both ends
-/// are O(1), so is access by index; inserting or removing in the middle moves the elements after it. Elements are
-/// never changed in place (LSET stores a new array), so a reader may hold one after the shard lock is released and
-/// a clone may share them.
+/// A Redis list. A small one (at most <see cref="PackedMaxEntries"/> elements of at most 64 bytes) keeps its elements
+/// packed in one array (<see cref="PackedList"/>); one that outgrows that becomes, for good, a deque over a ring
+/// buffer (power-of-two capacity) of element arrays, where push and pop at both ends and access by index are O(1),
+/// and inserting or removing in the middle moves the elements after it. The deque's elements are never changed in
+/// place (LSET stores a new array), so a reader may hold one after the shard lock is released and a clone may share
+/// them; a packed element is handed out as a copy.
 /// </summary>
 public sealed class ListValue : CollectionValue
 {
+    /// <summary>Elements kept packed, and how long each may be: Redis 7.2's listpack limits for a list's node of
+    /// 128 entries (its default list-max-listpack-size -2 is 8 KB) and the hash's 64 bytes.</summary>
+    public const int PackedMaxEntries = 128, PackedMaxElement = 64;
+
     private const int MinCapacity = 4;
-    private byte[][] _items;
+    private PackedList _packed = new(); // the elements while _items is null
+    private byte[][]? _items;
     private int _head;
     private int _count;
     private long _elementBytes;
 
-    public ListValue(int capacity = MinCapacity)
-        => _items = new byte[MinCapacity > capacity ? MinCapacity : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity)][];
+    /// <summary>An empty list about to take <paramref name="capacity"/> elements: a deque with room for them when
+    /// that is more than can be packed.</summary>
+    public ListValue(int capacity = 0)
+    {
+        if (capacity > PackedMaxEntries) _items = NewItems(capacity);
+    }
+
+    private static byte[][] NewItems(int capacity)
+        => new byte[MinCapacity > capacity ? MinCapacity : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity)][];
 
     public override string TypeName => "list";
 
@@ -33,27 +47,63 @@ public sealed class ListValue : CollectionValue
 
     public int Length => _count;
 
+    /// <summary>True while the elements are packed (not a deque).</summary>
+    public bool IsPacked => _items is null;
+
+    /// <summary>Element <paramref name="index"/>: the deque's own array, or a copy of a packed element.</summary>
     public byte[] this[int index]
     {
-        get => _items[Slot(index)];
+        get => _items is null ? _packed.ElementAt(_packed.OffsetOf(index)).ToArray() : _items[Slot(index)];
         set
         {
-            ref byte[] item = ref ItemAt(index);
-            _elementBytes += MemorySize.ByteArray(value.Length) - MemorySize.ByteArray(item.Length);
-            item = value;
+            if (_items is null && value.Length > PackedMaxElement) Unpack();
+            if (_items is null)
+            {
+                _packed.Set(index, value);
+            }
+            else
+            {
+                ref byte[] item = ref ItemAt(index);
+                _elementBytes += MemorySize.ByteArray(value.Length) - MemorySize.ByteArray(item.Length);
+                item = value;
+            }
             Resized();
         }
     }
 
-    private ref byte[] ItemAt(int index) => ref _items[Slot(index)];
+    /// <summary>Copies elements <paramref name="start"/>.. into <paramref name="into"/> (as many as it holds): one
+    /// walk over packed elements where indexing would walk for each.</summary>
+    public void CopyTo(int start, byte[][] into)
+    {
+        if (_items != null)
+        {
+            for (int i = 0; i < into.Length; i++) into[i] = _items[Slot(start + i)];
+            return;
+        }
+        int at = _packed.OffsetOf(start);
+        for (int i = 0; i < into.Length; i++, at = _packed.Next(at)) into[i] = _packed.ElementAt(at).ToArray();
+    }
 
-    // Fields: the base's size, account and capture mark, the items reference, head, count, element bytes.
-    protected override long MeasureBytes() => MemorySize.Object(48) + MemorySize.Array(_items.Length, MemorySize.Reference) + _elementBytes;
+    private ref byte[] ItemAt(int index) => ref _items![Slot(index)];
 
-    private int Slot(int index) => (_head + index) & (_items.Length - 1);
+    // Fields: the base's size, account and capture mark, the packed list (16), the items reference, head, count,
+    // element bytes.
+    protected override long MeasureBytes() => MemorySize.Object(64) + (_items is null
+        ? _packed.Bytes
+        : MemorySize.Array(_items.Length, MemorySize.Reference) + _elementBytes);
+
+    private int Slot(int index) => (_head + index) & (_items!.Length - 1);
 
     public void Push(ListSide side, byte[] element)
     {
+        if (_items is null && !Fits(element.Length)) Unpack();
+        if (_items is null)
+        {
+            _packed.Insert(side == ListSide.Left ? 0 : _count, element);
+            _count++;
+            Resized();
+            return;
+        }
         if (_count == _items.Length) Resize(_items.Length * 2);
         if (side == ListSide.Left)
         {
@@ -69,9 +119,35 @@ public sealed class ListValue : CollectionValue
         Resized();
     }
 
+    /// <summary>As <see cref="Push(ListSide, byte[])"/>, copying <paramref name="element"/> (no array of its own
+    /// while packed).</summary>
+    public void Push(ListSide side, ReadOnlySpan<byte> element)
+    {
+        if (_items is null && Fits(element.Length))
+        {
+            _packed.Insert(side == ListSide.Left ? 0 : _count, element);
+            _count++;
+            Resized();
+            return;
+        }
+        Push(side, element.ToArray());
+    }
+
+    /// <summary>Whether one more element of <paramref name="length"/> bytes keeps the list packed.</summary>
+    private bool Fits(int length) => length <= PackedMaxElement && _count < PackedMaxEntries;
+
     public byte[] Pop(ListSide side)
     {
         if (_count == 0) throw new InvalidOperationException("pop from an empty list");
+        if (_items is null)
+        {
+            int index = side == ListSide.Left ? 0 : _count - 1;
+            var popped = _packed.ElementAt(_packed.OffsetOf(index)).ToArray();
+            _packed.RemoveRange(index, index + 1);
+            _count--;
+            Resized();
+            return popped;
+        }
         int slot = side == ListSide.Left ? _head : Slot(_count - 1);
         var element = _items[slot];
         _items[slot] = null!;
@@ -90,6 +166,14 @@ public sealed class ListValue : CollectionValue
     public void Insert(int index, byte[] element)
     {
         if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_items is null && !Fits(element.Length)) Unpack();
+        if (_items is null)
+        {
+            _packed.Insert(index, element);
+            _count++;
+            Resized();
+            return;
+        }
         if (index == 0) { Push(ListSide.Left, element); return; }
         if (_count == _items.Length) Resize(_items.Length * 2);
         for (int i = _count; i > index; i--) ItemAt(i) = ItemAt(i - 1);
@@ -103,6 +187,14 @@ public sealed class ListValue : CollectionValue
     public void Trim(int start, int stop)
     {
         int keep = stop - start + 1;
+        if (_items is null)
+        {
+            _packed.RemoveRange(stop + 1, _count);
+            _packed.RemoveRange(0, start);
+            _count = keep;
+            Resized();
+            return;
+        }
         for (int i = 0; i < start; i++) Drop(i);
         for (int i = stop + 1; i < _count; i++) Drop(i);
         _head = Slot(start);
@@ -118,6 +210,15 @@ public sealed class ListValue : CollectionValue
     public int Remove(long limit, ReadOnlySpan<byte> element)
     {
         long max = limit == 0 ? long.MaxValue : limit == long.MinValue ? long.MaxValue : Math.Abs(limit);
+        if (_items is null)
+        {
+            // From the tail: the last max matches, that is, all but the first (matches - max).
+            long skip = limit < 0 ? Math.Max(0, CountMatches(0, element) - max) : 0;
+            int gone = _packed.RemoveMatches(element, skip, max);
+            _count -= gone;
+            Resized();
+            return gone;
+        }
         int removed = 0;
         if (limit >= 0)
         {
@@ -154,16 +255,44 @@ public sealed class ListValue : CollectionValue
     {
         long max = limit == 0 || limit == long.MinValue ? long.MaxValue : Math.Abs(limit);
         int found = 0;
-        for (int i = 0; i < _count && found < max; i++)
-            if (this[i].AsSpan().SequenceEqual(element)) found++;
+        for (int at = First; at >= 0 && found < max; at = Next(at))
+            if (ElementAt(at).SequenceEqual(element)) found++;
         return found;
     }
 
     public int IndexOf(ReadOnlySpan<byte> element)
     {
-        for (int i = 0; i < _count; i++)
-            if (this[i].AsSpan().SequenceEqual(element)) return i;
+        int index = 0;
+        for (int at = First; at >= 0; at = Next(at), index++)
+            if (ElementAt(at).SequenceEqual(element)) return index;
         return -1;
+    }
+
+    /// <summary>The head's position (-1 when empty); with <see cref="Next"/> and <see cref="ElementAt"/>, every
+    /// element head to tail, read where it lies (under the shard lock). A position is a packed offset or a deque
+    /// index, valid until the next change.</summary>
+    public int First => _count == 0 ? -1 : 0;
+
+    public int Next(int at)
+    {
+        if (_items != null) return at + 1 < _count ? at + 1 : -1;
+        int next = _packed.Next(at);
+        return next < _packed.End ? next : -1;
+    }
+
+    public ReadOnlySpan<byte> ElementAt(int at) => _items is null ? _packed.ElementAt(at) : _items[Slot(at)];
+
+    /// <summary>Moves the packed elements into a deque, for good.</summary>
+    private void Unpack()
+    {
+        var items = NewItems(_count + 1);
+        int i = 0;
+        for (int at = First; at >= 0; at = Next(at)) items[i++] = ElementAt(at).ToArray();
+        _elementBytes = 0;
+        for (int j = 0; j < i; j++) _elementBytes += MemorySize.ByteArray(items[j].Length);
+        _items = items;
+        _head = 0;
+        _packed = new PackedList();
     }
 
     private void Drop(int index)
@@ -175,7 +304,7 @@ public sealed class ListValue : CollectionValue
 
     private void ShrinkIfSparse()
     {
-        if (_items.Length > 64 && _count < _items.Length / 4) Resize(_items.Length / 2);
+        if (_items!.Length > 64 && _count < _items.Length / 4) Resize(_items.Length / 2);
     }
 
     private void Resize(int capacity)
@@ -190,9 +319,9 @@ public sealed class ListValue : CollectionValue
     public override void AppendDigest(XxHash3 hash)
     {
         Span<byte> length = stackalloc byte[4];
-        for (int i = 0; i < _count; i++)
+        for (int at = First; at >= 0; at = Next(at))
         {
-            var item = this[i];
+            var item = ElementAt(at);
             BinaryPrimitives.WriteInt32LittleEndian(length, item.Length);
             hash.Append(length);
             hash.Append(item);
@@ -201,7 +330,13 @@ public sealed class ListValue : CollectionValue
 
     public override CollectionValue Clone()
     {
-        var copy = new ListValue(_count);
+        if (_items is null)
+        {
+            var packed = new ListValue { _packed = _packed.Clone(), _count = _count };
+            packed.Resized();
+            return packed;
+        }
+        var copy = new ListValue { _items = NewItems(_count) };
         for (int i = 0; i < _count; i++) copy._items[i] = this[i];
         copy._count = _count;
         copy._elementBytes = _elementBytes;
@@ -215,11 +350,12 @@ public sealed class ListValue : CollectionValue
     /// <summary>One RPUSH event per <see cref="RebuildChunk"/> elements, head first.</summary>
     public override void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink)
     {
+        int at = First;
         for (int start = 0; start < _count; start += RebuildChunk)
         {
             int n = Math.Min(RebuildChunk, _count - start);
             var buffer = Store.StartListPush(db, key, ListSide.Right, n);
-            for (int i = start; i < start + n; i++) buffer.Write(this[i]);
+            for (int i = 0; i < n; i++, at = Next(at)) buffer.Write(ElementAt(at));
             sink.Emit(buffer);
         }
     }

@@ -35,8 +35,8 @@ internal struct PackedPairs
 
     public int Count { get; private set; }
 
-    /// <summary>The array's length: what the pairs cost, with the room kept for growth.</summary>
-    public readonly int Capacity => _bytes.Length;
+    /// <summary>What the array costs, the room kept for growth included (nothing for the shared empty one).</summary>
+    public readonly long Bytes => _bytes.Length == 0 ? 0 : MemorySize.ByteArray(_bytes.Length);
 
     /// <summary>The first pair's position, -1 when there is none.</summary>
     public readonly int First => _used > 0 ? 0 : -1;
@@ -76,7 +76,7 @@ internal struct PackedPairs
         if (at < 0)
         {
             int size = Header + field.Length + value.Length;
-            Reserve(_used + size);
+            PackedArray.Reserve(ref _bytes, _used, _used + size);
             var pair = _bytes.AsSpan(_used, size);
             pair[0] = (byte)field.Length;
             pair[1] = (byte)value.Length;
@@ -90,13 +90,13 @@ internal struct PackedPairs
         if (grow != 0)
         {
             int tail = start + old;
-            Reserve(_used + grow);
+            PackedArray.Reserve(ref _bytes, _used, _used + grow);
             Array.Copy(_bytes, tail, _bytes, tail + grow, _used - tail);
             _used += grow;
             _bytes[at + 1] = (byte)value.Length;
         }
         value.CopyTo(_bytes.AsSpan(start));
-        if (grow < 0) Trim();
+        if (grow < 0) PackedArray.Trim(ref _bytes, _used);
         return false;
     }
 
@@ -109,7 +109,7 @@ internal struct PackedPairs
         Array.Copy(_bytes, next, _bytes, at, _used - next);
         _used -= next - at;
         Count--;
-        Trim();
+        PackedArray.Trim(ref _bytes, _used);
         return true;
     }
 
@@ -123,22 +123,4 @@ internal struct PackedPairs
 
     /// <summary>A copy with an array of its own, no larger than the pairs.</summary>
     public readonly PackedPairs Clone() => new(_bytes.AsSpan(0, _used).ToArray(), _used, Count);
-
-    /// <summary>Grows the array by at least a quarter, so a hash built one field at a time copies each byte a few
-    /// times at most, while keeping little room unused.</summary>
-    private void Reserve(int needed)
-    {
-        if (needed <= _bytes.Length) return;
-        int size = (Math.Max(needed, _bytes.Length + _bytes.Length / 4) + 7) & ~7;
-        var bytes = new byte[size];
-        _bytes.AsSpan(0, _used).CopyTo(bytes);
-        _bytes = bytes;
-    }
-
-    /// <summary>Gives back the room of an array left less than half used.</summary>
-    private void Trim()
-    {
-        if (_bytes.Length <= 64 || _used * 2 > _bytes.Length) return;
-        _bytes = _bytes.AsSpan(0, _used).ToArray();
-    }
 }

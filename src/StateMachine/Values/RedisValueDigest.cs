@@ -33,7 +33,7 @@ public static class RedisValueDigest
         switch (value)
         {
             case ListValue list:
-                for (int i = 0; i < list.Length; i++) Mix(digest, list[i]);
+                for (int at = list.First; at >= 0; at = list.Next(at)) Mix(digest, list.ElementAt(at));
                 break;
             case SetValue set:
                 for (int at = set.First; at >= 0; at = set.Next(at)) Xor(digest, set.MemberAt(at));
