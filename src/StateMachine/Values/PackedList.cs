@@ -2,8 +2,8 @@ namespace HyperCache.StateMachine.Values;
 
 /// <summary>
 /// A small list's elements back to back in one array, head first, each after its length (one byte): Redis's
-/// listpack idea, one allocation where the deque costs a reference and an array per element (a 10-element list of
-/// short strings took 540 bytes that way, about 150 this way). Reaching an element walks from the head; pushing
+/// listpack idea, one allocation where the deque costs a reference and an array per element (a key holding a
+/// 10-element list of short strings took 737 bytes of heap that way, 402 this way). Reaching an element walks from the head; pushing
 /// at the head moves the rest, so <see cref="ListValue"/> keeps elements here only while they are few and short.
 /// Elements are addressed by index; an offset is where one starts in the array. Not thread-safe: the shard lock
 /// guards it. A struct held in a field of its list: change it only through that field.
