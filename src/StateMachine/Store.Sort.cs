@@ -93,7 +93,7 @@ public sealed partial class Store
     private static byte[][] ZSetElements(ZSetValue zset, bool reverse)
     {
         var elements = new byte[zset.Count][];
-        var cursor = reverse ? zset.Tree.Last : zset.Tree.First;
+        var cursor = reverse ? zset.Last : zset.First;
         for (int i = 0; i < elements.Length && cursor.IsValid; i++, cursor.Move(reverse)) elements[i] = cursor.Member;
         return elements;
     }

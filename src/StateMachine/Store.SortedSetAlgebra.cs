@@ -180,7 +180,7 @@ public sealed partial class Store
     {
         if (source is ZSetValue zset)
         {
-            for (var at = zset.Tree.Last; at.IsValid; at.MovePrevious()) yield return new ScoredMember(at.Member, at.Score);
+            for (var at = zset.Last; at.IsValid; at.MovePrevious()) yield return new ScoredMember(at.Member, at.Score);
         }
         else
         {

@@ -87,7 +87,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForRead(shard, session, key, NowMs());
-            if (zset is null || !zset.Tree.RanksInRange(range, out long first, out long last)) return 0;
+            if (zset is null || !zset.RanksInRange(range, out long first, out long last)) return 0;
             return last - first + 1;
         }
     }
@@ -98,7 +98,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForRead(shard, session, key, NowMs());
-            return zset is null ? 0 : Math.Max(0, zset.Tree.LexEnd(range) - zset.Tree.LexStart(range));
+            return zset is null ? 0 : Math.Max(0, zset.LexEnd(range) - zset.LexStart(range));
         }
     }
 
@@ -127,13 +127,12 @@ public sealed partial class Store
 
     private static void CollectRange(ZSetValue zset, in ZRangeQuery query, List<ScoredMember> into)
     {
-        var tree = zset.Tree;
         bool reverse = query.Reverse;
         if (query.By == ZRangeBy.Rank)
         {
             long start = query.Start, stop = query.Stop;
             if (!NormalizeRanks(zset.Count, ref start, ref stop)) return;
-            var element = tree.At(reverse ? zset.Count - 1 - start : start);
+            var element = zset.At(reverse ? zset.Count - 1 - start : start);
             for (long n = stop - start + 1; n > 0 && element.IsValid; n--, element.Move(reverse))
                 into.Add(new ScoredMember(element.Member, element.Score));
             return;
@@ -142,19 +141,19 @@ public sealed partial class Store
         // Redis walks a negative offset off the end of the set, and stops early on an offset past it.
         if (offset < 0 || (offset > 0 && offset >= zset.Count)) return;
         var at = query.By == ZRangeBy.Score
-            ? reverse ? tree.LastInRange(query.Scores) : tree.FirstInRange(query.Scores)
-            : reverse ? tree.LastInRange(query.Lex) : tree.FirstInRange(query.Lex);
+            ? reverse ? zset.LastInRange(query.Scores) : zset.FirstInRange(query.Scores)
+            : reverse ? zset.LastInRange(query.Lex) : zset.FirstInRange(query.Lex);
         if (!at.IsValid) return;
         if (offset > 0)
         {
-            long rank = tree.RankOf(at.Score, at.Member);
-            at = tree.At(reverse ? rank - offset : rank + offset);
+            long rank = zset.RankOf(at);
+            at = zset.At(reverse ? rank - offset : rank + offset);
         }
         for (; at.IsValid && limit-- != 0; at.Move(reverse))
         {
             bool inside = query.By == ZRangeBy.Score
                 ? reverse ? query.Scores.AboveMin(at.Score) : query.Scores.BelowMax(at.Score)
-                : reverse ? query.Lex.AboveMin(at.Member) : query.Lex.BelowMax(at.Member);
+                : reverse ? query.Lex.AboveMin(at.MemberSpan) : query.Lex.BelowMax(at.MemberSpan);
             if (!inside) break;
             into.Add(new ScoredMember(at.Member, at.Score));
         }
@@ -174,20 +173,19 @@ public sealed partial class Store
             var zset = ZSetForRead(shard, session, key, NowMs());
             if (zset is null) return null;
             long size = zset.Count;
-            var tree = zset.Tree;
-            var picked = new List<ScoredMember>((int)Math.Min(Math.Abs(count), Math.Max(size, 1024)));
+                var picked = new List<ScoredMember>((int)Math.Min(Math.Abs(count), Math.Max(size, 1024)));
             if (count == 0) return picked;
             if (count < 0 || count == 1)
             {
                 for (long i = Math.Abs(count); i > 0; i--)
                 {
-                    var at = tree.At(random.NextInt64(size));
+                    var at = zset.At(random.NextInt64(size));
                     picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
             else if (count >= size)
             {
-                for (var at = tree.Last; at.IsValid; at.MovePrevious()) picked.Add(new ScoredMember(at.Member, at.Score));
+                for (var at = zset.Last; at.IsValid; at.MovePrevious()) picked.Add(new ScoredMember(at.Member, at.Score));
             }
             else if (count * 3 > size)
             {
@@ -198,7 +196,7 @@ public sealed partial class Store
                 {
                     long j = i + random.NextInt64(size - i);
                     (ranks[i], ranks[j]) = (ranks[j], ranks[i]);
-                    var at = tree.At(ranks[i]);
+                    var at = zset.At(ranks[i]);
                     picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
@@ -209,7 +207,7 @@ public sealed partial class Store
                 {
                     long rank = random.NextInt64(size);
                     if (!seen.Add(rank)) continue;
-                    var at = tree.At(rank);
+                    var at = zset.At(rank);
                     picked.Add(new ScoredMember(at.Member, at.Score));
                 }
             }
@@ -231,8 +229,8 @@ public sealed partial class Store
             if (zset is null) return 0;
             if (!zset.IsSkiplist)
             {
-                for (var at = zset.Tree.First; at.IsValid; at.MoveNext())
-                    if (all || Glob.Match(pattern, at.Member)) into.Add(new ScoredMember(at.Member, at.Score));
+                for (var at = zset.First; at.IsValid; at.MoveNext())
+                    if (all || Glob.Match(pattern, at.MemberSpan)) into.Add(new ScoredMember(at.Member, at.Score));
                 return 0;
             }
             var table = zset.Table!; // a skiplist has its member table

@@ -28,7 +28,7 @@ public sealed partial class Store
             {
                 if (i > 0 && ranges[i] == ranges[i - 1]) continue;
                 var range = new ScoreRange(ranges[i].Min, false, ranges[i].Max, true);
-                for (var at = zset.Tree.FirstInRange(range); at.IsValid && at.Score < ranges[i].Max; at.MoveNext())
+                for (var at = zset.FirstInRange(range); at.IsValid && at.Score < ranges[i].Max; at.MoveNext())
                     candidates.Add(new ScoredMember(at.Member, at.Score));
             }
         }

@@ -234,7 +234,7 @@ public sealed partial class Store
             int n = (int)Math.Min(count, zset.Count);
             var popped = new List<ScoredMember>(n);
             if (n == 0) return popped;
-            var at = max ? zset.Tree.Last : zset.Tree.First;
+            var at = max ? zset.Last : zset.First;
             for (int i = 0; i < n; i++, at.Move(reverse: max)) popped.Add(new ScoredMember(at.Member, at.Score));
             var buffer = EventBuffer.Start(SortedSetEvents.Remove);
             buffer.WriteArrayHeader(2 + n);
@@ -266,7 +266,7 @@ public sealed partial class Store
         lock (shard.Lock)
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
-            if (zset is null || !zset.Tree.RanksInRange(range, out long first, out long last)) return 0;
+            if (zset is null || !zset.RanksInRange(range, out long first, out long last)) return 0;
             return LogRemoveRanks(session, key, first, last, "zremrangebyscore"u8);
         }
     }
@@ -278,12 +278,12 @@ public sealed partial class Store
         {
             var zset = ZSetForWrite(session, shard, key, NowMs());
             if (zset is null) return 0;
-            var first = zset.Tree.FirstInRange(range);
+            var first = zset.FirstInRange(range);
             if (!first.IsValid) return 0;
             // Like Redis: from the first member in range, forward while below the maximum (which, in a set whose
             // scores differ, is not the same as "up to the last member in range").
-            long start = zset.Tree.RankOf(first.Score, first.Member), count = 0;
-            for (var at = first; at.IsValid && range.BelowMax(at.Member); at.MoveNext()) count++;
+            long start = zset.RankOf(first), count = 0;
+            for (var at = first; at.IsValid && range.BelowMax(at.MemberSpan); at.MoveNext()) count++;
             return LogRemoveRanks(session, key, start, start + count - 1, "zremrangebylex"u8);
         }
     }

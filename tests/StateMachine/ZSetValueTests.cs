@@ -108,41 +108,55 @@ public class ZSetValueTests
     }
 
     [Fact]
-    public void A_small_set_has_no_member_table_until_its_33rd_member_and_keeps_it()
+    public void A_set_stays_packed_while_a_listpack_would_hold_it_then_has_a_tree_and_table_for_good()
     {
         static byte[] M(int i) => System.Text.Encoding.ASCII.GetBytes("m" + i);
         var zset = new ZSetValue();
-        for (int i = 0; i < ZSetValue.WalkMaxEntries; i++) zset.Set(i, M(i));
+        for (int i = ZSetValue.ListpackMaxEntries - 1; i >= 0; i--) zset.Set(i, M(i));
+        Assert.Null(zset.Tree);
         Assert.Null(zset.Table);
-        Assert.True(zset.TryGetScore(M(17), out double found));
-        Assert.Equal(17, found);
-        Assert.Equal(17, zset.RankOf(M(17), reverse: false, out _));
-
-        zset.Set(500, M(32));
-
-        Assert.Equal(33, zset.Table!.Count);
         Assert.Equal("listpack", zset.Encoding);
-        for (int i = 33; i <= ZSetValue.ListpackMaxEntries; i++) zset.Set(i == 128 ? 1000 : i, M(i));
+        Assert.True(zset.TryGetScore(M(77), out double found));
+        Assert.Equal(77, found);
+        Assert.Equal(77, zset.RankOf(M(77), reverse: false, out _));
+        var packedCopy = (ZSetValue)zset.Clone();
+
+        zset.Set(1000, M(128));
+
         Assert.Equal("skiplist", zset.Encoding);
+        Assert.Equal(129, zset.Table!.Count);
+        Assert.Equal(129, zset.Tree!.Count);
         for (int i = 0; i <= 128; i++)
         {
             Assert.True(zset.TryGetScore(M(i), out double score));
-            Assert.Equal(i == 128 ? 1000 : i == 32 ? 500 : i, score);
+            Assert.Equal(i == 128 ? 1000 : i, score);
+            Assert.Equal(i, zset.RankOf(M(i), reverse: false, out _));
         }
-        Assert.Equal(128, zset.RankOf(M(128), reverse: false, out _));
         for (int i = 5; i <= 128; i++) Assert.True(zset.Remove(M(i)));
-        Assert.Equal(5, zset.Table!.Count); // it stays
+        Assert.Equal("skiplist", zset.Encoding); // never back, as Redis
         Assert.Equal(5, ((ZSetValue)zset.Clone()).Table!.Count);
+        Assert.Null(packedCopy.Tree); // the copy owns its elements
+        Assert.Equal(128, packedCopy.Count);
 
         var longMember = new ZSetValue();
         longMember.Set(1, "a"u8);
         longMember.Set(2, new byte[ZSetValue.ListpackMaxValue + 1]);
         Assert.Equal("skiplist", longMember.Encoding);
         Assert.Equal(2, longMember.Table!.Count);
-        Assert.Null(ZSetValue.OfSorted([new(M(1), 1), new(M(2), 2)]).Table);
-        var stored = ZSetValue.OfSorted(Enumerable.Range(0, 33).Select(i => new ScoredMember(M(i), i)).ToList());
-        Assert.Equal(33, stored.Table!.Count);
-        Assert.Equal("listpack", stored.Encoding);
+        var stored = ZSetValue.OfSorted([new(M(1), 1), new(M(2), 1), new(M(3), 0)]);
+        Assert.Null(stored.Tree);
+        Assert.Equal(["m3", "m1", "m2"], Enumerable.Range(0, 3).Select(r => System.Text.Encoding.ASCII.GetString(stored.At(r).Member)));
+        Assert.NotNull(ZSetValue.OfSorted(Enumerable.Range(0, 129).Select(i => new ScoredMember(M(i), i)).ToList()).Tree);
+    }
+
+    [Fact]
+    public void Five_short_members_take_one_array()
+    {
+        var zset = new ZSetValue();
+        for (int i = 0; i < 5; i++) zset.Set(i * 1.5, System.Text.Encoding.ASCII.GetBytes("member" + i));
+        // The set object (80 bytes) and one array of 5 x 17 bytes with room to grow; the tree and member table
+        // this replaced cost 570.
+        Assert.InRange(zset.SizeBytes, 150, 220);
     }
 
     [Fact]
@@ -170,23 +184,23 @@ public class ZSetValueTests
         Assert.Equal(model.Count, zset.Count);
         if (zset.Table is { } table) Assert.Equal(model.Count, table.Count); // none while small (walked)
         if (!full) return;
-        zset.Tree.Validate();
+        zset.Tree?.Validate(); // the tree, once the set has one
         int i = 0;
-        for (var at = zset.Tree.First; at.IsValid; at.MoveNext(), i++)
+        for (var at = zset.First; at.IsValid; at.MoveNext(), i++)
         {
             Assert.Equal(model[i].Member, at.Member);
             Assert.Equal(model[i].Score, at.Score);
-            Assert.Same(at.Member, zset.Tree.At(i).Member);
+            Assert.Equal(at.Member, zset.At(i).Member);
             Assert.Equal(i, zset.RankOf(at.Member, reverse: false, out double score));
             Assert.Equal(model[i].Score, score);
             Assert.Equal(model.Count - 1 - i, zset.RankOf(at.Member, reverse: true, out _));
         }
         Assert.Equal(model.Count, i);
         i = model.Count - 1;
-        for (var at = zset.Tree.Last; at.IsValid; at.MovePrevious(), i--) Assert.Equal(model[i].Member, at.Member);
+        for (var at = zset.Last; at.IsValid; at.MovePrevious(), i--) Assert.Equal(model[i].Member, at.Member);
         Assert.Equal(-1, i);
-        Assert.False(zset.Tree.At(model.Count).IsValid);
-        Assert.False(zset.Tree.At(-1).IsValid);
+        Assert.False(zset.At(model.Count).IsValid);
+        Assert.False(zset.At(-1).IsValid);
     }
 
     private static void CheckRanges(ZSetValue zset, List<Element> model, Random random)
@@ -194,9 +208,9 @@ public class ZSetValueTests
         double[] bounds = [double.NegativeInfinity, -1.5, 0, 1, 2, 3.25, 5, double.PositiveInfinity];
         var range = new ScoreRange(bounds[random.Next(bounds.Length)], random.Next(2) == 0, bounds[random.Next(bounds.Length)], random.Next(2) == 0);
         var inScore = model.Where(e => range.AboveMin(e.Score) && range.BelowMax(e.Score)).ToList();
-        Assert.Equal(inScore.FirstOrDefault()?.Member, MemberOf(zset.Tree.FirstInRange(range)));
-        Assert.Equal(inScore.LastOrDefault()?.Member, MemberOf(zset.Tree.LastInRange(range)));
-        Assert.Equal(inScore.Count > 0, zset.Tree.RanksInRange(range, out long first, out long last));
+        Assert.Equal(inScore.FirstOrDefault()?.Member, MemberOf(zset.FirstInRange(range)));
+        Assert.Equal(inScore.LastOrDefault()?.Member, MemberOf(zset.LastInRange(range)));
+        Assert.Equal(inScore.Count > 0, zset.RanksInRange(range, out long first, out long last));
         if (inScore.Count > 0)
         {
             Assert.Equal(model.IndexOf(inScore[0]), first);
@@ -213,12 +227,12 @@ public class ZSetValueTests
         var inLex = new List<byte[]>();
         foreach (var m in members)
             if (lex.AboveMin(m) && lex.BelowMax(m)) inLex.Add(m);
-        Assert.Equal(inLex.FirstOrDefault(), MemberOf(flat.Tree.FirstInRange(lex)));
-        Assert.Equal(inLex.LastOrDefault(), MemberOf(flat.Tree.LastInRange(lex)));
-        Assert.Equal(inLex.Count, Math.Max(0, flat.Tree.LexEnd(lex) - flat.Tree.LexStart(lex)));
+        Assert.Equal(inLex.FirstOrDefault(), MemberOf(flat.FirstInRange(lex)));
+        Assert.Equal(inLex.LastOrDefault(), MemberOf(flat.LastInRange(lex)));
+        Assert.Equal(inLex.Count, Math.Max(0, flat.LexEnd(lex) - flat.LexStart(lex)));
     }
 
-    private static byte[]? MemberOf(ScoreCursor at) => at.IsValid ? at.Member : null;
+    private static byte[]? MemberOf(ZCursor at) => at.IsValid ? at.Member : null;
 
     [Fact]
     public void Range_parsing_follows_redis()

@@ -44,9 +44,9 @@ public static class DumpEncoder
             case ZSetValue zset:
                 w.Byte(RdbType.ZSet2);
                 w.Length(zset.Count);
-                for (var at = zset.Tree.First; at.IsValid; at.MoveNext())
+                for (var at = zset.First; at.IsValid; at.MoveNext())
                 {
-                    w.String(at.Member);
+                    w.String(at.MemberSpan);
                     w.Double(at.Score);
                 }
                 break;

@@ -48,10 +48,10 @@ public static class RedisValueDigest
                 }
                 break;
             case ZSetValue zset:
-                for (var at = zset.Tree.First; at.IsValid; at.MoveNext())
+                for (var at = zset.First; at.IsValid; at.MoveNext())
                 {
                     element.Clear();
-                    Mix(element, at.Member);
+                    Mix(element, at.MemberSpan);
                     Mix(element, Encoding.ASCII.GetBytes(ScoreText.Format(at.Score)));
                     Xor(digest, element);
                 }

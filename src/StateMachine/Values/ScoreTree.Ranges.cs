@@ -4,37 +4,9 @@ namespace HyperCache.StateMachine.Values;
 /// elements before it on the way, so a range's ends and their ranks cost one descent each.</summary>
 public sealed partial class ScoreTree
 {
-    /// <summary>A condition false for a prefix of the order and true after it.</summary>
-    private interface IBound
-    {
-        bool Reached(double score, byte[] member);
-    }
-
-    private readonly struct ScoreFrom(ScoreRange range) : IBound
-    {
-        public bool Reached(double score, byte[] member) => range.AboveMin(score);
-    }
-
-    private readonly struct ScoreAfter(ScoreRange range) : IBound
-    {
-        public bool Reached(double score, byte[] member) => !range.BelowMax(score);
-    }
-
-    private readonly ref struct LexFrom(LexRange range) : IBound
-    {
-        private readonly LexRange _range = range;
-        public bool Reached(double score, byte[] member) => _range.AboveMin(member);
-    }
-
-    private readonly ref struct LexAfter(LexRange range) : IBound
-    {
-        private readonly LexRange _range = range;
-        public bool Reached(double score, byte[] member) => !_range.BelowMax(member);
-    }
-
     /// <summary>The position of the first element where <paramref name="bound"/> is reached (possibly one past
     /// its leaf's end), and <paramref name="rank"/>, how many elements come before it.</summary>
-    private Leaf Seek<T>(T bound, out int index, out long rank) where T : struct, IBound, allows ref struct
+    private Leaf Seek<T>(T bound, out int index, out long rank) where T : struct, IRangeBound, allows ref struct
     {
         rank = 0;
         var node = _root;

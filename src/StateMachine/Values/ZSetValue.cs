@@ -7,86 +7,149 @@ namespace HyperCache.StateMachine.Values;
 public readonly record struct ScoredMember(byte[] Member, double Score);
 
 /// <summary>
-/// A sorted set: a B+ tree ordered by (score, member bytes) for ranks and ranges (<see cref="ScoreTree"/>), and,
-/// once the set is large, a member table for O(1) score lookups and ZSCAN; both hold the same member arrays.
-/// <see cref="Encoding"/> reports the name Redis would use: listpack until the set has held more than 128 members or
-/// a member longer than 64 bytes, then skiplist for good (like Redis, it does not go back when the set shrinks).
-/// A set of at most <see cref="WalkMaxEntries"/> members has no member table: a member is looked up by walking the
-/// tree's elements, as Redis walks its listpack, and the table's arrays (320 of a 5-member set's 980 bytes) are not
-/// spent on it. The table comes with the 33rd member and stays.
+/// A sorted set. While a listpack would hold it (at most 128 members of at most 64 bytes) its elements are packed in
+/// one array in order (<see cref="PackedScores"/>), walked for lookups and ranges as Redis walks its listpack; after
+/// that, for good, a B+ tree ordered by (score, member bytes) for ranks and ranges (<see cref="ScoreTree"/>) plus a
+/// member table for O(1) score lookups and ZSCAN, both holding the same member arrays. <see cref="Encoding"/> names
+/// them as Redis does: listpack, then skiplist (like Redis, it does not go back when the set shrinks). Elements are
+/// reached through a <see cref="ZCursor"/> either way.
 /// </summary>
 public sealed class ZSetValue : CollectionValue
 {
     public const int ListpackMaxEntries = 128;
     public const int ListpackMaxValue = 64;
 
-    /// <summary>Members looked up by walking, without a member table. Each step of the walk reads a member array
-    /// elsewhere in memory (where Redis's listpack walk reads on in one block): a ZSCORE of the last of 120 members,
-    /// walked, cost 1.6 us more than the table's lookup, and more than Redis's walk; of the last of 32, 0.5 us more,
-    /// about what Redis's walk costs (docs/performance.md, twentieth round).</summary>
-    public const int WalkMaxEntries = 32;
-
-    private readonly ScoreTree _tree = new();
-    /// <summary>Member to score, from the moment the set has more than <see cref="WalkMaxEntries"/> members or is a
-    /// skiplist; null before.</summary>
-    private MemberTable? _table;
+    private PackedScores _packed = new(); // the elements while _tree is null
+    private ScoreTree? _tree;
+    private MemberTable? _table;          // with the tree
     /// <summary>The slot the last lookup found: a write checks the member, then its event's Apply sets it, so
     /// Apply finds it again with one compare instead of a second hash lookup. -1 whenever a member leaves.</summary>
     private int _lastSlot = -1;
 
     /// <summary>A sorted set of exactly <paramref name="elements"/> (distinct members, in score order), keeping the
-    /// arrays themselves: a *STORE result, whose members are other sets' arrays, which no one mutates.</summary>
+    /// arrays themselves in a tree: a *STORE result, whose members are other sets' arrays, which no one mutates.</summary>
     public static ZSetValue OfSorted(List<ScoredMember> elements)
     {
         var zset = new ZSetValue();
-        foreach (var (member, score) in elements)
+        if (elements.Count > ListpackMaxEntries || elements.Exists(e => e.Member.Length > ListpackMaxValue))
         {
-            zset._tree.Insert(score + 0.0, member); // -0 becomes 0, as in Set
-            if (member.Length > ListpackMaxValue) zset.IsSkiplist = true;
+            zset.BecomeSkiplist();
+            foreach (var (member, score) in elements)
+            {
+                double normal = score + 0.0; // -0 becomes 0, as in Set
+                zset._table!.Add(member, normal);
+                zset._tree!.Insert(normal, member);
+            }
         }
-        if (zset._tree.Count > ListpackMaxEntries) zset.IsSkiplist = true;
-        if (zset.IsSkiplist || zset._tree.Count > WalkMaxEntries) zset.BuildTable();
+        else
+        {
+            foreach (var (member, score) in elements) zset._packed.Insert(score + 0.0, member); // ties in member order
+        }
         zset.Resized();
         return zset;
     }
 
     public override string TypeName => "zset";
     public override string Encoding => IsSkiplist ? "skiplist" : "listpack";
-    public override long Count => _tree.Count;
+    public override long Count => _tree?.Count ?? _packed.Count;
 
-    /// <summary>Sticky, as Redis's conversion to a skip list is.</summary>
-    public bool IsSkiplist { get; private set; }
+    /// <summary>Sticky, as Redis's conversion to a skip list is: the tree and member table from then on.</summary>
+    public bool IsSkiplist => _tree is not null;
 
-    public ScoreTree Tree => _tree;
+    /// <summary>The tree; null while packed (tests check its invariants).</summary>
+    internal ScoreTree? Tree => _tree;
 
-    /// <summary>The member table; null while the set is small enough to walk (always there for a skiplist).</summary>
+    /// <summary>The member table; null while packed.</summary>
     public MemberTable? Table => _table;
 
-    public bool TryGetScore(ReadOnlySpan<byte> member, out double score) => Lookup(member, out score, out _);
+    public ZCursor First => _tree is { } tree ? new ZCursor(tree.First) : _packed.CursorAt(_packed.First);
 
-    public bool Contains(ReadOnlySpan<byte> member) => Lookup(member, out _, out _);
+    public ZCursor Last => _tree is { } tree ? new ZCursor(tree.Last) : _packed.CursorAt(_packed.Last);
 
-    /// <summary>The member's score and stored array; false when absent.</summary>
-    private bool Lookup(ReadOnlySpan<byte> member, out double score, out byte[] stored)
+    /// <summary>The element at 0-based <paramref name="rank"/>; not valid when out of range.</summary>
+    public ZCursor At(long rank)
+    {
+        if (_tree is { } tree) return new ZCursor(tree.At(rank));
+        return (ulong)rank < (ulong)_packed.Count ? _packed.CursorAt(_packed.OffsetOf(rank)) : default;
+    }
+
+    public ZCursor FirstInRange(in ScoreRange range)
+    {
+        if (_tree is { } tree) return new ZCursor(tree.FirstInRange(range));
+        var at = _packed.CursorAt(_packed.Seek(new ScoreFrom(range), out _));
+        return at.IsValid && range.BelowMax(at.Score) ? at : default;
+    }
+
+    public ZCursor LastInRange(in ScoreRange range)
+    {
+        if (_tree is { } tree) return new ZCursor(tree.LastInRange(range));
+        var at = _packed.CursorAt(_packed.Before(_packed.Seek(new ScoreAfter(range), out _)));
+        return at.IsValid && range.AboveMin(at.Score) ? at : default;
+    }
+
+    public ZCursor FirstInRange(in LexRange range)
+    {
+        if (_tree is { } tree) return new ZCursor(tree.FirstInRange(range));
+        var at = _packed.CursorAt(_packed.Seek(new LexFrom(range), out _));
+        return at.IsValid && range.BelowMax(at.MemberSpan) ? at : default;
+    }
+
+    public ZCursor LastInRange(in LexRange range)
+    {
+        if (_tree is { } tree) return new ZCursor(tree.LastInRange(range));
+        var at = _packed.CursorAt(_packed.Before(_packed.Seek(new LexAfter(range), out _)));
+        return at.IsValid && range.AboveMin(at.MemberSpan) ? at : default;
+    }
+
+    /// <summary>The 0-based rank of the element a cursor of this set is at.</summary>
+    public long RankOf(in ZCursor at)
+    {
+        if (_tree is { } tree) return tree.RankOf(at.Score, at.Member);
+        long rank = 0;
+        for (int offset = 0; offset < at.Offset; offset = _packed.Next(offset)) rank++;
+        return rank;
+    }
+
+    /// <summary>The 0-based ranks of the first and last elements whose scores are in range; false when none is.</summary>
+    public bool RanksInRange(in ScoreRange range, out long first, out long last)
+    {
+        if (_tree is { } tree) return tree.RanksInRange(range, out first, out last);
+        _packed.Seek(new ScoreFrom(range), out first);
+        _packed.Seek(new ScoreAfter(range), out long end);
+        last = end - 1;
+        return end > first;
+    }
+
+    /// <summary>The 0-based rank where a lex range starts (the first member at or above its minimum).</summary>
+    public long LexStart(in LexRange range)
+    {
+        if (_tree is { } tree) return tree.LexStart(range);
+        _packed.Seek(new LexFrom(range), out long rank);
+        return rank;
+    }
+
+    /// <summary>The 0-based rank just past the members at or below a lex range's maximum.</summary>
+    public long LexEnd(in LexRange range)
+    {
+        if (_tree is { } tree) return tree.LexEnd(range);
+        _packed.Seek(new LexAfter(range), out long rank);
+        return rank;
+    }
+
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
         if (_table is { } table)
         {
             int slot = Find(table, member);
             score = slot < 0 ? 0 : table.ScoreAt(slot);
-            stored = slot < 0 ? null! : table.MemberAt(slot)!;
             return slot >= 0;
         }
-        for (var at = _tree.First; at.IsValid; at.MoveNext())
-        {
-            if (!member.SequenceEqual(at.Member)) continue;
-            score = at.Score;
-            stored = at.Member;
-            return true;
-        }
-        score = 0;
-        stored = null!;
-        return false;
+        int at = _packed.Find(member, out _);
+        score = at < 0 ? 0 : _packed.ScoreAt(at);
+        return at >= 0;
     }
+
+    public bool Contains(ReadOnlySpan<byte> member) => TryGetScore(member, out _);
 
     /// <summary>The member's slot in the member table, or -1.</summary>
     private int Find(MemberTable table, ReadOnlySpan<byte> member)
@@ -101,79 +164,125 @@ public sealed class ZSetValue : CollectionValue
     public bool Set(double score, ReadOnlySpan<byte> member)
     {
         score += 0.0; // -0 becomes 0: one zero, as Redis's listpack stores it
-        if (_table is { } table)
+        if (_tree is null)
         {
-            int slot = Find(table, member);
-            if (slot >= 0)
+            int at = _packed.Find(member, out _);
+            if (at >= 0)
             {
-                ref double current = ref table.ScoreAt(slot);
-                if (current != score)
-                {
-                    _tree.Move(current, table.MemberAt(slot)!, score);
-                    current = score;
-                }
+                if (_packed.ScoreAt(at) == score) return false;
+                _packed.RemoveRange(at, _packed.Next(at), 1);
+                _packed.Insert(score, member);
+                Resized();
                 return false;
             }
+            if (_packed.Count < ListpackMaxEntries && member.Length <= ListpackMaxValue)
+            {
+                _packed.Insert(score, member);
+                Resized();
+                return true;
+            }
+            BecomeSkiplist();
         }
-        else if (Lookup(member, out double current, out var existing))
+        var table = _table!;
+        int slot = Find(table, member);
+        if (slot >= 0)
         {
-            if (current != score) _tree.Move(current, existing, score);
+            ref double current = ref table.ScoreAt(slot);
+            if (current != score)
+            {
+                _tree!.Move(current, table.MemberAt(slot)!, score);
+                current = score;
+            }
             return false;
         }
         var stored = member.ToArray();
-        _tree.Insert(score, stored);
-        if (_tree.Count > ListpackMaxEntries || member.Length > ListpackMaxValue) IsSkiplist = true;
-        if (_table != null) _lastSlot = _table.Add(stored, score);
-        else if (_tree.Count > WalkMaxEntries || IsSkiplist) BuildTable();
+        _lastSlot = table.Add(stored, score);
+        _tree!.Insert(score, stored);
         Resized();
         return true;
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (_table is { } table)
+        if (_tree is null)
         {
-            if (!table.Remove(member, out var stored, out double score)) return false;
-            _lastSlot = -1;
-            _tree.Remove(score, stored);
+            int at = _packed.Find(member, out _);
+            if (at < 0) return false;
+            _packed.RemoveRange(at, _packed.Next(at), 1);
         }
         else
         {
-            if (!Lookup(member, out double score, out var stored)) return false;
+            if (!_table!.Remove(member, out var stored, out double score)) return false;
+            _lastSlot = -1;
             _tree.Remove(score, stored);
         }
         Resized();
         return true;
     }
 
-    /// <summary>Builds the member table from the tree; it stays from now on.</summary>
-    private void BuildTable()
+    /// <summary>Moves the packed elements into a tree and member table, for good.</summary>
+    private void BecomeSkiplist()
     {
+        var tree = new ScoreTree();
         var table = new MemberTable();
-        for (var at = _tree.First; at.IsValid; at.MoveNext()) table.Add(at.Member, at.Score);
+        for (int at = 0; at < _packed.End; at = _packed.Next(at))
+        {
+            var member = _packed.MemberAt(at).ToArray();
+            double score = _packed.ScoreAt(at);
+            table.Add(member, score);
+            tree.Insert(score, member);
+        }
+        _packed = new PackedScores();
+        _tree = tree;
         _table = table;
     }
 
-    // Fields: the base's size, account and capture mark, the tree and table references, the slot, the encoding flag.
-    protected override long MeasureBytes() => MemorySize.Object(48) + _tree.Bytes + (_table?.Bytes ?? 0);
+    // Fields: the base's size, account and capture mark, the packed elements (16), the tree and table references,
+    // the slot.
+    protected override long MeasureBytes()
+        => MemorySize.Object(60) + (_tree is null ? _packed.Bytes : _tree.Bytes + _table!.Bytes);
 
     /// <summary>Removes the elements at 0-based ranks start..end (inclusive, already within the set).</summary>
     public void RemoveRankRange(long start, long end)
     {
-        _lastSlot = -1;
-        for (long i = start; i <= end; i++)
+        if (_tree is null)
         {
-            var removed = _tree.RemoveAt(start);
-            _table?.Remove(removed, out _, out _);
+            int from = _packed.OffsetOf(start), to = from;
+            for (long i = start; i <= end; i++) to = _packed.Next(to);
+            _packed.RemoveRange(from, to, (int)(end - start + 1));
+            Resized();
+            return;
         }
+        _lastSlot = -1;
+        for (long i = start; i <= end; i++) _table!.Remove(_tree.RemoveAt(start), out _, out _);
         Resized();
     }
 
     /// <summary>0-based rank from the low end (or the high end when <paramref name="reverse"/>), -1 when absent.</summary>
     public long RankOf(ReadOnlySpan<byte> member, bool reverse, out double score)
     {
-        if (!Lookup(member, out score, out var stored)) return -1;
-        long rank = _tree.RankOf(score, stored);
+        long rank;
+        if (_tree is null)
+        {
+            int at = _packed.Find(member, out rank);
+            if (at < 0)
+            {
+                score = 0;
+                return -1;
+            }
+            score = _packed.ScoreAt(at);
+        }
+        else
+        {
+            int slot = Find(_table!, member);
+            if (slot < 0)
+            {
+                score = 0;
+                return -1;
+            }
+            score = _table!.ScoreAt(slot);
+            rank = _tree.RankOf(score, _table.MemberAt(slot)!);
+        }
         return reverse ? Count - 1 - rank : rank;
     }
 
@@ -182,19 +291,26 @@ public sealed class ZSetValue : CollectionValue
         Span<byte> meta = stackalloc byte[16];
         BitConverter.TryWriteBytes(meta, Count);
         hash.Append(meta[..8]);
-        for (var at = _tree.First; at.IsValid; at.MoveNext())
+        for (var at = First; at.IsValid; at.MoveNext())
         {
-            BitConverter.TryWriteBytes(meta, at.Member.Length);
+            var member = at.MemberSpan;
+            BitConverter.TryWriteBytes(meta, member.Length);
             BitConverter.TryWriteBytes(meta[4..], at.Score);
             hash.Append(meta[..12]);
-            hash.Append(at.Member);
+            hash.Append(member);
         }
     }
 
     public override CollectionValue Clone()
     {
-        var copy = new ZSetValue { IsSkiplist = IsSkiplist };
-        if (_table != null) copy.BuildTable();
+        if (_tree is null)
+        {
+            var packed = new ZSetValue { _packed = _packed.Clone() };
+            packed.Resized();
+            return packed;
+        }
+        var copy = new ZSetValue();
+        copy.BecomeSkiplist();
         for (var at = _tree.First; at.IsValid; at.MoveNext()) copy.Set(at.Score, at.Member);
         return copy;
     }
@@ -203,7 +319,7 @@ public sealed class ZSetValue : CollectionValue
     public override void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink)
     {
         const int Chunk = 1024;
-        var at = _tree.First;
+        var at = First;
         long left = Count;
         while (at.IsValid)
         {
@@ -215,7 +331,7 @@ public sealed class ZSetValue : CollectionValue
             for (int i = 0; i < n; i++, at.MoveNext())
             {
                 buffer.Write(BitConverter.DoubleToInt64Bits(at.Score));
-                buffer.Write(at.Member);
+                buffer.Write(at.MemberSpan);
             }
             left -= n;
             sink.Emit(buffer);
