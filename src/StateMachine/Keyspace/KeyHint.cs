@@ -44,6 +44,11 @@ public readonly struct KeyHint
         var value = _table.PeekValue(_hash);
         if (_member == MemberKind.SortedSet)
         {
+            if (value is ZSetValue { Table: null } packed)
+            {
+                packed.PrefetchPacked();
+                return default;
+            }
             var members = (value as ZSetValue)?.Table;
             members?.PrefetchBucket(_memberHash);
             return new ElementHint(null, members, _memberHash);

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using HyperCache.StateMachine.Keyspace;
 
 namespace HyperCache.StateMachine.Values;
 
@@ -114,12 +112,7 @@ internal struct PackedPairs
     }
 
     /// <summary>Asks for the array's first cache lines (its length and the first pairs) without reading it.</summary>
-    public void Prefetch()
-    {
-        ref object? bytes = ref Unsafe.As<byte[], object?>(ref _bytes);
-        ChainPrefetch.PrefetchObject(ref bytes);
-        ChainPrefetch.PrefetchObject(ref bytes, 64);
-    }
+    public void Prefetch() => PackedArray.Prefetch(ref _bytes);
 
     /// <summary>A copy with an array of its own, no larger than the pairs.</summary>
     public readonly PackedPairs Clone() => new(_bytes.AsSpan(0, _used).ToArray(), _used, Count);

@@ -118,6 +118,9 @@ internal struct PackedScores
         PackedArray.Trim(ref _bytes, _used);
     }
 
+    /// <summary>Asks for the array's first cache lines without reading it.</summary>
+    public void Prefetch() => PackedArray.Prefetch(ref _bytes);
+
     /// <summary>A copy with an array of its own, no larger than the elements.</summary>
     public readonly PackedScores Clone() => new(_bytes.AsSpan(0, _used).ToArray(), _used, Count);
 }

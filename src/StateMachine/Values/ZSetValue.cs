@@ -220,6 +220,9 @@ public sealed class ZSetValue : CollectionValue
         return true;
     }
 
+    /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed elements, which a lookup walks.</summary>
+    internal void PrefetchPacked() => _packed.Prefetch();
+
     /// <summary>Moves the packed elements into a tree and member table, for good.</summary>
     private void BecomeSkiplist()
     {
