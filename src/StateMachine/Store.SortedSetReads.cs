@@ -173,15 +173,19 @@ public sealed partial class Store
             var zset = ZSetForRead(shard, session, key, NowMs());
             if (zset is null) return null;
             long size = zset.Count;
-                var picked = new List<ScoredMember>((int)Math.Min(Math.Abs(count), Math.Max(size, 1024)));
+            var picked = new List<ScoredMember>((int)Math.Min(Math.Abs(count), Math.Max(size, 1024)));
             if (count == 0) return picked;
+            // Packed elements are reached by rank with a walk: copy them out once rather than walk for every pick.
+            var packed = zset.IsSkiplist ? null : AllElements(zset);
+            ScoredMember ElementAt(long rank)
+            {
+                if (packed != null) return packed[rank];
+                var at = zset.At(rank);
+                return new ScoredMember(at.Member, at.Score);
+            }
             if (count < 0 || count == 1)
             {
-                for (long i = Math.Abs(count); i > 0; i--)
-                {
-                    var at = zset.At(random.NextInt64(size));
-                    picked.Add(new ScoredMember(at.Member, at.Score));
-                }
+                for (long i = Math.Abs(count); i > 0; i--) picked.Add(ElementAt(random.NextInt64(size)));
             }
             else if (count >= size)
             {
@@ -196,8 +200,7 @@ public sealed partial class Store
                 {
                     long j = i + random.NextInt64(size - i);
                     (ranks[i], ranks[j]) = (ranks[j], ranks[i]);
-                    var at = zset.At(ranks[i]);
-                    picked.Add(new ScoredMember(at.Member, at.Score));
+                    picked.Add(ElementAt(ranks[i]));
                 }
             }
             else
@@ -207,12 +210,20 @@ public sealed partial class Store
                 {
                     long rank = random.NextInt64(size);
                     if (!seen.Add(rank)) continue;
-                    var at = zset.At(rank);
-                    picked.Add(new ScoredMember(at.Member, at.Score));
+                    picked.Add(ElementAt(rank));
                 }
             }
             return picked;
         }
+    }
+
+    /// <summary>Every element, in order.</summary>
+    private static ScoredMember[] AllElements(ZSetValue zset)
+    {
+        var all = new ScoredMember[zset.Count];
+        int n = 0;
+        for (var at = zset.First; at.IsValid; at.MoveNext()) all[n++] = new ScoredMember(at.Member, at.Score);
+        return all;
     }
 
     /// <summary>
