@@ -17,8 +17,9 @@ public enum ListSide : byte { Left = 0, Right = 1 }
 /// </summary>
 public sealed class ListValue : CollectionValue
 {
-    /// <summary>Elements kept packed, and how long each may be: Redis 7.2's listpack limits for a list's node of
-    /// 128 entries (its default list-max-listpack-size -2 is 8 KB) and the hash's 64 bytes.</summary>
+    /// <summary>Elements kept packed, and how long each may be: the limits the hashes, sets and sorted sets pack
+    /// under (at most 8 KB, which is also the size of Redis's listpack nodes at its default list-max-listpack-size
+    /// -2; Redis packs a list of any length into a chain of them).</summary>
     public const int PackedMaxEntries = 128, PackedMaxElement = 64;
 
     private const int MinCapacity = 4;
