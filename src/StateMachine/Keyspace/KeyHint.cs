@@ -36,32 +36,18 @@ public readonly struct KeyHint
     public void KeyAndValue() => _table?.PrefetchKeyAndValue(_hash);
 
     /// <summary>Stage 4, once the value had time to arrive: when it is a set, a hash or a sorted set (as the command
-    /// named), the member's bucket in it. Reads the value's reference without the lock: a hint, which a concurrent
-    /// change at worst makes useless.</summary>
+    /// named), the member's bucket in it, or, for one packed in an array, that array's start. Reads the value's
+    /// reference without the lock: a hint, which a concurrent change at worst makes useless.</summary>
     public ElementHint Element()
     {
         if (_member == MemberKind.None || _table is null) return default;
         var value = _table.PeekValue(_hash);
+        if (value is CollectionValue collection && collection.PrefetchPacked()) return default; // no table to go into
         if (_member == MemberKind.SortedSet)
         {
-            if (value is ZSetValue { Table: null } packed)
-            {
-                packed.PrefetchPacked();
-                return default;
-            }
             var members = (value as ZSetValue)?.Table;
             members?.PrefetchBucket(_memberHash);
             return new ElementHint(null, members, _memberHash);
-        }
-        if (value is HashValue { Table: null } packedHash)
-        {
-            packedHash.PrefetchPairs();
-            return default;
-        }
-        if (value is SetValue { Table: null } packedSet)
-        {
-            packedSet.PrefetchMembers();
-            return default;
         }
         var elements = value switch
         {

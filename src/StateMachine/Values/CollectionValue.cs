@@ -36,6 +36,11 @@ public abstract class CollectionValue
     /// the value is not stored under a key.</summary>
     public MemoryAccount? Account { get; internal set; }
 
+    /// <summary>The pipeline's look-ahead (see KeyHint): a value keeping its elements packed in one array asks for
+    /// the array's start, which a lookup walks, and says so; false for one whose elements are in a table or tree
+    /// (the hint goes on into that).</summary>
+    internal virtual bool PrefetchPacked() => false;
+
     /// <summary>The current size, from counters the value keeps as it mutates: O(1).</summary>
     protected abstract long MeasureBytes();
 

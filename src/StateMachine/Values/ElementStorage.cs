@@ -131,8 +131,13 @@ internal struct ElementStorage()
         _table = table;
     }
 
-    /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed pairs, which a lookup walks.</summary>
-    public void PrefetchPacked() => _packed.Prefetch();
+    /// <summary>See <see cref="CollectionValue.PrefetchPacked"/>.</summary>
+    public bool PrefetchPacked()
+    {
+        if (_table != null) return false;
+        _packed.Prefetch();
+        return true;
+    }
 
     public readonly ElementStorage Clone() => new(_packed.Clone(), _table?.Clone());
 

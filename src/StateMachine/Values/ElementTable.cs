@@ -200,7 +200,7 @@ public sealed class ElementTable
     }
 
     /// <summary>Every live slot index, in slot order.</summary>
-    public void AllIndices(List<int> indices)
+    private void AllIndices(List<int> indices)
     {
         for (int i = 0; i < _used; i++)
             if (_slots[i].Key != null) indices.Add(i);

@@ -104,8 +104,7 @@ public sealed class HashValue : CollectionValue
         return removed;
     }
 
-    /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed pairs, which a lookup walks.</summary>
-    internal void PrefetchPairs() => _pairs.PrefetchPacked();
+    internal override bool PrefetchPacked() => _pairs.PrefetchPacked();
 
     // Fields: the base's size, account and capture mark (24), the storage (packed array, its two counts, the
     // table: 24), the encoding flag.

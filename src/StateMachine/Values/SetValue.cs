@@ -99,8 +99,7 @@ public sealed class SetValue : CollectionValue, IMemberSet
     /// <summary>A uniformly random member's position; the set must not be empty.</summary>
     public int RandomPosition() => _members.RandomPosition();
 
-    /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed members, which a lookup walks.</summary>
-    internal void PrefetchMembers() => _members.PrefetchPacked();
+    internal override bool PrefetchPacked() => _members.PrefetchPacked();
 
     // Fields: the base's size, account and capture mark (24), the storage (24), the encoding flag.
     protected override long MeasureBytes() => MemorySize.Object(49) + _members.Bytes;

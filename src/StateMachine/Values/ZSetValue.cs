@@ -220,8 +220,12 @@ public sealed class ZSetValue : CollectionValue
         return true;
     }
 
-    /// <summary>The pipeline's look-ahead (see KeyHint): the start of the packed elements, which a lookup walks.</summary>
-    internal void PrefetchPacked() => _packed.Prefetch();
+    internal override bool PrefetchPacked()
+    {
+        if (_tree != null) return false;
+        _packed.Prefetch();
+        return true;
+    }
 
     /// <summary>Moves the packed elements into a tree and member table, for good.</summary>
     private void BecomeSkiplist()
