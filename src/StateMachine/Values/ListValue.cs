@@ -26,7 +26,7 @@ public sealed class ListValue : CollectionValue
     private PackedList _packed = new(); // the elements while _items is null
     private byte[][]? _items;
     private int _head;
-    private int _count;
+    private int _count;              // the deque's; a packed list's is its PackedList's
     private long _elementBytes;
 
     /// <summary>An empty list about to take <paramref name="capacity"/> elements: a deque with room for them when
@@ -44,9 +44,9 @@ public sealed class ListValue : CollectionValue
     /// <summary>Redis 7.0 answers "quicklist" for every list, however small (its listpack-encoded lists came in 7.2).</summary>
     public override string Encoding => "quicklist";
 
-    public override long Count => _count;
+    public override long Count => Length;
 
-    public int Length => _count;
+    public int Length => _items is null ? _packed.Count : _count;
 
     /// <summary>True while the elements are packed (not a deque).</summary>
     public bool IsPacked => _items is null;
@@ -100,8 +100,7 @@ public sealed class ListValue : CollectionValue
         if (_items is null && !Fits(element.Length)) Unpack();
         if (_items is null)
         {
-            _packed.Insert(side == ListSide.Left ? 0 : _count, element);
-            _count++;
+            _packed.Insert(side == ListSide.Left ? 0 : _packed.Count, element);
             Resized();
             return;
         }
@@ -126,8 +125,7 @@ public sealed class ListValue : CollectionValue
     {
         if (_items is null && Fits(element.Length))
         {
-            _packed.Insert(side == ListSide.Left ? 0 : _count, element);
-            _count++;
+            _packed.Insert(side == ListSide.Left ? 0 : _packed.Count, element);
             Resized();
             return;
         }
@@ -135,17 +133,16 @@ public sealed class ListValue : CollectionValue
     }
 
     /// <summary>Whether one more element of <paramref name="length"/> bytes keeps the list packed.</summary>
-    private bool Fits(int length) => length <= PackedMaxElement && _count < PackedMaxEntries;
+    private bool Fits(int length) => length <= PackedMaxElement && _packed.Count < PackedMaxEntries;
 
     public byte[] Pop(ListSide side)
     {
-        if (_count == 0) throw new InvalidOperationException("pop from an empty list");
+        if (Length == 0) throw new InvalidOperationException("pop from an empty list");
         if (_items is null)
         {
-            int index = side == ListSide.Left ? 0 : _count - 1;
+            int index = side == ListSide.Left ? 0 : _packed.Count - 1;
             var popped = _packed.ElementAt(_packed.OffsetOf(index)).ToArray();
             _packed.RemoveRange(index, index + 1);
-            _count--;
             Resized();
             return popped;
         }
@@ -161,17 +158,16 @@ public sealed class ListValue : CollectionValue
     }
 
     /// <summary>The element <paramref name="offset"/> places in from <paramref name="side"/> (0 = the end itself).</summary>
-    public byte[] Peek(ListSide side, int offset) => this[side == ListSide.Left ? offset : _count - 1 - offset];
+    public byte[] Peek(ListSide side, int offset) => this[side == ListSide.Left ? offset : Length - 1 - offset];
 
     /// <summary>Inserts so that <paramref name="element"/> ends up at <paramref name="index"/> (0..Length).</summary>
     public void Insert(int index, byte[] element)
     {
-        if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        if ((uint)index > (uint)Length) throw new ArgumentOutOfRangeException(nameof(index));
         if (_items is null && !Fits(element.Length)) Unpack();
         if (_items is null)
         {
             _packed.Insert(index, element);
-            _count++;
             Resized();
             return;
         }
@@ -190,9 +186,8 @@ public sealed class ListValue : CollectionValue
         int keep = stop - start + 1;
         if (_items is null)
         {
-            _packed.RemoveRange(stop + 1, _count);
+            _packed.RemoveRange(stop + 1, _packed.Count);
             _packed.RemoveRange(0, start);
-            _count = keep;
             Resized();
             return;
         }
@@ -216,7 +211,6 @@ public sealed class ListValue : CollectionValue
             // From the tail: the last max matches, that is, all but the first (matches - max).
             long skip = limit < 0 ? Math.Max(0, CountMatches(0, element) - max) : 0;
             int gone = _packed.RemoveMatches(element, skip, max);
-            _count -= gone;
             Resized();
             return gone;
         }
@@ -272,7 +266,7 @@ public sealed class ListValue : CollectionValue
     /// <summary>The head's position (-1 when empty); with <see cref="Next"/> and <see cref="ElementAt"/>, every
     /// element head to tail, read where it lies (under the shard lock). A position is a packed offset or a deque
     /// index, valid until the next change.</summary>
-    public int First => _count == 0 ? -1 : 0;
+    public int First => Length == 0 ? -1 : 0;
 
     public int Next(int at)
     {
@@ -286,13 +280,14 @@ public sealed class ListValue : CollectionValue
     /// <summary>Moves the packed elements into a deque, for good.</summary>
     private void Unpack()
     {
-        var items = NewItems(_count + 1);
+        var items = NewItems(_packed.Count + 1);
         int i = 0;
         for (int at = First; at >= 0; at = Next(at)) items[i++] = ElementAt(at).ToArray();
         _elementBytes = 0;
         for (int j = 0; j < i; j++) _elementBytes += MemorySize.ByteArray(items[j].Length);
         _items = items;
         _head = 0;
+        _count = i;
         _packed = new PackedList();
     }
 
@@ -333,7 +328,7 @@ public sealed class ListValue : CollectionValue
     {
         if (_items is null)
         {
-            var packed = new ListValue { _packed = _packed.Clone(), _count = _count };
+            var packed = new ListValue { _packed = _packed.Clone() };
             packed.Resized();
             return packed;
         }
@@ -352,9 +347,9 @@ public sealed class ListValue : CollectionValue
     public override void WriteRebuild(int db, ReadOnlySpan<byte> key, IRebuildSink sink)
     {
         int at = First;
-        for (int start = 0; start < _count; start += RebuildChunk)
+        for (int start = 0; start < Length; start += RebuildChunk)
         {
-            int n = Math.Min(RebuildChunk, _count - start);
+            int n = Math.Min(RebuildChunk, Length - start);
             var buffer = Store.StartListPush(db, key, ListSide.Right, n);
             for (int i = 0; i < n; i++, at = Next(at)) buffer.Write(ElementAt(at));
             sink.Emit(buffer);
