@@ -75,6 +75,19 @@ public sealed class KeyPatternTests(NodeFixture node) : E2ETest(node)
         Eventually.True(() => Keys("*").SequenceEqual(new[] { "live" }), "KEYS no longer lists the expired key");
     }
 
+    /// <summary>Redis's regression for CVE-2022-36021: a pattern of many stars that cannot match a long key took a
+    /// backtracking matcher forever, holding a request thread; SCAN MATCH, HSCAN and PSUBSCRIBE use the same matcher.</summary>
+    [Fact]
+    public void A_pattern_of_many_stars_is_answered()
+    {
+        Expect(Resp.Ok, "SET", K(new string('a', 150)), "1");
+        Expect(Resp.Ok, "SET", K(new string('a', 200)), "2");
+        Assert.Empty(Keys(string.Concat(Enumerable.Repeat("a*", 40)) + "b"));
+        // 100 "a*" need at least 100 a's (a recursion limit once made such patterns match nothing).
+        Assert.Equal([new string('a', 150), new string('a', 200)], Keys(string.Concat(Enumerable.Repeat("a*", 100))));
+        Expect(Resp.Pong, "PING");
+    }
+
     [Fact]
     public void Keys_with_wrong_arity()
     {

@@ -1,70 +1,96 @@
 namespace HyperCache.StateMachine.Keyspace;
 
-/// <summary>Redis's glob matching (KEYS, SCAN MATCH): * ? [abc] [^a] [a-z] and \ escapes, on bytes.</summary>
+/// <summary>
+/// Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE, ACL key patterns): * ? [abc] [^a] [a-z] and \ escapes, on
+/// bytes. Without recursion: every element but '*' matches exactly one byte, so when a match fails only the last
+/// '*' needs to take one byte more (an earlier star taking more could only move the rest of the pattern later in
+/// the text, which the last star already tries). So a match costs at most pattern × text steps, whatever the
+/// pattern; a backtracking matcher is exponential in its stars ("a*a*a*...b" against a long run of a's kept a
+/// request thread busy for good, and a recursion limit made patterns with many stars fail to match).
+/// </summary>
 public static class Glob
 {
-    public static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, int depth = 0)
+    public static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text)
     {
-        if (depth > 64) return false; // bounds the recursion a hostile pattern could cause
-        while (!pattern.IsEmpty)
+        int p = 0, t = 0;
+        int resumeAt = -1, triedFrom = 0; // after the last star: where the pattern goes on, and where in the text it was tried
+        while (t < text.Length)
         {
-            switch (pattern[0])
+            if (p < pattern.Length)
             {
-                case (byte)'*':
-                    while (pattern.Length > 1 && pattern[1] == '*') pattern = pattern[1..];
-                    if (pattern.Length == 1) return true;
-                    for (int i = 0; i <= text.Length; i++)
-                        if (Match(pattern[1..], text[i..], depth + 1)) return true;
-                    return false;
-                case (byte)'?':
-                    if (text.IsEmpty) return false;
-                    text = text[1..];
-                    pattern = pattern[1..];
-                    break;
-                case (byte)'[':
+                if (pattern[p] == '*')
                 {
-                    if (text.IsEmpty) return false;
-                    pattern = pattern[1..];
-                    bool negate = !pattern.IsEmpty && pattern[0] == '^';
-                    if (negate) pattern = pattern[1..];
-                    bool matched = false;
-                    while (!pattern.IsEmpty && pattern[0] != ']')
-                    {
-                        if (pattern[0] == '\\' && pattern.Length >= 2)
-                        {
-                            pattern = pattern[1..];
-                            matched |= pattern[0] == text[0];
-                        }
-                        else if (pattern.Length >= 3 && pattern[1] == '-')
-                        {
-                            byte lo = pattern[0], hi = pattern[2];
-                            if (lo > hi) (lo, hi) = (hi, lo);
-                            matched |= text[0] >= lo && text[0] <= hi;
-                            pattern = pattern[2..];
-                        }
-                        else
-                        {
-                            matched |= pattern[0] == text[0];
-                        }
-                        pattern = pattern[1..];
-                    }
-                    if (!pattern.IsEmpty) pattern = pattern[1..]; // the ']'
-                    if (matched == negate) return false;
-                    text = text[1..];
-                    break;
+                    while (p < pattern.Length && pattern[p] == '*') p++;
+                    if (p == pattern.Length) return true;
+                    resumeAt = p;
+                    triedFrom = t;
+                    continue;
                 }
-                case (byte)'\\' when pattern.Length >= 2:
-                    if (text.IsEmpty || text[0] != pattern[1]) return false;
-                    text = text[1..];
-                    pattern = pattern[2..];
-                    break;
-                default:
-                    if (text.IsEmpty || text[0] != pattern[0]) return false;
-                    text = text[1..];
-                    pattern = pattern[1..];
-                    break;
+                int width = Element(pattern[p..], text[t], out bool matched);
+                if (matched)
+                {
+                    p += width;
+                    t++;
+                    continue;
+                }
             }
+            if (resumeAt < 0) return false;
+            p = resumeAt; // the last star takes one more byte
+            t = ++triedFrom;
         }
-        return text.IsEmpty;
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+
+    /// <summary>The element at the start of <paramref name="pattern"/> (not a star) against one byte: how many
+    /// pattern bytes it spans, and in <paramref name="matched"/> whether the byte matches it.</summary>
+    private static int Element(ReadOnlySpan<byte> pattern, byte c, out bool matched)
+    {
+        switch (pattern[0])
+        {
+            case (byte)'?':
+                matched = true;
+                return 1;
+            case (byte)'[':
+                return Class(pattern, c, out matched);
+            case (byte)'\\' when pattern.Length >= 2:
+                matched = pattern[1] == c;
+                return 2;
+            default:
+                matched = pattern[0] == c;
+                return 1;
+        }
+    }
+
+    /// <summary>A [...] class: escapes, ranges (either way round), ^ to negate; an unclosed one ends with the pattern.</summary>
+    private static int Class(ReadOnlySpan<byte> pattern, byte c, out bool matched)
+    {
+        int i = 1;
+        bool negate = i < pattern.Length && pattern[i] == '^';
+        if (negate) i++;
+        bool hit = false;
+        while (i < pattern.Length && pattern[i] != ']')
+        {
+            if (pattern[i] == '\\' && pattern.Length - i >= 2)
+            {
+                i++;
+                hit |= pattern[i] == c;
+            }
+            else if (pattern.Length - i >= 3 && pattern[i + 1] == '-')
+            {
+                byte lo = pattern[i], hi = pattern[i + 2];
+                if (lo > hi) (lo, hi) = (hi, lo);
+                hit |= c >= lo && c <= hi;
+                i += 2;
+            }
+            else
+            {
+                hit |= pattern[i] == c;
+            }
+            i++;
+        }
+        if (i < pattern.Length) i++; // the ']'
+        matched = hit != negate;
+        return i;
     }
 }
