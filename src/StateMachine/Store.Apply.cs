@@ -113,6 +113,9 @@ public sealed partial class Store
             {
                 int a = r.ReadInt32(), b = r.ReadInt32();
                 foreach (var shard in _shards) shard.Swap(a, b);
+                // A client blocked on a key that the swap brought in is served, as Redis's SWAPDB does.
+                foreach (int db in (ReadOnlySpan<int>)[a, b])
+                    foreach (var key in _waiters.KeysWaitedIn(db)) SignalKeyReady(db, key);
                 break;
             }
             case (byte)EventKind.Batch:

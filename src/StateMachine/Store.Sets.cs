@@ -192,7 +192,15 @@ public sealed partial class Store
         var to = SetForWrite(session, ShardOf(destination), destination, now);
         if (!from.Contains(member)) return false;
         if (ReferenceEquals(from, to)) return true; // same key: nothing moves
-        bool destinationHad = to?.Contains(member) == true;
+        if (to?.Contains(member) == true)
+        {
+            // Only the source changes (Redis signals the destination only when the member was added to it, so a
+            // WATCH or a tracked read of the destination stays valid): logged as the SREM it is.
+            var removed = LogKeyAndBytes(session, SetEvents.Remove, source, member);
+            removed?.Raise(KeyspaceEventTypes.Set, "srem"u8, session.Db, source);
+            NotifyIfGone(removed, session.Db, source);
+            return true;
+        }
         var buffer = EventBuffer.Start(SetEvents.Move);
         buffer.WriteArrayHeader(4);
         buffer.Write(session.Db);
@@ -203,7 +211,7 @@ public sealed partial class Store
         {
             notify.Raise(KeyspaceEventTypes.Set, "srem"u8, session.Db, source);
             NotifyIfGone(notify, session.Db, source);
-            if (!destinationHad) notify.Raise(KeyspaceEventTypes.Set, "sadd"u8, session.Db, destination);
+            notify.Raise(KeyspaceEventTypes.Set, "sadd"u8, session.Db, destination);
         }
         return true;
     }

@@ -170,6 +170,22 @@ public sealed class DatabaseTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Bulk("three"), "GET", K());
     }
 
+    /// <summary>As in Redis (its list tests' "SWAPDB awakes blocked client"): the swap brings the waited-on key in.</summary>
+    [Fact]
+    public void Swapdb_serves_a_client_blocked_on_a_key_the_swap_brings_in()
+    {
+        FlushAll();
+        Assert.Equal(Resp.Int(1), In(8, "RPUSH", K(), "hello"));
+        using var blocked = Node.Raw();
+        Assert.Equal(Resp.Ok, blocked.Command("SELECT", "9"));
+        int before = BlockedClients();
+        blocked.Send(RawRespClient.Encode("BRPOP", K(), "0"));
+        Eventually.True(() => BlockedClients() > before, "BRPOP in db 9 is blocked");
+        Expect(Resp.Ok, "SWAPDB", "8", "9");
+        Assert.Equal(Resp.BulkArray(K(), "hello"), blocked.ReadReply());
+        Assert.Equal(Resp.Int(0), In(9, "EXISTS", K()));
+    }
+
     [Fact]
     public void Swapdb_with_itself_is_ok_and_changes_nothing()
     {

@@ -130,6 +130,31 @@ public sealed class TransactionTests(NodeFixture node) : E2ETest(node)
         }
     }
 
+    /// <summary>Redis signals SMOVE's destination only when the member was added to it (its set tests' "SMOVE only
+    /// notify dstset when the addition is successful").</summary>
+    [Fact]
+    public void Smove_aborts_a_watch_on_its_destination_only_when_it_adds_the_member()
+    {
+        Expect(Resp.Int(2), "SADD", K("src"), "a", "b");
+        Expect(Resp.Int(1), "SADD", K("dst"), "a");
+        Expect(Resp.Ok, "WATCH", K("dst"));
+        using (var other = Node.Raw())
+            Assert.Equal(Resp.Int(1), other.Command("SMOVE", K("src"), K("dst"), "a"));
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "SADD", K("dst"), "c");
+        Expect("*1\r\n:1\r\n", "EXEC");
+        Expect(Resp.Int(1), "SISMEMBER", K("src"), "b");
+        Expect(Resp.Int(0), "SISMEMBER", K("src"), "a");
+
+        Expect(Resp.Ok, "WATCH", K("dst"));
+        using (var other = Node.Raw())
+            Assert.Equal(Resp.Int(1), other.Command("SMOVE", K("src"), K("dst"), "b"));
+        Expect(Resp.Ok, "MULTI");
+        Expect(Queued, "SCARD", K("dst"));
+        Expect("*-1\r\n", "EXEC");
+        Expect(Resp.Int(3), "SCARD", K("dst")); // a, c, b
+    }
+
     [Fact]
     public void Bitop_aborts_a_watch_on_its_destination_but_not_on_its_sources()
     {

@@ -62,6 +62,18 @@ internal sealed class KeyWaiters
         }
     }
 
+    /// <summary>The keys of <paramref name="db"/> someone waits on (SWAPDB brings each a whole other database's
+    /// key); empty at the cost of one volatile read when nobody is blocked.</summary>
+    public List<byte[]> KeysWaitedIn(int db)
+    {
+        var keys = new List<byte[]>();
+        if (Count == 0) return keys;
+        lock (_lock)
+            foreach (var wait in _queues.Keys)
+                if (wait.Db == db) keys.Add(wait.Key);
+        return keys;
+    }
+
     public bool TryTakeReady(out WaitKey key)
     {
         lock (_lock)
