@@ -38,6 +38,10 @@ public sealed class ConfigCompatTests(NodeFixture node) : E2ETest(node)
             ["proto-max-bulk-len", "512mb", "client-query-buffer-limit", "1gb"],
             // Old names: one setting with the new one.
             ["slave-priority", "7"], ["hash-max-ziplist-entries", "99"],
+            // The encoding thresholds are in force here (EncodingConfigTests): negative ones refused as Redis does,
+            // then back to the defaults.
+            ["hash-max-listpack-entries", "-1"], ["zset-max-listpack-value", "-1"],
+            ["hash-max-listpack-entries", "512", "hash-max-listpack-value", "64"],
         ];
         foreach (var line in lines)
         {

@@ -81,7 +81,7 @@ public sealed class PackedHashTests
         Assert.Equal(Enumerable.Range(0, 128).Select(i => "field" + i).Append("one-more"), fields);
         Assert.True(hash.TryGet(Of("field0"), out var value));
         Assert.Equal("changed", Text(value.ToArray()));
-        for (int i = 0; i < HashValue.ListpackMaxEntries; i++) hash.Set(Of("more" + i), Of("v"));
+        for (int i = 0; i < EncodingLimits.DefaultHashEntries; i++) hash.Set(Of("more" + i), Of("v"));
         Assert.Equal("hashtable", hash.Encoding);
     }
 
@@ -90,7 +90,7 @@ public sealed class PackedHashTests
     {
         var hash = new HashValue();
         hash.Set(Of("a"), Of("1"));
-        hash.Set(Of("b"), Of(new string('x', HashValue.ListpackMaxValue + 1)));
+        hash.Set(Of("b"), Of(new string('x', EncodingLimits.DefaultHashValue + 1)));
         Assert.NotNull(hash.Table);
         Assert.Equal("hashtable", hash.Encoding);
         hash.Remove(Of("b"));

@@ -112,7 +112,7 @@ public class ZSetValueTests
     {
         static byte[] M(int i) => System.Text.Encoding.ASCII.GetBytes("m" + i);
         var zset = new ZSetValue();
-        for (int i = ZSetValue.ListpackMaxEntries - 1; i >= 0; i--) zset.Set(i, M(i));
+        for (int i = EncodingLimits.DefaultZSetEntries - 1; i >= 0; i--) zset.Set(i, M(i));
         Assert.Null(zset.Tree);
         Assert.Null(zset.Table);
         Assert.Equal("listpack", zset.Encoding);
@@ -140,7 +140,7 @@ public class ZSetValueTests
 
         var longMember = new ZSetValue();
         longMember.Set(1, "a"u8);
-        longMember.Set(2, new byte[ZSetValue.ListpackMaxValue + 1]);
+        longMember.Set(2, new byte[EncodingLimits.DefaultZSetValue + 1]);
         Assert.Equal("skiplist", longMember.Encoding);
         Assert.Equal(2, longMember.Table!.Count);
         var stored = ZSetValue.OfSorted([new(M(1), 1), new(M(2), 1), new(M(3), 0)]);

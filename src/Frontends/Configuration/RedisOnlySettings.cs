@@ -19,6 +19,8 @@ public static class RedisOnlySettings
         Fixed,
         /// <summary>Redis refuses it at run time too ("can't set immutable config").</summary>
         Immutable,
+        /// <summary>Accepted, remembered and in force: the encoding thresholds (<see cref="EncodingSettings"/>).</summary>
+        Applied,
     }
 
     public sealed record Parameter(string Name, string Value, Handling How, string? Reason = null, string[]? Choices = null);
@@ -31,6 +33,7 @@ public static class RedisOnlySettings
     private static Parameter I(string name, string value, params string[] choices) => new(name, value, Handling.Ignored, null, choices.Length > 0 ? choices : null);
     private static Parameter F(string name, string value, string reason) => new(name, value, Handling.Fixed, reason);
     private static Parameter M(string name, string value) => new(name, value, Handling.Immutable);
+    private static Parameter A(string name, string value) => new(name, value, Handling.Applied);
 
     /// <summary>Redis 7.0.15's defaults, except where HyperCache's own behaviour is what the value says (the Fixed ones).</summary>
     public static readonly Parameter[] All =
@@ -45,11 +48,13 @@ public static class RedisOnlySettings
         I("aof-load-truncated", "yes"), I("aof-use-rdb-preamble", "yes"), I("aof-rewrite-incremental-fsync", "yes"),
         I("aof-timestamp-enabled", "no"), I("aof-disable-auto-gc", "no"), I("auto-aof-rewrite-min-size", "67108864"),
         I("no-appendfsync-on-rewrite", "no"),
+        // The encoding thresholds of hashes, sets and sorted sets (what OBJECT ENCODING names, with the reply orders
+        // that go with it, and how long small values stay packed).
+        A("hash-max-listpack-entries", "512"), A("hash-max-listpack-value", "64"), A("hash-max-ziplist-entries", "512"),
+        A("hash-max-ziplist-value", "64"), A("set-max-intset-entries", "512"), A("zset-max-listpack-entries", "128"),
+        A("zset-max-listpack-value", "64"), A("zset-max-ziplist-entries", "128"), A("zset-max-ziplist-value", "64"),
         // Encodings and memory internals with no counterpart (values are .NET objects and our own tables).
-        I("hash-max-listpack-entries", "512"), I("hash-max-listpack-value", "64"), I("hash-max-ziplist-entries", "512"),
-        I("hash-max-ziplist-value", "64"), I("list-max-listpack-size", "-2"), I("list-max-ziplist-size", "-2"),
-        I("list-compress-depth", "0"), I("set-max-intset-entries", "512"), I("zset-max-listpack-entries", "128"),
-        I("zset-max-listpack-value", "64"), I("zset-max-ziplist-entries", "128"), I("zset-max-ziplist-value", "64"),
+        I("list-max-listpack-size", "-2"), I("list-max-ziplist-size", "-2"), I("list-compress-depth", "0"),
         I("stream-node-max-bytes", "4096"), I("stream-node-max-entries", "100"), I("hll-sparse-max-bytes", "3000"),
         I("activedefrag", "no"), I("active-defrag-cycle-max", "25"), I("active-defrag-cycle-min", "1"),
         I("active-defrag-ignore-bytes", "104857600"), I("active-defrag-max-scan-fields", "1000"),
@@ -150,8 +155,14 @@ public static class RedisOnlySettings
         if (p.Value is "yes" or "no")
             return value.ToLowerInvariant() is "yes" or "no" ? value.ToLowerInvariant() : throw new ArgumentException("argument must be 'yes' or 'no'");
         if (long.TryParse(p.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n.ToString(CultureInfo.InvariantCulture)
-                : MemoryConfigs.Contains(p.Name) ? MemoryValue(value) : throw new FormatException();
+        {
+            if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n))
+                return MemoryConfigs.Contains(p.Name) ? MemoryValue(value) : throw new FormatException();
+            // Redis's sizes (the thresholds) are unsigned: its own words for a negative one.
+            if (n < 0 && p.How == Handling.Applied)
+                throw new ArgumentException(MemoryConfigs.Contains(p.Name) ? "argument must be a memory value" : "argument must be between 0 and 9223372036854775807 inclusive");
+            return n.ToString(CultureInfo.InvariantCulture);
+        }
         if (p.Name == "save") return SaveValue(value);
         if (p.Name == "latency-tracking-info-percentiles")
             return string.Join(' ', Percentiles(value, strict: true).Select(v => v.ToString(CultureInfo.InvariantCulture)));

@@ -10,19 +10,17 @@ namespace HyperCache.StateMachine.Values;
 /// outgrows that moves to an <see cref="ElementTable"/> for good. A value must not leave the shard lock: a write of
 /// a value as long as the one it replaces copies it over the stored bytes (as a SET of a string does, see
 /// Store.StringsInPlace.cs), so readers copy it, or read it in place under the lock (HGET).
-/// OBJECT ENCODING answers as Redis 7.0.15 (run without a config file): "listpack" while every write kept it small
-/// (at most 512 fields, fields and values at most 64 bytes), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
+/// OBJECT ENCODING answers as Redis 7.0.15: "listpack" while every write kept it small (at most
+/// hash-max-listpack-entries fields, fields and values at most hash-max-listpack-value bytes: 512 and 64 unless
+/// CONFIG SET changed them, see <see cref="EncodingLimits"/>), then "hashtable" for good, as Redis never converts back (a snapshot load does, as RDB
 /// loading does). While "listpack", fields keep insertion order, which HGETALL and HSCAN show, as in Redis.
 /// Pairs are reached by position (see <see cref="ElementStorage"/>).
 /// </summary>
 public sealed class HashValue : CollectionValue
 {
-    /// <summary>hash-max-listpack-entries and hash-max-listpack-value, at redis-server's built-in defaults (the
-    /// sample redis.conf lowers the first to 128).</summary>
-    public const int ListpackMaxEntries = 512, ListpackMaxValue = 64;
-
-    /// <summary>Fields kept packed: the sample redis.conf's hash-max-listpack-entries. A lookup walks at most this
-    /// many pairs; past it a table's hashing is cheaper.</summary>
+    /// <summary>Fields kept packed at most: the sample redis.conf's hash-max-listpack-entries (a lower configured
+    /// limit applies too, as the hash is then a hashtable). A lookup walks at most this many pairs; past it a
+    /// table's hashing is cheaper.</summary>
     public const int PackedMaxEntries = 128;
 
     /// <summary>Elements per rebuild event.</summary>
@@ -89,10 +87,16 @@ public sealed class HashValue : CollectionValue
     /// <paramref name="inPlace"/>: see <see cref="ElementStorage.Set"/>.</summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool inPlace = false)
     {
-        if (field.Length > ListpackMaxValue || value.Length > ListpackMaxValue) _hashtable = true;
-        if (_pairs.IsPacked && (_hashtable || (_pairs.Count >= PackedMaxEntries && !_pairs.Contains(field)))) _pairs.Unpack(withValues: true);
+        int longest = Math.Max(field.Length, value.Length);
+        if (longest > EncodingLimits.HashMaxListpackValue) _hashtable = true;
+        if (_pairs.IsPacked && (_hashtable || longest > PackedPairs.MaxElement || (_pairs.Count >= PackedMaxEntries && !_pairs.Contains(field))))
+            _pairs.Unpack(withValues: true);
         bool added = _pairs.Set(field, value, inPlace);
-        if (Count > ListpackMaxEntries) _hashtable = true;
+        if (Count > EncodingLimits.HashMaxListpackEntries)
+        {
+            _hashtable = true;
+            if (_pairs.IsPacked) _pairs.Unpack(withValues: true);
+        }
         Resized();
         return added;
     }

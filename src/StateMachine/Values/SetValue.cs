@@ -6,7 +6,8 @@ namespace HyperCache.StateMachine.Values;
 
 /// <summary>
 /// A Redis set of binary-safe members. OBJECT ENCODING answers as Redis 7.0: "intset" while every member ever added
-/// was an integer and there were at most 512 of them, then "hashtable" for good (7.0 has no listpack sets).
+/// was an integer and there were at most set-max-intset-entries of them (512 unless CONFIG SET changed it, see
+/// <see cref="EncodingLimits"/>), then "hashtable" for good (7.0 has no listpack sets).
 /// An intset lists its members in ascending numeric order (SMEMBERS, SSCAN, SUNION...), as Redis's sorted intset does.
 /// Whatever the name, small sets (at most <see cref="PackedMaxEntries"/> members of at most 64 bytes) keep their
 /// members packed in one array, as Redis 7.2's listpack sets do (see <see cref="ElementStorage"/>); a set that
@@ -14,9 +15,6 @@ namespace HyperCache.StateMachine.Values;
 /// </summary>
 public sealed class SetValue : CollectionValue, IMemberSet
 {
-    /// <summary>set-max-intset-entries, at its Redis default.</summary>
-    public const int IntsetMaxEntries = 512;
-
     /// <summary>Members kept packed, and how long each may be: Redis 7.2's set-max-listpack-entries and
     /// set-max-listpack-value.</summary>
     public const int PackedMaxEntries = 128, PackedMaxMember = 64;
@@ -66,7 +64,7 @@ public sealed class SetValue : CollectionValue, IMemberSet
         if (_members.IsPacked && (member.Length > PackedMaxMember || (_members.Count >= PackedMaxEntries && !_members.Contains(member))))
             _members.Unpack(withValues: false);
         bool added = _members.Add(member);
-        if (_members.Count > IntsetMaxEntries) _hashtable = true;
+        if (_members.Count > EncodingLimits.SetMaxIntsetEntries) _hashtable = true;
         Resized();
         return added;
     }
@@ -125,7 +123,7 @@ public sealed class SetValue : CollectionValue, IMemberSet
     /// <summary>True when a set of exactly these members would be an intset in Redis.</summary>
     public static bool WouldBeIntset(IReadOnlyList<byte[]> members)
     {
-        if (members.Count > IntsetMaxEntries) return false;
+        if (members.Count > EncodingLimits.SetMaxIntsetEntries) return false;
         foreach (var member in members)
             if (!Numbers.TryParseInt64(member, out _)) return false;
         return true;

@@ -7,7 +7,9 @@ namespace HyperCache.StateMachine.Values;
 public readonly record struct ScoredMember(byte[] Member, double Score);
 
 /// <summary>
-/// A sorted set. While a listpack would hold it (at most 128 members of at most 64 bytes) its elements are packed in
+/// A sorted set. While a listpack would hold it (at most zset-max-listpack-entries members of at most
+/// zset-max-listpack-value bytes: 128 and 64 unless CONFIG SET changed them, see <see cref="EncodingLimits"/>; and
+/// at most 255 bytes, the packed form's length byte) its elements are packed in
 /// one array in order (<see cref="PackedScores"/>), walked for lookups and ranges as Redis walks its listpack; after
 /// that, for good, a B+ tree ordered by (score, member bytes) for ranks and ranges (<see cref="ScoreTree"/>) plus a
 /// member table for O(1) score lookups and ZSCAN, both holding the same member arrays. <see cref="Encoding"/> names
@@ -16,9 +18,6 @@ public readonly record struct ScoredMember(byte[] Member, double Score);
 /// </summary>
 public sealed class ZSetValue : CollectionValue
 {
-    public const int ListpackMaxEntries = 128;
-    public const int ListpackMaxValue = 64;
-
     private PackedScores _packed = new(); // the elements while _tree is null
     private ScoreTree? _tree;
     private MemberTable? _table;          // with the tree
@@ -31,7 +30,7 @@ public sealed class ZSetValue : CollectionValue
     public static ZSetValue OfSorted(List<ScoredMember> elements)
     {
         var zset = new ZSetValue();
-        if (elements.Count > ListpackMaxEntries || elements.Exists(e => e.Member.Length > ListpackMaxValue))
+        if (elements.Count > EncodingLimits.ZSetMaxListpackEntries || elements.Exists(e => !FitsPacked(e.Member.Length)))
         {
             zset.BecomeSkiplist();
             foreach (var (member, score) in elements)
@@ -55,6 +54,9 @@ public sealed class ZSetValue : CollectionValue
 
     /// <summary>Sticky, as Redis's conversion to a skip list is: the tree and member table from then on.</summary>
     public bool IsSkiplist => _tree is not null;
+
+    /// <summary>Whether a member this long may stay packed (and the set a listpack).</summary>
+    private static bool FitsPacked(int memberLength) => memberLength <= Math.Min(EncodingLimits.ZSetMaxListpackValue, byte.MaxValue);
 
     /// <summary>The tree; null while packed (tests check its invariants).</summary>
     internal ScoreTree? Tree => _tree;
@@ -175,7 +177,7 @@ public sealed class ZSetValue : CollectionValue
                 Resized();
                 return false;
             }
-            if (_packed.Count < ListpackMaxEntries && member.Length <= ListpackMaxValue)
+            if (_packed.Count < EncodingLimits.ZSetMaxListpackEntries && FitsPacked(member.Length))
             {
                 _packed.Insert(score, member);
                 Resized();

@@ -212,6 +212,7 @@ public static class ServerCommands
         foreach (var (setting, value) in changes) Parsed(setting.RedisName!, () => setting.Set(trial, value));
         foreach (var (setting, value) in changes) setting.Set(c.Node.Config, value);
         foreach (var (parameter, value) in others) c.Node.Config.RedisOnly[Configuration.RedisOnlySettings.Canonical(parameter.Name)] = value;
+        if (others.Exists(other => other.Parameter.How == Configuration.RedisOnlySettings.Handling.Applied)) Configuration.EncodingSettings.Apply(c.Node.Config);
         if (changes.Exists(change => change.Setting.RedisName == "requirepass")) c.Node.Acl.SetDefaultPassword(c.Node.Config.RequirePass);
         if (c.Node.Log is { } log) log.Durability = c.Node.Config.AppendFsync;
         c.Store.ConfigureMemory(c.Node.Config.MemorySettings());
