@@ -72,6 +72,26 @@ public sealed class ClientReplyTests(NodeFixture node) : E2ETest(node)
         Assert.Equal(Resp.Ok, c.Command("CLIENT", "REPLY", "ON"));
     }
 
+    /// <summary>Redis writes (un)subscribe confirmations as pushes too, in both protocols (its pub/sub tests' "PubSub
+    /// messages with CLIENT REPLY OFF"); a plain reply stays silent.</summary>
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void Subscription_confirmations_arrive_while_replies_are_off(string protocol)
+    {
+        using var c = Node.Raw();
+        c.Command("HELLO", protocol);
+        string header = protocol == "3" ? ">3\r\n" : "*3\r\n";
+        string channel = "$" + K("ch").Length + "\r\n" + K("ch") + "\r\n";
+        c.Send(RawRespClient.Encode("CLIENT", "REPLY", "OFF") + RawRespClient.Encode("PING") + RawRespClient.Encode("SUBSCRIBE", K("ch")));
+        Assert.Equal(header + "$9\r\nsubscribe\r\n" + channel + ":1\r\n", c.ReadReply());
+        c.Send(RawRespClient.Encode("UNSUBSCRIBE"));
+        Assert.Equal(header + "$11\r\nunsubscribe\r\n" + channel + ":0\r\n", c.ReadReply());
+        c.Send(RawRespClient.Encode("PUNSUBSCRIBE"));
+        Assert.Equal(header + "$12\r\npunsubscribe\r\n" + (protocol == "3" ? "_\r\n" : "$-1\r\n") + ":0\r\n", c.ReadReply());
+        Assert.Equal(Resp.Ok, c.Command("CLIENT", "REPLY", "ON"));
+    }
+
     [Fact]
     public void Errors_as_Redis()
     {

@@ -75,21 +75,24 @@ public static class PubSubCommands
         var names = c.Node.PubSub.Names(c, kind);
         if (names.Count == 0)
         {
-            r.PushHeader(3);
-            r.Bulk(confirmation);
-            r.NullBulk();
-            r.Integer(c.Subscriptions?.CountFor(kind) ?? 0);
+            Confirm(r, confirmation, default, c.Subscriptions?.CountFor(kind) ?? 0, nilName: true);
             return;
         }
         foreach (var name in names) Confirm(r, confirmation, name, c.Node.PubSub.Unsubscribe(c, name, kind));
     }
 
-    private static void Confirm(RespWriter r, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> name, int count)
+    /// <summary>[kind, name (or nil), count]. Like a message, it goes out while CLIENT REPLY OFF or SKIP mutes the
+    /// replies (Redis writes both as pushes).</summary>
+    private static void Confirm(RespWriter r, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> name, int count, bool nilName = false)
     {
+        bool muted = r.Muted;
+        r.Muted = false;
         r.PushHeader(3);
         r.Bulk(kind);
-        r.Bulk(name);
+        if (nilName) r.NullBulk();
+        else r.Bulk(name);
         r.Integer(count);
+        r.Muted = muted;
     }
 
     /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the active channels of either namespace.</summary>
