@@ -18,6 +18,8 @@ public sealed record SortOptions
     public bool Descending { get; init; }
     public bool Alpha { get; init; }
     public byte[]? Destination { get; init; }
+    /// <summary>Run by a script (redis.call): a set's unsorted output is sorted, as for STORE.</summary>
+    public bool FromScript { get; init; }
 
     public bool DoNotSort => By is { } by && by.AsSpan().IndexOf((byte)'*') < 0;
 }
@@ -54,8 +56,8 @@ public sealed partial class Store
         bool doNotSort = options.DoNotSort, alpha = options.Alpha;
         byte[]? by = doNotSort ? null : options.By;
         // A set has no order of its own: unsorted output stored or replicated would differ between nodes, so Redis
-        // sorts it by the elements (alpha) when STORE asks for it.
-        if (doNotSort && value is SetValue && options.Destination != null)
+        // sorts it by the elements (alpha) when STORE or a script asks for it.
+        if (doNotSort && value is SetValue && (options.Destination != null || options.FromScript))
         {
             doNotSort = false;
             alpha = true;

@@ -2,20 +2,13 @@ using HyperCache.EndToEnd.Tests.Infrastructure;
 
 namespace HyperCache.EndToEnd.Tests;
 
-/// <summary>The encoding thresholds change the whole server's encodings: their tests get a server of their own.</summary>
-[CollectionDefinition(Name)]
-public sealed class EncodingsCollection : ICollectionFixture<NodeFixture>
-{
-    public const string Name = "encodings";
-}
-
 /// <summary>
 /// CONFIG SET of hash-max-listpack-entries / -value, set-max-intset-entries and zset-max-listpack-entries / -value
 /// is in force, as in Redis (its own hash, set, zset and keyspace tests lower them to reach the other encoding):
 /// each step runs on redis-server and here, and OBJECT ENCODING, the replies whose order the encoding decides
 /// (a listpack hash's insertion order, an intset's numeric order) and CONFIG GET must agree.
 /// </summary>
-[Collection(EncodingsCollection.Name)]
+[Collection(ServerSettingsCollection.Name)]
 public sealed class EncodingConfigTests(NodeFixture node) : E2ETest(node)
 {
     private static readonly string[] Defaults =

@@ -233,7 +233,21 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     [InlineData("return redis.call('script', 'exists', 'a')", "ERR This Redis command is not allowed from script")]
     [InlineData("return redis.call()", "ERR Please specify at least one argument for this redis lib call")]
     [InlineData("return redis.call('get', {})", "ERR Lua redis lib command arguments must be strings or integers")]
+    // Redis refuses BLOCK in scripts outright, naming the command as the script typed it.
+    [InlineData("return redis.call('xread', 'BLOCK', 0, 'STREAMS', 's', '$')", "ERR xread command is not allowed with BLOCK option from scripts")]
+    [InlineData("return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')", "ERR XREADGROUP command is not allowed with BLOCK option from scripts")]
     public void Commands_a_script_may_not_call(string script, string error) => Expect(Raised(error, script), "EVAL", script, "0");
+
+    /// <summary>A set has no order of its own: SORT BY nosort of a set in a script sorts it (ALPHA), as Redis does so
+    /// that the script's result is the same on every node; a list keeps its order.</summary>
+    [Fact]
+    public void Sort_without_an_order_sorts_a_set_in_a_script()
+    {
+        Expect(Resp.Int(5), "SADD", K("set"), "c", "aa", "b", "a", "10");
+        Expect(Resp.BulkArray("10", "a", "aa", "b", "c"), "EVAL", "return redis.call('sort', KEYS[1], 'BY', 'nosort')", "1", K("set"));
+        Expect(Resp.Int(3), "RPUSH", K("list"), "c", "a", "b");
+        Expect(Resp.BulkArray("c", "a", "b"), "EVAL", "return redis.call('sort', KEYS[1], 'BY', 'nosort')", "1", K("list"));
+    }
 
     [Fact]
     public void Lua_errors_and_compile_errors()

@@ -34,6 +34,10 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>While EXEC runs this client's queued commands (a blocking command must not block then).</summary>
     public bool InExec { get; set; }
 
+    /// <summary>The scripting engine's client, which runs redis.call (Redis's CLIENT_SCRIPT): a few commands act
+    /// differently there (XREAD BLOCK refused, SORT of a set without an order sorted).</summary>
+    public bool IsScript { get; init; }
+
     /// <summary>Work a command inside EXEC leaves for when the transaction has let its shard locks go (before EXEC's
     /// reply is sent): see <see cref="Commands.ReplicationCommands"/>'s role changes.</summary>
     public Action? AfterExec { get; set; }

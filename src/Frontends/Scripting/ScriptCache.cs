@@ -3,8 +3,14 @@ using System.Security.Cryptography;
 
 namespace HyperCache.Frontends.Scripting;
 
-/// <summary>A compiled script: its function in the Lua registry, and whether its shebang says no-writes.</summary>
-internal readonly record struct CompiledScript(int Function, bool NoWrites);
+/// <summary>A compiled script: its function in the Lua registry, whether it has a shebang (<paramref name="Declared"/>;
+/// without one, Redis's compatibility mode) and what its flags say.</summary>
+internal readonly record struct CompiledScript(int Function, bool NoWrites, bool Declared, bool AllowOom)
+{
+    /// <summary>Over maxmemory, a script with a shebang runs only if it says allow-oom or no-writes, and then
+    /// unrestricted (Redis makes the EVAL itself deny-oom otherwise); one without is judged command by command.</summary>
+    public bool DenyOom => Declared && !NoWrites && !AllowOom;
+}
 
 /// <summary>The scripts EVAL and SCRIPT LOAD compiled, by lower-case SHA1 hex (what EVALSHA and SCRIPT EXISTS
 /// name). Kept until SCRIPT FLUSH, as in Redis. Each cached body maps to its SHA1 too, so an EVAL of a known

@@ -36,7 +36,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     {
         _node = node;
         _busy = node.BusyScript;
-        _client = new RespClient(0, node, "lua", "") { Authenticated = true, InExec = true };
+        _client = new RespClient(0, node, "lua", "") { Authenticated = true, InExec = true, IsScript = true };
         _client.Writer.Attach(_replies);
         Open();
     }
@@ -170,13 +170,18 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             }
             _cache.Add(sha, script, a[1]);
         }
+        if (overMemory && script.DenyOom)
+        {
+            reply.Error(OomRules.Error);
+            return;
+        }
         var L = _lua;
         lua_settop(L, 0);
         SetGlobalArray(L, "KEYS"u8, a, 3, keys);
         SetGlobalArray(L, "ARGV"u8, a, 3 + keys, a.Count - 3 - keys);
         lua_rawgeti(L, RegistryIndex, _handler);
         lua_rawgeti(L, RegistryIndex, script.Function);
-        Invoke(L, 0, _arm, caller, readOnly || script.NoWrites, overMemory, sha, reply);
+        Invoke(L, 0, _arm, caller, readOnly || script.NoWrites, overMemory && !script.Declared, sha, reply);
     }
 
     /// <summary>Calls what the stack holds (the message handler at 1, the function, <paramref name="args"/>
@@ -220,10 +225,10 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// keeps the function in the registry. Source only: Lua bytecode is refused.</summary>
     private CompiledScript Compile(ReadOnlySpan<byte> body)
     {
-        int skip = Shebang.Parse(body, out bool noWrites);
+        int skip = Shebang.Parse(body, out bool noWrites, out bool allowOom);
         var L = _lua;
         if (LoadSource(L, body[skip..], "@user_script") != 0) ThrowCompileError(L, "ERR Error compiling script (new function): ");
-        return new CompiledScript(luaL_ref(L, RegistryIndex), noWrites);
+        return new CompiledScript(luaL_ref(L, RegistryIndex), noWrites, Declared: skip > 0, AllowOom: allowOom);
     }
 
     /// <summary>A script's or a library's source did not compile: the error (on the stack) as Redis words it.</summary>

@@ -5,19 +5,23 @@ namespace HyperCache.Frontends.Scripting;
 
 /// <summary>
 /// Redis 7's optional first line of a script, <c>#!lua flags=no-writes,...</c>, and the required one of a function
-/// library, <c>#!lua name=NAME</c> (<see cref="ParseLibrary"/>). Only <c>no-writes</c> changes anything here
-/// (the script runs as EVAL_RO would); the other flags Redis knows are accepted. The line itself is not compiled,
+/// library, <c>#!lua name=NAME</c> (<see cref="ParseLibrary"/>). <c>no-writes</c> runs the script as EVAL_RO would;
+/// a script with a shebang is refused over maxmemory unless it says <c>allow-oom</c> (or no-writes), as in Redis; the
+/// other flags Redis knows are accepted. The line itself is not compiled,
 /// but its newline is, so line numbers in errors stay right (as Redis does).
 /// </summary>
 internal static class Shebang
 {
     private static readonly string[] KnownFlags = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"];
 
-    /// <summary>Length of the shebang line (0 when there is none) and whether it says no-writes; throws Redis's
-    /// errors for a malformed one.</summary>
-    public static int Parse(ReadOnlySpan<byte> body, out bool noWrites)
+    /// <summary>Length of the shebang line (0 when there is none: Redis's compatibility mode) and what its flags
+    /// say; throws Redis's errors for a malformed one.</summary>
+    public static int Parse(ReadOnlySpan<byte> body, out bool noWrites) => Parse(body, out noWrites, out _);
+
+    /// <inheritdoc cref="Parse(ReadOnlySpan{byte}, out bool)"/>
+    public static int Parse(ReadOnlySpan<byte> body, out bool noWrites, out bool allowOom)
     {
-        noWrites = false;
+        noWrites = allowOom = false;
         if (!body.StartsWith("#!"u8)) return 0;
         int end = Line(body, "ERR Invalid script shebang", out var parts, [' ', '\t', '\r']);
         if (parts.Length == 0) throw new CommandError("ERR Invalid engine in script shebang");
@@ -30,6 +34,7 @@ internal static class Shebang
                 if (flag.Length == 0) continue;
                 if (!KnownFlags.Contains(flag)) throw new CommandError($"ERR Unexpected flag in script shebang: {flag}");
                 noWrites |= flag == "no-writes";
+                allowOom |= flag == "allow-oom";
             }
         }
         return end;

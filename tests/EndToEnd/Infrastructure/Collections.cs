@@ -22,6 +22,14 @@ public sealed class DatabasesCollection : ICollectionFixture<NodeFixture>
     public const string Name = "databases";
 }
 
+/// <summary>Tests that change server-wide settings for a while (encoding thresholds, maxmemory 1) and compare
+/// with redis-server: a server of their own, so no other test runs under those settings.</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerSettingsCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "server-settings";
+}
+
 [CollectionDefinition(Name)]
 public sealed class ServerCollection : ICollectionFixture<NodeFixture>
 {

@@ -14,7 +14,7 @@ public static class SortCommands
 
     private static void Sort(RespClient c, CommandArgs a, RespWriter r, bool readOnly)
     {
-        var options = Parse(a, readOnly, c.User.Rules);
+        var options = Parse(a, readOnly, c.User.Rules) with { FromScript = c.IsScript };
         var result = c.Store.Sort(c.Session, a[1], options);
         if (options.Destination != null)
         {

@@ -213,7 +213,7 @@ public static class StreamCommands
         for (int i = 1; i < a.Count; i++)
         {
             bool more = i + 1 < a.Count;
-            if (a.Is(i, "BLOCK"u8) && more) timeout = BlockTimeout(a[++i]);
+            if (a.Is(i, "BLOCK"u8) && more) timeout = BlockTimeout(c, a, ++i);
             else if (a.Is(i, "COUNT"u8) && more) count = Math.Max(0, ArgParse.Int64(a[++i]));
             else if (a.Is(i, "STREAMS"u8) && more)
             {
@@ -234,6 +234,13 @@ public static class StreamCommands
         bool block = timeout >= 0 && BlockingArgs.MayBlock(c);
         var read = c.Store.StreamReadAfter(c.Session, a, streamsAt, streams, count, block, out var waiter);
         BlockingArgs.ReplyOrBlock(c, r, read, waiter, timeout, WriteRead);
+    }
+
+    /// <summary>BLOCK's milliseconds (a[at]); refused in a script, as Redis does, naming the command as typed.</summary>
+    internal static long BlockTimeout(RespClient c, CommandArgs a, int at)
+    {
+        if (c.IsScript) throw new CommandError($"ERR {a.Text(0)} command is not allowed with BLOCK option from scripts");
+        return BlockTimeout(a[at]);
     }
 
     /// <summary>BLOCK's milliseconds: an integer, not negative (0 waits forever), as Redis's UNIT_MILLISECONDS timeout.</summary>

@@ -106,7 +106,7 @@ public static class StreamGroupCommands
         for (int i = 1; i < a.Count; i++)
         {
             bool more = i + 1 < a.Count;
-            if (a.Is(i, "BLOCK"u8) && more) timeout = StreamCommands.BlockTimeout(a[++i]);
+            if (a.Is(i, "BLOCK"u8) && more) timeout = StreamCommands.BlockTimeout(c, a, ++i);
             else if (a.Is(i, "COUNT"u8) && more) count = Math.Max(0, ArgParse.Int64(a[++i]));
             else if (a.Is(i, "STREAMS"u8) && more)
             {
