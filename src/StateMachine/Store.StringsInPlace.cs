@@ -52,8 +52,12 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        if (existed && CanOverwriteInPlace(entry.Value, value.Length)) value.CopyTo((byte[])entry.Value);
-        else database.SetValue(ref entry, value.ToArray()); // same length: the memory account is unchanged
+        if (existed && CanOverwriteInPlace(entry.Value, value.Length)) value.CopyTo((byte[])entry.Value); // same length: the memory account is unchanged
+        else
+        {
+            if (existed && entry.Value is StreamValue) SignalKeyReady(db, key); // its blocked XREADGROUPs hear it is gone, as in Redis
+            database.SetValue(ref entry, value.ToArray());
+        }
         TouchApplied(ref entry, existed);
         if (expireAt != -1) database.SetExpiry(key, ref entry, expireAt);
     }

@@ -26,6 +26,9 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
     [Fact] public void Writes_by_a_transaction_a_script_and_the_client_itself_invalidate() => TransactionsAndScripts(Node);
     [RedisServerFact] public void Writes_by_a_transaction_a_script_and_the_client_itself_invalidate_on_redis() => TransactionsAndScripts(redis.Server);
 
+    [Fact] public void A_script_that_reads_tracks_its_declared_keys() => ScriptReads(Node);
+    [RedisServerFact] public void A_script_that_reads_tracks_its_declared_keys_on_redis() => ScriptReads(redis.Server);
+
     [Fact] public void A_flush_sends_a_null_invalidation_to_every_tracking_client() => Flush(Node);
     [RedisServerFact] public void A_flush_sends_a_null_invalidation_to_every_tracking_client_on_redis() => Flush(redis.Server);
 
@@ -250,6 +253,32 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         a.Command("GET", K("m1"));
         Assert.Equal(Resp.Ok + Push(K("m1")), a.Command("EVAL", "return redis.call('set', KEYS[1], 'y')", "1", K("m1")) + a.ReadReply());
         b.Command("DEL", K("m1"), K("m2"), K("s"));
+    }
+
+    /// <summary>Redis 7.0's rule (its tracking tests' "Tracking only occurs for scripts when a command calls a
+    /// read-only command"): a script that reads remembers the keys it declared, whatever it read; one that only
+    /// writes or pings, none. Every step that must not invalidate is followed by one that must, whose message has to
+    /// be the next one.</summary>
+    private void ScriptReads(NodeFixture server)
+    {
+        using var a = Resp3(server);
+        using var b = server.Raw();
+        string k1 = K("sk1"), k2 = K("sk2"), other = K("sk3");
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON"));
+        Assert.Equal("_\r\n", a.Command("EVAL", "redis.call('set', '" + other + "', 'bar')", "2", k1, k2));
+        b.Command("MSET", k2, "1", k1, "1");                                    // not tracked: nothing
+        Assert.Equal("_\r\n", a.Command("EVAL", "redis.call('get', '" + other + "')", "2", k1, k2));
+        b.Command("MSET", k2, "2", k1, "2");
+        Assert.Equal(Push(k2), a.ReadReply());
+        Assert.Equal(Push(k1), a.ReadReply());
+        Assert.Equal("_\r\n", a.Command("EVAL_RO", "redis.call('ping')", "2", k1, k2));
+        b.Command("MSET", k2, "3", k1, "3");                                    // a ping reads nothing: nothing
+        Assert.Equal("_\r\n", a.Command("EVAL_RO", "redis.call('get', KEYS[1])", "2", k1, k2));
+        b.Command("MSET", k2, "4", k1, "4");
+        Assert.Equal(Push(k2), a.ReadReply());
+        Assert.Equal(Push(k1), a.ReadReply());
+        Assert.Equal(Resp.Pong, a.Command("PING"));
+        b.Command("DEL", k1, k2, other);
     }
 
     private void Flush(NodeFixture server)

@@ -238,7 +238,7 @@ public sealed class StreamGroupTests(NodeFixture node) : E2ETest(node)
     }
 
     [Fact]
-    public void Xreadgroup_block_hears_nogroup_or_unblocked_when_its_group_or_key_goes_and_times_out_with_a_null_array()
+    public void Xreadgroup_block_hears_nogroup_or_unblocked_when_its_group_or_key_goes_or_is_overwritten_and_times_out_with_a_null_array()
     {
         Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
         using var blocked = Block("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
@@ -250,6 +250,13 @@ public sealed class StreamGroupTests(NodeFixture node) : E2ETest(node)
             Expect(Resp.Int(1), "DEL", K());
             Assert.Equal(Resp.Err("UNBLOCKED the stream key no longer exists"), deleted.ReadReply());
         }
+        Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
+        using (var overwritten = Block("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">"))
+        {
+            Expect(Resp.Ok, "SET", K(), "a string now"); // as Redis: a stream overwritten is a stream gone
+            Assert.Equal(Resp.Err("UNBLOCKED the stream key no longer exists"), overwritten.ReadReply());
+        }
+        Expect(Resp.Int(1), "DEL", K());
         Expect(Resp.Ok, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
         Expect(NullArray, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "50", "STREAMS", K(), ">");
         Expect(Resp.Ok, "MULTI");

@@ -13,7 +13,13 @@ public sealed unsafe partial class ScriptEngine
 {
     /// <summary>What the running script may do: EVAL_RO or a no-writes shebang refuses writes; when the node was
     /// over maxmemory as the script started, commands that may grow memory are refused (as Redis).</summary>
-    private readonly record struct RunState(bool ReadOnly, bool OverMemory);
+    /// <summary>What one EVAL or FCALL runs under: read-only, over maxmemory, and the caller's command line with its
+    /// declared keys at 3..3+<paramref name="Keys"/> (remembered for the caller's CLIENT TRACKING once the script
+    /// reads, <see cref="RememberedKeys"/>).</summary>
+    private record struct RunState(bool ReadOnly, bool OverMemory, CommandArgs CallerArgs, int Keys)
+    {
+        public bool RememberedKeys;
+    }
 
     /// <summary>The engine whose script runs on this thread (native callbacks carry no context of their own).</summary>
     [ThreadStatic] private static ScriptEngine? t_running;
@@ -93,6 +99,11 @@ public sealed unsafe partial class ScriptEngine
             if (write) _busy.EndWrite(changed: _client.Session.BatchedEvents != eventsBefore);
         }
         writer.Commit();
+        if (!_run.RememberedKeys && spec.Flags.HasFlag(CommandFlags.ReadOnly) && _caller?.Tracking is { } tracking)
+        {
+            _run.RememberedKeys = true;
+            _node.Tracking.RememberScriptKeys(_caller, tracking, _run.CallerArgs, 3, _run.Keys);
+        }
         // MONITOR shows what the script ran, as Redis: "[db lua]" (the script client's db after the command), hidden
         // and redacted by the same rules; not the calls refused above. One volatile read with no monitor.
         if (_node.Monitors.Active) _node.Monitors.Feed(_client, a, spec);

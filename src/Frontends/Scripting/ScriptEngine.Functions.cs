@@ -398,7 +398,7 @@ public sealed unsafe partial class ScriptEngine
         var command = new byte[a.Count][];
         for (int i = 0; i < a.Count; i++) command[i] = a[i].ToArray();
         _runningFunction = new RunningFunction(name, command, Environment.TickCount64 * TimeSpan.TicksPerMillisecond); // cleared by Invoke
-        Invoke(L, 2, _fnArm, caller, readOnly || function.NoWrites, overMemory, name, reply);
+        Invoke(L, 2, _fnArm, caller, new RunState(readOnly || function.NoWrites, overMemory, a, keys), name, reply);
     }
 
     private static void PushArray(IntPtr L, CommandArgs a, int first, int count)

@@ -181,19 +181,19 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         SetGlobalArray(L, "ARGV"u8, a, 3 + keys, a.Count - 3 - keys);
         lua_rawgeti(L, RegistryIndex, _handler);
         lua_rawgeti(L, RegistryIndex, script.Function);
-        Invoke(L, 0, _arm, caller, readOnly || script.NoWrites, overMemory && !script.Declared, sha, reply);
+        Invoke(L, 0, _arm, caller, new RunState(readOnly || script.NoWrites, overMemory && !script.Declared, a, keys), sha, reply);
     }
 
     /// <summary>Calls what the stack holds (the message handler at 1, the function, <paramref name="args"/>
     /// arguments) as <paramref name="name"/> (a script's SHA1 or a function's name) on the script's client, and
     /// writes its reply or its error. EVAL's and FCALL's one way in.</summary>
-    private void Invoke(IntPtr L, int args, int arm, RespClient caller, bool readOnly, bool overMemory, string name, RespWriter reply)
+    private void Invoke(IntPtr L, int args, int arm, RespClient caller, RunState run, string name, RespWriter reply)
     {
         _client.Session.Db = caller.Session.Db;
         _client.Protocol = 2;
         _client.User = caller.User; // redis.call runs under the caller's ACL rules
         _caller = caller;
-        _run = new RunState(readOnly, overMemory);
+        _run = run;
         _sha = name;
         t_running = this;
         int status;

@@ -117,9 +117,25 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
     public void RememberRead(RespClient client, ClientTracking settings, CommandSpec spec, CommandArgs args)
     {
         if (!spec.Flags.HasFlag(CommandFlags.ReadOnly) || !settings.Enabled || !settings.RemembersReads) return;
-        if (spec.Name is "eval_ro" or "evalsha_ro" or "fcall_ro") return; // a script: Redis tracks none of its reads
+        // A script's keys are remembered when it reads (RememberScriptKeys), not after it.
+        if (spec.Name is "eval_ro" or "evalsha_ro" or "fcall_ro") return;
         var keys = TrackedKeys.Of(spec, args);
-        if (keys.Count == 0) return;
+        if (keys.Count > 0) Remember(client, args, keys);
+    }
+
+    /// <summary>A script the tracking client runs (EVAL, FCALL and their _RO forms) called a read-only command:
+    /// as Redis 7.0, the keys the script declared (args[first..first+count), its numkeys arguments) are remembered,
+    /// not the ones its commands named; a script that reads nothing tracks nothing.</summary>
+    public void RememberScriptKeys(RespClient client, ClientTracking settings, CommandArgs args, int first, int count)
+    {
+        if (!settings.Enabled || !settings.RemembersReads || count == 0) return;
+        var keys = new List<int>(count);
+        for (int i = first; i < first + count; i++) keys.Add(i);
+        Remember(client, args, keys);
+    }
+
+    private void Remember(RespClient client, CommandArgs args, List<int> keys)
+    {
         List<(RespClient, IPushMessage)>? evicted = null;
         lock (_lock)
         {
