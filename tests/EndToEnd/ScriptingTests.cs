@@ -238,6 +238,18 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     [InlineData("return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')", "ERR XREADGROUP command is not allowed with BLOCK option from scripts")]
     public void Commands_a_script_may_not_call(string script, string error) => Expect(Raised(error, script), "EVAL", script, "0");
 
+    /// <summary>A read-only script may not call what Redis replicates though it writes nothing (PUBLISH, SPUBLISH,
+    /// PFCOUNT), as its pause tests check; a script that may write can.</summary>
+    [Theory]
+    [InlineData("return redis.call('publish', 'ch', 'm')")]
+    [InlineData("return redis.call('spublish', 'ch', 'm')")]
+    [InlineData("return redis.call('pfcount', 'h')")]
+    public void Read_only_scripts_may_not_call_replicated_reads(string script)
+    {
+        Expect(Raised("ERR Write commands are not allowed from read-only scripts.", script), "EVAL_RO", script, "0");
+        Expect(Resp.Int(0), "EVAL", script, "0");
+    }
+
     /// <summary>A set has no order of its own: SORT BY nosort of a set in a script sorts it (ALPHA), as Redis does so
     /// that the script's result is the same on every node; a list keeps its order.</summary>
     [Fact]

@@ -70,6 +70,8 @@ public sealed class Node : IDisposable
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public string RunId { get; } = Guid.NewGuid().ToString("N") + "00000000";
     public long CommandsProcessed => Interlocked.Read(ref _commandsProcessed);
+    /// <summary>Where INFO stats counts from (CONFIG RESETSTAT).</summary>
+    public Frontends.Metrics.StatsBase StatsBase { get; set; } = Frontends.Metrics.StatsBase.Zero;
 
     public void CountCommands(long n) => Interlocked.Add(ref _commandsProcessed, n);
 

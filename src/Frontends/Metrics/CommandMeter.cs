@@ -50,14 +50,37 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
     /// <see cref="Error"/> too.</summary>
     public void Rejected() => Interlocked.Increment(ref _rejected);
 
-    /// <summary>Calls so far, successful or not (for /stats).</summary>
+    /// <summary>Calls so far, successful or not (for /stats and Prometheus: never reset).</summary>
     public long Calls => _ok.Sum + (long)Error.Value;
 
-    /// <summary>Calls that ran (Redis's calls: successful or failed while running, not rejected).</summary>
-    public long Executed => _ok.Sum + Interlocked.Read(ref _failed);
-    public long FailedCalls => Interlocked.Read(ref _failed);
-    public long RejectedCalls => Interlocked.Read(ref _rejected);
+    // What INFO commandstats and LATENCY HISTOGRAM count from: the counts at the last CONFIG RESETSTAT (the
+    // counters themselves stay monotonic for Prometheus).
+    private long _baseOk, _baseFailed, _baseRejected, _baseTimed;
+    private double _baseSeconds;
+
+    /// <summary>CONFIG RESETSTAT: commandstats and the latency histogram start again from zero.</summary>
+    public void ResetStats()
+    {
+        _baseOk = _ok.Sum;
+        _baseFailed = Interlocked.Read(ref _failed);
+        _baseRejected = Interlocked.Read(ref _rejected);
+        _baseTimed = Duration.Count;
+        _baseSeconds = Duration.Sum;
+        Latency.Reset();
+    }
+
+    /// <summary>Calls that ran since the last reset (Redis's calls: successful or failed while running, not rejected).</summary>
+    public long Executed => _ok.Sum - _baseOk + FailedCalls;
+    public long FailedCalls => Interlocked.Read(ref _failed) - _baseFailed;
+    public long RejectedCalls => Interlocked.Read(ref _rejected) - _baseRejected;
 
     /// <summary>Microseconds spent running them, estimated from the timed sample (one call in eight is timed).</summary>
-    public long EstimatedMicroseconds => Duration.Count == 0 ? 0 : (long)(Executed * Duration.Sum / Duration.Count * 1e6);
+    public long EstimatedMicroseconds
+    {
+        get
+        {
+            long timed = Duration.Count - _baseTimed;
+            return timed <= 0 ? 0 : (long)(Executed * (Duration.Sum - _baseSeconds) / timed * 1e6);
+        }
+    }
 }

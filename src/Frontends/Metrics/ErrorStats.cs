@@ -33,6 +33,13 @@ public sealed class ErrorStats
         Interlocked.Increment(ref count.Value);
     }
 
+    /// <summary>CONFIG RESETSTAT: from zero again, codes forgotten (only INFO reads these).</summary>
+    public void Reset()
+    {
+        _byCode.Clear();
+        Interlocked.Exchange(ref _total, 0);
+    }
+
     /// <summary>(code, count) by code, for INFO errorstats.</summary>
     public IEnumerable<(string Code, long Count)> ByCode()
         => _byCode.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, Interlocked.Read(ref p.Value.Value)));

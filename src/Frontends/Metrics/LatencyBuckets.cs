@@ -24,6 +24,12 @@ public sealed class LatencyBuckets
         Interlocked.Increment(ref _counts[range * SubBuckets + sub]);
     }
 
+    /// <summary>CONFIG RESETSTAT: empties the histogram (a call counted while it runs may land on either side).</summary>
+    public void Reset()
+    {
+        for (int i = 0; i < _counts.Length; i++) Interlocked.Exchange(ref _counts[i], 0);
+    }
+
     private static long Lower(int range) => range == 0 ? 0 : 1024L << (range - 1);
     private static long Upper(int range) => 1024L << range;
 

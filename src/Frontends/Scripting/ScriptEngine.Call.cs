@@ -40,6 +40,10 @@ public sealed unsafe partial class ScriptEngine
         "wait", "watch", "acl", "client", "config", "function", "latency", "module", "script",
     };
 
+    /// <summary>Redis 7.0's may-replicate commands that are not writes (and may run in a script): a read-only
+    /// script may not call them either (PUBLISH is propagated to replicas; PFCOUNT may rewrite its cache).</summary>
+    private static readonly HashSet<string> MayReplicate = new(StringComparer.Ordinal) { "publish", "spublish", "pfcount" };
+
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NotInScriptsByName = NotInScripts.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>native_call(...) → (reply, failed). The command's reply in Lua form, or an error table and true.</summary>
@@ -69,9 +73,10 @@ public sealed unsafe partial class ScriptEngine
         if (!spec.ArityOk(a.Count)) return Failed(L, "Wrong number of args calling Redis command from script"u8);
         if (!AllowedInScripts(spec)) return Failed(L, "This Redis command is not allowed from script"u8);
         if (!_client.User.Rules.AllowsAll && DeniedByAcl(spec, a) is { } denied) return Failed(L, denied);
+        if (_run.ReadOnly && (spec.Flags.HasFlag(CommandFlags.Write) || MayReplicate.Contains(spec.Name)))
+            return Failed(L, "Write commands are not allowed from read-only scripts."u8);
         if (spec.Flags.HasFlag(CommandFlags.Write))
         {
-            if (_run.ReadOnly) return Failed(L, "Write commands are not allowed from read-only scripts."u8);
             if (_node.IsReplica) return FailedCoded(L, "READONLY You can't write against a read only replica."u8);
             if (_node.Replication is { Strategy: var strategy } && !strategy.MayWrite())
                 return FailedCoded(L, "NOREPLICAS Not enough good replicas to write."u8);

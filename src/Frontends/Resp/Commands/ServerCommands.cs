@@ -19,7 +19,11 @@ public static class ServerCommands
         t.Container("config", A,
             new Subcommand("GET", -3, ConfigGet),
             new Subcommand("SET", -4, ConfigSet),
-            new Subcommand("RESETSTAT", 2, (c, a, r) => r.Ok()),
+            new Subcommand("RESETSTAT", 2, (c, a, r) =>
+            {
+                StatsReset.Run(c.Node);
+                r.Ok();
+            }),
             new Subcommand("REWRITE", 2, ConfigRewriteCommand.Run),
             Subcommand.Help(
                 "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

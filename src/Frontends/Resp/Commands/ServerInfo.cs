@@ -131,14 +131,15 @@ public static class ServerInfo
                 break;
             case "stats":
                 var (hits, misses, expired) = node.Store.Counters();
-                yield return ("total_connections_received", node.Clients.TotalConnections.ToString(inv));
-                yield return ("total_commands_processed", node.CommandsProcessed.ToString(inv));
-                yield return ("rejected_connections", node.Clients.Rejected.ToString(inv));
-                yield return ("expired_keys", expired.ToString(inv));
-                yield return ("evicted_keys", node.Store.EvictedKeys.ToString(inv));
+                var since = node.StatsBase; // counts since CONFIG RESETSTAT
+                yield return ("total_connections_received", (node.Clients.TotalConnections - since.Connections).ToString(inv));
+                yield return ("total_commands_processed", (node.CommandsProcessed - since.Commands).ToString(inv));
+                yield return ("rejected_connections", (node.Clients.Rejected - since.RejectedConnections).ToString(inv));
+                yield return ("expired_keys", (expired - since.Expired).ToString(inv));
+                yield return ("evicted_keys", (node.Store.EvictedKeys - since.Evicted).ToString(inv));
                 yield return ("hypercache_apply_faults", node.Store.ApplyFaults.ToString(inv));
-                yield return ("keyspace_hits", hits.ToString(inv));
-                yield return ("keyspace_misses", misses.ToString(inv));
+                yield return ("keyspace_hits", (hits - since.Hits).ToString(inv));
+                yield return ("keyspace_misses", (misses - since.Misses).ToString(inv));
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
                 yield return ("pubsubshard_channels", node.PubSub.ShardChannelCount.ToString(inv));

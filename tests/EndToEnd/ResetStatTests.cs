@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using HyperCache.EndToEnd.Tests.Infrastructure;
+
+namespace HyperCache.EndToEnd.Tests;
+
+/// <summary>
+/// CONFIG RESETSTAT, on redis-server and here side by side: afterwards INFO stats' counters, errorstats and
+/// commandstats count only what ran since (Redis's own introspection and latency tests reset before they
+/// measure), and the commands' latency histograms start empty.
+/// </summary>
+[Collection(ServerSettingsCollection.Name)]
+public sealed class ResetStatTests(NodeFixture node) : E2ETest(node)
+{
+    private static readonly string[] Fields =
+    [
+        "keyspace_hits", "keyspace_misses", "total_error_replies", "errorstat_ERR", "errorstat_WRONGTYPE",
+        "cmdstat_set", "cmdstat_get", "cmdstat_incr", "cmdstat_lpush", "cmdstat_del",
+    ];
+
+    [RedisServerFact]
+    public async Task Counters_start_again_from_zero()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        string key = K("counted"), list = K("list");
+        foreach (var client in new Func<string[], string>[] { command => reference.Command(command), Cmd })
+        {
+            client(["SET", key, "v"]);
+            client(["GET", key]);
+            client(["INCR", key]);           // an error before the reset
+            client(["CONFIG", "RESETSTAT"]);
+            client(["SET", key, "v"]);
+            client(["GET", key]);             // a hit
+            client(["GET", K("missing")]);    // a miss
+            client(["INCR", key]);            // ERR not an integer
+            client(["LPUSH", key, "x"]);      // WRONGTYPE
+            client(["LPUSH", list, "x"]);
+        }
+        var theirs = Info(reference.Command("INFO", "ALL"));
+        var ours = Info(Cmd("INFO", "ALL"));
+        foreach (var field in Fields)
+        {
+            theirs.TryGetValue(field, out var expected);
+            ours.TryGetValue(field, out var actual);
+            Assert.True(Comparable(expected) == Comparable(actual), $"{field}: redis {expected}, ours {actual}");
+        }
+        // The reset itself is the only config command counted since, on both.
+        Assert.StartsWith("calls=1,", ours["cmdstat_config|resetstat"]);
+        Assert.Equal(Comparable(theirs["cmdstat_config|resetstat"]), Comparable(ours["cmdstat_config|resetstat"]));
+        // LATENCY HISTOGRAM counts since the reset too (the failed LPUSH is a call, as in Redis).
+        static string Calls(string reply) => Regex.Match(reply, @"calls\r\n:(\d+)").Groups[1].Value;
+        Assert.Equal("2", Calls(Cmd("LATENCY", "HISTOGRAM", "lpush")));
+        Assert.Equal(Calls(reference.Command("LATENCY", "HISTOGRAM", "lpush")), Calls(Cmd("LATENCY", "HISTOGRAM", "lpush")));
+        Cmd("DEL", key, list);
+    }
+
+    private static Dictionary<string, string> Info(string reply)
+        => reply.Split("\r\n").Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1]);
+
+    /// <summary>The counts of a field, without the timings (usec=, usec_per_call=) that differ by nature.</summary>
+    private static string? Comparable(string? value) => value is null ? null : Regex.Replace(value, @"usec(_per_call)?=[0-9.]+,?", "");
+}
