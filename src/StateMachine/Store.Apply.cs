@@ -103,19 +103,20 @@ public sealed partial class Store
             {
                 int db = r.ReadInt32();
                 foreach (var shard in _shards) shard.DbIfExists(db)?.Clear();
+                SignalWaitedKeys(db);
                 break;
             }
             case (byte)EventKind.FlushAll:
                 foreach (var shard in _shards)
                     for (int db = 0; db < Databases; db++) shard.DbIfExists(db)?.Clear();
+                for (int db = 0; db < Databases; db++) SignalWaitedKeys(db);
                 break;
             case (byte)EventKind.SwapDb:
             {
                 int a = r.ReadInt32(), b = r.ReadInt32();
                 foreach (var shard in _shards) shard.Swap(a, b);
-                // A client blocked on a key that the swap brought in is served, as Redis's SWAPDB does.
-                foreach (int db in (ReadOnlySpan<int>)[a, b])
-                    foreach (var key in _waiters.KeysWaitedIn(db)) SignalKeyReady(db, key);
+                SignalWaitedKeys(a);
+                SignalWaitedKeys(b);
                 break;
             }
             case (byte)EventKind.Batch:
@@ -155,6 +156,14 @@ public sealed partial class Store
             default:
                 throw new UnknownEventKindException($"unknown event kind {kind}");
         }
+    }
+
+    /// <summary>After a flush or SWAPDB, every key of <paramref name="db"/> someone blocks on may have gone or come:
+    /// as in Redis, an XREADGROUP on a stream that went hears UNBLOCKED, a pop on a list the swap brought in is
+    /// served, and the others wait on. One volatile read when nobody is blocked.</summary>
+    private void SignalWaitedKeys(int db)
+    {
+        foreach (var key in _waiters.KeysWaitedIn(db)) SignalKeyReady(db, key);
     }
 
     private void ApplyDelete(int db, ReadOnlySpan<byte> key)

@@ -29,6 +29,9 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
     [Fact] public void A_script_that_reads_tracks_its_declared_keys() => ScriptReads(Node);
     [RedisServerFact] public void A_script_that_reads_tracks_its_declared_keys_on_redis() => ScriptReads(redis.Server);
 
+    [Fact] public void Lowering_the_table_limit_evicts_at_once() => LowerLimit(Node);
+    [RedisServerFact] public void Lowering_the_table_limit_evicts_at_once_on_redis() => LowerLimit(redis.Server);
+
     [Fact] public void A_flush_sends_a_null_invalidation_to_every_tracking_client() => Flush(Node);
     [RedisServerFact] public void A_flush_sends_a_null_invalidation_to_every_tracking_client_on_redis() => Flush(redis.Server);
 
@@ -279,6 +282,30 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         Assert.Equal(Push(k1), a.ReadReply());
         Assert.Equal(Resp.Pong, a.Command("PING"));
         b.Command("DEL", k1, k2, other);
+    }
+
+    /// <summary>CONFIG SET tracking-table-max-keys below the table's size forgets keys right away, telling their
+    /// readers (Redis's tracking tests wait for that message with nothing else going on).</summary>
+    private void LowerLimit(NodeFixture server)
+    {
+        using var a = Resp3(server);
+        using var admin = server.Raw();
+        string k1 = K("lim1"), k2 = K("lim2");
+        var limit = Resp.ParseFlatArray(admin.Command("CONFIG", "GET", "tracking-table-max-keys"))[1]!;
+        Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON"));
+        a.Command("MSET", k1, "1", k2, "2");
+        a.Command("MGET", k1, k2);
+        try
+        {
+            Assert.Equal(Resp.Ok, admin.Command("CONFIG", "SET", "tracking-table-max-keys", "1"));
+            var evicted = a.ReadReply();
+            Assert.True(evicted == Push(k1) || evicted == Push(k2), evicted);
+        }
+        finally
+        {
+            admin.Command("CONFIG", "SET", "tracking-table-max-keys", limit);
+        }
+        admin.Command("DEL", k1, k2);
     }
 
     private void Flush(NodeFixture server)

@@ -186,6 +186,21 @@ public sealed class DatabaseTests(NodeFixture node) : E2ETest(node)
         Assert.Equal(Resp.Int(0), In(9, "EXISTS", K()));
     }
 
+    /// <summary>As Redis (its stream tests' "Blocking XREADGROUP: flushed DB"): a flush takes the stream away.</summary>
+    [Fact]
+    public void Flushdb_unblocks_an_xreadgroup_on_a_stream_it_removes()
+    {
+        FlushAll();
+        Assert.Equal(Resp.Ok, In(8, "XGROUP", "CREATE", K(), "g", "$", "MKSTREAM"));
+        using var blocked = Node.Raw();
+        Assert.Equal(Resp.Ok, blocked.Command("SELECT", "8"));
+        int before = BlockedClients();
+        blocked.Send(RawRespClient.Encode("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">"));
+        Eventually.True(() => BlockedClients() > before, "XREADGROUP in db 8 is blocked");
+        Assert.Equal(Resp.Ok, In(8, "FLUSHDB"));
+        Assert.Equal(Resp.Err("UNBLOCKED the stream key no longer exists"), blocked.ReadReply());
+    }
+
     [Fact]
     public void Swapdb_with_itself_is_ok_and_changes_nothing()
     {

@@ -38,6 +38,8 @@ public sealed class FunctionTests(NodeFixture node, RedisReference redis) : E2ET
         ["FUNCTION", "LOAD", MyLib],
         ["FUNCTION", "LOAD", MyLib],
         ["FCALL", "f1", "1", "k"],
+        ["FCALL", "F1", "1", "k"],                                   // function names are case-insensitive
+        ["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('F1', function() return 2 end)"],
         ["FCALL", "f2", "1", "fn:k", "v"],
         ["FCALL_RO", "f3", "1", "fn:k", "v"],
         ["FCALL", "f3", "1", "fn:k", "v"],

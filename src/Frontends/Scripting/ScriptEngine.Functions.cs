@@ -35,7 +35,7 @@ public sealed unsafe partial class ScriptEngine
     internal long LoadDeadline;
     private int _fnHandler, _fnArm, _fnGlobals, _fnLoader;
     private readonly Dictionary<string, CompiledLibrary> _libraries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LuaFunction> _functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LuaFunction> _functions = new(StringComparer.OrdinalIgnoreCase); // as Redis 7.0: FCALL test finds "TEST"
     /// <summary>The store's libraries map this state was last brought in line with (maps are replaced whole).</summary>
     private ImmutableSortedDictionary<string, byte[]>? _syncedFrom;
 
@@ -303,7 +303,7 @@ public sealed unsafe partial class ScriptEngine
                 try
                 {
                     var names = new HashSet<string>(StringComparer.Ordinal);
-                    var functionOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+                    var functionOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                     if (policy != RestorePolicy.Flush)
                         foreach (var function in _functions.Values) functionOwners[function.Name] = function.Library;
                     foreach (var code in codes)

@@ -223,7 +223,7 @@ public static class ServerCommands
         c.Node.SlowLog.Configure(c.Node.Config);
         c.Node.Latency.ThresholdMs = c.Node.Config.LatencyMonitorThreshold;
         KeyspaceEventPublisher.Configure(c.Node);
-        c.Node.Tracking.MaxKeys = c.Node.Config.TrackingTableMaxKeys;
+        c.Node.Tracking.Limit(c.Node.Config.TrackingTableMaxKeys);
         r.Ok();
     }
 

@@ -157,6 +157,17 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
         if (evicted != null) foreach (var (target, message) in evicted) Deliver(target, message);
     }
 
+    /// <summary>CONFIG SET tracking-table-max-keys: a lower limit evicts at once (invalidating the keys it forgets for
+    /// their readers), as Redis's next cycle does, rather than at the next read.</summary>
+    public void Limit(long maxKeys)
+    {
+        MaxKeys = maxKeys;
+        List<(RespClient, IPushMessage)>? evicted = null;
+        lock (_lock)
+            while (MaxKeys > 0 && _table.Count > MaxKeys) EvictOne(ref evicted);
+        if (evicted != null) foreach (var (target, message) in evicted) Deliver(target, message);
+    }
+
     /// <summary>Over tracking-table-max-keys: forgets one key, invalidating it for its readers (as Redis).</summary>
     private void EvictOne(ref List<(RespClient, IPushMessage)>? deliveries)
     {
