@@ -93,7 +93,7 @@ public static class FunctionCommands
             new Subcommand("RESTORE", -3, (c, a, r) =>
             {
                 var policy = ScriptEngine.RestorePolicy.Append;
-                if (a.Count > 4) throw new CommandError("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+                if (a.Count > 4) throw new CommandError($"ERR unknown subcommand or wrong number of arguments for '{a.Text(1)}'. Try FUNCTION HELP.");
                 if (a.Count == 4)
                 {
                     if (a.Is(3, "FLUSH"u8)) policy = ScriptEngine.RestorePolicy.Flush;

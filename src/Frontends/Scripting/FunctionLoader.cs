@@ -42,6 +42,8 @@ internal static class FunctionLoader
           end
           local api = {}
           api.register_function = function(...)
+            -- A function that kept the loader's redis (a local) may not register later (Redis's own check).
+            if registered.done then error('redis.register_function can only be called on FUNCTION LOAD command', 0) end
             local n = select('#', ...)
             local first, second = ...
             if n == 1 then

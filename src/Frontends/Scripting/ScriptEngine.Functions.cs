@@ -107,6 +107,8 @@ public sealed unsafe partial class ScriptEngine
         if (_killRaised) Rearm(L, _fnArm);
         lua_rawgeti(L, RegistryIndex, GlobalsIndex);
         lua_setupvalue(L, 1, 1);                 // from now on the functions see the ordinary read-only globals
+        lua_pushboolean(L, 1);
+        RawSetField(L, 3, "done"u8);             // and register_function refuses, should one of them keep it
         if (status != 0)
         {
             string message = lua_type(L, -1) == TypeTable
