@@ -22,11 +22,7 @@ public sealed class EncodingConfigTests(NodeFixture node) : E2ETest(node)
     {
         await using var redis = await NodeFixture.StartRedisServerAsync();
         using var reference = redis.Raw();
-        void Both(params string[] command)
-        {
-            string theirs = reference.Command(command), ours = Cmd(command);
-            Assert.True(theirs == ours, $"{string.Join(' ', command)}: redis {theirs.TrimEnd()}, ours {ours.TrimEnd()}");
-        }
+        void Both(params string[] command) => SideBySide.Same(reference, Cmd, command);
         void Encoding(string key) => Both("OBJECT", "ENCODING", key);
         try
         {

@@ -16,11 +16,7 @@ public sealed class ScriptOomTests(NodeFixture node) : E2ETest(node)
     {
         await using var redis = await NodeFixture.StartRedisServerAsync();
         using var reference = redis.Raw();
-        void Both(params string[] command)
-        {
-            string theirs = reference.Command(command), ours = Cmd(command);
-            Assert.True(theirs == ours, $"{string.Join(' ', command)}: redis {theirs.TrimEnd()}, ours {ours.TrimEnd()}");
-        }
+        void Both(params string[] command) => SideBySide.Same(reference, Cmd, command);
         string key = K("x");
         Both("SET", key, "123");
         try

@@ -62,8 +62,8 @@ internal sealed class KeyWaiters
         }
     }
 
-    /// <summary>The keys of <paramref name="db"/> someone waits on (SWAPDB brings each a whole other database's
-    /// key); empty at the cost of one volatile read when nobody is blocked.</summary>
+    /// <summary>The keys of <paramref name="db"/> someone waits on (after a flush or SWAPDB each may have gone or
+    /// come); empty at the cost of one volatile read when nobody is blocked.</summary>
     public List<byte[]> KeysWaitedIn(int db)
     {
         var keys = new List<byte[]>();
