@@ -74,7 +74,7 @@ for unit in "${UNITS[@]}"; do
   "$PUBLISH/hypercache" serve --bind 127.0.0.1 --resp-port "$port" --http-port "$http" --replication-port "$repl" \
     --data-dir "$DATA" --log-dir "$DATA/logs" >"$DATA/node.out" 2>&1 &
   NODE_PID=$!
-  for _ in $(seq 1 300); do redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  for _ in $(seq 1 300); do timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   log="$OUT/${unit//\//_}.log"
   (cd "$SRC" && timeout 600 ./runtest --host 127.0.0.1 --port "$port" --single "unit/$unit" \
      --tags "-needs:debug -needs:repl" --timeout 60 --clients 1) >"$log" 2>&1 || true
@@ -84,7 +84,7 @@ for unit in "${UNITS[@]}"; do
   err=$(grep -c . <<<"$failed" || true)
   total_ok=$((total_ok + ok)); total_err=$((total_err + err))
   printf '%-22s %6s %6s  %s\n' "$unit" "$ok" "$err" "$(tr '\n' ';' <<<"$failed" | sed 's/;$//; s/;/; /g')"
-  redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 || echo "  !! the node stopped answering during $unit (see $log, $DATA)"
+  timeout 5 redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 || echo "  !! the node stopped answering during $unit (see $log, $DATA)"
   stop_node
 done
 echo "total: $total_ok passed, $total_err failed (logs in $OUT)"
