@@ -6,7 +6,8 @@ namespace HyperCache.EndToEnd.Tests;
 /// <summary>
 /// CONFIG RESETSTAT, on redis-server and here side by side: afterwards INFO stats' counters, errorstats and
 /// commandstats count only what ran since (Redis's own introspection and latency tests reset before they
-/// measure), and the commands' latency histograms start empty.
+/// measure), and the commands' latency histograms start empty. Commands run by EXEC and by scripts count as
+/// themselves too.
 /// </summary>
 [Collection(ServerSettingsCollection.Name)]
 public sealed class ResetStatTests(NodeFixture node) : E2ETest(node)
@@ -14,7 +15,8 @@ public sealed class ResetStatTests(NodeFixture node) : E2ETest(node)
     private static readonly string[] Fields =
     [
         "keyspace_hits", "keyspace_misses", "total_error_replies", "errorstat_ERR", "errorstat_WRONGTYPE",
-        "cmdstat_set", "cmdstat_get", "cmdstat_incr", "cmdstat_lpush", "cmdstat_del",
+        "cmdstat_set", "cmdstat_get", "cmdstat_incr", "cmdstat_lpush", "cmdstat_del", "cmdstat_expire", "cmdstat_multi",
+        "cmdstat_exec", "cmdstat_eval",
     ];
 
     [RedisServerFact]
@@ -35,6 +37,12 @@ public sealed class ResetStatTests(NodeFixture node) : E2ETest(node)
             client(["INCR", key]);            // ERR not an integer
             client(["LPUSH", key, "x"]);      // WRONGTYPE
             client(["LPUSH", list, "x"]);
+            // What EXEC and scripts run counts as its own command too (Redis's "command stats for MULTI / scripts").
+            client(["MULTI"]);
+            client(["SET", key, "w"]);
+            client(["EXPIRE", key, "100"]);
+            client(["EXEC"]);
+            client(["EVAL", "redis.call('set', KEYS[1], 0) redis.call('expire', KEYS[1], 100)", "1", key]);
         }
         var theirs = Info(reference.Command("INFO", "ALL"));
         var ours = Info(Cmd("INFO", "ALL"));

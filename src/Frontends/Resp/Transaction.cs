@@ -77,10 +77,12 @@ public sealed class Transaction
             try
             {
                 spec.Handler(client, args, reply);
+                spec.Meter?.Succeeded(started); // commandstats count each queued command, as Redis's
             }
             catch (StateMachine.CommandError e)
             {
                 reply.Error(e.Message);
+                spec.Meter?.Failed(started);
             }
             long elapsed = System.Diagnostics.Stopwatch.GetTimestamp() - started;
             client.Node.SlowLog.Consider(elapsed, client, args, spec); // as Redis: each, not EXEC as a whole

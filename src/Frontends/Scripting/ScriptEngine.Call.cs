@@ -94,10 +94,12 @@ public sealed unsafe partial class ScriptEngine
         try
         {
             spec.Handler(_client, a, writer);
+            spec.Meter?.Succeeded(0); // commandstats count what scripts call, as Redis's (not timed: the script is)
         }
         catch (CommandError e)
         {
             writer.Error(e.Message);
+            spec.Meter?.Failed(0);
         }
         finally
         {
