@@ -68,6 +68,24 @@ public class RespParserTests
         Assert.Equal(["SET", "k", "a b\n", "c d"], Args());
     }
 
+    /// <summary>As redis-server 7.0.15 reads them (sdssplitargs; checked by hand against it): a quote inside a word
+    /// opens a quoted part too, and its closing quote must end the word.</summary>
+    [Theory]
+    [InlineData("SET a\"b\" c\r\n", "SET|ab|c")]
+    [InlineData("ECHO x'y z'\r\n", "ECHO|xy z")]
+    [InlineData("RPUSH l \"a\\x41\" 'it\\'s'\r\n", "RPUSH|l|aA|it's")]
+    [InlineData("\vECHO a\fb\r\n", "ECHO|a\fb")]
+    [InlineData("ECHO \"a\"\v\r\n", "ECHO|a")]
+    public void Inline_quotes_open_anywhere_in_a_word(string line, string words)
+    {
+        Assert.Equal(ParseStatus.Complete, Parse(line).Status);
+        Assert.Equal(words.Split('|'), Args());
+    }
+
+    [Fact]
+    public void An_inline_closing_quote_must_end_its_word()
+        => Assert.Equal("ERR Protocol error: unbalanced quotes in request", Parse("ECHO \"a\"b\r\n").Error);
+
     [Fact]
     public void A_line_without_end_longer_than_the_inline_limit_is_an_error()
     {

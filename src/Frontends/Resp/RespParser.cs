@@ -85,7 +85,7 @@ public sealed class RespParser(RespLimits limits)
         return Utf8Parser.TryParse(text, out value, out int used) && used == text.Length;
     }
 
-    /// <summary>An inline command: one line split on blanks, with "double" and 'single' quotes as in redis-cli.</summary>
+    /// <summary>An inline command: one line split as Redis splits it (<see cref="RedisArgs"/>: blanks, quotes, escapes).</summary>
     private ParseStatus TryParseInline(ReadOnlySpan<byte> span, CommandArgs args, out int consumed, out string? error)
     {
         consumed = 0;
@@ -97,50 +97,9 @@ public sealed class RespParser(RespLimits limits)
         consumed = newline + 1;
         if (_inlineScratch.Length < line.Length) _inlineScratch = new byte[line.Length * 2];
         args.Reset(_inlineScratch);
-        int write = 0, i = 0;
-        while (true)
-        {
-            while (i < line.Length && (line[i] == ' ' || line[i] == '\t')) i++;
-            if (i >= line.Length) break;
-            int start = write;
-            if (line[i] == '"' || line[i] == '\'')
-            {
-                byte quote = line[i++];
-                bool closed = false;
-                while (i < line.Length)
-                {
-                    byte b = line[i++];
-                    if (b == quote) { closed = true; break; }
-                    if (b == '\\' && quote == '"' && i + 2 < line.Length && line[i] == 'x' && IsHex(line[i + 1]) && IsHex(line[i + 2]))
-                    {
-                        b = (byte)(Hex(line[i + 1]) * 16 + Hex(line[i + 2]));
-                        i += 3;
-                    }
-                    else if (b == '\\' && i < line.Length && (quote == '"' || line[i] == '\''))
-                    {
-                        b = line[i++];
-                        b = quote == '\'' ? b : b switch
-                        {
-                            (byte)'n' => (byte)'\n', (byte)'r' => (byte)'\r', (byte)'t' => (byte)'\t',
-                            (byte)'b' => (byte)'\b', (byte)'a' => (byte)'\a', _ => b,
-                        };
-                    }
-                    _inlineScratch[write++] = b;
-                }
-                if (!closed || (i < line.Length && line[i] != ' ' && line[i] != '\t'))
-                    return Fail("unbalanced quotes in request", out error);
-            }
-            else
-            {
-                while (i < line.Length && line[i] != ' ' && line[i] != '\t') _inlineScratch[write++] = line[i++];
-            }
-            args.Add(start, write - start);
-        }
+        if (!RedisArgs.TrySplit(line, _inlineScratch, args)) return Fail("unbalanced quotes in request", out error);
         return args.Count == 0 ? ParseStatus.Empty : ParseStatus.Complete;
     }
-
-    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
-    private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
     /// <summary>
     /// The byte length of the complete command at the head of <paramref name="input"/>, or Incomplete. Keeps its

@@ -1,4 +1,5 @@
 using System.Text;
+using HyperCache.Frontends.Resp;
 using HyperCache.StateMachine;
 
 namespace HyperCache.Frontends.Scripting;
@@ -48,9 +49,12 @@ internal static class Shebang
         if (!code.StartsWith("#!"u8)) throw new CommandError("ERR Missing library metadata");
         int end = code.IndexOf((byte)'\n');
         if (end < 0) throw new CommandError("ERR Invalid library metadata");
-        // Redis splits this line as it splits a command line (sdssplitargs: quotes, escapes), so name="foo" is foo.
-        var parts = SplitArgs(Encoding.UTF8.GetString(code[..end]));
-        if (parts is null || parts.Count == 0) throw new CommandError("ERR Invalid library metadata");
+        // Redis splits this line as it splits an inline command (sdssplitargs: quotes, escapes), so name="foo" is foo.
+        var words = new CommandArgs();
+        var scratch = new byte[end];
+        words.Reset(scratch);
+        if (!RedisArgs.TrySplit(code[..end], scratch, words) || words.Count == 0) throw new CommandError("ERR Invalid library metadata");
+        var parts = Enumerable.Range(0, words.Count).Select(words.Text).ToList();
         string? name = null;
         foreach (var part in parts.Skip(1))
         {
@@ -64,68 +68,6 @@ internal static class Shebang
         if (name.Length == 0 || !name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_'))
             throw new CommandError("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
         return (name, end);
-    }
-
-    /// <summary>Words as Redis's sdssplitargs reads them: separated by blanks; a double or single quote anywhere opens
-    /// a quoted part (the quotes dropped), whose closing quote must end the word; inside double quotes \n, \t,
-    /// \xHH... escapes. Null for unbalanced quotes.</summary>
-    internal static List<string>? SplitArgs(string line)
-    {
-        var words = new List<string>();
-        int i = 0;
-        while (true)
-        {
-            while (i < line.Length && char.IsWhiteSpace(line[i])) i++;
-            if (i == line.Length) return words;
-            var word = new StringBuilder();
-            bool inDouble = false, inSingle = false, done = false;
-            while (!done)
-            {
-                if (inDouble)
-                {
-                    if (i == line.Length) return null;
-                    char c = line[i];
-                    if (c == '\\' && i + 3 < line.Length && line[i + 1] == 'x' && Uri.IsHexDigit(line[i + 2]) && Uri.IsHexDigit(line[i + 3]))
-                    {
-                        word.Append((char)Convert.ToByte(line.Substring(i + 2, 2), 16));
-                        i += 3;
-                    }
-                    else if (c == '\\' && i + 1 < line.Length)
-                    {
-                        i++;
-                        word.Append(line[i] switch { 'n' => '\n', 'r' => '\r', 't' => '\t', 'b' => '\b', 'a' => '\a', var other => other });
-                    }
-                    else if (c == '"')
-                    {
-                        if (i + 1 < line.Length && !char.IsWhiteSpace(line[i + 1])) return null; // the quote must end the word
-                        done = true;
-                    }
-                    else word.Append(c);
-                }
-                else if (inSingle)
-                {
-                    if (i == line.Length) return null;
-                    char c = line[i];
-                    if (c == '\\' && i + 1 < line.Length && line[i + 1] == '\'')
-                    {
-                        i++;
-                        word.Append('\'');
-                    }
-                    else if (c == '\'')
-                    {
-                        if (i + 1 < line.Length && !char.IsWhiteSpace(line[i + 1])) return null;
-                        done = true;
-                    }
-                    else word.Append(c);
-                }
-                else if (i == line.Length || char.IsWhiteSpace(line[i])) done = true;
-                else if (line[i] == '"') inDouble = true;
-                else if (line[i] == '\'') inSingle = true;
-                else word.Append(line[i]);
-                if (i < line.Length) i++;
-            }
-            words.Add(word.ToString());
-        }
     }
 
     /// <summary>The first line's length and its words; <paramref name="noLine"/> when there is no newline.</summary>
