@@ -64,10 +64,10 @@ internal sealed class KeyWaiters
 
     /// <summary>The keys of <paramref name="db"/> someone waits on (after a flush or SWAPDB each may have gone or
     /// come); empty at the cost of one volatile read when nobody is blocked.</summary>
-    public List<byte[]> KeysWaitedIn(int db)
+    public IReadOnlyList<byte[]> KeysWaitedIn(int db)
     {
+        if (Count == 0) return [];
         var keys = new List<byte[]>();
-        if (Count == 0) return keys;
         lock (_lock)
             foreach (var wait in _queues.Keys)
                 if (wait.Db == db) keys.Add(wait.Key);

@@ -199,7 +199,7 @@ public static class ServerInfo
     }
 
     /// <summary>Every command's and subcommand's meter, by Redis's name ("get", "client|kill").</summary>
-    private static IEnumerable<(string Name, Metrics.CommandMeter Meter)> Meters(Node node)
+    internal static IEnumerable<(string Name, Metrics.CommandMeter Meter)> Meters(Node node)
     {
         foreach (var spec in node.Commands.All)
         {

@@ -14,11 +14,6 @@ internal static class StatsReset
         node.StatsBase = new StatsBase(node.Clients.TotalConnections, node.CommandsProcessed, node.Clients.Rejected, expired,
             node.Store.EvictedKeys, hits, misses);
         node.Metrics.Errors.Reset();
-        foreach (var spec in node.Commands.All)
-        {
-            spec.Meter?.ResetStats();
-            if (spec.Subcommands is null) continue;
-            foreach (var sub in spec.Subcommands.Values) sub.Meter?.ResetStats();
-        }
+        foreach (var (_, meter) in ServerInfo.Meters(node)) meter.ResetStats();
     }
 }
