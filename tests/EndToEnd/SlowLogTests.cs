@@ -125,4 +125,34 @@ public sealed class SlowLogTests(NodeFixture node) : E2ETest(node)
             Assert.InRange(long.Parse(m.Groups[3].Value), 50_000, 10_000_000);
         });
     }
+
+    [Fact]
+    public void A_blocked_command_is_logged_when_served_not_when_it_blocks_or_times_out()
+    {
+        With("0", "128", c =>
+        {
+            using var waiter = Node.Raw();
+            string address = Address(c), waiterAddress = Address(waiter);
+            string id = Regex.Match(waiter.Command("CLIENT", "INFO"), @"\bid=(\d+)").Groups[1].Value;
+            bool IsBlocked() => Regex.IsMatch(c.Command("CLIENT", "LIST", "ID", id), @"\bflags=\S*b");
+
+            waiter.Send(RawRespClient.Encode("BLPOP", K("l"), "0"));
+            Eventually.True(IsBlocked, "BLPOP blocks");
+            c.Command("SLOWLOG", "RESET");
+            Assert.DoesNotContain("BLPOP", c.Command("SLOWLOG", "GET", "-1")); // not while it waits
+            c.Command("MULTI");
+            c.Command("LPUSH", K("l"), "foo");
+            c.Command("SLOWLOG", "RESET");
+            c.Command("EXEC");
+            Assert.Equal(Resp.BulkArray(K("l"), "foo"), waiter.ReadReply());
+            // Logged before its reply was sent, after EXEC's commands (Redis serves it after the EXEC).
+            Assert.Matches("^" + Regex.Escape("*2\r\n") + Entry(Args("BLPOP", K("l"), "0"), waiterAddress, "")
+                + Entry(Args("SLOWLOG", "RESET"), address, "") + "$", c.Command("SLOWLOG", "GET", "-1"));
+
+            c.Command("SLOWLOG", "RESET");
+            Assert.Equal("*-1\r\n", waiter.Command("BLPOP", K("l"), "0.01")); // times out: not logged (Redis 7.0)
+            Assert.Matches("^" + Regex.Escape("*1\r\n") + Entry(Args("SLOWLOG", "RESET"), address, "") + "$",
+                c.Command("SLOWLOG", "GET", "-1"));
+        });
+    }
 }

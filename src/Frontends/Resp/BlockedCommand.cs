@@ -45,21 +45,27 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
         return true;
     }
 
+    /// <summary>Set when it blocked and the slow log is on: logged when served (<see cref="SlowLog.Hold"/>).</summary>
+    public SlowLog.Held? HeldForSlowLog { get; set; }
+
     /// <summary>For a custom wait whose token fired: CLIENT UNBLOCK ... ERROR ended it (reply <see cref="UnblockedError"/>).</summary>
     public bool UnblockedWithError => _unblockedWithError;
 
-    public async Task CompleteAsync(RespWriter writer, CancellationToken connectionClosed)
+    /// <returns>How long writing the reply took (<see cref="System.Diagnostics.Stopwatch"/> ticks) when the command
+    /// was served a value or an error, as Redis's slow log counts it; null when it timed out, or for a custom wait
+    /// (WAIT, which Redis 7.0 does not log either).</returns>
+    public async Task<long?> CompleteAsync(RespWriter writer, CancellationToken connectionClosed)
     {
         if (_custom != null)
         {
             if (_unblock is null)
             {
                 await _custom(writer, connectionClosed);
-                return;
+                return null;
             }
             using var either = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, _unblock.Token);
             await _custom(writer, either.Token); // it asks UnblockedWithError when its token fired
-            return;
+            return null;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
         if (timeoutMs > 0 && timeoutMs <= MaxTimerMs) stop.CancelAfter(TimeSpan.FromMilliseconds(timeoutMs));
@@ -72,9 +78,12 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
         catch (CommandError e)
         {
             writer.Error(e.Message);
-            return;
+            return 0;
         }
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (result is null && _unblockedWithError) writer.Error(UnblockedError);
+        else if (result is null) { reply(writer, null); return null; } // timed out
         else reply(writer, result);
+        return System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 }

@@ -140,7 +140,8 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         client.Waiting = blocked;
         try
         {
-            await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
+            long? replied = await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
+            if (replied is { } ticks && blocked.HeldForSlowLog is { } held) node.SlowLog.Served(held, ticks, client);
         }
         finally
         {
@@ -231,8 +232,13 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                             long now = node.Store.AdvanceClock();
                             if (dispatcher.LastSpec is { } ran)
                             {
-                                slowLog.Consider(now - mark, client, client.Args, ran);
-                                latency.RecordCommand(ran, now - mark);
+                                if (client.Blocked is { } blocked) // as Redis: logged when served, not now
+                                    blocked.HeldForSlowLog = slowLog.Hold(now - mark, client.Args, ran);
+                                else
+                                {
+                                    slowLog.Consider(now - mark, client, client.Args, ran);
+                                    latency.RecordCommand(ran, now - mark);
+                                }
                             }
                             mark = now;
                         }
