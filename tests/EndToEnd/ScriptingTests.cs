@@ -356,6 +356,47 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
         Assert.True(db.LockRelease(K("lock"), "me"));
         Assert.False(db.KeyExists(K("lock")));
     }
+    /// <summary>Errors of the Lua runtime reach the caller in Lua 5.1's words, as Redis's (the texts are
+    /// redis-server 7.0.15's; these pass against it too).</summary>
+    [Theory]
+    [InlineData("return redis.nope()", "attempt to call field 'nope' (a nil value)")]
+    [InlineData("local x; return x.y", "attempt to index local 'x' (a nil value)")]
+    [InlineData("local t = {}; return t.a.b", "attempt to index field 'a' (a nil value)")]
+    [InlineData("local x; return x .. 'a'", "attempt to concatenate local 'x' (a nil value)")]
+    [InlineData("local t = {}; return t:nope()", "attempt to call method 'nope' (a nil value)")]
+    [InlineData("local u; local function f() return u() end return f()", "attempt to call upvalue 'u' (a nil value)")]
+    [InlineData("return ('x')()", "attempt to call a string value")]
+    [InlineData("return -{}", "attempt to perform arithmetic on a table value")]
+    [InlineData("for i = 1, 'x' do end", "'for' limit must be a number")]
+    [InlineData("for i = 'a', 2 do end", "'for' initial value must be a number")]
+    [InlineData("for i = 1, 2, {} do end", "'for' step must be a number")]
+    public void Runtime_errors_are_worded_as_Lua_5_1_does(string script, string message)
+        => Assert.Equal(Raised("ERR user_script:1: " + message, script), Cmd("EVAL", script, "0"));
+
+    [Fact]
+    public void A_function_cannot_register_functions_when_called()
+    {
+        const string library = "#!lua name=nested\nredis.register_function('outer', function() redis.register_function('inner', function() return 2 end) return 1 end)";
+        Assert.Equal(Resp.Bulk("nested"), Cmd("FUNCTION", "LOAD", "REPLACE", library));
+        try
+        {
+            Assert.Equal(Resp.Err("ERR user_function:2: attempt to call field 'register_function' (a nil value) script: outer, on @user_function:2."),
+                Cmd("FCALL", "outer", "0"));
+        }
+        finally
+        {
+            Cmd("FUNCTION", "DELETE", "nested");
+        }
+    }
+
+    /// <summary>Caught inside the script, the error keeps Lua 5.4's words (docs/decisions.md).</summary>
+    [Fact]
+    public void Inside_pcall_a_script_reads_Lua_5_4_s_words()
+    {
+        if (Node.IsRedis) return; // 5.1's words there
+        Assert.Equal(Resp.Bulk("user_script:1: attempt to index a nil value (local 'x')"),
+            Cmd("EVAL", "local ok, e = pcall(function() local x; return x.y end) return e", "0"));
+    }
 }
 
 /// <summary>A script's writes are in the log: a restart replays them to the same state, a replica applies them.</summary>
@@ -420,4 +461,5 @@ public sealed class ScriptingRestartTests
         Assert.Equal(Resp.Err($"READONLY You can't write against a read only replica. script: {sha}, on @user_script:1."), r.Command("EVAL", write, "1", "n"));
         Assert.Equal(Resp.Bulk("20"), r.Command("GET", "n"));
     }
+
 }

@@ -394,6 +394,20 @@ internal static class LuaPrelude
           return lua_rawset(t, k, (select(3, ...)))
         end))
 
+        -- Lua 5.4 words a runtime error after the value's type ("attempt to call a nil value (field 'f')"), 5.1,
+        -- which Redis runs, before it ("attempt to call field 'f' (a nil value)"); 5.4 also names constants, and
+        -- words a bad 'for' differently. What a script's caller reads is 5.1's (inside pcall, 5.4's stays).
+        local lua51_kinds = {global = true, ['local'] = true, field = true, upvalue = true, method = true}
+        local message_gsub = string.gsub
+        local function lua51_words(op, value_type, kind, name)
+          if lua51_kinds[kind] then return 'attempt to ' .. op .. ' ' .. kind .. " '" .. name .. "' (a " .. value_type .. ' value)' end
+          if kind == 'constant' then return 'attempt to ' .. op .. ' a ' .. value_type .. ' value' end
+        end
+        local function as_lua51(message)
+          message = message_gsub(message, "attempt to ([%a ]-) a (%a+) value %((%a+) '([^']*)'%)", lua51_words)
+          return (message_gsub(message, "bad 'for' (%a[%a ]*) %(number expected, got %a+%)", "'for' %1 must be a number"))
+        end
+
         -- Redis's __redis__err__handler: errors become {err = 'ERR ...', source = ..., line = ...}, pointing at the
         -- script's own line.
         arm()
@@ -404,7 +418,8 @@ internal static class LuaPrelude
             level = level + 1
             info = dbg.getinfo(level, 'nSl')
           end
-          if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)}
+          if type(err) == 'string' then err = {err = 'ERR ' .. as_lua51(err)}
+          elseif type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)}
           elseif unpositioned_errors[err] then err.err = 'ERR ' .. err.err end
           if info then
             err.source = info.source
