@@ -373,6 +373,32 @@ public sealed class ScriptingTests(NodeFixture node) : E2ETest(node)
     public void Runtime_errors_are_worded_as_Lua_5_1_does(string script, string message)
         => Assert.Equal(Raised("ERR user_script:1: " + message, script), Cmd("EVAL", script, "0"));
 
+    /// <summary>Redis 7.0's read-only tables (Redis's suite, "Try trick global protection"): their metatables can
+    /// be neither replaced nor changed, with Redis's error, positioned as Redis positions it.</summary>
+    [Theory]
+    [InlineData("setmetatable(_G, {})", false)]
+    [InlineData("setmetatable(redis, {})", false)]
+    [InlineData("setmetatable(cjson, {})", false)]
+    [InlineData("local g = getmetatable(_G); g.__index = {}", true)]
+    [InlineData("local g = getmetatable(_G); rawset(g, '__index', {})", false)]
+    public void Read_only_tables_keep_their_metatables(string script, bool positioned)
+        => Assert.Equal(positioned ? Raised("ERR user_script:1: Attempt to modify a readonly table", script)
+            : Resp.Err($"ERR Attempt to modify a readonly table script: {Sha1(script)}, on @user_script:1."), Cmd("EVAL", script, "0"));
+
+    [Fact]
+    public void Metatables_of_the_sandbox_look_like_Redis_s()
+    {
+        Assert.Equal(Resp.Array(Resp.Bulk("table"), Resp.Bulk("__index=function")), Cmd("EVAL",
+            "local g = getmetatable(_G) local r = {type(g)} for k, v in pairs(g) do r[#r + 1] = k .. '=' .. type(v) end return r", "0"));
+        Assert.Equal(Resp.Bulk("nil nil nil table"), Cmd("EVAL",
+            "return type(getmetatable(redis)) .. ' ' .. type(getmetatable(cjson)) .. ' ' .. type(getmetatable(string)) .. ' ' .. type(getmetatable(''))", "0"));
+        const string locked = "local t = setmetatable({}, {__metatable = 1}); setmetatable(t, {})";
+        Assert.Equal(Raised("ERR user_script:1: cannot change a protected metatable", locked), Cmd("EVAL", locked, "0"));
+        const string noTable = "setmetatable({})";
+        Assert.Equal(Raised("ERR user_script:1: bad argument #2 to 'setmetatable' (nil or table expected)", noTable), Cmd("EVAL", noTable, "0"));
+        Assert.Equal(Resp.Bulk("x!"), Cmd("EVAL", "local t = setmetatable({}, {__index = function(t, k) return k .. '!' end}) return t.x", "0"));
+    }
+
     [Fact]
     public void A_function_cannot_register_functions_when_called()
     {

@@ -333,10 +333,11 @@ internal static class LuaPrelude
         os, io, package, require, dofile, loadfile, print, debug, utf8 = nil, nil, nil, nil, nil, nil, nil, nil, nil
 
         -- Globals are read-only, and reading a missing one is an error (Redis 7).
+        local function missing_global(_, name)
+          error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+        end
         setmetatable(_G, {
-          __index = function(_, name)
-            error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-          end,
+          __index = missing_global,
           __newindex = function(_, name)
             error("Attempt to modify a readonly table", 2)
           end,
@@ -392,6 +393,31 @@ internal static class LuaPrelude
             unpositioned('table index is NaN')
           end
           return lua_rawset(t, k, (select(3, ...)))
+        end))
+        -- setmetatable and getmetatable see a read-only view as Redis's read-only table: setting its metatable is
+        -- refused with Redis's error (not 5.4's "protected metatable"); getmetatable(_G) gives a read-only table
+        -- holding the missing-global check, as Redis's, and the libraries' views have none. Lua's checks and 5.1's texts.
+        local lua_setmetatable, lua_getmetatable = setmetatable, getmetatable
+        local globals_metatable = readonly({__index = missing_global})
+        rawset(globals, 'setmetatable', cfunc(function(...)
+          local t, mt = ...
+          if type(t) ~= 'table' then
+            error("bad argument #1 to '" .. callername('setmetatable') .. "' (table expected, got " .. (select('#', ...) >= 1 and type(t) or 'no value') .. ")", 0)
+          elseif select('#', ...) < 2 or (mt ~= nil and type(mt) ~= 'table') then
+            error("bad argument #2 to '" .. callername('setmetatable') .. "' (nil or table expected)", 0)
+          elseif behind_proxy[t] then
+            unpositioned('Attempt to modify a readonly table')
+          end
+          local current = dbg.getmetatable(t)
+          if current and rawget(current, '__metatable') ~= nil then error('cannot change a protected metatable', 0) end
+          return lua_setmetatable(t, mt)
+        end))
+        rawset(globals, 'getmetatable', cfunc(function(...)
+          if select('#', ...) == 0 then error("bad argument #1 to '" .. callername('getmetatable') .. "' (value expected)", 0) end
+          local t = ...
+          if t == env then return globals_metatable end
+          if behind_proxy[t] then return nil end
+          return lua_getmetatable(t)
         end))
 
         -- Lua 5.4 words a runtime error after the value's type ("attempt to call a nil value (field 'f')"), 5.1,
