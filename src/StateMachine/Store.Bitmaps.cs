@@ -55,7 +55,8 @@ public sealed partial class Store
     /// <summary>
     /// BITFIELD / BITFIELD_RO. <paramref name="replies"/> gets one entry per op (null: an overflow under FAIL).
     /// With any SET or INCRBY the key is created or grown to the farthest bit written, even when every write
-    /// fails, as in Redis; the writes that happened are logged as their resulting fields.
+    /// fails, as in Redis; the writes that happened are logged as their resulting fields, and nothing is logged
+    /// when they change no bit of an existing key that does not grow.
     /// </summary>
     public void BitField(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<BitFieldOp> ops, Span<long?> replies)
     {
@@ -96,6 +97,7 @@ public sealed partial class Store
             Span<(long Offset, int Bits, ulong Field)> writes = writeOps <= 64
                 ? stackalloc (long, int, ulong)[writeOps] : new (long, int, ulong)[writeOps];
             int written = 0;
+            bool changed = false;
             for (int i = 0; i < ops.Length; i++)
             {
                 var op = ops[i] with { Offset = ops[i].Offset - shift };
@@ -109,11 +111,14 @@ public sealed partial class Store
                     replies[i] = null;
                     continue;
                 }
+                ulong mask = op.Bits == 64 ? ulong.MaxValue : (1UL << op.Bits) - 1; // a signed field is sign-extended
+                changed |= Values.BitField.GetUnsigned(scratch, op.Offset, op.Bits) != (field & mask);
                 Values.BitField.Set(scratch, op.Offset, op.Bits, field);
                 writes[written++] = (op.Offset + shift, op.Bits, field);
                 replies[i] = reply;
             }
-            if (exists && old.Length == length && written == 0) return;
+            // As Redis: no event (nor "setbit" notification) when the key neither appears, grows nor changes.
+            if (exists && old.Length == length && !changed) return;
             var buffer = EventBuffer.Start(BitFieldEvent);
             buffer.WriteArrayHeader(3 + 3 * written);
             buffer.Write(session.Db);
@@ -126,7 +131,7 @@ public sealed partial class Store
                 buffer.Write((long)field);
             }
             var notify = LogAndApply(session, buffer);
-            // Redis publishes "setbit" when any SET/INCRBY op was carried out (an overflow under FAIL is not).
+            // Redis publishes "setbit" when a SET/INCRBY op was carried out (an overflow under FAIL is not).
             if (written > 0) notify?.Raise(KeyspaceEventTypes.String, "setbit"u8, session.Db, key);
         }
     }

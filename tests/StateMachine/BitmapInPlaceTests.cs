@@ -36,6 +36,35 @@ public sealed class BitmapInPlaceTests
         Assert.Equal(16 << 20, store.ReadString(session, Of("big"), 0, static (value, _) => value.Length, -1));
     }
 
+    /// <summary>As Redis (its suite's "SETBIT/BITFIELD only increase dirty when the value changed"): a write that
+    /// changes no bit of an existing key that does not grow is not logged; creating, growing or changing is.</summary>
+    [Fact]
+    public void Bit_writes_that_change_nothing_are_not_logged()
+    {
+        using var logged = new LoggedStore(new ManualClock(T0));
+        var store = logged.Store;
+        var session = new Session();
+        var replies = new long?[1];
+        BitFieldOp Set(long offset, long value) => new(BitFieldOpKind.Set, true, 5, offset, value, BitFieldOverflow.Wrap);
+        int Logged(Action write)
+        {
+            int before = logged.EntryKinds().Count;
+            write();
+            return logged.EntryKinds().Count - before;
+        }
+
+        Assert.Equal(1, Logged(() => store.SetBit(session, Of("b"), 0, 0)));               // created
+        Assert.Equal(1, Logged(() => store.BitField(session, Of("f"), [Set(0, 0)], replies)));
+        Assert.Equal(0, Logged(() => store.SetBit(session, Of("b"), 0, 0)));               // the same bit
+        Assert.Equal(0, Logged(() => store.BitField(session, Of("f"), [Set(0, 0)], replies)));
+        Assert.Equal(1, Logged(() => store.BitField(session, Of("f"), [Set(0, -1)], replies)));
+        Assert.Equal(0, Logged(() => store.BitField(session, Of("f"), [Set(0, -1)], replies))); // sign-extended, same bits
+        Assert.Equal(-1, replies[0]);
+        Assert.Equal(1, Logged(() => store.BitField(session, Of("f"), [Set(90, 0)], replies)));  // grows
+        Assert.Equal(0, Logged(() => store.BitField(session, Of("f"), [IncrBy(0) with { Value = 0 }], replies)));
+        Assert.Equal(1, Logged(() => store.BitField(session, Of("f"), [IncrBy(0)], replies)));
+    }
+
     [Fact]
     public void A_bitmap_grown_by_rising_offsets_is_linear_in_its_length()
     {
