@@ -243,4 +243,32 @@ public sealed partial class ConnectionTests(NodeFixture node) : E2ETest(node)
         }
         Eventually.True(() => !Cmd("CLIENT", "LIST").Contains($"id={otherId} "), "closed client leaves CLIENT LIST");
     }
+
+    /// <summary>The buffer fields Redis's own suite reads (unit/introspection): qbuf is the input not yet consumed,
+    /// the running command's included; argv-mem the asker's running command's arguments; tot-mem their sum with
+    /// omem. Passes against redis-server too.</summary>
+    [Fact]
+    public void Client_info_shows_the_query_buffer_and_the_arguments()
+    {
+        using var c = Node.Raw();
+        Assert.Matches(@" qbuf=26 .* argv-mem=10 ", c.Command("CLIENT", "INFO")); // *2 $6 CLIENT $4 INFO: 26 bytes, 10 of arguments
+        c.Send(RawRespClient.Encode("CLIENT", "INFO") + RawRespClient.Encode("PING")); // one read: both in the buffer
+        var line = BulkBody(c.ReadReply()).TrimEnd('\n');
+        Assert.Equal(Resp.Simple("PONG"), c.ReadReply());
+        var f = Fields(line);
+        Assert.True(f["qbuf"] is "40" or "26", line); // 40 when both arrived together (as good as always on loopback)
+        Assert.Equal("10", f["argv-mem"]);
+        Assert.Equal("0", f["omem"]);
+
+        using var idle = Node.Raw();
+        string id = idle.Command("CLIENT", "ID")[1..^2];
+        idle.Send("*2\r\n$4\r\nECHO\r\n$5\r\nhe"); // half a command, waiting for the rest
+        // Buffered: all 20 bytes here (input is parsed once complete); Redis moves the whole arguments out of its
+        // query buffer as they arrive (qbuf=2, the "he").
+        Eventually.True(() => Fields(BulkBody(c.Command("CLIENT", "LIST", "ID", id)).TrimEnd('\n'))["qbuf"] != "0", "the partial command is buffered");
+        if (!Node.IsRedis) Assert.Contains(" qbuf=20 ", c.Command("CLIENT", "LIST", "ID", id));
+        idle.Send("llo\r\n");
+        Assert.Equal(Resp.Bulk("hello"), idle.ReadReply());
+        Eventually.True(() => Fields(BulkBody(c.Command("CLIENT", "LIST", "ID", id)).TrimEnd('\n'))["qbuf"] == "0", "consumed");
+    }
 }

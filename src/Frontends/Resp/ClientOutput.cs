@@ -41,6 +41,10 @@ public sealed class ClientOutput
         return _flushed - _sent.SentBytes;
     }
 
+    /// <summary>Bytes waiting to reach the client, read from any thread (CLIENT LIST's omem): flushed but not yet
+    /// taken by the socket, and pub/sub messages queued here.</summary>
+    public long Unsent => (_sent is null ? 0 : Math.Max(0, Volatile.Read(ref _flushed) - _sent.SentBytes)) + Volatile.Read(ref _pendingBytes);
+
     /// <summary>A long transfer's flow control (SYNC's file), the transport never pausing a flush: waits until at
     /// most <paramref name="bytes"/> of what was flushed are unsent, looking every millisecond.</summary>
     public async ValueTask SentDownToAsync(long bytes, CancellationToken cancel)

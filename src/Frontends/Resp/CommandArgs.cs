@@ -42,6 +42,14 @@ public sealed class CommandArgs : IKeyList
         _lengths = new int[16];
     }
 
+    /// <summary>The arguments' bytes together (CLIENT LIST's argv-mem).</summary>
+    public long TotalBytes()
+    {
+        long total = 0;
+        for (int i = 0; i < Count; i++) total += _lengths[i];
+        return total;
+    }
+
     public string Text(int index) => System.Text.Encoding.UTF8.GetString(this[index]);
 
     /// <summary>ASCII case-insensitive comparison with an upper-case literal (option names).</summary>

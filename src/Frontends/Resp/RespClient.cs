@@ -91,10 +91,18 @@ public sealed class RespClient(long id, Node node, string remote, string local)
 
     public Store Store => Node.Store;
 
-    /// <summary>The line CLIENT LIST / CLIENT INFO print, with Redis's field names.</summary>
-    public string InfoLine()
+    /// <summary>Input received and not yet consumed, the running command's included (CLIENT LIST's qbuf): set by the
+    /// connection before each command and when it stops parsing a batch.</summary>
+    public long QueryBuffered;
+
+    /// <summary>The line CLIENT LIST / CLIENT INFO print, with Redis's field names. The buffers: qbuf (above),
+    /// argv-mem (the running command's arguments, for the client that asks; Redis frees them between commands),
+    /// omem (<see cref="ClientOutput.Unsent"/>), tot-mem their sum; the read buffer's fields (qbuf-free, rbs, rbp)
+    /// and obl/oll are Redis's own structures, 0 here (input lies in the transport's pipe segments).</summary>
+    public string InfoLine(bool asker = false)
     {
         long now = Environment.TickCount64;
+        long queryBuffered = Volatile.Read(ref QueryBuffered), arguments = asker ? Args.TotalBytes() : 0, output = Output.Unsent;
         return new StringBuilder()
             .Append("id=").Append(Id)
             .Append(" addr=").Append(RemoteAddress)
@@ -107,7 +115,9 @@ public sealed class RespClient(long id, Node node, string remote, string local)
             .Append(" psub=").Append(Subscriptions?.Patterns.Count ?? 0)
             .Append(" ssub=").Append(Subscriptions?.ShardChannels.Count ?? 0)
             .Append(" multi=").Append(Transaction?.Count ?? -1)
-            .Append(" qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
+            .Append(" qbuf=").Append(queryBuffered).Append(" qbuf-free=0 argv-mem=").Append(arguments)
+            .Append(" multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=").Append(output)
+            .Append(" tot-mem=").Append(queryBuffered + arguments + output).Append(" events=r")
             .Append(" cmd=").Append(LastCommand)
             .Append(" user=").Append(User.Name).Append(" redir=").Append(Tracking?.Redirect ?? -1).Append(" resp=").Append(Protocol)
             .ToString();

@@ -208,6 +208,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                             client.CloseAfterReply = true;
                             return (buffer.End, buffer.End);
                         }
+                        client.QueryBuffered = remaining.Length;
                         return (remaining.Start, buffer.End);
                     case ParseStatus.Error:
                         client.Writer.Error(error!);
@@ -215,6 +216,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                         return (buffer.End, buffer.End);
                     case ParseStatus.Complete:
                         prefetch.BeforeCommand(client.Args, used < head.Length ? head[used..] : default, node.Store, client.Session.Db);
+                        client.QueryBuffered = remaining.Length;
                         dispatcher.Execute(client, client.Args);
                         if (client.Postponed)
                         {
@@ -246,6 +248,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 }
                 remaining = remaining.Slice(used);
             }
+            client.QueryBuffered = remaining.Length; // a blocked command's followers, or nothing
             return (remaining.Start, remaining.Start);
         }
         finally

@@ -24,6 +24,6 @@ internal static class ClientList
             keep = client => ids.Contains(client.Id);
         }
         else if (a.Count != 2) throw CommandError.Syntax();
-        r.Verbatim(string.Concat(c.Node.Clients.All.Where(keep).Select(x => x.InfoLine() + "\n")));
+        r.Verbatim(string.Concat(c.Node.Clients.All.Where(keep).Select(x => x.InfoLine(asker: x == c) + "\n")));
     }
 }

@@ -118,7 +118,7 @@ public static class ConnectionCommands
             r.Ok();
         }),
         new("SETINFO", 4, (c, a, r) => r.Ok()),
-        new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine() + "\n")),
+        new("INFO", 2, (c, a, r) => r.Verbatim(c.InfoLine(asker: true) + "\n")),
         // admin, as Redis flags them (so MONITOR does not show them either)
         new("LIST", -2, ClientList.Run, Flags: CommandFlags.Admin),
         new("KILL", -3, ClientKill.Run, Flags: CommandFlags.Admin),
