@@ -23,6 +23,22 @@ public sealed class ModuleAndClusterSwitchTests(NodeFixture node) : E2ETest(node
         Assert.StartsWith("*11\r\n+MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+LIST\r\n", Cmd("MODULE", "HELP"));
     }
 
+    /// <summary>CLUSTER's subcommands are there (COMMAND LIST, arity, unknown names), each saying cluster support is
+    /// off; CLUSTER RESET is refused in a script, as Redis 7.0 without cluster-enabled (its suite's checks).</summary>
+    [Fact]
+    public void Cluster_subcommands_exist_and_say_cluster_support_is_disabled()
+    {
+        Expect(Resp.Err(NoCluster), "CLUSTER", "INFO");
+        Expect(Resp.Err(NoCluster), "CLUSTER", "HELP");
+        Expect(Resp.Err("ERR wrong number of arguments for 'cluster|info' command"), "CLUSTER", "INFO", "x");
+        Expect(Resp.Err("ERR unknown subcommand 'nope'. Try CLUSTER HELP."), "CLUSTER", "nope");
+        string listed = Cmd("COMMAND", "LIST", "FILTERBY", "PATTERN", "cluster*");
+        Assert.Contains(Resp.Bulk("cluster|help"), listed);
+        Assert.Contains(Resp.Bulk("cluster|slots"), listed);
+        Assert.StartsWith("-ERR This Redis command is not allowed from script", Cmd("EVAL", "return redis.call('cluster', 'reset', 'hard')", "0"));
+        Assert.StartsWith("-" + NoCluster, Cmd("EVAL", "return redis.call('cluster', 'info')", "0"));
+    }
+
     [Fact]
     public void Cluster_read_switches_say_cluster_support_is_disabled()
     {

@@ -29,7 +29,7 @@ public sealed unsafe partial class ScriptEngine
     private byte[] _argBytes = new byte[256];
 
     /// <summary>Commands Redis 7.0.15 flags noscript (COMMAND's flags there), by family: a container's listed
-    /// subcommands all are, but its HELP is not. Blocking pops are refused, as there (BLMPOP/BZMPOP are not: they
+    /// subcommands all are, but its HELP is not; or one subcommand by its full name. Blocking pops are refused, as there (BLMPOP/BZMPOP are not: they
     /// just do not block, as inside EXEC).</summary>
     private static readonly HashSet<string> NotInScripts = new(StringComparer.Ordinal)
     {
@@ -37,7 +37,7 @@ public sealed unsafe partial class ScriptEngine
         "discard", "eval", "eval_ro", "evalsha", "evalsha_ro", "exec", "failover", "fcall", "fcall_ro", "hello",
         "monitor", "multi", "psubscribe", "psync", "punsubscribe", "quit", "replconf", "replicaof", "reset", "role",
         "save", "shutdown", "slaveof", "ssubscribe", "subscribe", "sunsubscribe", "sync", "unsubscribe", "unwatch",
-        "wait", "watch", "acl", "client", "config", "function", "latency", "module", "script",
+        "wait", "watch", "acl", "client", "config", "function", "latency", "module", "script", "cluster|reset",
     };
 
     /// <summary>Redis 7.0's may-replicate commands that are not writes (and may run in a script): a read-only
@@ -169,6 +169,7 @@ public sealed unsafe partial class ScriptEngine
         string name = spec.Name;
         int bar = name.IndexOf('|');
         var family = name.AsSpan(0, bar < 0 ? name.Length : bar);
+        if (bar > 0 && NotInScripts.Contains(name)) return false; // flagged by itself (CLUSTER RESET)
         return !NotInScriptsByName.Contains(family) || name.EndsWith("|help", StringComparison.Ordinal);
     }
 

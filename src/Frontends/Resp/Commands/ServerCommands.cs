@@ -62,7 +62,20 @@ public static class ServerCommands
         });
         // Out of cluster mode, as Redis without cluster-enabled: CLUSTER, the cluster client's read routing switches and ASKING.
         const string NoCluster = "ERR This instance has cluster support disabled";
-        t.Add("cluster", -2, CommandFlags.None, (c, a, r) => throw new CommandError(NoCluster));
+        // CLUSTER's subcommands exist (COMMAND lists them, arity and unknown names are checked, CLUSTER RESET is
+        // refused in scripts), each answering that cluster support is off, as Redis's do without cluster-enabled.
+        CommandHandler noCluster = (c, a, r) => throw new CommandError(NoCluster);
+        Subcommand Cluster(string name, int arity, CommandFlags flags = CommandFlags.None) => new(name, arity, noCluster, Flags: flags);
+        const CommandFlags Adm = CommandFlags.Admin;
+        t.Container("cluster", CommandFlags.None,
+            Cluster("ADDSLOTS", -3, Adm), Cluster("ADDSLOTSRANGE", -4, Adm), Cluster("BUMPEPOCH", 2, Adm),
+            Cluster("COUNT-FAILURE-REPORTS", 3, Adm), Cluster("COUNTKEYSINSLOT", 3), Cluster("DELSLOTS", -3, Adm),
+            Cluster("DELSLOTSRANGE", -4, Adm), Cluster("FAILOVER", -2, Adm), Cluster("FLUSHSLOTS", 2, Adm),
+            Cluster("FORGET", 3, Adm), Cluster("GETKEYSINSLOT", 4), Cluster("HELP", 2), Cluster("INFO", 2),
+            Cluster("KEYSLOT", 3), Cluster("LINKS", 2), Cluster("MEET", -4, Adm), Cluster("MYID", 2), Cluster("NODES", 2),
+            Cluster("REPLICAS", 3, Adm), Cluster("REPLICATE", 3, Adm), Cluster("RESET", -2, Adm), Cluster("SAVECONFIG", 2, Adm),
+            Cluster("SET-CONFIG-EPOCH", 3, Adm), Cluster("SETSLOT", -4, Adm), Cluster("SHARDS", 2), Cluster("SLAVES", 3, Adm),
+            Cluster("SLOTS", 2));
         t.Add("readonly", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("readwrite", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
         t.Add("asking", 1, CommandFlags.Fast, (c, a, r) => throw new CommandError(NoCluster));
