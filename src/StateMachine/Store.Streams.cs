@@ -11,8 +11,9 @@ namespace HyperCache.StateMachine
 
     public enum StreamTrimStrategy { None, MaxLength, MinId }
 
-    /// <summary>XADD's and XTRIM's trim option. <see cref="Limit"/> 0 trims without limit.</summary>
-    public readonly record struct StreamTrim(StreamTrimStrategy Strategy, long MaxLength, StreamId MinId, long Limit);
+    /// <summary>XADD's and XTRIM's trim option. <see cref="Limit"/> 0 trims without limit; <see cref="Approximate"/>
+    /// ("~") removes whole nodes only (<see cref="Values.StreamNodes"/>).</summary>
+    public readonly record struct StreamTrim(StreamTrimStrategy Strategy, long MaxLength, StreamId MinId, long Limit, bool Approximate = false);
 
     /// <summary>
     /// Streams: XADD, XDEL, XTRIM, XSETID, XLEN, XRANGE/XREVRANGE (XREAD is in Store.StreamReads.cs). Every choice is made
@@ -41,7 +42,7 @@ namespace HyperCache.StateMachine
                 var last = stream?.LastId ?? StreamId.Zero;
                 if (last == StreamId.Max) throw new CommandError(StreamExhausted);
                 id = NextStreamId(last, mode, id, (ulong)now);
-                long trimmed = TrimCount(stream, trim, id);
+                long trimmed = TrimCount(stream, trim, id, trim.Approximate ? FieldsOf(args, first) : null);
                 var buffer = EventBuffer.Start(StreamEvents.Add);
                 buffer.WriteArrayHeader(5 + args.Count - first);
                 buffer.Write(session.Db);
@@ -57,6 +58,13 @@ namespace HyperCache.StateMachine
                 }
                 return id;
             }
+        }
+
+        private static byte[][] FieldsOf<TArgs>(TArgs args, int first) where TArgs : IKeyList, allows ref struct
+        {
+            var fields = new byte[args.Count - first][];
+            for (int i = 0; i < fields.Length; i++) fields[i] = args[first + i].ToArray();
+            return fields;
         }
 
         /// <summary>Redis's streamAppendItem ID rules: "*" is max(now, last ms), with seq+1 when equal.</summary>
@@ -84,10 +92,18 @@ namespace HyperCache.StateMachine
 
         /// <summary>How many of the oldest entries the trim removes, counting <paramref name="adding"/> (XADD's new
         /// entry, last in the stream) when given.</summary>
-        private static long TrimCount(StreamValue? stream, StreamTrim trim, StreamId? adding)
+        /// <paramref name="addingFields"/>: its fields and values, which "~" trimming needs (they decide its node).
+        private static long TrimCount(StreamValue? stream, StreamTrim trim, StreamId? adding, byte[][]? addingFields)
         {
             long length = (stream?.Count ?? 0) + (adding is null ? 0 : 1);
+            if (trim.Approximate && trim.Strategy != StreamTrimStrategy.None)
+            {
+                long? maxLength = trim.Strategy == StreamTrimStrategy.MaxLength ? trim.MaxLength : null;
+                var entry = adding is { } id ? (id, addingFields!) : ((StreamId, byte[][])?)null;
+                return (stream?.Nodes ?? new StreamNodes()).ApproximateTrim(length, maxLength, trim.MinId, trim.Limit, entry);
+            }
             long cap = trim.Limit > 0 ? trim.Limit : long.MaxValue;
+            var added = adding;
             switch (trim.Strategy)
             {
                 case StreamTrimStrategy.MaxLength:
@@ -95,7 +111,7 @@ namespace HyperCache.StateMachine
                 case StreamTrimStrategy.MinId:
                 {
                     long below = stream?.CountBelow(trim.MinId, cap) ?? 0;
-                    if (adding is { } id && below == length - 1 && id < trim.MinId) below++;
+                    if (added is { } id && below == length - 1 && id < trim.MinId) below++;
                     return Math.Min(cap, below);
                 }
                 default:
@@ -111,7 +127,7 @@ namespace HyperCache.StateMachine
             {
                 var stream = StreamForWrite(session, shard, key, NowMs());
                 if (stream is null) return 0;
-                long trimmed = TrimCount(stream, trim, null);
+                long trimmed = TrimCount(stream, trim, null, null);
                 if (trimmed == 0) return 0;
                 var buffer = EventBuffer.Start(StreamEvents.Trim);
                 buffer.WriteArrayHeader(3);
@@ -221,7 +237,7 @@ namespace HyperCache.StateMachine
         }
 
         private static StreamSummary Summary(StreamValue s)
-            => new(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last, s.GroupCount);
+            => new(s.Count, s.LastId, s.MaxDeletedId, s.EntriesAdded, s.First?.Id ?? StreamId.Zero, s.First, s.Last, s.GroupCount, s.Nodes.Count);
 
         private StreamValue? ReadStream(Session session, Shard shard, ReadOnlySpan<byte> key)
             => ReadCollection(session, shard, key) is { } value ? value as StreamValue ?? throw CommandError.WrongType() : null;
@@ -314,9 +330,9 @@ namespace HyperCache.StateMachine
         }
     }
 
-    /// <summary>XINFO STREAM's basic fields.</summary>
+    /// <summary>XINFO STREAM's basic fields (<see cref="Nodes"/>: Redis's radix-tree keys, <see cref="Values.StreamNodes"/>).</summary>
     public sealed record StreamSummary(long Length, StreamId LastId, StreamId MaxDeletedId, long EntriesAdded, StreamId FirstId,
-        StreamEntry? First, StreamEntry? Last, int Groups);
+        StreamEntry? First, StreamEntry? Last, int Groups, int Nodes);
 }
 
 namespace HyperCache.StateMachine.Events

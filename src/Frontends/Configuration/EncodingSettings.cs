@@ -4,7 +4,7 @@ using HyperCache.StateMachine.Values;
 namespace HyperCache.Frontends.Configuration;
 
 /// <summary>
-/// Puts the encoding thresholds CONFIG SET remembered (<see cref="RedisOnlySettings.Handling.Applied"/>) in force:
+/// Puts the encoding thresholds (and the stream node bounds) CONFIG SET remembered (<see cref="RedisOnlySettings.Handling.Applied"/>) in force:
 /// the store's values read them from <see cref="EncodingLimits"/> when a write may convert them.
 /// </summary>
 public static class EncodingSettings
@@ -16,6 +16,8 @@ public static class EncodingSettings
         EncodingLimits.SetMaxIntsetEntries = Read(config, "set-max-intset-entries");
         EncodingLimits.ZSetMaxListpackEntries = Read(config, "zset-max-listpack-entries");
         EncodingLimits.ZSetMaxListpackValue = Read(config, "zset-max-listpack-value");
+        EncodingLimits.StreamNodeMaxEntries = Read(config, "stream-node-max-entries");
+        EncodingLimits.StreamNodeMaxBytes = Read(config, "stream-node-max-bytes");
     }
 
     /// <summary>The remembered value (checked non-negative when set), capped at what an element count can be.</summary>

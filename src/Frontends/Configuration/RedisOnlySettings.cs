@@ -53,9 +53,11 @@ public static class RedisOnlySettings
         A("hash-max-listpack-entries", "512"), A("hash-max-listpack-value", "64"), A("hash-max-ziplist-entries", "512"),
         A("hash-max-ziplist-value", "64"), A("set-max-intset-entries", "512"), A("zset-max-listpack-entries", "128"),
         A("zset-max-listpack-value", "64"), A("zset-max-ziplist-entries", "128"), A("zset-max-ziplist-value", "64"),
+        // Where a stream's nodes end: what "~" trimming removes (Values.StreamNodes).
+        A("stream-node-max-bytes", "4096"), A("stream-node-max-entries", "100"),
         // Encodings and memory internals with no counterpart (values are .NET objects and our own tables).
         I("list-max-listpack-size", "-2"), I("list-max-ziplist-size", "-2"), I("list-compress-depth", "0"),
-        I("stream-node-max-bytes", "4096"), I("stream-node-max-entries", "100"), I("hll-sparse-max-bytes", "3000"),
+        I("hll-sparse-max-bytes", "3000"),
         I("activedefrag", "no"), I("active-defrag-cycle-max", "25"), I("active-defrag-cycle-min", "1"),
         I("active-defrag-ignore-bytes", "104857600"), I("active-defrag-max-scan-fields", "1000"),
         I("active-defrag-threshold-lower", "10"), I("active-defrag-threshold-upper", "100"), I("active-expire-effort", "1"),

@@ -26,6 +26,10 @@ public sealed class StreamValue : CollectionValue
     private long _entryBytes, _chunkBytes;
     /// <summary>Consumer groups by name; null until the first XGROUP CREATE (a stream without groups pays one reference).</summary>
     private NameMap<StreamGroup>? _groups;
+    private StreamNodes _nodes = new(); // where Redis's nodes would be, for "~" trimming
+
+    /// <summary>Where Redis would cut this stream into nodes ("~" trimming removes whole ones).</summary>
+    public StreamNodes Nodes => _nodes;
 
     public override string TypeName => "stream";
     public override string Encoding => "stream";
@@ -113,11 +117,11 @@ public sealed class StreamValue : CollectionValue
     /// <summary>A group changed: its size is counted again.</summary>
     public void GroupChanged() => Resized();
 
-    // Fields: the base's 24 bytes, the chunk array and groups references, count, length, two byte counters, two
-    // IDs, entries added.
+    // Fields: the base's 24 bytes, the chunk array, groups and nodes references, count, length, two byte counters,
+    // two IDs, entries added; the node counts (an object with its array).
     protected override long MeasureBytes()
-        => MemorySize.Object(112) + MemorySize.Array(_chunks.Length, MemorySize.Reference) + _chunkBytes + _entryBytes
-            + (_groups is null ? 0 : GroupsBytes());
+        => MemorySize.Object(120) + MemorySize.Array(_chunks.Length, MemorySize.Reference) + _chunkBytes + _entryBytes
+            + MemorySize.Object(16) + _nodes.MemoryBytes + (_groups is null ? 0 : GroupsBytes());
 
     private long GroupsBytes()
     {
@@ -177,6 +181,7 @@ public sealed class StreamValue : CollectionValue
             _chunkBytes += ChunkBytes(chunk.Items.Length);
         }
         chunk.Items[chunk.Count++] = new StreamEntry(id, fields);
+        _nodes.Append(id, fields);
         _length++;
         _entryBytes += EntryBytes(fields);
     }
@@ -186,6 +191,7 @@ public sealed class StreamValue : CollectionValue
     {
         count = Math.Min(count, _length);
         if (count <= 0) return;
+        _nodes.TrimFirst(count);
         int dropped = 0;
         while (count > 0)
         {
@@ -217,6 +223,7 @@ public sealed class StreamValue : CollectionValue
         if (c == _chunkCount || _chunks[c].Items[i].Id != id) return false;
         var chunk = _chunks[c];
         _entryBytes -= EntryBytes(chunk.Items[i].Fields);
+        _nodes.Delete(id);
         Array.Copy(chunk.Items, i + 1, chunk.Items, i, chunk.Count - i - 1);
         chunk.Items[--chunk.Count] = default;
         _length--;
@@ -378,6 +385,7 @@ public sealed class StreamValue : CollectionValue
             copy._chunks[c] = clone;
         }
         copy._chunkCount = _chunkCount;
+        copy._nodes = _nodes.Clone();
         copy._length = _length;
         copy._entryBytes = _entryBytes;
         copy._chunkBytes = _chunkBytes;

@@ -13,8 +13,12 @@ public static class StreamCommands
 {
     private const CommandFlags R = CommandFlags.ReadOnly, W = CommandFlags.Write, F = CommandFlags.Fast;
 
-    /// <summary>Redis's default LIMIT for "~" trimming: 100 × stream-node-max-entries (100).</summary>
-    public const long DefaultApproximateLimit = 10_000;
+    /// <summary>Redis's default LIMIT for "~" trimming: 100 nodes' worth (0 or a product below 1: 10 000; at most 1 000 000).</summary>
+    private static long DefaultApproximateLimit()
+    {
+        long limit = 100 * HyperCache.StateMachine.Values.EncodingLimits.StreamNodeMaxEntries;
+        return limit <= 0 ? 10_000 : Math.Min(limit, 1_000_000);
+    }
 
     public static void Register(CommandTable t)
     {
@@ -101,7 +105,8 @@ public static class StreamCommands
     /// <summary>
     /// Redis's streamParseAddOrTrimArgsOrReply from args[first]: the trim options (and NOMKSTREAM for XADD). For
     /// XADD it stops at the ID ("*" or the first argument that is no option), whose index is
-    /// <paramref name="idAt"/>. "~" trims exactly here, but no more than its LIMIT (Redis's default 10000).
+    /// <paramref name="idAt"/>. "~" removes whole nodes, no more entries than its LIMIT (Redis's default: 100 nodes'
+    /// worth, 100 × stream-node-max-entries, within 10 000 and 1 000 000).
     /// </summary>
     private static StreamTrim ParseTrim(CommandArgs a, int first, bool xadd, out int idAt, ref bool noMakeStream)
     {
@@ -152,8 +157,8 @@ public static class StreamCommands
         if (!xadd && strategy == StreamTrimStrategy.None)
             throw new CommandError("ERR syntax error, XTRIM must be called with a trimming strategy");
         if (limitGiven && !approximate) throw new CommandError("ERR syntax error, LIMIT cannot be used without the special ~ option");
-        if (!limitGiven) limit = approximate ? DefaultApproximateLimit : 0;
-        return new StreamTrim(strategy, maxLength, minId, limit);
+        if (!limitGiven) limit = approximate ? DefaultApproximateLimit() : 0;
+        return new StreamTrim(strategy, maxLength, minId, limit, approximate);
     }
 
     /// <summary>XDEL key id [id ...]: every ID is checked before anything is deleted.</summary>
@@ -273,10 +278,10 @@ public static class StreamCommands
     internal static void WriteCounters(RespWriter r, StreamSummary info)
     {
         r.Bulk("length"u8); r.Integer(info.Length);
-        // Redis's radix tree of listpacks; here a sorted array of chunks, reported as one key per chunk.
-        long chunks = (info.Length + StreamValue.ChunkCapacity - 1) / StreamValue.ChunkCapacity;
-        r.Bulk("radix-tree-keys"u8); r.Integer(chunks);
-        r.Bulk("radix-tree-nodes"u8); r.Integer(chunks + 1);
+        // Redis's radix tree of listpacks: its keys are the nodes Redis would have (StreamNodes); its inner nodes
+        // depend on how the keys' bytes share prefixes, reported as one more than the keys.
+        r.Bulk("radix-tree-keys"u8); r.Integer(info.Nodes);
+        r.Bulk("radix-tree-nodes"u8); r.Integer(info.Nodes + 1);
         r.Bulk("last-generated-id"u8); WriteId(r, info.LastId);
         r.Bulk("max-deleted-entry-id"u8); WriteId(r, info.MaxDeletedId);
         r.Bulk("entries-added"u8); r.Integer(info.EntriesAdded);
