@@ -42,7 +42,7 @@ namespace HyperCache.StateMachine
                 var last = stream?.LastId ?? StreamId.Zero;
                 if (last == StreamId.Max) throw new CommandError(StreamExhausted);
                 id = NextStreamId(last, mode, id, (ulong)now);
-                long trimmed = TrimCount(stream, trim, id, trim.Approximate ? FieldsOf(args, first) : null);
+                long trimmed = TrimCount(stream, trim, id, trim.Approximate ? LengthOf(args, first) : 0);
                 var buffer = EventBuffer.Start(StreamEvents.Add);
                 buffer.WriteArrayHeader(5 + args.Count - first);
                 buffer.Write(session.Db);
@@ -60,11 +60,11 @@ namespace HyperCache.StateMachine
             }
         }
 
-        private static byte[][] FieldsOf<TArgs>(TArgs args, int first) where TArgs : IKeyList, allows ref struct
+        private static long LengthOf<TArgs>(TArgs args, int first) where TArgs : IKeyList, allows ref struct
         {
-            var fields = new byte[args.Count - first][];
-            for (int i = 0; i < fields.Length; i++) fields[i] = args[first + i].ToArray();
-            return fields;
+            long total = 0;
+            for (int i = first; i < args.Count; i++) total += args[i].Length;
+            return total;
         }
 
         /// <summary>Redis's streamAppendItem ID rules: "*" is max(now, last ms), with seq+1 when equal.</summary>
@@ -92,14 +92,14 @@ namespace HyperCache.StateMachine
 
         /// <summary>How many of the oldest entries the trim removes, counting <paramref name="adding"/> (XADD's new
         /// entry, last in the stream) when given.</summary>
-        /// <paramref name="addingFields"/>: its fields and values, which "~" trimming needs (they decide its node).
-        private static long TrimCount(StreamValue? stream, StreamTrim trim, StreamId? adding, byte[][]? addingFields)
+        /// <paramref name="addingBytes"/>: the bytes of its fields and values, which "~" trimming needs (they decide its node).
+        private static long TrimCount(StreamValue? stream, StreamTrim trim, StreamId? adding, long addingBytes)
         {
             long length = (stream?.Count ?? 0) + (adding is null ? 0 : 1);
             if (trim.Approximate && trim.Strategy != StreamTrimStrategy.None)
             {
                 long? maxLength = trim.Strategy == StreamTrimStrategy.MaxLength ? trim.MaxLength : null;
-                var entry = adding is { } id ? (id, addingFields!) : ((StreamId, byte[][])?)null;
+                var entry = adding is { } id ? (id, addingBytes) : ((StreamId, long)?)null;
                 return (stream?.Nodes ?? new StreamNodes()).ApproximateTrim(length, maxLength, trim.MinId, trim.Limit, entry);
             }
             long cap = trim.Limit > 0 ? trim.Limit : long.MaxValue;
@@ -127,7 +127,7 @@ namespace HyperCache.StateMachine
             {
                 var stream = StreamForWrite(session, shard, key, NowMs());
                 if (stream is null) return 0;
-                long trimmed = TrimCount(stream, trim, null, null);
+                long trimmed = TrimCount(stream, trim, null, 0);
                 if (trimmed == 0) return 0;
                 var buffer = EventBuffer.Start(StreamEvents.Trim);
                 buffer.WriteArrayHeader(3);

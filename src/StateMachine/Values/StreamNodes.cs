@@ -20,18 +20,18 @@ public sealed class StreamNodes
         public long Bytes;                // the listpack's bytes but its two counters
     }
 
-    private Node[] _nodes = new Node[2];
+    private Node[] _nodes = []; // allocated with the first entry: a stream's first node, then doubled
     private int _start, _end;
 
     public int Count => _end - _start;
 
     /// <summary>Bytes these counts take (the stream's memory estimate).</summary>
-    public long MemoryBytes => MemorySize.Array(_nodes.Length, 64);
+    public long MemoryBytes => _nodes.Length == 0 ? 0 : MemorySize.Array(_nodes.Length, 64);
 
     /// <summary>An entry appended (XADD, a snapshot's entries): into the last node, or a new one.</summary>
     public void Append(StreamId id, byte[][] fields)
     {
-        if (OpensNode(fields))
+        if (OpensNode(TotalLength(fields)))
         {
             if (_end == _nodes.Length) MakeRoom();
             int fieldCount = fields.Length / 2;
@@ -51,13 +51,19 @@ public sealed class StreamNodes
         node.LastId = id;
     }
 
-    /// <summary>Whether an entry with these fields would start a node (Redis's streamAppendItem).</summary>
-    private bool OpensNode(byte[][] fields)
+    private static long TotalLength(byte[][] fields)
+    {
+        long total = 0;
+        foreach (var part in fields) total += part.Length;
+        return total;
+    }
+
+    /// <summary>Whether an entry whose fields and values take <paramref name="added"/> bytes would start a node
+    /// (Redis's streamAppendItem).</summary>
+    private bool OpensNode(long added)
     {
         if (_end == _start) return true;
         ref Node last = ref _nodes[_end - 1];
-        long added = 0;
-        foreach (var part in fields) added += part.Length;
         long maxBytes = EncodingLimits.StreamNodeMaxBytes;
         if (maxBytes <= 0 || maxBytes > 1L << 30) maxBytes = 1L << 30;
         if (last.Bytes + Integer(last.Live) + Integer(last.Deleted) + added >= maxBytes) return true;
@@ -90,7 +96,7 @@ public sealed class StreamNodes
     /// <summary>No node left: back to the empty stream's size.</summary>
     private void Clear()
     {
-        if (_nodes.Length > 2) _nodes = new Node[2];
+        if (_nodes.Length > 1) _nodes = [];
         else Array.Clear(_nodes);
         _start = _end = 0;
     }
@@ -122,11 +128,13 @@ public sealed class StreamNodes
     /// How many entries "~" trimming removes (Redis's streamTrim with approx): whole nodes from the oldest, while a
     /// node can go without the stream falling under <paramref name="maxLength"/> (or while its last ID is below
     /// <paramref name="minId"/>), and while the entries removed stay within <paramref name="limit"/> (0: none).
-    /// <paramref name="adding"/> is XADD's new entry, which Redis appends before it trims.
+    /// <paramref name="adding"/> is XADD's new entry (its ID, and the bytes of its fields and values), which Redis
+    /// appends before it trims.
     /// </summary>
-    public long ApproximateTrim(long length, long? maxLength, StreamId minId, long limit, (StreamId Id, byte[][] Fields)? adding)
+    public long ApproximateTrim(long length, long? maxLength, StreamId minId, long limit, (StreamId Id, long Bytes)? adding)
     {
-        bool joinsLast = adding is { } a && !OpensNode(a.Fields);
+        if (maxLength is { } least && length <= least) return 0; // nothing to trim (most XADDs)
+        bool joinsLast = adding is { } a && !OpensNode(a.Bytes);
         long removed = 0;
         for (int i = _start; i <= _end; i++)
         {
@@ -159,13 +167,18 @@ public sealed class StreamNodes
 
     public StreamNodes Clone()
     {
-        var copy = new StreamNodes { _nodes = new Node[_nodes.Length], _end = Count };
+        var copy = new StreamNodes { _nodes = _nodes.Length == 0 ? [] : new Node[_nodes.Length], _end = Count };
         Array.Copy(_nodes, _start, copy._nodes, 0, Count);
         return copy;
     }
 
     private void MakeRoom()
     {
+        if (_nodes.Length == 0)
+        {
+            _nodes = new Node[1];
+            return;
+        }
         if (_start > 0 && Count < _nodes.Length / 2)
         {
             Array.Copy(_nodes, _start, _nodes, 0, Count);
@@ -204,7 +217,8 @@ public sealed class StreamNodes
     /// <summary>A listpack string element, stored as an integer when it reads as one (lpStringToInt64).</summary>
     private static long Element(byte[] text)
     {
-        if (Numbers.TryParseInt64(text, out long value)) return Integer(value);
+        if (text.Length is > 0 and <= 20 && ((uint)(text[0] - '0') <= 9 || text[0] == '-') && Numbers.TryParseInt64(text, out long value))
+            return Integer(value);
         long encoded = text.Length + (text.Length < 64 ? 1 : text.Length < 4096 ? 2 : 5);
         return encoded + (encoded <= 127 ? 1 : encoded < 16383 ? 2 : encoded < 2097151 ? 3 : encoded < 268435455 ? 4 : 5);
     }
