@@ -46,6 +46,28 @@ public sealed class ClientUnblockTests(NodeFixture node) : E2ETest(node)
         Assert.Equal(Resp.Simple("PONG"), c.Command("PING")); // the connection goes on
     }
 
+    /// <summary>As Redis 7.0.15's updateStatsOnUnblock: a blocked command ended with an error (a stream deleted under
+    /// XREADGROUP) or by CLIENT UNBLOCK, in either mode, is one call, a failed one.</summary>
+    [Fact]
+    public void A_command_unblocked_or_served_an_error_counts_a_failed_call()
+    {
+        using var c = Node.Raw();
+        Expect(Resp.Ok, "CONFIG", "RESETSTAT");
+        Assert.Equal(Resp.Err(Unblocked), Unblock(c, ["ERROR"], "BLPOP", K("list"), "0"));
+        Assert.Equal(Resp.Err(Unblocked), Unblock(c, ["ERROR"], "WAIT", "1", "0"));
+        Assert.Equal("*-1\r\n", Unblock(c, ["TIMEOUT"], "BRPOP", K("list"), "0"));
+        Expect(Resp.Ok, "XGROUP", "CREATE", K("stream"), "g", "$", "MKSTREAM");
+        string id = Id(c);
+        c.Send(RawRespClient.Encode("XREADGROUP", "GROUP", "g", "consumer", "BLOCK", "0", "STREAMS", K("stream"), ">"));
+        WaitBlocked(id);
+        Expect(Resp.Int(1), "DEL", K("stream"));
+        Assert.Equal(Resp.Err("UNBLOCKED the stream key no longer exists"), c.ReadReply());
+
+        string stats = (string)Resp.Parse(Cmd("INFO", "commandstats"))!;
+        foreach (var (command, failed) in new[] { ("blpop", 1), ("wait", 1), ("brpop", 1), ("xreadgroup", 1) })
+            Assert.Matches($@"cmdstat_{command}:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls={failed}\r\n", stats);
+    }
+
     [Fact]
     public void Error_answers_unblocked()
     {

@@ -137,6 +137,53 @@ public sealed class DumpRestoreDifferentialTests(NodeFixture node) : E2ETest(nod
         }
     }
 
+    /// <summary>A stream from before Redis 7 (RDB type 15, version 9) has no group counters: each group's
+    /// entries-read is estimated from the stream as Redis estimates it at load (Redis's suite, "Loading from legacy
+    /// persistence"). Entries 5-0 and 6-0; groups at 5-0 (the first entry: 1 read), 0-0 (0) and 6-0 (2).</summary>
+    [RedisServerFact]
+    public async Task A_legacy_stream_s_groups_get_estimated_counters_as_on_redis_server()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        // One listpack node: count 2, deleted 0, master fields [data], 0; then per entry flags (2: the master's
+        // fields), ms and seq deltas, the value, its element count (4). Small integers and short strings only.
+        var node = Listpack([2, 0, 1, "data", 0, 2, 0, 0, "e", 4, 2, 1, 0, "f", 4]);
+        byte[] masterId = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(masterId, 5);
+        var body = new List<byte> { 15, 1 };                       // RDB_TYPE_STREAM_LISTPACKS, one node
+        body.AddRange(StringOf(masterId));
+        body.AddRange(StringOf(node));
+        body.AddRange([2, 6, 0, 3]);                               // length 2, last ID 6-0, three groups
+        foreach (var (name, ms) in new[] { ("g1", 5), ("g2", 0), ("g3", 6) })
+            body.AddRange([.. StringOf(Encoding.ASCII.GetBytes(name)), (byte)ms, 0, 0, 0]); // last ID, no PEL, no consumers
+        string payload = Latin1(WithFooter([.. body], version: 9)), key = K("legacy");
+        Assert.Equal(Resp.Ok, reference.Command("RESTORE", key, "0", payload));
+        Assert.Equal(Resp.Ok, Cmd("RESTORE", key, "0", payload));
+        Assert.Equal(reference.Command("XINFO", "STREAM", key, "FULL"), Cmd("XINFO", "STREAM", key, "FULL"));
+        Assert.Contains("entries-read\r\n:1\r\n", Cmd("XINFO", "STREAM", key, "FULL"));
+    }
+
+    /// <summary>A listpack of small integers (0-127) and short strings (under 64 bytes).</summary>
+    private static byte[] Listpack(object[] elements)
+    {
+        var body = new List<byte>();
+        foreach (var element in elements)
+        {
+            if (element is int n) body.AddRange([(byte)n, 1]);
+            else
+            {
+                var text = Encoding.ASCII.GetBytes((string)element);
+                body.AddRange([(byte)(0x80 | text.Length), .. text, (byte)(1 + text.Length)]);
+            }
+        }
+        var lp = new byte[6 + body.Count + 1];
+        BinaryPrimitives.WriteUInt32LittleEndian(lp, (uint)lp.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(lp.AsSpan(4), (ushort)elements.Length);
+        body.CopyTo(lp, 6);
+        lp[^1] = 0xFF;
+        return lp;
+    }
+
     [RedisServerFact]
     public async Task Restore_options_and_errors_reply_as_redis_server_does()
     {

@@ -46,6 +46,15 @@ public sealed class CommandMeter(Counter.Child ok, Counter.Child error, Histogra
         Latency.Add(elapsed);
     }
 
+    /// <summary>A blocked command served an error (its stream deleted, CLIENT UNBLOCK ... ERROR): counted as a call
+    /// when it blocked, it becomes a failed one, as Redis's failed_calls counts it (calls stay the same).</summary>
+    public void FailedWhenServed()
+    {
+        _ok.Decrement();
+        Error.Inc();
+        Interlocked.Increment(ref _failed);
+    }
+
     /// <summary>Refused before it ran (arity, NOAUTH, OOM, ...): Redis's rejected_calls. The caller counts
     /// <see cref="Error"/> too.</summary>
     public void Rejected() => Interlocked.Increment(ref _rejected);

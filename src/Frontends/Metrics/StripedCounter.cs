@@ -22,6 +22,9 @@ public sealed class StripedCounter
 
     public void Increment() => Interlocked.Increment(ref _cells[((Thread.GetCurrentProcessorId() & _mask) + 1) * LongsPerLine]);
 
+    /// <summary>Takes one back (a stripe may go negative; the sum stays right).</summary>
+    public void Decrement() => Interlocked.Decrement(ref _cells[((Thread.GetCurrentProcessorId() & _mask) + 1) * LongsPerLine]);
+
     public long Sum
     {
         get

@@ -20,7 +20,7 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
     /// connection closes (the waiter leaves its queues, so no pop is made for a client that is gone).</summary>
     private readonly Func<RespWriter, CancellationToken, Task>? _custom;
     private readonly CancellationTokenSource? _unblock;
-    private volatile bool _unblockedWithError;
+    private volatile bool _unblockedWithError, _unblockedByClient;
 
     /// <summary>A command that waits for something other than keys (WAIT): <paramref name="complete"/> writes its
     /// reply; its token also fires on CLIENT UNBLOCK when <paramref name="unblockable"/> (a CLIENT PAUSE wait is not).</summary>
@@ -37,10 +37,12 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
         if (_custom is null)
         {
             _unblockedWithError = withError; // read only once Cancel has completed the waiter
+            _unblockedByClient = true;
             return waiter.Cancel();
         }
         if (_unblock is null || _unblock.IsCancellationRequested) return false;
         _unblockedWithError = withError;
+        _unblockedByClient = true;
         _unblock.Cancel();
         return true;
     }
@@ -48,12 +50,17 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
     /// <summary>Set when it blocked and the slow log is on: logged when served (<see cref="SlowLog.Hold"/>).</summary>
     public SlowLog.Held? HeldForSlowLog { get; set; }
 
+    /// <summary>Set when it was served an error, or ended by CLIENT UNBLOCK in either mode (Redis 7.0.15 counts
+    /// both as a failed call: its updateStatsOnUnblock with had_errors set).</summary>
+    public bool FailedWhenServed { get; private set; }
+
     /// <summary>For a custom wait whose token fired: CLIENT UNBLOCK ... ERROR ended it (reply <see cref="UnblockedError"/>).</summary>
     public bool UnblockedWithError => _unblockedWithError;
 
     /// <returns>How long writing the reply took (<see cref="System.Diagnostics.Stopwatch"/> ticks) when the command
-    /// was served a value or an error, as Redis's slow log counts it; null when it timed out, or for a custom wait
-    /// (WAIT, which Redis 7.0 does not log either).</returns>
+    /// was served a value or an error or was ended by CLIENT UNBLOCK, as Redis's slow log and commandstats count it
+    /// (0 but for a value); null when it timed out by itself, and for a custom wait (WAIT) that ended by itself,
+    /// which Redis 7.0 does not log either.</returns>
     public async Task<long?> CompleteAsync(RespWriter writer, CancellationToken connectionClosed)
     {
         if (_custom != null)
@@ -65,7 +72,9 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
             }
             using var either = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, _unblock.Token);
             await _custom(writer, either.Token); // it asks UnblockedWithError when its token fired
-            return null;
+            if (!_unblockedByClient) return null;
+            FailedWhenServed = true; // as Redis counts any command CLIENT UNBLOCK ends
+            return 0;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
         if (timeoutMs > 0 && timeoutMs <= MaxTimerMs) stop.CancelAfter(TimeSpan.FromMilliseconds(timeoutMs));
@@ -78,11 +87,22 @@ public sealed class BlockedCommand(KeyWaiter waiter, long timeoutMs, Action<Resp
         catch (CommandError e)
         {
             writer.Error(e.Message);
+            FailedWhenServed = true;
             return 0;
         }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (result is null && _unblockedWithError) writer.Error(UnblockedError);
-        else if (result is null) { reply(writer, null); return null; } // timed out
+        if (result is null && _unblockedWithError)
+        {
+            writer.Error(UnblockedError);
+            FailedWhenServed = true;
+        }
+        else if (result is null)
+        {
+            reply(writer, null); // timed out, or CLIENT UNBLOCK (TIMEOUT), which Redis counts and logs
+            if (!_unblockedByClient) return null;
+            FailedWhenServed = true;
+            return 0;
+        }
         else reply(writer, result);
         return System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }

@@ -54,7 +54,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
                 var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, spanning, prefetch, out int executed);
                 input.AdvanceTo(consumed, examined);
-                if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, connection)) break;
+                if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, dispatcher.LastSpec, connection)) break;
 
                 long written = client.Session.LastLogAddress;
                 if (written > waitedFor && node.Log is { Durability: Durability.Always } log)
@@ -129,7 +129,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
     /// appendfsync always), waits until it is served, times out or the client leaves, and leaves its reply in the
     /// writer for the usual flush. The rest of the batch runs after: the next read returns it at once.
     /// </summary>
-    private async ValueTask<bool> CompleteBlockedAsync(RespClient client, BlockedCommand blocked, ConnectionContext connection)
+    private async ValueTask<bool> CompleteBlockedAsync(RespClient client, BlockedCommand blocked, CommandSpec? spec, ConnectionContext connection)
     {
         client.Blocked = null;
         long written = client.Session.LastLogAddress;
@@ -141,7 +141,11 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         try
         {
             long? replied = await blocked.CompleteAsync(client.Writer, connection.ConnectionClosed);
-            if (replied is { } ticks && blocked.HeldForSlowLog is { } held) node.SlowLog.Served(held, ticks, client);
+            if (replied is { } ticks)
+            {
+                if (blocked.FailedWhenServed) spec?.Meter?.FailedWhenServed();
+                if (blocked.HeldForSlowLog is { } held) node.SlowLog.Served(held, ticks, client);
+            }
         }
         finally
         {

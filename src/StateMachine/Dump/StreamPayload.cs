@@ -96,7 +96,8 @@ internal static class StreamPayload
     {
         var name = r.ReadString();
         var lastId = new StreamId(r.ReadUnsignedLength(), r.ReadUnsignedLength());
-        long entriesRead = type >= RdbType.StreamListpacks2 ? (long)r.ReadUnsignedLength() : StreamGroup.EntriesReadUnknown;
+        // A payload older than Redis 7 has no counter: estimated from the stream, as Redis loads it.
+        long entriesRead = type >= RdbType.StreamListpacks2 ? (long)r.ReadUnsignedLength() : stream.EstimateEntriesRead(lastId);
         if (!stream.CreateGroup(name, lastId, entriesRead)) throw DumpFormatException.Bad();
         var group = stream.Group(name)!;
         var pending = new Dictionary<StreamId, (long Time, long Count)>();
