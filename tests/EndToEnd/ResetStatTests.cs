@@ -62,6 +62,39 @@ public sealed class ResetStatTests(NodeFixture node) : E2ETest(node)
         Cmd("DEL", key, list);
     }
 
+    /// <summary>INFO's network counters count the RESP bytes read and written, as Redis's (equal byte for byte on
+    /// the same exchange), from the reset on; the instantaneous rates follow a burst; migrate_cached_sockets is
+    /// there. Each side is measured on a connection of its own.</summary>
+    [RedisServerFact]
+    public async Task Network_bytes_and_rates_follow_the_traffic()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        using var ours = Node.Raw();
+        var stats = new List<Dictionary<string, string>>();
+        foreach (var c in new[] { reference, ours })
+        {
+            c.Command("CONFIG", "RESETSTAT");
+            c.Command("SET", K("net"), "value");
+            c.Command("GET", K("net"));
+            c.Command("GET", K("net:missing"));
+            stats.Add(Info(c.Command("INFO", "stats")));
+        }
+        foreach (var field in new[] { "total_net_input_bytes", "total_net_output_bytes", "migrate_cached_sockets" })
+            Assert.True(stats[0][field] == stats[1][field], $"{field}: redis {stats[0][field]}, ours {stats[1][field]}");
+        // What was read since the reset: the three commands after it and the INFO.
+        long sent = new[] { RawRespClient.Encode("SET", K("net"), "value"), RawRespClient.Encode("GET", K("net")),
+            RawRespClient.Encode("GET", K("net:missing")), RawRespClient.Encode("INFO", "stats") }.Sum(command => command.Length);
+        Assert.Equal(sent.ToString(), stats[1]["total_net_input_bytes"]);
+
+        var burst = string.Concat(Enumerable.Repeat(RawRespClient.Encode("PING"), 5000));
+        ours.Send(burst);
+        for (int i = 0; i < 5000; i++) Assert.Equal(Resp.Simple("PONG"), ours.ReadReply());
+        // Sampled every 100 ms, kept for 1.6 s: the next sample after the burst shows it.
+        Eventually.True(() => Info(ours.Command("INFO", "stats")) is var rates && long.Parse(rates["instantaneous_ops_per_sec"]) > 1000
+            && double.Parse(rates["instantaneous_input_kbps"], System.Globalization.CultureInfo.InvariantCulture) > 0, "the burst shows in the rates");
+    }
+
     private static Dictionary<string, string> Info(string reply)
         => reply.Split("\r\n").Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1]);

@@ -32,6 +32,7 @@ public sealed class Node : IDisposable
         SlowLog.Configure(config);
         Latency.ThresholdMs = config.LatencyMonitorThreshold;
         Metrics = new NodeMetrics(this, registry);
+        Rates = new InstantaneousRates(() => CommandsProcessed, Traffic);
         if (log is not null)
             log.WriteFailed = reason => Logger.LogError(
                 "The AOF cannot be written: {Reason}. Until the node restarts it refuses writes and PING (MISCONF) or, a replica, "
@@ -74,6 +75,12 @@ public sealed class Node : IDisposable
     public Frontends.Metrics.StatsBase StatsBase { get; set; } = Frontends.Metrics.StatsBase.Zero;
 
     public void CountCommands(long n) => Interlocked.Add(ref _commandsProcessed, n);
+
+    /// <summary>RESP bytes in and out (INFO's total_net_*_bytes).</summary>
+    public Frontends.Metrics.NetworkTraffic Traffic { get; } = new();
+
+    /// <summary>INFO's instantaneous_* rates, sampled every 100 ms.</summary>
+    public Frontends.Metrics.InstantaneousRates Rates { get; }
 
     /// <summary>Rebuilds the state (snapshot, then log: see <see cref="NodeRecovery"/>) and opens the node.</summary>
     /// <param name="registry">Where its metrics go (the host maps it while recovery runs); a new one when null.</param>
@@ -131,5 +138,6 @@ public sealed class Node : IDisposable
         Log?.Dispose();
         Pause.Dispose();
         MigrateSockets.Dispose();
+        Rates.Dispose();
     }
 }

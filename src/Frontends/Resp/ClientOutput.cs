@@ -10,7 +10,7 @@ namespace HyperCache.Frontends.Resp;
 /// the transport) is disconnected, as Redis does with its pub/sub output buffer limit (32 MB); any other client
 /// past <see cref="NormalLimit"/> unsent (<see cref="UnsentAfterFlush"/>).
 /// </summary>
-public sealed class ClientOutput
+public sealed class ClientOutput(Metrics.NetworkTraffic? traffic = null)
 {
     public const long Limit = 32L * 1024 * 1024;
 
@@ -36,8 +36,10 @@ public sealed class ClientOutput
     /// unsent once it has (0 when the transport does not count what it sent).</summary>
     public long UnsentAfterFlush(RespWriter writer)
     {
+        long flushing = writer.UnflushedBytes;
+        traffic?.Written(flushing);
         if (_sent is null) return 0;
-        _flushed += writer.UnflushedBytes;
+        _flushed += flushing;
         return _flushed - _sent.SentBytes;
     }
 

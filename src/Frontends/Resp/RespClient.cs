@@ -46,7 +46,7 @@ public sealed class RespClient(long id, Node node, string remote, string local)
     /// <summary>CLIENT TRACKING's settings while it is on (set and cleared by <see cref="Tracking.TrackingHub"/>).</summary>
     public Tracking.ClientTracking? Tracking { get; set; }
     /// <summary>Serializes this connection's own replies with pub/sub messages written from publishers' threads.</summary>
-    public ClientOutput Output { get; } = new();
+    public ClientOutput Output { get; } = new(node.Traffic);
 
     /// <summary>Commands run on this connection, for sampling which ones are timed (CommandDispatcher).</summary>
     public uint MeterTicks;

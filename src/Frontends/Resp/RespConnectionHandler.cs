@@ -41,7 +41,7 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
         var dispatcher = new CommandDispatcher(node);
         var spanning = new SpanningCommandBuffer();
         var prefetch = new PipelinePrefetch(new RespParser(_limits)); // its own parser: inline parsing has scratch state
-        long waitedFor = -1, replicatedFor = -1;
+        long waitedFor = -1, replicatedFor = -1, carried = 0; // carried: input left unconsumed by the last batch
         try
         {
             while (!client.CloseAfterReply)
@@ -49,10 +49,12 @@ public sealed class RespConnectionHandler(Node node, ILogger<RespConnectionHandl
                 var read = await ReadAsync(input, client);
                 if (read.IsCanceled) break;
                 var buffer = read.Buffer;
+                node.Traffic.Read(buffer.Length - carried);
                 await client.Output.EnterAsync(); // pub/sub messages from other threads wait while we write
                 var strategy = node.Replication is { Strategy: { WaitsForReplicas: true } s } ? s : null;
                 if (strategy != null) client.Writer.BeginStaging(); // sync replication: replies wait for the replicas
                 var (consumed, examined) = ExecuteAll(buffer, client, parser, dispatcher, spanning, prefetch, out int executed);
+                carried = buffer.Slice(consumed).Length;
                 input.AdvanceTo(consumed, examined);
                 if (client.Blocked is { } blocked && !await CompleteBlockedAsync(client, blocked, dispatcher.LastSpec, connection)) break;
 

@@ -134,6 +134,11 @@ public static class ServerInfo
                 var since = node.StatsBase; // counts since CONFIG RESETSTAT
                 yield return ("total_connections_received", (node.Clients.TotalConnections - since.Connections).ToString(inv));
                 yield return ("total_commands_processed", (node.CommandsProcessed - since.Commands).ToString(inv));
+                yield return ("instantaneous_ops_per_sec", node.Rates.OpsPerSecond.ToString(inv));
+                yield return ("total_net_input_bytes", (node.Traffic.Input - since.NetInput).ToString(inv));
+                yield return ("total_net_output_bytes", (node.Traffic.Output - since.NetOutput).ToString(inv));
+                yield return ("instantaneous_input_kbps", node.Rates.InputKbps.ToString("F2", inv));
+                yield return ("instantaneous_output_kbps", node.Rates.OutputKbps.ToString("F2", inv));
                 yield return ("rejected_connections", (node.Clients.Rejected - since.RejectedConnections).ToString(inv));
                 yield return ("expired_keys", (expired - since.Expired).ToString(inv));
                 yield return ("evicted_keys", (node.Store.EvictedKeys - since.Evicted).ToString(inv));
@@ -143,6 +148,7 @@ public static class ServerInfo
                 yield return ("pubsub_channels", node.PubSub.ChannelCount.ToString(inv));
                 yield return ("pubsub_patterns", node.PubSub.PatternCount.ToString(inv));
                 yield return ("pubsubshard_channels", node.PubSub.ShardChannelCount.ToString(inv));
+                yield return ("migrate_cached_sockets", node.MigrateSockets.Count.ToString(inv));
                 yield return ("tracking_total_keys", node.Tracking.Keys.ToString(inv));
                 yield return ("tracking_total_items", node.Tracking.Items.ToString(inv));
                 yield return ("tracking_total_prefixes", node.Tracking.PrefixCount.ToString(inv));

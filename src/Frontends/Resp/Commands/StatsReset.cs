@@ -12,7 +12,8 @@ internal static class StatsReset
     {
         var (hits, misses, expired) = node.Store.Counters();
         node.StatsBase = new StatsBase(node.Clients.TotalConnections, node.CommandsProcessed, node.Clients.Rejected, expired,
-            node.Store.EvictedKeys, hits, misses);
+            node.Store.EvictedKeys, hits, misses, node.Traffic.Input, node.Traffic.Output);
+        node.Rates.Reset();
         node.Metrics.Errors.Reset();
         foreach (var (_, meter) in ServerInfo.Meters(node)) meter.ResetStats();
     }
