@@ -188,4 +188,35 @@ public sealed class HyperLogLogTests(NodeFixture node) : E2ETest(node)
         Expect(Resp.Int(42), "PFCOUNT", K());
         Expect(Resp.Int(0), "PFCOUNT", K(), K("missing")); // the union ignores caches
     }
+
+    /// <summary>PFDEBUG and PFSELFTEST as redis-server 7.0.15 answers them (its hyperloglog unit reads encodings and
+    /// registers through PFDEBUG): each step runs on both; GETREG and TODENSE turn the HLL dense on both alike.</summary>
+    [RedisServerFact]
+    public async Task Pfdebug_and_pfselftest_answer_as_redis_server()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        void Both(params string[] command) => SideBySide.Same(reference, Cmd, command);
+        string hll = K("debug"), other = K("debug:dense");
+        Both("PFSELFTEST");
+        Both("PFDEBUG", "ENCODING", hll);                     // missing key
+        Both(Elements("PFADD", hll, 0, 50));
+        Both("PFDEBUG", "ENCODING", hll);
+        Both("PFDEBUG", "DECODE", hll);
+        Both("PFDEBUG", "NOPE", hll);
+        Both("PFDEBUG", "GETREG", hll, "extra");
+        Both("EXPIRE", hll, "1000");
+        Both("PFDEBUG", "GETREG", hll);                       // turns it dense
+        Both("PFDEBUG", "ENCODING", hll);
+        Both("PFDEBUG", "DECODE", hll);
+        Both("TTL", hll);                                     // kept
+        Both("GET", hll);
+        Both(Elements("PFADD", other, 0, 50));
+        Both("PFDEBUG", "TODENSE", other);
+        Both("PFDEBUG", "TODENSE", other);
+        Both("GET", other);
+        Both("SET", K("plain"), "x");
+        Both("PFDEBUG", "ENCODING", K("plain"));
+        Cmd("DEL", hll, other, K("plain"));
+    }
 }

@@ -17,7 +17,7 @@ public static class OomRules
         "del", "unlink", "getdel", "getex", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
         "move", "migrate", "swapdb", "flushdb", "flushall", "function|delete", "function|flush", "lpop", "rpop", "blpop", "brpop", "lmpop", "blmpop", "lrem", "ltrim",
         "hdel", "srem", "spop", "smove", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex", "zpopmin",
-        "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "xreadgroup", "pfdebug", "select", "exec", "multi",
+        "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop", "cf.del", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "xreadgroup", "select", "exec", "multi",
         "xgroup|destroy", "xgroup|delconsumer", "xgroup|setid",
     };
 

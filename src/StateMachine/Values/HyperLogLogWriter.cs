@@ -20,7 +20,7 @@ public sealed class HyperLogLogWriter
         hll.CopyTo(_buffer);
     }
 
-    private bool IsDense => _buffer[4] == HyperLogLog.DenseEncoding;
+    public bool IsDense => _buffer[4] == HyperLogLog.DenseEncoding;
 
     /// <summary>Sets the register to <paramref name="count"/> if that raises it; returns whether it did.</summary>
     public bool Raise(int index, int count)
