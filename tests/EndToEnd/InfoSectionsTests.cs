@@ -20,6 +20,31 @@ public sealed class InfoSectionsTests(NodeFixture node) : E2ETest(node)
         Assert.Equal(reference.Command("INFO", "cluster"), Cmd("INFO", "cluster"));
     }
 
+    /// <summary>Fields tools wait on or read, where Redis has them: nothing is ever freed lazily here (Redis's
+    /// suite waits for lazyfree_pending_objects to be 0), and INFO stats' traffic fields.</summary>
+    [RedisServerFact]
+    public async Task Fields_tools_read_are_in_redis_server_s_sections()
+    {
+        await using var redis = await NodeFixture.StartRedisServerAsync();
+        using var reference = redis.Raw();
+        foreach (var (section, fields) in new[]
+        {
+            ("memory", new[] { "lazyfree_pending_objects", "lazyfreed_objects" }),
+            ("stats", new[] { "instantaneous_ops_per_sec", "total_net_input_bytes", "total_net_output_bytes",
+                "instantaneous_input_kbps", "instantaneous_output_kbps", "migrate_cached_sockets" }),
+        })
+        {
+            var theirs = Fields(reference.Command("INFO", section));
+            var ours = Fields(Cmd("INFO", section));
+            foreach (var field in fields)
+            {
+                Assert.True(theirs.ContainsKey(field), $"redis-server's INFO {section} has {field}");
+                Assert.True(ours.ContainsKey(field), $"INFO {section} has {field}");
+            }
+        }
+        Assert.Equal("0", Fields(Cmd("INFO", "memory"))["lazyfree_pending_objects"]);
+    }
+
     [Fact]
     public void Latencystats_gives_each_timed_command_s_percentiles_as_configured()
     {

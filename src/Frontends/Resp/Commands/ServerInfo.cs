@@ -125,6 +125,10 @@ public static class ServerInfo
                 yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
                 yield return ("hypercache_pressure", store.Pressure.ToString().ToLowerInvariant());
                 foreach (var field in ScriptingFields(node)) yield return field;
+                // Redis frees big values on a background thread (UNLINK, FLUSHALL ASYNC); here the collector frees
+                // what a delete drops, so nothing is ever pending or lazily freed (tools wait on these being 0).
+                yield return ("lazyfree_pending_objects", "0");
+                yield return ("lazyfreed_objects", "0");
                 break;
             case "persistence":
                 foreach (var field in PersistenceInfo.Fields(node)) yield return field;
