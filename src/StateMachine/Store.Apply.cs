@@ -201,27 +201,28 @@ public sealed partial class Store
     {
         var database = ShardOf(key).Db(db);
         ref Entry entry = ref database.GetOrAdd(key, out bool existed);
-        if (!existed || !TrySetRangeInPlace(entry.Value, offset, bytes))
+        if (!existed || !TrySetRangeInPlace(database, ref entry, offset, bytes))
         {
             var old = existed ? StringSpan(entry.Value) : [];
-            if (existed && offset + bytes.Length > old.Length)
-                database.SetValue(ref entry, Values.StringBuffer.Spliced(old, offset, bytes));
+            Values.StringBuffer value;
+            if (existed && offset + bytes.Length > old.Length) value = Values.StringBuffer.Spliced(old, offset, bytes);
             else
             {
-                var value = new byte[Math.Max(old.Length, offset + bytes.Length)];
-                old.CopyTo(value);
-                bytes.CopyTo(value.AsSpan(offset));
-                database.SetValue(ref entry, value);
+                value = Values.StringBuffer.Zeroed(Math.Max(old.Length, offset + bytes.Length)); // raw, as Redis makes it
+                old.CopyTo(value.Buffer);
+                bytes.CopyTo(value.Buffer.AsSpan(offset));
             }
+            database.SetValue(ref entry, value);
         }
         TouchApplied(ref entry, existed);
     }
 
-    private bool TrySetRangeInPlace(object stored, int offset, ReadOnlySpan<byte> bytes)
+    private bool TrySetRangeInPlace(Keyspace.Database database, ref Entry entry, int offset, ReadOnlySpan<byte> bytes)
     {
-        if (stored is Values.StringBuffer buffer) return MayChangeInPlace(buffer.Span) && buffer.TryWrite(offset, bytes);
-        if (stored is not byte[] array || (long)offset + bytes.Length > array.Length || !MayChangeInPlace(array)) return false;
+        if (entry.Value is Values.StringBuffer buffer) return MayChangeInPlace(buffer.Span) && buffer.TryWrite(offset, bytes);
+        if (entry.Value is not byte[] array || (long)offset + bytes.Length > array.Length || !MayChangeInPlace(array)) return false;
         bytes.CopyTo(array.AsSpan(offset));
+        database.SetValue(ref entry, Values.StringBuffer.Wrap(array)); // now raw, as Redis's SETRANGE leaves it
         return true;
     }
 
@@ -243,5 +244,10 @@ public sealed partial class Store
 
     /// <summary>A string may be overwritten in place (Store.StringsInPlace.cs), so a copy gets its own array;
     /// collections clone themselves.</summary>
-    private static object CopyValue(object value) => value is Values.CollectionValue collection ? collection.Clone() : StringSpan(value).ToArray();
+    private static object CopyValue(object value) => value switch
+    {
+        Values.CollectionValue collection => collection.Clone(),
+        Values.StringBuffer raw => Values.StringBuffer.Wrap(raw.Span.ToArray()), // a raw string's copy is raw, as Redis's
+        _ => StringSpan(value).ToArray(),
+    };
 }

@@ -259,6 +259,7 @@ public sealed partial class Store
         switch (entry.Value)
         {
             case byte[] array when array.Length >= length && MayChangeInPlace(array):
+                database.SetValue(ref entry, Values.StringBuffer.Wrap(array)); // now raw, as Redis's bit writes leave it
                 return array;
             case Values.StringBuffer buffer when MayChangeInPlace(buffer.Span) && buffer.TryWrite(checked((int)length), []):
                 return buffer.Buffer.AsSpan(0, buffer.Length);
@@ -270,8 +271,8 @@ public sealed partial class Store
             database.SetValue(ref entry, grown);
             return grown.Buffer.AsSpan(0, grown.Length);
         }
-        var copy = old.ToArray();
+        var copy = Values.StringBuffer.Wrap(old.ToArray());
         database.SetValue(ref entry, copy);
-        return copy;
+        return copy.Buffer;
     }
 }

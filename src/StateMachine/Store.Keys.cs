@@ -149,24 +149,7 @@ public sealed partial class Store
     }
 
     /// <summary>OBJECT ENCODING: Redis's name for how the value is held, or null when the key is absent.</summary>
-    public string? EncodingOf(Session session, ReadOnlySpan<byte> key)
-    {
-        var shard = ShardOf(key);
-        long now = NowMs();
-        lock (shard.Lock)
-        {
-            ref Entry entry = ref Live(shard.DbIfExists(session.Db), key, now);
-            if (Unsafe.IsNullRef(ref entry)) return null;
-            return entry.Value switch
-            {
-                // strings: int, embstr up to 44 bytes, raw
-                byte[] text => Numbers.TryParseInt64(text, out _) ? "int" : text.Length <= 44 ? "embstr" : "raw",
-                Values.StringBuffer => "raw", // as Redis: APPEND leaves a raw string
-                Values.CollectionValue collection => collection.Encoding,
-                _ => null,
-            };
-        }
-    }
+    public string? EncodingOf(Session session, ReadOnlySpan<byte> key) => Describe(session, key)?.Encoding;
 
     internal static string TypeName(object value) => value switch
     {

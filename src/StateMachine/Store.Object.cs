@@ -31,12 +31,13 @@ public sealed partial class Store
             if (Unsafe.IsNullRef(ref entry)) return null;
             long idle = Math.Max(0, Clock(now) - entry.LastAccess) / AccessClock.Hz;
             if (entry.Value is Values.CollectionValue collection) return new ObjectDescription(collection.Encoding, idle, null);
-            if (entry.Value is Values.StringBuffer) return new ObjectDescription("raw", idle, null); // APPEND leaves raw, as Redis
+            // APPEND, SETRANGE and the bit writes leave a raw string, as Redis's (Values.StringBuffer).
+            if (entry.Value is Values.StringBuffer) return new ObjectDescription("raw", idle, null);
             var bytes = (byte[])entry.Value;
             // Redis keeps a string that reads as a 64-bit integer (at most 20 characters) as that integer, a short
-            // one (44 bytes) in the same allocation as its header, anything longer separately.
+            // one (44 bytes) in the same allocation as its header, anything longer separately; a HLL is made raw.
             if (bytes.Length <= 20 && Numbers.TryParseInt64(bytes, out long number)) return new ObjectDescription("int", idle, number);
-            return new ObjectDescription(bytes.Length <= 44 ? "embstr" : "raw", idle, null);
+            return new ObjectDescription(bytes.Length <= 44 && !Values.HyperLogLog.IsHll(bytes) ? "embstr" : "raw", idle, null);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class KeyspaceDifferentialTests(NodeFixture node) : DifferentialTe
     private Step Next(Random random)
     {
         var key = Key(random);
-        switch (random.Next(29))
+        switch (random.Next(31))
         {
             case 0: case 1: case 2: case 3: return ForeignWrite(random, key);
             case 4: return new(Repeat([Pick(random, "DEL", "UNLINK")], random.Next(1, 3), () => [Key(random)]));
@@ -79,8 +79,15 @@ public sealed class KeyspaceDifferentialTests(NodeFixture node) : DifferentialTe
             case 25: return new(["SET", key, "v", Pick(random, "EX", "PX"), random.Next(2) == 0 ? "100000" : "200000000"]);
             case 26: return new(["GETEX", key, "PERSIST"]);
             case 27: return new(["SET", key, "v" + random.Next(3), "KEEPTTL"]);
-            // int, embstr (up to 44 bytes) and raw strings, for OBJECT ENCODING. No APPEND/SETRANGE: Redis makes their
-            // result raw, which we do not remember (docs/decisions.md, "Connection features", OBJECT)
+            // Strings Redis leaves raw whatever they hold (APPEND, SETRANGE; a HLL), for OBJECT ENCODING. Not SETBIT:
+            // one that changes no bit leaves the encoding as it was here (docs/decisions.md, "Differences from Redis 7.0").
+            case 28: return random.Next(3) switch
+            {
+                0 => new(["SETRANGE", key, random.Next(3).ToString(CultureInfo.InvariantCulture), Pick(random, "1", "x", "")]),
+                1 => new(["APPEND", key, Pick(random, "5", "")]),
+                _ => new(["PFADD", key, "e"]),
+            };
+            // int, embstr (up to 44 bytes) and raw strings, for OBJECT ENCODING.
             default: return new(["SET", key, Pick(random, "123", "-5", "007", "9223372036854775808", new string('e', 44), new string('r', 45), "1.5")]);
         }
     }
