@@ -15,7 +15,7 @@ public sealed class StreamNodes
     private struct Node
     {
         public StreamId MasterId, LastId; // the node's first and last entries as appended (deleted or not)
-        public byte[][] MasterFields;     // the first entry's fields and values: an entry with the same field names stores only values
+        public byte[][] MasterNames;      // the first entry's field names: an entry with the same ones stores only values
         public long Live, Deleted;
         public long Bytes;                // the listpack's bytes but its two counters
     }
@@ -34,13 +34,13 @@ public sealed class StreamNodes
         if (OpensNode(TotalLength(fields)))
         {
             if (_end == _nodes.Length) MakeRoom();
-            int fieldCount = fields.Length / 2;
-            long master = 6 + 1 + Integer(fieldCount) + Integer(0); // header, end, field count, terminator
-            for (int i = 0; i < fields.Length; i += 2) master += Element(fields[i]);
-            _nodes[_end++] = new Node { MasterId = id, MasterFields = fields, Bytes = master };
+            var names = new byte[fields.Length / 2][]; // not the values: a node outlives its first entry
+            long master = 6 + 1 + Integer(names.Length) + Integer(0); // header, end, field count, terminator
+            for (int i = 0; i < names.Length; i++) master += Element(names[i] = fields[2 * i]);
+            _nodes[_end++] = new Node { MasterId = id, MasterNames = names, Bytes = master };
         }
         ref Node node = ref _nodes[_end - 1];
-        bool sameFields = SameFieldNames(node.MasterFields, fields);
+        bool sameFields = SameFieldNames(node.MasterNames, fields);
         long bytes = Integer(sameFields ? 2 : 0) + Integer(unchecked((long)(id.Ms - node.MasterId.Ms))) + Integer(unchecked((long)(id.Seq - node.MasterId.Seq)));
         int pairs = fields.Length / 2;
         if (!sameFields) bytes += Integer(pairs);
@@ -194,11 +194,11 @@ public sealed class StreamNodes
         _start = 0;
     }
 
-    private static bool SameFieldNames(byte[][] master, byte[][] fields)
+    private static bool SameFieldNames(byte[][] names, byte[][] fields)
     {
-        if (master.Length != fields.Length) return false;
-        for (int i = 0; i < fields.Length; i += 2)
-            if (!master[i].AsSpan().SequenceEqual(fields[i])) return false;
+        if (2 * names.Length != fields.Length) return false;
+        for (int i = 0; i < names.Length; i++)
+            if (!names[i].AsSpan().SequenceEqual(fields[2 * i])) return false;
         return true;
     }
 
