@@ -38,6 +38,11 @@ public sealed partial class Store
     /// another writer adds after this one got under the limit does not refuse this write (Redis runs one command at
     /// a time; here two loops may write at once).
     /// </summary>
+    /// <summary>Whether this store follows a primary: a replica gets its primary's evictions as deletes and ignores
+    /// maxmemory itself (Redis's replica-ignore-maxmemory yes), or it would evict keys its primary keeps and the two
+    /// would diverge. Set by the node; asked only when over the limit.</summary>
+    public Func<bool> FollowsPrimary { get; set; } = static () => false;
+
     public bool MakeRoom()
     {
         var settings = _memory;
@@ -50,7 +55,7 @@ public sealed partial class Store
         }
         long used = UsedMemory;
         NotePeak(used);
-        if (used <= settings.MaxMemory) return true;
+        if (used <= settings.MaxMemory || FollowsPrimary()) return true;
         if (settings.Policy == EvictionPolicy.NoEviction) return false;
         long limitUs = settings.EvictionTimeLimitUs;
         long deadline = limitUs == long.MaxValue ? long.MaxValue : Stopwatch.GetTimestamp() + limitUs * Stopwatch.Frequency / 1_000_000;
@@ -79,7 +84,7 @@ public sealed partial class Store
         _usedAfterBackground = used;
         if (settings.MaxMemory <= 0 || settings.Policy == EvictionPolicy.NoEviction || _deletionsPaused) return 0;
         long panic = (long)(settings.MaxMemory * settings.PanicRatio);
-        if (used < panic) return 0;
+        if (used < panic || FollowsPrimary()) return 0;
         long target = Math.Max(panic - 1, settings.MaxMemory - growth);
         if (used <= target) return 0;
         int evicted = EvictDownTo(settings, target, maxKeys, long.MaxValue).Evicted;

@@ -84,7 +84,7 @@ public static class RedisOnlySettings
         I("repl-diskless-load", "disabled", "disabled", "on-empty-db", "swapdb"), I("repl-diskless-sync", "yes"),
         I("repl-diskless-sync-delay", "5"), I("repl-diskless-sync-max-replicas", "0"), I("repl-ping-replica-period", "10"),
         I("repl-ping-slave-period", "10"), I("repl-timeout", "60"), I("replica-announce-ip", ""), I("replica-announce-port", "0"),
-        I("replica-announced", "yes"), I("replica-ignore-disk-write-errors", "no"), I("replica-ignore-maxmemory", "yes"),
+        I("replica-announced", "yes"), I("replica-ignore-disk-write-errors", "no"), F("replica-ignore-maxmemory", "yes", "a replica never evicts by itself here: its primary's evictions reach it as deletes"),
         I("replica-lazy-flush", "no"), I("replica-priority", "100"), I("slave-announce-ip", ""), I("slave-announce-port", "0"),
         I("slave-ignore-maxmemory", "yes"), I("slave-lazy-flush", "no"), I("slave-priority", "100"),
         F("replica-serve-stale-data", "yes", "a replica always serves what it has applied"),

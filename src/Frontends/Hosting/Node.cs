@@ -98,6 +98,7 @@ public sealed class Node : IDisposable
             node.Replication = new HyperCache.Replication.Replicator(store, log, config.Replication, config.DataDir,
                 renewId: report.DamagedLogKeptAt != null, config.RespPort, new ReplicationSnapshots(node),
                 () => LogHoldsWholeState(log, config), logger);
+        node.Store.FollowsPrimary = () => node.IsReplica; // a replica evicts nothing itself (replica-ignore-maxmemory)
         if (node.Replication != null)
         {
             node.Replication.RequiredPassword = () => config.RequirePass; // CONFIG SET requirepass applies to new streams
