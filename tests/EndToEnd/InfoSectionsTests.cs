@@ -29,7 +29,8 @@ public sealed class InfoSectionsTests(NodeFixture node) : E2ETest(node)
         using var reference = redis.Raw();
         foreach (var (section, fields) in new[]
         {
-            ("memory", new[] { "lazyfree_pending_objects", "lazyfreed_objects" }),
+            ("memory", new[] { "lazyfree_pending_objects", "lazyfreed_objects", "mem_not_counted_for_evict", "mem_fragmentation_bytes",
+                "total_system_memory", "total_system_memory_human", "mem_allocator" }),
             ("stats", new[] { "instantaneous_ops_per_sec", "total_net_input_bytes", "total_net_output_bytes",
                 "instantaneous_input_kbps", "instantaneous_output_kbps", "migrate_cached_sockets" }),
         })

@@ -119,10 +119,16 @@ public static class ServerInfo
                 yield return ("managed_gc_pause_total_ms", GC.GetTotalPauseDuration().TotalMilliseconds.ToString("F1", inv));
                 yield return ("managed_gc_last_pause_ms", LastPause(gc).TotalMilliseconds.ToString("F1", inv));
                 yield return ("managed_gc_last_generation", gc.Generation.ToString(inv));
+                yield return ("total_system_memory", gc.TotalAvailableMemoryBytes.ToString(inv)); // the machine's or the container's limit
+                yield return ("total_system_memory_human", Human(gc.TotalAvailableMemoryBytes));
                 yield return ("maxmemory", settings.MaxMemory.ToString(inv));
                 yield return ("maxmemory_human", Human(settings.MaxMemory));
                 yield return ("maxmemory_policy", settings.Policy.PolicyName());
                 yield return ("mem_fragmentation_ratio", (used > 0 ? (double)rss / used : 0).ToString("F2", inv));
+                yield return ("mem_fragmentation_bytes", (rss - used).ToString(inv));
+                // used_memory counts only what eviction weighs (the keyspace): nothing else is deducted from it.
+                yield return ("mem_not_counted_for_evict", "0");
+                yield return ("mem_allocator", "dotnet-gc");
                 yield return ("hypercache_pressure", store.Pressure.ToString().ToLowerInvariant());
                 foreach (var field in ScriptingFields(node)) yield return field;
                 // Redis frees big values on a background thread (UNLINK, FLUSHALL ASYNC); here the collector frees
