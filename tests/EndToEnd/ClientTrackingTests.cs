@@ -38,6 +38,9 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
     [Fact] public void Expiry_invalidates_a_read_key() => Expiry(Node);
     [RedisServerFact] public void Expiry_invalidates_a_read_key_on_redis() => Expiry(redis.Server);
 
+    [Fact] public void An_eviction_before_a_read_is_told_before_its_reply() => EvictionBeforeRead(Node);
+    [RedisServerFact] public void An_eviction_before_a_read_is_told_before_its_reply_on_redis() => EvictionBeforeRead(redis.Server);
+
     [Fact] public void Optin_and_optout_follow_client_caching() => OptInOut(Node);
     [RedisServerFact] public void Optin_and_optout_follow_client_caching_on_redis() => OptInOut(redis.Server);
 
@@ -340,6 +343,33 @@ public sealed class ClientTrackingTests(NodeFixture node, RedisReference redis) 
         Assert.Equal("$1\r\nv\r\n", a.Command("GET", K("e")));
         // Nobody touches the key again: active expiry deletes it and the reader hears of it (within the deadline).
         Assert.Equal(Push(K("e")), a.ReadReply());
+    }
+
+    /// <summary>Redis makes room before every command over maxmemory, reads included (its suite's "Tracking
+    /// invalidation message of eviction keys should be before response"): the tracking reader of the key the read
+    /// evicts gets the invalidation before the read's reply.</summary>
+    private void EvictionBeforeRead(NodeFixture server)
+    {
+        using var a = Resp3(server);
+        static long Field(string info, string name) => long.Parse(Regex.Match(info, name + @":(\d+)").Groups[1].Value);
+        string memory = a.Command("INFO", "memory");
+        long limit = Field(memory, "used_memory") - Field(memory, "mem_not_counted_for_evict") + 100 * 1024;
+        string policy = Regex.Match(a.Command("CONFIG", "GET", "maxmemory-policy"), @"\$\d+\r\n([a-z-]+)\r\n$").Groups[1].Value;
+        try
+        {
+            Assert.Equal(Resp.Ok, a.Command("CLIENT", "TRACKING", "ON"));
+            Assert.Equal(Resp.Ok, a.Command("CONFIG", "SET", "maxmemory", limit.ToString(), "maxmemory-policy", "volatile-random"));
+            Assert.Equal(Resp.Ok, a.Command("SETEX", K("volatile"), "10000", "x"));
+            Assert.Equal("$1\r\nx\r\n", a.Command("GET", K("volatile")));
+            a.Command("SETBIT", K("big"), "1600000", "0"); // 200 KB: over the limit from now on
+            Assert.Equal(Push(K("volatile")), a.Command("GETBIT", K("big"), "0"));
+            Assert.Equal(Resp.Int(0), a.ReadReply());
+        }
+        finally
+        {
+            a.Command("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", policy);
+            a.Command("DEL", K("big"));
+        }
     }
 
     private void OptInOut(NodeFixture server)

@@ -130,13 +130,17 @@ public sealed class CommandDispatcher(Node node)
     private static string? AclRefusal(RespClient client, CommandSpec spec, CommandArgs args)
         => client.User.Rules.AllowsAll ? null : Acl.AclCheck.Refusal(client, spec, args);
 
-    /// <summary>Redis's performEvictions before a command: a write that may grow memory (or an EXEC holding one)
-    /// first makes room, and is refused when the policy cannot. Unauthenticated clients get NOAUTH first.</summary>
+    /// <summary>Redis's performEvictions before a command: any command over maxmemory first makes room (a read too,
+    /// so the invalidations of what it evicts come before its reply, as Redis sends them), and a write that may grow
+    /// memory (or an EXEC holding one) is refused when the policy cannot. Unauthenticated clients get NOAUTH first.
+    /// Without maxmemory, one field read.</summary>
     private bool RefusedForMemory(RespClient client, CommandSpec spec)
     {
         bool exec = spec.Name == "exec" && client.Transaction is { DeniesOom: true };
-        if (!spec.Flags.HasFlag(CommandFlags.DenyOom) && !exec) return false;
-        return client.Authenticated && !OomRules.Admit(node.Store, node.Latency);
+        if (!client.Authenticated) return false;
+        bool admitted = client.Tracking is null ? OomRules.Admit(node.Store, node.Latency)
+            : Tracking.TrackingHub.Admit(client, node.Store, node.Latency);
+        return !admitted && (spec.Flags.HasFlag(CommandFlags.DenyOom) || exec);
     }
 
     private static string Clip(string s) => s.Length <= 128 ? s : s[..128];

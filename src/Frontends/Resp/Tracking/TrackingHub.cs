@@ -25,6 +25,9 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
     /// its reply); with <see cref="t_pending"/>, what it is owed.</summary>
     [ThreadStatic] private static RespClient? t_current;
     [ThreadStatic] private static List<IPushMessage>? t_pending;
+    /// <summary>The tracking client whose command is about to run on this thread, while it makes room under maxmemory:
+    /// what that eviction invalidates reaches it before the command's reply, as Redis's performEvictions does.</summary>
+    [ThreadStatic] private static RespClient? t_admitting;
     /// <summary>The keys of the event being told that BCAST prefixes match, sent by <see cref="EventDone"/>.</summary>
     [ThreadStatic] private static List<(byte[] Prefix, List<byte[]> Keys)>? t_bcast;
 
@@ -287,6 +290,22 @@ public sealed class TrackingHub(Store store, ClientRegistry clients) : IWriteTra
     private static void Send(RespClient receiver, IPushMessage message)
     {
         if (receiver == t_current) (t_pending ??= []).Add(message);
+        else if (receiver == t_admitting) message.WriteTo(receiver.Writer); // its connection's thread, before the reply
         else receiver.Output.Deliver(receiver, message);
+    }
+
+    /// <summary>The room a tracking client's command makes before it runs (<see cref="OomRules.Admit(StateMachine.Store, LatencyMonitor)"/>),
+    /// with the client marked as the one being admitted on this thread.</summary>
+    public static bool Admit(RespClient client, StateMachine.Store store, LatencyMonitor latency)
+    {
+        t_admitting = client;
+        try
+        {
+            return OomRules.Admit(store, latency);
+        }
+        finally
+        {
+            t_admitting = null;
+        }
     }
 }
