@@ -8,8 +8,8 @@ namespace HyperCache.Frontends.Resp;
 /// microseconds (negative: off; 0: every command), newest first, as Redis keeps them: at most 32 arguments (the
 /// last one saying how many more there were), each cut at 128 bytes, AUTH's secrets redacted, the client's address
 /// and name. Time is the command's own execution, not its wait in the socket or for a blocking key: a command that
-/// blocked is logged when it is served (or unblocked with an error), with the time it ran before blocking and the
-/// time its reply took, and not when it times out, as Redis 7.0 does (<see cref="Hold"/>).
+/// blocked is logged when it is served or ended by CLIENT UNBLOCK, with the time it ran before blocking and the
+/// time its reply took, and not when it times out by itself, as Redis 7.0 does (<see cref="Hold"/>).
 /// <para>Which commands are timed: every command that is not flagged fast (the O(n) ones a slow log is for: KEYS,
 /// LRANGE, SMEMBERS, DEL of a big key, set algebra...), by the one clock read the pipeline already made after such a
 /// command to move its pinned time on (<see cref="StateMachine.Store.AdvanceClock"/>); so the time logged also
@@ -63,10 +63,17 @@ public sealed class SlowLog
     /// <param name="elapsed">How long it ran, in <see cref="Stopwatch"/> ticks.</param>
     public void Consider(long elapsed, RespClient client, CommandArgs args, CommandSpec spec)
     {
-        long threshold = ThresholdMicros;
-        if (threshold < 0 || _maxLength == 0 || spec.Name == "exec") return;
+        if (spec.Name != "exec" && SlowMicros(elapsed) is { } micros) Add(micros, Arguments(args, spec), client);
+    }
+
+    private bool Off => ThresholdMicros < 0 || _maxLength == 0;
+
+    /// <summary>The time in microseconds when the log is on and it reaches the threshold; else null.</summary>
+    private long? SlowMicros(long elapsed)
+    {
+        if (Off) return null;
         long micros = elapsed * 1_000_000 / Stopwatch.Frequency;
-        if (micros >= threshold) Add(micros, Arguments(args, spec), client);
+        return micros >= ThresholdMicros ? micros : null;
     }
 
     private void Add(long micros, byte[][] args, RespClient client)
@@ -81,18 +88,14 @@ public sealed class SlowLog
 
     /// <summary>A command that blocked: what the log will need when it is served. Its arguments are copied now, as
     /// the input they point into is released while it waits. Null when the log is off.</summary>
-    public Held? Hold(long elapsed, CommandArgs args, CommandSpec spec) =>
-        ThresholdMicros < 0 || _maxLength == 0 ? null : new Held(elapsed, Arguments(args, spec));
+    public Held? Hold(long elapsed, CommandArgs args, CommandSpec spec) => Off ? null : new Held(elapsed, Arguments(args, spec));
 
     public sealed record Held(long Elapsed, byte[][] Args);
 
     /// <summary>A held command was served: logged as <see cref="Consider"/> would have, its reply's time added.</summary>
     public void Served(Held held, long replyElapsed, RespClient client)
     {
-        long threshold = ThresholdMicros;
-        if (threshold < 0 || _maxLength == 0) return;
-        long micros = (held.Elapsed + replyElapsed) * 1_000_000 / Stopwatch.Frequency;
-        if (micros >= threshold) Add(micros, held.Args, client);
+        if (SlowMicros(held.Elapsed + replyElapsed) is { } micros) Add(micros, held.Args, client);
     }
 
     /// <summary>The newest <paramref name="count"/> entries (all of them when negative).</summary>
