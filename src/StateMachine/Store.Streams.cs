@@ -99,11 +99,10 @@ namespace HyperCache.StateMachine
             if (trim.Approximate && trim.Strategy != StreamTrimStrategy.None)
             {
                 long? maxLength = trim.Strategy == StreamTrimStrategy.MaxLength ? trim.MaxLength : null;
-                var entry = adding is { } id ? (id, addingBytes) : ((StreamId, long)?)null;
+                var entry = adding is { } newId ? (newId, addingBytes) : ((StreamId, long)?)null;
                 return (stream?.Nodes ?? new StreamNodes()).ApproximateTrim(length, maxLength, trim.MinId, trim.Limit, entry);
             }
             long cap = trim.Limit > 0 ? trim.Limit : long.MaxValue;
-            var added = adding;
             switch (trim.Strategy)
             {
                 case StreamTrimStrategy.MaxLength:
@@ -111,7 +110,7 @@ namespace HyperCache.StateMachine
                 case StreamTrimStrategy.MinId:
                 {
                     long below = stream?.CountBelow(trim.MinId, cap) ?? 0;
-                    if (added is { } id && below == length - 1 && id < trim.MinId) below++;
+                    if (adding is { } id && below == length - 1 && id < trim.MinId) below++;
                     return Math.Min(cap, below);
                 }
                 default:
