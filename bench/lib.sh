@@ -1,7 +1,7 @@
 # bench/lib.sh - helpers shared by compare.sh, redis-benchmark.sh and replication-bench.sh (sourced, not run).
 #
 # The sourcing script sets `set -euo pipefail`, cd's to the repo root and then calls, in this order:
-#   bench_args "$@"           BUILD=1, or 0 with --no-build; --help prints the script's header comment
+#   bench_args "$@"           BUILD=1, or 0 with --no-build; --help prints the script's header comment (others: ARGS)
 #   bench_tools               install redis-server/redis-tools with apt-get if missing
 #   bench_pinning             PIN=0|1 -> SERVER_PIN / CLIENT_PIN command prefixes (taskset)
 #   bench_build_hypercache B  publish HyperCache ReadyToRun into $PUBLISH when B=1
@@ -17,15 +17,18 @@ HOST=127.0.0.1 # the only address these scripts talk to
 PUBLISH=bench/out/publish
 DLL=$PUBLISH/hypercache.dll
 
-# bench_args "$@": the arguments every benchmark script takes.
+# bench_args "$@": the arguments every benchmark script takes. Others are refused, unless the caller set
+# BENCH_ARGS_REST=1: then they go, in order, into the array ARGS (tests/redis-suite.sh's units).
 bench_args() {
   BUILD=1
+  ARGS=()
   local arg
   for arg in "$@"; do
     case "$arg" in
       --no-build) BUILD=0 ;;
       -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-      *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+      *) if [[ ${BENCH_ARGS_REST:-0} == 1 ]]; then ARGS+=("$arg")
+         else echo "unknown argument: $arg (try --help)" >&2; exit 2; fi ;;
     esac
   done
 }

@@ -14,15 +14,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-BUILD=1
-UNITS=()
-for arg in "$@"; do
-  case "$arg" in
-    --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) UNITS+=("$arg") ;;
-  esac
-done
+source bench/lib.sh # bench_args, bench_build_hypercache, $PUBLISH
+BENCH_ARGS_REST=1 bench_args "$@"
+UNITS=("${ARGS[@]}")
 if [ ${#UNITS[@]} -eq 0 ]; then
   UNITS=(type/string type/incr type/hash type/set type/list type/list-2 type/list-3 type/zset type/stream
          type/stream-cgroups keyspace expire multi scripting functions pubsub pubsubshard tracking info
@@ -43,11 +37,7 @@ fi
 command -v tclsh >/dev/null || { sudo=; [[ $(id -u) -eq 0 ]] || sudo=sudo; $sudo apt-get install -y -qq tcl >/dev/null; }
 command -v redis-cli >/dev/null || { echo "redis-cli missing: apt-get install redis-tools" >&2; exit 1; }
 
-PUBLISH=bench/out/publish
-if [ "$BUILD" = 1 ]; then
-  dotnet publish -c Release src/Frontends/HyperCache.Frontends.csproj -r linux-x64 --self-contained false \
-    -p:PublishReadyToRun=true -o "$PUBLISH" >/dev/null
-fi
+bench_build_hypercache "$BUILD"
 OUT="$ROOT/bench/out/redis-suite-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 NODE_PID=
